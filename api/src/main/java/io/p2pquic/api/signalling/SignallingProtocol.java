@@ -1,0 +1,96 @@
+package io.p2pquic.api.signalling;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Constants of the signalling protocol (WebSocket JSON text frames; docs/signalling.md).
+ */
+public final class SignallingProtocol {
+
+  private SignallingProtocol() {
+  }
+
+  /** HTTP path of the WebSocket endpoint. */
+  public static final String PATH = "/signal";
+
+  /** Protocol version announced in the challenge. */
+  public static final int VERSION = 1;
+
+  /** Length of the server's registration nonce in bytes. */
+  public static final int NONCE_LENGTH = 32;
+
+  /**
+   * Domain-separation prefix of the registration signature: the client signs
+   * {@code REGISTER_DOMAIN || nonce}, where the prefix is the ASCII bytes of
+   * {@code "p2p-quic/signalling/register/v1"} followed by one zero byte. The prefix keeps a
+   * registration signature from being valid for any other use of the key (and vice versa).
+   */
+  public static final String REGISTER_DOMAIN_TEXT = "p2p-quic/signalling/register/v1";
+
+  // ---- message types -------------------------------------------------------------------------
+  public static final String CHALLENGE = "challenge";
+  public static final String REGISTER = "register";
+  public static final String REGISTERED = "registered";
+  public static final String REPLACED = "replaced";
+  public static final String LOOKUP = "lookup";
+  public static final String PEER = "peer";
+  public static final String ACK = "ack";
+  public static final String ERROR = "error";
+  public static final String PING = "ping";
+  public static final String PONG = "pong";
+
+  public static final String OFFER = "offer";
+  public static final String ANSWER = "answer";
+  public static final String CANDIDATE = "candidate";
+  public static final String END_OF_CANDIDATES = "end-of-candidates";
+  public static final String CONNECT = "connect";
+  public static final String SYNC = "sync";
+  public static final String BYE = "bye";
+
+  /** Types the server relays from one peer to another. */
+  public static final Set<String> RELAY_TYPES =
+      Set.of(OFFER, ANSWER, CANDIDATE, END_OF_CANDIDATES, CONNECT, SYNC, BYE);
+
+  // ---- fields --------------------------------------------------------------------------------
+  public static final String F_TYPE = "type";
+  public static final String F_ID = "id";
+  public static final String F_TO = "to";
+  public static final String F_FROM = "from";
+  public static final String F_ORIGIN = "origin";
+  public static final String F_BODY = "body";
+  public static final String F_PEER_ID = "peerId";
+  public static final String F_PUBLIC_KEY = "publicKey";
+  public static final String F_SIGNATURE = "signature";
+  public static final String F_NONCE = "nonce";
+  public static final String F_CODE = "code";
+  public static final String F_MESSAGE = "message";
+
+  /** Value of {@code origin} on messages a cluster service sent through the event bus. */
+  public static final String ORIGIN_SERVICE = "service";
+  /** Prefix of {@code from} on messages a cluster service sent. */
+  public static final String SERVICE_FROM_PREFIX = "service:";
+
+  /** Longest accepted request id. */
+  public static final int MAX_REQUEST_ID_LENGTH = 64;
+
+  // ---- WebSocket close codes (4000-4999: application) ----------------------------------------
+  /** The same peer id registered on a newer connection. */
+  public static final short CLOSE_REPLACED = 4001;
+  /** No valid registration within the registration timeout. */
+  public static final short CLOSE_REGISTRATION_TIMEOUT = 4002;
+  /** The server is shutting down. */
+  public static final short CLOSE_GOING_AWAY = 1001;
+
+  /** The bytes a client signs to register: {@code REGISTER_DOMAIN_TEXT || 0x00 || nonce}. */
+  public static byte[] registrationPayload(byte[] nonce) {
+    Objects.requireNonNull(nonce, "nonce");
+    byte[] prefix = REGISTER_DOMAIN_TEXT.getBytes(StandardCharsets.US_ASCII);
+    byte[] out = new byte[prefix.length + 1 + nonce.length];
+    System.arraycopy(prefix, 0, out, 0, prefix.length);
+    out[prefix.length] = 0;
+    System.arraycopy(nonce, 0, out, prefix.length + 1, nonce.length);
+    return out;
+  }
+}
