@@ -1,0 +1,363 @@
+package io.p2pquic.rendezvous.signalling;
+
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonObject;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Settings of the signalling service. All keys are optional; {@link #fromJson(JsonObject)} takes
+ * the {@code "signalling"} object of the rendezvous configuration and rejects unknown keys and bad
+ * values with an IllegalArgumentException naming the key ({@code "signalling.<key> ..."}).
+ *
+ * <table>
+ *   <caption>Keys</caption>
+ *   <tr><th>key</th><th>default</th><th>meaning</th></tr>
+ *   <tr><td>path</td><td>/signal</td><td>route of the WebSocket endpoint</td></tr>
+ *   <tr><td>maxMessageBytes</td><td>16384</td><td>largest accepted message (UTF-8 bytes); larger
+ *       ones are answered with {@code too-large}</td></tr>
+ *   <tr><td>maxWebSocketFrameBytes</td><td>65536</td><td>Vert.x frame limit to configure on the
+ *       HTTP server ({@link #applyTo(HttpServerOptions)}); must exceed maxMessageBytes so the service
+ *       can answer instead of the transport closing the connection</td></tr>
+ *   <tr><td>ratePerSecond</td><td>20</td><td>token-bucket refill rate per connection</td></tr>
+ *   <tr><td>rateBurst</td><td>40</td><td>token-bucket capacity per connection</td></tr>
+ *   <tr><td>registrationTimeoutMs</td><td>10000</td><td>time a new connection has to register</td></tr>
+ *   <tr><td>registryTtlMs</td><td>60000</td><td>time-to-live of registry entries; live ones are
+ *       refreshed every third of it, so a dead node's entries expire</td></tr>
+ *   <tr><td>deliveryTimeoutMs</td><td>5000</td><td>timeout of a cross-node delivery</td></tr>
+ *   <tr><td>lookupProbeTimeoutMs</td><td>2000</td><td>timeout of the liveness probe a lookup sends to
+ *       the node holding a peer</td></tr>
+ *   <tr><td>registryMapName</td><td>p2p.rendezvous.peers</td><td>name of the cluster-wide AsyncMap</td></tr>
+ *   <tr><td>nodeId</td><td>(random UUID)</td><td>this node's id in registry entries</td></tr>
+ * </table>
+ */
+public final class SignallingConfig {
+
+  public static final String DEFAULT_PATH = "/signal";
+  public static final int DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024;
+  public static final int DEFAULT_MAX_WEBSOCKET_FRAME_BYTES = 64 * 1024;
+  public static final double DEFAULT_RATE_PER_SECOND = 20;
+  public static final int DEFAULT_RATE_BURST = 40;
+  public static final long DEFAULT_REGISTRATION_TIMEOUT_MS = 10_000;
+  public static final long DEFAULT_REGISTRY_TTL_MS = 60_000;
+  public static final long DEFAULT_DELIVERY_TIMEOUT_MS = 5_000;
+  public static final long DEFAULT_LOOKUP_PROBE_TIMEOUT_MS = 2_000;
+  public static final String DEFAULT_REGISTRY_MAP_NAME = "p2p.rendezvous.peers";
+
+  private static final String PREFIX = "signalling.";
+
+  private String path = DEFAULT_PATH;
+  private int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
+  private int maxWebSocketFrameBytes = DEFAULT_MAX_WEBSOCKET_FRAME_BYTES;
+  private double ratePerSecond = DEFAULT_RATE_PER_SECOND;
+  private int rateBurst = DEFAULT_RATE_BURST;
+  private long registrationTimeoutMs = DEFAULT_REGISTRATION_TIMEOUT_MS;
+  private long registryTtlMs = DEFAULT_REGISTRY_TTL_MS;
+  private long deliveryTimeoutMs = DEFAULT_DELIVERY_TIMEOUT_MS;
+  private long lookupProbeTimeoutMs = DEFAULT_LOOKUP_PROBE_TIMEOUT_MS;
+  private String registryMapName = DEFAULT_REGISTRY_MAP_NAME;
+  private String nodeId;
+
+  public SignallingConfig() {
+  }
+
+  public SignallingConfig(SignallingConfig other) {
+    this.path = other.path;
+    this.maxMessageBytes = other.maxMessageBytes;
+    this.maxWebSocketFrameBytes = other.maxWebSocketFrameBytes;
+    this.ratePerSecond = other.ratePerSecond;
+    this.rateBurst = other.rateBurst;
+    this.registrationTimeoutMs = other.registrationTimeoutMs;
+    this.registryTtlMs = other.registryTtlMs;
+    this.deliveryTimeoutMs = other.deliveryTimeoutMs;
+    this.lookupProbeTimeoutMs = other.lookupProbeTimeoutMs;
+    this.registryMapName = other.registryMapName;
+    this.nodeId = other.nodeId;
+  }
+
+  /**
+   * Reads the {@code "signalling"} configuration object (null means all defaults).
+   *
+   * @throws IllegalArgumentException naming the bad key, e.g. "signalling.maxMessageBytes must be > 0"
+   */
+  public static SignallingConfig fromJson(JsonObject json) {
+    SignallingConfig c = new SignallingConfig();
+    if (json == null) {
+      return c;
+    }
+    for (Map.Entry<String, Object> e : json) {
+      String k = e.getKey();
+      Object v = e.getValue();
+      switch (k) {
+        case "path":
+          c.setPath(string(k, v));
+          break;
+        case "maxMessageBytes":
+          c.setMaxMessageBytes((int) integer(k, v, Integer.MAX_VALUE));
+          break;
+        case "maxWebSocketFrameBytes":
+          c.setMaxWebSocketFrameBytes((int) integer(k, v, Integer.MAX_VALUE));
+          break;
+        case "ratePerSecond":
+          c.setRatePerSecond(number(k, v));
+          break;
+        case "rateBurst":
+          c.setRateBurst((int) integer(k, v, Integer.MAX_VALUE));
+          break;
+        case "registrationTimeoutMs":
+          c.setRegistrationTimeoutMs(integer(k, v, Long.MAX_VALUE));
+          break;
+        case "registryTtlMs":
+          c.setRegistryTtlMs(integer(k, v, Long.MAX_VALUE));
+          break;
+        case "deliveryTimeoutMs":
+          c.setDeliveryTimeoutMs(integer(k, v, Long.MAX_VALUE));
+          break;
+        case "lookupProbeTimeoutMs":
+          c.setLookupProbeTimeoutMs(integer(k, v, Long.MAX_VALUE));
+          break;
+        case "registryMapName":
+          c.setRegistryMapName(string(k, v));
+          break;
+        case "nodeId":
+          c.setNodeId(v == null ? null : string(k, v));
+          break;
+        default:
+          throw new IllegalArgumentException(PREFIX + k + " is not a known key (known: path, maxMessageBytes, "
+              + "maxWebSocketFrameBytes, ratePerSecond, rateBurst, registrationTimeoutMs, registryTtlMs, "
+              + "deliveryTimeoutMs, lookupProbeTimeoutMs, registryMapName, nodeId)");
+      }
+    }
+    c.validate();
+    return c;
+  }
+
+  /** All settings as JSON; {@code fromJson(c.toJson())} equals {@code c}. */
+  public JsonObject toJson() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("path", path);
+    m.put("maxMessageBytes", maxMessageBytes);
+    m.put("maxWebSocketFrameBytes", maxWebSocketFrameBytes);
+    m.put("ratePerSecond", ratePerSecond);
+    m.put("rateBurst", rateBurst);
+    m.put("registrationTimeoutMs", registrationTimeoutMs);
+    m.put("registryTtlMs", registryTtlMs);
+    m.put("deliveryTimeoutMs", deliveryTimeoutMs);
+    m.put("lookupProbeTimeoutMs", lookupProbeTimeoutMs);
+    m.put("registryMapName", registryMapName);
+    if (nodeId != null) {
+      m.put("nodeId", nodeId);
+    }
+    return new JsonObject(m);
+  }
+
+  /**
+   * Checks the cross-key constraints (setters check single values).
+   *
+   * @throws IllegalArgumentException naming the key
+   */
+  public SignallingConfig validate() {
+    if (maxWebSocketFrameBytes <= maxMessageBytes) {
+      throw new IllegalArgumentException(PREFIX + "maxWebSocketFrameBytes (" + maxWebSocketFrameBytes
+          + ") must be > signalling.maxMessageBytes (" + maxMessageBytes
+          + ") so oversized messages get a too-large reply instead of a closed connection");
+    }
+    return this;
+  }
+
+  /**
+   * Sets the WebSocket frame and message limits of the HTTP server that serves {@link #path()}
+   * above {@link #maxMessageBytes()}, so the service sees oversized messages and answers them.
+   */
+  public HttpServerOptions applyTo(HttpServerOptions options) {
+    options.setMaxWebSocketFrameSize(maxWebSocketFrameBytes);
+    options.setMaxWebSocketMessageSize(Math.max(options.getMaxWebSocketMessageSize(), maxWebSocketFrameBytes));
+    return options;
+  }
+
+  // ---- accessors -------------------------------------------------------------------------------
+
+  public String path() {
+    return path;
+  }
+
+  public SignallingConfig setPath(String path) {
+    if (path == null || !path.startsWith("/") || path.length() < 2) {
+      throw new IllegalArgumentException(PREFIX + "path must start with '/' and name a route, got " + path);
+    }
+    this.path = path;
+    return this;
+  }
+
+  public int maxMessageBytes() {
+    return maxMessageBytes;
+  }
+
+  public SignallingConfig setMaxMessageBytes(int v) {
+    if (v <= 0) {
+      throw new IllegalArgumentException(PREFIX + "maxMessageBytes must be > 0, got " + v);
+    }
+    this.maxMessageBytes = v;
+    return this;
+  }
+
+  public int maxWebSocketFrameBytes() {
+    return maxWebSocketFrameBytes;
+  }
+
+  public SignallingConfig setMaxWebSocketFrameBytes(int v) {
+    if (v <= 0) {
+      throw new IllegalArgumentException(PREFIX + "maxWebSocketFrameBytes must be > 0, got " + v);
+    }
+    this.maxWebSocketFrameBytes = v;
+    return this;
+  }
+
+  public double ratePerSecond() {
+    return ratePerSecond;
+  }
+
+  public SignallingConfig setRatePerSecond(double v) {
+    if (!(v > 0) || Double.isInfinite(v)) {
+      throw new IllegalArgumentException(PREFIX + "ratePerSecond must be a finite number > 0, got " + v);
+    }
+    this.ratePerSecond = v;
+    return this;
+  }
+
+  public int rateBurst() {
+    return rateBurst;
+  }
+
+  public SignallingConfig setRateBurst(int v) {
+    if (v < 1) {
+      throw new IllegalArgumentException(PREFIX + "rateBurst must be >= 1, got " + v);
+    }
+    this.rateBurst = v;
+    return this;
+  }
+
+  public long registrationTimeoutMs() {
+    return registrationTimeoutMs;
+  }
+
+  public SignallingConfig setRegistrationTimeoutMs(long v) {
+    if (v <= 0) {
+      throw new IllegalArgumentException(PREFIX + "registrationTimeoutMs must be > 0, got " + v);
+    }
+    this.registrationTimeoutMs = v;
+    return this;
+  }
+
+  public long registryTtlMs() {
+    return registryTtlMs;
+  }
+
+  public SignallingConfig setRegistryTtlMs(long v) {
+    if (v < 3) {
+      throw new IllegalArgumentException(PREFIX + "registryTtlMs must be >= 3, got " + v);
+    }
+    this.registryTtlMs = v;
+    return this;
+  }
+
+  public long deliveryTimeoutMs() {
+    return deliveryTimeoutMs;
+  }
+
+  public SignallingConfig setDeliveryTimeoutMs(long v) {
+    if (v <= 0) {
+      throw new IllegalArgumentException(PREFIX + "deliveryTimeoutMs must be > 0, got " + v);
+    }
+    this.deliveryTimeoutMs = v;
+    return this;
+  }
+
+  public long lookupProbeTimeoutMs() {
+    return lookupProbeTimeoutMs;
+  }
+
+  public SignallingConfig setLookupProbeTimeoutMs(long v) {
+    if (v <= 0) {
+      throw new IllegalArgumentException(PREFIX + "lookupProbeTimeoutMs must be > 0, got " + v);
+    }
+    this.lookupProbeTimeoutMs = v;
+    return this;
+  }
+
+  public String registryMapName() {
+    return registryMapName;
+  }
+
+  public SignallingConfig setRegistryMapName(String v) {
+    if (v == null || v.isBlank()) {
+      throw new IllegalArgumentException(PREFIX + "registryMapName must be a non-empty string");
+    }
+    this.registryMapName = v;
+    return this;
+  }
+
+  /** This node's id, or null to let the service pick a random one. */
+  public String nodeId() {
+    return nodeId;
+  }
+
+  public SignallingConfig setNodeId(String v) {
+    if (v != null && (v.isBlank() || v.length() > 128)) {
+      throw new IllegalArgumentException(PREFIX + "nodeId must be 1-128 characters, got \"" + v + "\"");
+    }
+    this.nodeId = v;
+    return this;
+  }
+
+  // ---- parsing helpers --------------------------------------------------------------------------
+
+  private static String string(String key, Object v) {
+    if (!(v instanceof String)) {
+      throw new IllegalArgumentException(PREFIX + key + " must be a string, got " + describe(v));
+    }
+    return (String) v;
+  }
+
+  private static double number(String key, Object v) {
+    if (!(v instanceof Number)) {
+      throw new IllegalArgumentException(PREFIX + key + " must be a number, got " + describe(v));
+    }
+    return ((Number) v).doubleValue();
+  }
+
+  private static long integer(String key, Object v, long max) {
+    if (!(v instanceof Number)) {
+      throw new IllegalArgumentException(PREFIX + key + " must be an integer, got " + describe(v));
+    }
+    Number n = (Number) v;
+    double d = n.doubleValue();
+    if (d != Math.rint(d) || d > max || d < -max) {
+      throw new IllegalArgumentException(PREFIX + key + " must be an integer in range, got " + v);
+    }
+    return n.longValue();
+  }
+
+  private static String describe(Object v) {
+    return v == null ? "null" : v.getClass().getSimpleName() + " " + v;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (!(o instanceof SignallingConfig)) {
+      return false;
+    }
+    return toJson().equals(((SignallingConfig) o).toJson());
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(toJson().encode());
+  }
+
+  @Override
+  public String toString() {
+    return "SignallingConfig" + toJson().encode();
+  }
+}

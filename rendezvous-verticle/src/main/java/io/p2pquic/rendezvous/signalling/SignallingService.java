@@ -1,0 +1,540 @@
+package io.p2pquic.rendezvous.signalling;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.p2pquic.api.Addresses;
+import io.p2pquic.api.signalling.ErrorCode;
+import io.p2pquic.api.signalling.PeerInfo;
+import io.p2pquic.api.signalling.SignallingException;
+import io.p2pquic.api.signalling.SignallingProtocol;
+import io.p2pquic.identity.InvalidPeerIdException;
+import io.p2pquic.identity.PeerId;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.shareddata.AsyncMap;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The rendezvous signalling service: WebSocket endpoint ({@link #mount(Router)}) plus event-bus
+ * operations ({@link Addresses#RENDEZVOUS_LOOKUP}, {@link Addresses#RENDEZVOUS_RELAY}); protocol in
+ * docs/signalling.md.
+ *
+ * <p>Registry: peerId -> {node, sessionId, publicKey, observedAddress, registeredAt} in the
+ * cluster-wide AsyncMap {@link SignallingConfig#registryMapName()}, written with a TTL and refreshed
+ * by the node holding the connection. Delivery to a peer goes to the node-local connection if there
+ * is one, else over the (clustered) event bus to {@code p2p.signal.<peerId>}, consumed by the node
+ * holding the peer's WebSocket; a missing consumer means the peer is not registered anywhere. A
+ * lookup of a peer registered on another node probes that address, so entries of a node that died
+ * are reported offline (and removed) at once, and expire by TTL anyway.
+ *
+ * <p>Threading: all state lives on the context that called {@link #start()}; WebSocket and
+ * event-bus handlers hop onto it. Nothing blocks.
+ */
+public final class SignallingService {
+
+  private static final Logger LOG = LoggerFactory.getLogger(SignallingService.class);
+
+  private static final String OP = "op";
+  private static final String OP_DELIVER = "deliver";
+  private static final String OP_PING = "ping";
+  private static final String OP_REPLACE = "replace";
+  private static final String H_SESSION = "session";
+  private static final String H_REGISTERED_AT = "registeredAt";
+  private static final String H_NODE = "node";
+  private static final Pattern SERVICE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+
+  private final Vertx vertx;
+  private final SignallingConfig config;
+  private final SignallingMetrics metrics;
+  private final String nodeId;
+  private final SecureRandom random = new SecureRandom();
+
+  private Context context;
+  private AsyncMap<String, JsonObject> registry;
+  private final List<MessageConsumer<JsonObject>> serviceConsumers = new ArrayList<>();
+  /** All open connections of this node. */
+  private final Set<Session> sessions = new LinkedHashSet<>();
+  /** The current registered connection of each peer held by this node. */
+  private final Map<PeerId, Session> localPeers = new HashMap<>();
+  /** This node's consumer of p2p.signal.<peerId> for each local peer. */
+  private final Map<PeerId, MessageConsumer<JsonObject>> peerConsumers = new HashMap<>();
+  private long refreshTimer = -1;
+  private volatile boolean started;
+  private volatile boolean stopped;
+
+  public SignallingService(Vertx vertx, SignallingConfig config, MeterRegistry meterRegistry) {
+    this.vertx = Objects.requireNonNull(vertx, "vertx");
+    this.config = new SignallingConfig(Objects.requireNonNull(config, "config")).validate();
+    this.metrics = new SignallingMetrics(Objects.requireNonNull(meterRegistry, "meterRegistry"));
+    this.nodeId = config.nodeId() != null ? config.nodeId() : UUID.randomUUID().toString();
+    Gauge.builder(SignallingMetrics.CONNECTIONS, sessions, Set::size)
+        .description("open signalling WebSocket connections on this node").register(meterRegistry);
+    Gauge.builder(SignallingMetrics.PEERS, localPeers, Map::size)
+        .description("peers registered on this node").register(meterRegistry);
+  }
+
+  /**
+   * Opens the registry map and registers the event-bus consumers. Call from the verticle's start
+   * (the calling context becomes the service's context).
+   */
+  public Future<Void> start() {
+    if (started) {
+      return Future.failedFuture(new IllegalStateException("already started"));
+    }
+    started = true;
+    context = vertx.getOrCreateContext();
+    Promise<Void> done = Promise.promise();
+    context.runOnContext(v -> vertx.sharedData().<String, JsonObject>getAsyncMap(config.registryMapName())
+        .compose(map -> {
+          registry = map;
+          EventBus eb = vertx.eventBus();
+          MessageConsumer<JsonObject> lookup = eb.consumer(Addresses.RENDEZVOUS_LOOKUP, this::onLookupRequest);
+          MessageConsumer<JsonObject> relay = eb.consumer(Addresses.RENDEZVOUS_RELAY, this::onRelayRequest);
+          serviceConsumers.add(lookup);
+          serviceConsumers.add(relay);
+          refreshTimer = vertx.setPeriodic(Math.max(1, config.registryTtlMs() / 3), t -> refreshRegistry());
+          return Future.all(lookup.completion(), relay.completion());
+        })
+        .<Void>mapEmpty()
+        .onSuccess(x -> LOG.info("signalling: node {} serving {} (map {}, max message {} B)", nodeId,
+            config.path(), config.registryMapName(), config.maxMessageBytes()))
+        .onComplete(done));
+    return done.future();
+  }
+
+  /** Adds the WebSocket endpoint ({@link SignallingConfig#path()}, default {@code /signal}). */
+  public void mount(Router router) {
+    router.route(config.path()).handler(this::onHttpRequest);
+  }
+
+  /**
+   * Closes all connections (close code 1001), removes this node's registry entries and
+   * unregisters the consumers.
+   */
+  public Future<Void> stop() {
+    if (!started || stopped) {
+      return Future.succeededFuture();
+    }
+    stopped = true;
+    Promise<Void> done = Promise.promise();
+    context.runOnContext(v -> {
+      if (refreshTimer >= 0) {
+        vertx.cancelTimer(refreshTimer);
+      }
+      List<Future<?>> all = new ArrayList<>();
+      for (MessageConsumer<JsonObject> c : serviceConsumers) {
+        all.add(c.unregister());
+      }
+      serviceConsumers.clear();
+      for (Map.Entry<PeerId, Session> e : new ArrayList<>(localPeers.entrySet())) {
+        if (registry != null && e.getValue().entry != null) {
+          all.add(registry.removeIfPresent(e.getKey().value(), e.getValue().entry));
+        }
+      }
+      for (MessageConsumer<JsonObject> c : peerConsumers.values()) {
+        all.add(c.unregister());
+      }
+      peerConsumers.clear();
+      localPeers.clear();
+      for (Session s : new ArrayList<>(sessions)) {
+        s.shutdown();
+      }
+      Future.join(all).<Void>mapEmpty().otherwiseEmpty().onComplete(done);
+    });
+    return done.future();
+  }
+
+  /** This node's id (as in registry entries and {@code registered} replies). */
+  public String nodeId() {
+    return nodeId;
+  }
+
+  public SignallingConfig config() {
+    return config;
+  }
+
+  Vertx vertx() {
+    return vertx;
+  }
+
+  SignallingMetrics metrics() {
+    return metrics;
+  }
+
+  // ---- WebSocket endpoint -----------------------------------------------------------------------
+
+  private void onHttpRequest(RoutingContext rc) {
+    String upgrade = rc.request().getHeader("Upgrade");
+    if (upgrade == null || !"websocket".equalsIgnoreCase(upgrade)) {
+      rc.response().setStatusCode(426).putHeader("Upgrade", "websocket")
+          .putHeader("Content-Type", "text/plain; charset=utf-8")
+          .end("This is the p2p-quic signalling WebSocket endpoint: connect with a WebSocket client.\n");
+      return;
+    }
+    if (stopped || context == null) {
+      rc.response().setStatusCode(503).end("signalling service not running\n");
+      return;
+    }
+    rc.request().toWebSocket().onComplete(ar -> {
+      if (ar.failed()) {
+        LOG.debug("signalling: WebSocket upgrade failed", ar.cause());
+        return;
+      }
+      accept(ar.result());
+    });
+  }
+
+  private void accept(ServerWebSocket ws) {
+    byte[] nonce = new byte[SignallingProtocol.NONCE_LENGTH];
+    random.nextBytes(nonce);
+    Session s = new Session(this, ws, nonce);
+    // Handlers are set right away (on the connection's context) and hop onto the service context;
+    // hops from one thread keep their order, so open() runs before any message.
+    ws.textMessageHandler(text -> onContext(() -> s.onText(text)));
+    ws.binaryMessageHandler(buf -> {
+      int len = buf.length();
+      onContext(() -> s.onBinary(len));
+    });
+    ws.exceptionHandler(t -> LOG.debug("signalling: connection {} error: {}", s.observedAddress, t.toString()));
+    ws.closeHandler(v -> onContext(s::onClosed));
+    onContext(() -> {
+      if (stopped) {
+        s.shutdown();
+        return;
+      }
+      sessions.add(s);
+      s.open();
+    });
+  }
+
+  private void onContext(Runnable r) {
+    if (Vertx.currentContext() == context) {
+      r.run();
+    } else {
+      context.runOnContext(v -> r.run());
+    }
+  }
+
+  // ---- registry -------------------------------------------------------------------------------------
+
+  /** Binds a session that proved its key to its peer id, cluster-wide. */
+  Future<Void> register(Session s) {
+    PeerId p = s.peerId;
+    Session old = localPeers.put(p, s);
+    if (old != null && old != s) {
+      LOG.info("signalling: {} re-registered on this node from {}, replacing {}", p, s.observedAddress,
+          old.observedAddress);
+      old.replacedBy(s.id, nodeId);
+    }
+    // Tell other nodes holding an older connection of this peer to let go of it.
+    vertx.eventBus().publish(Addresses.signal(p), new JsonObject(), new DeliveryOptions()
+        .addHeader(OP, OP_REPLACE).addHeader(H_SESSION, s.id).addHeader(H_NODE, nodeId)
+        .addHeader(H_REGISTERED_AT, Long.toString(s.registeredAt)));
+    s.entry = new JsonObject()
+        .put("peerId", p.value())
+        .put("node", nodeId)
+        .put("sessionId", s.id)
+        .put("publicKey", s.publicKey)
+        .put("observedAddress", s.observedAddress)
+        .put("registeredAt", s.registeredAt);
+    Future<Void> put = registry.put(p.value(), s.entry, config.registryTtlMs());
+    Future<Void> consumer = ensureConsumer(p);
+    metrics.registered();
+    LOG.debug("signalling: registered {} from {}", p, s.observedAddress);
+    return Future.all(put, consumer).mapEmpty();
+  }
+
+  private Future<Void> ensureConsumer(PeerId p) {
+    MessageConsumer<JsonObject> c = peerConsumers.get(p);
+    if (c == null) {
+      c = vertx.eventBus().consumer(Addresses.signal(p), msg -> onPeerAddress(p, msg));
+      peerConsumers.put(p, c);
+    }
+    return c.completion();
+  }
+
+  /** Undoes the registration of {@code s} if it is still the current one for its peer. */
+  void unregisterPeer(Session s) {
+    PeerId p = s.peerId;
+    if (p == null || s.replaced || localPeers.get(p) != s) {
+      return;
+    }
+    localPeers.remove(p);
+    MessageConsumer<JsonObject> c = peerConsumers.remove(p);
+    if (c != null) {
+      c.unregister();
+    }
+    if (s.entry != null && registry != null) {
+      registry.removeIfPresent(p.value(), s.entry)
+          .onFailure(t -> LOG.debug("signalling: removing registry entry of {} failed: {}", p, t.toString()));
+    }
+  }
+
+  void sessionClosed(Session s) {
+    sessions.remove(s);
+    unregisterPeer(s);
+  }
+
+  private void refreshRegistry() {
+    for (Session s : new ArrayList<>(localPeers.values())) {
+      if (s.entry == null) {
+        continue;
+      }
+      String key = s.peerId.value();
+      JsonObject mine = s.entry;
+      registry.get(key).onSuccess(current -> {
+        if (localPeers.get(s.peerId) != s) {
+          return;
+        }
+        // Refresh our own entry or restore an expired one; never overwrite a newer registration elsewhere.
+        if (current == null || s.id.equals(current.getString("sessionId"))) {
+          registry.put(key, mine, config.registryTtlMs());
+        }
+      });
+    }
+  }
+
+  /** Handler of p2p.signal.<peerId> on the node that holds (or held) the peer's connection. */
+  private void onPeerAddress(PeerId p, Message<JsonObject> msg) {
+    String op = msg.headers().get(OP);
+    Session s = localPeers.get(p);
+    if (OP_REPLACE.equals(op)) {
+      String newSession = msg.headers().get(H_SESSION);
+      if (s == null || s.id.equals(newSession)) {
+        return;
+      }
+      long theirs = parseLong(msg.headers().get(H_REGISTERED_AT));
+      // Older registration loses; on a tie the larger session id wins, so both nodes agree.
+      boolean ourIsOlder = s.registeredAt < theirs
+          || (s.registeredAt == theirs && s.id.compareTo(newSession) < 0);
+      if (!ourIsOlder) {
+        return;
+      }
+      LOG.info("signalling: {} registered on node {}, closing the older connection here", p, msg.headers().get(H_NODE));
+      localPeers.remove(p);
+      MessageConsumer<JsonObject> c = peerConsumers.remove(p);
+      if (c != null) {
+        c.unregister();
+      }
+      s.replacedBy(newSession, msg.headers().get(H_NODE));
+      return;
+    }
+    if (s == null || s.state != Session.State.REGISTERED) {
+      msg.fail(ErrorCode.UNKNOWN_TARGET.status(), ErrorCode.UNKNOWN_TARGET.wire());
+      return;
+    }
+    if (OP_PING.equals(op)) {
+      msg.reply(s.info().toJson());
+      return;
+    }
+    if (OP_DELIVER.equals(op)) {
+      if (!s.writable()) {
+        ErrorCode code = s.state == Session.State.CLOSED ? ErrorCode.UNKNOWN_TARGET : ErrorCode.TARGET_BUSY;
+        msg.fail(code.status(), code.wire());
+        return;
+      }
+      s.send(msg.body());
+      msg.reply(new JsonObject().put("type", SignallingProtocol.ACK));
+      return;
+    }
+    msg.fail(ErrorCode.UNKNOWN_TYPE.status(), ErrorCode.UNKNOWN_TYPE.wire());
+  }
+
+  // ---- operations shared by WebSocket and event bus ---------------------------------------------------
+
+  /** Delivers a fully formed frame to {@code target}; fails with a {@link SignallingException}. */
+  Future<Void> deliver(PeerId target, JsonObject frame) {
+    String type = frame.getString("type");
+    Session local = localPeers.get(target);
+    if (local != null && local.state == Session.State.REGISTERED) {
+      if (!local.writable()) {
+        return Future.failedFuture(new SignallingException(ErrorCode.TARGET_BUSY, "target busy", null));
+      }
+      local.send(frame);
+      metrics.relayed(type);
+      return Future.succeededFuture();
+    }
+    return vertx.eventBus().<JsonObject>request(Addresses.signal(target), frame, new DeliveryOptions()
+            .setSendTimeout(config.deliveryTimeoutMs()).addHeader(OP, OP_DELIVER))
+        .transform(ar -> {
+          if (ar.succeeded()) {
+            metrics.relayed(type);
+            return Future.<Void>succeededFuture();
+          }
+          return Future.<Void>failedFuture(toSignallingException(ar.cause()));
+        });
+  }
+
+  private static SignallingException toSignallingException(Throwable t) {
+    if (t instanceof ReplyException) {
+      ReplyException re = (ReplyException) t;
+      if (re.failureType() == ReplyFailure.NO_HANDLERS) {
+        return new SignallingException(ErrorCode.UNKNOWN_TARGET, "not registered", null);
+      }
+      if (re.failureType() == ReplyFailure.TIMEOUT) {
+        return new SignallingException(ErrorCode.DELIVERY_FAILED, "delivery timed out", null);
+      }
+      if (re.failureType() == ReplyFailure.RECIPIENT_FAILURE && ErrorCode.fromWire(re.getMessage()).isPresent()) {
+        return new SignallingException(re.getMessage(), "rejected by the node holding the peer", null);
+      }
+      return new SignallingException(ErrorCode.DELIVERY_FAILED, String.valueOf(re.getMessage()), null);
+    }
+    return new SignallingException(ErrorCode.INTERNAL, String.valueOf(t), null);
+  }
+
+  /** What the cluster knows about {@code p}, validated against the node that holds it. */
+  Future<PeerInfo> lookup(PeerId p) {
+    Session local = localPeers.get(p);
+    if (local != null && local.state == Session.State.REGISTERED) {
+      metrics.lookup(true);
+      return Future.succeededFuture(local.info());
+    }
+    return registry.get(p.value()).compose(entry -> {
+      if (entry == null) {
+        return Future.succeededFuture(PeerInfo.offline(p));
+      }
+      if (nodeId.equals(entry.getString("node"))) {
+        if (local != null) {
+          // Registration on this node still in progress: not online yet.
+          return Future.succeededFuture(PeerInfo.offline(p));
+        }
+        removeStale(p, entry, "this node no longer holds it");
+        return Future.succeededFuture(PeerInfo.offline(p));
+      }
+      return vertx.eventBus().<JsonObject>request(Addresses.signal(p), new JsonObject(), new DeliveryOptions()
+              .setSendTimeout(config.lookupProbeTimeoutMs()).addHeader(OP, OP_PING))
+          .transform(ar -> {
+            if (ar.succeeded()) {
+              try {
+                return Future.succeededFuture(PeerInfo.fromJson(ar.result().body()));
+              } catch (RuntimeException e) {
+                return Future.succeededFuture(PeerInfo.offline(p));
+              }
+            }
+            Throwable t = ar.cause();
+            if (t instanceof ReplyException && (((ReplyException) t).failureType() == ReplyFailure.NO_HANDLERS
+                || ((ReplyException) t).failureType() == ReplyFailure.RECIPIENT_FAILURE)) {
+              removeStale(p, entry, "no node answers for it (node " + entry.getString("node") + " gone?)");
+            }
+            return Future.succeededFuture(PeerInfo.offline(p));
+          });
+    }).onSuccess(info -> metrics.lookup(info.online()));
+  }
+
+  private void removeStale(PeerId p, JsonObject entry, String why) {
+    registry.removeIfPresent(p.value(), entry).onSuccess(removed -> {
+      if (Boolean.TRUE.equals(removed)) {
+        metrics.staleRemoved();
+        LOG.info("signalling: removed stale registry entry of {} ({})", p, why);
+      }
+    });
+  }
+
+  // ---- event-bus API ----------------------------------------------------------------------------------
+
+  private void onLookupRequest(Message<JsonObject> msg) {
+    Object body = msg.body();
+    PeerId p = body instanceof JsonObject ? peerIdOrNull(((JsonObject) body).getValue("peerId")) : null;
+    if (p == null) {
+      busError(msg, ErrorCode.MALFORMED);
+      return;
+    }
+    onContext(() -> lookup(p).onComplete(ar -> {
+      if (ar.succeeded()) {
+        msg.reply(ar.result().toJson());
+      } else {
+        busError(msg, ErrorCode.INTERNAL);
+      }
+    }));
+  }
+
+  private void onRelayRequest(Message<JsonObject> msg) {
+    Object raw = msg.body();
+    if (!(raw instanceof JsonObject)) {
+      busError(msg, ErrorCode.MALFORMED);
+      return;
+    }
+    JsonObject req = (JsonObject) raw;
+    Object type = req.getValue("type");
+    PeerId to = peerIdOrNull(req.getValue("to"));
+    Object from = req.getValue("from");
+    Object body = req.getValue("body");
+    if (!(type instanceof String) || to == null || !(from instanceof String)
+        || !SERVICE_NAME.matcher((String) from).matches() || (body != null && !(body instanceof JsonObject))) {
+      busError(msg, ErrorCode.MALFORMED);
+      return;
+    }
+    if (!SignallingProtocol.RELAY_TYPES.contains(type)) {
+      busError(msg, ErrorCode.UNKNOWN_TYPE);
+      return;
+    }
+    JsonObject frame = new JsonObject()
+        .put("type", type)
+        .put("from", SignallingProtocol.SERVICE_FROM_PREFIX + from)
+        .put("origin", SignallingProtocol.ORIGIN_SERVICE)
+        .put("body", body == null ? new JsonObject() : body);
+    if (frame.encode().getBytes(StandardCharsets.UTF_8).length > config.maxMessageBytes()) {
+      busError(msg, ErrorCode.TOO_LARGE);
+      return;
+    }
+    onContext(() -> deliver(to, frame).onComplete(ar -> {
+      if (ar.succeeded()) {
+        msg.reply(new JsonObject().put("type", SignallingProtocol.ACK));
+      } else {
+        SignallingException se = toSignallingException(ar.cause());
+        if (ar.cause() instanceof SignallingException) {
+          se = (SignallingException) ar.cause();
+        }
+        busError(msg, se.errorCode().orElse(ErrorCode.INTERNAL));
+      }
+    }));
+  }
+
+  private void busError(Message<?> msg, ErrorCode code) {
+    metrics.error(code.wire());
+    msg.fail(code.status(), code.wire());
+  }
+
+  private static PeerId peerIdOrNull(Object v) {
+    if (!(v instanceof String)) {
+      return null;
+    }
+    try {
+      return PeerId.parse((String) v);
+    } catch (InvalidPeerIdException e) {
+      return null;
+    }
+  }
+
+  private static long parseLong(String s) {
+    try {
+      return s == null ? 0L : Long.parseLong(s);
+    } catch (NumberFormatException e) {
+      return 0L;
+    }
+  }
+}
