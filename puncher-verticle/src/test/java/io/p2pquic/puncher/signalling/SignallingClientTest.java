@@ -1,0 +1,266 @@
+package io.p2pquic.puncher.signalling;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Level;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.p2pquic.api.signalling.ErrorCode;
+import io.p2pquic.api.signalling.PeerInfo;
+import io.p2pquic.api.signalling.Registration;
+import io.p2pquic.api.signalling.SignallingException;
+import io.p2pquic.api.signalling.SignallingMessage;
+import io.p2pquic.identity.PeerIdentity;
+import io.p2pquic.rendezvous.signalling.SignallingConfig;
+import io.p2pquic.rendezvous.signalling.SignallingService;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.junit5.VertxExtension;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.slf4j.LoggerFactory;
+
+/** The client against a real SignallingService on 127.0.0.1. */
+@ExtendWith(VertxExtension.class)
+class SignallingClientTest {
+
+  Vertx vertx;
+  SignallingService service;
+  HttpServer server;
+  final MeterRegistry meters = new SimpleMeterRegistry();
+  final List<SignallingClient> clients = new ArrayList<>();
+
+  @BeforeAll
+  static void logs() {
+    ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).setLevel(Level.INFO);
+  }
+
+  void startServer(Vertx vertx, SignallingConfig config) {
+    this.vertx = vertx;
+    CompletableFuture<Void> up = new CompletableFuture<>();
+    vertx.getOrCreateContext().runOnContext(v -> {
+      service = new SignallingService(vertx, config, new SimpleMeterRegistry());
+      Router router = Router.router(vertx);
+      service.mount(router);
+      service.start()
+          .compose(x -> vertx.createHttpServer(config.applyTo(new HttpServerOptions().setHost("127.0.0.1")))
+              .requestHandler(router).listen(0))
+          .onSuccess(s -> {
+            server = s;
+            up.complete(null);
+          })
+          .onFailure(up::completeExceptionally);
+    });
+    try {
+      up.get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  @AfterEach
+  void stop() {
+    clients.forEach(c -> await(c.close()));
+    if (service != null) {
+      await(service.stop());
+      await(server.close());
+    }
+  }
+
+  SignallingClient client(PeerIdentity id) {
+    SignallingClient c = new SignallingClient(vertx, URI.create("ws://127.0.0.1:" + server.actualPort() + "/signal"),
+        id, meters, new SignallingClientOptions().setRequestTimeoutMs(5000));
+    clients.add(c);
+    return c;
+  }
+
+  @Test
+  void registersLooksUpAndRelaysBothWays(Vertx vertx) throws Exception {
+    startServer(vertx, new SignallingConfig().setNodeId("rv-1"));
+    PeerIdentity ida = PeerIdentity.generate();
+    PeerIdentity idb = PeerIdentity.generate();
+    SignallingClient a = client(ida);
+    SignallingClient b = client(idb);
+    BlockingQueue<SignallingMessage> inboxA = new LinkedBlockingQueue<>();
+    BlockingQueue<SignallingMessage> inboxB = new LinkedBlockingQueue<>();
+    a.messageHandler(inboxA::add);
+    b.messageHandler(inboxB::add);
+
+    Registration ra = await(a.connect());
+    assertThat(ra.peerId()).isEqualTo(ida.peerId());
+    assertThat(ra.observedAddress()).matches("127\\.0\\.0\\.1:\\d+");
+    assertThat(ra.node()).isEqualTo("rv-1");
+    assertThat(ra.limits().getInteger("maxMessageBytes")).isEqualTo(16384);
+    assertThat(a.isConnected()).isTrue();
+    Registration rb = await(b.connect());
+    assertThat(rb.observedAddress()).isNotEqualTo(ra.observedAddress());
+
+    PeerInfo info = await(a.lookup(idb.peerId()));
+    assertThat(info.online()).isTrue();
+    assertThat(info.peerId()).isEqualTo(idb.peerId());
+    assertThat(info.publicKey()).isEqualTo(idb.publicKeyBase64());
+    assertThat(info.observedAddress()).isEqualTo(rb.observedAddress());
+    assertThat(info.node()).isEqualTo("rv-1");
+
+    JsonObject offer = new JsonObject().put("ufrag", "a").put("pwd", "p");
+    await(a.send(idb.peerId(), "offer", offer));
+    SignallingMessage got = inboxB.poll(5, TimeUnit.SECONDS);
+    assertThat(got).isNotNull();
+    assertThat(got.type()).isEqualTo("offer");
+    assertThat(got.fromPeer()).isEqualTo(ida.peerId());
+    assertThat(got.from()).isEqualTo(ida.peerId().value());
+    assertThat(got.isFromService()).isFalse();
+    assertThat(got.body()).isEqualTo(offer);
+
+    await(b.send(ida.peerId(), "answer", new JsonObject().put("ufrag", "b")));
+    SignallingMessage answer = inboxA.poll(5, TimeUnit.SECONDS);
+    assertThat(answer.type()).isEqualTo("answer");
+    assertThat(answer.fromPeer()).isEqualTo(idb.peerId());
+    assertThat(answer.body()).isEqualTo(new JsonObject().put("ufrag", "b"));
+
+    await(a.send(idb.peerId(), "end-of-candidates", null));
+    assertThat(inboxB.poll(5, TimeUnit.SECONDS).body()).isEqualTo(new JsonObject());
+    await(a.ping());
+
+    PeerInfo nobody = await(a.lookup(PeerIdentity.generate().peerId()));
+    assertThat(nobody.online()).isFalse();
+    assertThat(count("p2p.signalling.client.sent", "type", "offer")).isEqualTo(1.0);
+    assertThat(count("p2p.signalling.client.received", "type", "offer")).isEqualTo(1.0);
+  }
+
+  @Test
+  void failuresCarryTheErrorCode(Vertx vertx) {
+    startServer(vertx, new SignallingConfig());
+    SignallingClient a = client(PeerIdentity.generate());
+    SignallingClient b = client(PeerIdentity.generate());
+    await(a.connect());
+    await(b.connect());
+
+    SignallingException unknown = failure(a.send(PeerIdentity.generate().peerId(), "offer", new JsonObject()));
+    assertThat(unknown.code()).isEqualTo("unknown-target");
+    assertThat(unknown.is(ErrorCode.UNKNOWN_TARGET)).isTrue();
+    assertThat(unknown.requestId()).startsWith("c");
+    assertThat(unknown.getMessage()).contains("not registered");
+
+    SignallingException type = failure(a.send(b.identity().peerId(), "shout", new JsonObject()));
+    assertThat(type.errorCode()).contains(ErrorCode.UNKNOWN_TYPE);
+
+    // oversized: refused locally with the server's limit, nothing sent
+    SignallingException big = failure(a.send(b.identity().peerId(), "offer",
+        new JsonObject().put("sdp", "x".repeat(20_000))));
+    assertThat(big.errorCode()).contains(ErrorCode.TOO_LARGE);
+
+    // the connection still works
+    await(a.send(b.identity().peerId(), "offer", new JsonObject()));
+    assertThat(count("p2p.signalling.client.errors", "code", "unknown-target")).isEqualTo(1.0);
+    assertThat(count("p2p.signalling.client.errors", "code", "too-large")).isEqualTo(1.0);
+  }
+
+  @Test
+  void rateLimitedRequestsFailWithTheirOwnId(Vertx vertx) {
+    startServer(vertx, new SignallingConfig().setRateBurst(4).setRatePerSecond(0.01));
+    SignallingClient a = client(PeerIdentity.generate());
+    await(a.connect()); // register costs one token
+    List<Future<Void>> pings = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      pings.add(a.ping());
+    }
+    int ok = 0;
+    int limited = 0;
+    for (Future<Void> f : pings) {
+      try {
+        f.toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+        ok++;
+      } catch (ExecutionException e) {
+        assertThat(((SignallingException) e.getCause()).code()).isEqualTo("rate-limited");
+        limited++;
+      } catch (Exception e) {
+        throw new AssertionError(e);
+      }
+    }
+    assertThat(ok).isEqualTo(3);
+    assertThat(limited).isEqualTo(3);
+  }
+
+  @Test
+  void secondConnectionWithSameIdentityReplacesFirst(Vertx vertx) throws Exception {
+    startServer(vertx, new SignallingConfig());
+    PeerIdentity id = PeerIdentity.generate();
+    SignallingClient first = client(id);
+    CompletableFuture<String> reason = new CompletableFuture<>();
+    first.closeHandler(reason::complete);
+    await(first.connect());
+    SignallingClient second = client(id);
+    await(second.connect());
+    assertThat(reason.get(5, TimeUnit.SECONDS)).isEqualTo("replaced");
+    assertThat(first.isConnected()).isFalse();
+    assertThat(failure(first.ping()).code()).isEqualTo("closed");
+    await(second.ping());
+  }
+
+  @Test
+  void connectFailsCleanly(Vertx vertx) throws IOException {
+    this.vertx = vertx;
+    int port;
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+      port = s.getLocalPort();
+    }
+    SignallingClient c = new SignallingClient(vertx, URI.create("ws://127.0.0.1:" + port + "/signal"),
+        PeerIdentity.generate(), meters);
+    SignallingException e = failure(c.connect());
+    assertThat(e.code()).isEqualTo("closed");
+    assertThat(failure(c.send(PeerIdentity.generate().peerId(), "offer", null)).code()).isEqualTo("closed");
+  }
+
+  @Test
+  void rejectsNonWebSocketUris(Vertx vertx) {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new SignallingClient(vertx,
+        URI.create("http://127.0.0.1/signal"), PeerIdentity.generate(), meters))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("ws://");
+  }
+
+  double count(String name, String tag, String value) {
+    Counter c = meters.find(name).tag(tag, value).counter();
+    return c == null ? 0 : c.count();
+  }
+
+  static <T> T await(Future<T> f) {
+    try {
+      return f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      throw new AssertionError("failed: " + e.getCause(), e.getCause());
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  static SignallingException failure(Future<?> f) {
+    try {
+      f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      assertThat(e.getCause()).isInstanceOf(SignallingException.class);
+      return (SignallingException) e.getCause();
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+    throw new AssertionError("expected a failure");
+  }
+}
