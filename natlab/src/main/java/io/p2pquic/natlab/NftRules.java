@@ -1,0 +1,145 @@
+package io.p2pquic.natlab;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.stream.Collectors;
+
+/**
+ * nftables scripts for a lab router. Two tables of the router's own, each replaced atomically
+ * ({@code nft -f} is one transaction): {@code ip natlab} makes the NAT behaviour,
+ * {@code ip natlab_link} makes loss and blocked paths. See docs/natlab.md for the reasoning.
+ */
+final class NftRules {
+
+  static final String NAT_TABLE = "natlab";
+  static final String LINK_TABLE = "natlab_link";
+
+  private NftRules() {
+  }
+
+  /** Default lifetime of the "contacted" set entries, matching the kernel's replied-UDP timeout. */
+  static final Duration DEFAULT_SET_TIMEOUT = Duration.ofSeconds(120);
+
+  /** Script replacing the NAT table of the router of {@code p}. */
+  static String natScript(Topology.Peer p) {
+    String wan = q(Topology.WAN_IF);
+    String host = p.hostIp();
+    long timeout = p.spec().udpTimeoutOption().orElse(DEFAULT_SET_TIMEOUT).toSeconds();
+    StringBuilder sb = new StringBuilder();
+    sb.append(replaceTable(NAT_TABLE));
+    NatBehavior nat = p.spec().nat();
+    if (nat == NatBehavior.NONE) {
+      return sb.toString(); // plain routing: the table stays deleted
+    }
+    sb.append("table ip ").append(NAT_TABLE).append(" {\n");
+    switch (nat) {
+      case FULL_CONE:
+        // endpoint-independent filtering: any remote may open a flow to a public port the host
+        // has used (set keyed by protocol . public port), DNAT'ed to the host on the same port.
+        sb.append("  set contacted {\n")
+            .append("    type inet_proto . inet_service\n")
+            .append("    flags timeout\n")
+            .append("    timeout ").append(timeout).append("s\n")
+            .append("  }\n");
+        sb.append(chain("prerouting", "nat", "prerouting", "dstnat",
+            "iifname " + wan + " meta l4proto . th dport @contacted dnat to " + host));
+        break;
+      case ADDRESS_RESTRICTED:
+        // address-dependent filtering: a remote address may open a flow to a public port the
+        // host has sent to that address from (set keyed by remote address . protocol . port).
+        sb.append("  set contacted {\n")
+            .append("    type ipv4_addr . inet_proto . inet_service\n")
+            .append("    flags timeout\n")
+            .append("    timeout ").append(timeout).append("s\n")
+            .append("  }\n");
+        sb.append(chain("prerouting", "nat", "prerouting", "dstnat",
+            "iifname " + wan + " ip saddr . meta l4proto . th dport @contacted dnat to " + host));
+        break;
+      default:
+        break;
+    }
+    String masquerade = nat == NatBehavior.SYMMETRIC
+        ? "oifname " + wan + " masquerade random,fully-random"
+        : "oifname " + wan + " masquerade";
+    sb.append(chain("postrouting", "nat", "postrouting", "srcnat", masquerade));
+    if (nat == NatBehavior.FULL_CONE) {
+      // runs after masquerade: th sport is the public (mapped) port
+      sb.append(chain("record", "filter", "postrouting", "srcnat + 10",
+          "oifname " + wan + " meta l4proto { tcp, udp } update @contacted"
+              + " { meta l4proto . th sport timeout " + timeout + "s }"));
+    } else if (nat == NatBehavior.ADDRESS_RESTRICTED) {
+      sb.append(chain("record", "filter", "postrouting", "srcnat + 10",
+          "oifname " + wan + " meta l4proto { tcp, udp } update @contacted"
+              + " { ip daddr . meta l4proto . th sport timeout " + timeout + "s }"));
+    }
+    // The home-router firewall: no new flow may enter from the WAN except those the cone rules
+    // DNAT'ed. Essential even for port-restricted: an unsolicited packet would otherwise create
+    // a conntrack entry on the public port and the host's later outbound flow to that remote
+    // would be given another port (the NAT turns symmetric). Dropping before conntrack confirms
+    // the entry leaves no trace.
+    boolean cone = nat == NatBehavior.FULL_CONE || nat == NatBehavior.ADDRESS_RESTRICTED;
+    sb.append(chain("forward", "filter", "forward", "filter",
+        cone ? "iifname " + wan + " ct state new ct status dnat accept" : null,
+        "iifname " + wan + " ct state new drop"));
+    sb.append(chain("input", "filter", "input", "filter",
+        "iifname " + wan + " ct state new drop"));
+    sb.append("}\n");
+    return sb.toString();
+  }
+
+  /**
+   * Script replacing the link table: random loss on the WAN in both directions and drops of
+   * traffic to/from blocked addresses. Filters before conntrack on the way in (raw priority), so
+   * dropped packets leave no conntrack state.
+   */
+  static String linkScript(double lossPercent, Collection<String> blockedAddresses) {
+    StringBuilder sb = new StringBuilder(replaceTable(LINK_TABLE));
+    String wan = q(Topology.WAN_IF);
+    String in1 = null;
+    String out1 = null;
+    if (!blockedAddresses.isEmpty()) {
+      String set = blockedAddresses.stream().sorted().collect(Collectors.joining(", ", "{ ", " }"));
+      in1 = "iifname " + wan + " ip saddr " + set + " drop";
+      out1 = "oifname " + wan + " ip daddr " + set + " drop";
+    }
+    String in2 = null;
+    String out2 = null;
+    long perTenThousand = Math.round(lossPercent * 100);
+    if (perTenThousand >= 10_000) {
+      in2 = "iifname " + wan + " drop";
+      out2 = "oifname " + wan + " drop";
+    } else if (perTenThousand > 0) {
+      in2 = "iifname " + wan + " numgen random mod 10000 < " + perTenThousand + " drop";
+      out2 = "oifname " + wan + " numgen random mod 10000 < " + perTenThousand + " drop";
+    }
+    sb.append("table ip ").append(LINK_TABLE).append(" {\n");
+    sb.append(chain("in", "filter", "prerouting", "raw", in1, in2));
+    sb.append(chain("out", "filter", "postrouting", "300", out1, out2));
+    sb.append("}\n");
+    return sb.toString();
+  }
+
+  /** Creates-then-deletes, so that the following definition starts from nothing, atomically. */
+  private static String replaceTable(String name) {
+    return "table ip " + name + " {}\ndelete table ip " + name + "\n";
+  }
+
+  private static String chain(String name, String type, String hook, String priority,
+      String... rules) {
+    StringBuilder sb = new StringBuilder();
+    sb.append("  chain ").append(name).append(" {\n")
+        .append("    type ").append(type).append(" hook ").append(hook)
+        .append(" priority ").append(priority).append("; policy accept;\n");
+    for (String r : rules) {
+      if (r != null) {
+        sb.append("    ").append(r).append("\n");
+      }
+    }
+    sb.append("  }\n");
+    return sb.toString();
+  }
+
+  private static String q(String s) {
+    return "\"" + s + "\"";
+  }
+}
