@@ -3,9 +3,11 @@ package io.p2pquic.api.signalling;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.p2pquic.api.Addresses;
+import io.p2pquic.identity.PeerId;
 import io.p2pquic.identity.PeerIdentity;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import org.junit.jupiter.api.Test;
 
 class SignallingProtocolTest {
@@ -25,6 +27,20 @@ class SignallingProtocolTest {
     assertThat(p[prefix.length]).isEqualTo((byte) 0);
     assertThat(p[prefix.length + 1]).isEqualTo((byte) 0);
     assertThat(p[p.length - 1]).isEqualTo((byte) 31);
+  }
+
+  /** The registration example in docs/signalling.md (RFC 8032 TEST 1 key) is a valid registration. */
+  @Test
+  void documentedRegistrationExampleVerifies() {
+    byte[] nonce = Base64.getDecoder().decode("U44I8b+hR3p0E37H6WEf1xaFiVy7UHtYx/GK9v7Fb1I=");
+    String publicKey = "MCowBQYDK2VwAyEA11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=";
+    byte[] sig = Base64.getDecoder().decode(
+        "nXY7YmRvhrGh5xoPaeqPIy+NYntFlHSJIEef4Ejzu8pM9QjIP9vkq2nSWlxKAaIDjklSlHhJfytgbvARcnOFCw==");
+    assertThat(PeerId.of(PeerIdentity.decodePublicKey(publicKey)).value())
+        .isEqualTo("pq1eh7ddx5bksrgcytl7bkai36se4nxx3klnk7elksyq57pi74xeg4q");
+    assertThat(PeerIdentity.verify(PeerIdentity.decodePublicKey(publicKey),
+        SignallingProtocol.registrationPayload(nonce), sig)).isTrue();
+    assertThat(PeerIdentity.verify(PeerIdentity.decodePublicKey(publicKey), nonce, sig)).isFalse();
   }
 
   @Test

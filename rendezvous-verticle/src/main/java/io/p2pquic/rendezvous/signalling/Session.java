@@ -283,7 +283,7 @@ final class Session {
     registeredAt = System.currentTimeMillis();
     state = State.REGISTERING;
     service.register(this).onComplete(ar -> {
-      if (state != State.REGISTERING) {
+      if (state != State.REGISTERING || replaced) {
         return; // closed or replaced meanwhile
       }
       if (ar.failed()) {
