@@ -1,0 +1,271 @@
+package io.p2pquic.rendezvous.stun;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.p2pquic.stun.StunClass;
+import io.p2pquic.stun.StunDecodeException;
+import io.p2pquic.stun.StunMessage;
+import io.p2pquic.stun.StunMessageDecoder;
+import io.p2pquic.stun.StunMessageEncoder;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.datagram.DatagramPacket;
+import io.vertx.core.datagram.DatagramSocket;
+import io.vertx.core.datagram.DatagramSocketOptions;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetServerOptions;
+import io.vertx.core.net.NetSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * STUN server on UDP and TCP (RFC 8489), and an RFC 5780 NAT-behaviour-discovery server when an
+ * alternate address is configured: then four UDP sockets (both addresses x both ports) so that a
+ * CHANGE-REQUEST can be answered from the other IP and/or port.
+ *
+ * <p>Malformed datagrams are dropped silently as RFC 8489 says, and counted by reason in
+ * {@code p2p.stun.dropped}; a malformed message on TCP closes that connection (the stream cannot be
+ * resynchronised). Nothing a client sends can stop the server.
+ */
+public final class StunServer {
+  private static final Logger log = LoggerFactory.getLogger(StunServer.class);
+  private static final int MAX_TCP_FRAME = StunMessage.HEADER_LENGTH + 0xFFFF;
+
+  private final Vertx vertx;
+  private final StunServerConfig config;
+  private final MeterRegistry metrics;
+  private final BindingRequestHandler binding;
+  private final StunMessageDecoder decoder = new StunMessageDecoder();
+  private final StunMessageEncoder encoder = new StunMessageEncoder();
+  /** Sockets by the address they are bound to; one for a plain server, four for RFC 5780. */
+  private final Map<InetSocketAddress, DatagramSocket> sockets = new LinkedHashMap<>();
+  private final Map<String, Counter> dropped = new ConcurrentHashMap<>();
+  private final Counter udpRequests;
+  private final Counter tcpRequests;
+  private final Counter successResponses;
+  private final Counter errorResponses;
+  private final Counter indications;
+  private NetServer tcpServer;
+  private InetSocketAddress udpAddress;
+  private InetSocketAddress tcpAddress;
+
+  public StunServer(Vertx vertx, StunServerConfig config, MeterRegistry metrics) {
+    this.vertx = vertx;
+    this.config = config.validate("stun.");
+    this.metrics = metrics;
+    this.binding = new BindingRequestHandler(config);
+    this.udpRequests = metrics.counter("p2p.stun.requests", "transport", "udp");
+    this.tcpRequests = metrics.counter("p2p.stun.requests", "transport", "tcp");
+    this.successResponses = metrics.counter("p2p.stun.responses", "class", "success");
+    this.errorResponses = metrics.counter("p2p.stun.responses", "class", "error");
+    this.indications = metrics.counter("p2p.stun.indications");
+  }
+
+  public Future<Void> start() {
+    List<InetSocketAddress> endpoints = new ArrayList<>();
+    endpoints.add(new InetSocketAddress(config.bind(), config.port()));
+    if (config.rfc5780()) {
+      endpoints.add(new InetSocketAddress(config.bind(), config.alternatePort()));
+      endpoints.add(new InetSocketAddress(config.alternateAddress(), config.port()));
+      endpoints.add(new InetSocketAddress(config.alternateAddress(), config.alternatePort()));
+    }
+    Future<Void> chain = Future.succeededFuture();
+    for (InetSocketAddress endpoint : endpoints) {
+      chain = chain.compose(v -> bindUdp(endpoint));
+    }
+    if (config.tcp()) {
+      chain = chain.compose(v -> bindTcp());
+    }
+    return chain
+        .onSuccess(
+            v -> log.info(
+                "STUN server listening on udp {}{}{}",
+                udpAddress,
+                tcpAddress != null ? " and tcp " + tcpAddress : "",
+                config.rfc5780() ? " (RFC 5780, sockets " + sockets.keySet() + ")" : ""))
+        .recover(err -> stop().transform(x -> Future.failedFuture(bindError(err))));
+  }
+
+  private Throwable bindError(Throwable err) {
+    return new IllegalStateException(
+        "STUN server cannot listen on " + config.bind() + ":" + config.port()
+            + " (" + err.getMessage() + "); choose another --stun-port or stop what holds it", err);
+  }
+
+  private Future<Void> bindUdp(InetSocketAddress endpoint) {
+    DatagramSocket socket = vertx.createDatagramSocket(new DatagramSocketOptions().setIpV6(false).setReceiveBufferSize(1 << 20));
+    return socket
+        .listen(endpoint.getPort(), endpoint.getHostString())
+        .map(s -> {
+          InetSocketAddress bound = toInet(s.localAddress());
+          if (udpAddress == null) {
+            udpAddress = bound;
+          }
+          sockets.put(config.rfc5780() ? endpoint : bound, s);
+          s.handler(packet -> onDatagram(s, bound, packet));
+          return null;
+        });
+  }
+
+  private Future<Void> bindTcp() {
+    NetServerOptions options = new NetServerOptions()
+        .setHost(config.bind())
+        .setPort(udpAddress.getPort())
+        .setIdleTimeout(30)
+        .setReuseAddress(true);
+    tcpServer = vertx.createNetServer(options).connectHandler(this::onTcpConnection);
+    return tcpServer.listen().map(s -> {
+      tcpAddress = new InetSocketAddress(udpAddress.getAddress(), s.actualPort());
+      return null;
+    });
+  }
+
+  public Future<Void> stop() {
+    List<Future<Void>> closing = new ArrayList<>();
+    sockets.values().forEach(s -> closing.add(s.close()));
+    sockets.clear();
+    if (tcpServer != null) {
+      closing.add(tcpServer.close());
+      tcpServer = null;
+    }
+    return Future.join(closing).mapEmpty();
+  }
+
+  /** The primary UDP address actually bound (useful with port 0). */
+  public InetSocketAddress udpAddress() {
+    return udpAddress;
+  }
+
+  /** The TCP address actually bound, or null when TCP is off. */
+  public InetSocketAddress tcpAddress() {
+    return tcpAddress;
+  }
+
+  private void onDatagram(DatagramSocket socket, InetSocketAddress local, DatagramPacket packet) {
+    try {
+      InetSocketAddress source = toInet(packet.sender());
+      StunMessage request = decodeRequest(packet.data().getBytes());
+      if (request == null) {
+        return;
+      }
+      udpRequests.increment();
+      InetSocketAddress receivedOn = config.rfc5780() ? keyOf(local) : local;
+      StunReply reply = binding.handle(request, source, receivedOn, otherAddress(receivedOn), true);
+      DatagramSocket out = socket;
+      if (reply.origin() != ResponseOrigin.SAME) {
+        out = sockets.get(BindingRequestHandler.originAddress(receivedOn, otherAddress(receivedOn), reply.origin()));
+      }
+      count(reply);
+      InetSocketAddress to = reply.destination();
+      out.send(Buffer.buffer(encoder.encodeToBytes(reply.message())), to.getPort(), to.getAddress().getHostAddress())
+          .onFailure(err -> drop("send-failed"));
+    } catch (RuntimeException e) {
+      log.warn("STUN datagram from {} failed: {}", packet.sender(), e.toString());
+      drop("internal-error");
+    }
+  }
+
+  private void onTcpConnection(NetSocket socket) {
+    InetSocketAddress source = toInet(socket.remoteAddress());
+    InetSocketAddress local = toInet(socket.localAddress());
+    Buffer[] pendingRef = {Buffer.buffer()}; // bytes of an incomplete frame
+    socket.handler(data -> {
+      try {
+        Buffer pending = pendingRef[0].appendBuffer(data);
+        while (pending.length() >= 4) {
+          int frame = StunMessage.HEADER_LENGTH + pending.getUnsignedShort(2);
+          if ((pending.getUnsignedByte(0) & 0xC0) != 0 || frame > MAX_TCP_FRAME) {
+            drop("tcp-not-stun");
+            socket.close();
+            return;
+          }
+          if (pending.length() < frame) {
+            return;
+          }
+          byte[] bytes = pending.getBytes(0, frame);
+          pending = pending.getBuffer(frame, pending.length());
+          pendingRef[0] = pending;
+          StunMessage request = decodeRequest(bytes);
+          if (request == null) {
+            socket.close(); // a bad frame on a stream leaves no way to find the next one
+            return;
+          }
+          tcpRequests.increment();
+          StunReply reply = binding.handle(request, source, local, null, false);
+          count(reply);
+          socket.write(Buffer.buffer(encoder.encodeToBytes(reply.message())));
+        }
+      } catch (RuntimeException e) {
+        log.warn("STUN over TCP from {} failed: {}", source, e.toString());
+        drop("internal-error");
+        socket.close();
+      }
+    });
+  }
+
+  /** A decoded request, or null after counting why the bytes were dropped. */
+  private StunMessage decodeRequest(byte[] bytes) {
+    StunMessage m;
+    try {
+      m = decoder.decode(bytes);
+    } catch (StunDecodeException e) {
+      drop(e.reason().name().toLowerCase().replace('_', '-'));
+      return null;
+    }
+    if (m.messageClass() == StunClass.INDICATION) {
+      indications.increment(); // keepalives (RFC 8489 section 6.3.2): no answer
+      return null;
+    }
+    if (m.messageClass() != StunClass.REQUEST) {
+      drop("unexpected-response");
+      return null;
+    }
+    return m;
+  }
+
+  private void count(StunReply reply) {
+    (reply.message().messageClass() == StunClass.SUCCESS_RESPONSE ? successResponses : errorResponses).increment();
+  }
+
+  private void drop(String reason) {
+    dropped.computeIfAbsent(reason, r -> metrics.counter("p2p.stun.dropped", "reason", r)).increment();
+  }
+
+  /** The configured endpoint a bound socket stands for (bind() may name a host, bound shows an IP). */
+  private InetSocketAddress keyOf(InetSocketAddress bound) {
+    for (InetSocketAddress k : sockets.keySet()) {
+      if (k.getPort() == bound.getPort() && k.getAddress().equals(bound.getAddress())) {
+        return k;
+      }
+    }
+    return bound;
+  }
+
+  private InetSocketAddress otherAddress(InetSocketAddress local) {
+    if (!config.rfc5780()) {
+      return null;
+    }
+    InetSocketAddress primary = new InetSocketAddress(config.bind(), config.port());
+    InetSocketAddress alternate = new InetSocketAddress(config.alternateAddress(), config.alternatePort());
+    return new InetSocketAddress(
+        local.getAddress().equals(primary.getAddress()) ? alternate.getAddress() : primary.getAddress(),
+        local.getPort() == primary.getPort() ? alternate.getPort() : primary.getPort());
+  }
+
+  static InetSocketAddress toInet(io.vertx.core.net.SocketAddress a) {
+    try {
+      return new InetSocketAddress(InetAddress.getByName(a.hostAddress()), a.port());
+    } catch (UnknownHostException e) {
+      throw new IllegalStateException("unexpected unresolved socket address " + a, e);
+    }
+  }
+}
