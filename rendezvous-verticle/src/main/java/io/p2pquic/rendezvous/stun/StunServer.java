@@ -60,7 +60,7 @@ public final class StunServer {
 
   public StunServer(Vertx vertx, StunServerConfig config, MeterRegistry metrics) {
     this.vertx = vertx;
-    this.config = config.validate("stun.");
+    this.config = config.validate();
     this.metrics = metrics;
     this.binding = new BindingRequestHandler(config);
     this.udpRequests = metrics.counter("p2p.stun.requests", "transport", "udp");

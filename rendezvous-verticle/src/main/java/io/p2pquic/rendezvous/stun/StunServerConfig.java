@@ -1,6 +1,8 @@
 package io.p2pquic.rendezvous.stun;
 
 import io.vertx.core.json.JsonObject;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -12,6 +14,7 @@ import java.util.Objects;
  */
 public final class StunServerConfig {
   public static final int DEFAULT_PORT = 3478;
+  private static final String PREFIX = "stun.";
 
   private String bind = "0.0.0.0";
   private int port = DEFAULT_PORT;
@@ -20,48 +23,68 @@ public final class StunServerConfig {
   private boolean tcp = true;
   private String software = "p2p-quic";
 
-  public StunServerConfig() {}
-
-  public StunServerConfig(JsonObject json) {
-    this();
+  /**
+   * Reads the {@code "stun"} configuration object (null means all defaults).
+   *
+   * @throws IllegalArgumentException naming the bad key, e.g. "stun.port must be 0-65535"
+   */
+  public static StunServerConfig fromJson(JsonObject json) {
+    StunServerConfig c = new StunServerConfig();
     if (json == null) {
-      return;
+      return c;
     }
-    bind = json.getString("bind", bind);
-    port = json.getInteger("port", port);
-    alternateAddress = json.getString("alternateAddress", alternateAddress);
-    alternatePort = json.getInteger("alternatePort", alternatePort);
-    tcp = json.getBoolean("tcp", tcp);
-    software = json.getString("software", software);
+    for (Map.Entry<String, Object> e : json) {
+      String k = e.getKey();
+      Object v = e.getValue();
+      try {
+        switch (k) {
+          case "bind" -> c.setBind((String) v);
+          case "port" -> c.setPort(((Number) v).intValue());
+          case "alternateAddress" -> c.setAlternateAddress((String) v);
+          case "alternatePort" -> c.setAlternatePort(((Number) v).intValue());
+          case "tcp" -> c.setTcp((Boolean) v);
+          case "software" -> c.setSoftware((String) v);
+          default -> throw new IllegalArgumentException(PREFIX + k
+              + " is not a known key (known: bind, port, alternateAddress, alternatePort, tcp, software)");
+        }
+      } catch (ClassCastException | NullPointerException bad) {
+        throw new IllegalArgumentException(PREFIX + k + " has the wrong type: " + v);
+      }
+    }
+    return c.validate();
   }
 
   public JsonObject toJson() {
-    JsonObject j = new JsonObject().put("bind", bind).put("port", port);
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("bind", bind);
+    m.put("port", port);
     if (alternateAddress != null) {
-      j.put("alternateAddress", alternateAddress);
+      m.put("alternateAddress", alternateAddress);
     }
-    return j.put("alternatePort", alternatePort).put("tcp", tcp).put("software", software);
+    m.put("alternatePort", alternatePort);
+    m.put("tcp", tcp);
+    m.put("software", software);
+    return new JsonObject(m);
   }
 
-  /** Throws IllegalArgumentException naming the offending key (prefixed with {@code prefix}). */
-  public StunServerConfig validate(String prefix) {
+  /** Checks values and cross-key constraints; throws IllegalArgumentException naming the key. */
+  public StunServerConfig validate() {
     if (port < 0 || port > 65535) {
-      throw new IllegalArgumentException(prefix + "port must be 0-65535, is " + port);
+      throw new IllegalArgumentException(PREFIX + "port must be 0-65535, is " + port);
     }
     if (alternatePort < 0 || alternatePort > 65535) {
-      throw new IllegalArgumentException(prefix + "alternatePort must be 0-65535, is " + alternatePort);
+      throw new IllegalArgumentException(PREFIX + "alternatePort must be 0-65535, is " + alternatePort);
     }
     if (alternateAddress != null) {
       if (isWildcard(bind)) {
-        throw new IllegalArgumentException(
-            prefix + "bind must be a specific address when " + prefix
-                + "alternateAddress is set (RFC 5780 responses must name the address they leave from)");
+        throw new IllegalArgumentException(PREFIX + "bind must be a specific address when " + PREFIX
+            + "alternateAddress is set (RFC 5780 responses must name the address they leave from)");
       }
       if (alternateAddress.equals(bind)) {
-        throw new IllegalArgumentException(prefix + "alternateAddress must differ from " + prefix + "bind");
+        throw new IllegalArgumentException(PREFIX + "alternateAddress must differ from " + PREFIX + "bind");
       }
       if (port == 0) {
-        throw new IllegalArgumentException(prefix + "port must be fixed (not 0) when alternateAddress is set");
+        throw new IllegalArgumentException(PREFIX + "port must be fixed (not 0) when alternateAddress is set");
       }
     }
     return this;
@@ -75,8 +98,8 @@ public final class StunServerConfig {
     return bind;
   }
 
-  public StunServerConfig bind(String bind) {
-    this.bind = Objects.requireNonNull(bind);
+  public StunServerConfig setBind(String bind) {
+    this.bind = Objects.requireNonNull(bind, PREFIX + "bind");
     return this;
   }
 
@@ -84,7 +107,7 @@ public final class StunServerConfig {
     return port;
   }
 
-  public StunServerConfig port(int port) {
+  public StunServerConfig setPort(int port) {
     this.port = port;
     return this;
   }
@@ -93,8 +116,8 @@ public final class StunServerConfig {
     return alternateAddress;
   }
 
-  public StunServerConfig alternateAddress(String alternateAddress) {
-    this.alternateAddress = alternateAddress;
+  public StunServerConfig setAlternateAddress(String alternateAddress) {
+    this.alternateAddress = alternateAddress == null || alternateAddress.isBlank() ? null : alternateAddress;
     return this;
   }
 
@@ -103,7 +126,7 @@ public final class StunServerConfig {
     return alternatePort != 0 ? alternatePort : port + 1;
   }
 
-  public StunServerConfig alternatePort(int alternatePort) {
+  public StunServerConfig setAlternatePort(int alternatePort) {
     this.alternatePort = alternatePort;
     return this;
   }
@@ -112,7 +135,7 @@ public final class StunServerConfig {
     return tcp;
   }
 
-  public StunServerConfig tcp(boolean tcp) {
+  public StunServerConfig setTcp(boolean tcp) {
     this.tcp = tcp;
     return this;
   }
@@ -121,8 +144,8 @@ public final class StunServerConfig {
     return software;
   }
 
-  public StunServerConfig software(String software) {
-    this.software = software;
+  public StunServerConfig setSoftware(String software) {
+    this.software = Objects.requireNonNull(software, PREFIX + "software");
     return this;
   }
 

@@ -22,7 +22,7 @@ class BindingRequestHandlerTest {
 
   private final BindingRequestHandler plain = new BindingRequestHandler(new StunServerConfig());
   private final BindingRequestHandler rfc5780 = new BindingRequestHandler(
-      new StunServerConfig().bind("203.0.113.10").alternateAddress("203.0.113.11"));
+      new StunServerConfig().setBind("203.0.113.10").setAlternateAddress("203.0.113.11"));
 
   @Test
   void successCarriesTheSourceAsXorMappedAddressWithSameTransactionId() {

@@ -49,7 +49,7 @@ class StunServerTest {
 
   @Test
   void udpBindingReturnsTheClientAddress() throws Exception {
-    server = start(new StunServerConfig().bind("127.0.0.1").port(0));
+    server = start(new StunServerConfig().setBind("127.0.0.1").setPort(0));
     try (DatagramSocket client = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
       StunMessage resp = exchange(client, server.udpAddress(), StunMessage.builder(StunMessageType.BINDING_REQUEST).build());
       assertThat(resp.type()).isEqualTo(StunMessageType.BINDING_SUCCESS);
@@ -60,7 +60,7 @@ class StunServerTest {
 
   @Test
   void tcpBindingHandlesAFrameSplitAcrossWritesAndTwoFramesInOneWrite() throws Exception {
-    server = start(new StunServerConfig().bind("127.0.0.1").port(0));
+    server = start(new StunServerConfig().setBind("127.0.0.1").setPort(0));
     try (Socket s = new Socket(server.tcpAddress().getAddress(), server.tcpAddress().getPort())) {
       s.setSoTimeout(5000);
       StunMessage r1 = StunMessage.builder(StunMessageType.BINDING_REQUEST).build();
@@ -92,7 +92,7 @@ class StunServerTest {
 
   @Test
   void garbageIsCountedAndDroppedAndTheServerKeepsAnswering() throws Exception {
-    server = start(new StunServerConfig().bind("127.0.0.1").port(0).tcp(false));
+    server = start(new StunServerConfig().setBind("127.0.0.1").setPort(0).setTcp(false));
     SplittableRandom random = new SplittableRandom(7);
     try (DatagramSocket client = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
       byte[] valid = encoder.encodeToBytes(StunMessage.builder(StunMessageType.BINDING_REQUEST).build());
@@ -127,7 +127,7 @@ class StunServerTest {
 
   @Test
   void rfc5780ChangeRequestsAreAnsweredFromTheOtherAddressAndPort() throws Exception {
-    server = start(new StunServerConfig().bind("127.0.0.1").port(freeUdpPort()).alternateAddress("127.0.0.2").tcp(false));
+    server = start(new StunServerConfig().setBind("127.0.0.1").setPort(freeUdpPort()).setAlternateAddress("127.0.0.2").setTcp(false));
     int p1 = server.udpAddress().getPort();
     InetSocketAddress a1p1 = new InetSocketAddress("127.0.0.1", p1);
     try (DatagramSocket client = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {

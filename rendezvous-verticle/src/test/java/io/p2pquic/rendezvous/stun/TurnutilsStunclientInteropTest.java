@@ -50,7 +50,7 @@ class TurnutilsStunclientInteropTest {
 
   @Test
   void stunclientGetsItsMappedAddress() throws Exception {
-    server = new StunServer(vertx, new StunServerConfig().bind("127.0.0.1").port(0).tcp(false), new SimpleMeterRegistry());
+    server = new StunServer(vertx, new StunServerConfig().setBind("127.0.0.1").setPort(0).setTcp(false), new SimpleMeterRegistry());
     StunServerTest.await(server.start());
     String out = run("-p", Integer.toString(server.udpAddress().getPort()), "127.0.0.1");
     Matcher m = REFLEXIVE.matcher(out);
@@ -64,7 +64,7 @@ class TurnutilsStunclientInteropTest {
     int port = StunServerTest.freeUdpPort();
     server = new StunServer(
         vertx,
-        new StunServerConfig().bind("127.0.0.1").port(port).alternateAddress("127.0.0.2").tcp(false),
+        new StunServerConfig().setBind("127.0.0.1").setPort(port).setAlternateAddress("127.0.0.2").setTcp(false),
         new SimpleMeterRegistry());
     StunServerTest.await(server.start());
     String out = run("-p", Integer.toString(port), "127.0.0.1");

@@ -1,0 +1,123 @@
+package io.p2pquic.rendezvous;
+
+import io.p2pquic.rendezvous.signalling.SignallingConfig;
+import io.p2pquic.rendezvous.stun.StunServerConfig;
+import io.vertx.core.json.JsonObject;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Configuration of a rendezvous node; {@code conf/rendezvous.json} holds the defaults.
+ *
+ * <pre>{@code
+ * { "bind": "0.0.0.0",
+ *   "http": { "port": 8088 },
+ *   "stun": { "port": 3478, "alternateAddress": null, "alternatePort": 0, "tcp": true },
+ *   "signalling": { ...see docs/signalling.md... },
+ *   "cluster": false }
+ * }</pre>
+ *
+ * <p>{@code bind} applies to every listener unless {@code stun.bind} or {@code http.bind} says
+ * otherwise. Every unknown key and bad value is reported with its full path.
+ */
+public final class RendezvousConfig {
+  public static final int DEFAULT_HTTP_PORT = 8088;
+
+  private String bind = "0.0.0.0";
+  private String httpBind;
+  private int httpPort = DEFAULT_HTTP_PORT;
+  private StunServerConfig stun = new StunServerConfig();
+  private SignallingConfig signalling = new SignallingConfig();
+  private boolean cluster;
+
+  /** @throws IllegalArgumentException naming the bad key */
+  public static RendezvousConfig fromJson(JsonObject json) {
+    RendezvousConfig c = new RendezvousConfig();
+    JsonObject stunJson = null;
+    for (Map.Entry<String, Object> e : json) {
+      String k = e.getKey();
+      Object v = e.getValue();
+      try {
+        switch (k) {
+          case "bind" -> c.bind = (String) v;
+          case "cluster" -> c.cluster = (Boolean) v;
+          case "http" -> {
+            for (Map.Entry<String, Object> h : (JsonObject) v) {
+              switch (h.getKey()) {
+                case "port" -> c.httpPort = ((Number) h.getValue()).intValue();
+                case "bind" -> c.httpBind = (String) h.getValue();
+                default -> throw new IllegalArgumentException("http." + h.getKey() + " is not a known key (known: port, bind)");
+              }
+            }
+          }
+          case "stun" -> stunJson = (JsonObject) v;
+          case "signalling" -> c.signalling = SignallingConfig.fromJson((JsonObject) v);
+          default -> throw new IllegalArgumentException(
+              k + " is not a known key (known: bind, http, stun, signalling, cluster)");
+        }
+      } catch (ClassCastException | NullPointerException bad) {
+        throw new IllegalArgumentException(k + " has the wrong type: " + v);
+      }
+    }
+    if (c.bind == null || c.bind.isBlank()) {
+      throw new IllegalArgumentException("bind must be an address, e.g. 0.0.0.0");
+    }
+    JsonObject s = stunJson == null ? new JsonObject() : stunJson.copy();
+    if (!s.containsKey("bind")) {
+      s.put("bind", c.bind);
+    }
+    c.stun = StunServerConfig.fromJson(s);
+    if (c.httpPort < 0 || c.httpPort > 65535) {
+      throw new IllegalArgumentException("http.port must be 0-65535, is " + c.httpPort);
+    }
+    return c;
+  }
+
+  public JsonObject toJson() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("bind", bind);
+    JsonObject http = new JsonObject().put("port", httpPort);
+    if (httpBind != null) {
+      http.put("bind", httpBind);
+    }
+    m.put("http", http);
+    m.put("stun", stun.toJson());
+    m.put("signalling", signalling.toJson());
+    m.put("cluster", cluster);
+    return new JsonObject(m);
+  }
+
+  public String bind() {
+    return bind;
+  }
+
+  public String httpBind() {
+    return httpBind != null ? httpBind : bind;
+  }
+
+  public int httpPort() {
+    return httpPort;
+  }
+
+  public RendezvousConfig setHttpPort(int httpPort) {
+    this.httpPort = httpPort;
+    return this;
+  }
+
+  public StunServerConfig stun() {
+    return stun;
+  }
+
+  public RendezvousConfig setStun(StunServerConfig stun) {
+    this.stun = stun;
+    return this;
+  }
+
+  public SignallingConfig signalling() {
+    return signalling;
+  }
+
+  public boolean cluster() {
+    return cluster;
+  }
+}
