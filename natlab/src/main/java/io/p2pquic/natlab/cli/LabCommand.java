@@ -62,8 +62,9 @@ public class LabCommand implements Callable<Integer> {
           "",
           "Examples:",
           "  natlab up --peers a=port-restricted,b=symmetric",
-          "  natlab up --peers a=full-cone,b=port-restricted --delay a=20 --jitter a=5 --loss 1",
-          "  natlab up --peers a=symmetric --udp-timeout 30 --state-file /tmp/lab2.json"})
+          "  natlab up --peers a=full-cone,b=symmetric --delay a=20 --jitter a=5",
+          "  natlab up --peers a,b --loss 1 --udp-timeout 30",
+          "  natlab up --peers a=symmetric --state-file /tmp/lab2.json"})
   public static class Up implements Callable<Integer> {
 
     @Spec
