@@ -194,4 +194,24 @@ public final class SocketAddresses {
   public static boolean isWildcard(InetAddress a) {
     return a != null && a.isAnyLocalAddress();
   }
+
+  /**
+   * The source IP the kernel would use to reach {@code destination} (a route lookup through an
+   * unconnected-then-connected UDP socket; nothing is sent). <b>Blocking</b> (a system call, no
+   * network I/O): call it from {@code executeBlocking}, never on an event loop.
+   *
+   * @throws java.io.IOException when there is no route
+   */
+  public static InetAddress routeSource(InetSocketAddress destination) throws java.io.IOException {
+    try (java.net.DatagramSocket s = new java.net.DatagramSocket()) {
+      s.connect(destination);
+      InetAddress a = s.getLocalAddress();
+      if (a == null || a.isAnyLocalAddress()) {
+        throw new java.io.IOException("no route to " + format(destination));
+      }
+      return a;
+    } catch (java.io.UncheckedIOException e) {
+      throw e.getCause();
+    }
+  }
 }
