@@ -128,7 +128,7 @@ public final class StunTcpClient {
     Channel channel = connect.channel();
     connect.addListener(f -> {
       if (!f.isSuccess()) {
-        fail(promise, "connect", new StunException(server,
+        reader.fail("connect", new StunException(server,
             "TCP connect to " + SocketAddresses.format(server)
                 + (localAddress != null ? " from " + SocketAddresses.format(localAddress) : "")
                 + " failed: " + f.cause().getMessage(), f.cause()));
@@ -137,15 +137,14 @@ public final class StunTcpClient {
       reader.sentNanos = System.nanoTime();
       channel.writeAndFlush(Unpooled.wrappedBuffer(bytes)).addListener(w -> {
         if (!w.isSuccess()) {
-          fail(promise, "write", new StunException(server, "TCP write to " + SocketAddresses.format(server)
+          reader.fail("write", new StunException(server, "TCP write to " + SocketAddresses.format(server)
               + " failed: " + w.cause().getMessage(), w.cause()));
           channel.close();
         }
       });
     });
     long timer = context.setTimer(timeout.toMillis(), id -> {
-      if (promise.tryFail(new StunTimeoutException(server, "TCP", 1, (System.nanoTime() - start) / 1_000_000))) {
-        countFailure("timeout");
+      if (reader.fail("timeout", new StunTimeoutException(server, "TCP", 1, (System.nanoTime() - start) / 1_000_000))) {
         channel.close();
       }
     });
@@ -153,12 +152,6 @@ public final class StunTcpClient {
       vertx.cancelTimer(timer);
       channel.close();
     });
-  }
-
-  private void fail(Promise<StunResponse> promise, String reason, Throwable cause) {
-    if (promise.tryFail(cause)) {
-      countFailure(reason);
-    }
   }
 
   private void countFailure(String reason) {
@@ -181,8 +174,25 @@ public final class StunTcpClient {
     private final TransactionId tid;
     private final Promise<StunResponse> promise;
     private final long start;
+    private final java.util.concurrent.atomic.AtomicBoolean settled = new java.util.concurrent.atomic.AtomicBoolean();
     private ByteBuf acc;
     volatile long sentNanos;
+
+    /** Fails the request once (counting the reason first); false when it was already settled. */
+    boolean fail(String reason, Throwable cause) {
+      if (!settled.compareAndSet(false, true)) {
+        return false;
+      }
+      countFailure(reason);
+      promise.fail(cause);
+      return true;
+    }
+
+    void complete(StunResponse response) {
+      if (settled.compareAndSet(false, true)) {
+        promise.complete(response);
+      }
+    }
 
     ResponseReader(InetSocketAddress server, TransactionId tid, Promise<StunResponse> promise, long start) {
       this.server = server;
@@ -206,7 +216,7 @@ public final class StunTcpClient {
         int frame = StunMessageDecoder.frameLength(acc);
         if (frame < 0 || acc.readableBytes() < frame) {
           if (frame > MAX_FRAME || (acc.readableBytes() > 0 && (acc.getUnsignedByte(acc.readerIndex()) & 0xC0) != 0)) {
-            fail(promise, "not-stun", new StunException(server, "TCP peer " + SocketAddresses.format(server)
+            fail("not-stun", new StunException(server, "TCP peer " + SocketAddresses.format(server)
                 + " sent something that is not STUN", null));
             ctx.close();
           }
@@ -218,14 +228,14 @@ public final class StunTcpClient {
         try {
           m = decoder.decode(bytes);
         } catch (StunDecodeException e) {
-          fail(promise, "malformed", new StunException(server, "malformed STUN frame from "
+          fail("malformed", new StunException(server, "malformed STUN frame from "
               + SocketAddresses.format(server) + " over TCP: " + e.getMessage(), e));
           ctx.close();
           return;
         }
         if (m.messageClass().isResponse() && m.transactionId().equals(tid)) {
           long now = System.nanoTime();
-          promise.tryComplete(new StunResponse(
+          complete(new StunResponse(
               m, server, Duration.ofNanos(now - sentNanos), Duration.ofNanos(now - start), 1));
           ctx.close();
           return;
@@ -237,13 +247,13 @@ public final class StunTcpClient {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
       release();
-      fail(promise, "closed", new StunException(server, "TCP connection to " + SocketAddresses.format(server)
+      fail("closed", new StunException(server, "TCP connection to " + SocketAddresses.format(server)
           + " closed before a STUN response arrived", null));
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      fail(promise, "io-error", new StunException(server, "TCP error with " + SocketAddresses.format(server)
+      fail("io-error", new StunException(server, "TCP error with " + SocketAddresses.format(server)
           + ": " + cause.getMessage(), cause));
       ctx.close();
     }

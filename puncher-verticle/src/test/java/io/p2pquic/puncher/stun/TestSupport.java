@@ -59,8 +59,8 @@ public final class TestSupport {
 
   private static boolean free(int port, String... ips) {
     for (String ip : ips) {
-      try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(InetAddress.getByName(ip), port))) {
-        // bound: free
+      try {
+        new DatagramSocket(new InetSocketAddress(InetAddress.getByName(ip), port)).close(); // bound: free
       } catch (Exception e) {
         return false;
       }

@@ -1,0 +1,195 @@
+package io.p2pquic.puncher.ice;
+
+import io.p2pquic.puncher.stun.RetransmitPolicy;
+import io.p2pquic.puncher.stun.SocketAddresses;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What {@link CandidateGatherer} gathers and how long it may take.
+ *
+ * <p>JSON keys (all optional): {@code stunServers} (array of {@code HOST:PORT}; names are resolved off
+ * the event loop), {@code includeLoopback} (false), {@code ipv4} (true), {@code ipv6} (true), {@code
+ * includeLinkLocalIpv6} (false), {@code port} (0: the port {@link CandidateGatherer#openSockets()}
+ * binds), {@code component} (1), {@code pruneRedundant} (true: drop a server-reflexive candidate equal
+ * to its base, RFC 8445 5.1.3), {@code gatheringTimeoutMillis} (3000), {@code stunRetransmit}
+ * ({@link RetransmitPolicy#toJson()}, default {@link RetransmitPolicy#GATHERING}).
+ */
+public final class GatheringOptions {
+  public static final long DEFAULT_GATHERING_TIMEOUT_MILLIS = 3_000;
+
+  private List<String> stunServers = new ArrayList<>();
+  private boolean includeLoopback;
+  private boolean ipv4 = true;
+  private boolean ipv6 = true;
+  private boolean includeLinkLocalIpv6;
+  private int port;
+  private int component = 1;
+  private boolean pruneRedundant = true;
+  private long gatheringTimeoutMillis = DEFAULT_GATHERING_TIMEOUT_MILLIS;
+  private RetransmitPolicy stunRetransmit = RetransmitPolicy.GATHERING;
+
+  public GatheringOptions() {}
+
+  public GatheringOptions(JsonObject json) {
+    if (json == null) {
+      return;
+    }
+    JsonArray servers = json.getJsonArray("stunServers");
+    if (servers != null) {
+      List<String> list = new ArrayList<>();
+      servers.forEach(s -> list.add(String.valueOf(s)));
+      stunServers(list);
+    }
+    includeLoopback = json.getBoolean("includeLoopback", includeLoopback);
+    ipv4 = json.getBoolean("ipv4", ipv4);
+    ipv6 = json.getBoolean("ipv6", ipv6);
+    includeLinkLocalIpv6 = json.getBoolean("includeLinkLocalIpv6", includeLinkLocalIpv6);
+    port(json.getInteger("port", port));
+    component(json.getInteger("component", component));
+    pruneRedundant = json.getBoolean("pruneRedundant", pruneRedundant);
+    gatheringTimeoutMillis(json.getLong("gatheringTimeoutMillis", gatheringTimeoutMillis));
+    stunRetransmit = RetransmitPolicy.fromJson(json.getJsonObject("stunRetransmit"), RetransmitPolicy.GATHERING);
+  }
+
+  public JsonObject toJson() {
+    return new JsonObject()
+        .put("stunServers", new JsonArray(new ArrayList<>(stunServers)))
+        .put("includeLoopback", includeLoopback)
+        .put("ipv4", ipv4)
+        .put("ipv6", ipv6)
+        .put("includeLinkLocalIpv6", includeLinkLocalIpv6)
+        .put("port", port)
+        .put("component", component)
+        .put("pruneRedundant", pruneRedundant)
+        .put("gatheringTimeoutMillis", gatheringTimeoutMillis)
+        .put("stunRetransmit", stunRetransmit.toJson());
+  }
+
+  public List<String> stunServers() {
+    return List.copyOf(stunServers);
+  }
+
+  /** STUN servers as {@code HOST:PORT} (IPv6 as {@code [addr]:port}); checked for syntax now. */
+  public GatheringOptions stunServers(List<String> servers) {
+    for (String s : servers) {
+      SocketAddresses.parseHostPort(s); // throws IllegalArgumentException naming the bad entry
+    }
+    this.stunServers = new ArrayList<>(servers);
+    return this;
+  }
+
+  public GatheringOptions addStunServer(String hostPort) {
+    SocketAddresses.parseHostPort(hostPort);
+    stunServers.add(hostPort);
+    return this;
+  }
+
+  public boolean includeLoopback() {
+    return includeLoopback;
+  }
+
+  public GatheringOptions includeLoopback(boolean v) {
+    includeLoopback = v;
+    return this;
+  }
+
+  public boolean ipv4() {
+    return ipv4;
+  }
+
+  public GatheringOptions ipv4(boolean v) {
+    ipv4 = v;
+    return this;
+  }
+
+  public boolean ipv6() {
+    return ipv6;
+  }
+
+  public GatheringOptions ipv6(boolean v) {
+    ipv6 = v;
+    return this;
+  }
+
+  public boolean includeLinkLocalIpv6() {
+    return includeLinkLocalIpv6;
+  }
+
+  public GatheringOptions includeLinkLocalIpv6(boolean v) {
+    includeLinkLocalIpv6 = v;
+    return this;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public GatheringOptions port(int port) {
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("port must be 0-65535: " + port);
+    }
+    this.port = port;
+    return this;
+  }
+
+  public int component() {
+    return component;
+  }
+
+  public GatheringOptions component(int component) {
+    if (component < 1 || component > 256) {
+      throw new IllegalArgumentException("component must be 1-256: " + component);
+    }
+    this.component = component;
+    return this;
+  }
+
+  public boolean pruneRedundant() {
+    return pruneRedundant;
+  }
+
+  public GatheringOptions pruneRedundant(boolean v) {
+    pruneRedundant = v;
+    return this;
+  }
+
+  public long gatheringTimeoutMillis() {
+    return gatheringTimeoutMillis;
+  }
+
+  public GatheringOptions gatheringTimeoutMillis(long millis) {
+    if (millis <= 0) {
+      throw new IllegalArgumentException("gatheringTimeoutMillis must be positive: " + millis);
+    }
+    gatheringTimeoutMillis = millis;
+    return this;
+  }
+
+  public RetransmitPolicy stunRetransmit() {
+    return stunRetransmit;
+  }
+
+  public GatheringOptions stunRetransmit(RetransmitPolicy policy) {
+    stunRetransmit = Objects.requireNonNull(policy);
+    return this;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof GatheringOptions g && toJson().equals(g.toJson());
+  }
+
+  @Override
+  public int hashCode() {
+    return toJson().hashCode();
+  }
+
+  @Override
+  public String toString() {
+    return toJson().encode();
+  }
+}
