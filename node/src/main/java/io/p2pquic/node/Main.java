@@ -1,0 +1,44 @@
+package io.p2pquic.node;
+
+import io.p2pquic.natlab.cli.LabCommand;
+import picocli.CommandLine;
+
+/**
+ * Entry point of the fat jar. Logging is configured before anything logs (so {@code --log-format json}
+ * applies to the first line), then picocli runs the command. Exit codes: 0 success, 1 failure at run
+ * time, 2 bad usage or configuration.
+ */
+public final class Main {
+  private Main() {}
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs a command line and returns its exit code (tests call this instead of main). */
+  public static int run(String... args) {
+    Logging.configure(args);
+    CommandLine cli = commandLine();
+    return cli.execute(args);
+  }
+
+  static CommandLine commandLine() {
+    CommandLine cli = new CommandLine(new NodeCommand())
+        .addSubcommand(new RendezvousCommand())
+        .addSubcommand(new PeerCommand())
+        .addSubcommand(new NatCheckCommand())
+        .addSubcommand(new DemoCommand())
+        .addSubcommand("lab", new LabCommand());
+    cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+      if (ex instanceof ConfigException) {
+        commandLine.getErr().println("configuration error: " + ex.getMessage());
+        return ExitCodes.CONFIG;
+      }
+      commandLine.getErr().println("error: " + ex.getMessage());
+      org.slf4j.LoggerFactory.getLogger(Main.class).debug("failure", ex);
+      return ExitCodes.FAILURE;
+    });
+    cli.setExitCodeExceptionMapper(ex -> ex instanceof ConfigException ? ExitCodes.CONFIG : ExitCodes.FAILURE);
+    return cli;
+  }
+}

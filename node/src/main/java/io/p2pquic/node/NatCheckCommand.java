@@ -1,0 +1,55 @@
+package io.p2pquic.node;
+
+import io.p2pquic.puncher.nat.NatBehavior;
+import io.p2pquic.puncher.nat.NatCheck;
+import io.p2pquic.puncher.nat.NatCheckOptions;
+import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(
+    name = "nat-check",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Classify this host's NAT (RFC 5780): how it maps (endpoint-independent, address-dependent,",
+      "address-and-port-dependent) and how it filters, in plain words or JSON.",
+      "Needs a STUN server started with an alternate address (p2p-node rendezvous --alt-address ...).",
+    },
+    footer = {"", "Example:", "  p2p-node nat-check --stun 203.0.113.10:3478 --json"})
+final class NatCheckCommand implements Callable<Integer> {
+  @Option(names = "--stun", required = true, paramLabel = "HOST:PORT", defaultValue = "${env:P2P_STUN}",
+      description = "RFC 5780 STUN server (port defaults to 3478; env P2P_STUN).")
+  String stun;
+
+  @Option(names = "--json", description = "Print the result as one JSON object.")
+  boolean json;
+
+  @Option(names = "--local", paramLabel = "IP", description = "Local address to send from (default: the system's choice).")
+  String local;
+
+  @Spec CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    Vertx vertx = Vertx.vertx();
+    try {
+      NatCheckOptions options = new NatCheckOptions();
+      if (local != null) {
+        options.localAddress(local);
+      }
+      NatBehavior result = NodeRuntime.await(
+          NatCheck.run(vertx, stun, options), Duration.ofSeconds(60), "checking the NAT");
+      spec.commandLine().getOut().println(json ? result.toJson().encode() : result.describe());
+      spec.commandLine().getOut().flush();
+      return result.classified() ? ExitCodes.OK : ExitCodes.FAILURE;
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("--stun " + stun + ": " + e.getMessage(), e);
+    } finally {
+      vertx.close();
+    }
+  }
+}

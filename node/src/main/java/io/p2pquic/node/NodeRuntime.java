@@ -1,0 +1,77 @@
+package io.p2pquic.node;
+
+import com.hazelcast.config.Config;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.spi.cluster.hazelcast.ConfigUtil;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/** What every long-running command needs: a Vert.x (clustered or not), metrics, and a clean stop. */
+final class NodeRuntime {
+  private NodeRuntime() {}
+
+  static PrometheusMeterRegistry metrics() {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    return registry;
+  }
+
+  static Vertx vertx(boolean cluster, Path clusterConfig) {
+    if (!cluster) {
+      return Vertx.vertx();
+    }
+    Config hz = ConfigUtil.loadConfig(); // defaults Vert.x needs (maps, locks) ...
+    Config file = new com.hazelcast.config.XmlConfigBuilder(
+            new ByteArrayInputStream(ConfigFiles.clusterXml(clusterConfig).getBytes(StandardCharsets.UTF_8)))
+        .build(); // ... then ours wins for network and cluster name
+    file.getMapConfigs().putAll(hz.getMapConfigs());
+    file.getMultiMapConfigs().putAll(hz.getMultiMapConfigs());
+    return await(
+        Vertx.builder().withClusterManager(new HazelcastClusterManager(file)).buildClustered(),
+        Duration.ofSeconds(60),
+        "joining the Hazelcast cluster (check conf/cluster.xml members and ports)");
+  }
+
+  static <T> T await(Future<T> f, Duration timeout, String what) {
+    try {
+      return f.toCompletionStage().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("timed out after " + timeout.toSeconds() + " s " + what);
+    } catch (java.util.concurrent.ExecutionException e) {
+      Throwable cause = e.getCause();
+      throw cause instanceof RuntimeException r ? r : new IllegalStateException(cause.getMessage(), cause);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while " + what);
+    }
+  }
+
+  /** Blocks the main thread until SIGINT/SIGTERM, then closes Vert.x (undeploying everything). */
+  static void runUntilStopped(Vertx vertx) {
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      } catch (Exception ignored) {
+        // shutting down anyway
+      }
+      stopped.countDown();
+    }, "p2p-shutdown"));
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,109 @@
+package io.p2pquic.puncher;
+
+import io.p2pquic.puncher.ice.GatheringOptions;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Configuration of a peer; {@code conf/peer.json} holds the defaults.
+ *
+ * <pre>{@code
+ * { "rendezvous": "ws://127.0.0.1:8088/signal",
+ *   "identity": "p2p-identity.json",
+ *   "answerTimeoutMs": 10000,
+ *   "gathering": { "stunServers": ["127.0.0.1:3478"], "includeLoopback": false, ... } }
+ * }</pre>
+ */
+public final class PeerConfig {
+  private URI rendezvous = URI.create("ws://127.0.0.1:8088/signal");
+  private String identity = "p2p-identity.json";
+  private long answerTimeoutMs = 10_000;
+  private GatheringOptions gathering = new GatheringOptions();
+
+  /** @throws IllegalArgumentException naming the bad key */
+  public static PeerConfig fromJson(JsonObject json) {
+    PeerConfig c = new PeerConfig();
+    for (Map.Entry<String, Object> e : json) {
+      String k = e.getKey();
+      Object v = e.getValue();
+      try {
+        switch (k) {
+          case "rendezvous" -> c.setRendezvous((String) v);
+          case "identity" -> c.identity = (String) v;
+          case "answerTimeoutMs" -> c.answerTimeoutMs = ((Number) v).longValue();
+          case "gathering" -> c.gathering = gathering((JsonObject) v);
+          default -> throw new IllegalArgumentException(
+              k + " is not a known key (known: rendezvous, identity, answerTimeoutMs, gathering)");
+        }
+      } catch (ClassCastException | NullPointerException bad) {
+        throw new IllegalArgumentException(k + " has the wrong type: " + v);
+      }
+    }
+    if (c.answerTimeoutMs <= 0) {
+      throw new IllegalArgumentException("answerTimeoutMs must be > 0, is " + c.answerTimeoutMs);
+    }
+    if (c.identity == null || c.identity.isBlank()) {
+      throw new IllegalArgumentException("identity must name a file");
+    }
+    return c;
+  }
+
+  private static GatheringOptions gathering(JsonObject json) {
+    try {
+      return new GatheringOptions(json);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(e.getMessage().startsWith("gathering.") ? e.getMessage() : "gathering." + e.getMessage(), e);
+    }
+  }
+
+  public JsonObject toJson() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("rendezvous", rendezvous.toString());
+    m.put("identity", identity);
+    m.put("answerTimeoutMs", answerTimeoutMs);
+    m.put("gathering", gathering.toJson());
+    return new JsonObject(m);
+  }
+
+  public URI rendezvous() {
+    return rendezvous;
+  }
+
+  public PeerConfig setRendezvous(String uri) {
+    URI u;
+    try {
+      u = URI.create(uri);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("rendezvous is not a URI: " + uri);
+    }
+    if (!"ws".equals(u.getScheme()) && !"wss".equals(u.getScheme()) || u.getHost() == null) {
+      throw new IllegalArgumentException("rendezvous must look like ws://HOST:PORT/signal, is " + uri);
+    }
+    this.rendezvous = u;
+    return this;
+  }
+
+  public String identity() {
+    return identity;
+  }
+
+  public PeerConfig setIdentity(String identity) {
+    this.identity = identity;
+    return this;
+  }
+
+  public long answerTimeoutMs() {
+    return answerTimeoutMs;
+  }
+
+  public GatheringOptions gathering() {
+    return gathering;
+  }
+
+  public PeerConfig setGathering(GatheringOptions gathering) {
+    this.gathering = gathering;
+    return this;
+  }
+}

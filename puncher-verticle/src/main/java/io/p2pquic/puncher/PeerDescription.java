@@ -1,0 +1,54 @@
+package io.p2pquic.puncher;
+
+import io.p2pquic.puncher.ice.Candidate;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What a peer tells the other in an offer or answer (the body of the signalling message): ICE
+ * credentials and the candidates gathered so far as RFC 8839 {@code candidate:} strings, so that any
+ * ICE agent (aioice, libwebrtc) can read them.
+ *
+ * <pre>{@code {"ufrag":"Xk3f9a2B","pwd":"...22+ chars...","candidates":["candidate:1 1 udp 2130706431 10.0.0.2 40000 typ host"],"complete":true}}</pre>
+ */
+public record PeerDescription(IceCredentials credentials, List<Candidate> candidates, boolean complete) {
+  public PeerDescription {
+    candidates = List.copyOf(candidates);
+  }
+
+  public JsonObject toJson() {
+    JsonArray c = new JsonArray();
+    candidates.forEach(x -> c.add(x.toSdp()));
+    return new JsonObject()
+        .put("ufrag", credentials.ufrag())
+        .put("pwd", credentials.pwd())
+        .put("candidates", c)
+        .put("complete", complete);
+  }
+
+  /** @throws IllegalArgumentException saying which field is wrong */
+  public static PeerDescription fromJson(JsonObject json) {
+    if (json == null) {
+      throw new IllegalArgumentException("description missing");
+    }
+    Object c = json.getValue("candidates");
+    if (!(c instanceof JsonArray array) || array.size() > 256) {
+      throw new IllegalArgumentException("candidates must be an array of at most 256 candidate strings");
+    }
+    List<Candidate> candidates = new ArrayList<>();
+    for (Object o : array) {
+      if (!(o instanceof String s)) {
+        throw new IllegalArgumentException("candidates must be strings, found " + o);
+      }
+      candidates.add(Candidate.parse(s));
+    }
+    Object ufrag = json.getValue("ufrag");
+    Object pwd = json.getValue("pwd");
+    if (!(ufrag instanceof String u) || !(pwd instanceof String p)) {
+      throw new IllegalArgumentException("ufrag and pwd must be strings");
+    }
+    return new PeerDescription(new IceCredentials(u, p), candidates, json.getBoolean("complete", true));
+  }
+}
