@@ -18,7 +18,15 @@ public final class Main {
   /** Runs a command line and returns its exit code (tests call this instead of main). */
   public static int run(String... args) {
     Logging.configure(args);
+    return commandLine().execute(args);
+  }
+
+  /** As {@link #run(String...)} with the command's output and errors captured (for tests). */
+  static int run(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
+    Logging.configure(args);
     CommandLine cli = commandLine();
+    cli.setOut(out);
+    cli.setErr(err);
     return cli.execute(args);
   }
 
@@ -38,7 +46,6 @@ public final class Main {
       org.slf4j.LoggerFactory.getLogger(Main.class).debug("failure", ex);
       return ExitCodes.FAILURE;
     });
-    cli.setExitCodeExceptionMapper(ex -> ex instanceof ConfigException ? ExitCodes.CONFIG : ExitCodes.FAILURE);
     return cli;
   }
 }

@@ -1,0 +1,47 @@
+package io.p2pquic.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.p2pquic.puncher.PeerConfig;
+import io.p2pquic.rendezvous.RendezvousConfig;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/** conf/*.json are valid, and the config objects round-trip through JSON. */
+class ConfigRoundTripTest {
+  private static final Path CONF = Path.of("..", "conf");
+
+  @Test
+  void shippedRendezvousConfigParsesAndRoundTrips() throws Exception {
+    RendezvousConfig c = RendezvousConfig.fromJson(new JsonObject(Files.readString(CONF.resolve("rendezvous.json"))));
+    assertThat(c.stun().port()).isEqualTo(3478);
+    assertThat(c.httpPort()).isEqualTo(8088);
+    assertThat(c.cluster()).isFalse();
+    assertThat(RendezvousConfig.fromJson(c.toJson()).toJson()).isEqualTo(c.toJson());
+  }
+
+  @Test
+  void shippedPeerConfigParsesAndRoundTrips() throws Exception {
+    PeerConfig c = PeerConfig.fromJson(new JsonObject(Files.readString(CONF.resolve("peer.json"))));
+    assertThat(c.rendezvous().toString()).isEqualTo("ws://127.0.0.1:8088/signal");
+    assertThat(c.gathering().stunServers()).containsExactly("127.0.0.1:3478");
+    assertThat(PeerConfig.fromJson(c.toJson()).toJson()).isEqualTo(c.toJson());
+  }
+
+  @Test
+  void flagsOverrideTheFileAndEnvironmentStyleDefaults() {
+    RendezvousCommand cmd = new RendezvousCommand();
+    cmd.stunPort = 4000;
+    cmd.httpPort = 0;
+    cmd.bind = "127.0.0.1";
+    cmd.altAddress = "127.0.0.2";
+    RendezvousConfig c = cmd.resolve();
+    assertThat(c.stun().port()).isEqualTo(4000);
+    assertThat(c.stun().bind()).isEqualTo("127.0.0.1");
+    assertThat(c.stun().alternateAddress()).isEqualTo("127.0.0.2");
+    assertThat(c.stun().alternatePort()).isEqualTo(4001);
+    assertThat(c.httpPort()).isZero();
+  }
+}
