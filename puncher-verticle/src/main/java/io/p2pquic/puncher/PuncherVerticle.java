@@ -141,9 +141,11 @@ public final class PuncherVerticle extends VerticleBase {
     long timer = vertx.setTimer(config.answerTimeoutMs(), t -> answer.tryFail(
         "no answer from " + target + " within " + config.answerTimeoutMs() + " ms (is it online? p2p-node peer prints its id)"));
     localDescription()
-        .compose(d -> signalling.send(target, "offer", d.toJson())
-            .onSuccess(v -> timeline.mark(name, "offer sent", "to " + target.value().substring(0, 12) + "…, "
-                + d.candidates().size() + " candidates")))
+        .compose(d -> {
+          // Marked when sent, not when the rendezvous acks: the answer may arrive before the ack.
+          timeline.mark(name, "offer sent", "to " + short12(target) + ", " + d.candidates().size() + " candidates");
+          return signalling.send(target, "offer", d.toJson());
+        })
         .onFailure(answer::tryFail);
     return answer.future().onComplete(x -> {
       vertx.cancelTimer(timer);
@@ -170,8 +172,10 @@ public final class PuncherVerticle extends VerticleBase {
         remoteDescriptions.put(from, remote);
         timeline.mark(name, "offer received", remote.candidates().size() + " candidates from " + short12(from));
         localDescription()
-            .compose(d -> signalling.send(from, "answer", d.toJson())
-                .onSuccess(v -> timeline.mark(name, "answer sent", d.candidates().size() + " candidates")))
+            .compose(d -> {
+              timeline.mark(name, "answer sent", d.candidates().size() + " candidates");
+              return signalling.send(from, "answer", d.toJson());
+            })
             .onFailure(err -> timeline.mark(name, "answer failed", err.getMessage()));
       }
       case "answer" -> {
