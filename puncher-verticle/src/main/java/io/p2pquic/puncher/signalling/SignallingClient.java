@@ -41,6 +41,7 @@ import org.slf4j.LoggerFactory;
  * Reconnecting is left to the caller (create a new client after {@link #closeHandler}).
  */
 public final class SignallingClient {
+  private static final long CLOSE_BOUND_MS = 2_000;
 
   private static final Logger LOG = LoggerFactory.getLogger(SignallingClient.class);
   private static final String REGISTER_ID = "register";
@@ -411,7 +412,15 @@ public final class SignallingClient {
         LOG.warn("signalling: close handler failed", e);
       }
     }
-    return closing;
+    // A close racing the server's own close (e.g. "replaced") can wait on a close handshake that never
+    // ends; close() must not hang its caller, so it completes after a bound either way.
+    Promise<Void> done = Promise.promise();
+    long bound = vertx.setTimer(CLOSE_BOUND_MS, t -> done.tryComplete());
+    closing.onComplete(ar -> {
+      vertx.cancelTimer(bound);
+      done.tryComplete();
+    });
+    return done.future();
   }
 
   private void count(String name, String tag, String value) {
