@@ -3,6 +3,7 @@ package io.p2pquic.node;
 import io.p2pquic.puncher.nat.NatBehavior;
 import io.p2pquic.puncher.nat.NatCheck;
 import io.p2pquic.puncher.nat.NatCheckOptions;
+import io.p2pquic.puncher.stun.RetransmitPolicy;
 import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -31,6 +32,12 @@ final class NatCheckCommand implements Callable<Integer> {
   @Option(names = "--local", paramLabel = "IP", description = "Local address to send from (default: the system's choice).")
   String local;
 
+  @Option(names = "--rto", paramLabel = "MS", description = "First retransmission timeout of each probe (default 150 ms; raise it on slow links).")
+  Long rtoMillis;
+
+  @Option(names = "--tries", paramLabel = "N", description = "Requests per probe before it counts as unanswered (default 4).")
+  Integer tries;
+
   @Spec CommandSpec spec;
 
   @Override
@@ -41,9 +48,16 @@ final class NatCheckCommand implements Callable<Integer> {
       if (local != null) {
         options.localAddress(local);
       }
+      if (rtoMillis != null || tries != null) {
+        RetransmitPolicy p = options.retransmit();
+        options.retransmit(RetransmitPolicy.of(
+            rtoMillis != null ? rtoMillis : p.initialRto().toMillis(),
+            tries != null ? tries : p.maxRequests(),
+            p.lastWaitMultiplier()));
+      }
       NatBehavior result = NodeRuntime.await(
           NatCheck.run(vertx, stun, options), Duration.ofSeconds(60), "checking the NAT");
-      spec.commandLine().getOut().println(json ? result.toJson().encode() : result.describe());
+      spec.commandLine().getOut().println(NatCheck.render(result, json));
       spec.commandLine().getOut().flush();
       return result.classified() ? ExitCodes.OK : ExitCodes.FAILURE;
     } catch (IllegalArgumentException e) {

@@ -10,7 +10,7 @@ import io.p2pquic.puncher.ice.Candidate;
 import io.p2pquic.puncher.ice.CandidateGatherer;
 import io.p2pquic.puncher.ice.GatheringResult;
 import io.p2pquic.puncher.signalling.SignallingClient;
-import io.p2pquic.puncher.stun.SocketAddresses;
+import io.p2pquic.api.net.SocketAddresses;
 import io.p2pquic.puncher.stun.StunClient;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;

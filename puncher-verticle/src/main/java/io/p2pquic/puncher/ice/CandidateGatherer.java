@@ -3,7 +3,7 @@ package io.p2pquic.puncher.ice;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.p2pquic.puncher.ice.GatheringResult.StunBinding;
 import io.p2pquic.puncher.ice.GatheringResult.StunBinding.Outcome;
-import io.p2pquic.puncher.stun.SocketAddresses;
+import io.p2pquic.api.net.SocketAddresses;
 import io.p2pquic.puncher.stun.StunClient;
 import io.p2pquic.puncher.stun.StunErrorResponseException;
 import io.p2pquic.puncher.stun.StunResponse;

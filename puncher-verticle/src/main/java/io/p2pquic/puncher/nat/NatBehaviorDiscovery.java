@@ -3,7 +3,7 @@ package io.p2pquic.puncher.nat;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.p2pquic.puncher.nat.NatProbe.Outcome;
 import io.p2pquic.puncher.stun.RetransmitPolicy;
-import io.p2pquic.puncher.stun.SocketAddresses;
+import io.p2pquic.api.net.SocketAddresses;
 import io.p2pquic.puncher.stun.StunClient;
 import io.p2pquic.puncher.stun.StunResponse;
 import io.p2pquic.puncher.stun.StunTimeoutException;

@@ -2,19 +2,18 @@ package io.p2pquic.puncher.nat;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.p2pquic.puncher.stun.SocketAddresses;
+import io.p2pquic.api.net.SocketAddresses;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Entry points for a {@code nat-check --stun HOST:PORT [--json] [--local IP]} command.
  *
  * <p>A CLI calls {@link #run(Vertx, String, NatCheckOptions)} (it resolves HOST off the event loop)
- * and prints {@link #render}: {@link NatBehavior#describe()} or {@link NatBehavior#toJson()}. {@link
- * #main} is such a CLI, usable directly with the puncher's classpath.
+ * and prints {@link #render}: {@link NatBehavior#describe()} or {@link NatBehavior#toJson()}. The
+ * command line is {@code p2p-node nat-check} (node module).
  */
 public final class NatCheck {
   /** The IANA STUN port, used when HOST:PORT has no port. */
@@ -62,64 +61,8 @@ public final class NatCheck {
     return server.compose(s -> run(vertx, s, options));
   }
 
-  /** The text a CLI prints: pretty JSON, or the plain-words description. */
+  /** The text a CLI prints: one line of JSON (scripts read it line by line), or plain words. */
   public static String render(NatBehavior behavior, boolean json) {
-    return json ? behavior.toJson().encodePrettily() : behavior.describe();
-  }
-
-  /**
-   * {@code nat-check --stun HOST[:PORT] [--json] [--local IP] [--rto MS] [--tries N]}. Exit status 0
-   * when the NAT was classified (UDP blocked included), 3 when UNKNOWN, 2 on bad arguments, 1 when
-   * discovery could not run.
-   */
-  public static void main(String[] args) {
-    String stun = null;
-    boolean json = false;
-    NatCheckOptions options = new NatCheckOptions();
-    long rto = options.retransmit().initialRto().toMillis();
-    int tries = options.retransmit().maxRequests();
-    try {
-      for (int i = 0; i < args.length; i++) {
-        switch (args[i]) {
-          case "--stun" -> stun = args[++i];
-          case "--json" -> json = true;
-          case "--local" -> options.localAddress(args[++i]);
-          case "--rto" -> rto = Long.parseLong(args[++i]);
-          case "--tries" -> tries = Integer.parseInt(args[++i]);
-          case "-h", "--help" -> {
-            System.out.println(usage());
-            return;
-          }
-          default -> throw new IllegalArgumentException("unknown argument " + args[i]);
-        }
-      }
-      if (stun == null) {
-        throw new IllegalArgumentException("--stun HOST:PORT is required");
-      }
-      options.retransmit(io.p2pquic.puncher.stun.RetransmitPolicy.of(rto, tries, options.retransmit().lastWaitMultiplier()));
-    } catch (RuntimeException e) {
-      System.err.println("nat-check: " + e.getMessage());
-      System.err.println(usage());
-      System.exit(2);
-      return;
-    }
-    Vertx vertx = Vertx.vertx();
-    int status;
-    try {
-      NatBehavior b = run(vertx, stun, options).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-      System.out.println(render(b, json));
-      status = b.classified() ? 0 : 3;
-    } catch (Exception e) {
-      Throwable cause = e.getCause() != null ? e.getCause() : e;
-      System.err.println("nat-check: " + cause.getMessage());
-      status = 1;
-    } finally {
-      vertx.close();
-    }
-    System.exit(status);
-  }
-
-  private static String usage() {
-    return "usage: nat-check --stun HOST[:PORT] [--json] [--local IP] [--rto MS] [--tries N]";
+    return json ? behavior.toJson().encode() : behavior.describe();
   }
 }

@@ -1,7 +1,7 @@
 package io.p2pquic.puncher.nat;
 
 import io.p2pquic.puncher.stun.RetransmitPolicy;
-import io.p2pquic.puncher.stun.SocketAddresses;
+import io.p2pquic.api.net.SocketAddresses;
 import io.vertx.core.json.JsonObject;
 
 /**

@@ -1,6 +1,6 @@
 package io.p2pquic.puncher.nat;
 
-import io.p2pquic.puncher.stun.SocketAddresses;
+import io.p2pquic.api.net.SocketAddresses;
 import io.vertx.core.json.JsonObject;
 import java.net.InetSocketAddress;
 

@@ -1,5 +1,6 @@
 package io.p2pquic.puncher.stun;
 
+import io.p2pquic.api.net.SocketAddresses;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.p2pquic.stun.StunClass;

@@ -1,5 +1,6 @@
 package io.p2pquic.puncher.stun;
 
+import io.p2pquic.api.net.SocketAddresses;
 import java.net.InetSocketAddress;
 
 /**

@@ -1,5 +1,6 @@
 package io.p2pquic.puncher.stun;
 
+import io.p2pquic.api.net.SocketAddresses;
 import java.net.InetSocketAddress;
 
 /** No response to a STUN request after every retransmission (RFC 8489 section 6.2.1) or TCP timeout. */

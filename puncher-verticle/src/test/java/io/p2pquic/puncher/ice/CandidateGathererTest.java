@@ -7,7 +7,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.p2pquic.puncher.ice.GatheringResult.StunBinding.Outcome;
 import io.p2pquic.puncher.stun.RealStunServer;
 import io.p2pquic.puncher.stun.RetransmitPolicy;
-import io.p2pquic.puncher.stun.SocketAddresses;
+import io.p2pquic.api.net.SocketAddresses;
 import io.p2pquic.puncher.stun.StunClient;
 import io.p2pquic.puncher.stun.TestStunServer;
 import io.p2pquic.rendezvous.stun.StunServer;

@@ -3,7 +3,7 @@ package io.p2pquic.puncher.ice;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.p2pquic.puncher.stun.SocketAddresses;
+import io.p2pquic.api.net.SocketAddresses;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Map;

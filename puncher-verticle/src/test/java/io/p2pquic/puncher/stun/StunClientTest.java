@@ -1,5 +1,6 @@
 package io.p2pquic.puncher.stun;
 
+import io.p2pquic.api.net.SocketAddresses;
 import static io.p2pquic.puncher.stun.TestSupport.await;
 import static io.p2pquic.puncher.stun.TestSupport.awaitFailure;
 import static org.assertj.core.api.Assertions.assertThat;

@@ -1,5 +1,6 @@
 package io.p2pquic.puncher.stun;
 
+import io.p2pquic.api.net.SocketAddresses;
 import io.p2pquic.stun.ErrorCodeAttribute;
 import io.p2pquic.stun.StunAttributeType;
 import io.p2pquic.stun.StunAttributes;

@@ -2,6 +2,7 @@ package io.p2pquic.rendezvous.stun;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.p2pquic.api.net.SocketAddresses;
 import io.p2pquic.stun.StunClass;
 import io.p2pquic.stun.StunDecodeException;
 import io.p2pquic.stun.StunMessage;
@@ -16,9 +17,7 @@ import io.vertx.core.datagram.DatagramSocketOptions;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -106,7 +105,7 @@ public final class StunServer {
     return socket
         .listen(endpoint.getPort(), endpoint.getHostString())
         .map(s -> {
-          InetSocketAddress bound = toInet(s.localAddress());
+          InetSocketAddress bound = SocketAddresses.toInet(s.localAddress());
           if (udpAddress == null) {
             udpAddress = bound;
           }
@@ -152,7 +151,7 @@ public final class StunServer {
 
   private void onDatagram(DatagramSocket socket, InetSocketAddress local, DatagramPacket packet) {
     try {
-      InetSocketAddress source = toInet(packet.sender());
+      InetSocketAddress source = SocketAddresses.toInet(packet.sender());
       StunMessage request = decodeRequest(packet.data().getBytes());
       if (request == null) {
         return;
@@ -175,8 +174,8 @@ public final class StunServer {
   }
 
   private void onTcpConnection(NetSocket socket) {
-    InetSocketAddress source = toInet(socket.remoteAddress());
-    InetSocketAddress local = toInet(socket.localAddress());
+    InetSocketAddress source = SocketAddresses.toInet(socket.remoteAddress());
+    InetSocketAddress local = SocketAddresses.toInet(socket.localAddress());
     Buffer[] pendingRef = {Buffer.buffer()}; // bytes of an incomplete frame
     socket.handler(data -> {
       try {
@@ -261,11 +260,4 @@ public final class StunServer {
         local.getPort() == primary.getPort() ? alternate.getPort() : primary.getPort());
   }
 
-  static InetSocketAddress toInet(io.vertx.core.net.SocketAddress a) {
-    try {
-      return new InetSocketAddress(InetAddress.getByName(a.hostAddress()), a.port());
-    } catch (UnknownHostException e) {
-      throw new IllegalStateException("unexpected unresolved socket address " + a, e);
-    }
-  }
 }

@@ -1,4 +1,4 @@
-package io.p2pquic.puncher.stun;
+package io.p2pquic.api.net;
 
 import java.net.Inet4Address;
 import java.net.Inet6Address;
