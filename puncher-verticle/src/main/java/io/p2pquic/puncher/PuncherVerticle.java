@@ -112,7 +112,7 @@ public final class PuncherVerticle extends VerticleBase {
     if (signalling != null) {
       closing.add(signalling.close());
     }
-    sockets.forEach(s -> closing.add(s.socket().close()));
+    sockets.forEach(s -> closing.add(s.endpoint().close()));
     return Future.join(closing);
   }
 

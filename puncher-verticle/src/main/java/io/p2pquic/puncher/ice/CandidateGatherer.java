@@ -13,7 +13,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.datagram.DatagramSocketOptions;
+import io.p2pquic.puncher.transport.NettyUdpEndpoint;
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -91,10 +91,9 @@ public final class CandidateGatherer {
     List<Throwable> errors = new ArrayList<>();
     for (String wildcard : families) {
       chain = chain.compose(v -> {
-        var socket = vertx.createDatagramSocket(new DatagramSocketOptions().setIpV6(wildcard.equals("::")));
-        return socket.listen(options.port(), wildcard)
-            .map(s -> {
-              clients.add(new StunClient(vertx, s, registry).installAsHandler());
+        return NettyUdpEndpoint.bind(vertx, wildcard, options.port(), registry)
+            .map(endpoint -> {
+              clients.add(new StunClient(vertx, endpoint, registry).installAsHandler());
               return (Void) null;
             })
             .recover(err -> {

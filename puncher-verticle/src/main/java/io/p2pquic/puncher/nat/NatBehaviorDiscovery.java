@@ -78,7 +78,7 @@ public final class NatBehaviorDiscovery {
         .compose(ip -> StunClient.bind(vertx, ip.getHostAddress(), 0, registry))
         .compose(client -> new Run(client, stunServer, start).run().andThen(ar -> {
           client.close();
-          client.socket().close();
+          client.endpoint().close();
         }))
         .onSuccess(b -> log.info("NAT behaviour via {}: {}", SocketAddresses.format(stunServer), b.describe()));
   }

@@ -1,6 +1,9 @@
 package io.p2pquic.puncher.stun;
 
 import io.p2pquic.api.net.SocketAddresses;
+import io.p2pquic.puncher.transport.Datagram;
+import io.p2pquic.puncher.transport.UdpEndpoint;
+import io.p2pquic.puncher.transport.VertxUdpEndpoint;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.p2pquic.stun.StunClass;
@@ -16,9 +19,6 @@ import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.datagram.DatagramPacket;
-import io.vertx.core.datagram.DatagramSocket;
-import io.vertx.core.datagram.DatagramSocketOptions;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.net.SocketAddress;
@@ -65,7 +65,7 @@ public final class StunClient {
 
   private final VertxInternal vertx;
   private final ContextInternal context;
-  private final DatagramSocket socket;
+  private final UdpEndpoint socket;
   private final MeterRegistry registry;
   private final StunMessageDecoder decoder = new StunMessageDecoder();
   private final StunMessageEncoder encoder = new StunMessageEncoder();
@@ -87,7 +87,7 @@ public final class StunClient {
   private volatile RetransmitPolicy defaultPolicy = RetransmitPolicy.RFC_8489;
   private volatile boolean closed;
 
-  public StunClient(Vertx vertx, DatagramSocket socket, MeterRegistry registry) {
+  public StunClient(Vertx vertx, UdpEndpoint socket, MeterRegistry registry) {
     this.vertx = (VertxInternal) vertx;
     this.context = this.vertx.getOrCreateContext();
     this.socket = socket;
@@ -104,34 +104,33 @@ public final class StunClient {
    * it and installs the client as the socket's handler. Closing the socket is the caller's job.
    */
   public static Future<StunClient> bind(Vertx vertx, String host, int port, MeterRegistry registry) {
-    boolean v6 = host.indexOf(':') >= 0;
-    DatagramSocket socket = vertx.createDatagramSocket(new DatagramSocketOptions().setIpV6(v6));
-    return socket.listen(port, host).map(s -> new StunClient(vertx, s, registry).installAsHandler());
+    return VertxUdpEndpoint.bind(vertx, host, port, registry)
+        .map(s -> new StunClient(vertx, s, registry).installAsHandler());
   }
 
-  /** Makes this client the socket's handler; datagrams it does not consume are dropped (and counted). */
+  /** Makes this client the endpoint's STUN handler; STUN it does not consume is dropped (and counted). */
   public StunClient installAsHandler() {
-    socket.handler(p -> handleInbound(p.data(), p.sender()));
+    socket.stunHandler(d -> handleInbound(d.data().getBytes(), d.sender()));
     return this;
   }
 
-  /** Makes this client the socket's handler; datagrams it does not consume go to {@code unconsumed}. */
-  public StunClient installAsHandler(Handler<DatagramPacket> unconsumed) {
-    socket.handler(p -> {
-      if (!handleInbound(p.data(), p.sender())) {
-        unconsumed.handle(p);
+  /** Makes this client the endpoint's STUN handler; STUN it does not consume (requests: ICE checks) goes to {@code unconsumed}. */
+  public StunClient installAsHandler(Handler<Datagram> unconsumed) {
+    socket.stunHandler(d -> {
+      if (!handleInbound(d.data().getBytes(), d.sender())) {
+        unconsumed.handle(d);
       }
     });
     return this;
   }
 
-  public DatagramSocket socket() {
+  public UdpEndpoint endpoint() {
     return socket;
   }
 
   /** The socket's bound address. */
   public InetSocketAddress localAddress() {
-    return SocketAddresses.toInet(socket.localAddress());
+    return socket.localAddress();
   }
 
   /** Policy used by {@link #request(InetSocketAddress, StunMessage)}; RFC 8489 defaults unless set. */
@@ -265,7 +264,7 @@ public final class StunClient {
     tx.lastSentNanos = now;
     tx.sent++;
     int attempt = tx.sent;
-    socket.send(Buffer.buffer(tx.bytes), tx.server.getPort(), tx.server.getAddress().getHostAddress())
+    socket.send(Buffer.buffer(tx.bytes), tx.server)
         .onFailure(err -> {
           if (pending.remove(tx.request.transactionId(), tx)) {
             vertx.cancelTimer(tx.timerId);

@@ -52,7 +52,7 @@ class CandidateGathererTest {
       assertThat(r.stun().get(0).mapped()).isEqualTo(local);
       assertThat(r.toJson().getJsonArray("stun").getJsonObject(0).getString("outcome")).isEqualTo("REDUNDANT");
     } finally {
-      await(client.socket().close());
+      await(client.endpoint().close());
       await(server.stop());
     }
   }
@@ -78,7 +78,7 @@ class CandidateGathererTest {
           + local.getPort() + " typ srflx raddr 127.0.0.1 rport " + local.getPort());
       assertThat(r.stun().get(0).outcome()).isEqualTo(Outcome.MAPPED);
     } finally {
-      await(client.socket().close());
+      await(client.endpoint().close());
       await(server.stop());
     }
   }
@@ -107,7 +107,7 @@ class CandidateGathererTest {
       assertThat(srflx.relatedAddress()).isEqualTo(client.localAddress());
       assertThat(metrics.counter("p2p.ice.gathering.candidates", "type", "srflx").count()).isEqualTo(1);
     } finally {
-      await(client.socket().close());
+      await(client.endpoint().close());
       await(server.stop());
     }
   }
@@ -127,7 +127,7 @@ class CandidateGathererTest {
       assertThat(r.candidates()).extracting(Candidate::type).containsExactly(CandidateType.HOST);
       assertThat(r.stun().get(0).outcome()).isEqualTo(Outcome.PENDING);
     } finally {
-      await(client.socket().close());
+      await(client.endpoint().close());
       await(server.stop());
     }
   }
@@ -157,7 +157,7 @@ class CandidateGathererTest {
       assertThat(r.candidates(CandidateType.SERVER_REFLEXIVE)).isEmpty();
     } finally {
       for (StunClient c : sockets) {
-        await(c.socket().close());
+        await(c.endpoint().close());
       }
       await(server.stop());
     }
