@@ -1,0 +1,110 @@
+package io.p2pquic.bench;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.p2pquic.rendezvous.stun.StunServer;
+import io.p2pquic.rendezvous.stun.StunServerConfig;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs the project's {@link StunServer} alone in this JVM, UDP only, on 127.0.0.1, so that the load
+ * generator and the server do not share a heap or a JIT. Prints {@code READY udp 127.0.0.1:PORT} once
+ * bound; stops on SIGTERM, when stdin closes if {@code --stop-on-stdin-eof} is given (a script's
+ * background job reads /dev/null, so that is opt-in), or after {@code --max-seconds}: it always stops by
+ * itself.
+ * On the way out it prints the server's own counters, to cross-check what the load generator saw.
+ *
+ * <pre>java -cp benchmarks.jar io.p2pquic.bench.StunServerMain --port 34780 --max-seconds 600</pre>
+ */
+public final class StunServerMain {
+  private StunServerMain() {}
+
+  public static void main(String[] args) throws Exception {
+    int port = 34780;
+    long maxSeconds = 600;
+    boolean watchStdin = false;
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--port" -> port = Integer.parseInt(args[++i]);
+        case "--max-seconds" -> maxSeconds = Long.parseLong(args[++i]);
+        case "--stop-on-stdin-eof" -> watchStdin = true;
+        case "-h", "--help" -> {
+          System.out.println("usage: StunServerMain [--port N (default 34780)] [--max-seconds S (default 600)] [--stop-on-stdin-eof]");
+          return;
+        }
+        default -> {
+          System.err.println("unknown option " + args[i] + " (try --help)");
+          System.exit(2);
+        }
+      }
+    }
+    if (port < 1 || port > 65535 || maxSeconds < 1 || maxSeconds > 24 * 3600) {
+      System.err.println("--port must be 1-65535 and --max-seconds 1-86400");
+      System.exit(2);
+    }
+
+    // The node's registry type, so counter increments cost what they cost in production.
+    PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    Vertx vertx = Vertx.vertx();
+    StunServer server =
+        new StunServer(vertx, new StunServerConfig().setBind("127.0.0.1").setPort(port).setTcp(false), metrics);
+    server.start().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    System.out.println("READY udp 127.0.0.1:" + server.udpAddress().getPort());
+    System.out.flush();
+
+    CountDownLatch stop = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      stop.countDown();
+      shutdown(vertx, server, metrics);
+    }));
+    Thread stdinWatcher = new Thread(() -> {
+      try (InputStream in = System.in) {
+        while (in.read() >= 0) {
+          // ignore input; EOF means the parent went away
+        }
+      } catch (IOException ignored) {
+        // treat as EOF
+      }
+      stop.countDown();
+    }, "stdin-watcher");
+    stdinWatcher.setDaemon(true);
+    if (watchStdin) {
+      stdinWatcher.start();
+    }
+    if (!stop.await(maxSeconds, TimeUnit.SECONDS)) {
+      System.out.println("max-seconds reached, stopping");
+    }
+    System.exit(0); // runs the shutdown hook
+  }
+
+  private static volatile boolean shutDown;
+
+  private static synchronized void shutdown(Vertx vertx, StunServer server, PrometheusMeterRegistry metrics) {
+    if (shutDown) {
+      return;
+    }
+    shutDown = true;
+    StringBuilder sb = new StringBuilder("COUNTERS");
+    for (Meter m : metrics.getMeters()) {
+      if (m instanceof Counter c && m.getId().getName().startsWith("p2p.stun")) {
+        sb.append(' ').append(m.getId().getName());
+        m.getId().getTags().forEach(t -> sb.append(',').append(t.getKey()).append('=').append(t.getValue()));
+        sb.append('=').append((long) c.count());
+      }
+    }
+    System.out.println(sb);
+    try {
+      server.stop().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+      vertx.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      System.out.println("shutdown: " + e);
+    }
+    System.out.flush();
+  }
+}
