@@ -172,10 +172,18 @@ run_one() { # run_one ours|coturn REP
 } >"$OUT/machine.md"
 
 # --- load: R repetitions, alternating which server goes first --------------------------------------
+cpu_line() { head -1 /proc/stat; }   # cpu user nice system idle iowait irq softirq steal ...
+CPU_BEFORE=$(cpu_line)
 for rep in $(seq 1 "$R"); do
   if (( rep % 2 == 1 )); then run_one ours "$rep"; run_one coturn "$rep"
   else run_one coturn "$rep"; run_one ours "$rep"; fi
 done
+CPU_AFTER=$(cpu_line)
+awk -v a="$CPU_BEFORE" -v b="$CPU_AFTER" 'BEGIN {
+  split(a, x, " "); split(b, y, " "); total = 0
+  for (i = 2; i <= 9; i++) { d[i] = y[i] - x[i]; total += d[i] }
+  if (total > 0) printf "- Whole machine during the load runs (both servers, load generator, JVM start-ups): busy %.0f%% (user %.0f%%, system %.0f%%, softirq %.0f%%), idle %.0f%%, steal %.1f%%\n", 100 * (total - d[5] - d[6]) / total, 100 * (d[2] + d[3]) / total, 100 * d[4] / total, 100 * d[8] / total, 100 * (d[5] + d[6]) / total, 100 * d[9] / total
+}' >>"$OUT/machine.md"
 # Label order in the file decides the column order: make ours first regardless of who ran first.
 { grep -F "\"label\":\"$OUR_LABEL\"" "$OUT/load.jsonl"; grep -F "\"label\":\"$COTURN_LABEL\"" "$OUT/load.jsonl"; } \
   >"$OUT/load.sorted.jsonl"
@@ -194,7 +202,8 @@ fi
 if [ "$PROFILE" = 1 ]; then
   echo "== profile: our server under the same load, JFR" >&2
   start_ours "$OUT/ours-profile.log" "-XX:StartFlightRecording=filename=$OUT/server.jfr,settings=profile,dumponexit=true"
-  "${LOAD[@]}" --target "127.0.0.1:$OUR_PORT" --label "profiled" --out "$OUT/profile.jsonl" | grep -v '^RESULT ' >&2
+  "${LOAD[@]}" --target "127.0.0.1:$OUR_PORT" --label "profiled" --server-pid "$CPU_PID" --out "$OUT/profile.jsonl" \
+    | grep -v '^RESULT ' | tee "$OUT/profile.log" >&2
   stop_pid "$SERVER_PID"
   java -cp "$JAR" io.p2pquic.bench.JfrTop "$OUT/server.jfr" 12 >"$OUT/profile.md"
 fi
@@ -208,7 +217,9 @@ fi
     echo "## JMH: STUN codec (\`$JMH_ARGS\`)"; echo; cat "$OUT/jmh.md"; echo
   fi
   if [ -f "$OUT/profile.md" ]; then
-    echo "## Where our server's CPU goes (one extra run under JFR)"; echo; cat "$OUT/profile.md"; echo
+    echo "## Where our server's CPU goes (one extra run under JFR)"; echo
+    sed -n 's/^profiled: /Profiled run (JFR on, not in the tables above): /p' "$OUT/profile.log"; echo
+    cat "$OUT/profile.md"; echo
   fi
 } >"$OUT/report.md"
 cat "$OUT/report.md"
