@@ -11,7 +11,19 @@ import javax.crypto.spec.SecretKeySpec;
  * attribute were the last one; encoder and verifier share this one routine.
  */
 final class MessageIntegrity {
+  // Mac.getInstance walks the provider list on every call; one instance per thread (init() resets it).
+  private static final ThreadLocal<Mac> SHA1 = ThreadLocal.withInitial(() -> mac("HmacSHA1"));
+  private static final ThreadLocal<Mac> SHA256 = ThreadLocal.withInitial(() -> mac("HmacSHA256"));
+
   private MessageIntegrity() {}
+
+  private static Mac mac(String alg) {
+    try {
+      return Mac.getInstance(alg);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(alg + " unavailable in this JDK", e);
+    }
+  }
 
   /**
    * HMAC over {@code message[0, attributeOffset)} with the length field patched to
@@ -20,7 +32,7 @@ final class MessageIntegrity {
   static byte[] compute(byte[] message, int attributeOffset, int valueLength, byte[] key, boolean sha256) {
     try {
       String alg = sha256 ? "HmacSHA256" : "HmacSHA1";
-      Mac mac = Mac.getInstance(alg);
+      Mac mac = (sha256 ? SHA256 : SHA1).get();
       mac.init(new SecretKeySpec(key.length == 0 ? new byte[1] : key, alg));
       int patchedLength = attributeOffset - StunMessage.HEADER_LENGTH + 4 + valueLength;
       mac.update(message, 0, 2);

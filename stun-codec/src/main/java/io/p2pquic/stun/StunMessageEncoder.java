@@ -5,7 +5,7 @@ import io.netty.buffer.Unpooled;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
+import java.util.List;
 
 /**
  * Encodes a {@link StunMessage}: header, attributes with 4-byte padding, then MESSAGE-INTEGRITY,
@@ -28,11 +28,27 @@ public final class StunMessageEncoder {
   }
 
   public byte[] encodeToBytes(StunMessage msg) {
-    // Values are bounded by the attribute model; 64 KiB is the format's own limit.
-    byte[] out = new byte[64 * 1024 + StunMessage.HEADER_LENGTH];
+    // Values first, so the output is allocated once at its exact size (a fixed 64 KiB scratch array
+    // cost as much as the whole encode: docs/benchmarks.md).
+    List<StunAttribute> attributes = msg.attributes();
+    byte[][] values = new byte[attributes.size()][];
+    int size = StunMessage.HEADER_LENGTH;
+    for (int i = 0; i < values.length; i++) {
+      values[i] = valueOf(attributes.get(i), msg.transactionId());
+      if (values[i].length > 0xFFFF) {
+        throw new IllegalArgumentException(StunAttributeType.name(attributes.get(i).type()) + " value too large");
+      }
+      size += 4 + ((values[i].length + 3) & ~3);
+    }
+    size += (msg.integrityKey() != null ? 24 : 0) + (msg.integritySha256Key() != null ? 36 : 0)
+        + (msg.hasFingerprint() ? 8 : 0);
+    if (size - StunMessage.HEADER_LENGTH > 0xFFFF) {
+      throw new IllegalArgumentException("message too large: " + size + " bytes");
+    }
+    byte[] out = new byte[size];
     int pos = writeHeader(out, msg);
-    for (StunAttribute a : msg.attributes()) {
-      pos = writeAttribute(out, pos, a, msg.transactionId());
+    for (int i = 0; i < values.length; i++) {
+      pos = writeAttribute(out, pos, attributes.get(i).type(), values[i]);
     }
     if (msg.integrityKey() != null) {
       int at = pos;
@@ -53,7 +69,7 @@ public final class StunMessageEncoder {
       pos += 4;
     }
     putU16(out, 2, pos - StunMessage.HEADER_LENGTH);
-    return Arrays.copyOf(out, pos);
+    return out;
   }
 
   public ByteBuf encode(StunMessage msg) {
@@ -78,12 +94,8 @@ public final class StunMessageEncoder {
     return pos + 4;
   }
 
-  private int writeAttribute(byte[] out, int pos, StunAttribute a, TransactionId tid) {
-    byte[] value = valueOf(a, tid);
-    if (value.length > 0xFFFF || pos + 4 + value.length + 3 > out.length - 100) {
-      throw new IllegalArgumentException("message too large at " + StunAttributeType.name(a.type()));
-    }
-    pos = writeAttributeHeader(out, pos, a.type(), value.length);
+  private int writeAttribute(byte[] out, int pos, int type, byte[] value) {
+    pos = writeAttributeHeader(out, pos, type, value.length);
     System.arraycopy(value, 0, out, pos, value.length);
     pos += value.length;
     while ((pos & 3) != 0) {
