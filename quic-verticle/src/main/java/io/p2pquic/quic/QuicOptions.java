@@ -1,0 +1,268 @@
+package io.p2pquic.quic;
+
+import io.vertx.core.json.JsonObject;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Transport and diagnostics options of a QUIC endpoint (docs/quic.md, "Options").
+ *
+ * <p>JSON keys (all optional, defaults in brackets): {@code idleTimeoutMs} [30000],
+ * {@code handshakeTimeoutMs} [10000], {@code maxData} [16 MiB, connection flow-control window],
+ * {@code maxStreamData} [4 MiB, per stream], {@code maxBidiStreams} [100], {@code maxUniStreams}
+ * [100], {@code datagrams} [true, RFC 9221], {@code datagramQueueLength} [128],
+ * {@code congestionControl} ["cubic" | "reno" | "bbr"], {@code keyLog} [false],
+ * {@code keyLogFile} [null: $SSLKEYLOGFILE], {@code qlogDir} [null: off]. {@link #fromJson} rejects
+ * unknown keys and names them.
+ */
+public final class QuicOptions {
+
+  /** ALPN protocol id spoken on every connection. */
+  public static final String ALPN = "p2p-quic/1";
+
+  private static final Set<String> KEYS = Set.of("idleTimeoutMs", "handshakeTimeoutMs", "maxData",
+      "maxStreamData", "maxBidiStreams", "maxUniStreams", "datagrams", "datagramQueueLength",
+      "congestionControl", "keyLog", "keyLogFile", "qlogDir");
+
+  private long idleTimeoutMs = 30_000;
+  private long handshakeTimeoutMs = 10_000;
+  private long maxData = 16L << 20;
+  private long maxStreamData = 4L << 20;
+  private long maxBidiStreams = 100;
+  private long maxUniStreams = 100;
+  private boolean datagrams = true;
+  private int datagramQueueLength = 128;
+  private String congestionControl = "cubic";
+  private boolean keyLog;
+  private String keyLogFile;
+  private String qlogDir;
+
+  public QuicOptions() {}
+
+  public QuicOptions(QuicOptions other) {
+    this(other.toJson());
+  }
+
+  /** Same as {@link #fromJson(JsonObject)}. */
+  public QuicOptions(JsonObject json) {
+    if (json == null) {
+      return;
+    }
+    for (String key : json.fieldNames()) {
+      if (!KEYS.contains(key)) {
+        throw new IllegalArgumentException("unknown QUIC option \"" + key + "\" (known: " + new java.util.TreeSet<>(KEYS) + ")");
+      }
+    }
+    try {
+      if (json.containsKey("idleTimeoutMs")) idleTimeoutMs(json.getLong("idleTimeoutMs"));
+      if (json.containsKey("handshakeTimeoutMs")) handshakeTimeoutMs(json.getLong("handshakeTimeoutMs"));
+      if (json.containsKey("maxData")) maxData(json.getLong("maxData"));
+      if (json.containsKey("maxStreamData")) maxStreamData(json.getLong("maxStreamData"));
+      if (json.containsKey("maxBidiStreams")) maxBidiStreams(json.getLong("maxBidiStreams"));
+      if (json.containsKey("maxUniStreams")) maxUniStreams(json.getLong("maxUniStreams"));
+      if (json.containsKey("datagrams")) datagrams(json.getBoolean("datagrams"));
+      if (json.containsKey("datagramQueueLength")) datagramQueueLength(json.getInteger("datagramQueueLength"));
+      if (json.containsKey("congestionControl")) congestionControl(json.getString("congestionControl"));
+      if (json.containsKey("keyLog")) keyLog(json.getBoolean("keyLog"));
+      keyLogFile(json.getString("keyLogFile"));
+      qlogDir(json.getString("qlogDir"));
+    } catch (ClassCastException | NullPointerException e) {
+      throw new IllegalArgumentException("bad QUIC option type: " + e.getMessage(), e);
+    }
+  }
+
+  /** Parses options, rejecting unknown keys and bad values with the key's name. */
+  public static QuicOptions fromJson(JsonObject json) {
+    return new QuicOptions(json);
+  }
+
+  public JsonObject toJson() {
+    JsonObject j = new JsonObject()
+        .put("idleTimeoutMs", idleTimeoutMs)
+        .put("handshakeTimeoutMs", handshakeTimeoutMs)
+        .put("maxData", maxData)
+        .put("maxStreamData", maxStreamData)
+        .put("maxBidiStreams", maxBidiStreams)
+        .put("maxUniStreams", maxUniStreams)
+        .put("datagrams", datagrams)
+        .put("datagramQueueLength", datagramQueueLength)
+        .put("congestionControl", congestionControl)
+        .put("keyLog", keyLog);
+    if (keyLogFile != null) {
+      j.put("keyLogFile", keyLogFile);
+    }
+    if (qlogDir != null) {
+      j.put("qlogDir", qlogDir);
+    }
+    return j;
+  }
+
+  public long idleTimeoutMs() {
+    return idleTimeoutMs;
+  }
+
+  /** Idle timeout advertised to the peer (the smaller of both sides applies); 0 disables it. */
+  public QuicOptions idleTimeoutMs(long v) {
+    this.idleTimeoutMs = nonNegative("idleTimeoutMs", v);
+    return this;
+  }
+
+  public long handshakeTimeoutMs() {
+    return handshakeTimeoutMs;
+  }
+
+  /** How long a client waits for the handshake before failing the connect future. */
+  public QuicOptions handshakeTimeoutMs(long v) {
+    if (v <= 0 || v > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("handshakeTimeoutMs must be in 1.." + Integer.MAX_VALUE + ": " + v);
+    }
+    this.handshakeTimeoutMs = v;
+    return this;
+  }
+
+  public long maxData() {
+    return maxData;
+  }
+
+  /** Connection-level flow-control window (initial_max_data). */
+  public QuicOptions maxData(long v) {
+    this.maxData = nonNegative("maxData", v);
+    return this;
+  }
+
+  public long maxStreamData() {
+    return maxStreamData;
+  }
+
+  /** Per-stream flow-control window for bidi (local and remote) and uni streams. */
+  public QuicOptions maxStreamData(long v) {
+    this.maxStreamData = nonNegative("maxStreamData", v);
+    return this;
+  }
+
+  public long maxBidiStreams() {
+    return maxBidiStreams;
+  }
+
+  /** How many bidirectional streams the peer may open (initial_max_streams_bidi). */
+  public QuicOptions maxBidiStreams(long v) {
+    this.maxBidiStreams = nonNegative("maxBidiStreams", v);
+    return this;
+  }
+
+  public long maxUniStreams() {
+    return maxUniStreams;
+  }
+
+  /** How many unidirectional streams the peer may open (initial_max_streams_uni). */
+  public QuicOptions maxUniStreams(long v) {
+    this.maxUniStreams = nonNegative("maxUniStreams", v);
+    return this;
+  }
+
+  public boolean datagrams() {
+    return datagrams;
+  }
+
+  /** Offer RFC 9221 unreliable datagrams (both sides must, or sending fails). */
+  public QuicOptions datagrams(boolean v) {
+    this.datagrams = v;
+    return this;
+  }
+
+  public int datagramQueueLength() {
+    return datagramQueueLength;
+  }
+
+  /** Receive and send queue length for datagrams inside quiche. */
+  public QuicOptions datagramQueueLength(int v) {
+    if (v < 1) {
+      throw new IllegalArgumentException("datagramQueueLength must be >= 1: " + v);
+    }
+    this.datagramQueueLength = v;
+    return this;
+  }
+
+  public String congestionControl() {
+    return congestionControl;
+  }
+
+  /** "cubic" (default), "reno" or "bbr". */
+  public QuicOptions congestionControl(String v) {
+    Objects.requireNonNull(v, "congestionControl");
+    String lower = v.toLowerCase(Locale.ROOT);
+    if (!Set.of("cubic", "reno", "bbr").contains(lower)) {
+      throw new IllegalArgumentException("congestionControl must be cubic, reno or bbr: " + v);
+    }
+    this.congestionControl = lower;
+    return this;
+  }
+
+  public boolean keyLog() {
+    return keyLog;
+  }
+
+  /**
+   * Write TLS secrets in NSS key log format (for Wireshark) to {@link #keyLogFile()}, or to the file
+   * named by {@code SSLKEYLOGFILE}. Off by default: anyone who reads the file can decrypt traffic.
+   */
+  public QuicOptions keyLog(boolean v) {
+    this.keyLog = v;
+    return this;
+  }
+
+  public String keyLogFile() {
+    return keyLogFile;
+  }
+
+  /** Key log path; null: the {@code SSLKEYLOGFILE} environment variable. */
+  public QuicOptions keyLogFile(String v) {
+    this.keyLogFile = v == null || v.isEmpty() ? null : v;
+    return this;
+  }
+
+  public String qlogDir() {
+    return qlogDir;
+  }
+
+  /** Directory for one qlog file per connection (created if missing); null: no qlog. */
+  public QuicOptions qlogDir(String v) {
+    this.qlogDir = v == null || v.isEmpty() ? null : v;
+    return this;
+  }
+
+  /** The key log path in effect: {@link #keyLogFile()}, else $SSLKEYLOGFILE, else null. */
+  public String effectiveKeyLogFile() {
+    if (!keyLog) {
+      return null;
+    }
+    if (keyLogFile != null) {
+      return keyLogFile;
+    }
+    String env = System.getenv("SSLKEYLOGFILE");
+    return env == null || env.isEmpty() ? null : env;
+  }
+
+  private static long nonNegative(String key, long v) {
+    if (v < 0) {
+      throw new IllegalArgumentException(key + " must be >= 0: " + v);
+    }
+    return v;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof QuicOptions other && toJson().equals(other.toJson());
+  }
+
+  @Override
+  public int hashCode() {
+    return toJson().hashCode();
+  }
+
+  @Override
+  public String toString() {
+    return "QuicOptions" + toJson().encode();
+  }
+}

@@ -1,0 +1,92 @@
+package io.p2pquic.quic;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.internal.VertxInternal;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** Loopback UDP channels shaped like the puncher's: a STUN demultiplexer first, on a Vert.x event loop. */
+final class QuicTestSupport {
+  private QuicTestSupport() {}
+
+  /**
+   * Stand-in for the puncher's demultiplexer: swallows datagrams whose first byte is 0x00-0x03 (STUN,
+   * RFC 7983) and passes everything else on as a DatagramPacket.
+   */
+  static final class TestDemux extends ChannelInboundHandlerAdapter {
+    final AtomicInteger stunPackets = new AtomicInteger();
+    final AtomicInteger passed = new AtomicInteger();
+    final LinkedBlockingQueue<byte[]> stun = new LinkedBlockingQueue<>();
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      if (msg instanceof DatagramPacket p && p.content().isReadable()
+          && (p.content().getUnsignedByte(p.content().readerIndex()) & 0xFC) == 0) {
+        byte[] b = new byte[p.content().readableBytes()];
+        p.content().getBytes(p.content().readerIndex(), b);
+        stun.add(b);
+        stunPackets.incrementAndGet();
+        p.release();
+        return;
+      }
+      passed.incrementAndGet();
+      ctx.fireChannelRead(msg);
+    }
+  }
+
+  record Endpoint(DatagramChannel channel, TestDemux demux) {
+    InetSocketAddress address() {
+      return channel.localAddress();
+    }
+  }
+
+  static Endpoint bind(Vertx vertx) throws Exception {
+    TestDemux demux = new TestDemux();
+    Bootstrap b = new Bootstrap()
+        .group(((VertxInternal) vertx).nettyEventLoopGroup())
+        .channel(NioDatagramChannel.class)
+        .handler(new ChannelInitializer<DatagramChannel>() {
+          @Override
+          protected void initChannel(DatagramChannel ch) {
+            ch.pipeline().addLast("demux", demux);
+          }
+        });
+    DatagramChannel ch = (DatagramChannel) b.bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+    return new Endpoint(ch, demux);
+  }
+
+  static <T> T await(Future<T> f) throws Exception {
+    return await(f, 15);
+  }
+
+  static <T> T await(Future<T> f, int seconds) throws Exception {
+    try {
+      return f.toCompletionStage().toCompletableFuture().get(seconds, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof Exception ex) {
+        throw ex;
+      }
+      throw e;
+    }
+  }
+
+  static Throwable awaitFailure(Future<?> f) throws Exception {
+    try {
+      f.toCompletionStage().toCompletableFuture().get(15, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      return e.getCause();
+    }
+    throw new AssertionError("expected a failure, got success");
+  }
+}
