@@ -41,4 +41,43 @@ public final class Addresses {
   public static String signal(PeerId peerId) {
     return SIGNAL_PREFIX + peerId.value();
   }
+
+  // ---- peer sessions (docs/api.md) ---------------------------------------------------------------
+
+  /**
+   * Request/reply, served by the puncher of this node: connect to a peer. Request
+   * {@code {"peer":"pq1...","method":"ice","timeoutMs":15000}}; reply: the session description
+   * {@code {"sessionId","peer","method","path":"direct","selectedPair":{...},"rttMs",
+   * "timings":{"gatheredMs","signalledMs","checksDoneMs","handshakeDoneMs"}}}. Fails with a
+   * ReplyException whose message says what failed and what to try.
+   */
+  public static final String PEER_CONNECT = "p2p.peer.connect";
+
+  /**
+   * Request/reply, asked by the puncher before it answers an offer: {@code {"sessionId","peer"}};
+   * reply {@code {"accept":true|false,"reason":...}}. Without a consumer the peer's configured policy
+   * decides.
+   */
+  public static final String PEER_INCOMING = "p2p.peer.incoming";
+
+  /** Node-local, puncher to quic-verticle: {@code {"sessionId"}} of a {@link io.p2pquic.api.session.PunchedPath}. */
+  public static final String QUIC_ADOPT = "p2p.quic.adopt";
+
+  /** Publish: {@code {"type":"connected"|"closed","sessionId","peer","reason"?}}. */
+  public static final String SESSION_EVENTS = "p2p.session.events";
+
+  /** Request/reply: Buffer body written to the session's default stream (header {@code stream} for another). */
+  public static String sessionSend(String sessionId) {
+    return "p2p.session." + sessionId + ".send";
+  }
+
+  /** Publish: Buffer bodies received on the session's streams (header {@code stream}). */
+  public static String sessionData(String sessionId) {
+    return "p2p.session." + sessionId + ".data";
+  }
+
+  /** Request/reply: {@code {"reason"}} closes the session. */
+  public static String sessionClose(String sessionId) {
+    return "p2p.session." + sessionId + ".close";
+  }
 }

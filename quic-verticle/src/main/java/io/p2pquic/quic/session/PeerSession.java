@@ -1,0 +1,98 @@
+package io.p2pquic.quic.session;
+
+import io.p2pquic.api.Addresses;
+import io.p2pquic.identity.PeerId;
+import io.p2pquic.quic.QuicPeerConnection;
+import io.p2pquic.quic.QuicPeerStream;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One peer session on top of a QUIC connection: a default bidirectional stream (opened by the dialing
+ * side right after the handshake, accepted as the first incoming stream by the other), the
+ * event-bus addresses of docs/api.md, and, in echo mode, every byte received sent back.
+ */
+public final class PeerSession {
+  private final Vertx vertx;
+  private final String sessionId;
+  private final QuicPeerConnection connection;
+  private final boolean echo;
+  private final Promise<QuicPeerStream> defaultStream = Promise.promise();
+  private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+
+  PeerSession(Vertx vertx, String sessionId, QuicPeerConnection connection, boolean echo) {
+    this.vertx = vertx;
+    this.sessionId = sessionId;
+    this.connection = connection;
+    this.echo = echo;
+  }
+
+  void start() {
+    connection.streamHandler(stream -> {
+      attach(stream);
+      defaultStream.tryComplete(stream);
+    });
+    if (connection.isClient()) {
+      connection.openBidiStream().onSuccess(s -> {
+        attach(s);
+        defaultStream.tryComplete(s);
+      }).onFailure(defaultStream::tryFail);
+    }
+    consumers.add(vertx.eventBus().<Buffer>consumer(Addresses.sessionSend(sessionId), msg ->
+        defaultStream.future().compose(s -> s.write(msg.body()))
+            .onSuccess(v -> msg.reply(new JsonObject()))
+            .onFailure(err -> msg.fail(500, "send on session " + sessionId + " failed: " + err.getMessage()))));
+    consumers.add(vertx.eventBus().<JsonObject>consumer(Addresses.sessionClose(sessionId), msg ->
+        close(msg.body() == null ? "closed by a local service" : msg.body().getString("reason", "closed"))
+            .onComplete(ar -> msg.reply(new JsonObject()))));
+    connection.closeHandler(reason -> {
+      consumers.forEach(MessageConsumer::unregister);
+      vertx.eventBus().publish(Addresses.SESSION_EVENTS, new JsonObject()
+          .put("type", "closed").put("sessionId", sessionId).put("peer", remotePeer().value())
+          .put("reason", String.valueOf(reason)));
+    });
+  }
+
+  private void attach(QuicPeerStream stream) {
+    DeliveryOptions headers = new DeliveryOptions().addHeader("stream", Long.toString(stream.id()));
+    stream.handler(data -> {
+      vertx.eventBus().publish(Addresses.sessionData(sessionId), data, headers);
+      if (echo && stream.isWritable()) {
+        stream.write(data);
+      }
+    });
+    stream.endHandler(v -> {
+      if (echo && stream.isWritable()) {
+        stream.end();
+      }
+    });
+  }
+
+  public String sessionId() {
+    return sessionId;
+  }
+
+  public PeerId remotePeer() {
+    return connection.remotePeerId();
+  }
+
+  public QuicPeerConnection connection() {
+    return connection;
+  }
+
+  /** The session's default bidirectional stream (for code in the same JVM: a ReadStream/WriteStream). */
+  public Future<QuicPeerStream> defaultStream() {
+    return defaultStream.future();
+  }
+
+  public Future<Void> close(String reason) {
+    return connection.close(0, reason);
+  }
+}

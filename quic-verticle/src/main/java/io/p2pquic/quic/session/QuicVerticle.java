@@ -1,0 +1,92 @@
+package io.p2pquic.quic.session;
+
+import io.p2pquic.api.Addresses;
+import io.p2pquic.api.session.PunchedPath;
+import io.p2pquic.api.session.PunchedPaths;
+import io.p2pquic.identity.PeerIdentity;
+import io.p2pquic.quic.QuicOptions;
+import io.p2pquic.quic.QuicPeerConnection;
+import io.p2pquic.quic.QuicPeerEndpoint;
+import io.p2pquic.quic.QuicPeerServer;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonObject;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Adopts punched channels ({@link Addresses#QUIC_ADOPT}) and runs QUIC on them: the ICE controlling
+ * side dials, the other accepts only the peer it punched to (its peer id pinned in the TLS handshake).
+ * Each connection becomes a {@link PeerSession} reachable on the event bus.
+ */
+public final class QuicVerticle extends VerticleBase {
+  private static final Logger log = LoggerFactory.getLogger(QuicVerticle.class);
+
+  private final PeerIdentity identity;
+  private final QuicOptions options;
+  private final boolean echo;
+  private final Map<String, PeerSession> sessions = new ConcurrentHashMap<>();
+
+  public QuicVerticle(PeerIdentity identity, QuicOptions options, boolean echo) {
+    this.identity = identity;
+    this.options = options;
+    this.echo = echo;
+  }
+
+  @Override
+  public Future<?> start() {
+    return vertx.eventBus().<JsonObject>localConsumer(Addresses.QUIC_ADOPT, this::adopt).completion();
+  }
+
+  private void adopt(Message<JsonObject> msg) {
+    String sessionId = msg.body().getString("sessionId");
+    PunchedPath path = sessionId == null ? null : PunchedPaths.take(vertx, sessionId);
+    if (path == null) {
+      msg.fail(404, "no punched path for session " + sessionId);
+      return;
+    }
+    long start = System.nanoTime();
+    Future<QuicPeerConnection> connected = path.quicClient()
+        ? QuicPeerEndpoint.connect(vertx, path.channel(), path.remote(), identity, path.remotePeer(), options)
+        : accept(path);
+    connected
+        .onSuccess(conn -> {
+          PeerSession session = new PeerSession(vertx, sessionId, conn, echo);
+          sessions.put(sessionId, session);
+          conn.closeFuture().onComplete(x -> sessions.remove(sessionId));
+          session.start();
+          double ms = (System.nanoTime() - start) / 1e6;
+          vertx.eventBus().publish(Addresses.SESSION_EVENTS, new JsonObject().put("type", "connected")
+              .put("sessionId", sessionId).put("peer", conn.remotePeerId().value()));
+          msg.reply(new JsonObject().put("sessionId", sessionId).put("peer", conn.remotePeerId().value())
+              .put("handshakeMs", Math.round(ms * 10) / 10.0).put("alpn", conn.applicationProtocol())
+              .put("role", conn.isClient() ? "client" : "server"));
+        })
+        .onFailure(err -> {
+          log.warn("QUIC on session {} to {} failed: {}", sessionId, path.remote(), err.getMessage());
+          msg.fail(502, "QUIC handshake with " + path.remotePeer().value() + " at " + path.remote()
+              + " failed: " + err.getMessage());
+        });
+  }
+
+  /** Accepts exactly the punched-to peer on the channel; the first such connection wins. */
+  private Future<QuicPeerConnection> accept(PunchedPath path) {
+    Promise<QuicPeerConnection> first = Promise.promise();
+    QuicPeerServer server = QuicPeerEndpoint.server(vertx, path.channel(), identity,
+        id -> id.equals(path.remotePeer()), options);
+    server.connectionHandler(first::tryComplete);
+    server.rejectionHandler(r -> log.warn("session {}: rejected a QUIC handshake: {}", path.sessionId(), r));
+    long timer = vertx.setTimer(options.handshakeTimeoutMs() + 2_000, t -> first.tryFail(
+        "no QUIC handshake from " + path.remotePeer().value() + " within " + (options.handshakeTimeoutMs() + 2_000) + " ms"));
+    return server.start().compose(v -> first.future()).onComplete(x -> vertx.cancelTimer(timer));
+  }
+
+  /** A session by id, for code in the same JVM. */
+  public PeerSession session(String sessionId) {
+    return sessions.get(sessionId);
+  }
+}
