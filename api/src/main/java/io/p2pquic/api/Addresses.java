@@ -43,6 +43,8 @@ public final class Addresses {
   }
 
   // ---- peer sessions (docs/api.md) ---------------------------------------------------------------
+  // Session addresses carry the local peer id: both ends of a session share its id, and one JVM (or
+  // one cluster) may hold both ends.
 
   /**
    * Request/reply, served by the puncher of this node: connect to a peer. Request
@@ -60,24 +62,30 @@ public final class Addresses {
    */
   public static final String PEER_INCOMING = "p2p.peer.incoming";
 
-  /** Node-local, puncher to quic-verticle: {@code {"sessionId"}} of a {@link io.p2pquic.api.session.PunchedPath}. */
-  public static final String QUIC_ADOPT = "p2p.quic.adopt";
+  /**
+   * Node-local, puncher to the quic-verticle of the same peer: {@code {"sessionId"}} of a
+   * {@link io.p2pquic.api.session.PunchedPath}. Per peer id, because one JVM may run several peers
+   * (the demo does) and a channel must be adopted by the identity that punched it.
+   */
+  public static String quicAdopt(PeerId local) {
+    return "p2p.quic.adopt." + local.value();
+  }
 
   /** Publish: {@code {"type":"connected"|"closed","sessionId","peer","reason"?}}. */
   public static final String SESSION_EVENTS = "p2p.session.events";
 
   /** Request/reply: Buffer body written to the session's default stream (header {@code stream} for another). */
-  public static String sessionSend(String sessionId) {
-    return "p2p.session." + sessionId + ".send";
+  public static String sessionSend(PeerId local, String sessionId) {
+    return "p2p.session." + local.value() + "." + sessionId + ".send";
   }
 
   /** Publish: Buffer bodies received on the session's streams (header {@code stream}). */
-  public static String sessionData(String sessionId) {
-    return "p2p.session." + sessionId + ".data";
+  public static String sessionData(PeerId local, String sessionId) {
+    return "p2p.session." + local.value() + "." + sessionId + ".data";
   }
 
   /** Request/reply: {@code {"reason"}} closes the session. */
-  public static String sessionClose(String sessionId) {
-    return "p2p.session." + sessionId + ".close";
+  public static String sessionClose(PeerId local, String sessionId) {
+    return "p2p.session." + local.value() + "." + sessionId + ".close";
   }
 }

@@ -1,6 +1,8 @@
 package io.p2pquic.puncher;
 
 import io.p2pquic.puncher.ice.GatheringOptions;
+import io.p2pquic.puncher.ice.agent.IceAgentOptions;
+import java.util.List;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.util.LinkedHashMap;
@@ -21,6 +23,19 @@ public final class PeerConfig {
   private String identity = "p2p-identity.json";
   private long answerTimeoutMs = 10_000;
   private GatheringOptions gathering = new GatheringOptions();
+  private IceAgentOptions ice = defaultIce();
+  private long connectTimeoutMs = 20_000;
+  private long quicTimeoutMs = 10_000;
+  private List<String> acceptFrom = List.of("*");
+
+  /**
+   * Faster than the RFC defaults where the RFC allows: Ta 20 ms (RFC 8445 14.2 permits a lower Ta for
+   * a single data stream) and a short wait for better pairs before nominating, so time to connect is
+   * a few round trips after the remote description arrives.
+   */
+  private static IceAgentOptions defaultIce() {
+    return new IceAgentOptions().setTaMillis(20).setNominationWaitMillis(100);
+  }
 
   /** @throws IllegalArgumentException naming the bad key */
   public static PeerConfig fromJson(JsonObject json) {
@@ -34,8 +49,12 @@ public final class PeerConfig {
           case "identity" -> c.identity = (String) v;
           case "answerTimeoutMs" -> c.answerTimeoutMs = ((Number) v).longValue();
           case "gathering" -> c.gathering = gathering((JsonObject) v);
-          default -> throw new IllegalArgumentException(
-              k + " is not a known key (known: rendezvous, identity, answerTimeoutMs, gathering)");
+          case "ice" -> c.ice = ice((JsonObject) v);
+          case "connectTimeoutMs" -> c.connectTimeoutMs = ((Number) v).longValue();
+          case "quicTimeoutMs" -> c.quicTimeoutMs = ((Number) v).longValue();
+          case "acceptFrom" -> c.acceptFrom = ((io.vertx.core.json.JsonArray) v).stream().map(String.class::cast).toList();
+          default -> throw new IllegalArgumentException(k + " is not a known key (known: rendezvous, identity, "
+              + "answerTimeoutMs, gathering, ice, connectTimeoutMs, quicTimeoutMs, acceptFrom)");
         }
       } catch (ClassCastException | NullPointerException bad) {
         throw new IllegalArgumentException(k + " has the wrong type: " + v);
@@ -48,6 +67,14 @@ public final class PeerConfig {
       throw new IllegalArgumentException("identity must name a file");
     }
     return c;
+  }
+
+  private static IceAgentOptions ice(JsonObject json) {
+    try {
+      return new IceAgentOptions(defaultIce().toJson().mergeIn(json));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(e.getMessage().startsWith("ice.") ? e.getMessage() : "ice." + e.getMessage(), e);
+    }
   }
 
   private static GatheringOptions gathering(JsonObject json) {
@@ -64,6 +91,10 @@ public final class PeerConfig {
     m.put("identity", identity);
     m.put("answerTimeoutMs", answerTimeoutMs);
     m.put("gathering", gathering.toJson());
+    m.put("ice", ice.toJson());
+    m.put("connectTimeoutMs", connectTimeoutMs);
+    m.put("quicTimeoutMs", quicTimeoutMs);
+    m.put("acceptFrom", new io.vertx.core.json.JsonArray(acceptFrom));
     return new JsonObject(m);
   }
 
@@ -96,6 +127,28 @@ public final class PeerConfig {
 
   public long answerTimeoutMs() {
     return answerTimeoutMs;
+  }
+
+  public IceAgentOptions ice() {
+    return ice;
+  }
+
+  public PeerConfig setIce(IceAgentOptions ice) {
+    this.ice = ice;
+    return this;
+  }
+
+  public long connectTimeoutMs() {
+    return connectTimeoutMs;
+  }
+
+  public long quicTimeoutMs() {
+    return quicTimeoutMs;
+  }
+
+  /** Whether an offer from {@code peer} is accepted when no service answers p2p.peer.incoming. */
+  public boolean accepts(io.p2pquic.identity.PeerId peer) {
+    return acceptFrom.contains("*") || acceptFrom.contains(peer.value());
   }
 
   public GatheringOptions gathering() {

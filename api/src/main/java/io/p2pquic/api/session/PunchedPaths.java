@@ -1,5 +1,6 @@
 package io.p2pquic.api.session;
 
+import io.p2pquic.identity.PeerId;
 import io.vertx.core.Vertx;
 import io.vertx.core.shareddata.LocalMap;
 
@@ -9,13 +10,18 @@ public final class PunchedPaths {
 
   private PunchedPaths() {}
 
-  public static void put(Vertx vertx, PunchedPath path) {
-    map(vertx).put(path.sessionId(), path);
+  /** Both ends of a session share its id, and one JVM may hold both: the key names the local peer too. */
+  public static void put(Vertx vertx, PeerId local, PunchedPath path) {
+    map(vertx).put(key(local, path.sessionId()), path);
   }
 
   /** Removes and returns the path of a session, or null (each path is adopted once). */
-  public static PunchedPath take(Vertx vertx, String sessionId) {
-    return map(vertx).remove(sessionId);
+  public static PunchedPath take(Vertx vertx, PeerId local, String sessionId) {
+    return map(vertx).remove(key(local, sessionId));
+  }
+
+  private static String key(PeerId local, String sessionId) {
+    return local.value() + "/" + sessionId;
   }
 
   private static LocalMap<String, PunchedPath> map(Vertx vertx) {

@@ -21,14 +21,16 @@ import java.util.List;
  */
 public final class PeerSession {
   private final Vertx vertx;
+  private final PeerId local;
   private final String sessionId;
   private final QuicPeerConnection connection;
   private final boolean echo;
   private final Promise<QuicPeerStream> defaultStream = Promise.promise();
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
 
-  PeerSession(Vertx vertx, String sessionId, QuicPeerConnection connection, boolean echo) {
+  PeerSession(Vertx vertx, PeerId local, String sessionId, QuicPeerConnection connection, boolean echo) {
     this.vertx = vertx;
+    this.local = local;
     this.sessionId = sessionId;
     this.connection = connection;
     this.echo = echo;
@@ -45,11 +47,11 @@ public final class PeerSession {
         defaultStream.tryComplete(s);
       }).onFailure(defaultStream::tryFail);
     }
-    consumers.add(vertx.eventBus().<Buffer>consumer(Addresses.sessionSend(sessionId), msg ->
+    consumers.add(vertx.eventBus().<Buffer>consumer(Addresses.sessionSend(local, sessionId), msg ->
         defaultStream.future().compose(s -> s.write(msg.body()))
             .onSuccess(v -> msg.reply(new JsonObject()))
             .onFailure(err -> msg.fail(500, "send on session " + sessionId + " failed: " + err.getMessage()))));
-    consumers.add(vertx.eventBus().<JsonObject>consumer(Addresses.sessionClose(sessionId), msg ->
+    consumers.add(vertx.eventBus().<JsonObject>consumer(Addresses.sessionClose(local, sessionId), msg ->
         close(msg.body() == null ? "closed by a local service" : msg.body().getString("reason", "closed"))
             .onComplete(ar -> msg.reply(new JsonObject()))));
     connection.closeHandler(reason -> {
@@ -63,7 +65,7 @@ public final class PeerSession {
   private void attach(QuicPeerStream stream) {
     DeliveryOptions headers = new DeliveryOptions().addHeader("stream", Long.toString(stream.id()));
     stream.handler(data -> {
-      vertx.eventBus().publish(Addresses.sessionData(sessionId), data, headers);
+      vertx.eventBus().publish(Addresses.sessionData(local, sessionId), data, headers);
       if (echo && stream.isWritable()) {
         stream.write(data);
       }

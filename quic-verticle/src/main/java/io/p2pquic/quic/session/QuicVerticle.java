@@ -19,7 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Adopts punched channels ({@link Addresses#QUIC_ADOPT}) and runs QUIC on them: the ICE controlling
+ * Adopts punched channels ({@link Addresses#quicAdopt}) and runs QUIC on them: the ICE controlling
  * side dials, the other accepts only the peer it punched to (its peer id pinned in the TLS handshake).
  * Each connection becomes a {@link PeerSession} reachable on the event bus.
  */
@@ -39,12 +39,12 @@ public final class QuicVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    return vertx.eventBus().<JsonObject>localConsumer(Addresses.QUIC_ADOPT, this::adopt).completion();
+    return vertx.eventBus().<JsonObject>localConsumer(Addresses.quicAdopt(identity.peerId()), this::adopt).completion();
   }
 
   private void adopt(Message<JsonObject> msg) {
     String sessionId = msg.body().getString("sessionId");
-    PunchedPath path = sessionId == null ? null : PunchedPaths.take(vertx, sessionId);
+    PunchedPath path = sessionId == null ? null : PunchedPaths.take(vertx, identity.peerId(), sessionId);
     if (path == null) {
       msg.fail(404, "no punched path for session " + sessionId);
       return;
@@ -55,13 +55,13 @@ public final class QuicVerticle extends VerticleBase {
         : accept(path);
     connected
         .onSuccess(conn -> {
-          PeerSession session = new PeerSession(vertx, sessionId, conn, echo);
+          PeerSession session = new PeerSession(vertx, identity.peerId(), sessionId, conn, echo);
           sessions.put(sessionId, session);
           conn.closeFuture().onComplete(x -> sessions.remove(sessionId));
           session.start();
           double ms = (System.nanoTime() - start) / 1e6;
           vertx.eventBus().publish(Addresses.SESSION_EVENTS, new JsonObject().put("type", "connected")
-              .put("sessionId", sessionId).put("peer", conn.remotePeerId().value()));
+              .put("sessionId", sessionId).put("localPeer", identity.peerId().value()).put("peer", conn.remotePeerId().value()));
           msg.reply(new JsonObject().put("sessionId", sessionId).put("peer", conn.remotePeerId().value())
               .put("handshakeMs", Math.round(ms * 10) / 10.0).put("alpn", conn.applicationProtocol())
               .put("role", conn.isClient() ? "client" : "server"));

@@ -1,0 +1,247 @@
+package io.p2pquic.puncher.session;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.p2pquic.api.Addresses;
+import io.p2pquic.api.net.SocketAddresses;
+import io.p2pquic.api.session.PunchedPath;
+import io.p2pquic.api.session.PunchedPaths;
+import io.p2pquic.api.timeline.Timeline;
+import io.p2pquic.identity.PeerId;
+import io.p2pquic.puncher.IceCredentials;
+import io.p2pquic.puncher.PeerDescription;
+import io.p2pquic.puncher.ice.Candidate;
+import io.p2pquic.puncher.ice.CandidateGatherer;
+import io.p2pquic.puncher.ice.GatheringOptions;
+import io.p2pquic.puncher.ice.GatheringResult;
+import io.p2pquic.puncher.ice.agent.CandidatePair;
+import io.p2pquic.puncher.ice.agent.IceAgent;
+import io.p2pquic.puncher.ice.agent.IceAgentOptions;
+import io.p2pquic.puncher.ice.agent.IceEvent;
+import io.p2pquic.puncher.ice.agent.IceRole;
+import io.p2pquic.puncher.signalling.SignallingClient;
+import io.p2pquic.puncher.stun.StunClient;
+import io.p2pquic.puncher.transport.NettyUdpEndpoint;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * One punching session with one peer (method 1 of draft-seemann-quic-nat-traversal): its own UDP
+ * socket, candidates gathered on it and trickled over the rendezvous, ICE checks, then the validated
+ * channel handed to the quic-verticle. The offerer is ICE-controlling and dials QUIC.
+ *
+ * <p>Phase timings are milliseconds since the session started ({@code connect} call or offer received):
+ * gathered, signalled (remote description in), checksDone (pair selected), handshakeDone.
+ */
+public final class IceSession {
+  /** Signalling message types of a session (bodies carry {@code sessionId}). */
+  static final Set<String> TYPES = Set.of("offer", "answer", "candidate", "end-of-candidates", "bye");
+
+  private final Vertx vertx;
+  private final String sessionId;
+  private final PeerId localPeer;
+  private final PeerId remotePeer;
+  private final IceRole role;
+  private final SignallingClient signalling;
+  private final GatheringOptions gathering;
+  private final IceAgentOptions iceOptions;
+  private final MeterRegistry metrics;
+  private final Timeline timeline;
+  private final String actor;
+  private final long quicTimeoutMs;
+  private final IceCredentials credentials = IceCredentials.random();
+  private final Promise<JsonObject> result = Promise.promise();
+  private final JsonObject timings = new JsonObject();
+  private final long startNanos = System.nanoTime();
+  private NettyUdpEndpoint endpoint;
+  private StunClient stun;
+  private IceAgent agent;
+  private boolean remoteDescribed;
+  /** Signals that arrived while the socket was being bound. */
+  private final List<Runnable> early = new ArrayList<>();
+
+  IceSession(Vertx vertx, String sessionId, PeerId localPeer, PeerId remotePeer, IceRole role, SignallingClient signalling,
+      GatheringOptions gathering, IceAgentOptions iceOptions, long quicTimeoutMs, MeterRegistry metrics,
+      Timeline timeline, String actor) {
+    this.vertx = vertx;
+    this.sessionId = sessionId;
+    this.localPeer = localPeer;
+    this.remotePeer = remotePeer;
+    this.role = role;
+    this.signalling = signalling;
+    this.gathering = gathering;
+    this.iceOptions = iceOptions;
+    this.quicTimeoutMs = quicTimeoutMs;
+    this.metrics = metrics;
+    this.timeline = timeline;
+    this.actor = actor;
+  }
+
+  String sessionId() {
+    return sessionId;
+  }
+
+  PeerId remotePeer() {
+    return remotePeer;
+  }
+
+  /** Completes with the session description once QUIC is up on the punched path; fails with a reason. */
+  Future<JsonObject> result() {
+    return result.future();
+  }
+
+  /** Opens the socket, starts gathering and ICE; the offerer sends its offer at once (trickle). */
+  Future<Void> start(PeerDescription remoteOffer) {
+    return NettyUdpEndpoint.bind(vertx, "0.0.0.0", gathering.port(), metrics).map(ep -> {
+      endpoint = ep;
+      stun = new StunClient(vertx, ep, metrics);
+      agent = new IceAgent(vertx, iceOptions, role, credentials, metrics);
+      stun.installAsHandler(agent.incomingHandler(stun));
+      agent.eventHandler(this::onIceEvent);
+      agent.selected().onSuccess(this::onSelected).onFailure(err -> fail("no direct path: " + err.getMessage()
+          + ". When one NAT maps per destination (symmetric) and the other filters by port, or both are symmetric,"
+          + " no direct path exists: this pair needs a relay (TURN)."));
+      if (remoteOffer != null) {
+        applyRemote(remoteOffer);
+      }
+      early.forEach(Runnable::run);
+      early.clear();
+      sendDescription(); // offer or answer, with whatever candidates exist (none yet): the rest trickle
+      new CandidateGatherer(vertx, gathering, metrics).gather(List.of(stun), this::onLocalCandidate)
+          .onSuccess(this::onGathered)
+          .onFailure(err -> fail("gathering failed: " + err.getMessage()));
+      return null;
+    });
+  }
+
+  private void sendDescription() {
+    String type = role == IceRole.CONTROLLING ? "offer" : "answer";
+    JsonObject body = new PeerDescription(credentials, List.of(), false).toJson()
+        .put("sessionId", sessionId).put("method", "ice");
+    mark(type + " sent", "session " + sessionId.substring(0, 8));
+    signalling.send(remotePeer, type, body).onFailure(err -> fail(type + " could not be delivered: " + err.getMessage()));
+  }
+
+  private void onLocalCandidate(Candidate c) {
+    agent.addLocalCandidate(c, stun);
+    mark("candidate", c.toSdp());
+    signalling.send(remotePeer, "candidate", new JsonObject().put("sessionId", sessionId).put("candidate", c.toSdp()))
+        .onFailure(err -> mark("trickle failed", err.getMessage()));
+  }
+
+  private void onGathered(GatheringResult r) {
+    timings.put("gatheredMs", elapsed());
+    mark("gathering done", r.candidates().size() + " candidates in " + r.durationMillis() + " ms");
+    agent.localCandidatesComplete();
+    signalling.send(remotePeer, "end-of-candidates", new JsonObject().put("sessionId", sessionId));
+  }
+
+  /** A signalling message of this session from the remote peer. */
+  void onSignal(String type, JsonObject body) {
+    if (result.future().isComplete()) {
+      return;
+    }
+    if (agent == null) {
+      early.add(() -> onSignal(type, body));
+      return;
+    }
+    try {
+      switch (type) {
+        case "answer" -> applyRemote(PeerDescription.fromJson(body));
+        case "candidate" -> {
+          Candidate c = Candidate.parse(body.getString("candidate", ""));
+          mark("remote candidate", c.toSdp());
+          agent.addRemoteCandidate(c);
+        }
+        case "end-of-candidates" -> agent.remoteCandidatesComplete();
+        case "bye" -> fail("the peer ended the session: " + body.getString("reason", "no reason given"));
+        default -> { }
+      }
+    } catch (IllegalArgumentException e) {
+      metrics.counter("p2p.session.bad-signal", "type", type).increment();
+      mark("bad " + type, e.getMessage());
+    }
+  }
+
+  private void applyRemote(PeerDescription d) {
+    if (remoteDescribed) {
+      return;
+    }
+    remoteDescribed = true;
+    timings.put("signalledMs", elapsed());
+    mark(role == IceRole.CONTROLLING ? "answer received" : "offer received", d.candidates().size() + " candidates");
+    agent.setRemoteCredentials(d.credentials());
+    d.candidates().forEach(agent::addRemoteCandidate);
+    if (d.complete()) {
+      agent.remoteCandidatesComplete();
+    }
+  }
+
+  private void onIceEvent(IceEvent e) {
+    switch (e.type()) {
+      case CHECK_SUCCEEDED, NOMINATED, SELECTED, ROLE_SWITCHED, PEER_REFLEXIVE, FAILED, CONSENT ->
+          mark("ice " + e.type().label(), e.pair() != null ? e.pair().describe() : e.detail());
+      default -> { }
+    }
+  }
+
+  private void onSelected(CandidatePair pair) {
+    timings.put("checksDoneMs", elapsed());
+    boolean dials = agent.role() == IceRole.CONTROLLING;
+    PunchedPaths.put(vertx, localPeer, new PunchedPath(sessionId, endpoint.channel(), pair.remote().address(), remotePeer, dials));
+    mark("quic " + (dials ? "dialing" : "accepting"), SocketAddresses.format(pair.remote().address()));
+    vertx.eventBus().<JsonObject>request(Addresses.quicAdopt(localPeer), new JsonObject().put("sessionId", sessionId),
+            new DeliveryOptions().setSendTimeout(quicTimeoutMs))
+        .onSuccess(reply -> {
+          timings.put("handshakeDoneMs", elapsed());
+          mark("quic handshake done", "peer id verified " + remotePeer.value().substring(0, 12) + "…");
+          result.tryComplete(new JsonObject()
+              .put("sessionId", sessionId)
+              .put("localPeer", localPeer.value())
+              .put("peer", remotePeer.value())
+              .put("method", "ice")
+              .put("path", "direct")
+              .put("role", dials ? "controlling" : "controlled")
+              .put("selectedPair", new JsonObject()
+                  .put("local", SocketAddresses.format(pair.local().address()))
+                  .put("localType", pair.local().type().sdpName())
+                  .put("remote", SocketAddresses.format(pair.remote().address()))
+                  .put("remoteType", pair.remote().type().sdpName()))
+              .put("rttMs", pair.rttMillis())
+              .put("timings", timings.copy()));
+        })
+        .onFailure(err -> fail(err.getMessage()));
+  }
+
+  void fail(String reason) {
+    if (result.tryFail(reason)) {
+      mark("failed", reason);
+      close();
+    }
+  }
+
+  /** Ends ICE and the socket (the QUIC connection, once adopted, closes with its channel). */
+  Future<Void> close() {
+    List<Future<?>> all = new ArrayList<>();
+    if (agent != null) {
+      all.add(agent.close());
+    }
+    if (endpoint != null) {
+      all.add(endpoint.close());
+    }
+    return Future.join(all).mapEmpty();
+  }
+
+  private double elapsed() {
+    return Math.round((System.nanoTime() - startNanos) / 1e5) / 10.0;
+  }
+
+  private void mark(String event, String detail) {
+    timeline.mark(actor, event, detail);
+  }
+}

@@ -1,0 +1,130 @@
+package io.p2pquic.puncher.session;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.p2pquic.api.Addresses;
+import io.p2pquic.api.signalling.SignallingMessage;
+import io.p2pquic.api.timeline.Timeline;
+import io.p2pquic.identity.PeerId;
+import io.p2pquic.puncher.PeerConfig;
+import io.p2pquic.puncher.PeerDescription;
+import io.p2pquic.puncher.ice.agent.IceRole;
+import io.p2pquic.puncher.signalling.SignallingClient;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The punching sessions of one peer: outgoing ({@link #connect}) and incoming (offers), routed by the
+ * {@code sessionId} every session message carries. Incoming offers are put to
+ * {@link Addresses#PEER_INCOMING} first (accept/reject); without a consumer, {@code acceptFrom} decides.
+ */
+public final class PeerSessions {
+  private static final Logger log = LoggerFactory.getLogger(PeerSessions.class);
+
+  private final Vertx vertx;
+  private final SignallingClient signalling;
+  private final PeerConfig config;
+  private final MeterRegistry metrics;
+  private final Timeline timeline;
+  private final String actor;
+  private final Map<String, IceSession> sessions = new HashMap<>();
+
+  public PeerSessions(Vertx vertx, SignallingClient signalling, PeerConfig config, MeterRegistry metrics,
+      Timeline timeline, String actor) {
+    this.vertx = vertx;
+    this.signalling = signalling;
+    this.config = config;
+    this.metrics = metrics;
+    this.timeline = timeline;
+    this.actor = actor;
+  }
+
+  /** Punches to {@code target} and brings QUIC up; completes with the session description. */
+  public Future<JsonObject> connect(PeerId target, long timeoutMs) {
+    IceSession s = session(UUID.randomUUID().toString(), target, IceRole.CONTROLLING);
+    timeline.mark(actor, "connect", "to " + target.value().substring(0, 12) + "…, method ice");
+    long timer = vertx.setTimer(timeoutMs, t -> s.fail("no connection to " + target.value() + " within "
+        + timeoutMs + " ms (is the peer online and running p2p-node peer?)"));
+    return s.start(null).compose(v -> s.result()).onComplete(x -> vertx.cancelTimer(timer));
+  }
+
+  /** Handles a session message; false if it is not one (no {@code sessionId}). */
+  public boolean onSignal(SignallingMessage msg) {
+    JsonObject body = msg.body();
+    String id = body == null ? null : body.getString("sessionId");
+    if (id == null || msg.isFromService() || !IceSession.TYPES.contains(msg.type())) {
+      return false;
+    }
+    PeerId from = msg.fromPeer();
+    IceSession existing = sessions.get(id);
+    if (existing != null) {
+      if (existing.remotePeer().equals(from)) { // another peer cannot steer this session
+        existing.onSignal(msg.type(), body);
+      } else {
+        metrics.counter("p2p.session.foreign-signal").increment();
+      }
+      return true;
+    }
+    if ("offer".equals(msg.type())) {
+      PeerDescription offer;
+      try {
+        offer = PeerDescription.fromJson(body);
+      } catch (IllegalArgumentException e) {
+        metrics.counter("p2p.session.bad-signal", "type", "offer").increment();
+        timeline.mark(actor, "bad offer", e.getMessage());
+        return true;
+      }
+      decideIncoming(id, from).onSuccess(accepted -> {
+        if (!accepted) {
+          timeline.mark(actor, "offer rejected", "from " + from.value().substring(0, 12) + "…");
+          signalling.send(from, "bye", new JsonObject().put("sessionId", id).put("reason", "rejected by the peer"));
+          return;
+        }
+        IceSession s = session(id, from, IceRole.CONTROLLED);
+        s.start(offer).onFailure(err -> s.fail(err.getMessage()));
+        s.result().onSuccess(d -> timeline.mark(actor, "session up", id.substring(0, 8) + " with "
+            + from.value().substring(0, 12) + "…"));
+      });
+    }
+    return true; // other messages of unknown sessions: late or stray, dropped
+  }
+
+  private Future<Boolean> decideIncoming(String sessionId, PeerId from) {
+    JsonObject ask = new JsonObject().put("sessionId", sessionId).put("peer", from.value());
+    return vertx.eventBus().<JsonObject>request(Addresses.PEER_INCOMING, ask, new DeliveryOptions().setSendTimeout(5_000)
+            .setLocalOnly(true))
+        .map(reply -> reply.body().getBoolean("accept", false))
+        .recover(err -> {
+          if (err instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS) {
+            return Future.succeededFuture(config.accepts(from));
+          }
+          log.warn("incoming session {} from {}: accept hook failed ({}); rejecting", sessionId, from, err.getMessage());
+          return Future.succeededFuture(false);
+        });
+  }
+
+  private IceSession session(String id, PeerId remote, IceRole role) {
+    IceSession s = new IceSession(vertx, id, signalling.identity().peerId(), remote, role, signalling, config.gathering(), config.ice(),
+        config.quicTimeoutMs(), metrics, timeline, actor);
+    sessions.put(id, s);
+    s.result().onFailure(err -> sessions.remove(id));
+    return s;
+  }
+
+  public Future<Void> close() {
+    List<Future<?>> all = new ArrayList<>();
+    sessions.values().forEach(s -> all.add(s.close()));
+    sessions.clear();
+    return Future.join(all).mapEmpty();
+  }
+}
