@@ -4,14 +4,14 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.p2pquic.api.timeline.Timeline;
 import io.p2pquic.identity.PeerIdentity;
 import io.p2pquic.puncher.PeerConfig;
-import io.p2pquic.puncher.PeerDescription;
-import io.p2pquic.puncher.PuncherVerticle;
 import io.p2pquic.puncher.ice.GatheringOptions;
 import io.p2pquic.rendezvous.RendezvousConfig;
 import io.p2pquic.rendezvous.RendezvousVerticle;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -25,12 +25,16 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Everything in one process on loopback, no setup: a rendezvous (STUN + signalling) and two peers,",
-      "alice and bob. Both register (proving their keys), gather host and server-reflexive candidates,",
-      "and exchange an offer and an answer through the rendezvous. Prints a timeline as it happens.",
+      "alice and bob. Both register (proving their keys); alice connects to bob: candidates trickle",
+      "through the rendezvous, ICE checks run on one UDP socket per side, and QUIC (TLS 1.3, each peer",
+      "id pinned in the handshake) comes up on the very socket ICE punched. alice sends a message, bob",
+      "echoes it. Prints the timeline as it happens, then the phase timings.",
     },
     footer = {"", "Example:", "  java -jar node/target/p2p-node.jar demo --json > timeline.json"})
 final class DemoCommand implements Callable<Integer> {
-  @Option(names = "--json", description = "Print the timeline and descriptions as JSON at the end instead of live lines.")
+  static final String MESSAGE = "hello from alice over p2p-quic";
+
+  @Option(names = "--json", description = "Print the timeline and the session description as JSON at the end instead of live lines.")
   boolean json;
 
   @Spec CommandSpec spec;
@@ -59,40 +63,35 @@ final class DemoCommand implements Callable<Integer> {
       String stun = "127.0.0.1:" + rendezvous.stunAddress().getPort();
       timeline.mark("rendezvous", "ready", "STUN udp/tcp " + stun + ", signalling " + signal);
 
-      PuncherVerticle alice = peer(signal, stun, metrics, timeline, "alice");
-      PuncherVerticle bob = peer(signal, stun, metrics, timeline, "bob");
-      NodeRuntime.await(vertx.deployVerticle(alice), Duration.ofSeconds(30), "starting alice");
-      NodeRuntime.await(vertx.deployVerticle(bob), Duration.ofSeconds(30), "starting bob");
+      PeerConfig cfg = new PeerConfig().setRendezvous(signal)
+          .setGathering(new GatheringOptions().stunServers(List.of(stun)).includeLoopback(true).ipv6(false));
+      PeerNode alice = NodeRuntime.await(PeerNode.start(vertx, cfg, PeerIdentity.generate(), metrics, timeline, "alice", false),
+          Duration.ofSeconds(30), "starting alice");
+      PeerNode bob = NodeRuntime.await(PeerNode.start(vertx, cfg, PeerIdentity.generate(), metrics, timeline, "bob", true),
+          Duration.ofSeconds(30), "starting bob");
 
-      PeerDescription answer = NodeRuntime.await(alice.offer(bob.peerId()), Duration.ofSeconds(30), "exchanging offer/answer");
-      PeerDescription offer = bob.remoteDescription(alice.peerId());
-      timeline.mark("demo", "done", "alice knows " + answer.candidates().size() + " candidates of bob, bob knows "
-          + offer.candidates().size() + " of alice");
+      JsonObject session = NodeRuntime.await(alice.puncher.connect(bob.puncher.peerId(), 20_000),
+          Duration.ofSeconds(30), "connecting alice to bob");
+      long t0 = System.nanoTime();
+      Buffer echoed = NodeRuntime.await(PeerNode.echo(vertx, session,
+          Buffer.buffer(MESSAGE, "UTF-8")), Duration.ofSeconds(10), "waiting for bob's echo");
+      timeline.mark("alice", "echo received", "\"" + echoed.toString(StandardCharsets.UTF_8) + "\" in "
+          + Math.round((System.nanoTime() - t0) / 1e5) / 10.0 + " ms");
+      timeline.mark("demo", "done", session.getJsonObject("selectedPair").getString("local") + " <-> "
+          + session.getJsonObject("selectedPair").getString("remote"));
       if (json) {
-        out.println(new JsonObject()
-            .put("timeline", timeline.toJson())
-            .put("alice", new JsonObject().put("peerId", alice.peerId().value()).put("description", offer.toJson()))
-            .put("bob", new JsonObject().put("peerId", bob.peerId().value()).put("description", answer.toJson()))
-            .encodePrettily());
+        out.println(new JsonObject().put("timeline", timeline.toJson()).put("session", session)
+            .put("echo", echoed.toString(StandardCharsets.UTF_8)).encodePrettily());
       } else {
-        out.printf("%nalice %s%n", alice.peerId().value());
-        offer.candidates().forEach(c -> out.println("  " + c.toSdp()));
-        out.printf("bob   %s%n", bob.peerId().value());
-        answer.candidates().forEach(c -> out.println("  " + c.toSdp()));
-        out.printf("%nregistered, gathered and signalled in %.1f ms%n", timeline.at("done"));
+        out.printf("%nsession %s: %s, pair %s -> %s, rtt %s ms%n", session.getString("sessionId"),
+            session.getString("path"), session.getJsonObject("selectedPair").getString("local"),
+            session.getJsonObject("selectedPair").getString("remote"), session.getValue("rttMs"));
+        out.println("phases since connect: " + PeerNode.phases(session));
       }
       out.flush();
       return ExitCodes.OK;
     } finally {
       NodeRuntime.await(vertx.close(), Duration.ofSeconds(10), "stopping");
     }
-  }
-
-  private static PuncherVerticle peer(
-      String signal, String stun, PrometheusMeterRegistry metrics, Timeline timeline, String name) {
-    PeerConfig cfg = new PeerConfig()
-        .setRendezvous(signal)
-        .setGathering(new GatheringOptions().stunServers(List.of(stun)).includeLoopback(true));
-    return new PuncherVerticle(cfg, PeerIdentity.generate(), metrics, timeline, name);
   }
 }

@@ -34,6 +34,7 @@ public final class Main {
     CommandLine cli = new CommandLine(new NodeCommand())
         .addSubcommand(new RendezvousCommand())
         .addSubcommand(new PeerCommand())
+        .addSubcommand(new ConnectCommand())
         .addSubcommand(new NatCheckCommand())
         .addSubcommand(new DemoCommand())
         .addSubcommand("lab", new LabCommand());

@@ -28,7 +28,7 @@ class CommandLineTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"rendezvous", "peer", "nat-check", "demo", "lab"})
+  @ValueSource(strings = {"rendezvous", "peer", "connect", "nat-check", "demo", "lab"})
   void everyCommandExplainsItselfWithExamples(String command) {
     Result r = run(command, "--help");
     assertThat(r.code()).isZero();
@@ -70,6 +70,7 @@ class CommandLineTest {
     assertThat(r.err()).contains("signalling.maxMessageBytes");
     Files.writeString(conf, "{ not json");
     assertThat(run("rendezvous", "--config", conf.toString()).err()).contains("is not valid JSON");
+    assertThat(run("connect", "not-a-peer-id").code()).isEqualTo(2);
     Result peer = run("peer", "--rendezvous", "http://x:1/signal");
     assertThat(peer.code()).isEqualTo(2);
     assertThat(peer.err()).contains("rendezvous must look like ws://HOST:PORT/signal");
@@ -83,23 +84,26 @@ class CommandLineTest {
   }
 
   @Test
-  void demoRegistersGathersAndExchangesOfferAndAnswer() {
+  void demoConnectsOverQuicOnThePunchedSocketAndEchoes() {
     Result r = run("demo", "--json");
     assertThat(r.code()).as(r.err()).isZero();
     JsonObject doc = new JsonObject(r.out());
     List<String> events = new ArrayList<>();
     doc.getJsonArray("timeline").forEach(e -> events.add(((JsonObject) e).getString("actor") + " " + ((JsonObject) e).getString("event")));
     assertThat(events).containsSubsequence(
-        "rendezvous ready", "alice registered", "bob registered", "alice offer sent",
-        "bob offer received", "bob answer sent", "alice answer received", "demo done");
-    assertThat(events).contains("alice gathering done", "bob gathering done");
-    // Each side learned the other's candidates, including a loopback host candidate.
-    for (String peer : List.of("alice", "bob")) {
-      JsonObject d = doc.getJsonObject(peer).getJsonObject("description");
-      assertThat(d.getJsonArray("candidates").getList()).anySatisfy(c -> assertThat((String) c).contains("127.0.0.1").contains("typ host"));
-      assertThat(d.getString("pwd")).hasSizeGreaterThanOrEqualTo(22);
-      assertThat(doc.getJsonObject(peer).getString("peerId")).startsWith("pq1");
-    }
+        "rendezvous ready", "alice registered", "bob registered", "alice connect", "alice offer sent",
+        "bob offer received", "bob answer sent", "alice answer received", "alice ice selected",
+        "alice quic handshake done", "alice echo received", "demo done");
+    assertThat(events).contains("bob ice selected", "bob quic handshake done", "alice gathering done");
+    assertThat(doc.getString("echo")).isEqualTo(DemoCommand.MESSAGE);
+    JsonObject session = doc.getJsonObject("session");
+    assertThat(session.getString("path")).isEqualTo("direct");
+    assertThat(session.getString("role")).isEqualTo("controlling");
+    JsonObject t = session.getJsonObject("timings");
+    // Phases in the order they happen, each measured from the connect call.
+    assertThat(t.getDouble("signalledMs")).isPositive();
+    assertThat(t.getDouble("checksDoneMs")).isGreaterThan(t.getDouble("signalledMs"));
+    assertThat(t.getDouble("handshakeDoneMs")).isGreaterThan(t.getDouble("checksDoneMs"));
   }
 
   @Test
@@ -112,7 +116,7 @@ class CommandLineTest {
     String stderr = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(p.exitValue()).as(stderr).isZero();
-    assertThat(new String(stdout, StandardCharsets.UTF_8)).contains("answer received");
+    assertThat(new String(stdout, StandardCharsets.UTF_8)).contains("echo received");
     List<String> lines = stderr.lines().filter(l -> !l.isBlank()).toList();
     assertThat(lines).isNotEmpty();
     for (String line : lines) {

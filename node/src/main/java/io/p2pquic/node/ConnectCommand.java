@@ -1,0 +1,138 @@
+package io.p2pquic.node;
+
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.p2pquic.api.timeline.Timeline;
+import io.p2pquic.identity.PeerId;
+import io.p2pquic.identity.PeerIdentity;
+import io.p2pquic.puncher.PeerConfig;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(
+    name = "connect",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Connect to a peer (running 'p2p-node peer') directly: register, punch with ICE, bring QUIC up on",
+      "the punched socket, send TEXT or a file on the session's stream and wait for the echo. Prints the",
+      "timeline, the selected pair and the phase timings (ms since the connect call); --json prints the",
+      "session description. Exit 1 if no direct path could be found, with the reason.",
+    },
+    footer = {
+      "",
+      "Examples:",
+      "  p2p-node connect pq1... --rendezvous ws://203.0.113.10:8088/signal --stun 203.0.113.10:3478 --send hello",
+      "  p2p-node connect pq1... --rendezvous ws://127.0.0.1:8088/signal --file big.bin   (checks the SHA-256 of the echo)",
+    })
+final class ConnectCommand implements Callable<Integer> {
+  @Parameters(index = "0", paramLabel = "PEER_ID", description = "The peer to reach (printed by 'p2p-node peer').")
+  String peer;
+
+  @Mixin PeerOptions peerOptions;
+
+  @Option(names = "--identity", paramLabel = "FILE", description = "Identity file (default: a fresh key for this run).")
+  String identity;
+
+  @ArgGroup(exclusive = true)
+  Payload payload;
+
+  static final class Payload {
+    @Option(names = "--send", paramLabel = "TEXT", description = "Send TEXT and print the echo.") String text;
+    @Option(names = "--file", paramLabel = "PATH", description = "Send the file and compare the echo's SHA-256.") Path file;
+  }
+
+  @Option(names = "--timeout", paramLabel = "MS", description = "Give up connecting after MS (default: connectTimeoutMs, 20000).")
+  Long timeoutMs;
+
+  @Option(names = "--json", description = "Print the session description (with timings) as JSON.")
+  boolean json;
+
+  @Spec CommandSpec spec;
+
+  @Override
+  public Integer call() throws IOException {
+    PeerId target;
+    try {
+      target = PeerId.parse(peer);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("PEER_ID " + peer + ": " + e.getMessage(), e);
+    }
+    PeerConfig cfg = peerOptions.resolve(identity);
+    Buffer data = payload == null ? null
+        : payload.text != null ? Buffer.buffer(payload.text, "UTF-8") : Buffer.buffer(Files.readAllBytes(payload.file));
+    PrintWriter out = spec.commandLine().getOut();
+    Timeline timeline = new Timeline();
+    if (!json) {
+      timeline.listener(e -> {
+        out.println(e.format());
+        out.flush();
+      });
+    }
+    PrometheusMeterRegistry metrics = NodeRuntime.metrics();
+    Vertx vertx = Vertx.vertx();
+    try {
+      PeerIdentity me = identity == null ? PeerIdentity.generate() : null;
+      PeerNode node = NodeRuntime.await(PeerNode.start(vertx, cfg, me, metrics, timeline, "me", false),
+          Duration.ofSeconds(30), "registering with " + cfg.rendezvous());
+      long timeout = timeoutMs != null ? timeoutMs : cfg.connectTimeoutMs();
+      long start = System.nanoTime();
+      JsonObject session;
+      try {
+        session = NodeRuntime.await(node.puncher.connect(target, timeout), Duration.ofMillis(timeout + 5_000), "connecting");
+      } catch (RuntimeException e) {
+        spec.commandLine().getErr().println("error: " + e.getMessage());
+        return ExitCodes.FAILURE;
+      }
+      if (data != null) {
+        Buffer echoed = NodeRuntime.await(PeerNode.echo(vertx, session, data),
+            Duration.ofMinutes(10), "waiting for the echo");
+        double ms = Math.round((System.nanoTime() - start) / 1e5) / 10.0;
+        session.getJsonObject("timings").put("echoDoneMs", ms);
+        boolean same = MessageDigest.isEqual(sha256(data), sha256(echoed.slice(0, Math.min(echoed.length(), data.length()))));
+        timeline.mark("me", "echo received", echoed.length() + " bytes, " + (same ? "identical" : "DIFFERENT")
+            + (payload.text != null ? ": \"" + echoed.toString(StandardCharsets.UTF_8) + "\"" : ", sha-256 "
+            + HexFormat.of().formatHex(sha256(echoed)).substring(0, 16) + "…"));
+        if (!same) {
+          spec.commandLine().getErr().println("error: the echo differs from what was sent");
+          return ExitCodes.FAILURE;
+        }
+      }
+      if (json) {
+        out.println(session.put("timeline", timeline.toJson()).encodePrettily());
+      } else {
+        out.printf("%nsession %s: %s, pair %s -> %s, rtt %s ms%n", session.getString("sessionId"), session.getString("path"),
+            session.getJsonObject("selectedPair").getString("local"), session.getJsonObject("selectedPair").getString("remote"),
+            session.getValue("rttMs"));
+        out.println("phases since connect: " + PeerNode.phases(session));
+      }
+      out.flush();
+      return ExitCodes.OK;
+    } finally {
+      NodeRuntime.await(vertx.close(), Duration.ofSeconds(10), "stopping");
+    }
+  }
+
+  private static byte[] sha256(Buffer b) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(b.getBytes());
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,65 @@
+package io.p2pquic.node;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.p2pquic.api.Addresses;
+import io.p2pquic.api.timeline.Timeline;
+import io.p2pquic.identity.PeerId;
+import io.p2pquic.identity.PeerIdentity;
+import io.p2pquic.puncher.PeerConfig;
+import io.p2pquic.puncher.PuncherVerticle;
+import io.p2pquic.quic.QuicOptions;
+import io.p2pquic.quic.session.QuicVerticle;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+
+/** A peer in this JVM: the puncher and the quic-verticle sharing one identity. */
+final class PeerNode {
+  final PuncherVerticle puncher;
+  final QuicVerticle quic;
+
+  private PeerNode(PuncherVerticle puncher, QuicVerticle quic) {
+    this.puncher = puncher;
+    this.quic = quic;
+  }
+
+  static Future<PeerNode> start(Vertx vertx, PeerConfig config, PeerIdentity identity, MeterRegistry metrics,
+      Timeline timeline, String name, boolean echo) {
+    PuncherVerticle puncher = new PuncherVerticle(config, identity, metrics, timeline, name);
+    return vertx.deployVerticle(puncher).compose(id -> {
+      QuicVerticle quic = new QuicVerticle(puncher.identity(), new QuicOptions(), echo);
+      return vertx.deployVerticle(quic).map(x -> new PeerNode(puncher, quic));
+    });
+  }
+
+  /**
+   * Sends {@code payload} on a session's default stream and completes once as many bytes came back
+   * (the remote peer echoes), with the bytes received.
+   */
+  static Future<Buffer> echo(Vertx vertx, JsonObject session, Buffer payload) {
+    PeerId local = PeerId.parse(session.getString("localPeer"));
+    String sessionId = session.getString("sessionId");
+    Promise<Buffer> done = Promise.promise();
+    Buffer received = Buffer.buffer();
+    MessageConsumer<Buffer> consumer = vertx.eventBus().consumer(Addresses.sessionData(local, sessionId), msg -> {
+      received.appendBuffer(msg.body());
+      if (received.length() >= payload.length()) {
+        done.tryComplete(received);
+      }
+    });
+    consumer.completion()
+        .compose(v -> vertx.eventBus().request(Addresses.sessionSend(local, sessionId), payload))
+        .onFailure(done::tryFail);
+    return done.future().onComplete(x -> consumer.unregister());
+  }
+
+  static String phases(JsonObject description) {
+    JsonObject t = description.getJsonObject("timings", new JsonObject());
+    return "gathered " + t.getValue("gatheredMs", "-") + " ms, signalled " + t.getValue("signalledMs", "-")
+        + " ms, checks done " + t.getValue("checksDoneMs", "-") + " ms, handshake done "
+        + t.getValue("handshakeDoneMs", "-") + " ms";
+  }
+}

@@ -1,0 +1,168 @@
+package io.p2pquic.node.lab;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.p2pquic.natlab.ExecResult;
+import io.p2pquic.natlab.LinkConditions;
+import io.p2pquic.natlab.NatBehavior;
+import io.p2pquic.natlab.NatLab;
+import io.p2pquic.natlab.junit.LabTestSupport;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Method 1 (ICE, then QUIC on the punched socket) across every pair of lab NAT behaviours, 20 ms one-way
+ * delay on each router's WAN: {@code p2p-node peer} (echo) behind one router, {@code p2p-node connect
+ * --send} behind another. A direct path must be found wherever one exists; where it cannot (the
+ * mapping is symmetric and the other side filters by port, or both are symmetric) the connect must
+ * fail cleanly with a reason, in bounded time. No relay yet: those cells wait for TURN.
+ */
+class DirectConnectionMatrixLabTest {
+  private static final List<NatBehavior> TYPES = List.of(
+      NatBehavior.FULL_CONE, NatBehavior.ADDRESS_RESTRICTED, NatBehavior.PORT_RESTRICTED, NatBehavior.SYMMETRIC);
+  private static final Pattern PEER_ID = Pattern.compile("peer id: (pq1[a-z2-7]+)");
+  private static final long CONNECT_TIMEOUT_MS = 15_000;
+
+  private static NatLab lab;
+  private static LabProcesses.Running rendezvous;
+  private static final Map<String, LabProcesses.Running> peers = new LinkedHashMap<>();
+  private static final Map<String, String> ids = new LinkedHashMap<>();
+  private static Path identities;
+
+  /** Two routers per behaviour, so same-type pairs are tested too: "full1", "full2", ... */
+  private static String name(NatBehavior nat, int i) {
+    return nat.cliName().substring(0, 4).replace("-", "") + i;
+  }
+
+  @BeforeAll
+  static void up() throws Exception {
+    NatLab.Builder b = NatLab.builder();
+    for (NatBehavior nat : TYPES) {
+      for (int i = 1; i <= 2; i++) {
+        b.peer(name(nat, i), nat, LinkConditions.delayMillis(20));
+      }
+    }
+    lab = LabTestSupport.start(b);
+    identities = Files.createTempDirectory("p2p-lab-ids");
+    String server = lab.serverAddress().getHostAddress();
+    rendezvous = new LabProcesses.Running(lab, lab.serverNamespace(), "rendezvous ready",
+        "rendezvous", "--bind", server, "--alt-address", lab.serverAlternateAddress().getHostAddress());
+    assertThat(rendezvous.awaitReady(Duration.ofSeconds(60))).as(rendezvous.output()).isTrue();
+    for (String peer : lab.peerNames()) {
+      LabProcesses.Running p = new LabProcesses.Running(lab, lab.hostNamespace(peer), "peer id:",
+          "peer", "--rendezvous", "ws://" + server + ":8088/signal", "--stun", server + ":3478",
+          "--identity", identities.resolve(peer + ".json").toString());
+      peers.put(peer, p);
+    }
+    for (Map.Entry<String, LabProcesses.Running> e : peers.entrySet()) {
+      assertThat(e.getValue().awaitReady(Duration.ofSeconds(90))).as("peer %s:%n%s", e.getKey(), e.getValue().output()).isTrue();
+      Matcher m = PEER_ID.matcher(e.getValue().output());
+      assertThat(m.find()).isTrue();
+      ids.put(e.getKey(), m.group(1));
+    }
+  }
+
+  @AfterAll
+  static void down() throws Exception {
+    for (LabProcesses.Running p : peers.values()) {
+      p.stop();
+    }
+    if (rendezvous != null) {
+      rendezvous.stop();
+    }
+    if (lab != null) {
+      lab.close();
+    }
+    if (identities != null) {
+      try (var files = Files.list(identities)) {
+        for (Path f : files.toList()) {
+          Files.deleteIfExists(f);
+        }
+      }
+      Files.deleteIfExists(identities);
+    }
+  }
+
+  static boolean directPathExists(NatBehavior a, NatBehavior b) {
+    boolean aSym = a == NatBehavior.SYMMETRIC;
+    boolean bSym = b == NatBehavior.SYMMETRIC;
+    if (aSym && bSym) {
+      return false;
+    }
+    // A symmetric side's checks leave from a port the other never saw: only a filter that accepts any
+    // port of a contacted address (address-restricted) or anything (full cone) lets them in.
+    NatBehavior other = aSym ? b : a;
+    return !(aSym || bSym) || other != NatBehavior.PORT_RESTRICTED;
+  }
+
+  record Cell(NatBehavior from, NatBehavior to, boolean expected, boolean connected, double millis, String detail) {}
+
+  @Test
+  void everyPairConnectsDirectlyWhereAPathExistsAndFailsCleanlyWhereNot() throws Exception {
+    String server = lab.serverAddress().getHostAddress();
+    List<Cell> cells = new ArrayList<>();
+    Map<String, Cell> byKey = new ConcurrentHashMap<>();
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    for (int i = 0; i < TYPES.size(); i++) {
+      for (int j = i; j < TYPES.size(); j++) {
+        NatBehavior from = TYPES.get(i);
+        NatBehavior to = TYPES.get(j);
+        pool.submit(() -> {
+          String src = name(from, 1);
+          String dst = name(to, 2);
+          long start = System.nanoTime();
+          ExecResult r = lab.run(lab.hostNamespace(src), Duration.ofSeconds(60), LabProcesses.node(
+              "connect", ids.get(dst), "--rendezvous", "ws://" + server + ":8088/signal", "--stun", server + ":3478",
+              "--send", "hello " + dst, "--json", "--timeout", Long.toString(CONNECT_TIMEOUT_MS)));
+          double ms = (System.nanoTime() - start) / 1e6;
+          String detail;
+          boolean ok = r.exitCode() == 0;
+          if (ok) {
+            String out = r.stdout();
+            JsonObject s = new JsonObject(out.substring(out.indexOf('{')));
+            detail = s.getJsonObject("selectedPair").encode() + " timings " + s.getJsonObject("timings").encode();
+            ok = "direct".equals(s.getString("path"));
+          } else {
+            detail = r.stderr().lines().filter(l -> l.startsWith("error:")).findFirst().orElse(r.stderr());
+          }
+          byKey.put(from + "/" + to, new Cell(from, to, directPathExists(from, to), ok, ms, detail));
+        });
+      }
+    }
+    pool.shutdown();
+    assertThat(pool.awaitTermination(10, TimeUnit.MINUTES)).isTrue();
+    for (int i = 0; i < TYPES.size(); i++) {
+      for (int j = i; j < TYPES.size(); j++) {
+        cells.add(byKey.get(TYPES.get(i) + "/" + TYPES.get(j)));
+      }
+    }
+    StringBuilder table = new StringBuilder("\nNAT matrix, method ice, 20 ms one-way per router:\n");
+    for (Cell c : cells) {
+      table.append(String.format("  %-19s -> %-19s expected %-7s got %-7s %7.0f ms (process)  %s%n", c.from().cliName(),
+          c.to().cliName(), c.expected() ? "direct" : "failure", c.connected() ? "direct" : "failure", c.millis(), c.detail()));
+    }
+    System.out.println(table);
+    for (Cell c : cells) {
+      assertThat(c.connected()).as("%s -> %s%s", c.from(), c.to(), table).isEqualTo(c.expected());
+      if (!c.expected()) {
+        assertThat(c.detail()).as("a failure says why").contains("no direct path");
+        assertThat(c.millis()).as("failure in bounded time").isLessThan(CONNECT_TIMEOUT_MS + 15_000);
+      }
+    }
+  }
+}
