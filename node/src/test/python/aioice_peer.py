@@ -1,12 +1,21 @@
 #!/usr/bin/python3
 """A remote ICE agent nobody here wrote: aioice (Debian python3-aioice) behind our rendezvous.
 
-It registers with the rendezvous exactly as docs/signalling.md says (Ed25519 key, signed nonce),
-then either offers to --offer-to PEER_ID (aioice controlling) or waits for an offer (aioice
-controlled), exchanges PeerDescription bodies ({"ufrag","pwd","candidates":[sdp],"complete"}) and
-runs ICE. Lines on stdout, for the test to read:
-  PEER <peer id>             after registration
-  CONNECTED <local> <remote> the pair aioice nominated/selected
+It registers with the rendezvous exactly as docs/signalling.md says (Ed25519 key, signed nonce), then
+speaks our session protocol (puncher-verticle io.p2pquic.puncher.session.IceSession), every body
+carrying "sessionId":
+  offerer (ICE controlling):  offer {sessionId, method:"ice", ufrag, pwd, candidates, complete}
+  answerer (ICE controlled):  answer, same shape, same sessionId
+  both, then:                 candidate {sessionId, candidate:"<sdp>"} ... end-of-candidates {sessionId}
+With --offer-to PEER_ID aioice offers (controlling), else it waits for the first offer (controlled).
+aioice gathers before describing itself, so its description holds all its candidates (complete:true);
+it still sends end-of-candidates, as the protocol asks. The peer's candidates trickle in while
+conn.connect() runs (aioice pairs candidates added during checks).
+
+Lines on stdout, for the test to read:
+  PEER <peer id>                     after registration
+  SESSION <session id> <role>        once the session is known (role: controlling|controlled)
+  CONNECTED <local> <remote>         the pair aioice nominated (ip:port ip:port)
   FAILED <reason>
 It stays up --linger seconds after connecting so consent checks keep being answered.
 """
@@ -15,7 +24,9 @@ import asyncio
 import base64
 import hashlib
 import json
+import logging
 import sys
+import uuid
 
 import aioice
 import websockets
@@ -34,13 +45,113 @@ def out(line: str) -> None:
     print(line, flush=True)
 
 
+def log(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def parse_candidate(sdp: str):
+    """Our candidates, bare or "candidate:"-prefixed (or "a=candidate:"); None for IPv6 (not gathered)."""
+    s = sdp.strip()
+    if s.startswith("a="):
+        s = s[2:]
+    if s.lower().startswith("candidate:"):
+        s = s[len("candidate:"):]
+    c = aioice.Candidate.from_sdp(s)
+    return None if ":" in c.host else c
+
+
+class Session:
+    def __init__(self, ws, conn: aioice.Connection, me: str):
+        self.ws = ws
+        self.conn = conn
+        self.me = me
+        self.peer = None
+        self.session_id = None
+        self.remote_known = asyncio.get_running_loop().create_future()  # set once ufrag/pwd are in
+        self.remote_end = False
+        self.seq = 0
+
+    async def send(self, kind: str, body: dict) -> None:
+        self.seq += 1
+        await self.ws.send(json.dumps({"type": kind, "id": f"{kind[0]}{self.seq}", "to": self.peer,
+                                       "body": dict(body, sessionId=self.session_id)}))
+
+    def description(self) -> dict:
+        return {"method": "ice", "ufrag": self.conn.local_username, "pwd": self.conn.local_password,
+                "candidates": [c.to_sdp() for c in self.conn.local_candidates], "complete": True}
+
+    async def add_candidate(self, sdp: str) -> None:
+        if self.remote_end:
+            log(f"candidate after end-of-candidates ignored: {sdp}")
+            return
+        c = parse_candidate(sdp)
+        if c is not None:
+            log(f"remote candidate {c.to_sdp()}")
+            await self.conn.add_remote_candidate(c)
+
+    async def end_of_candidates(self) -> None:
+        if not self.remote_end:
+            self.remote_end = True
+            log("remote end-of-candidates")
+            await self.conn.add_remote_candidate(None)
+
+    async def apply_description(self, body: dict) -> None:
+        self.conn.remote_username = body["ufrag"]
+        self.conn.remote_password = body["pwd"]
+        for sdp in body.get("candidates", []):
+            await self.add_candidate(sdp)
+        if body.get("complete", False):
+            await self.end_of_candidates()
+        if not self.remote_known.done():
+            self.remote_known.set_result(None)
+
+    async def read(self, expect_offer: bool) -> None:
+        """Dispatches every incoming message until the socket closes; errors end the session."""
+        async for raw in self.ws:
+            m = json.loads(raw)
+            kind = m.get("type")
+            body = m.get("body") or {}
+            if kind == "error":
+                raise RuntimeError("rendezvous error: " + json.dumps(m))
+            if kind in ("ack", "pong"):
+                continue
+            if expect_offer and self.session_id is None:
+                if kind != "offer" or "sessionId" not in body:
+                    log(f"ignored before an offer: {raw}")
+                    continue
+                self.peer = m["from"]
+                self.session_id = body["sessionId"]
+                out(f"SESSION {self.session_id} controlled")
+                await self.apply_description(body)
+                await self.send("answer", self.description())
+                await self.send("end-of-candidates", {})
+                continue
+            if body.get("sessionId") != self.session_id or m.get("from") != self.peer:
+                log(f"ignored (other session or peer): {raw}")
+                continue
+            if kind == "answer":
+                await self.apply_description(body)
+            elif kind == "candidate":
+                await self.add_candidate(body.get("candidate", ""))
+            elif kind == "end-of-candidates":
+                await self.end_of_candidates()
+            elif kind == "bye":
+                raise RuntimeError("peer said bye: " + body.get("reason", "no reason"))
+            else:
+                log(f"ignored: {raw}")
+        raise RuntimeError("rendezvous connection closed")
+
+
 async def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rendezvous", required=True)
-    ap.add_argument("--offer-to")
-    ap.add_argument("--timeout", type=float, default=30)
+    ap.add_argument("--offer-to", help="peer id to offer to (aioice controlling); else wait for an offer")
+    ap.add_argument("--timeout", type=float, default=30, help="seconds from registration to a nominated pair")
     ap.add_argument("--linger", type=float, default=3)
+    ap.add_argument("--verbose", action="store_true", help="aioice's own log (checks, nomination) on stderr")
     args = ap.parse_args()
+    if args.verbose:
+        logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(relativeCreated)8.1f ms %(name)s %(message)s")
 
     key = Ed25519PrivateKey.generate()
     raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
@@ -48,6 +159,10 @@ async def main() -> int:
     me = peer_id(raw)
     controlling = args.offer_to is not None
     conn = aioice.Connection(ice_controlling=controlling, components=1, use_ipv6=False)
+    await conn.gather_candidates()  # host candidates only (no STUN server): non-loopback IPv4 addresses
+    if not conn.local_candidates:
+        out("FAILED aioice gathered no candidate (no non-loopback IPv4 address on this machine)")
+        return 1
 
     async with websockets.connect(args.rendezvous) as ws:
         challenge = json.loads(await ws.recv())
@@ -61,47 +176,37 @@ async def main() -> int:
             return 1
         out("PEER " + me)
 
-        async def description():
-            await conn.gather_candidates()
-            return {"ufrag": conn.local_username, "pwd": conn.local_password,
-                    "candidates": [c.to_sdp() for c in conn.local_candidates], "complete": True}
-
-        async def receive(kind):
-            while True:
-                m = json.loads(await ws.recv())
-                if m.get("type") == kind:
-                    return m
-                if m.get("type") == "error":
-                    raise RuntimeError(json.dumps(m))
-
-        async def apply(body):
-            conn.remote_username = body["ufrag"]
-            conn.remote_password = body["pwd"]
-            for sdp in body["candidates"]:
-                if sdp.startswith("candidate:"):
-                    sdp = sdp[len("candidate:"):]
-                c = aioice.Candidate.from_sdp(sdp)
-                if ":" not in c.host:  # IPv4 only, as configured
-                    await conn.add_remote_candidate(c)
-            await conn.add_remote_candidate(None)
-
+        s = Session(ws, conn, me)
         if controlling:
-            await ws.send(json.dumps({"type": "offer", "id": "o1", "to": args.offer_to, "body": await description()}))
-            answer = await receive("answer")
-            await apply(answer["body"])
-        else:
-            offer = await receive("offer")
-            await apply(offer["body"])
-            await ws.send(json.dumps({"type": "answer", "id": "a1", "to": offer["from"], "body": await description()}))
+            s.peer = args.offer_to
+            s.session_id = str(uuid.uuid4())
+            out(f"SESSION {s.session_id} controlling")
+            await s.send("offer", s.description())
+            await s.send("end-of-candidates", {})
+        reader = asyncio.ensure_future(s.read(expect_offer=not controlling))
 
-        await asyncio.wait_for(conn.connect(), args.timeout)
-        pair = conn._nominated.get(1)
-        local = f"{pair.local_candidate.host}:{pair.local_candidate.port}" if pair else "?"
-        remote = f"{pair.remote_candidate.host}:{pair.remote_candidate.port}" if pair else "?"
-        out(f"CONNECTED {local} {remote}")
-        await asyncio.sleep(args.linger)
-        await conn.close()
-        return 0
+        async def ice():
+            await s.remote_known  # connect() needs the remote ufrag/pwd; candidates may still trickle
+            await conn.connect()
+
+        checks = asyncio.ensure_future(ice())
+        try:
+            done, _ = await asyncio.wait({reader, checks}, timeout=args.timeout, return_when=asyncio.FIRST_COMPLETED)
+            if checks not in done:
+                if reader in done:
+                    reader.result()  # raises the reason the signalling ended
+                raise TimeoutError(f"no nominated pair within {args.timeout} s")
+            checks.result()  # raises ConnectionError("ICE negotiation failed")
+            pair = conn._nominated.get(1)
+            local = f"{pair.local_candidate.host}:{pair.local_candidate.port}" if pair else "?"
+            remote = f"{pair.remote_candidate.host}:{pair.remote_candidate.port}" if pair else "?"
+            out(f"CONNECTED {local} {remote}")
+            await asyncio.sleep(args.linger)
+            return 0
+        finally:
+            for t in (reader, checks):
+                t.cancel()
+            await conn.close()
 
 
 if __name__ == "__main__":

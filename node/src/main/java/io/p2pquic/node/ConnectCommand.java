@@ -7,7 +7,11 @@ import io.p2pquic.identity.PeerIdentity;
 import io.p2pquic.puncher.PeerConfig;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.p2pquic.api.Addresses;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -63,6 +67,10 @@ final class ConnectCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print the session description (with timings) as JSON.")
   boolean json;
 
+  @Option(names = "--repeat", paramLabel = "N", defaultValue = "1",
+      description = "Connect N times in this process (a new session each, closed after its echo) and print the median, min and max of every phase: the benchmark of docs/benchmarks.md.")
+  int repeat;
+
   @Spec CommandSpec spec;
 
   @Override
@@ -91,41 +99,85 @@ final class ConnectCommand implements Callable<Integer> {
       PeerNode node = NodeRuntime.await(PeerNode.start(vertx, cfg, me, metrics, timeline, "me", false),
           Duration.ofSeconds(30), "registering with " + cfg.rendezvous());
       long timeout = timeoutMs != null ? timeoutMs : cfg.connectTimeoutMs();
-      long start = System.nanoTime();
-      JsonObject session;
-      try {
-        session = NodeRuntime.await(node.puncher.connect(target, timeout), Duration.ofMillis(timeout + 5_000), "connecting");
-      } catch (RuntimeException e) {
-        spec.commandLine().getErr().println("error: " + e.getMessage());
-        return ExitCodes.FAILURE;
+      if (repeat < 1) {
+        throw new ConfigException("--repeat must be at least 1");
       }
-      if (data != null) {
-        Buffer echoed = NodeRuntime.await(PeerNode.echo(vertx, session, data),
-            Duration.ofMinutes(10), "waiting for the echo");
-        double ms = Math.round((System.nanoTime() - start) / 1e5) / 10.0;
-        session.getJsonObject("timings").put("echoDoneMs", ms);
-        boolean same = MessageDigest.isEqual(sha256(data), sha256(echoed.slice(0, Math.min(echoed.length(), data.length()))));
-        timeline.mark("me", "echo received", echoed.length() + " bytes, " + (same ? "identical" : "DIFFERENT")
-            + (payload.text != null ? ": \"" + echoed.toString(StandardCharsets.UTF_8) + "\"" : ", sha-256 "
-            + HexFormat.of().formatHex(sha256(echoed)).substring(0, 16) + "…"));
-        if (!same) {
-          spec.commandLine().getErr().println("error: the echo differs from what was sent");
+      List<JsonObject> runs = new ArrayList<>();
+      for (int i = 0; i < repeat; i++) {
+        JsonObject session = once(vertx, node, target, timeout, data, timeline);
+        if (session == null) {
           return ExitCodes.FAILURE;
         }
+        runs.add(session);
+        if (repeat > 1) {
+          NodeRuntime.await(vertx.eventBus().request(Addresses.sessionClose(node.puncher.peerId(), session.getString("sessionId")),
+              new JsonObject().put("reason", "benchmark run done")), Duration.ofSeconds(10), "closing the session");
+        }
       }
+      JsonObject session = runs.get(runs.size() - 1);
+      JsonObject summary = repeat > 1 ? summary(runs) : null;
       if (json) {
-        out.println(session.put("timeline", timeline.toJson()).encodePrettily());
+        JsonObject doc = repeat > 1 ? new JsonObject().put("runs", new JsonArray(runs)).put("summary", summary)
+            : session.put("timeline", timeline.toJson());
+        out.println(doc.encodePrettily());
       } else {
         out.printf("%nsession %s: %s, pair %s -> %s, rtt %s ms%n", session.getString("sessionId"), session.getString("path"),
             session.getJsonObject("selectedPair").getString("local"), session.getJsonObject("selectedPair").getString("remote"),
             session.getValue("rttMs"));
         out.println("phases since connect: " + PeerNode.phases(session));
+        if (summary != null) {
+          out.printf("%n%d runs, ms since the connect call: median (min-max)%n", repeat);
+          summary.forEach(e -> {
+            JsonObject p = (JsonObject) e.getValue();
+            out.printf("  %-16s %8.1f (%.1f-%.1f)%n", e.getKey(), p.getDouble("median"), p.getDouble("min"), p.getDouble("max"));
+          });
+        }
       }
       out.flush();
       return ExitCodes.OK;
     } finally {
       NodeRuntime.await(vertx.close(), Duration.ofSeconds(10), "stopping");
     }
+  }
+
+  /** One connect (+ echo of {@code data}); null after printing the error if it failed. */
+  private JsonObject once(Vertx vertx, PeerNode node, PeerId target, long timeout, Buffer data, Timeline timeline) {
+    long start = System.nanoTime();
+    JsonObject session;
+    try {
+      session = NodeRuntime.await(node.puncher.connect(target, timeout), Duration.ofMillis(timeout + 5_000), "connecting");
+    } catch (RuntimeException e) {
+      spec.commandLine().getErr().println("error: " + e.getMessage());
+      return null;
+    }
+    if (data != null) {
+      Buffer echoed = NodeRuntime.await(PeerNode.echo(vertx, session, data), Duration.ofMinutes(10), "waiting for the echo");
+      double ms = Math.round((System.nanoTime() - start) / 1e5) / 10.0;
+      session.getJsonObject("timings").put("firstByteMs", ms);
+      boolean same = MessageDigest.isEqual(sha256(data), sha256(echoed.slice(0, Math.min(echoed.length(), data.length()))));
+      timeline.mark("me", "echo received", echoed.length() + " bytes, " + (same ? "identical" : "DIFFERENT")
+          + (payload.text != null ? ": \"" + echoed.toString(StandardCharsets.UTF_8) + "\"" : ", sha-256 "
+          + HexFormat.of().formatHex(sha256(echoed)).substring(0, 16) + "…"));
+      if (!same) {
+        spec.commandLine().getErr().println("error: the echo differs from what was sent");
+        return null;
+      }
+    }
+    return session;
+  }
+
+  /** Median, min and max of every timing over the runs. */
+  static JsonObject summary(List<JsonObject> runs) {
+    JsonObject out = new JsonObject();
+    for (String phase : List.of("gatheredMs", "signalledMs", "checksDoneMs", "handshakeDoneMs", "firstByteMs")) {
+      double[] v = runs.stream().map(r -> r.getJsonObject("timings").getDouble(phase)).filter(x -> x != null)
+          .mapToDouble(Double::doubleValue).sorted().toArray();
+      if (v.length > 0) {
+        double median = v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+        out.put(phase, new JsonObject().put("median", median).put("min", v[0]).put("max", v[v.length - 1]).put("n", v.length));
+      }
+    }
+    return out;
   }
 
   private static byte[] sha256(Buffer b) {

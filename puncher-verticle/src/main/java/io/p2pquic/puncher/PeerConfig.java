@@ -34,7 +34,7 @@ public final class PeerConfig {
    * a few round trips after the remote description arrives.
    */
   private static IceAgentOptions defaultIce() {
-    return new IceAgentOptions().setTaMillis(20).setNominationWaitMillis(100);
+    return new IceAgentOptions().setTaMillis(20).setNominationWaitMillis(20);
   }
 
   /** @throws IllegalArgumentException naming the bad key */

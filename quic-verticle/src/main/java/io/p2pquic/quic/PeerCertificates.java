@@ -85,6 +85,21 @@ public final class PeerCertificates {
   /** A TLS key pair and the certificate that binds it to a peer identity. */
   public record PeerCertificate(PrivateKey tlsKey, X509Certificate certificate, PeerId peerId) {}
 
+  private static final java.util.concurrent.ConcurrentHashMap<PeerId, PeerCertificate> CURRENT =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * The certificate this identity presents: made once and reused until half its validity is gone.
+   * Making one (an ECDSA key and a signed certificate) costs tens of milliseconds, which every QUIC
+   * handshake paid before (docs/benchmarks.md); reuse is safe because the TLS key is only ever bound
+   * to this identity by its own signature.
+   */
+  public static PeerCertificate current(PeerIdentity identity) {
+    return CURRENT.compute(identity.peerId(), (id, cert) -> cert != null
+        && cert.certificate().getNotAfter().toInstant().isAfter(java.time.Instant.now().plus(DEFAULT_VALIDITY.dividedBy(2)))
+        ? cert : generate(identity));
+  }
+
   /** A fresh ECDSA P-256 key and a certificate valid for {@link #DEFAULT_VALIDITY}. */
   public static PeerCertificate generate(PeerIdentity identity) {
     return generate(identity, DEFAULT_VALIDITY);

@@ -96,7 +96,7 @@ public final class QuicPeerEndpoint {
     QuicSslContext ssl;
     QLogConfiguration qlog;
     try {
-      PeerCertificate cert = certificate != null ? certificate : PeerCertificates.generate(me);
+      PeerCertificate cert = certificate != null ? certificate : PeerCertificates.current(me);
       QuicSslContextBuilder b = QuicSslContextBuilder.forClient()
           .keyManager(cert.tlsKey(), null, cert.certificate())
           .trustManager(new PeerTrustManager(policy, conn.trustListener()));

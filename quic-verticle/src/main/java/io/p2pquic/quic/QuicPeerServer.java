@@ -87,7 +87,7 @@ public final class QuicPeerServer {
     QuicSslContext ssl;
     QLogConfiguration qlog;
     try {
-      PeerCertificate cert = certificate != null ? certificate : PeerCertificates.generate(me);
+      PeerCertificate cert = certificate != null ? certificate : PeerCertificates.current(me);
       ssl = QuicPeerEndpoint.serverSsl(cert, new PeerTrustManager(policy, new PeerTrustManager.Listener() {
         @Override
         public void verified(SSLEngine engine, PeerId id) {}

@@ -38,6 +38,7 @@ public final class PeerSessions {
   private final Timeline timeline;
   private final String actor;
   private final Map<String, IceSession> sessions = new HashMap<>();
+  private final io.vertx.core.eventbus.MessageConsumer<JsonObject> closedEvents;
 
   public PeerSessions(Vertx vertx, SignallingClient signalling, PeerConfig config, MeterRegistry metrics,
       Timeline timeline, String actor) {
@@ -47,6 +48,17 @@ public final class PeerSessions {
     this.metrics = metrics;
     this.timeline = timeline;
     this.actor = actor;
+    // When QUIC ends a session, ICE (consent checks) and the socket go too.
+    this.closedEvents = vertx.eventBus().<JsonObject>localConsumer(Addresses.SESSION_EVENTS, m -> {
+      JsonObject e = m.body();
+      if ("closed".equals(e.getString("type")) && signalling.identity().peerId().value().equals(e.getString("localPeer"))) {
+        IceSession s = sessions.remove(e.getString("sessionId"));
+        if (s != null) {
+          timeline.mark(actor, "session closed", e.getString("sessionId", "").substring(0, 8) + ": " + e.getString("reason"));
+          s.close();
+        }
+      }
+    });
   }
 
   /** Punches to {@code target} and brings QUIC up; completes with the session description. */
@@ -123,6 +135,7 @@ public final class PeerSessions {
 
   public Future<Void> close() {
     List<Future<?>> all = new ArrayList<>();
+    all.add(closedEvents.unregister());
     sessions.values().forEach(s -> all.add(s.close()));
     sessions.clear();
     return Future.join(all).mapEmpty();

@@ -57,7 +57,8 @@ public final class PeerSession {
     connection.closeHandler(reason -> {
       consumers.forEach(MessageConsumer::unregister);
       vertx.eventBus().publish(Addresses.SESSION_EVENTS, new JsonObject()
-          .put("type", "closed").put("sessionId", sessionId).put("peer", remotePeer().value())
+          .put("type", "closed").put("sessionId", sessionId).put("localPeer", local.value())
+          .put("peer", remotePeer().value())
           .put("reason", String.valueOf(reason)));
     });
   }
