@@ -14,14 +14,14 @@ import java.util.Map;
  * <pre>{@code
  * { "rendezvous": "ws://127.0.0.1:8088/signal",
  *   "identity": "p2p-identity.json",
- *   "answerTimeoutMs": 10000,
+ *   "connectTimeoutMs": 20000, "quicTimeoutMs": 10000, "acceptFrom": ["*"],
+ *   "ice": { "taMillis": 20, "nominationWaitMillis": 20, ... (docs/ice.md) },
  *   "gathering": { "stunServers": ["127.0.0.1:3478"], "includeLoopback": false, ... } }
  * }</pre>
  */
 public final class PeerConfig {
   private URI rendezvous = URI.create("ws://127.0.0.1:8088/signal");
   private String identity = "p2p-identity.json";
-  private long answerTimeoutMs = 10_000;
   private GatheringOptions gathering = new GatheringOptions();
   private IceAgentOptions ice = defaultIce();
   private long connectTimeoutMs = 20_000;
@@ -47,21 +47,23 @@ public final class PeerConfig {
         switch (k) {
           case "rendezvous" -> c.setRendezvous((String) v);
           case "identity" -> c.identity = (String) v;
-          case "answerTimeoutMs" -> c.answerTimeoutMs = ((Number) v).longValue();
           case "gathering" -> c.gathering = gathering((JsonObject) v);
           case "ice" -> c.ice = ice((JsonObject) v);
           case "connectTimeoutMs" -> c.connectTimeoutMs = ((Number) v).longValue();
           case "quicTimeoutMs" -> c.quicTimeoutMs = ((Number) v).longValue();
           case "acceptFrom" -> c.acceptFrom = ((io.vertx.core.json.JsonArray) v).stream().map(String.class::cast).toList();
           default -> throw new IllegalArgumentException(k + " is not a known key (known: rendezvous, identity, "
-              + "answerTimeoutMs, gathering, ice, connectTimeoutMs, quicTimeoutMs, acceptFrom)");
+              + "gathering, ice, connectTimeoutMs, quicTimeoutMs, acceptFrom)");
         }
       } catch (ClassCastException | NullPointerException bad) {
         throw new IllegalArgumentException(k + " has the wrong type: " + v);
       }
     }
-    if (c.answerTimeoutMs <= 0) {
-      throw new IllegalArgumentException("answerTimeoutMs must be > 0, is " + c.answerTimeoutMs);
+    if (c.connectTimeoutMs <= 0) {
+      throw new IllegalArgumentException("connectTimeoutMs must be > 0, is " + c.connectTimeoutMs);
+    }
+    if (c.quicTimeoutMs <= 0) {
+      throw new IllegalArgumentException("quicTimeoutMs must be > 0, is " + c.quicTimeoutMs);
     }
     if (c.identity == null || c.identity.isBlank()) {
       throw new IllegalArgumentException("identity must name a file");
@@ -89,7 +91,6 @@ public final class PeerConfig {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("rendezvous", rendezvous.toString());
     m.put("identity", identity);
-    m.put("answerTimeoutMs", answerTimeoutMs);
     m.put("gathering", gathering.toJson());
     m.put("ice", ice.toJson());
     m.put("connectTimeoutMs", connectTimeoutMs);
@@ -123,10 +124,6 @@ public final class PeerConfig {
   public PeerConfig setIdentity(String identity) {
     this.identity = identity;
     return this;
-  }
-
-  public long answerTimeoutMs() {
-    return answerTimeoutMs;
   }
 
   public IceAgentOptions ice() {
