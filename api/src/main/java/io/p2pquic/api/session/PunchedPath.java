@@ -11,6 +11,8 @@ import java.net.InetSocketAddress;
  * (clustered) event bus, so this travels through the node-local {@link PunchedPaths} map, keyed by
  * session id; the event-bus message carries only the id (shared/DESIGN.md).
  *
+ * @param remote where the peer answered; null on the accepting side, which adopts the channel as soon
+ *     as the session socket exists so the dialer's first Initial never meets a channel without a codec
  * @param quicClient true on the ICE controlling side, which dials; the other side accepts
  */
 public record PunchedPath(

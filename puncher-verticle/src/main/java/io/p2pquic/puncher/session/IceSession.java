@@ -106,6 +106,9 @@ public final class IceSession {
       agent.selected().onSuccess(this::onSelected).onFailure(err -> fail("no direct path: " + err.getMessage()
           + ". When one NAT maps per destination (symmetric) and the other filters by port, or both are symmetric,"
           + " no direct path exists: this pair needs a relay (TURN)."));
+      if (role == IceRole.CONTROLLED) {
+        acceptQuicEarly();
+      }
       if (remoteOffer != null) {
         applyRemote(remoteOffer);
       }
@@ -190,32 +193,63 @@ public final class IceSession {
     }
   }
 
-  private void onSelected(CandidatePair pair) {
-    timings.put("checksDoneMs", elapsed());
-    boolean dials = agent.role() == IceRole.CONTROLLING;
-    PunchedPaths.put(vertx, localPeer, new PunchedPath(sessionId, endpoint.channel(), pair.remote().address(), remotePeer, dials));
-    mark("quic " + (dials ? "dialing" : "accepting"), SocketAddresses.format(pair.remote().address()));
-    vertx.eventBus().<JsonObject>request(Addresses.quicAdopt(localPeer), new JsonObject().put("sessionId", sessionId),
-            new DeliveryOptions().setSendTimeout(quicTimeoutMs))
+  /**
+   * The accepting side hands its channel to the quic-verticle before ICE ends: a server codec that only
+   * accepts the pinned peer sits behind the demultiplexer, so the dialer's first Initial is answered
+   * even when it arrives before this agent has selected (it used to wait for a retransmission).
+   */
+  private void acceptQuicEarly() {
+    PunchedPaths.put(vertx, localPeer, new PunchedPath(sessionId, endpoint.channel(), null, remotePeer, false));
+    long timeout = iceOptions.checkingTimeoutMillis() + quicTimeoutMs;
+    vertx.eventBus().<JsonObject>request(Addresses.quicAdopt(localPeer),
+            new JsonObject().put("sessionId", sessionId).put("timeoutMs", timeout),
+            new DeliveryOptions().setSendTimeout(timeout + 2_000))
         .onSuccess(reply -> {
-          timings.put("handshakeDoneMs", elapsed());
-          mark("quic handshake done", "peer id verified " + remotePeer.value().substring(0, 12) + "…");
-          result.tryComplete(new JsonObject()
-              .put("sessionId", sessionId)
-              .put("localPeer", localPeer.value())
-              .put("peer", remotePeer.value())
-              .put("method", "ice")
-              .put("path", "direct")
-              .put("role", dials ? "controlling" : "controlled")
-              .put("selectedPair", new JsonObject()
-                  .put("local", SocketAddresses.format(pair.local().address()))
-                  .put("localType", pair.local().type().sdpName())
-                  .put("remote", SocketAddresses.format(pair.remote().address()))
-                  .put("remoteType", pair.remote().type().sdpName()))
-              .put("rttMs", pair.rttMillis())
-              .put("timings", timings.copy()));
+          CandidatePair pair = agent.selectedPair();
+          complete(pair, false);
         })
         .onFailure(err -> fail(err.getMessage()));
+  }
+
+  private void onSelected(CandidatePair pair) {
+    timings.put("checksDoneMs", elapsed());
+    if (agent.role() != IceRole.CONTROLLING) {
+      mark("quic accepting", "server installed at session start; pair " + pair.describe());
+      return;
+    }
+    if (role != IceRole.CONTROLLING) {
+      fail("ICE switched this session to controlling after its QUIC server was installed; retry the connect");
+      return;
+    }
+    PunchedPaths.put(vertx, localPeer, new PunchedPath(sessionId, endpoint.channel(), pair.remote().address(), remotePeer, true));
+    mark("quic dialing", SocketAddresses.format(pair.remote().address()));
+    vertx.eventBus().<JsonObject>request(Addresses.quicAdopt(localPeer), new JsonObject().put("sessionId", sessionId),
+            new DeliveryOptions().setSendTimeout(quicTimeoutMs))
+        .onSuccess(reply -> complete(pair, true))
+        .onFailure(err -> fail(err.getMessage()));
+  }
+
+  private void complete(CandidatePair pair, boolean dials) {
+    timings.put("handshakeDoneMs", elapsed());
+    mark("quic handshake done", "peer id verified " + remotePeer.value().substring(0, 12) + "…");
+    JsonObject description = new JsonObject()
+        .put("sessionId", sessionId)
+        .put("localPeer", localPeer.value())
+        .put("peer", remotePeer.value())
+        .put("method", "ice")
+        .put("path", "direct")
+        .put("role", dials ? "controlling" : "controlled")
+        .put("timings", timings.copy());
+    if (pair != null) {
+      description
+          .put("selectedPair", new JsonObject()
+              .put("local", SocketAddresses.format(pair.local().address()))
+              .put("localType", pair.local().type().sdpName())
+              .put("remote", SocketAddresses.format(pair.remote().address()))
+              .put("remoteType", pair.remote().type().sdpName()))
+          .put("rttMs", pair.rttMillis());
+    }
+    result.tryComplete(description);
   }
 
   void fail(String reason) {

@@ -52,7 +52,7 @@ public final class QuicVerticle extends VerticleBase {
     long start = System.nanoTime();
     Future<QuicPeerConnection> connected = path.quicClient()
         ? QuicPeerEndpoint.connect(vertx, path.channel(), path.remote(), identity, path.remotePeer(), options)
-        : accept(path);
+        : accept(path, msg.body().getLong("timeoutMs", options.handshakeTimeoutMs() + 2_000));
     connected
         .onSuccess(conn -> {
           PeerSession session = new PeerSession(vertx, identity.peerId(), sessionId, conn, echo);
@@ -67,21 +67,21 @@ public final class QuicVerticle extends VerticleBase {
               .put("role", conn.isClient() ? "client" : "server"));
         })
         .onFailure(err -> {
-          log.warn("QUIC on session {} to {} failed: {}", sessionId, path.remote(), err.getMessage());
-          msg.fail(502, "QUIC handshake with " + path.remotePeer().value() + " at " + path.remote()
-              + " failed: " + err.getMessage());
+          log.warn("QUIC on session {} with {} failed: {}", sessionId, path.remotePeer(), err.getMessage());
+          msg.fail(502, "QUIC handshake with " + path.remotePeer().value()
+              + (path.remote() != null ? " at " + path.remote() : "") + " failed: " + err.getMessage());
         });
   }
 
   /** Accepts exactly the punched-to peer on the channel; the first such connection wins. */
-  private Future<QuicPeerConnection> accept(PunchedPath path) {
+  private Future<QuicPeerConnection> accept(PunchedPath path, long timeoutMs) {
     Promise<QuicPeerConnection> first = Promise.promise();
     QuicPeerServer server = QuicPeerEndpoint.server(vertx, path.channel(), identity,
         id -> id.equals(path.remotePeer()), options);
     server.connectionHandler(first::tryComplete);
     server.rejectionHandler(r -> log.warn("session {}: rejected a QUIC handshake: {}", path.sessionId(), r));
-    long timer = vertx.setTimer(options.handshakeTimeoutMs() + 2_000, t -> first.tryFail(
-        "no QUIC handshake from " + path.remotePeer().value() + " within " + (options.handshakeTimeoutMs() + 2_000) + " ms"));
+    long timer = vertx.setTimer(timeoutMs, t -> first.tryFail(
+        "no QUIC handshake from " + path.remotePeer().value() + " within " + timeoutMs + " ms"));
     return server.start().compose(v -> first.future()).onComplete(x -> vertx.cancelTimer(timer));
   }
 
