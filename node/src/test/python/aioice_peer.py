@@ -15,9 +15,12 @@ conn.connect() runs (aioice pairs candidates added during checks).
 Lines on stdout, for the test to read:
   PEER <peer id>                     after registration
   SESSION <session id> <role>        once the session is known (role: controlling|controlled)
-  CONNECTED <local> <remote>         the pair aioice nominated (ip:port ip:port)
+  NOMINATED <local> <remote>         each pair aioice nominated, highest pair priority first
+  CONNECTED <local> <remote> <role>  the pair aioice uses (ip:port ip:port) and its final ICE role
+  FINAL <local> <remote>             the pair aioice uses --linger seconds later (it answers checks meanwhile)
   FAILED <reason>
-It stays up --linger seconds after connecting so consent checks keep being answered.
+Options to provoke what a test wants: --ice-role (start in a role the offer/answer does not give, i.e. a
+role conflict), --tie-breaker low|high (who wins it), --gather-loopback (a second working path).
 """
 import argparse
 import asyncio
@@ -46,7 +49,7 @@ def out(line: str) -> None:
 
 
 def log(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
+    logging.getLogger("aioice_peer").info(line)
 
 
 def parse_candidate(sdp: str):
@@ -58,6 +61,15 @@ def parse_candidate(sdp: str):
         s = s[len("candidate:"):]
     c = aioice.Candidate.from_sdp(s)
     return None if ":" in c.host else c
+
+
+def nominated(conn: aioice.Connection) -> str:
+    """The pair aioice uses now (it keeps no public accessor): "<local ip:port> <remote ip:port>"."""
+    pair = conn._nominated.get(1)
+    if pair is None:
+        return "? ?"
+    return (f"{pair.local_candidate.host}:{pair.local_candidate.port} "
+            f"{pair.remote_candidate.host}:{pair.remote_candidate.port}")
 
 
 class Session:
@@ -148,6 +160,13 @@ async def main() -> int:
     ap.add_argument("--offer-to", help="peer id to offer to (aioice controlling); else wait for an offer")
     ap.add_argument("--timeout", type=float, default=30, help="seconds from registration to a nominated pair")
     ap.add_argument("--linger", type=float, default=3)
+    ap.add_argument("--ice-role", choices=["controlling", "controlled"],
+                    help="start ICE in this role whatever the offer/answer says (provokes a role conflict, RFC 8445 7.3.1.1)")
+    ap.add_argument("--tie-breaker", choices=["low", "high"],
+                    help="ICE tie-breaker 0 or 2^64-1 instead of a random one: decides who wins a role conflict")
+    ap.add_argument("--gather-loopback", action="store_true",
+                    help="also gather 127.0.0.1 (aioice leaves loopback out): a second path, so that the agents must "
+                         "agree on one of several working pairs")
     ap.add_argument("--verbose", action="store_true", help="aioice's own log (checks, nomination) on stderr")
     args = ap.parse_args()
     if args.verbose:
@@ -157,9 +176,15 @@ async def main() -> int:
     raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     spki = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     me = peer_id(raw)
+    if args.gather_loopback:
+        host_addresses = aioice.ice.get_host_addresses
+        aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: host_addresses(use_ipv4, use_ipv6) + ["127.0.0.1"]
     controlling = args.offer_to is not None
-    conn = aioice.Connection(ice_controlling=controlling, components=1, use_ipv6=False)
-    await conn.gather_candidates()  # host candidates only (no STUN server): non-loopback IPv4 addresses
+    ice_controlling = controlling if args.ice_role is None else args.ice_role == "controlling"
+    conn = aioice.Connection(ice_controlling=ice_controlling, components=1, use_ipv6=False)
+    if args.tie_breaker is not None:
+        conn._tie_breaker = 0 if args.tie_breaker == "low" else (1 << 64) - 1
+    await conn.gather_candidates()  # host candidates only (no STUN server), IPv4: non-loopback unless --gather-loopback
     if not conn.local_candidates:
         out("FAILED aioice gathered no candidate (no non-loopback IPv4 address on this machine)")
         return 1
@@ -197,11 +222,20 @@ async def main() -> int:
                     reader.result()  # raises the reason the signalling ended
                 raise TimeoutError(f"no nominated pair within {args.timeout} s")
             checks.result()  # raises ConnectionError("ICE negotiation failed")
-            pair = conn._nominated.get(1)
-            local = f"{pair.local_candidate.host}:{pair.local_candidate.port}" if pair else "?"
-            remote = f"{pair.remote_candidate.host}:{pair.remote_candidate.port}" if pair else "?"
-            out(f"CONNECTED {local} {remote}")
+            role = "controlling" if conn.ice_controlling else "controlled"
+            # aioice nominates every pair whose check succeeds while controlling (aggressive nomination)
+            # and keeps the last one: list them all, best pair priority first (RFC 8445 8.1.1 says both
+            # agents use the highest-priority nominated pair).
+            for p in sorted((p for p in conn._check_list if p.nominated), reverse=True,
+                            key=lambda p: aioice.ice.candidate_pair_priority(
+                                p.local_candidate, p.remote_candidate, conn.ice_controlling)):
+                out(f"NOMINATED {p.local_candidate.host}:{p.local_candidate.port} "
+                    f"{p.remote_candidate.host}:{p.remote_candidate.port}")
+            out(f"CONNECTED {nominated(conn)} {role}")
+            # aioice keeps answering checks and, as controlling, nominates on every triggered check it
+            # sends later: a late check from the peer can move its pair. Say which pair it ends on.
             await asyncio.sleep(args.linger)
+            out(f"FINAL {nominated(conn)}")
             return 0
         finally:
             for t in (reader, checks):
