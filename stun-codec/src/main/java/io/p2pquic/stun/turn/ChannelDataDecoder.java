@@ -1,0 +1,69 @@
+package io.p2pquic.stun.turn;
+
+import io.netty.buffer.ByteBuf;
+
+/**
+ * Decodes TURN ChannelData messages (RFC 8656 section 12.4). Over UDP the padding to a multiple of four
+ * is optional and ignored; over TCP the stream framer uses {@link #frameLength(ByteBuf, boolean)}.
+ */
+public final class ChannelDataDecoder {
+  private ChannelDataDecoder() {}
+
+  /** True when the first two bits are 0b01, the range RFC 7983 reserves for ChannelData (64-79). */
+  public static boolean looksLikeChannelData(ByteBuf buf) {
+    if (buf.readableBytes() < ChannelData.HEADER_LENGTH) {
+      return false;
+    }
+    int first = buf.getUnsignedByte(buf.readerIndex());
+    return first >= 0x40 && first <= 0x4F;
+  }
+
+  /**
+   * Bytes the next frame takes on a stream, or -1 if the header is not complete yet. Over TCP the frame
+   * is padded to a multiple of four (RFC 8656 section 12.5).
+   */
+  public static int frameLength(ByteBuf buf, boolean padded) {
+    if (buf.readableBytes() < ChannelData.HEADER_LENGTH) {
+      return -1;
+    }
+    int length = buf.getUnsignedShort(buf.readerIndex() + 2);
+    int total = ChannelData.HEADER_LENGTH + length;
+    return padded ? (total + 3) & ~3 : total;
+  }
+
+  /** Channel number of the frame at the reader index, without consuming anything. */
+  public static int peekChannel(ByteBuf buf) {
+    return buf.getUnsignedShort(buf.readerIndex());
+  }
+
+  /**
+   * Decodes one ChannelData message from the readable bytes (a whole datagram). Trailing bytes beyond the
+   * declared length are padding and ignored; a declared length beyond the datagram is an error.
+   */
+  public static ChannelData decode(ByteBuf buf) throws ChannelDataException {
+    if (buf.readableBytes() < ChannelData.HEADER_LENGTH) {
+      throw new ChannelDataException("ChannelData shorter than its 4-byte header: " + buf.readableBytes() + " bytes");
+    }
+    int start = buf.readerIndex();
+    int channel = buf.getUnsignedShort(start);
+    if (!ChannelData.isValidChannel(channel)) {
+      throw new ChannelDataException(String.format("channel number 0x%04x outside 0x4000-0x4FFF", channel));
+    }
+    int length = buf.getUnsignedShort(start + 2);
+    if (length > buf.readableBytes() - ChannelData.HEADER_LENGTH) {
+      throw new ChannelDataException(
+          "ChannelData declares " + length + " bytes but carries " + (buf.readableBytes() - ChannelData.HEADER_LENGTH));
+    }
+    byte[] data = new byte[length];
+    buf.getBytes(start + ChannelData.HEADER_LENGTH, data);
+    buf.skipBytes(buf.readableBytes());
+    return new ChannelData(channel, data);
+  }
+
+  /** Thrown for a ChannelData message that must be discarded (RFC 8656 section 12.6). */
+  public static final class ChannelDataException extends Exception {
+    public ChannelDataException(String message) {
+      super(message);
+    }
+  }
+}
