@@ -431,6 +431,7 @@ public final class QuicPeerConnection {
   }
 
   private void onServerActive() {
+    QuicPeerEndpoint.handshakeOver(channel.parent());
     try {
       remotePeerId = verifySession();
     } catch (PeerCertificateException e) {

@@ -175,14 +175,27 @@ public final class QuicPeerEndpoint {
       }
       return;
     }
+    if ("server".equals(role)) {
+      channel.pipeline().addLast(HandshakeCompletionNudge.NAME, new HandshakeCompletionNudge());
+    }
     channel.pipeline().addLast(CODEC_NAME, codec.get());
     channel.attr(ROLE).set(role);
+  }
+
+  /** The handshake is over: the codec no longer needs {@link HandshakeCompletionNudge}. */
+  static void handshakeOver(Channel datagramChannel) {
+    if (datagramChannel != null && datagramChannel.pipeline().get(HandshakeCompletionNudge.NAME) != null) {
+      datagramChannel.pipeline().remove(HandshakeCompletionNudge.NAME);
+    }
   }
 
   /** Removes the codec installed for {@code role} (its connections are dropped without CONNECTION_CLOSE). */
   static void removeCodec(Channel channel, String role) {
     if (role.equals(channel.attr(ROLE).get()) && channel.pipeline().get(CODEC_NAME) != null) {
       channel.pipeline().remove(CODEC_NAME);
+      if (channel.pipeline().get(HandshakeCompletionNudge.NAME) != null) {
+        channel.pipeline().remove(HandshakeCompletionNudge.NAME);
+      }
       channel.attr(ROLE).set(null);
     }
   }

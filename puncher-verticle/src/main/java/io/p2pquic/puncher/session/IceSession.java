@@ -62,6 +62,8 @@ public final class IceSession {
   private StunClient stun;
   private IceAgent agent;
   private boolean remoteDescribed;
+  /** The pair QUIC was dialed on (controlling side), once dialing started. */
+  private CandidatePair dialed;
   /** Signals that arrived while the socket was being bound. */
   private final List<Runnable> early = new ArrayList<>();
 
@@ -189,6 +191,14 @@ public final class IceSession {
     switch (e.type()) {
       case CHECK_SUCCEEDED, NOMINATED, SELECTED, ROLE_SWITCHED, PEER_REFLEXIVE, FAILED, CONSENT ->
           mark("ice " + e.type().label(), e.pair() != null ? e.pair().describe() : e.detail());
+      case NOMINATING -> {
+        mark("ice " + e.type().label(), e.pair().describe());
+        // RFC 8445 section 12.1: data may flow on a valid pair before selection. The dialer's Initial
+        // leaves with the nominating check instead of a round trip later; it nominates this very pair.
+        if (role == IceRole.CONTROLLING) {
+          dial(e.pair(), "with the nominating check");
+        }
+      }
       default -> { }
     }
   }
@@ -201,37 +211,66 @@ public final class IceSession {
   private void acceptQuicEarly() {
     PunchedPaths.put(vertx, localPeer, new PunchedPath(sessionId, endpoint.channel(), null, remotePeer, false));
     long timeout = iceOptions.checkingTimeoutMillis() + quicTimeoutMs;
-    vertx.eventBus().<JsonObject>request(Addresses.quicAdopt(localPeer),
+    Future<JsonObject> quic = vertx.eventBus().<JsonObject>request(Addresses.quicAdopt(localPeer),
             new JsonObject().put("sessionId", sessionId).put("timeoutMs", timeout),
             new DeliveryOptions().setSendTimeout(timeout + 2_000))
-        .onSuccess(reply -> {
-          CandidatePair pair = agent.selectedPair();
-          complete(pair, false);
-        })
-        .onFailure(err -> fail(err.getMessage()));
+        .map(reply -> {
+          mark("quic handshake done", "accepted " + remotePeer.value().substring(0, 12) + "…, identity verified");
+          timings.put("handshakeDoneMs", elapsed());
+          return reply.body();
+        });
+    completeWhenBothUp(quic, false);
   }
 
+  /**
+   * QUIC roles follow the signalling roles (the offerer dials), whatever role conflicts did to the ICE
+   * roles: the answerer installed its server at session start. An offerer whose agent became controlled
+   * dials once the peer's nomination selects a pair.
+   */
   private void onSelected(CandidatePair pair) {
     timings.put("checksDoneMs", elapsed());
-    if (agent.role() != IceRole.CONTROLLING) {
+    if (role == IceRole.CONTROLLING) {
+      dial(pair, "on the selected pair");
+    } else {
       mark("quic accepting", "server installed at session start; pair " + pair.describe());
+    }
+  }
+
+  private void dial(CandidatePair pair, String when) {
+    if (dialed != null) {
       return;
     }
-    if (role != IceRole.CONTROLLING) {
-      fail("ICE switched this session to controlling after its QUIC server was installed; retry the connect");
-      return;
-    }
+    dialed = pair;
     PunchedPaths.put(vertx, localPeer, new PunchedPath(sessionId, endpoint.channel(), pair.remote().address(), remotePeer, true));
-    mark("quic dialing", SocketAddresses.format(pair.remote().address()));
-    vertx.eventBus().<JsonObject>request(Addresses.quicAdopt(localPeer), new JsonObject().put("sessionId", sessionId),
-            new DeliveryOptions().setSendTimeout(quicTimeoutMs))
-        .onSuccess(reply -> complete(pair, true))
-        .onFailure(err -> fail(err.getMessage()));
+    mark("quic dialing", SocketAddresses.format(pair.remote().address()) + " " + when);
+    Future<JsonObject> quic = vertx.eventBus().<JsonObject>request(Addresses.quicAdopt(localPeer),
+            new JsonObject().put("sessionId", sessionId), new DeliveryOptions().setSendTimeout(quicTimeoutMs))
+        .map(reply -> {
+          mark("quic handshake done", "peer id verified " + remotePeer.value().substring(0, 12) + "…");
+          timings.put("handshakeDoneMs", elapsed());
+          return reply.body();
+        });
+    completeWhenBothUp(quic, true);
+  }
+
+  /** The session is up once QUIC is and ICE has selected (consent then runs on the selected pair). */
+  private void completeWhenBothUp(Future<JsonObject> quic, boolean dials) {
+    Future.all(quic, agent.selected()).onComplete(ar -> {
+      if (ar.failed()) {
+        fail(quic.failed() ? quic.cause().getMessage() : ar.cause().getMessage());
+        return;
+      }
+      CandidatePair selected = agent.selectedPair();
+      if (dials && dialed != null && !dialed.remote().address().equals(selected.remote().address())) {
+        // Possible only when the nominated pair failed its nomination and another was selected.
+        mark("path mismatch", "QUIC runs to " + SocketAddresses.format(dialed.remote().address())
+            + ", ICE selected " + selected.describe());
+      }
+      complete(selected, dials);
+    });
   }
 
   private void complete(CandidatePair pair, boolean dials) {
-    timings.put("handshakeDoneMs", elapsed());
-    mark("quic handshake done", "peer id verified " + remotePeer.value().substring(0, 12) + "…");
     JsonObject description = new JsonObject()
         .put("sessionId", sessionId)
         .put("localPeer", localPeer.value())
