@@ -18,6 +18,9 @@ import io.p2pquic.puncher.ice.agent.IceAgent;
 import io.p2pquic.puncher.ice.agent.IceAgentOptions;
 import io.p2pquic.puncher.ice.agent.IceEvent;
 import io.p2pquic.puncher.ice.agent.IceRole;
+import io.p2pquic.puncher.path.PathChange;
+import io.p2pquic.puncher.path.PathLayer;
+import io.p2pquic.puncher.path.PeerPath;
 import io.p2pquic.puncher.signalling.SignallingClient;
 import io.p2pquic.puncher.stun.StunClient;
 import io.p2pquic.puncher.transport.NettyUdpEndpoint;
@@ -59,6 +62,8 @@ public final class IceSession {
   private final JsonObject timings = new JsonObject();
   private final long startNanos = System.nanoTime();
   private NettyUdpEndpoint endpoint;
+  private PathLayer pathLayer;
+  private boolean connected;
   private StunClient stun;
   private IceAgent agent;
   private boolean remoteDescribed;
@@ -101,6 +106,10 @@ public final class IceSession {
   Future<Void> start(PeerDescription remoteOffer) {
     return NettyUdpEndpoint.bind(vertx, "0.0.0.0", gathering.port(), metrics).map(ep -> {
       endpoint = ep;
+      // QUIC talks to a virtual peer; the path layer maps it onto the current path (pair or relay).
+      pathLayer = new PathLayer(PathLayer.virtualAddress(sessionId), role != IceRole.CONTROLLING, metrics)
+          .changeHandler(this::onPathChange);
+      ep.channel().pipeline().addAfter("demux", PathLayer.NAME, pathLayer);
       stun = new StunClient(vertx, ep, metrics);
       agent = new IceAgent(vertx, iceOptions, role, credentials, metrics);
       stun.installAsHandler(agent.incomingHandler(stun));
@@ -161,6 +170,7 @@ public final class IceSession {
         case "candidate" -> {
           Candidate c = Candidate.parse(body.getString("candidate", ""));
           mark("remote candidate", c.toSdp());
+          pathLayer.allowSource(c.address());
           agent.addRemoteCandidate(c);
         }
         case "end-of-candidates" -> agent.remoteCandidatesComplete();
@@ -181,6 +191,7 @@ public final class IceSession {
     timings.put("signalledMs", elapsed());
     mark(role == IceRole.CONTROLLING ? "answer received" : "offer received", d.candidates().size() + " candidates");
     agent.setRemoteCredentials(d.credentials());
+    d.candidates().forEach(c -> pathLayer.allowSource(c.address()));
     d.candidates().forEach(agent::addRemoteCandidate);
     if (d.complete()) {
       agent.remoteCandidatesComplete();
@@ -189,14 +200,19 @@ public final class IceSession {
 
   private void onIceEvent(IceEvent e) {
     switch (e.type()) {
-      case CHECK_SUCCEEDED, NOMINATED, SELECTED, ROLE_SWITCHED, PEER_REFLEXIVE, FAILED, CONSENT ->
+      case NOMINATING, NOMINATED, SELECTED, ROLE_SWITCHED, FAILED, CONSENT ->
           mark("ice " + e.type().label(), e.pair() != null ? e.pair().describe() : e.detail());
-      case NOMINATING -> {
+      case PEER_REFLEXIVE -> {
+        mark("ice " + e.type().label(), e.pair() != null ? e.pair().describe() : e.detail());
+        agent.remoteCandidates().forEach(c -> pathLayer.allowSource(c.address()));
+      }
+      case CHECK_SUCCEEDED -> {
         mark("ice " + e.type().label(), e.pair().describe());
         // RFC 8445 section 12.1: data may flow on a valid pair before selection. The dialer's Initial
-        // leaves with the nominating check instead of a round trip later; it nominates this very pair.
-        if (role == IceRole.CONTROLLING) {
-          dial(e.pair(), "with the nominating check");
+        // leaves on the first valid pair instead of after nomination; the path layer moves the
+        // connection to the selected pair if nomination picks another one.
+        if (role == IceRole.CONTROLLING && agent.role() == IceRole.CONTROLLING) {
+          dial(e.pair(), "on the first valid pair");
         }
       }
       default -> { }
@@ -230,6 +246,7 @@ public final class IceSession {
   private void onSelected(CandidatePair pair) {
     timings.put("checksDoneMs", elapsed());
     if (role == IceRole.CONTROLLING) {
+      pathLayer.use(pathFor(pair), "ICE selected this pair");
       dial(pair, "on the selected pair");
     } else {
       mark("quic accepting", "server installed at session start; pair " + pair.describe());
@@ -241,7 +258,8 @@ public final class IceSession {
       return;
     }
     dialed = pair;
-    PunchedPaths.put(vertx, localPeer, new PunchedPath(sessionId, endpoint.channel(), pair.remote().address(), remotePeer, true));
+    pathLayer.use(pathFor(pair), "first valid pair");
+    PunchedPaths.put(vertx, localPeer, new PunchedPath(sessionId, endpoint.channel(), pathLayer.virtualPeer(), remotePeer, true));
     mark("quic dialing", SocketAddresses.format(pair.remote().address()) + " " + when);
     Future<JsonObject> quic = vertx.eventBus().<JsonObject>request(Addresses.quicAdopt(localPeer),
             new JsonObject().put("sessionId", sessionId), new DeliveryOptions().setSendTimeout(quicTimeoutMs))
@@ -260,14 +278,29 @@ public final class IceSession {
         fail(quic.failed() ? quic.cause().getMessage() : ar.cause().getMessage());
         return;
       }
-      CandidatePair selected = agent.selectedPair();
-      if (dials && dialed != null && !dialed.remote().address().equals(selected.remote().address())) {
-        // Possible only when the nominated pair failed its nomination and another was selected.
-        mark("path mismatch", "QUIC runs to " + SocketAddresses.format(dialed.remote().address())
-            + ", ICE selected " + selected.describe());
-      }
-      complete(selected, dials);
+      connected = true;
+      complete(agent.selectedPair(), dials);
     });
+  }
+
+  /** How our socket reaches the pair's remote candidate. Relayed local candidates arrive with TURN. */
+  private static PeerPath pathFor(CandidatePair pair) {
+    return new PeerPath.Direct(pair.remote().address());
+  }
+
+  private void onPathChange(PathChange change) {
+    mark("path", (change.from() == null ? "" : change.from().describe() + " -> ") + change.to().describe()
+        + ": " + change.reason());
+    if (connected && change.from() != null) {
+      vertx.eventBus().publish(Addresses.SESSION_EVENTS, new JsonObject()
+          .put("type", "path-changed")
+          .put("sessionId", sessionId)
+          .put("localPeer", localPeer.value())
+          .put("peer", remotePeer.value())
+          .put("path", change.to() instanceof PeerPath.ViaRelay ? "relayed" : "direct")
+          .put("remote", SocketAddresses.format(change.to().peer()))
+          .put("reason", change.reason()));
+    }
   }
 
   private void complete(CandidatePair pair, boolean dials) {

@@ -1,0 +1,167 @@
+package io.p2pquic.puncher.path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.channel.socket.DatagramPacket;
+import io.p2pquic.puncher.transport.RelayInbound;
+import io.p2pquic.puncher.transport.RelayTransport;
+import io.p2pquic.puncher.transport.RelayedDatagramPacket;
+import io.p2pquic.stun.turn.ChannelDataEncoder;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class PathLayerTest {
+  static final InetSocketAddress ME = new InetSocketAddress("10.0.0.2", 5000);
+  static final InetSocketAddress PEER_DIRECT = new InetSocketAddress("203.0.113.9", 4000);
+  static final InetSocketAddress PEER_AT_RELAY = new InetSocketAddress("203.0.113.9", 4000);
+  static final InetSocketAddress STRANGER = new InetSocketAddress("198.51.100.66", 1234);
+  static final InetSocketAddress TURN = new InetSocketAddress("203.0.113.10", 3478);
+  static final InetSocketAddress VIRTUAL = PathLayer.virtualAddress("session-1");
+
+  final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+
+  /** A relay that wraps into channel 0x4001 (the TURN client's real wrapping is tested with coturn). */
+  static final RelayTransport RELAY = new RelayTransport() {
+    @Override
+    public InetSocketAddress server() {
+      return TURN;
+    }
+
+    @Override
+    public InetSocketAddress relayedAddress() {
+      return new InetSocketAddress("203.0.113.10", 50000);
+    }
+
+    @Override
+    public RelayInbound unwrap(ByteBuf datagram) {
+      return RelayInbound.PASS;
+    }
+
+    @Override
+    public DatagramPacket wrap(ByteBuf payload, InetSocketAddress peer) {
+      ByteBuf out = ByteBufAllocator.DEFAULT.buffer();
+      ChannelDataEncoder.encode(0x4001, payload, false, out);
+      payload.release();
+      return new DatagramPacket(out, TURN);
+    }
+
+    @Override
+    public Future<Void> send(Buffer data, InetSocketAddress peer) {
+      throw new UnsupportedOperationException();
+    }
+  };
+
+  @Test
+  void virtualAddressIsStableAndNeverRoutable() {
+    assertThat(PathLayer.virtualAddress("session-1")).isEqualTo(VIRTUAL);
+    byte[] a = VIRTUAL.getAddress().getAddress();
+    assertThat(a[0] & 0xff).isEqualTo(198);
+    assertThat(a[1] & 0xff).isBetween(18, 19);
+    assertThat(PathLayer.virtualAddress("session-2")).isNotEqualTo(VIRTUAL);
+  }
+
+  @Test
+  void codecTalksToTheVirtualPeerWhilePacketsUseTheCurrentPath() {
+    PathLayer layer = new PathLayer(VIRTUAL, false, metrics);
+    List<PathChange> changes = new ArrayList<>();
+    layer.changeHandler(changes::add);
+    EmbeddedChannel ch = new EmbeddedChannel(layer);
+
+    ch.writeOutbound(packet(VIRTUAL, null, 0x41, 1));
+    assertThat((Object) ch.readOutbound()).as("no path yet: dropped").isNull();
+    assertThat(metrics.counter("p2p.path.dropped", "reason", "no-path").count()).isEqualTo(1);
+
+    layer.use(new PeerPath.Direct(PEER_DIRECT), "nominated pair");
+    ch.writeOutbound(packet(VIRTUAL, null, 0x41, 2));
+    DatagramPacket out = ch.readOutbound();
+    assertThat(out.recipient()).isEqualTo(PEER_DIRECT);
+    assertThat(hex(out.content())).isEqualTo("4102");
+    out.release();
+
+    ch.writeInbound(packet(ME, PEER_DIRECT, 0x42, 3));
+    DatagramPacket in = ch.readInbound();
+    assertThat(in.sender()).as("the codec sees the virtual peer").isEqualTo(VIRTUAL);
+    assertThat(hex(in.content())).isEqualTo("4203");
+    in.release();
+
+    layer.use(new PeerPath.ViaRelay(PEER_AT_RELAY, RELAY), "direct path lost");
+    ch.writeOutbound(packet(VIRTUAL, null, 0x41, 4));
+    out = ch.readOutbound();
+    assertThat(out.recipient()).isEqualTo(TURN);
+    assertThat(hex(out.content())).as("ChannelData header then the QUIC bytes").isEqualTo("400100024104");
+    out.release();
+
+    assertThat(changes).extracting(c -> c.to().describe())
+        .containsExactly("direct 203.0.113.9:4000", "relay 203.0.113.9:4000 via 203.0.113.10:3478");
+    assertThat(changes.get(1).from()).isEqualTo(new PeerPath.Direct(PEER_DIRECT));
+    ch.finishAndReleaseAll();
+  }
+
+  @Test
+  void strangersAreDroppedAndOtherTrafficPassesUntouched() {
+    PathLayer layer = new PathLayer(VIRTUAL, true, metrics);
+    EmbeddedChannel ch = new EmbeddedChannel(layer);
+    ch.writeInbound(packet(ME, STRANGER, 0x41, 1));
+    assertThat((Object) ch.readInbound()).isNull();
+    assertThat(layer.path()).as("a stranger cannot steer a follower").isNull();
+    assertThat(metrics.counter("p2p.path.dropped", "reason", "unknown-source").count()).isEqualTo(1);
+
+    ch.writeOutbound(packet(STRANGER, null, 0x00, 1)); // not for the virtual peer: e.g. a STUN request
+    DatagramPacket out = ch.readOutbound();
+    assertThat(out.recipient()).isEqualTo(STRANGER);
+    out.release();
+    ch.finishAndReleaseAll();
+  }
+
+  @Test
+  void followerAnswersOnThePathThePeerChose() {
+    PathLayer layer = new PathLayer(VIRTUAL, true, metrics);
+    layer.allowSource(PEER_DIRECT);
+    List<PathChange> changes = new ArrayList<>();
+    layer.changeHandler(changes::add);
+    EmbeddedChannel ch = new EmbeddedChannel(layer);
+
+    ch.writeInbound(new RelayedDatagramPacket(buf(0xc0, 1), ME, PEER_AT_RELAY, RELAY));
+    ((DatagramPacket) ch.readInbound()).release();
+    assertThat(layer.path()).isEqualTo(new PeerPath.ViaRelay(PEER_AT_RELAY, RELAY));
+    ch.writeOutbound(packet(VIRTUAL, null, 0x41, 2));
+    DatagramPacket out = ch.readOutbound();
+    assertThat(out.recipient()).isEqualTo(TURN);
+    out.release();
+
+    ch.writeInbound(packet(ME, PEER_DIRECT, 0x41, 3));
+    ((DatagramPacket) ch.readInbound()).release();
+    assertThat(layer.path()).isEqualTo(new PeerPath.Direct(PEER_DIRECT));
+    assertThat(changes).extracting(PathChange::reason)
+        .containsExactly("the peer's first packet arrived on it", "the peer's packets now arrive on it");
+    ch.finishAndReleaseAll();
+  }
+
+  private static DatagramPacket packet(InetSocketAddress recipient, InetSocketAddress sender, int... bytes) {
+    return new DatagramPacket(buf(bytes), recipient, sender);
+  }
+
+  private static ByteBuf buf(int... bytes) {
+    ByteBuf b = Unpooled.buffer();
+    for (int x : bytes) {
+      b.writeByte(x);
+    }
+    return b;
+  }
+
+  private static String hex(ByteBuf b) {
+    byte[] x = new byte[b.readableBytes()];
+    b.getBytes(b.readerIndex(), x);
+    return HexFormat.of().formatHex(x);
+  }
+}
