@@ -63,10 +63,30 @@ public final class Addresses {
   public static final String PEER_INCOMING = "p2p.peer.incoming";
 
   /**
+   * Request/reply to the peer that dialed a session: {@code {"sessionId","reason"?}} restarts ICE on it
+   * (RFC 8445 section 9, e.g. after a network change); the reply is the new selected pair
+   * {@code {"local","localType","remote","remoteType","rttMs"}}. The QUIC connection moves to it.
+   */
+  public static final String PEER_RESTART = "p2p.peer.restart";
+
+  /**
    * Node-local, puncher to the quic-verticle of the same peer: {@code {"sessionId"}} of a
    * {@link io.p2pquic.api.session.PunchedPath}. Per peer id, because one JVM may run several peers
    * (the demo does) and a channel must be adopted by the identity that punched it.
    */
+  /**
+   * {@link #PEER_CONNECT} of one local peer. Use it when several peers share a JVM or cluster (the demo,
+   * tests): the plain address is served by every peer of the JVM and Vert.x round-robins requests.
+   */
+  public static String peerConnect(PeerId local) {
+    return PEER_CONNECT + "." + local.value();
+  }
+
+  /** {@link #PEER_RESTART} of one local peer (see {@link #peerConnect}). */
+  public static String peerRestart(PeerId local) {
+    return PEER_RESTART + "." + local.value();
+  }
+
   public static String quicAdopt(PeerId local) {
     return "p2p.quic.adopt." + local.value();
   }

@@ -48,6 +48,9 @@ class PeerSessionLoopbackTest {
         .setGathering(new GatheringOptions().stunServers(List.of("127.0.0.1:" + rendezvous.stunAddress().getPort()))
             .includeLoopback(true).ipv6(false));
     Timeline timeline = new Timeline();
+    if (Boolean.getBoolean("test.timeline")) {
+      timeline.listener(e -> System.out.println("TL " + e));
+    }
     alice = await(PeerNode.start(vertx, cfg, PeerIdentity.generate(), metrics, timeline, "alice", false));
     bob = await(PeerNode.start(vertx, cfg, PeerIdentity.generate(), metrics, timeline, "bob", true));
   }
@@ -58,7 +61,7 @@ class PeerSessionLoopbackTest {
   }
 
   private static Future<JsonObject> connect(PeerId target) {
-    return vertx.eventBus().<JsonObject>request(Addresses.PEER_CONNECT,
+    return vertx.eventBus().<JsonObject>request(Addresses.peerConnect(alice.puncher.peerId()),
             new JsonObject().put("peer", target.value()).put("method", "ice").put("timeoutMs", 15_000),
             new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(20_000))
         .map(m -> m.body());
@@ -111,10 +114,53 @@ class PeerSessionLoopbackTest {
   }
 
   @Test
+  void iceRestartInTheMiddleOfATransferKeepsEveryByte() throws Exception {
+    JsonObject s = await(connect(bob.puncher.peerId()));
+    PeerId local = PeerId.parse(s.getString("localPeer"));
+    String id = s.getString("sessionId");
+    int total = 8 * 1024 * 1024;
+    int chunk = 64 * 1024;
+    MessageDigest sent = MessageDigest.getInstance("SHA-256");
+    MessageDigest received = MessageDigest.getInstance("SHA-256");
+    Promise<Long> done = Promise.promise();
+    long[] count = {0};
+    MessageConsumer<Buffer> c = vertx.eventBus().consumer(Addresses.sessionData(local, id), m -> {
+      received.update(m.body().getBytes());
+      count[0] += m.body().length();
+      if (count[0] >= total) {
+        done.tryComplete(count[0]);
+      }
+    });
+    await(c.completion());
+    SplittableRandom random = new SplittableRandom(7);
+    Future<JsonObject> restarted = null;
+    for (int off = 0; off < total; off += chunk) {
+      if (off == total / 2) {
+        restarted = vertx.eventBus().<JsonObject>request(Addresses.peerRestart(alice.puncher.peerId()),
+            new JsonObject().put("sessionId", id).put("reason", "test: network changed")).map(m -> m.body());
+      }
+      byte[] b = new byte[chunk];
+      random.nextBytes(b);
+      sent.update(b);
+      await(vertx.eventBus().request(Addresses.sessionSend(local, id), Buffer.buffer(b)));
+    }
+    JsonObject pair = await(restarted);
+    assertThat(pair.getString("remote")).matches("[0-9.]+:[0-9]+");
+    assertThat(pair.getString("remoteType")).isEqualTo("host");
+    assertThat(done.future().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS)).isEqualTo((long) total);
+    assertThat(received.digest()).isEqualTo(sent.digest());
+    c.unregister();
+
+    assertThatThrownBy(() -> await(vertx.eventBus().request(Addresses.peerRestart(alice.puncher.peerId()),
+            new JsonObject().put("sessionId", "no-such-session"))))
+        .hasRootCauseInstanceOf(ReplyException.class).hasMessageContaining("no session no-such-session");
+  }
+
+  @Test
   void unknownPeerFailsWithAReasonInBoundedTime() {
     PeerId nobody = PeerIdentity.generate().peerId();
     long start = System.nanoTime();
-    assertThatThrownBy(() -> await(vertx.eventBus().request(Addresses.PEER_CONNECT,
+    assertThatThrownBy(() -> await(vertx.eventBus().request(Addresses.peerConnect(alice.puncher.peerId()),
             new JsonObject().put("peer", nobody.value()).put("timeoutMs", 3_000))))
         .hasRootCauseInstanceOf(ReplyException.class)
         .rootCause().hasMessageContaining("could not be delivered");
@@ -123,9 +169,9 @@ class PeerSessionLoopbackTest {
 
   @Test
   void badRequestsAreRefusedWithTheReason() {
-    assertThatThrownBy(() -> await(vertx.eventBus().request(Addresses.PEER_CONNECT, new JsonObject().put("peer", "x"))))
+    assertThatThrownBy(() -> await(vertx.eventBus().request(Addresses.peerConnect(alice.puncher.peerId()), new JsonObject().put("peer", "x"))))
         .rootCause().hasMessageContaining("\"peer\" must be a peer id");
-    assertThatThrownBy(() -> await(vertx.eventBus().request(Addresses.PEER_CONNECT,
+    assertThatThrownBy(() -> await(vertx.eventBus().request(Addresses.peerConnect(alice.puncher.peerId()),
             new JsonObject().put("peer", bob.puncher.peerId().value()).put("method", "carrier-pigeon"))))
         .rootCause().hasMessageContaining("supported: ice");
   }

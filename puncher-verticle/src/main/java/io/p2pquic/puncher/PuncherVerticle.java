@@ -66,7 +66,12 @@ public final class PuncherVerticle extends VerticleBase {
         .compose(reg -> {
           registration = reg;
           timeline.mark(name, "registered", "observed " + reg.observedAddress() + " via " + config.rendezvous());
-          return vertx.eventBus().<JsonObject>localConsumer(Addresses.PEER_CONNECT, this::onConnectRequest).completion();
+          var bus = vertx.eventBus();
+          return Future.all(
+              bus.<JsonObject>localConsumer(Addresses.PEER_CONNECT, this::onConnectRequest).completion(),
+              bus.<JsonObject>localConsumer(Addresses.peerConnect(identity.peerId()), this::onConnectRequest).completion(),
+              bus.<JsonObject>localConsumer(Addresses.PEER_RESTART, this::onRestartRequest).completion(),
+              bus.<JsonObject>localConsumer(Addresses.peerRestart(identity.peerId()), this::onRestartRequest).completion());
         });
   }
 
@@ -91,6 +96,17 @@ public final class PuncherVerticle extends VerticleBase {
   /** Punches to {@code target} and brings QUIC up; the session description as in docs/api.md. */
   public Future<JsonObject> connect(PeerId target, long timeoutMs) {
     return sessions.connect(target, timeoutMs);
+  }
+
+  private void onRestartRequest(Message<JsonObject> msg) {
+    String id = msg.body() == null ? null : msg.body().getString("sessionId");
+    if (id == null) {
+      msg.fail(400, "\"sessionId\" is required");
+      return;
+    }
+    sessions.restartIce(id, msg.body().getString("reason", "asked through " + Addresses.PEER_RESTART))
+        .onSuccess(msg::reply)
+        .onFailure(err -> msg.fail(409, "ICE restart of session " + id + " failed: " + err.getMessage()));
   }
 
   private void onConnectRequest(Message<JsonObject> msg) {

@@ -48,10 +48,14 @@ public final class SignallingProtocol {
   public static final String CONNECT = "connect";
   public static final String SYNC = "sync";
   public static final String BYE = "bye";
+  /** ICE restart of a running session (RFC 8445 section 9): the offerer's new credentials and candidates. */
+  public static final String RESTART = "restart";
+  /** The answerer's new credentials and candidates for a {@link #RESTART}. */
+  public static final String RESTART_ANSWER = "restart-answer";
 
   /** Types the server relays from one peer to another. */
   public static final Set<String> RELAY_TYPES =
-      Set.of(OFFER, ANSWER, CANDIDATE, END_OF_CANDIDATES, CONNECT, SYNC, BYE);
+      Set.of(OFFER, ANSWER, CANDIDATE, END_OF_CANDIDATES, CONNECT, SYNC, BYE, RESTART, RESTART_ANSWER);
 
   // ---- fields --------------------------------------------------------------------------------
   public static final String F_TYPE = "type";

@@ -43,7 +43,8 @@ import java.util.Set;
  */
 public final class IceSession {
   /** Signalling message types of a session (bodies carry {@code sessionId}). */
-  static final Set<String> TYPES = Set.of("offer", "answer", "candidate", "end-of-candidates", "bye");
+  static final Set<String> TYPES = Set.of("offer", "answer", "candidate", "end-of-candidates", "bye", "restart",
+      "restart-answer");
 
   private final Vertx vertx;
   private final String sessionId;
@@ -57,7 +58,9 @@ public final class IceSession {
   private final Timeline timeline;
   private final String actor;
   private final long quicTimeoutMs;
-  private final IceCredentials credentials = IceCredentials.random();
+  private IceCredentials credentials = IceCredentials.random();
+  /** An ICE restart in progress (RFC 8445 section 9), null otherwise. */
+  private Promise<CandidatePair> restarting;
   private final Promise<JsonObject> result = Promise.promise();
   private final JsonObject timings = new JsonObject();
   private final long startNanos = System.nanoTime();
@@ -114,6 +117,14 @@ public final class IceSession {
       agent = new IceAgent(vertx, iceOptions, role, credentials, metrics);
       stun.installAsHandler(agent.incomingHandler(stun));
       agent.eventHandler(this::onIceEvent);
+      agent.stateHandler(state -> {
+        // Consent went silent on the selected pair: look for another path while QUIC keeps retrying
+        // (RFC 7675 section 5.1 suggests an ICE restart); the dialer drives it, as it drives nomination.
+        if (state == io.p2pquic.puncher.ice.agent.IceAgentState.DISCONNECTED && role == IceRole.CONTROLLING
+            && result.future().succeeded() && restarting == null) {
+          restart("consent on the selected pair went silent");
+        }
+      });
       agent.selected().onSuccess(this::onSelected).onFailure(err -> fail("no direct path: " + err.getMessage()
           + ". When one NAT maps per destination (symmetric) and the other filters by port, or both are symmetric,"
           + " no direct path exists: this pair needs a relay (TURN)."));
@@ -157,7 +168,8 @@ public final class IceSession {
 
   /** A signalling message of this session from the remote peer. */
   void onSignal(String type, JsonObject body) {
-    if (result.future().isComplete()) {
+    boolean up = result.future().succeeded();
+    if (result.future().failed() || result.future().isComplete() && !(type.startsWith("restart") || type.equals("bye"))) {
       return;
     }
     if (agent == null) {
@@ -174,7 +186,13 @@ public final class IceSession {
           agent.addRemoteCandidate(c);
         }
         case "end-of-candidates" -> agent.remoteCandidatesComplete();
-        case "bye" -> fail("the peer ended the session: " + body.getString("reason", "no reason given"));
+        case "bye" -> {
+          if (!up) {
+            fail("the peer ended the session: " + body.getString("reason", "no reason given"));
+          }
+        }
+        case "restart" -> onRemoteRestart(PeerDescription.fromJson(body));
+        case "restart-answer" -> onRestartAnswer(PeerDescription.fromJson(body));
         default -> { }
       }
     } catch (IllegalArgumentException e) {
@@ -281,6 +299,84 @@ public final class IceSession {
       connected = true;
       complete(agent.selectedPair(), dials);
     });
+  }
+
+  /**
+   * ICE restart (RFC 8445 section 9), driven by the offerer: new credentials for both agents, the
+   * candidates paired again, checks and nomination as at the start. The current path carries QUIC
+   * until the new selection, then the path layer moves the connection to it; streams do not notice.
+   */
+  Future<CandidatePair> restart(String why) {
+    if (role != IceRole.CONTROLLING) {
+      return Future.failedFuture("only the side that dialed (the offerer) restarts ICE; ask the peer to");
+    }
+    if (!result.future().succeeded()) {
+      return Future.failedFuture("the session is not up");
+    }
+    if (restarting != null) {
+      return restarting.future();
+    }
+    restarting = Promise.promise();
+    Promise<CandidatePair> done = restarting;
+    credentials = IceCredentials.random();
+    mark("ice restart", why);
+    metrics.counter("p2p.session.ice-restarts", "side", "offerer").increment();
+    agent.restart(credentials).onComplete(ar -> finishRestart(done, ar.succeeded() ? ar.result() : null,
+        ar.failed() ? ar.cause().getMessage() : null));
+    signalling.send(remotePeer, "restart", localDescription().toJson().put("sessionId", sessionId))
+        .onFailure(err -> finishRestart(done, null, "restart could not be delivered: " + err.getMessage()));
+    return done.future();
+  }
+
+  private void onRemoteRestart(PeerDescription d) {
+    if (role == IceRole.CONTROLLING) {
+      return; // the offerer drives restarts; a peer's restart would race ours
+    }
+    credentials = IceCredentials.random();
+    mark("ice restart", "asked by the peer");
+    metrics.counter("p2p.session.ice-restarts", "side", "answerer").increment();
+    agent.restart(credentials).onComplete(ar -> mark(ar.succeeded() ? "ice restart done" : "ice restart failed",
+        ar.succeeded() ? ar.result().describe() : ar.cause().getMessage()));
+    agent.setRemoteCredentials(d.credentials());
+    d.candidates().forEach(c -> pathLayer.allowSource(c.address()));
+    d.candidates().forEach(agent::addRemoteCandidate);
+    if (d.complete()) {
+      agent.remoteCandidatesComplete();
+    }
+    signalling.send(remotePeer, "restart-answer", localDescription().toJson().put("sessionId", sessionId))
+        .onFailure(err -> mark("restart answer failed", err.getMessage()));
+  }
+
+  private void onRestartAnswer(PeerDescription d) {
+    if (restarting == null) {
+      return;
+    }
+    agent.setRemoteCredentials(d.credentials());
+    d.candidates().forEach(c -> pathLayer.allowSource(c.address()));
+    d.candidates().forEach(agent::addRemoteCandidate);
+    if (d.complete()) {
+      agent.remoteCandidatesComplete();
+    }
+  }
+
+  private void finishRestart(Promise<CandidatePair> done, CandidatePair pair, String failure) {
+    if (restarting == done) {
+      restarting = null;
+    }
+    if (pair != null) {
+      pathLayer.use(pathFor(pair), "ICE restart selected this pair");
+      mark("ice restart done", pair.describe());
+      done.tryComplete(pair);
+    } else if (done.tryFail(failure)) {
+      mark("ice restart failed", failure);
+    }
+  }
+
+  /** Our credentials and the candidates the agent pairs after a restart (gathered ones, no prflx). */
+  private PeerDescription localDescription() {
+    List<Candidate> mine = agent.localCandidates().stream()
+        .filter(c -> c.type() != io.p2pquic.puncher.ice.CandidateType.PEER_REFLEXIVE).toList();
+    return new PeerDescription(credentials, mine, true);
   }
 
   /** How our socket reaches the pair's remote candidate. Relayed local candidates arrive with TURN. */

@@ -63,11 +63,33 @@ public final class PeerSessions {
 
   /** Punches to {@code target} and brings QUIC up; completes with the session description. */
   public Future<JsonObject> connect(PeerId target, long timeoutMs) {
+    if (target.equals(signalling.identity().peerId())) {
+      return Future.failedFuture("cannot connect to " + target.value() + ": that is this peer itself"
+          + " (with several peers in one JVM, use p2p.peer.connect.<your peer id>)");
+    }
     IceSession s = session(UUID.randomUUID().toString(), target, IceRole.CONTROLLING);
     timeline.mark(actor, "connect", "to " + target.value().substring(0, 12) + "…, method ice");
     long timer = vertx.setTimer(timeoutMs, t -> s.fail("no connection to " + target.value() + " within "
         + timeoutMs + " ms (is the peer online and running p2p-node peer?)"));
     return s.start(null).compose(v -> s.result()).onComplete(x -> vertx.cancelTimer(timer));
+  }
+
+  /**
+   * Restarts ICE on a session this peer dialed (RFC 8445 section 9), e.g. after a network change; the
+   * QUIC connection moves to the new selected pair. Completes with the new pair as in a session
+   * description's {@code selectedPair}.
+   */
+  public Future<JsonObject> restartIce(String sessionId, String why) {
+    IceSession s = sessions.get(sessionId);
+    if (s == null) {
+      return Future.failedFuture("no session " + sessionId + " on this peer");
+    }
+    return s.restart(why).map(p -> new JsonObject()
+        .put("local", io.p2pquic.api.net.SocketAddresses.format(p.local().address()))
+        .put("localType", p.local().type().sdpName())
+        .put("remote", io.p2pquic.api.net.SocketAddresses.format(p.remote().address()))
+        .put("remoteType", p.remote().type().sdpName())
+        .put("rttMs", p.rttMillis()));
   }
 
   /** Handles a session message; false if it is not one (no {@code sessionId}). */
