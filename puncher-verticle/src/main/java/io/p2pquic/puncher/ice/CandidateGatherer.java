@@ -154,7 +154,12 @@ public final class CandidateGatherer {
     List<SocketPlan> plans = new ArrayList<>();
     for (StunClient client : sockets) {
       InetSocketAddress bound = client.localAddress();
-      boolean v6 = bound.getAddress() instanceof Inet6Address;
+      boolean v6Socket = bound.getAddress() instanceof Inet6Address;
+      // A session's single socket bound to "::" is dual-stack (Linux default): it carries candidates
+      // of both families. Gathering sockets come one per family and are planned per family.
+      boolean dualStack = v6Socket && bound.getAddress().isAnyLocalAddress() && sockets.size() == 1
+          && options.ipv4() && options.ipv6();
+      for (boolean v6 : dualStack ? List.of(true, false) : List.of(v6Socket)) {
       if ((v6 && !options.ipv6()) || (!v6 && !options.ipv4())) {
         continue;
       }
@@ -177,6 +182,7 @@ public final class CandidateGatherer {
         }
       }
       plans.add(new SocketPlan(client, bound, v6, hosts, sp));
+      }
     }
     return new Plan(plans, unresolved);
   }

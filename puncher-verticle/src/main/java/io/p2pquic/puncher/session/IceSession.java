@@ -107,7 +107,7 @@ public final class IceSession {
 
   /** Opens the socket, starts gathering and ICE; the offerer sends its offer at once (trickle). */
   Future<Void> start(PeerDescription remoteOffer) {
-    return NettyUdpEndpoint.bind(vertx, "0.0.0.0", gathering.port(), metrics).map(ep -> {
+    return bindSessionSocket().map(ep -> {
       endpoint = ep;
       // QUIC talks to a virtual peer; the path layer maps it onto the current path (pair or relay).
       pathLayer = new PathLayer(PathLayer.virtualAddress(sessionId), role != IceRole.CONTROLLING, metrics)
@@ -141,6 +141,24 @@ public final class IceSession {
           .onSuccess(this::onGathered)
           .onFailure(err -> fail("gathering failed: " + err.getMessage()));
       return null;
+    });
+  }
+
+  /**
+   * One socket for both families when IPv6 is on: "::" is dual-stack on Linux, so IPv4 and IPv6
+   * candidates share it (and the NAT mappings the checks create). Falls back to IPv4 when the host has
+   * no IPv6 (or to IPv6 only when IPv4 is off).
+   */
+  private Future<NettyUdpEndpoint> bindSessionSocket() {
+    if (!gathering.ipv6()) {
+      return NettyUdpEndpoint.bind(vertx, "0.0.0.0", gathering.port(), metrics);
+    }
+    return NettyUdpEndpoint.bind(vertx, "::", gathering.port(), metrics).recover(err -> {
+      if (!gathering.ipv4()) {
+        return Future.failedFuture(err);
+      }
+      mark("ipv6 unavailable", err.getMessage() + "; this session uses IPv4 only");
+      return NettyUdpEndpoint.bind(vertx, "0.0.0.0", gathering.port(), metrics);
     });
   }
 
