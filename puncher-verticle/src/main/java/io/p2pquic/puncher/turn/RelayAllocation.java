@@ -104,6 +104,16 @@ public final class RelayAllocation implements RelayTransport {
     scheduleRefresh(refreshDelayMillis(lifetime));
     permissionTimer = client.context().setTimer(options.permissionRefreshMillis(), id -> permissionRound());
     channelTimer = client.context().setTimer(options.channelRefreshMillis(), id -> channelRound());
+    if (client.endpoint() instanceof NettyUdpEndpoint netty) {
+      // The session owner closes the socket, not necessarily the allocation: stop the timers with it.
+      netty.channel().closeFuture().addListener(f -> client.context().runOnContext(v -> {
+        if (!closed) {
+          lost(new TurnException(server, TurnException.Reason.SEND_FAILED, 0, "the socket of allocation "
+              + SocketAddresses.format(relayed) + " closed; the server drops the allocation when its lifetime ends",
+              null), false);
+        }
+      }));
+    }
   }
 
   // ---- what it is ----
@@ -464,7 +474,7 @@ public final class RelayAllocation implements RelayTransport {
         lost(new TurnException(server, err instanceof TurnException t ? t.reason() : TurnException.Reason.TIMEOUT,
             err instanceof TurnException t ? t.code() : 0, "allocation " + SocketAddresses.format(relayed)
             + " is lost: " + err.getMessage() + ". Allocate again (a new relayed candidate) or stay on direct paths",
-            err));
+            err), true);
       } else {
         log.debug("refresh of {} failed ({}); retrying in {} ms", relayed, err.getMessage(), left / 2);
         scheduleRefresh(left / 2);
@@ -531,11 +541,15 @@ public final class RelayAllocation implements RelayTransport {
     });
   }
 
-  private void lost(TurnException e) {
+  private void lost(TurnException e, boolean warn) {
     closed = true;
     cancelTimers();
     release();
-    log.warn("{}", e.getMessage());
+    if (warn) {
+      log.warn("{}", e.getMessage());
+    } else {
+      log.debug("{}", e.getMessage());
+    }
     ended.tryFail(e);
   }
 

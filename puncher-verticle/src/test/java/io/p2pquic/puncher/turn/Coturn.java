@@ -27,20 +27,20 @@ import java.util.concurrent.TimeUnit;
  * file, a fresh user database in a temp directory, logs captured from stdout. Tests skip without the
  * binary, except under {@code CI=true}, where interop must run.
  */
-final class Coturn implements AutoCloseable {
-  static final String BINARY = "/usr/bin/turnserver";
-  static final String REALM = "p2pquic.test";
+public final class Coturn implements AutoCloseable {
+  public static final String BINARY = "/usr/bin/turnserver";
+  public static final String REALM = "p2pquic.test";
 
-  final byte[] secret = ("s3cret-" + ThreadLocalRandom.current().nextLong()).getBytes(StandardCharsets.US_ASCII);
-  final int port;
-  final int minPort;
-  final int maxPort;
+  public final byte[] secret = ("s3cret-" + ThreadLocalRandom.current().nextLong()).getBytes(StandardCharsets.US_ASCII);
+  public final int port;
+  public final int minPort;
+  public final int maxPort;
   private final Process process;
   private final Path dir;
   private final List<String> log = new CopyOnWriteArrayList<>();
 
   /** Skips (or fails under CI=true) when turnserver is not installed. */
-  static void assumeInstalled() {
+  public static void assumeInstalled() {
     boolean available = Files.isExecutable(Path.of(BINARY));
     String reason = BINARY + " (coturn) is not installed; apt-get install coturn to run the TURN interop tests";
     if (!available && "true".equals(System.getenv("CI"))) {
@@ -49,7 +49,7 @@ final class Coturn implements AutoCloseable {
     assumeTrue(available, reason);
   }
 
-  static Coturn start(String... extra) throws Exception {
+  public static Coturn start(String... extra) throws Exception {
     assumeInstalled();
     Exception last = null;
     for (int attempt = 0; attempt < 5; attempt++) {
@@ -96,26 +96,26 @@ final class Coturn implements AutoCloseable {
     }
   }
 
-  InetSocketAddress address() {
+  public InetSocketAddress address() {
     return new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
   }
 
   /** use-auth-secret credentials for {@code user}, valid for an hour. */
-  TurnClientOptions options(String user) {
+  public TurnClientOptions options(String user) {
     TurnRestCredentials c = TurnRestCredentials.issue(secret, user, Instant.now().plus(Duration.ofHours(1)));
     return new TurnClientOptions("127.0.0.1", port, c.username(), c.password());
   }
 
-  List<String> log() {
+  public List<String> log() {
     return List.copyOf(log);
   }
 
-  boolean logContains(String s) {
+  public boolean logContains(String s) {
     return log.stream().anyMatch(l -> l.contains(s));
   }
 
   /** Waits up to 5 s for a log line containing {@code s}. */
-  boolean awaitLog(String s) throws InterruptedException {
+  public boolean awaitLog(String s) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
     while (!logContains(s)) {
       if (System.nanoTime() > deadline) {
