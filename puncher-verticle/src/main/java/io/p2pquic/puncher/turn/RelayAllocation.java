@@ -209,7 +209,7 @@ public final class RelayAllocation implements RelayTransport {
     }
     List<RelayPermission> ps = new ArrayList<>();
     for (InetAddress ip : peers) {
-      ps.add(permissions.compute(ip, (k, old) -> old == null || lapsed(old) ? new RelayPermission(k) : old));
+      ps.add(permissions.compute(ip, (k, old) -> old == null || lapsed(old) || old.ready().failed() ? new RelayPermission(k) : old));
     }
     ps.forEach(p -> p.claimFirstRequest());
     return sendCreatePermission(ps).map(v -> List.copyOf(ps));
@@ -225,12 +225,9 @@ public final class RelayAllocation implements RelayTransport {
       StunMessage.Builder b = StunMessage.builder(StunMessageType.of(StunMethod.CREATE_PERMISSION, StunClass.REQUEST));
       ps.forEach(p -> b.add(new AddressAttribute(StunAttributeType.XOR_PEER_ADDRESS, new InetSocketAddress(p.peer(), 0))));
       return b;
-    }).<Void>mapEmpty().onSuccess(v -> ps.forEach(RelayPermission::installed)).onFailure(err -> ps.forEach(p -> {
-      p.failed(err);
-      if (!p.usable()) {
-        permissions.remove(p.peer(), p); // the next send asks again
-      }
-    }));
+    }).<Void>mapEmpty()
+        .onSuccess(v -> ps.forEach(RelayPermission::installed))
+        .onFailure(err -> ps.forEach(p -> p.failed(err))); // kept: sends fail fast until retryable()
   }
 
   /**
@@ -348,7 +345,7 @@ public final class RelayAllocation implements RelayTransport {
         metrics.sent(true, length);
         return out;
       }
-      if (options.autoChannelBind() && (ch == null || ch.binding() == null)) {
+      if (options.autoChannelBind() && (ch == null || (ch.binding() == null && !ch.recentlyFailed()))) {
         client.context().runOnContext(v -> {
           if (!closed) {
             bindChannel(peer).onFailure(err -> log.debug("channel for {} not bound: {}", peer, err.getMessage()));
@@ -368,7 +365,7 @@ public final class RelayAllocation implements RelayTransport {
 
   /** The peer's permission, requested once if missing or lapsed; completes when installed. */
   private Future<Void> ensurePermission(InetAddress ip) {
-    RelayPermission p = permissions.compute(ip, (k, old) -> old == null || lapsed(old) ? new RelayPermission(k) : old);
+    RelayPermission p = permissions.compute(ip, (k, old) -> old == null || lapsed(old) || old.retryable() ? new RelayPermission(k) : old);
     p.touch();
     if (p.usable()) {
       return Future.succeededFuture();

@@ -23,6 +23,7 @@ public final class RelayChannel {
   private volatile Promise<RelayChannel> binding;
   private volatile long boundNanos = Long.MIN_VALUE;
   private volatile long lastUsedNanos = System.nanoTime();
+  private volatile long failedNanos = Long.MIN_VALUE;
 
   RelayChannel(int number, InetSocketAddress peer) {
     this.number = number;
@@ -74,7 +75,14 @@ public final class RelayChannel {
     }
   }
 
+  /** A binding failed in the last few seconds: automatic binding waits (no request per packet). */
+  boolean recentlyFailed() {
+    long at = failedNanos;
+    return at != Long.MIN_VALUE && System.nanoTime() - at < RelayPermission.RETRY_AFTER_FAILURE_NANOS;
+  }
+
   synchronized void bindFailed(Throwable cause) {
+    failedNanos = System.nanoTime();
     Promise<RelayChannel> p = binding;
     binding = null;
     if (p != null) {

@@ -18,12 +18,15 @@ public final class RelayPermission {
   public static final Duration LIFETIME = Duration.ofSeconds(300);
   /** Considered gone this long before the server would drop it, so no packet is sent into a gap. */
   static final long MARGIN_NANOS = Duration.ofSeconds(15).toNanos();
+  /** After a refused request, sends wait this long before asking again (no request per packet). */
+  static final long RETRY_AFTER_FAILURE_NANOS = Duration.ofSeconds(5).toNanos();
 
   private final InetAddress peer;
   private final AtomicBoolean requested = new AtomicBoolean();
   private final Promise<Void> ready = Promise.promise();
   private volatile long installedNanos = Long.MIN_VALUE;
   private volatile long lastUsedNanos = System.nanoTime();
+  private volatile long failedNanos = Long.MIN_VALUE;
 
   RelayPermission(InetAddress peer) {
     this.peer = peer;
@@ -55,7 +58,15 @@ public final class RelayPermission {
   }
 
   void failed(Throwable cause) {
-    ready.tryFail(cause);
+    if (ready.tryFail(cause)) {
+      failedNanos = System.nanoTime();
+    }
+  }
+
+  /** Never installed, and the request failed long enough ago to ask again. */
+  boolean retryable() {
+    long at = failedNanos;
+    return at != Long.MIN_VALUE && installedNanos == Long.MIN_VALUE && System.nanoTime() - at > RETRY_AFTER_FAILURE_NANOS;
   }
 
   void touch() {

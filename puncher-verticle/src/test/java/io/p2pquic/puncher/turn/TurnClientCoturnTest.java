@@ -41,7 +41,7 @@ class TurnClientCoturnTest {
 
   @BeforeAll
   static void startCoturn() throws Exception {
-    coturn = Coturn.start();
+    coturn = Coturn.start("--denied-peer-ip=127.0.0.2");
   }
 
   @AfterAll
@@ -200,6 +200,31 @@ class TurnClientCoturnTest {
     assertThat(counter("p2p.turn.refreshes", "kind", "permission", "outcome", "success")).isLessThanOrEqualTo(permissions + 1);
     assertThat(counter("p2p.turn.refreshes", "kind", "permission", "outcome", "failure")).isZero();
     await(a.close());
+  }
+
+  @Test
+  void aForbiddenPeerFailsClearlyAndIsNotAskedForAgainOnEveryPacket() throws Exception {
+    RelayAllocation a = await(client(coturn.options("dave")).allocate());
+    InetSocketAddress denied = new InetSocketAddress("127.0.0.2", 40_000);
+    Throwable err = awaitFailure(a.createPermission(denied.getAddress()));
+    assertThat(err).isInstanceOf(TurnException.class);
+    assertThat(((TurnException) err).code()).isEqualTo(403);
+    assertThat(((TurnException) err).reason()).isEqualTo(TurnException.Reason.FORBIDDEN);
+    assertThat(err.getMessage()).contains("does not relay to that address");
+    double transactions = counter("p2p.stun.client.transactions");
+    assertThat(awaitFailure(a.send(Buffer.buffer("x"), denied))).isInstanceOf(TurnException.class);
+    assertThat(awaitFailure(a.send(Buffer.buffer("y"), denied))).isInstanceOf(TurnException.class);
+    assertThat(counter("p2p.stun.client.transactions")).as("no request per packet after a refusal").isEqualTo(transactions);
+    await(a.close());
+  }
+
+  @Test
+  void anAllocationEndsWithItsSocket() throws Exception {
+    RelayAllocation a = await(client(coturn.options("erin")).allocate());
+    await(endpoint.close());
+    Throwable err = awaitFailure(a.ended());
+    assertThat(err).hasMessageContaining("closed");
+    assertThat(a.isClosed()).isTrue();
   }
 
   @Test
