@@ -61,6 +61,7 @@ public final class TurnClient {
   private volatile String nonce;
   private volatile byte[] key;
   private RelayAllocation allocation;
+  private boolean allocating;
 
   /**
    * @param stun the socket's STUN client, installed as (or fed by) the socket's STUN handler so that it
@@ -109,12 +110,17 @@ public final class TurnClient {
    */
   public Future<RelayAllocation> allocate() {
     return context.succeededFuture().compose(v -> {
-      if (allocation != null && !allocation.isClosed()) {
-        return Future.failedFuture(new IllegalStateException("this client already holds allocation "
-            + SocketAddresses.format(allocation.relayedAddress()) + " (one per socket and server); close it first"));
+      if (allocating || (allocation != null && !allocation.isClosed())) {
+        return Future.failedFuture(new IllegalStateException("this client already holds or is making an allocation"
+            + (allocation != null ? " (" + SocketAddresses.format(allocation.relayedAddress()) + ")" : "")
+            + ": one per socket and server (RFC 8656 5-tuple); close it first"));
       }
-      return resolve();
-    }).compose(this::allocateOn).onComplete(ar -> metrics.allocation(ar.succeeded()));
+      allocating = true;
+      return resolve().compose(this::allocateOn).onComplete(ar -> {
+        allocating = false;
+        metrics.allocation(ar.succeeded());
+      });
+    });
   }
 
   private Future<InetSocketAddress> resolve() {
@@ -235,7 +241,10 @@ public final class TurnClient {
       }
       int code = r.errorCode().map(ErrorCodeAttribute::code).orElse(0);
       String phrase = r.errorCode().map(e -> code + (e.reason().isEmpty() ? "" : " " + e.reason())).orElse("no ERROR-CODE");
-      if (code == ErrorCodeAttribute.UNAUTHENTICATED && k == null && !challenged) {
+      // 401 to a request without credentials is the challenge; to one with credentials from an earlier
+      // challenge, the server may have forgotten our nonce or changed realm: one fresh round either way.
+      // A 401 to the answer of a challenge in this very transaction means wrong credentials.
+      if (code == ErrorCodeAttribute.UNAUTHENTICATED && !challenged) {
         String rlm = r.message().string(StunAttributeType.REALM).orElse(null);
         String nnc = r.message().string(StunAttributeType.NONCE).orElse(null);
         if (rlm == null || nnc == null) {

@@ -219,6 +219,32 @@ class TurnClientCoturnTest {
   }
 
   @Test
+  void worksOnAVertxSocketToo() throws Exception {
+    LinkedBlockingQueue<Datagram> in = new LinkedBlockingQueue<>();
+    StunClient vertxStun = await(StunClient.bind(vertx, "127.0.0.1", 0, metrics)).installAsHandler(in::add);
+    RelayAllocation a = await(new TurnClient(vertx, vertxStun, coturn.options("frank"), metrics).allocate());
+    await(a.send(Buffer.buffer("from a Vert.x socket"), peerAddress()));
+    assertThat(receiveAtPeer(a.relayedAddress())).isEqualTo("from a Vert.x socket");
+    sendFromPeer(new io.p2pquic.stun.StunMessageEncoder().encodeToBytes(
+        StunMessage.builder(StunMessageType.BINDING_REQUEST).fingerprint().build()), a.relayedAddress());
+    Datagram d = in.poll(5, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(d).isNotNull();
+    assertThat(d.sender()).isEqualTo(peerAddress());
+    assertThat(d.relayedAddress()).isEqualTo(a.relayedAddress());
+    await(a.close());
+    await(vertxStun.endpoint().close());
+  }
+
+  @Test
+  void oneAllocationAtATimePerClient() throws Exception {
+    TurnClient client = client(coturn.options("grace"));
+    var first = client.allocate();
+    Throwable err = awaitFailure(client.allocate());
+    assertThat(err).isInstanceOf(IllegalStateException.class).hasMessageContaining("one per socket and server");
+    await(await(first).close());
+  }
+
+  @Test
   void anAllocationEndsWithItsSocket() throws Exception {
     RelayAllocation a = await(client(coturn.options("erin")).allocate());
     await(endpoint.close());
