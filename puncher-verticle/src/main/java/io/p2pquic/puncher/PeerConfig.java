@@ -16,8 +16,10 @@ import java.util.Map;
  *   "identity": "p2p-identity.json",
  *   "connectTimeoutMs": 20000, "quicTimeoutMs": 10000, "acceptFrom": ["*"],
  *   "ice": { "taMillis": 20, "nominationWaitMillis": 20, ... (docs/ice.md) },
- *   "gathering": { "stunServers": ["127.0.0.1:3478"], "includeLoopback": false, ... } }
+ *   "gathering": { "stunServers": ["127.0.0.1:3478"], "includeLoopback": false,
+ *                  "turnServers": [{"host": ..., "port": 3478, "username": ..., "password": ...}], ... } }
  * }</pre>
+ * ({@code turnServers}: docs/turn-client.md)
  */
 public final class PeerConfig {
   private URI rendezvous = URI.create("ws://127.0.0.1:8088/signal");

@@ -113,9 +113,24 @@ public record Candidate(
         CandidateType.SERVER_REFLEXIVE, mapped, base, Map.of());
   }
 
-  /** The base (RFC 8445 5.1.1): the address itself for host candidates, else the related address. */
+  /**
+   * A UDP relayed candidate (RFC 8445 5.1.1.2): {@code relayed} allocated on {@code turnServer} from
+   * {@code base}; its related address is the {@code mapped} address the TURN server saw (RFC 8839).
+   */
+  public static Candidate relayed(InetSocketAddress relayed, InetSocketAddress mapped, InetAddress turnServer,
+      int localPreference, int component) {
+    return new Candidate(
+        foundation(CandidateType.RELAYED, relayed.getAddress(), turnServer, CandidateTransport.UDP),
+        component, CandidateTransport.UDP, priority(CandidateType.RELAYED, localPreference, component),
+        CandidateType.RELAYED, relayed, mapped, Map.of());
+  }
+
+  /**
+   * The base (RFC 8445 5.1.1): the address itself for host and relayed candidates (a relayed candidate
+   * is its own base, 5.1.1.2), else the related address.
+   */
   public InetSocketAddress base() {
-    return type == CandidateType.HOST ? address : relatedAddress;
+    return type == CandidateType.HOST || type == CandidateType.RELAYED ? address : relatedAddress;
   }
 
   /**

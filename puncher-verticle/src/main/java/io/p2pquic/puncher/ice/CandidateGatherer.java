@@ -8,6 +8,9 @@ import io.p2pquic.puncher.stun.StunClient;
 import io.p2pquic.puncher.stun.StunErrorResponseException;
 import io.p2pquic.puncher.stun.StunResponse;
 import io.p2pquic.puncher.stun.StunTimeoutException;
+import io.p2pquic.puncher.turn.RelayAllocation;
+import io.p2pquic.puncher.turn.TurnClient;
+import io.p2pquic.puncher.turn.TurnClientOptions;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -30,7 +33,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Gathers host and server-reflexive UDP candidates (RFC 8445 section 5.1.1), trickle style.
+ * Gathers host, server-reflexive and relayed UDP candidates (RFC 8445 section 5.1.1), trickle style.
  *
  * <p><b>One socket per address family.</b> The gatherer works on the sockets it is given (normally one
  * wildcard-bound UDP socket for IPv4 and one for IPv6, see {@link #openSockets()}), not one socket per
@@ -47,6 +50,14 @@ import org.slf4j.LoggerFactory;
  * (RFC 8445 5.1.3) and is pruned unless {@link GatheringOptions#pruneRedundant()} is false; it is
  * still reported in {@link GatheringResult#stun()} as REDUNDANT.
  *
+ * <p><b>Relayed</b> candidates come from a TURN allocation ({@link TurnClient}) on each configured TURN
+ * server of the socket's family ({@link GatheringOptions#turnServers()}), made from the socket itself so
+ * that the relay reaches exactly the socket ICE and QUIC use. Type preference 0, local preference of the
+ * base (the host address routed toward the TURN server), related address the mapped address the TURN
+ * server saw. The {@link RelayAllocation}s are in {@link GatheringResult#relays()}; the caller owns them
+ * (they end when closed or when their socket closes). An allocation that completes after the gathering
+ * timeout is closed at once.
+ *
  * <p><b>Order and priorities.</b> Host addresses are ranked IPv6 and IPv4 interleaved, IPv6 first
  * (RFC 8421), loopback last, and get local preference 65535 minus their rank; a server-reflexive
  * candidate takes its base's local preference.
@@ -56,7 +67,8 @@ import org.slf4j.LoggerFactory;
  * The returned future completes when every binding has answered or failed, or at the gathering
  * timeout (then {@code timedOut} is true; nothing is emitted afterwards). It fails only on bad input.
  *
- * <p>Metrics: {@code p2p.ice.gathering.candidates{type}}, {@code p2p.ice.gathering.stun{outcome}}.
+ * <p>Metrics: {@code p2p.ice.gathering.candidates{type}}, {@code p2p.ice.gathering.stun{outcome}},
+ * {@code p2p.ice.gathering.turn{outcome=allocated|error|late}} (and the TURN client's {@code p2p.turn.*}).
  */
 public final class CandidateGatherer {
   private static final Logger log = LoggerFactory.getLogger(CandidateGatherer.class);
@@ -128,10 +140,12 @@ public final class CandidateGatherer {
 
   private record ServerPlan(InetSocketAddress server, InetAddress baseIp, String error) {}
 
-  private record SocketPlan(StunClient client, InetSocketAddress bound, boolean v6, List<InetAddress> hostIps,
-      List<ServerPlan> servers) {}
+  private record TurnPlan(TurnClientOptions options, InetSocketAddress server, InetAddress baseIp, String error) {}
 
-  private record Plan(List<SocketPlan> sockets, List<String> unresolved) {}
+  private record SocketPlan(StunClient client, InetSocketAddress bound, boolean v6, List<InetAddress> hostIps,
+      List<ServerPlan> servers, List<TurnPlan> turns) {}
+
+  private record Plan(List<SocketPlan> sockets, List<String> unresolved, List<String> unresolvedTurn) {}
 
   private Plan plan(List<StunClient> sockets) throws SocketException {
     List<InetSocketAddress> servers = new ArrayList<>();
@@ -151,6 +165,18 @@ public final class CandidateGatherer {
         unresolved.add(s);
       }
     }
+    List<TurnPlan> turnServers = new ArrayList<>();
+    List<String> unresolvedTurn = new ArrayList<>();
+    for (TurnClientOptions t : options.turnServers()) {
+      try {
+        for (InetAddress ip : InetAddress.getAllByName(t.host())) {
+          turnServers.add(new TurnPlan(t, new InetSocketAddress(ip, t.port()), null, null));
+        }
+      } catch (UnknownHostException e) {
+        log.warn("TURN server {} does not resolve; skipped", t.server());
+        unresolvedTurn.add(t.server());
+      }
+    }
     List<SocketPlan> plans = new ArrayList<>();
     for (StunClient client : sockets) {
       InetSocketAddress bound = client.localAddress();
@@ -160,31 +186,44 @@ public final class CandidateGatherer {
       boolean dualStack = v6Socket && bound.getAddress().isAnyLocalAddress() && sockets.size() == 1
           && options.ipv4() && options.ipv6();
       for (boolean v6 : dualStack ? List.of(true, false) : List.of(v6Socket)) {
-      if ((v6 && !options.ipv6()) || (!v6 && !options.ipv4())) {
-        continue;
-      }
-      boolean wildcard = bound.getAddress().isAnyLocalAddress();
-      List<InetAddress> hosts = wildcard ? interfaceAddresses(v6) : usable(bound.getAddress()) ? List.of(bound.getAddress()) : List.of();
-      List<ServerPlan> sp = new ArrayList<>();
-      Set<InetSocketAddress> seen = new LinkedHashSet<>();
-      for (InetSocketAddress server : servers) {
-        if ((server.getAddress() instanceof Inet6Address) != v6 || !seen.add(server)) {
+        if ((v6 && !options.ipv6()) || (!v6 && !options.ipv4())) {
           continue;
         }
-        if (!wildcard) {
-          sp.add(new ServerPlan(server, bound.getAddress(), null));
-          continue;
+        boolean wildcard = bound.getAddress().isAnyLocalAddress();
+        List<InetAddress> hosts = wildcard ? interfaceAddresses(v6) : usable(bound.getAddress()) ? List.of(bound.getAddress()) : List.of();
+        List<ServerPlan> sp = new ArrayList<>();
+        Set<InetSocketAddress> seen = new LinkedHashSet<>();
+        for (InetSocketAddress server : servers) {
+          if ((server.getAddress() instanceof Inet6Address) != v6 || !seen.add(server)) {
+            continue;
+          }
+          if (!wildcard) {
+            sp.add(new ServerPlan(server, bound.getAddress(), null));
+            continue;
+          }
+          try {
+            sp.add(new ServerPlan(server, SocketAddresses.routeSource(server), null));
+          } catch (IOException e) {
+            sp.add(new ServerPlan(server, null, "no route: " + e.getMessage()));
+          }
         }
-        try {
-          sp.add(new ServerPlan(server, SocketAddresses.routeSource(server), null));
-        } catch (IOException e) {
-          sp.add(new ServerPlan(server, null, "no route: " + e.getMessage()));
+        List<TurnPlan> tp = new ArrayList<>();
+        Set<InetSocketAddress> seenTurn = new LinkedHashSet<>();
+        for (TurnPlan t : turnServers) {
+          if ((t.server().getAddress() instanceof Inet6Address) != v6 || !seenTurn.add(t.server())) {
+            continue;
+          }
+          try {
+            InetAddress base = wildcard ? SocketAddresses.routeSource(t.server()) : bound.getAddress();
+            tp.add(new TurnPlan(t.options(), t.server(), base, null));
+          } catch (IOException e) {
+            tp.add(new TurnPlan(t.options(), t.server(), null, "no route: " + e.getMessage()));
+          }
         }
-      }
-      plans.add(new SocketPlan(client, bound, v6, hosts, sp));
+        plans.add(new SocketPlan(client, bound, v6, hosts, sp, tp));
       }
     }
-    return new Plan(plans, unresolved);
+    return new Plan(plans, unresolved, unresolvedTurn);
   }
 
   private List<InetAddress> interfaceAddresses(boolean v6) throws SocketException {
@@ -224,6 +263,9 @@ public final class CandidateGatherer {
     final Context context;
     final List<SocketPlan> plans;
     final List<String> unresolved;
+    final List<String> unresolvedTurn;
+    final List<GatheringResult.Relay> relays = new ArrayList<>();
+    int pendingRelays;
     final Handler<Candidate> onCandidate;
     final long start;
     final Promise<GatheringResult> promise;
@@ -238,6 +280,7 @@ public final class CandidateGatherer {
       this.context = context;
       this.plans = plan.sockets();
       this.unresolved = plan.unresolved();
+      this.unresolvedTurn = plan.unresolvedTurn();
       this.onCandidate = onCandidate;
       this.start = start;
       this.promise = promise;
@@ -287,6 +330,31 @@ public final class CandidateGatherer {
           }));
         }
       }
+      for (String name : unresolvedTurn) {
+        relays.add(new GatheringResult.Relay(name, null, null, "does not resolve"));
+        registry.counter("p2p.ice.gathering.turn", "outcome", "error").increment();
+      }
+      for (SocketPlan p : plans) {
+        for (TurnPlan t : p.turns()) {
+          int slot = relays.size();
+          String name = t.options().server();
+          if (t.baseIp() == null) {
+            relays.add(new GatheringResult.Relay(name, p.bound(), null, t.error()));
+            registry.counter("p2p.ice.gathering.turn", "outcome", "error").increment();
+            continue;
+          }
+          relays.add(new GatheringResult.Relay(name, p.bound(), null, "no allocation before the gathering timeout"));
+          pendingRelays++;
+          InetSocketAddress base = new InetSocketAddress(t.baseIp(), p.bound().getPort());
+          TurnClientOptions o = t.options().setHost(SocketAddresses.formatIp(t.server().getAddress()));
+          Promise<Void> finished = Promise.promise();
+          lookups.add(finished.future());
+          new TurnClient(vertx, p.client(), o, registry).allocate().onComplete(ar -> context.runOnContext(v -> {
+            onAllocation(slot, name, t.server(), p.bound(), base, ar.succeeded() ? ar.result() : null, ar.cause());
+            finished.complete();
+          }));
+        }
+      }
       if (lookups.isEmpty()) {
         finish(false);
         return;
@@ -325,6 +393,33 @@ public final class CandidateGatherer {
       emit(Candidate.serverReflexive(mapped, base, server.getAddress(), localPref, options.component()));
     }
 
+    void onAllocation(int slot, String name, InetSocketAddress server, InetSocketAddress local, InetSocketAddress base,
+        RelayAllocation allocation, Throwable error) {
+      if (done) {
+        if (allocation != null) {
+          registry.counter("p2p.ice.gathering.turn", "outcome", "late").increment();
+          allocation.close(); // after the timeout nobody would own it
+        }
+        return;
+      }
+      pendingRelays--;
+      if (allocation == null) {
+        registry.counter("p2p.ice.gathering.turn", "outcome", "error").increment();
+        relays.set(slot, new GatheringResult.Relay(name, local, null, String.valueOf(error.getMessage())));
+        log.warn("no relayed candidate from {}: {}", name, error.getMessage());
+        return;
+      }
+      registry.counter("p2p.ice.gathering.turn", "outcome", "allocated").increment();
+      relays.set(slot, new GatheringResult.Relay(name, local, allocation, null));
+      int localPref = hosts.stream()
+          .filter(h -> SocketAddresses.sameEndpoint(h.address(), base))
+          .findFirst()
+          .map(h -> (int) ((h.priority() >> 8) & 0xFFFF))
+          .orElse(Math.max(0, 65535 - hosts.size()));
+      InetSocketAddress related = allocation.mappedAddress() != null ? allocation.mappedAddress() : base;
+      emit(Candidate.relayed(allocation.relayedAddress(), related, server.getAddress(), localPref, options.component()));
+    }
+
     void record(int slot, StunBinding b) {
       bindings.set(slot, b);
       registry.counter("p2p.ice.gathering.stun", "outcome", b.outcome().name().toLowerCase()).increment();
@@ -350,8 +445,8 @@ public final class CandidateGatherer {
       }
       done = true;
       vertx.cancelTimer(timer);
-      boolean pending = bindings.stream().anyMatch(b -> b.outcome() == Outcome.PENDING);
-      GatheringResult r = new GatheringResult(emitted, bindings, hostMillis, elapsed(), timedOut && pending);
+      boolean pending = bindings.stream().anyMatch(b -> b.outcome() == Outcome.PENDING) || pendingRelays > 0;
+      GatheringResult r = new GatheringResult(emitted, bindings, hostMillis, elapsed(), timedOut && pending, relays);
       log.debug("gathering done in {} ms: {} candidates{}", r.durationMillis(), emitted.size(),
           r.timedOut() ? " (timed out)" : "");
       promise.complete(r);

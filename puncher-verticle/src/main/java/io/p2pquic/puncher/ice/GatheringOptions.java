@@ -1,6 +1,7 @@
 package io.p2pquic.puncher.ice;
 
 import io.p2pquic.puncher.stun.RetransmitPolicy;
+import io.p2pquic.puncher.turn.TurnClientOptions;
 import io.p2pquic.api.net.SocketAddresses;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -16,7 +17,10 @@ import java.util.Objects;
  * includeLinkLocalIpv6} (false), {@code port} (0: the port {@link CandidateGatherer#openSockets()}
  * binds), {@code component} (1), {@code pruneRedundant} (true: drop a server-reflexive candidate equal
  * to its base, RFC 8445 5.1.3), {@code gatheringTimeoutMillis} (3000), {@code stunRetransmit}
- * ({@link RetransmitPolicy#toJson()}, default {@link RetransmitPolicy#GATHERING}).
+ * ({@link RetransmitPolicy#toJson()}, default {@link RetransmitPolicy#GATHERING}), {@code turnServers}
+ * (array of {@link TurnClientOptions} objects: {@code host}, {@code port} (3478), {@code username},
+ * {@code password}, and optional timing keys; each gives a relayed candidate per socket of its family;
+ * default none).
  */
 public final class GatheringOptions {
   public static final long DEFAULT_GATHERING_TIMEOUT_MILLIS = 3_000;
@@ -31,6 +35,7 @@ public final class GatheringOptions {
   private boolean pruneRedundant = true;
   private long gatheringTimeoutMillis = DEFAULT_GATHERING_TIMEOUT_MILLIS;
   private RetransmitPolicy stunRetransmit = RetransmitPolicy.GATHERING;
+  private List<TurnClientOptions> turnServers = new ArrayList<>();
 
   public GatheringOptions() {}
 
@@ -53,6 +58,20 @@ public final class GatheringOptions {
     pruneRedundant = json.getBoolean("pruneRedundant", pruneRedundant);
     gatheringTimeoutMillis(json.getLong("gatheringTimeoutMillis", gatheringTimeoutMillis));
     stunRetransmit = RetransmitPolicy.fromJson(json.getJsonObject("stunRetransmit"), RetransmitPolicy.GATHERING);
+    JsonArray turn = json.getJsonArray("turnServers");
+    if (turn != null) {
+      List<TurnClientOptions> list = new ArrayList<>();
+      for (int i = 0; i < turn.size(); i++) {
+        try {
+          list.add(new TurnClientOptions(turn.getJsonObject(i)));
+        } catch (ClassCastException e) {
+          throw new IllegalArgumentException("turnServers[" + i + "] must be an object {host, port, username, password}");
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("turnServers[" + i + "]." + e.getMessage(), e);
+        }
+      }
+      turnServers(list);
+    }
   }
 
   public JsonObject toJson() {
@@ -66,7 +85,27 @@ public final class GatheringOptions {
         .put("component", component)
         .put("pruneRedundant", pruneRedundant)
         .put("gatheringTimeoutMillis", gatheringTimeoutMillis)
-        .put("stunRetransmit", stunRetransmit.toJson());
+        .put("stunRetransmit", stunRetransmit.toJson())
+        .put("turnServers", new JsonArray(turnServers.stream().map(TurnClientOptions::toJson).toList()));
+  }
+
+  /** TURN servers: each gives a relayed candidate (and its allocation) per socket of its address family. */
+  public List<TurnClientOptions> turnServers() {
+    return turnServers.stream().map(TurnClientOptions::new).toList();
+  }
+
+  public GatheringOptions turnServers(List<TurnClientOptions> servers) {
+    List<TurnClientOptions> copy = new ArrayList<>();
+    for (TurnClientOptions t : servers) {
+      copy.add(new TurnClientOptions(t.validate()));
+    }
+    this.turnServers = copy;
+    return this;
+  }
+
+  public GatheringOptions addTurnServer(TurnClientOptions server) {
+    turnServers.add(new TurnClientOptions(server.validate()));
+    return this;
   }
 
   public List<String> stunServers() {

@@ -1,6 +1,7 @@
 package io.p2pquic.puncher.ice;
 
 import io.p2pquic.api.net.SocketAddresses;
+import io.p2pquic.puncher.turn.RelayAllocation;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.InetSocketAddress;
@@ -13,14 +14,62 @@ import java.util.List;
  * @param stun one entry per (socket, STUN server) binding
  * @param hostMillis from {@code gather()} to the host candidates being emitted
  * @param durationMillis from {@code gather()} to the end of gathering
- * @param timedOut true when the gathering timeout ended it with STUN bindings still unanswered
+ * @param timedOut true when the gathering timeout ended it with STUN bindings or TURN allocations still
+ *     unanswered
+ * @param relays one entry per (socket, TURN server) allocation attempt; the successful ones hold the
+ *     {@link RelayAllocation} behind each relayed candidate, which the caller now owns (close it when the
+ *     session ends; it also ends when its socket closes)
  */
 public record GatheringResult(
-    List<Candidate> candidates, List<StunBinding> stun, long hostMillis, long durationMillis, boolean timedOut) {
+    List<Candidate> candidates, List<StunBinding> stun, long hostMillis, long durationMillis, boolean timedOut,
+    List<Relay> relays) {
 
   public GatheringResult {
     candidates = List.copyOf(candidates);
     stun = List.copyOf(stun);
+    relays = List.copyOf(relays);
+  }
+
+  public GatheringResult(
+      List<Candidate> candidates, List<StunBinding> stun, long hostMillis, long durationMillis, boolean timedOut) {
+    this(candidates, stun, hostMillis, durationMillis, timedOut, List.of());
+  }
+
+  /** The allocations behind the relayed candidates, in emission order. */
+  public List<RelayAllocation> allocations() {
+    return relays.stream().filter(r -> r.allocation() != null).map(Relay::allocation).toList();
+  }
+
+  /** The allocation whose relayed address is {@code candidate}'s address, if it is a relayed candidate of this gathering. */
+  public java.util.Optional<RelayAllocation> allocationFor(Candidate candidate) {
+    return allocations().stream()
+        .filter(a -> candidate.type() == CandidateType.RELAYED && SocketAddresses.sameEndpoint(a.relayedAddress(), candidate.address()))
+        .findFirst();
+  }
+
+  /**
+   * One TURN allocation attempt.
+   *
+   * @param server the TURN server as configured ({@code host:port})
+   * @param local the socket's bound address
+   * @param allocation the allocation, or null when it failed
+   * @param error why it failed (the {@link io.p2pquic.puncher.turn.TurnException} message), or null
+   */
+  public record Relay(String server, InetSocketAddress local, RelayAllocation allocation, String error) {
+    public JsonObject toJson() {
+      JsonObject j = new JsonObject().put("server", server).put("local", SocketAddresses.format(local));
+      if (allocation != null) {
+        j.put("relayedAddress", SocketAddresses.format(allocation.relayedAddress()));
+        if (allocation.mappedAddress() != null) {
+          j.put("mappedAddress", SocketAddresses.format(allocation.mappedAddress()));
+        }
+        j.put("lifetimeSeconds", allocation.lifetime().toSeconds());
+      }
+      if (error != null) {
+        j.put("error", error);
+      }
+      return j;
+    }
   }
 
   /**
@@ -67,9 +116,12 @@ public record GatheringResult(
     candidates.forEach(c -> cs.add(c.toJson()));
     JsonArray ss = new JsonArray();
     stun.forEach(s -> ss.add(s.toJson()));
+    JsonArray rs = new JsonArray();
+    relays.forEach(r -> rs.add(r.toJson()));
     return new JsonObject()
         .put("candidates", cs)
         .put("stun", ss)
+        .put("relays", rs)
         .put("hostMillis", hostMillis)
         .put("durationMillis", durationMillis)
         .put("timedOut", timedOut);

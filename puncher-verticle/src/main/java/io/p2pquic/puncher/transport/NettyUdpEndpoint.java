@@ -21,22 +21,27 @@ import java.net.InetSocketAddress;
  * A session's UDP socket as a Netty channel on the creating context's event loop, so that the QUIC
  * codec can later be added to the very pipeline whose NAT mapping the ICE checks created
  * ({@link #channel()}). Inbound STUN is delivered on that context; QUIC packets flow on down the
- * pipeline.
+ * pipeline. Datagrams from a registered relay's server ({@link #addRelay}, a TURN allocation) are
+ * unwrapped first and their payloads delivered the same way, as if the peer had sent them
+ * ({@link RelayedDatagramPacket} in the pipeline, {@link Datagram#relayedAddress()} for STUN).
  */
 public final class NettyUdpEndpoint implements UdpEndpoint {
   private final DatagramChannel channel;
   private final ContextInternal context;
+  private final Relays relays;
   private volatile Handler<Datagram> stunHandler = d -> {};
 
-  private NettyUdpEndpoint(DatagramChannel channel, ContextInternal context) {
+  private NettyUdpEndpoint(DatagramChannel channel, ContextInternal context, Relays relays) {
     this.channel = channel;
     this.context = context;
+    this.relays = relays;
   }
 
   /** Binds {@code host:port} (an IP literal, or a wildcard; port 0 for any). */
   public static Future<NettyUdpEndpoint> bind(Vertx vertx, String host, int port, MeterRegistry metrics) {
     ContextInternal context = ((VertxInternal) vertx).getOrCreateContext();
     NettyUdpEndpoint[] self = new NettyUdpEndpoint[1];
+    Relays relays = new Relays(metrics);
     Bootstrap b = new Bootstrap()
         .group(context.nettyEventLoop())
         // Opened for the address's own family: a dual-stack socket would report an IPv6 wildcard.
@@ -45,13 +50,13 @@ public final class NettyUdpEndpoint implements UdpEndpoint {
           @Override
           protected void initChannel(DatagramChannel ch) {
             ch.pipeline().addLast("demux", new DatagramDemultiplexer(
-                d -> context.execute(d, x -> self[0].stunHandler.handle(x)), metrics));
+                d -> context.execute(d, x -> self[0].stunHandler.handle(x)), relays, metrics));
           }
         });
     Promise<NettyUdpEndpoint> bound = context.promise();
     b.bind(new InetSocketAddress(host, port)).addListener(f -> {
       if (f.isSuccess()) {
-        self[0] = new NettyUdpEndpoint((DatagramChannel) ((io.netty.channel.ChannelFuture) f).channel(), context);
+        self[0] = new NettyUdpEndpoint((DatagramChannel) ((io.netty.channel.ChannelFuture) f).channel(), context, relays);
         bound.complete(self[0]);
       } else {
         bound.fail(new java.io.IOException("cannot bind UDP " + host + ":" + port + ": " + f.cause().getMessage(), f.cause()));
@@ -87,6 +92,16 @@ public final class NettyUdpEndpoint implements UdpEndpoint {
   public UdpEndpoint stunHandler(Handler<Datagram> handler) {
     this.stunHandler = handler;
     return this;
+  }
+
+  @Override
+  public void addRelay(RelayTransport relay) {
+    relays.add(relay);
+  }
+
+  @Override
+  public void removeRelay(RelayTransport relay) {
+    relays.remove(relay);
   }
 
   @Override

@@ -1,6 +1,8 @@
 package io.p2pquic.puncher.transport;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.p2pquic.api.net.SocketAddresses;
 import io.vertx.core.Future;
@@ -11,25 +13,53 @@ import io.vertx.core.datagram.DatagramSocket;
 import io.vertx.core.datagram.DatagramSocketOptions;
 import java.net.InetSocketAddress;
 
-/** A {@link UdpEndpoint} on a Vert.x DatagramSocket: STUN only (discovery probes, tests). */
+/**
+ * A {@link UdpEndpoint} on a Vert.x DatagramSocket: STUN only (discovery probes, tests). Relays work
+ * too, for STUN payloads (relayed checks); other relayed payloads are dropped as direct ones are.
+ */
 public final class VertxUdpEndpoint implements UdpEndpoint {
   private final DatagramSocket socket;
   private final InetSocketAddress local;
   private final MeterRegistry metrics;
+  private final Relays relays;
   private volatile Handler<Datagram> stunHandler = d -> {};
 
   private VertxUdpEndpoint(DatagramSocket socket, MeterRegistry metrics) {
     this.socket = socket;
     this.local = SocketAddresses.toInet(socket.localAddress());
     this.metrics = metrics;
+    this.relays = new Relays(metrics);
     socket.handler(p -> {
-      Datagram d = new Datagram(p.data(), SocketAddresses.toInet(p.sender()));
-      if (DatagramKind.of(Unpooled.wrappedBuffer(p.data().getBytes())) == DatagramKind.STUN) {
-        stunHandler.handle(d);
-      } else {
-        metrics.counter("p2p.udp.dropped", "kind", "not-stun").increment();
+      InetSocketAddress sender = SocketAddresses.toInet(p.sender());
+      ByteBuf content = Unpooled.wrappedBuffer(p.data().getBytes());
+      RelayTransport relay = relays.from(sender);
+      if (relay != null) {
+        RelayInbound r = relay.unwrap(content);
+        if (r instanceof RelayInbound.Data d) {
+          relays.inbound.increment();
+          try {
+            deliver(Buffer.buffer(ByteBufUtil.getBytes(d.payload())), d.payload(), d.peer(), relay.relayedAddress());
+          } finally {
+            d.payload().release();
+          }
+          return;
+        }
+        if (r instanceof RelayInbound.Drop) {
+          relays.dropped.increment();
+          return;
+        }
       }
+      deliver(p.data(), content, sender, null);
     });
+  }
+
+  /** STUN only: relayed QUIC has nowhere to go on this socket and is dropped like direct QUIC. */
+  private void deliver(Buffer data, ByteBuf content, InetSocketAddress sender, InetSocketAddress relayed) {
+    if (DatagramKind.of(content) == DatagramKind.STUN) {
+      stunHandler.handle(new Datagram(data, sender, relayed));
+    } else {
+      metrics.counter("p2p.udp.dropped", "kind", "not-stun").increment();
+    }
   }
 
   /** Binds {@code host:port} (an IP literal; port 0 for any). */
@@ -54,6 +84,16 @@ public final class VertxUdpEndpoint implements UdpEndpoint {
   public UdpEndpoint stunHandler(Handler<Datagram> handler) {
     this.stunHandler = handler;
     return this;
+  }
+
+  @Override
+  public void addRelay(RelayTransport relay) {
+    relays.add(relay);
+  }
+
+  @Override
+  public void removeRelay(RelayTransport relay) {
+    relays.remove(relay);
   }
 
   @Override
