@@ -29,7 +29,14 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
+import io.p2pquic.puncher.transport.Datagram;
+import io.p2pquic.puncher.transport.RelayTransport;
+import io.p2pquic.puncher.transport.RelayUdpEndpoint;
+import io.vertx.core.Handler;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.List;
 import java.util.Set;
 
@@ -65,6 +72,8 @@ public final class IceSession {
   private final JsonObject timings = new JsonObject();
   private final long startNanos = System.nanoTime();
   private NettyUdpEndpoint endpoint;
+  /** Our TURN allocations on the session socket, by relayed address (the relayed candidates' bases). */
+  private final Map<InetSocketAddress, RelayUdpEndpoint> relayEndpoints = new ConcurrentHashMap<>();
   private PathLayer pathLayer;
   private boolean connected;
   private StunClient stun;
@@ -115,7 +124,20 @@ public final class IceSession {
       ep.channel().pipeline().addAfter("demux", PathLayer.NAME, pathLayer);
       stun = new StunClient(vertx, ep, metrics);
       agent = new IceAgent(vertx, iceOptions, role, credentials, metrics);
-      stun.installAsHandler(agent.incomingHandler(stun));
+      Handler<Datagram> checks = agent.incomingHandler(stun);
+      ep.stunHandler(d -> {
+        if (d.relayed()) {
+          // Relayed by one of our TURN allocations: a check or response of a relayed local candidate.
+          RelayUdpEndpoint relay = relayEndpoints.get(d.relayedAddress());
+          if (relay != null) {
+            relay.deliver(d);
+          } else {
+            metrics.counter("p2p.session.dropped", "reason", "unknown-relay").increment();
+          }
+        } else if (!stun.handleInbound(d.data().getBytes(), d.sender())) {
+          checks.handle(d);
+        }
+      });
       agent.eventHandler(this::onIceEvent);
       agent.stateHandler(state -> {
         // Consent went silent on the selected pair: look for another path while QUIC keeps retrying
@@ -171,6 +193,18 @@ public final class IceSession {
   }
 
   private void onLocalCandidate(Candidate c) {
+    if (iceOptions.relayOnly() && c.type() != io.p2pquic.puncher.ice.CandidateType.RELAYED) {
+      return; // candidatePolicy "relay": the peer never learns our own addresses
+    }
+    if (c.type() == io.p2pquic.puncher.ice.CandidateType.RELAYED) {
+      RelayTransport relay = endpoint.relayAt(c.address());
+      if (relay == null) {
+        mark("relayed candidate dropped", c.toSdp() + ": its allocation is gone");
+        return;
+      }
+      addRelayedCandidate(c, relay);
+      return;
+    }
     agent.addLocalCandidate(c, stun);
     mark("candidate", c.toSdp());
     signalling.send(remotePeer, "candidate", new JsonObject().put("sessionId", sessionId).put("candidate", c.toSdp()))
@@ -397,8 +431,29 @@ public final class IceSession {
     return new PeerDescription(credentials, mine, true);
   }
 
-  /** How our socket reaches the pair's remote candidate. Relayed local candidates arrive with TURN. */
-  private static PeerPath pathFor(CandidatePair pair) {
+  /**
+   * A relayed local candidate: its checks run through {@code relay} (an allocation made from the
+   * session socket), and a pair using it carries QUIC through the relay (the path layer wraps).
+   */
+  void addRelayedCandidate(Candidate c, RelayTransport relay) {
+    RelayUdpEndpoint ep = new RelayUdpEndpoint(relay);
+    relayEndpoints.put(relay.relayedAddress(), ep);
+    StunClient client = new StunClient(vertx, ep, metrics);
+    client.installAsHandler(agent.incomingHandler(client));
+    agent.addLocalCandidate(c, client);
+    mark("candidate", c.toSdp());
+    signalling.send(remotePeer, "candidate", new JsonObject().put("sessionId", sessionId).put("candidate", c.toSdp()))
+        .onFailure(err -> mark("trickle failed", err.getMessage()));
+  }
+
+  /** How our socket reaches the pair's remote candidate: straight, or wrapped through our allocation. */
+  private PeerPath pathFor(CandidatePair pair) {
+    if (pair.local().type() == io.p2pquic.puncher.ice.CandidateType.RELAYED) {
+      RelayUdpEndpoint relay = relayEndpoints.get(pair.local().address());
+      if (relay != null) {
+        return new PeerPath.ViaRelay(pair.remote().address(), relay.relay());
+      }
+    }
     return new PeerPath.Direct(pair.remote().address());
   }
 
@@ -423,7 +478,8 @@ public final class IceSession {
         .put("localPeer", localPeer.value())
         .put("peer", remotePeer.value())
         .put("method", "ice")
-        .put("path", "direct")
+        .put("path", pair != null && (pair.local().type() == io.p2pquic.puncher.ice.CandidateType.RELAYED
+            || pair.remote().type() == io.p2pquic.puncher.ice.CandidateType.RELAYED) ? "relayed" : "direct")
         .put("role", dials ? "controlling" : "controlled")
         .put("timings", timings.copy());
     if (pair != null) {

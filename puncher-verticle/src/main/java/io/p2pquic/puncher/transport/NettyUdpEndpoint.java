@@ -99,6 +99,11 @@ public final class NettyUdpEndpoint implements UdpEndpoint {
     relays.add(relay);
   }
 
+  /** The relay registered on this socket whose relayed address is {@code relayedAddress}, or null. */
+  public RelayTransport relayAt(InetSocketAddress relayedAddress) {
+    return relays.atRelayedAddress(relayedAddress);
+  }
+
   @Override
   public void removeRelay(RelayTransport relay) {
     relays.remove(relay);

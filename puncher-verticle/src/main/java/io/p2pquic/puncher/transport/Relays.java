@@ -25,6 +25,16 @@ final class Relays {
     byServer.remove(relay.server(), relay);
   }
 
+  /** The registered relay whose relayed transport address is {@code relayed}, or null. */
+  RelayTransport atRelayedAddress(InetSocketAddress relayed) {
+    for (RelayTransport r : byServer.values()) {
+      if (relayed.equals(r.relayedAddress())) {
+        return r;
+      }
+    }
+    return null;
+  }
+
   /** The relay whose server sent this, or null (the common case: one map lookup, nothing registered). */
   RelayTransport from(InetSocketAddress sender) {
     return byServer.isEmpty() ? null : byServer.get(sender);

@@ -177,16 +177,15 @@ public final class IceAgent {
    * Adds a local candidate; {@code via} is the STUN client of the socket its base is bound on (host and
    * server-reflexive candidates of one socket share it). Host candidates are paired with every
    * compatible remote candidate at once; a server-reflexive candidate is only advertised, since its
-   * pairs would be those of its base (RFC 8445 6.1.2.4). Relayed candidates are not supported yet.
+   * pairs would be those of its base (RFC 8445 6.1.2.4). A relayed candidate is its own base and is
+   * paired like a host candidate; its {@code via} is a STUN client on the allocation
+   * ({@code RelayUdpEndpoint}), so its checks, responses and consent travel through the relay.
    *
-   * @throws IllegalArgumentException for relayed, TCP or other-component candidates
+   * @throws IllegalArgumentException for TCP or other-component candidates
    */
   public IceAgent addLocalCandidate(Candidate candidate, StunClient via) {
     Objects.requireNonNull(candidate, "candidate");
     Objects.requireNonNull(via, "via");
-    if (candidate.type() == CandidateType.RELAYED) {
-      throw new IllegalArgumentException("relayed candidates need a TURN allocation to send from; not supported yet");
-    }
     if (candidate.transport() != CandidateTransport.UDP || candidate.component() != options.component()) {
       throw new IllegalArgumentException("only UDP candidates of component " + options.component() + ": " + candidate);
     }
@@ -401,7 +400,7 @@ public final class IceAgent {
     LocalCandidate lc = new LocalCandidate(c, via, false);
     locals.add(lc);
     emit(IceEvent.Type.CANDIDATE, "local " + c.toSdp(), null);
-    if (c.type() == CandidateType.HOST) {
+    if (c.type() == CandidateType.HOST || c.type() == CandidateType.RELAYED) {
       remotes.forEach(r -> pair(lc, r));
     } else if (c.type() == CandidateType.SERVER_REFLEXIVE
         && c.relatedAddress() != null
@@ -518,7 +517,9 @@ public final class IceAgent {
   }
 
   private List<LocalCandidate> pairingLocals() {
-    return locals.stream().filter(l -> l.candidate().type() == CandidateType.HOST).toList();
+    return locals.stream()
+        .filter(l -> l.candidate().type() == CandidateType.HOST || l.candidate().type() == CandidateType.RELAYED)
+        .toList();
   }
 
   private List<Candidate> reportedLocals() {

@@ -30,6 +30,9 @@ import java.util.Map;
  * <tr><td>{@code disconnectedTimeoutMillis}</td><td>10000</td><td>state disconnected after this long
  *     without a consent response (back to completed when one arrives)</td></tr>
  * <tr><td>{@code component}</td><td>1</td><td>the one component this agent handles</td></tr>
+ * <tr><td>{@code candidatePolicy}</td><td>"all"</td><td>"relay": use and signal only relayed local
+ *     candidates (WebRTC's iceTransportPolicy "relay"): the peer never learns our addresses, every
+ *     session goes through a TURN server</td></tr>
  * </table>
  */
 public final class IceAgentOptions {
@@ -46,7 +49,7 @@ public final class IceAgentOptions {
 
   private static final String KNOWN = "taMillis, checkRetransmit, maxPairs, nomination, nominationWaitMillis, "
       + "checkingTimeoutMillis, keepaliveIntervalMillis, consentIntervalMillis, consentTimeoutMillis, "
-      + "disconnectedTimeoutMillis, component";
+      + "disconnectedTimeoutMillis, component, candidatePolicy";
 
   private long taMillis = DEFAULT_TA_MILLIS;
   private RetransmitPolicy checkRetransmit = DEFAULT_CHECK_RETRANSMIT;
@@ -59,6 +62,7 @@ public final class IceAgentOptions {
   private long consentTimeoutMillis = DEFAULT_CONSENT_TIMEOUT_MILLIS;
   private long disconnectedTimeoutMillis = DEFAULT_DISCONNECTED_TIMEOUT_MILLIS;
   private int component = 1;
+  private boolean relayOnly;
 
   public IceAgentOptions() {}
 
@@ -87,6 +91,11 @@ public final class IceAgentOptions {
           case "consentTimeoutMillis" -> setConsentTimeoutMillis(num(v));
           case "disconnectedTimeoutMillis" -> setDisconnectedTimeoutMillis(num(v));
           case "component" -> setComponent((int) num(v));
+          case "candidatePolicy" -> setRelayOnly(switch ((String) v) {
+            case "all" -> false;
+            case "relay" -> true;
+            default -> throw new IllegalArgumentException("candidatePolicy must be \"all\" or \"relay\", got \"" + v + "\"");
+          });
           default -> throw new IllegalArgumentException(k + " is not a known key (known: " + KNOWN + ")");
         }
       } catch (ClassCastException | NullPointerException bad) {
@@ -118,7 +127,18 @@ public final class IceAgentOptions {
         .put("consentIntervalMillis", consentIntervalMillis)
         .put("consentTimeoutMillis", consentTimeoutMillis)
         .put("disconnectedTimeoutMillis", disconnectedTimeoutMillis)
-        .put("component", component);
+        .put("component", component)
+        .put("candidatePolicy", relayOnly ? "relay" : "all");
+  }
+
+  /** Whether only relayed local candidates are used and signalled ({@code candidatePolicy: "relay"}). */
+  public boolean relayOnly() {
+    return relayOnly;
+  }
+
+  public IceAgentOptions setRelayOnly(boolean relayOnly) {
+    this.relayOnly = relayOnly;
+    return this;
   }
 
   public long taMillis() {
