@@ -5,6 +5,7 @@ import io.p2pquic.api.timeline.Timeline;
 import io.p2pquic.identity.PeerId;
 import io.p2pquic.identity.PeerIdentity;
 import io.p2pquic.puncher.PeerConfig;
+import io.p2pquic.puncher.session.ConnectMethod;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.p2pquic.api.Addresses;
@@ -33,10 +34,11 @@ import picocli.CommandLine.Spec;
     name = "connect",
     mixinStandardHelpOptions = true,
     description = {
-      "Connect to a peer (running 'p2p-node peer') directly: register, punch with ICE, bring QUIC up on",
-      "the punched socket, send TEXT or a file on the session's stream and wait for the echo. Prints the",
-      "timeline, the selected pair and the phase timings (ms since the connect call); --json prints the",
-      "session description. Exit 1 if no direct path could be found, with the reason.",
+      "Connect to a peer (running 'p2p-node peer'): register, find a path with ICE (direct, or through a",
+      "TURN relay when one is configured), bring QUIC up on the session socket, send TEXT or a file on the",
+      "session's stream and wait for the echo. Prints the timeline, the selected pair and the phase",
+      "timings (ms since the connect call); --json prints the session description. Exit 1 if no path",
+      "could be found, with the reason.",
     },
     footer = {
       "",
@@ -64,6 +66,10 @@ final class ConnectCommand implements Callable<Integer> {
   @Option(names = "--timeout", paramLabel = "MS", description = "Give up connecting after MS (default: connectTimeoutMs, 20000).")
   Long timeoutMs;
 
+  @Option(names = "--method", paramLabel = "METHOD", defaultValue = "auto",
+      description = "auto (default: relay at once if configured, upgrade to direct), ice (direct only, method 1), relay (only relayed candidates).")
+  String method;
+
   @Option(names = "--json", description = "Print the session description (with timings) as JSON.")
   boolean json;
 
@@ -80,6 +86,12 @@ final class ConnectCommand implements Callable<Integer> {
       target = PeerId.parse(peer);
     } catch (IllegalArgumentException e) {
       throw new ConfigException("PEER_ID " + peer + ": " + e.getMessage(), e);
+    }
+    ConnectMethod connectMethod;
+    try {
+      connectMethod = ConnectMethod.parse(method);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("--method: " + e.getMessage(), e);
     }
     PeerConfig cfg = peerOptions.resolve(identity);
     Buffer data = payload == null ? null
@@ -145,7 +157,7 @@ final class ConnectCommand implements Callable<Integer> {
     long start = System.nanoTime();
     JsonObject session;
     try {
-      session = NodeRuntime.await(node.puncher.connect(target, timeout), Duration.ofMillis(timeout + 5_000), "connecting");
+      session = NodeRuntime.await(node.puncher.connect(target, timeout, ConnectMethod.parse(method)), Duration.ofMillis(timeout + 5_000), "connecting");
     } catch (RuntimeException e) {
       spec.commandLine().getErr().println("error: " + e.getMessage());
       return null;

@@ -41,6 +41,7 @@ class RelayedSessionLoopbackTest {
   private static Coturn coturn;
   private static PeerNode alice;
   private static PeerNode bob;
+  private static PeerNode carol;
 
   @BeforeAll
   static void up() throws Exception {
@@ -62,6 +63,10 @@ class RelayedSessionLoopbackTest {
     Timeline timeline = new Timeline();
     alice = await(PeerNode.start(vertx, relayOnly, PeerIdentity.generate(), metrics, timeline, "alice", false));
     bob = await(PeerNode.start(vertx, plain, PeerIdentity.generate(), metrics, timeline, "bob", true));
+    PeerConfig withTurn = new PeerConfig().setRendezvous(signal)
+        .setGathering(new GatheringOptions().stunServers(List.of()).includeLoopback(true).ipv6(false)
+            .turnServers(List.of(new TurnClientOptions("127.0.0.1", coturn.port, creds.username(), creds.password()))));
+    carol = await(PeerNode.start(vertx, withTurn, PeerIdentity.generate(), metrics, timeline, "carol", false));
   }
 
   @AfterAll
@@ -113,6 +118,32 @@ class RelayedSessionLoopbackTest {
     assertThat(done.future().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS)).isEqualTo((long) total);
     assertThat(received.digest()).isEqualTo(sent.digest());
     c.unregister();
+  }
+
+  @Test
+  void autoWithARelayAvailableStillEndsOnTheDirectPath() throws Exception {
+    JsonObject s = await(vertx.eventBus().<JsonObject>request(Addresses.peerConnect(carol.puncher.peerId()),
+            new JsonObject().put("peer", bob.puncher.peerId().value()).put("method", "auto").put("timeoutMs", 20_000),
+            new DeliveryOptions().setSendTimeout(25_000))
+        .map(m -> m.body()));
+    assertThat(s.getString("method")).isEqualTo("auto");
+    assertThat(s.getString("path")).as("a direct pair wins over the relayed one").isEqualTo("direct");
+    assertThat(s.getJsonObject("selectedPair").getString("localType")).isEqualTo("host");
+    assertThat(await(PeerNode.echo(vertx, s, Buffer.buffer("auto"))).toString()).isEqualTo("auto");
+  }
+
+  @Test
+  void methodIceNeverUsesTheRelayAndRelayWithoutTurnFailsAtOnce() throws Exception {
+    JsonObject s = await(vertx.eventBus().<JsonObject>request(Addresses.peerConnect(carol.puncher.peerId()),
+            new JsonObject().put("peer", bob.puncher.peerId().value()).put("method", "ice").put("timeoutMs", 20_000),
+            new DeliveryOptions().setSendTimeout(25_000))
+        .map(m -> m.body()));
+    assertThat(s.getString("method")).isEqualTo("ice");
+    assertThat(s.getString("path")).isEqualTo("direct");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> await(vertx.eventBus().request(
+            Addresses.peerConnect(bob.puncher.peerId()),
+            new JsonObject().put("peer", carol.puncher.peerId().value()).put("method", "relay"))))
+        .rootCause().hasMessageContaining("method relay needs a TURN server");
   }
 
   static <T> T await(Future<T> f) throws Exception {

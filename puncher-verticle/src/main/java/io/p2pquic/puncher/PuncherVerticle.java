@@ -7,6 +7,7 @@ import io.p2pquic.api.signalling.SignallingMessage;
 import io.p2pquic.api.timeline.Timeline;
 import io.p2pquic.identity.PeerId;
 import io.p2pquic.identity.PeerIdentity;
+import io.p2pquic.puncher.session.ConnectMethod;
 import io.p2pquic.puncher.session.PeerSessions;
 import io.p2pquic.puncher.signalling.SignallingClient;
 import io.vertx.core.Future;
@@ -98,6 +99,11 @@ public final class PuncherVerticle extends VerticleBase {
     return sessions.connect(target, timeoutMs);
   }
 
+  /** As {@link #connect(PeerId, long)} with an explicit {@link ConnectMethod}. */
+  public Future<JsonObject> connect(PeerId target, long timeoutMs, ConnectMethod method) {
+    return sessions.connect(target, timeoutMs, method);
+  }
+
   private void onRestartRequest(Message<JsonObject> msg) {
     String id = msg.body() == null ? null : msg.body().getString("sessionId");
     if (id == null) {
@@ -118,13 +124,15 @@ public final class PuncherVerticle extends VerticleBase {
       msg.fail(400, "\"peer\" must be a peer id (pq1...): " + e.getMessage());
       return;
     }
-    String method = req.getString("method", "ice");
-    if (!"ice".equals(method)) {
-      msg.fail(400, "method " + method + " is not available; supported: ice");
+    ConnectMethod method;
+    try {
+      method = ConnectMethod.parse(req.getString("method", ConnectMethod.AUTO.label()));
+    } catch (IllegalArgumentException e) {
+      msg.fail(400, e.getMessage());
       return;
     }
     long timeout = req.getLong("timeoutMs", config.connectTimeoutMs());
-    connect(target, timeout).onSuccess(msg::reply).onFailure(err -> msg.fail(504, err.getMessage()));
+    sessions.connect(target, timeout, method).onSuccess(msg::reply).onFailure(err -> msg.fail(504, err.getMessage()));
   }
 
   private void onSignal(SignallingMessage msg) {

@@ -128,7 +128,7 @@ class DirectConnectionMatrixLabTest {
           long start = System.nanoTime();
           ExecResult r = lab.run(lab.hostNamespace(src), Duration.ofSeconds(60), LabProcesses.node(
               "connect", ids.get(dst), "--rendezvous", "ws://" + server + ":8088/signal", "--stun", server + ":3478",
-              "--send", "hello " + dst, "--json", "--timeout", Long.toString(CONNECT_TIMEOUT_MS)));
+              "--send", "hello " + dst, "--json", "--method", "ice", "--timeout", Long.toString(CONNECT_TIMEOUT_MS)));
           double ms = (System.nanoTime() - start) / 1e6;
           String detail;
           boolean ok = r.exitCode() == 0;

@@ -58,6 +58,7 @@ public final class IceSession {
   private final PeerId localPeer;
   private final PeerId remotePeer;
   private final IceRole role;
+  private final ConnectMethod method;
   private final SignallingClient signalling;
   private final GatheringOptions gathering;
   private final IceAgentOptions iceOptions;
@@ -81,10 +82,15 @@ public final class IceSession {
   private boolean remoteDescribed;
   /** The pair QUIC was dialed on (controlling side), once dialing started. */
   private CandidatePair dialed;
+  /** The pair whose path carries QUIC now (controlling side). */
+  private CandidatePair pathPair;
+  /** The best valid relayed pair: where the session falls back when the direct path goes silent. */
+  private CandidatePair relayFallback;
   /** Signals that arrived while the socket was being bound. */
   private final List<Runnable> early = new ArrayList<>();
 
-  IceSession(Vertx vertx, String sessionId, PeerId localPeer, PeerId remotePeer, IceRole role, SignallingClient signalling,
+  IceSession(Vertx vertx, String sessionId, PeerId localPeer, PeerId remotePeer, IceRole role, ConnectMethod method,
+      SignallingClient signalling,
       GatheringOptions gathering, IceAgentOptions iceOptions, long quicTimeoutMs, MeterRegistry metrics,
       Timeline timeline, String actor) {
     this.vertx = vertx;
@@ -92,8 +98,10 @@ public final class IceSession {
     this.localPeer = localPeer;
     this.remotePeer = remotePeer;
     this.role = role;
+    this.method = method;
     this.signalling = signalling;
-    this.gathering = gathering;
+    // Method ice never touches a relay: no allocation is made.
+    this.gathering = method == ConnectMethod.ICE ? new GatheringOptions(gathering.toJson()).turnServers(List.of()) : gathering;
     this.iceOptions = iceOptions;
     this.quicTimeoutMs = quicTimeoutMs;
     this.metrics = metrics;
@@ -144,6 +152,9 @@ public final class IceSession {
         // (RFC 7675 section 5.1 suggests an ICE restart); the dialer drives it, as it drives nomination.
         if (state == io.p2pquic.puncher.ice.agent.IceAgentState.DISCONNECTED && role == IceRole.CONTROLLING
             && result.future().succeeded() && restarting == null) {
+          if (relayFallback != null && pathPair != null && !pathPair.relayed()) {
+            moveTo(relayFallback, "the direct path went silent: back to the relay");
+          }
           restart("consent on the selected pair went silent");
         }
       });
@@ -187,13 +198,14 @@ public final class IceSession {
   private void sendDescription() {
     String type = role == IceRole.CONTROLLING ? "offer" : "answer";
     JsonObject body = new PeerDescription(credentials, List.of(), false).toJson()
-        .put("sessionId", sessionId).put("method", "ice");
+        .put("sessionId", sessionId).put("method", method.label());
     mark(type + " sent", "session " + sessionId.substring(0, 8));
     signalling.send(remotePeer, type, body).onFailure(err -> fail(type + " could not be delivered: " + err.getMessage()));
   }
 
   private void onLocalCandidate(Candidate c) {
-    if (iceOptions.relayOnly() && c.type() != io.p2pquic.puncher.ice.CandidateType.RELAYED) {
+    boolean relayOnly = iceOptions.relayOnly() || method == ConnectMethod.RELAY && role == IceRole.CONTROLLING;
+    if (relayOnly && c.type() != io.p2pquic.puncher.ice.CandidateType.RELAYED) {
       return; // candidatePolicy "relay": the peer never learns our own addresses
     }
     if (c.type() == io.p2pquic.puncher.ice.CandidateType.RELAYED) {
@@ -277,12 +289,21 @@ public final class IceSession {
         agent.remoteCandidates().forEach(c -> pathLayer.allowSource(c.address()));
       }
       case CHECK_SUCCEEDED -> {
-        mark("ice " + e.type().label(), e.pair().describe());
+        CandidatePair v = e.pair();
+        mark("ice " + e.type().label(), v.describe());
+        if (v.relayed() && (relayFallback == null || v.priority() > relayFallback.priority())) {
+          relayFallback = v;
+        }
         // RFC 8445 section 12.1: data may flow on a valid pair before selection. The dialer's Initial
-        // leaves on the first valid pair instead of after nomination; the path layer moves the
-        // connection to the selected pair if nomination picks another one.
+        // leaves on the first valid pair (often the relay) instead of after nomination, and the path
+        // layer moves the live connection to each better pair as it is validated, then to the
+        // selected one: the session never waits for punching and never notices the upgrade.
         if (role == IceRole.CONTROLLING && agent.role() == IceRole.CONTROLLING) {
-          dial(e.pair(), "on the first valid pair");
+          if (dialed == null) {
+            dial(v, "on the first valid pair");
+          } else if (!agent.selected().isComplete() && pathPair != null && v.priority() > pathPair.priority()) {
+            moveTo(v, pathPair.relayed() && !v.relayed() ? "a direct pair was validated" : "a better pair was validated");
+          }
         }
       }
       default -> { }
@@ -316,7 +337,7 @@ public final class IceSession {
   private void onSelected(CandidatePair pair) {
     timings.put("checksDoneMs", elapsed());
     if (role == IceRole.CONTROLLING) {
-      pathLayer.use(pathFor(pair), "ICE selected this pair");
+      moveTo(pair, "ICE selected this pair");
       dial(pair, "on the selected pair");
     } else {
       mark("quic accepting", "server installed at session start; pair " + pair.describe());
@@ -328,7 +349,7 @@ public final class IceSession {
       return;
     }
     dialed = pair;
-    pathLayer.use(pathFor(pair), "first valid pair");
+    moveTo(pair, "first valid pair");
     PunchedPaths.put(vertx, localPeer, new PunchedPath(sessionId, endpoint.channel(), pathLayer.virtualPeer(), remotePeer, true));
     mark("quic dialing", SocketAddresses.format(pair.remote().address()) + " " + when);
     Future<JsonObject> quic = vertx.eventBus().<JsonObject>request(Addresses.quicAdopt(localPeer),
@@ -416,7 +437,7 @@ public final class IceSession {
       restarting = null;
     }
     if (pair != null) {
-      pathLayer.use(pathFor(pair), "ICE restart selected this pair");
+      moveTo(pair, "ICE restart selected this pair");
       mark("ice restart done", pair.describe());
       done.tryComplete(pair);
     } else if (done.tryFail(failure)) {
@@ -444,6 +465,11 @@ public final class IceSession {
     mark("candidate", c.toSdp());
     signalling.send(remotePeer, "candidate", new JsonObject().put("sessionId", sessionId).put("candidate", c.toSdp()))
         .onFailure(err -> mark("trickle failed", err.getMessage()));
+  }
+
+  private void moveTo(CandidatePair pair, String why) {
+    pathPair = pair;
+    pathLayer.use(pathFor(pair), why);
   }
 
   /** How our socket reaches the pair's remote candidate: straight, or wrapped through our allocation. */
@@ -477,7 +503,7 @@ public final class IceSession {
         .put("sessionId", sessionId)
         .put("localPeer", localPeer.value())
         .put("peer", remotePeer.value())
-        .put("method", "ice")
+        .put("method", method.label())
         .put("path", pair != null && (pair.local().type() == io.p2pquic.puncher.ice.CandidateType.RELAYED
             || pair.remote().type() == io.p2pquic.puncher.ice.CandidateType.RELAYED) ? "relayed" : "direct")
         .put("role", dials ? "controlling" : "controlled")

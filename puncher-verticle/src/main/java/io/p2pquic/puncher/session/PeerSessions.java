@@ -63,12 +63,21 @@ public final class PeerSessions {
 
   /** Punches to {@code target} and brings QUIC up; completes with the session description. */
   public Future<JsonObject> connect(PeerId target, long timeoutMs) {
+    return connect(target, timeoutMs, ConnectMethod.AUTO);
+  }
+
+  /** Punches to {@code target} with {@code method} and brings QUIC up; completes with the session description. */
+  public Future<JsonObject> connect(PeerId target, long timeoutMs, ConnectMethod method) {
     if (target.equals(signalling.identity().peerId())) {
       return Future.failedFuture("cannot connect to " + target.value() + ": that is this peer itself"
           + " (with several peers in one JVM, use p2p.peer.connect.<your peer id>)");
     }
-    IceSession s = session(UUID.randomUUID().toString(), target, IceRole.CONTROLLING);
-    timeline.mark(actor, "connect", "to " + target.value().substring(0, 12) + "…, method ice");
+    if (method == ConnectMethod.RELAY && config.gathering().turnServers().isEmpty()) {
+      return Future.failedFuture("method relay needs a TURN server: set gathering.turnServers (conf/peer.json)"
+          + " or use a rendezvous that hands out relay credentials");
+    }
+    IceSession s = session(UUID.randomUUID().toString(), target, IceRole.CONTROLLING, method);
+    timeline.mark(actor, "connect", "to " + target.value().substring(0, 12) + "…, method " + method.label());
     long timer = vertx.setTimer(timeoutMs, t -> s.fail("no connection to " + target.value() + " within "
         + timeoutMs + " ms (is the peer online and running p2p-node peer?)"));
     return s.start(null).compose(v -> s.result()).onComplete(x -> vertx.cancelTimer(timer));
@@ -111,8 +120,10 @@ public final class PeerSessions {
     }
     if ("offer".equals(msg.type())) {
       PeerDescription offer;
+      ConnectMethod method;
       try {
         offer = PeerDescription.fromJson(body);
+        method = ConnectMethod.parse(body.getString("method", "ice"));
       } catch (IllegalArgumentException e) {
         metrics.counter("p2p.session.bad-signal", "type", "offer").increment();
         timeline.mark(actor, "bad offer", e.getMessage());
@@ -124,7 +135,7 @@ public final class PeerSessions {
           signalling.send(from, "bye", new JsonObject().put("sessionId", id).put("reason", "rejected by the peer"));
           return;
         }
-        IceSession s = session(id, from, IceRole.CONTROLLED);
+        IceSession s = session(id, from, IceRole.CONTROLLED, method);
         s.start(offer).onFailure(err -> s.fail(err.getMessage()));
         s.result().onSuccess(d -> timeline.mark(actor, "session up", id.substring(0, 8) + " with "
             + from.value().substring(0, 12) + "…"));
@@ -147,8 +158,8 @@ public final class PeerSessions {
         });
   }
 
-  private IceSession session(String id, PeerId remote, IceRole role) {
-    IceSession s = new IceSession(vertx, id, signalling.identity().peerId(), remote, role, signalling, config.gathering(), config.ice(),
+  private IceSession session(String id, PeerId remote, IceRole role, ConnectMethod method) {
+    IceSession s = new IceSession(vertx, id, signalling.identity().peerId(), remote, role, method, signalling, config.gathering(), config.ice(),
         config.quicTimeoutMs(), metrics, timeline, actor);
     sessions.put(id, s);
     s.result().onFailure(err -> sessions.remove(id));

@@ -63,6 +63,12 @@ public final class CandidatePair {
   }
 
   /** Pair priority for the agent's role at the time it was last computed. */
+  /** True when the pair goes through a TURN relay on either side (a relayed candidate at either end). */
+  public boolean relayed() {
+    return local().type() == io.p2pquic.puncher.ice.CandidateType.RELAYED
+        || remote().type() == io.p2pquic.puncher.ice.CandidateType.RELAYED;
+  }
+
   public long priority() {
     return priority;
   }

@@ -968,6 +968,13 @@ public final class IceAgent {
     long waited = (System.nanoTime() - firstValidNanos) / 1_000_000;
     boolean betterPending = checkList.any(q -> q.inCheckList() && q.priority() > best.priority()
         && (q.state() == PairState.FROZEN || q.state() == PairState.WAITING || q.state() == PairState.IN_PROGRESS));
+    if (best.relayed() && checkList.any(q -> q.inCheckList() && !q.relayed()
+        && (q.state() == PairState.FROZEN || q.state() == PairState.WAITING || q.state() == PairState.IN_PROGRESS))) {
+      // A relayed pair is nominated only once no direct pair can succeed any more: data may flow on the
+      // valid relayed pair meanwhile (12.1), so waiting costs the session nothing and a late direct
+      // path (a NAT that opens after a few retransmissions) still wins.
+      return;
+    }
     if (betterPending && waited < options.nominationWaitMillis()) {
       return;
     }

@@ -1,0 +1,42 @@
+package io.p2pquic.puncher.session;
+
+import java.util.Arrays;
+import java.util.stream.Collectors;
+
+/**
+ * How a session looks for a path (the {@code method} of {@code p2p.peer.connect}, carried in the offer).
+ */
+public enum ConnectMethod {
+  /**
+   * The default: every candidate, relayed ones included when a TURN server is known. QUIC starts on the
+   * first valid pair (often the relay) and the path layer moves it to each better pair as checks
+   * validate them; a relayed pair is nominated only when no direct pair can win, and the session falls
+   * back to the relay when the direct path goes silent.
+   */
+  AUTO("auto"),
+  /** Method 1 of draft-seemann-quic-nat-traversal: ICE on direct candidates only, then QUIC; no relay. */
+  ICE("ice"),
+  /** The dialer offers only relayed candidates (its addresses stay private); needs a TURN server. */
+  RELAY("relay");
+
+  private final String label;
+
+  ConnectMethod(String label) {
+    this.label = label;
+  }
+
+  public String label() {
+    return label;
+  }
+
+  /** @throws IllegalArgumentException naming the supported methods */
+  public static ConnectMethod parse(String s) {
+    for (ConnectMethod m : values()) {
+      if (m.label.equals(s)) {
+        return m;
+      }
+    }
+    throw new IllegalArgumentException("method " + s + " is not available; supported: "
+        + Arrays.stream(values()).map(ConnectMethod::label).collect(Collectors.joining(", ")));
+  }
+}
