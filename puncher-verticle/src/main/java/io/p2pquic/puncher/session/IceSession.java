@@ -86,6 +86,8 @@ public final class IceSession {
   private CandidatePair pathPair;
   /** The best valid relayed pair: where the session falls back when the direct path goes silent. */
   private CandidatePair relayFallback;
+  /** Consent on the pair carrying QUIC went silent: the next validated pair takes over at once. */
+  private boolean pathSilent;
   /** Signals that arrived while the socket was being bound. */
   private final List<Runnable> early = new ArrayList<>();
 
@@ -154,6 +156,8 @@ public final class IceSession {
             && result.future().succeeded() && restarting == null) {
           if (relayFallback != null && pathPair != null && !pathPair.relayed()) {
             moveTo(relayFallback, "the direct path went silent: back to the relay");
+          } else {
+            pathSilent = true; // the restart's first validated pair takes over
           }
           restart("consent on the selected pair went silent");
         }
@@ -301,6 +305,9 @@ public final class IceSession {
         if (role == IceRole.CONTROLLING && agent.role() == IceRole.CONTROLLING) {
           if (dialed == null) {
             dial(v, "on the first valid pair");
+          } else if (pathSilent && pathPair != null && !v.equals(pathPair)) {
+            pathSilent = false;
+            moveTo(v, v.relayed() ? "the direct path went silent: back to the relay" : "the path went silent: moved to a validated pair");
           } else if (!agent.selected().isComplete() && pathPair != null && v.priority() > pathPair.priority()) {
             moveTo(v, pathPair.relayed() && !v.relayed() ? "a direct pair was validated" : "a better pair was validated");
           }
