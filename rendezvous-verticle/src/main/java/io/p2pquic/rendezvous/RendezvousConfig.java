@@ -2,6 +2,7 @@ package io.p2pquic.rendezvous;
 
 import io.p2pquic.rendezvous.signalling.SignallingConfig;
 import io.p2pquic.rendezvous.stun.StunServerConfig;
+import io.p2pquic.rendezvous.turn.TurnServerConfig;
 import io.vertx.core.json.JsonObject;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -14,11 +15,12 @@ import java.util.Map;
  *   "http": { "port": 8088 },
  *   "stun": { "port": 3478, "alternateAddress": null, "alternatePort": 0, "tcp": true },
  *   "signalling": { ...see docs/signalling.md... },
+ *   "turn": { "enabled": true, "authSecret": [...], ...see docs/turn.md... },
  *   "cluster": false }
  * }</pre>
  *
  * <p>{@code bind} applies to every listener unless {@code stun.bind} or {@code http.bind} says
- * otherwise. Every unknown key and bad value is reported with its full path.
+ * otherwise; TURN relay sockets bind to {@code stun.bind} unless {@code turn.relayAddress} is set. Every unknown key and bad value is reported with its full path.
  */
 public final class RendezvousConfig {
   public static final int DEFAULT_HTTP_PORT = 8088;
@@ -28,6 +30,7 @@ public final class RendezvousConfig {
   private int httpPort = DEFAULT_HTTP_PORT;
   private StunServerConfig stun = new StunServerConfig();
   private SignallingConfig signalling = new SignallingConfig();
+  private TurnServerConfig turn = new TurnServerConfig();
   private boolean cluster;
 
   /** @throws IllegalArgumentException naming the bad key */
@@ -52,8 +55,9 @@ public final class RendezvousConfig {
           }
           case "stun" -> stunJson = (JsonObject) v;
           case "signalling" -> c.signalling = SignallingConfig.fromJson((JsonObject) v);
+          case "turn" -> c.turn = TurnServerConfig.fromJson((JsonObject) v);
           default -> throw new IllegalArgumentException(
-              k + " is not a known key (known: bind, http, stun, signalling, cluster)");
+              k + " is not a known key (known: bind, http, stun, signalling, turn, cluster)");
         }
       } catch (ClassCastException | NullPointerException bad) {
         throw new IllegalArgumentException(k + " has the wrong type: " + v);
@@ -83,6 +87,7 @@ public final class RendezvousConfig {
     m.put("http", http);
     m.put("stun", stun.toJson());
     m.put("signalling", signalling.toJson());
+    m.put("turn", turn.toJson());
     m.put("cluster", cluster);
     return new JsonObject(m);
   }
@@ -115,6 +120,15 @@ public final class RendezvousConfig {
 
   public SignallingConfig signalling() {
     return signalling;
+  }
+
+  public TurnServerConfig turn() {
+    return turn;
+  }
+
+  public RendezvousConfig setTurn(TurnServerConfig turn) {
+    this.turn = turn;
+    return this;
   }
 
   public boolean cluster() {

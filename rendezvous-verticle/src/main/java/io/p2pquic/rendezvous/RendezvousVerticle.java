@@ -3,7 +3,10 @@ package io.p2pquic.rendezvous;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.p2pquic.rendezvous.signalling.SignallingService;
+import io.p2pquic.api.signalling.RelayCredentials;
 import io.p2pquic.rendezvous.stun.StunServer;
+import io.p2pquic.rendezvous.turn.TurnServer;
+import io.p2pquic.stun.turn.TurnRestCredentials;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -11,12 +14,15 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The public rendezvous node: STUN server (UDP and TCP), and on one HTTP port the signalling
- * WebSocket ({@code /signal}), {@code /health} and {@code /metrics} (Prometheus text).
+ * The public rendezvous node: STUN server (UDP and TCP) with the TURN relay on the same sockets, and on
+ * one HTTP port the signalling WebSocket ({@code /signal}), {@code /health} and {@code /metrics}
+ * (Prometheus text). Registered peers get time-limited TURN credentials in their {@code registered} reply.
  */
 public final class RendezvousVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(RendezvousVerticle.class);
@@ -24,6 +30,7 @@ public final class RendezvousVerticle extends VerticleBase {
   private final RendezvousConfig config;
   private final MeterRegistry metrics;
   private StunServer stun;
+  private TurnServer turn;
   private SignallingService signalling;
   private HttpServer http;
 
@@ -34,14 +41,21 @@ public final class RendezvousVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    stun = new StunServer(vertx, config.stun(), metrics);
+    if (config.turn().enabled()) {
+      turn = new TurnServer(vertx, config.turn(), config.stun().bind(), config.stun().software(), metrics);
+    }
+    stun = new StunServer(vertx, config.stun(), metrics, turn);
     signalling = new SignallingService(vertx, config.signalling(), metrics);
+    if (turn != null) {
+      signalling.relayCredentials(peer -> relayCredentials(peer.value()).toJson());
+    }
     Router router = Router.router(vertx);
     signalling.mount(router);
     router.get("/health").handler(ctx -> ctx.json(new JsonObject()
         .put("status", "up")
         .put("node", signalling.nodeId())
-        .put("stun", String.valueOf(stun.udpAddress()))));
+        .put("stun", String.valueOf(stun.udpAddress()))
+        .put("turn", turn != null ? turn.allocationCount() + " allocations" : "off")));
     if (metrics instanceof PrometheusMeterRegistry prometheus) {
       router.get("/metrics").handler(ctx -> ctx.response()
           .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
@@ -69,6 +83,25 @@ public final class RendezvousVerticle extends VerticleBase {
     return closing
         .compose(v -> signalling != null ? signalling.stop() : Future.succeededFuture())
         .compose(v -> stun != null ? stun.stop() : Future.succeededFuture());
+  }
+
+  /** TURN credentials for {@code userId} and the ways to reach this node's relay (UDP, and TCP if on). */
+  public RelayCredentials relayCredentials(String userId) {
+    TurnRestCredentials c = turn.issueCredentials(userId);
+    String host = turn.advertisedAddress().getHostAddress();
+    int port = stun.udpAddress().getPort();
+    List<RelayCredentials.Relay> relays = new ArrayList<>();
+    relays.add(new RelayCredentials.Relay(host, port, "udp"));
+    if (stun.tcpAddress() != null) {
+      relays.add(new RelayCredentials.Relay(host, stun.tcpAddress().getPort(), "tcp"));
+    }
+    return new RelayCredentials(c.username(), c.password(), turn.config().realm(),
+        turn.config().credentialTtlSeconds(), c.expiresAt().getEpochSecond(), relays);
+  }
+
+  /** The TURN relay, or null when {@code turn.enabled} is false. */
+  public TurnServer turn() {
+    return turn;
   }
 
   /** The HTTP port actually bound (useful when configured as 0). */

@@ -14,8 +14,15 @@ public final class Registration {
   private final String sessionId;
   private final String node;
   private final JsonObject limits;
+  private final RelayCredentials relayCredentials;
 
   public Registration(PeerId peerId, String observedAddress, String sessionId, String node, JsonObject limits) {
+    this(peerId, observedAddress, sessionId, node, limits, null);
+  }
+
+  public Registration(PeerId peerId, String observedAddress, String sessionId, String node, JsonObject limits,
+      RelayCredentials relayCredentials) {
+    this.relayCredentials = relayCredentials;
     this.peerId = peerId;
     this.observedAddress = observedAddress;
     this.sessionId = sessionId;
@@ -25,8 +32,18 @@ public final class Registration {
 
   public static Registration fromJson(JsonObject json) {
     Object limits = json.getValue("limits");
+    Object turn = json.getValue("turn");
+    RelayCredentials relay = null;
+    if (turn instanceof JsonObject) {
+      try {
+        relay = RelayCredentials.fromJson((JsonObject) turn);
+      } catch (IllegalArgumentException e) {
+        relay = null; // an unusable grant is no grant; registration itself still stands
+      }
+    }
     return new Registration(PeerId.parse(json.getString("peerId")), json.getString("observedAddress"),
-        json.getString("sessionId"), json.getString("node"), limits instanceof JsonObject ? (JsonObject) limits : null);
+        json.getString("sessionId"), json.getString("node"), limits instanceof JsonObject ? (JsonObject) limits : null,
+        relay);
   }
 
   public PeerId peerId() {
@@ -51,6 +68,11 @@ public final class Registration {
   /** The server's limits: {@code maxMessageBytes}, {@code ratePerSecond}, {@code rateBurst}. */
   public JsonObject limits() {
     return limits;
+  }
+
+  /** TURN relays and credentials the rendezvous issued, or null when it runs no relay (older servers too). */
+  public RelayCredentials relayCredentials() {
+    return relayCredentials;
   }
 
   @Override

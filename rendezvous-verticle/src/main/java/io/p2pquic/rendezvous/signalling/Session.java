@@ -298,7 +298,7 @@ final class Session {
       state = State.REGISTERED;
       cancelTimeout();
       SignallingConfig cfg = service.config();
-      send(new JsonObject()
+      JsonObject registered = new JsonObject()
           .put(F_TYPE, SignallingProtocol.REGISTERED)
           .put(F_ID, id)
           .put(F_PEER_ID, peerId.value())
@@ -308,7 +308,12 @@ final class Session {
           .put("limits", new JsonObject()
               .put("maxMessageBytes", cfg.maxMessageBytes())
               .put("ratePerSecond", cfg.ratePerSecond())
-              .put("rateBurst", cfg.rateBurst())));
+              .put("rateBurst", cfg.rateBurst()));
+      JsonObject turn = service.relayCredentialsFor(peerId);
+      if (turn != null) {
+        registered.put("turn", turn);
+      }
+      send(registered);
     });
   }
 

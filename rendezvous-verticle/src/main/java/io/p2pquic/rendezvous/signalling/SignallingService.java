@@ -83,6 +83,7 @@ public final class SignallingService {
   /** This node's consumer of p2p.signal.<peerId> for each local peer. */
   private final Map<PeerId, MessageConsumer<JsonObject>> peerConsumers = new HashMap<>();
   private long refreshTimer = -1;
+  private volatile java.util.function.Function<PeerId, JsonObject> relayCredentials;
   private volatile boolean started;
   private volatile boolean stopped;
 
@@ -166,6 +167,20 @@ public final class SignallingService {
       Future.join(all).<Void>mapEmpty().otherwiseEmpty().onComplete(done);
     });
     return done.future();
+  }
+
+  /**
+   * Issues TURN credentials to each peer that registers: the function's JSON (see {@code
+   * RelayCredentials}) goes into the {@code registered} reply as {@code "turn"}. Null: no relay, no field.
+   */
+  public void relayCredentials(java.util.function.Function<PeerId, JsonObject> issuer) {
+    this.relayCredentials = issuer;
+  }
+
+  /** The {@code "turn"} field of a registration reply for {@code p}, or null. */
+  JsonObject relayCredentialsFor(PeerId p) {
+    java.util.function.Function<PeerId, JsonObject> issuer = relayCredentials;
+    return issuer == null ? null : issuer.apply(p);
   }
 
   /** This node's id (as in registry entries and {@code registered} replies). */

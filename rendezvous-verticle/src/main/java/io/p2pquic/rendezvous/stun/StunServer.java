@@ -3,17 +3,22 @@ package io.p2pquic.rendezvous.stun;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.p2pquic.api.net.SocketAddresses;
+import io.p2pquic.rendezvous.turn.AllocationKey;
+import io.p2pquic.rendezvous.turn.TurnServer;
 import io.p2pquic.stun.StunClass;
 import io.p2pquic.stun.StunDecodeException;
 import io.p2pquic.stun.StunMessage;
 import io.p2pquic.stun.StunMessageDecoder;
 import io.p2pquic.stun.StunMessageEncoder;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.datagram.DatagramPacket;
 import io.vertx.core.datagram.DatagramSocket;
 import io.vertx.core.datagram.DatagramSocketOptions;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
@@ -34,6 +39,10 @@ import org.slf4j.LoggerFactory;
  * <p>Malformed datagrams are dropped silently as RFC 8489 says, and counted by reason in
  * {@code p2p.stun.dropped}; a malformed message on TCP closes that connection (the stream cannot be
  * resynchronised). Nothing a client sends can stop the server.
+ *
+ * <p>With a {@link TurnServer} attached, the same sockets carry TURN (RFC 8656): requests and indications
+ * of the TURN methods and ChannelData (first byte 0x40-0x4F, RFC 7983) go to the relay, Binding stays
+ * here. Every socket is bound from one context, so STUN, TURN and the relay sockets share its event loop.
  */
 public final class StunServer {
   private static final Logger log = LoggerFactory.getLogger(StunServer.class);
@@ -43,6 +52,7 @@ public final class StunServer {
   private final StunServerConfig config;
   private final MeterRegistry metrics;
   private final BindingRequestHandler binding;
+  private final TurnServer turn;
   private final StunMessageDecoder decoder = new StunMessageDecoder();
   private final StunMessageEncoder encoder = new StunMessageEncoder();
   /** Sockets by the address they are bound to; one for a plain server, four for RFC 5780. */
@@ -56,9 +66,16 @@ public final class StunServer {
   private NetServer tcpServer;
   private InetSocketAddress udpAddress;
   private InetSocketAddress tcpAddress;
+  private ContextInternal context;
 
   public StunServer(Vertx vertx, StunServerConfig config, MeterRegistry metrics) {
+    this(vertx, config, metrics, null);
+  }
+
+  /** @param turn the TURN relay served on the same sockets, or null for STUN only */
+  public StunServer(Vertx vertx, StunServerConfig config, MeterRegistry metrics, TurnServer turn) {
     this.vertx = vertx;
+    this.turn = turn;
     this.config = config.validate();
     this.metrics = metrics;
     this.binding = new BindingRequestHandler(config);
@@ -70,6 +87,13 @@ public final class StunServer {
   }
 
   public Future<Void> start() {
+    context = ((VertxInternal) vertx).getOrCreateContext();
+    Promise<Void> started = context.promise();
+    context.runOnContext(v -> bindAll().onComplete(started));
+    return started.future();
+  }
+
+  private Future<Void> bindAll() {
     List<InetSocketAddress> endpoints = new ArrayList<>();
     endpoints.add(new InetSocketAddress(config.bind(), config.port()));
     if (config.rfc5780()) {
@@ -83,6 +107,9 @@ public final class StunServer {
     }
     if (config.tcp()) {
       chain = chain.compose(v -> bindTcp());
+    }
+    if (turn != null) {
+      chain = chain.compose(v -> turn.start(context));
     }
     return chain
         .onSuccess(
@@ -119,7 +146,8 @@ public final class StunServer {
     NetServerOptions options = new NetServerOptions()
         .setHost(config.bind())
         .setPort(udpAddress.getPort())
-        .setIdleTimeout(30)
+        // A TURN client's connection carries its allocation: it may stay quiet between refreshes.
+        .setIdleTimeout(turn != null ? turn.config().maxLifetimeSeconds() + 60 : 30)
         .setReuseAddress(true);
     tcpServer = vertx.createNetServer(options).connectHandler(this::onTcpConnection);
     return tcpServer.listen().map(s -> {
@@ -130,6 +158,9 @@ public final class StunServer {
 
   public Future<Void> stop() {
     List<Future<Void>> closing = new ArrayList<>();
+    if (turn != null) {
+      closing.add(turn.stop());
+    }
     sockets.values().forEach(s -> closing.add(s.close()));
     sockets.clear();
     if (tcpServer != null) {
@@ -152,7 +183,21 @@ public final class StunServer {
   private void onDatagram(DatagramSocket socket, InetSocketAddress local, DatagramPacket packet) {
     try {
       InetSocketAddress source = SocketAddresses.toInet(packet.sender());
-      StunMessage request = decodeRequest(packet.data().getBytes());
+      Buffer data = packet.data();
+      if (turn != null && data.length() > 0 && (data.getUnsignedByte(0) & 0xF0) == 0x40) {
+        turn.onChannelData(data.getBytes(), udpClient(socket, local, source));
+        return;
+      }
+      StunMessage m = decode(data.getBytes());
+      if (m == null) {
+        return;
+      }
+      if (turn != null && TurnServer.handles(m.method())) {
+        udpRequests.increment();
+        turn.onStun(m, udpClient(socket, local, source));
+        return;
+      }
+      StunMessage request = requestOnly(m);
       if (request == null) {
         return;
       }
@@ -173,16 +218,32 @@ public final class StunServer {
     }
   }
 
+  private UdpClientTransport udpClient(DatagramSocket socket, InetSocketAddress local, InetSocketAddress source) {
+    return new UdpClientTransport(socket, new AllocationKey(AllocationKey.Protocol.UDP, source, local),
+        () -> drop("send-failed"));
+  }
+
   private void onTcpConnection(NetSocket socket) {
     InetSocketAddress source = SocketAddresses.toInet(socket.remoteAddress());
     InetSocketAddress local = SocketAddresses.toInet(socket.localAddress());
+    TcpClientTransport client = turn == null ? null
+        : new TcpClientTransport(socket, new AllocationKey(AllocationKey.Protocol.TCP, source, local));
+    if (client != null) {
+      socket.closeHandler(v -> turn.onConnectionClosed(client.key()));
+    }
     Buffer[] pendingRef = {Buffer.buffer()}; // bytes of an incomplete frame
     socket.handler(data -> {
       try {
         Buffer pending = pendingRef[0].appendBuffer(data);
+        pendingRef[0] = pending;
         while (pending.length() >= 4) {
-          int frame = StunMessage.HEADER_LENGTH + pending.getUnsignedShort(2);
-          if ((pending.getUnsignedByte(0) & 0xC0) != 0 || frame > MAX_TCP_FRAME) {
+          int first = pending.getUnsignedByte(0);
+          boolean channelData = client != null && (first & 0xF0) == 0x40;
+          // ChannelData is padded to a multiple of four on streams (RFC 8656 section 12.5).
+          int frame = channelData
+              ? (4 + pending.getUnsignedShort(2) + 3) & ~3
+              : StunMessage.HEADER_LENGTH + pending.getUnsignedShort(2);
+          if (!channelData && ((first & 0xC0) != 0 || frame > MAX_TCP_FRAME)) {
             drop("tcp-not-stun");
             socket.close();
             return;
@@ -193,10 +254,23 @@ public final class StunServer {
           byte[] bytes = pending.getBytes(0, frame);
           pending = pending.getBuffer(frame, pending.length());
           pendingRef[0] = pending;
-          StunMessage request = decodeRequest(bytes);
-          if (request == null) {
+          if (channelData) {
+            turn.onChannelData(bytes, client);
+            continue;
+          }
+          StunMessage m = decode(bytes);
+          if (m == null) {
             socket.close(); // a bad frame on a stream leaves no way to find the next one
             return;
+          }
+          if (client != null && TurnServer.handles(m.method())) {
+            tcpRequests.increment();
+            turn.onStun(m, client);
+            continue;
+          }
+          StunMessage request = requestOnly(m);
+          if (request == null) {
+            continue;
           }
           tcpRequests.increment();
           StunReply reply = binding.handle(request, source, local, null, false);
@@ -211,15 +285,18 @@ public final class StunServer {
     });
   }
 
-  /** A decoded request, or null after counting why the bytes were dropped. */
-  private StunMessage decodeRequest(byte[] bytes) {
-    StunMessage m;
+  /** A decoded message, or null after counting why the bytes were dropped. */
+  private StunMessage decode(byte[] bytes) {
     try {
-      m = decoder.decode(bytes);
+      return decoder.decode(bytes);
     } catch (StunDecodeException e) {
       drop(e.reason().name().toLowerCase().replace('_', '-'));
       return null;
     }
+  }
+
+  /** The message if it is a request; indications (keepalives) are counted, responses dropped. */
+  private StunMessage requestOnly(StunMessage m) {
     if (m.messageClass() == StunClass.INDICATION) {
       indications.increment(); // keepalives (RFC 8489 section 6.3.2): no answer
       return null;

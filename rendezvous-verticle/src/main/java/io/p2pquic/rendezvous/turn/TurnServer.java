@@ -1,0 +1,868 @@
+package io.p2pquic.rendezvous.turn;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.channel.socket.SocketProtocolFamily;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.p2pquic.stun.AddressAttribute;
+import io.p2pquic.stun.ErrorCodeAttribute;
+import io.p2pquic.stun.RawAttribute;
+import io.p2pquic.stun.StunAttribute;
+import io.p2pquic.stun.StunAttributeType;
+import io.p2pquic.stun.StunAttributes;
+import io.p2pquic.stun.StunClass;
+import io.p2pquic.stun.StunMessage;
+import io.p2pquic.stun.StunMessageEncoder;
+import io.p2pquic.stun.StunMessageType;
+import io.p2pquic.stun.StunMethod;
+import io.p2pquic.stun.UInt64Attribute;
+import io.p2pquic.stun.turn.ChannelData;
+import io.p2pquic.stun.turn.ChannelDataDecoder;
+import io.p2pquic.stun.turn.ChannelDataEncoder;
+import io.p2pquic.stun.turn.TurnRestCredentials;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.buffer.BufferInternal;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A TURN server (RFC 8656) behind the STUN listeners: Allocate, Refresh, CreatePermission, ChannelBind,
+ * Send and Data indications, ChannelData both ways, over UDP or TCP to the client and always UDP to peers.
+ * Each allocation owns a UDP relay socket (a Netty channel on this server's event loop).
+ *
+ * <p>Threading: every entry point ({@link #onStun}, {@link #onChannelData}, {@link #onConnectionClosed},
+ * the relay sockets, the expiry sweep) runs on the one event loop of the context given to {@link #start}
+ * (the STUN server's), so the state needs no locks and no handler blocks.
+ *
+ * <p>Security: long-term credentials in the use-auth-secret scheme with stateless nonces ({@link
+ * TurnAuthenticator}); every request is authenticated, indications and ChannelData are not (RFC 8656) but
+ * are only accepted on the 5-tuple of an allocation and only relayed to and from peers with a permission;
+ * peers are checked by {@link PeerAddressPolicy}; quotas per user, per node and in bytes per second.
+ */
+public final class TurnServer {
+  private static final Logger log = LoggerFactory.getLogger(TurnServer.class);
+  private static final int UDP_PROTOCOL = 17;
+  private static final int FAMILY_IPV4 = 0x01;
+  private static final int FAMILY_IPV6 = 0x02;
+  private static final int MAX_PERMISSIONS = 1024;
+  private static final long RESERVATION_MILLIS = 30_000;
+  private static final int BIND_ATTEMPTS = 40;
+  private static final long SWEEP_MILLIS = 1000;
+  private static final Set<Integer> ALLOCATE_UNDERSTOOD = Set.of(
+      StunAttributeType.USERNAME, StunAttributeType.REALM, StunAttributeType.NONCE,
+      StunAttributeType.REQUESTED_TRANSPORT, StunAttributeType.LIFETIME, StunAttributeType.EVEN_PORT,
+      StunAttributeType.RESERVATION_TOKEN, StunAttributeType.REQUESTED_ADDRESS_FAMILY);
+  private static final Set<Integer> REQUEST_UNDERSTOOD = Set.of(
+      StunAttributeType.USERNAME, StunAttributeType.REALM, StunAttributeType.NONCE,
+      StunAttributeType.LIFETIME, StunAttributeType.REQUESTED_ADDRESS_FAMILY,
+      StunAttributeType.XOR_PEER_ADDRESS, StunAttributeType.CHANNEL_NUMBER);
+  private static final StunMessageType DATA_INDICATION = StunMessageType.of(StunMethod.DATA, StunClass.INDICATION);
+
+  private final Vertx vertx;
+  private final TurnServerConfig config;
+  private final String software;
+  private final LongSupplier clock;
+  private final TurnMetrics metrics;
+  private final List<byte[]> secrets;
+  private final TurnAuthenticator authenticator;
+  private final InetAddress relayBind;
+  private final InetAddress advertised;
+  private final PeerAddressPolicy policy;
+  private final SecureRandom random = new SecureRandom();
+  private final StunMessageEncoder encoder = new StunMessageEncoder();
+
+  private final Map<AllocationKey, RelayAllocation> allocations = new HashMap<>();
+  private final Map<String, Integer> allocationsPerUser = new HashMap<>();
+  private final Map<Long, Reservation> reservations = new HashMap<>();
+  private volatile int allocationCount;
+  private ContextInternal context;
+  private Bootstrap relayBootstrap;
+  private long sweepTimer = -1;
+
+  /** A port kept for a later Allocate with RESERVATION-TOKEN (EVEN-PORT with the R bit). */
+  private record Reservation(DatagramChannel channel, long expiresAtMillis) {}
+
+  /**
+   * @param defaultBind the address relay sockets bind to when {@code turn.relayAddress} is not set
+   * @param software the SOFTWARE attribute of responses
+   */
+  public TurnServer(Vertx vertx, TurnServerConfig config, String defaultBind, String software, MeterRegistry registry) {
+    this(vertx, config, defaultBind, software, registry, System::currentTimeMillis);
+  }
+
+  TurnServer(Vertx vertx, TurnServerConfig config, String defaultBind, String software, MeterRegistry registry,
+      LongSupplier clock) {
+    this.vertx = vertx;
+    this.config = new TurnServerConfig(config).validate();
+    this.software = software;
+    this.clock = clock;
+    this.metrics = new TurnMetrics(registry, () -> allocationCount);
+    List<byte[]> s = new ArrayList<>();
+    for (String secret : this.config.authSecrets()) {
+      s.add(secret.getBytes(StandardCharsets.UTF_8));
+    }
+    if (s.isEmpty()) {
+      byte[] generated = new byte[32];
+      random.nextBytes(generated);
+      s.add(Base64.getEncoder().withoutPadding().encodeToString(generated).getBytes(StandardCharsets.UTF_8));
+      log.warn("TURN: no turn.authSecret configured; using a random secret generated at start. Credentials "
+          + "issued by this node's rendezvous work on this node only: set turn.authSecret on every node of a cluster.");
+    }
+    this.secrets = List.copyOf(s);
+    this.authenticator = new TurnAuthenticator(this.config.realm(), secrets,
+        new NonceManager(secrets, this.config.realm(), this.config.nonceLifetimeSeconds() * 1000L));
+    String bind = this.config.relayAddress() != null ? this.config.relayAddress()
+        : defaultBind != null ? defaultBind : "0.0.0.0";
+    this.relayBind = literal(bind, "turn.relayAddress");
+    this.advertised = advertisedAddress(this.config.externalAddress(), relayBind);
+    List<Cidr> allowed = new ArrayList<>();
+    for (String r : this.config.allowedPeerRanges()) {
+      allowed.add(Cidr.parse(r));
+    }
+    this.policy = new PeerAddressPolicy(allowed, ownAddresses(relayBind, advertised));
+  }
+
+  // ---- lifecycle and public surface -----------------------------------------------------------------
+
+  /** Starts the expiry sweep on {@code ctx}; all handlers must then be called on that context's thread. */
+  public Future<Void> start(ContextInternal ctx) {
+    this.context = ctx;
+    this.relayBootstrap = new Bootstrap()
+        .group(ctx.nettyEventLoop())
+        .channelFactory(() -> new NioDatagramChannel(SocketProtocolFamily.INET))
+        .handler(new ChannelInitializer<DatagramChannel>() {
+          @Override
+          protected void initChannel(DatagramChannel ch) {
+            ch.pipeline().addLast(new RelaySocketHandler(TurnServer.this));
+          }
+        });
+    Promise<Void> started = ctx.promise();
+    ctx.runOnContext(v -> {
+      sweepTimer = vertx.setPeriodic(SWEEP_MILLIS, t -> sweep());
+      log.info("TURN relay: realm {}, relay sockets on {} ports {}-{}, advertised as {}, {} secret(s)",
+          config.realm(), relayBind.getHostAddress(), config.minPort(), config.maxPort(),
+          advertised.getHostAddress(), secrets.size());
+      started.complete();
+    });
+    return started.future();
+  }
+
+  /** Closes every relay socket and forgets all allocations. */
+  public Future<Void> stop() {
+    if (context == null) {
+      return Future.succeededFuture();
+    }
+    Promise<Void> stopped = context.promise();
+    context.runOnContext(v -> {
+      if (sweepTimer >= 0) {
+        vertx.cancelTimer(sweepTimer);
+        sweepTimer = -1;
+      }
+      for (RelayAllocation a : new ArrayList<>(allocations.values())) {
+        release(a, null);
+      }
+      reservations.values().forEach(r -> r.channel.close());
+      reservations.clear();
+      stopped.complete();
+    });
+    return stopped.future();
+  }
+
+  /** Whether the STUN server should hand a message of this method here. */
+  public static boolean handles(StunMethod method) {
+    return method.equals(StunMethod.ALLOCATE) || method.equals(StunMethod.REFRESH)
+        || method.equals(StunMethod.CREATE_PERMISSION) || method.equals(StunMethod.CHANNEL_BIND)
+        || method.equals(StunMethod.SEND) || method.equals(StunMethod.DATA);
+  }
+
+  /** Time-limited credentials for {@code userId} under the newest secret ({@code turn.credentialTtlSeconds}). */
+  public TurnRestCredentials issueCredentials(String userId) {
+    return TurnRestCredentials.issue(secrets.get(0), userId,
+        Instant.ofEpochMilli(clock.getAsLong()).plusSeconds(config.credentialTtlSeconds()));
+  }
+
+  public TurnServerConfig config() {
+    return config;
+  }
+
+  /** The address in XOR-RELAYED-ADDRESS (and the host of the issued TURN URIs). */
+  public InetAddress advertisedAddress() {
+    return advertised;
+  }
+
+  public int allocationCount() {
+    return allocationCount;
+  }
+
+  // ---- client side: requests, indications, ChannelData ------------------------------------------
+
+  /** A STUN request or indication of a TURN method from a client (see {@link #handles}). */
+  public void onStun(StunMessage m, ClientTransport from) {
+    try {
+      if (m.messageClass() == StunClass.INDICATION) {
+        if (m.method().equals(StunMethod.SEND)) {
+          onSend(m, from);
+        } else {
+          metrics.dropped("unexpected-indication");
+        }
+        return;
+      }
+      if (m.messageClass() != StunClass.REQUEST) {
+        metrics.dropped("unexpected-response");
+        return;
+      }
+      RelayAllocation existing = allocations.get(from.key());
+      if (existing != null) {
+        byte[] cached = existing.cachedResponse(m.transactionId());
+        if (cached != null) {
+          metrics.dropped("retransmission-answered");
+          from.send(Buffer.buffer(cached));
+          return;
+        }
+        if (existing.pending() && existing.allocateTransaction.equals(m.transactionId())) {
+          metrics.dropped("retransmission-pending");
+          return; // the answer follows when the relay socket is bound
+        }
+      }
+      metrics.request(m.method().name());
+      long now = clock.getAsLong();
+      String clientIp = from.key().client().getAddress().getHostAddress();
+      TurnAuthenticator.Result auth = authenticator.authenticate(m, clientIp, now);
+      if (auth instanceof TurnAuthenticator.Rejected r) {
+        if (r.failure() == null) {
+          metrics.challenge();
+        } else {
+          metrics.authFailure(r.failure());
+        }
+        StunMessage.Builder b = m.responseBuilder(false).add(StunAttributes.errorCode(r.code(), r.reason()));
+        if (r.challenge()) {
+          b.add(StunAttributes.realm(authenticator.realm())).add(StunAttributes.nonce(authenticator.nonce(clientIp, now)));
+        }
+        metrics.error(r.code());
+        send(from, m, b, null, null);
+        return;
+      }
+      TurnAuthenticator.Authenticated ok = (TurnAuthenticator.Authenticated) auth;
+      StunMethod method = m.method();
+      if (method.equals(StunMethod.ALLOCATE)) {
+        allocate(m, from, ok, existing, now);
+        return;
+      }
+      if (existing == null || existing.pending()) {
+        error(from, m, ok.key(), null, ErrorCodeAttribute.ALLOCATION_MISMATCH, "Allocation Mismatch");
+        return;
+      }
+      if (!existing.username.equals(ok.username())) {
+        error(from, m, ok.key(), null, ErrorCodeAttribute.WRONG_CREDENTIALS, "Wrong Credentials");
+        return;
+      }
+      List<Integer> unknown = m.unknownComprehensionRequired(REQUEST_UNDERSTOOD);
+      if (!unknown.isEmpty()) {
+        unknownAttributes(from, m, ok.key(), existing, unknown);
+        return;
+      }
+      if (method.equals(StunMethod.REFRESH)) {
+        refresh(m, from, existing, now);
+      } else if (method.equals(StunMethod.CREATE_PERMISSION)) {
+        createPermission(m, from, existing, now);
+      } else if (method.equals(StunMethod.CHANNEL_BIND)) {
+        channelBind(m, from, existing, now);
+      } else {
+        error(from, m, ok.key(), existing, ErrorCodeAttribute.BAD_REQUEST, "Bad Request");
+      }
+    } catch (RuntimeException e) {
+      log.warn("TURN {} from {} failed: {}", m.type(), from.key(), e.toString());
+      metrics.dropped("internal-error");
+    }
+  }
+
+  /** One ChannelData message from a client (a whole datagram, or one frame of a TCP stream). */
+  public void onChannelData(byte[] frame, ClientTransport from) {
+    RelayAllocation a = allocations.get(from.key());
+    if (a == null || a.pending()) {
+      metrics.dropped("no-allocation");
+      return;
+    }
+    ChannelData cd;
+    try {
+      cd = ChannelDataDecoder.decode(Unpooled.wrappedBuffer(frame));
+    } catch (ChannelDataDecoder.ChannelDataException e) {
+      metrics.dropped("malformed-channel-data");
+      return;
+    }
+    long now = clock.getAsLong();
+    ChannelBinding c = a.channelsByNumber.get(cd.channelNumber());
+    if (c == null || !c.activeAt(now)) {
+      metrics.dropped("unknown-channel");
+      return;
+    }
+    toPeer(a, c.peer, cd.data(), now);
+  }
+
+  /** A client's TCP connection closed: its allocation goes with it (RFC 8656 section 3.1). */
+  public void onConnectionClosed(AllocationKey key) {
+    RelayAllocation a = allocations.get(key);
+    if (a != null) {
+      release(a, Boolean.FALSE);
+    }
+  }
+
+  private void onSend(StunMessage m, ClientTransport from) {
+    RelayAllocation a = allocations.get(from.key());
+    if (a == null || a.pending()) {
+      metrics.dropped("no-allocation");
+      return;
+    }
+    InetSocketAddress peer = m.address(StunAttributeType.XOR_PEER_ADDRESS).orElse(null);
+    StunAttribute data = m.attribute(StunAttributeType.DATA).orElse(null);
+    if (peer == null || !(data instanceof RawAttribute raw) || !(peer.getAddress() instanceof Inet4Address)) {
+      metrics.dropped("malformed-send");
+      return;
+    }
+    toPeer(a, peer, raw.value(), clock.getAsLong());
+  }
+
+  private void toPeer(RelayAllocation a, InetSocketAddress peer, byte[] data, long now) {
+    if (!a.permitted(peer.getAddress(), now)) {
+      metrics.dropped("no-permission");
+      return;
+    }
+    if (a.bandwidth != null && !a.bandwidth.tryConsume(data.length)) {
+      metrics.dropped("bandwidth");
+      return;
+    }
+    if (!a.relay.isWritable()) {
+      metrics.dropped("relay-backpressure");
+      return;
+    }
+    a.relay.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(data), peer), a.relay.voidPromise());
+    metrics.relayedToPeer(data.length);
+  }
+
+  // ---- peer side ------------------------------------------------------------------------------------
+
+  void onPeerDatagram(RelayAllocation a, DatagramPacket packet) {
+    if (a == null || a.closed) {
+      metrics.dropped("no-allocation");
+      return;
+    }
+    InetSocketAddress sender = packet.sender();
+    long now = clock.getAsLong();
+    if (!a.permitted(sender.getAddress(), now)) {
+      metrics.dropped("no-permission");
+      return;
+    }
+    ByteBuf content = packet.content();
+    int length = content.readableBytes();
+    if (length > 0xFFFF - 64) {
+      metrics.dropped("too-large");
+      return;
+    }
+    if (a.bandwidth != null && !a.bandwidth.tryConsume(length)) {
+      metrics.dropped("bandwidth");
+      return;
+    }
+    Buffer out;
+    ChannelBinding c = a.channelsByPeer.get(sender);
+    if (c != null && c.activeAt(now)) {
+      ByteBuf frame = Unpooled.buffer(ChannelData.HEADER_LENGTH + length + 3);
+      ChannelDataEncoder.encode(c.number, content, a.client.stream(), frame);
+      out = BufferInternal.buffer(frame);
+    } else {
+      byte[] data = new byte[length];
+      content.getBytes(content.readerIndex(), data);
+      StunMessage indication = StunMessage.builder(DATA_INDICATION)
+          .add(new AddressAttribute(StunAttributeType.XOR_PEER_ADDRESS, sender))
+          .add(new RawAttribute(StunAttributeType.DATA, data))
+          .build();
+      out = Buffer.buffer(encoder.encodeToBytes(indication));
+    }
+    if (!a.client.send(out)) {
+      metrics.dropped("client-backpressure");
+      return;
+    }
+    metrics.relayedToClient(length);
+  }
+
+  void peerSocketError(Throwable cause) {
+    metrics.dropped("relay-socket-error");
+    log.debug("TURN relay socket error: {}", cause.toString());
+  }
+
+  // ---- requests ---------------------------------------------------------------------------------------
+
+  private void allocate(StunMessage m, ClientTransport from, TurnAuthenticator.Authenticated ok,
+      RelayAllocation existing, long now) {
+    byte[] key = ok.key();
+    if (existing != null) {
+      error(from, m, key, null, ErrorCodeAttribute.ALLOCATION_MISMATCH, "Allocation Mismatch");
+      return;
+    }
+    Long transport = m.uint32(StunAttributeType.REQUESTED_TRANSPORT).orElse(null);
+    if (transport == null) {
+      error(from, m, key, null, ErrorCodeAttribute.BAD_REQUEST, "REQUESTED-TRANSPORT missing");
+      return;
+    }
+    if ((transport >>> 24) != UDP_PROTOCOL) {
+      error(from, m, key, null, ErrorCodeAttribute.UNSUPPORTED_TRANSPORT_PROTOCOL, "Unsupported Transport Protocol");
+      return;
+    }
+    List<Integer> unknown = new ArrayList<>(m.unknownComprehensionRequired(ALLOCATE_UNDERSTOOD));
+    if (unknown.remove((Integer) StunAttributeType.DONT_FRAGMENT) || m.has(StunAttributeType.DONT_FRAGMENT)) {
+      // Java cannot promise the DF bit on relayed datagrams, so DONT-FRAGMENT is treated as an unknown
+      // comprehension-required attribute, as RFC 8656 section 7.2 says a server without DF support must.
+      unknown.add(StunAttributeType.DONT_FRAGMENT);
+    }
+    if (!unknown.isEmpty()) {
+      unknownAttributes(from, m, key, null, unknown);
+      return;
+    }
+    StunAttribute evenPort = m.attribute(StunAttributeType.EVEN_PORT).orElse(null);
+    Long token = m.uint64(StunAttributeType.RESERVATION_TOKEN).orElse(null);
+    Long family = m.uint32(StunAttributeType.REQUESTED_ADDRESS_FAMILY).orElse(null);
+    if (token != null && (evenPort != null || family != null)) {
+      error(from, m, key, null, ErrorCodeAttribute.BAD_REQUEST, "RESERVATION-TOKEN with EVEN-PORT or REQUESTED-ADDRESS-FAMILY");
+      return;
+    }
+    if (family != null && (family >>> 24) != FAMILY_IPV4) {
+      error(from, m, key, null, ErrorCodeAttribute.ADDRESS_FAMILY_NOT_SUPPORTED, "Address Family not Supported");
+      return;
+    }
+    boolean even = evenPort != null;
+    boolean reserveNext = false;
+    if (evenPort instanceof RawAttribute raw) {
+      byte[] v = raw.value();
+      if (v.length != 1) {
+        error(from, m, key, null, ErrorCodeAttribute.BAD_REQUEST, "EVEN-PORT must be one byte");
+        return;
+      }
+      reserveNext = (v[0] & 0x80) != 0;
+    }
+    String user = TurnAuthenticator.userOf(ok.username());
+    if (config.maxAllocations() > 0 && allocations.size() >= config.maxAllocations()) {
+      metrics.quotaRejected("total");
+      error(from, m, key, null, ErrorCodeAttribute.ALLOCATION_QUOTA_REACHED, "Allocation Quota Reached");
+      return;
+    }
+    if (config.maxAllocationsPerUser() > 0
+        && allocationsPerUser.getOrDefault(user, 0) >= config.maxAllocationsPerUser()) {
+      metrics.quotaRejected("user");
+      error(from, m, key, null, ErrorCodeAttribute.ALLOCATION_QUOTA_REACHED, "Allocation Quota Reached");
+      return;
+    }
+    long lifetime = lifetimeSeconds(m);
+    BandwidthLimiter bandwidth = config.bandwidthBytesPerSecond() > 0
+        ? new BandwidthLimiter(config.bandwidthBytesPerSecond(), System::nanoTime) : null;
+    RelayAllocation a = new RelayAllocation(from.key(), from, ok.username(), key, m.transactionId(), bandwidth,
+        now + lifetime * 1000);
+    allocations.put(a.key, a);
+    allocationsPerUser.merge(a.user, 1, Integer::sum);
+    allocationCount = allocations.size();
+    if (token != null) {
+      Reservation r = reservations.remove(token);
+      if (r == null || r.expiresAtMillis <= now) {
+        if (r != null) {
+          r.channel.close();
+        }
+        unpend(a);
+        error(from, m, key, null, ErrorCodeAttribute.INSUFFICIENT_CAPACITY, "Insufficient Capacity (unknown reservation)");
+        return;
+      }
+      attach(a, r.channel, m, lifetime, null);
+      return;
+    }
+    boolean reserve = reserveNext;
+    bindRelay(even, reserve, BIND_ATTEMPTS, (channels, failure) -> {
+      if (a.closed || allocations.get(a.key) != a) {
+        for (Channel c : channels == null ? new DatagramChannel[0] : channels) {
+          c.close(); // deleted while the socket was being bound (its TCP connection closed)
+        }
+        return;
+      }
+      if (channels == null) {
+        log.warn("TURN: no relay port free in {}-{} on {}: {}", config.minPort(), config.maxPort(),
+            relayBind.getHostAddress(), failure == null ? "" : failure.toString());
+        unpend(a);
+        error(from, m, key, null, ErrorCodeAttribute.INSUFFICIENT_CAPACITY, "Insufficient Capacity");
+        return;
+      }
+      Long newToken = null;
+      if (channels.length == 2) {
+        newToken = random.nextLong();
+        reservations.put(newToken, new Reservation(channels[1], clock.getAsLong() + RESERVATION_MILLIS));
+      }
+      attach(a, channels[0], m, lifetime, newToken);
+    });
+  }
+
+  private void unpend(RelayAllocation a) {
+    a.closed = true;
+    allocations.remove(a.key, a);
+    allocationsPerUser.computeIfPresent(a.user, (u, n) -> n <= 1 ? null : n - 1);
+    allocationCount = allocations.size();
+  }
+
+  private void attach(RelayAllocation a, DatagramChannel channel, StunMessage m, long lifetime, Long token) {
+    a.relay = channel;
+    channel.pipeline().get(RelaySocketHandler.class).allocation = a;
+    int port = ((InetSocketAddress) channel.localAddress()).getPort();
+    a.relayedAddress = new InetSocketAddress(advertised, port);
+    metrics.allocationCreated();
+    StunMessage.Builder b = m.responseBuilder(true)
+        .add(new AddressAttribute(StunAttributeType.XOR_RELAYED_ADDRESS, a.relayedAddress))
+        .add(StunAttributes.lifetime(lifetime));
+    if (token != null) {
+      b.add(new UInt64Attribute(StunAttributeType.RESERVATION_TOKEN, token));
+    }
+    b.add(StunAttributes.xorMappedAddress(a.key.client()));
+    log.debug("TURN allocation {} for {} relayed at {} for {} s", a.key, a.username, a.relayedAddress, lifetime);
+    send(a.client, m, b, a.integrityKey, a);
+  }
+
+  private void refresh(StunMessage m, ClientTransport from, RelayAllocation a, long now) {
+    Long family = m.uint32(StunAttributeType.REQUESTED_ADDRESS_FAMILY).orElse(null);
+    if (family != null && (family >>> 24) != FAMILY_IPV4) {
+      error(from, m, a.integrityKey, a, ErrorCodeAttribute.PEER_ADDRESS_FAMILY_MISMATCH, "Peer Address Family Mismatch");
+      return;
+    }
+    Long requested = m.uint32(StunAttributeType.LIFETIME).orElse(null);
+    long lifetime = requested != null && requested == 0 ? 0 : lifetimeSeconds(m);
+    StunMessage.Builder b = m.responseBuilder(true).add(StunAttributes.lifetime(lifetime));
+    if (lifetime == 0) {
+      // Not cached: the allocation is gone, so a retransmission gets 437 (RFC 8656 section 7.3 notes this).
+      release(a, Boolean.FALSE);
+      send(from, m, b, a.integrityKey, null);
+      return;
+    }
+    a.expiresAtMillis = now + lifetime * 1000;
+    send(from, m, b, a.integrityKey, a);
+  }
+
+  private void createPermission(StunMessage m, ClientTransport from, RelayAllocation a, long now) {
+    List<InetSocketAddress> peers = new ArrayList<>();
+    for (StunAttribute attr : m.attributes()) {
+      if (attr.type() == StunAttributeType.XOR_PEER_ADDRESS) {
+        peers.add(((AddressAttribute) attr).address());
+      }
+    }
+    if (peers.isEmpty()) {
+      error(from, m, a.integrityKey, a, ErrorCodeAttribute.BAD_REQUEST, "XOR-PEER-ADDRESS missing");
+      return;
+    }
+    for (InetSocketAddress p : peers) {
+      if (!checkPeer(m, from, a, p)) {
+        return; // all or nothing (RFC 8656 section 9.2)
+      }
+    }
+    if (!roomForPermissions(a, peers.stream().map(InetSocketAddress::getAddress).toList(), now)) {
+      error(from, m, a.integrityKey, a, ErrorCodeAttribute.INSUFFICIENT_CAPACITY, "Insufficient Capacity (permissions)");
+      return;
+    }
+    for (InetSocketAddress p : peers) {
+      permit(a, p.getAddress(), now);
+    }
+    send(from, m, m.responseBuilder(true), a.integrityKey, a);
+  }
+
+  private void channelBind(StunMessage m, ClientTransport from, RelayAllocation a, long now) {
+    Long raw = m.uint32(StunAttributeType.CHANNEL_NUMBER).orElse(null);
+    InetSocketAddress peer = m.address(StunAttributeType.XOR_PEER_ADDRESS).orElse(null);
+    if (raw == null || peer == null) {
+      error(from, m, a.integrityKey, a, ErrorCodeAttribute.BAD_REQUEST, "CHANNEL-NUMBER and XOR-PEER-ADDRESS required");
+      return;
+    }
+    int number = (int) (raw >>> 16);
+    if (!ChannelData.isValidChannel(number)) {
+      error(from, m, a.integrityKey, a, ErrorCodeAttribute.BAD_REQUEST, String.format("Channel number 0x%04x outside 0x4000-0x4FFF", number));
+      return;
+    }
+    if (!checkPeer(m, from, a, peer)) {
+      return;
+    }
+    a.expireAt(now);
+    ChannelBinding byNumber = a.channelsByNumber.get(number);
+    ChannelBinding byPeer = a.channelsByPeer.get(peer);
+    if (byNumber != null && !byNumber.peer.equals(peer)) {
+      error(from, m, a.integrityKey, a, ErrorCodeAttribute.BAD_REQUEST, "Channel bound to another peer");
+      return;
+    }
+    if (byPeer != null && byPeer.number != number) {
+      error(from, m, a.integrityKey, a, ErrorCodeAttribute.BAD_REQUEST, "Peer bound to another channel");
+      return;
+    }
+    if (!roomForPermissions(a, List.of(peer.getAddress()), now)) {
+      error(from, m, a.integrityKey, a, ErrorCodeAttribute.INSUFFICIENT_CAPACITY, "Insufficient Capacity (permissions)");
+      return;
+    }
+    long until = now + config.channelLifetimeSeconds() * 1000L;
+    if (byNumber != null) {
+      byNumber.expiresAtMillis = until;
+    } else {
+      ChannelBinding c = new ChannelBinding(number, peer, until);
+      a.channelsByNumber.put(number, c);
+      a.channelsByPeer.put(peer, c);
+      metrics.channelBound();
+    }
+    permit(a, peer.getAddress(), now);
+    send(from, m, m.responseBuilder(true), a.integrityKey, a);
+  }
+
+  /** 443 for a non-IPv4 peer (the relay is IPv4), 403 for a peer the policy refuses; true if fine. */
+  private boolean checkPeer(StunMessage m, ClientTransport from, RelayAllocation a, InetSocketAddress peer) {
+    if (!(peer.getAddress() instanceof Inet4Address)) {
+      error(from, m, a.integrityKey, a, ErrorCodeAttribute.PEER_ADDRESS_FAMILY_MISMATCH, "Peer Address Family Mismatch");
+      return false;
+    }
+    PeerAddressPolicy.Verdict v = policy.check(peer.getAddress());
+    if (v != PeerAddressPolicy.Verdict.ALLOWED) {
+      metrics.dropped("peer-" + v.name().toLowerCase().replace('_', '-'));
+      error(from, m, a.integrityKey, a, ErrorCodeAttribute.FORBIDDEN, "Forbidden");
+      return false;
+    }
+    return true;
+  }
+
+  private boolean roomForPermissions(RelayAllocation a, List<InetAddress> peers, long now) {
+    a.expireAt(now);
+    Set<InetAddress> fresh = new HashSet<>(peers);
+    fresh.removeAll(a.permissions.keySet());
+    return a.permissions.size() + fresh.size() <= MAX_PERMISSIONS;
+  }
+
+  private void permit(RelayAllocation a, InetAddress peer, long now) {
+    long until = now + config.permissionLifetimeSeconds() * 1000L;
+    Permission p = a.permissions.get(peer);
+    if (p == null) {
+      a.permissions.put(peer, new Permission(peer, until));
+      metrics.permissionCreated();
+    } else {
+      p.expiresAtMillis = until;
+    }
+  }
+
+  /** RFC 8656 sections 7.2 and 7.3: max(default, min(requested, maximum)); no LIFETIME: the default. */
+  private long lifetimeSeconds(StunMessage m) {
+    Long requested = m.uint32(StunAttributeType.LIFETIME).orElse(null);
+    if (requested == null) {
+      return config.defaultLifetimeSeconds();
+    }
+    return Math.max(config.defaultLifetimeSeconds(), Math.min(requested, config.maxLifetimeSeconds()));
+  }
+
+  // ---- expiry -------------------------------------------------------------------------------------------
+
+  /** Removes expired allocations (closing their sockets), permissions, channels and reservations. */
+  void sweep() {
+    long now = clock.getAsLong();
+    for (RelayAllocation a : new ArrayList<>(allocations.values())) {
+      if (a.pending()) {
+        continue;
+      }
+      if (a.expiresAtMillis <= now) {
+        release(a, Boolean.TRUE);
+      } else {
+        a.expireAt(now);
+      }
+    }
+    for (Iterator<Reservation> it = reservations.values().iterator(); it.hasNext(); ) {
+      Reservation r = it.next();
+      if (r.expiresAtMillis <= now) {
+        r.channel.close();
+        it.remove();
+      }
+    }
+  }
+
+  /** @param expired true: lifetime ran out; false: deleted by the client; null: server stopping */
+  private void release(RelayAllocation a, Boolean expired) {
+    if (a.closed) {
+      return;
+    }
+    unpend(a);
+    if (a.relay != null) {
+      a.relay.close();
+    }
+    if (Boolean.TRUE.equals(expired)) {
+      metrics.allocationExpired();
+    } else if (Boolean.FALSE.equals(expired)) {
+      metrics.allocationDeleted();
+    }
+    log.debug("TURN allocation {} of {} {}", a.key, a.username,
+        expired == null ? "closed" : expired ? "expired" : "deleted");
+  }
+
+  // ---- relay sockets ----------------------------------------------------------------------------------
+
+  private interface BindResult {
+    void done(DatagramChannel[] channels, Throwable failure);
+  }
+
+  /** Binds a relay socket on a random port of the range (even if asked; plus the next one to reserve). */
+  private void bindRelay(boolean even, boolean reserveNext, int attempts, BindResult done) {
+    int span = config.maxPort() - config.minPort() + 1;
+    int port = config.minPort() + random.nextInt(span);
+    if (even || reserveNext) {
+      port &= ~1;
+      if (port < config.minPort()) {
+        port += 2;
+      }
+      if (port > config.maxPort() - (reserveNext ? 1 : 0)) {
+        if (attempts > 1) {
+          bindRelay(even, reserveNext, attempts - 1, done);
+        } else {
+          done.done(null, null);
+        }
+        return;
+      }
+    }
+    int chosen = port;
+    relayBootstrap.bind(new InetSocketAddress(relayBind, chosen)).addListener((ChannelFuture f) -> {
+      if (!f.isSuccess()) {
+        if (attempts > 1) {
+          bindRelay(even, reserveNext, attempts - 1, done);
+        } else {
+          done.done(null, f.cause());
+        }
+        return;
+      }
+      DatagramChannel first = (DatagramChannel) f.channel();
+      if (!reserveNext) {
+        done.done(new DatagramChannel[] {first}, null);
+        return;
+      }
+      relayBootstrap.bind(new InetSocketAddress(relayBind, chosen + 1)).addListener((ChannelFuture g) -> {
+        if (g.isSuccess()) {
+          done.done(new DatagramChannel[] {first, (DatagramChannel) g.channel()}, null);
+        } else {
+          first.close();
+          if (attempts > 1) {
+            bindRelay(even, true, attempts - 1, done);
+          } else {
+            done.done(null, g.cause());
+          }
+        }
+      });
+    });
+  }
+
+  // ---- responses ----------------------------------------------------------------------------------
+
+  private void error(ClientTransport to, StunMessage m, byte[] key, RelayAllocation cacheIn, int code, String reason) {
+    metrics.error(code);
+    send(to, m, m.responseBuilder(false).add(StunAttributes.errorCode(code, reason)), key, cacheIn);
+  }
+
+  private void unknownAttributes(ClientTransport to, StunMessage m, byte[] key, RelayAllocation cacheIn,
+      List<Integer> unknown) {
+    metrics.error(ErrorCodeAttribute.UNKNOWN_ATTRIBUTE);
+    send(to, m, m.responseBuilder(false)
+        .add(StunAttributes.errorCode(ErrorCodeAttribute.UNKNOWN_ATTRIBUTE, "Unknown Attribute"))
+        .add(StunAttributes.unknownAttributes(unknown)), key, cacheIn);
+  }
+
+  /** Adds SOFTWARE, integrity (SHA-256 if the request used only that) and FINGERPRINT if the request had one. */
+  private void send(ClientTransport to, StunMessage request, StunMessage.Builder b, byte[] key, RelayAllocation cacheIn) {
+    b.add(StunAttributes.software(software));
+    if (key != null) {
+      if (request.hasMessageIntegritySha256() && !request.hasMessageIntegrity()) {
+        b.messageIntegritySha256(key);
+      } else {
+        b.messageIntegrity(key);
+      }
+    }
+    if (request.hasFingerprint()) {
+      b.fingerprint();
+    }
+    byte[] bytes = encoder.encodeToBytes(b.build());
+    if (cacheIn != null) {
+      cacheIn.cacheResponse(request.transactionId(), bytes);
+    }
+    to.send(Buffer.buffer(bytes));
+  }
+
+  // ---- addresses ------------------------------------------------------------------------------------
+
+  private static InetAddress literal(String address, String key) {
+    try {
+      InetAddress a = InetAddress.getByName(address);
+      if (!(a instanceof Inet4Address)) {
+        throw new IllegalArgumentException(key + " must be an IPv4 address (the relay is IPv4 only), is " + address);
+      }
+      return a;
+    } catch (UnknownHostException e) {
+      throw new IllegalArgumentException(key + " is not an address: " + address);
+    }
+  }
+
+  /** externalAddress, else the relay address, else this host's first non-loopback IPv4 address. */
+  private static InetAddress advertisedAddress(String external, InetAddress relayBind) {
+    if (external != null) {
+      return literal(external, "turn.externalAddress");
+    }
+    if (!relayBind.isAnyLocalAddress()) {
+      return relayBind;
+    }
+    try {
+      for (NetworkInterface nif : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+        if (!nif.isUp() || nif.isLoopback()) {
+          continue;
+        }
+        for (InetAddress a : Collections.list(nif.getInetAddresses())) {
+          if (a instanceof Inet4Address && !a.isLinkLocalAddress()) {
+            return a;
+          }
+        }
+      }
+    } catch (SocketException e) {
+      log.warn("TURN: cannot list interfaces to pick the advertised address: {}", e.toString());
+    }
+    return InetAddress.getLoopbackAddress();
+  }
+
+  /** The relay's own addresses (the peer policy refuses them): bind and advertised, or every local one. */
+  private static Set<InetAddress> ownAddresses(InetAddress relayBind, InetAddress advertised) {
+    Set<InetAddress> own = new HashSet<>();
+    own.add(advertised);
+    own.add(relayBind);
+    if (relayBind.isAnyLocalAddress()) {
+      try {
+        for (NetworkInterface nif : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+          own.addAll(Collections.list(nif.getInetAddresses()));
+        }
+      } catch (SocketException e) {
+        log.warn("TURN: cannot list interfaces for the peer policy: {}", e.toString());
+      }
+    }
+    return own;
+  }
+}

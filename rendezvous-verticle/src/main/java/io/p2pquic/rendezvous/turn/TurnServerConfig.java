@@ -1,0 +1,352 @@
+package io.p2pquic.rendezvous.turn;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The TURN relay ({@code "turn"} object of the rendezvous configuration; docs/turn.md). TURN requests
+ * arrive on the STUN listeners; each allocation gets its own UDP relay socket on {@code relayAddress}
+ * with a port from {@code portRange}, advertised as {@code externalAddress}.
+ *
+ * <p>JSON keys (all optional): {@code enabled}, {@code realm}, {@code authSecret} (a string or a list,
+ * newest first), {@code relayAddress}, {@code externalAddress}, {@code portRange} ("min-max"),
+ * {@code defaultLifetimeSeconds}, {@code maxLifetimeSeconds}, {@code permissionLifetimeSeconds},
+ * {@code channelLifetimeSeconds}, {@code nonceLifetimeSeconds}, {@code credentialTtlSeconds},
+ * {@code maxAllocations}, {@code maxAllocationsPerUser}, {@code bandwidthBytesPerSecond},
+ * {@code allowedPeerRanges}.
+ */
+public final class TurnServerConfig {
+  private static final String PREFIX = "turn.";
+  private static final String KNOWN = "enabled, realm, authSecret, relayAddress, externalAddress, portRange, "
+      + "defaultLifetimeSeconds, maxLifetimeSeconds, permissionLifetimeSeconds, channelLifetimeSeconds, "
+      + "nonceLifetimeSeconds, credentialTtlSeconds, maxAllocations, maxAllocationsPerUser, "
+      + "bandwidthBytesPerSecond, allowedPeerRanges";
+
+  private boolean enabled = true;
+  private String realm = "p2p-quic";
+  private List<String> authSecrets = new ArrayList<>();
+  private String relayAddress;
+  private String externalAddress;
+  private int minPort = 49152;
+  private int maxPort = 65535;
+  private int defaultLifetimeSeconds = 600;
+  private int maxLifetimeSeconds = 3600;
+  private int permissionLifetimeSeconds = 300;
+  private int channelLifetimeSeconds = 600;
+  private int nonceLifetimeSeconds = 600;
+  private int credentialTtlSeconds = 86400;
+  private int maxAllocations = 1000;
+  private int maxAllocationsPerUser = 16;
+  private long bandwidthBytesPerSecond = 2_097_152;
+  private List<String> allowedPeerRanges = new ArrayList<>();
+
+  public TurnServerConfig() {}
+
+  public TurnServerConfig(TurnServerConfig o) {
+    enabled = o.enabled;
+    realm = o.realm;
+    authSecrets = new ArrayList<>(o.authSecrets);
+    relayAddress = o.relayAddress;
+    externalAddress = o.externalAddress;
+    minPort = o.minPort;
+    maxPort = o.maxPort;
+    defaultLifetimeSeconds = o.defaultLifetimeSeconds;
+    maxLifetimeSeconds = o.maxLifetimeSeconds;
+    permissionLifetimeSeconds = o.permissionLifetimeSeconds;
+    channelLifetimeSeconds = o.channelLifetimeSeconds;
+    nonceLifetimeSeconds = o.nonceLifetimeSeconds;
+    credentialTtlSeconds = o.credentialTtlSeconds;
+    maxAllocations = o.maxAllocations;
+    maxAllocationsPerUser = o.maxAllocationsPerUser;
+    bandwidthBytesPerSecond = o.bandwidthBytesPerSecond;
+    allowedPeerRanges = new ArrayList<>(o.allowedPeerRanges);
+  }
+
+  /**
+   * Reads the {@code "turn"} object (null: all defaults).
+   *
+   * @throws IllegalArgumentException naming the bad key, e.g. "turn.portRange must be min-max"
+   */
+  public static TurnServerConfig fromJson(JsonObject json) {
+    TurnServerConfig c = new TurnServerConfig();
+    if (json == null) {
+      return c;
+    }
+    for (Map.Entry<String, Object> e : json) {
+      String k = e.getKey();
+      Object v = e.getValue();
+      try {
+        switch (k) {
+          case "enabled" -> c.enabled = (Boolean) v;
+          case "realm" -> c.realm = (String) v;
+          case "authSecret" -> c.authSecrets = strings(k, v);
+          case "relayAddress" -> c.setRelayAddress((String) v);
+          case "externalAddress" -> c.setExternalAddress((String) v);
+          case "portRange" -> c.setPortRange((String) v);
+          case "defaultLifetimeSeconds" -> c.defaultLifetimeSeconds = ((Number) v).intValue();
+          case "maxLifetimeSeconds" -> c.maxLifetimeSeconds = ((Number) v).intValue();
+          case "permissionLifetimeSeconds" -> c.permissionLifetimeSeconds = ((Number) v).intValue();
+          case "channelLifetimeSeconds" -> c.channelLifetimeSeconds = ((Number) v).intValue();
+          case "nonceLifetimeSeconds" -> c.nonceLifetimeSeconds = ((Number) v).intValue();
+          case "credentialTtlSeconds" -> c.credentialTtlSeconds = ((Number) v).intValue();
+          case "maxAllocations" -> c.maxAllocations = ((Number) v).intValue();
+          case "maxAllocationsPerUser" -> c.maxAllocationsPerUser = ((Number) v).intValue();
+          case "bandwidthBytesPerSecond" -> c.bandwidthBytesPerSecond = ((Number) v).longValue();
+          case "allowedPeerRanges" -> c.allowedPeerRanges = strings(k, v);
+          default -> throw new IllegalArgumentException(PREFIX + k + " is not a known key (known: " + KNOWN + ")");
+        }
+      } catch (ClassCastException | NullPointerException bad) {
+        throw new IllegalArgumentException(PREFIX + k + " has the wrong type: " + v);
+      }
+    }
+    return c.validate();
+  }
+
+  private static List<String> strings(String key, Object v) {
+    List<String> out = new ArrayList<>();
+    if (v instanceof String s) {
+      if (!s.isEmpty()) {
+        out.add(s);
+      }
+      return out;
+    }
+    for (Object o : (JsonArray) v) {
+      if (!(o instanceof String s) || s.isEmpty()) {
+        throw new IllegalArgumentException(PREFIX + key + " must hold non-empty strings, has " + o);
+      }
+      out.add(s);
+    }
+    return out;
+  }
+
+  public JsonObject toJson() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("enabled", enabled);
+    m.put("realm", realm);
+    m.put("authSecret", new JsonArray(new ArrayList<>(authSecrets)));
+    if (relayAddress != null) {
+      m.put("relayAddress", relayAddress);
+    }
+    if (externalAddress != null) {
+      m.put("externalAddress", externalAddress);
+    }
+    m.put("portRange", minPort + "-" + maxPort);
+    m.put("defaultLifetimeSeconds", defaultLifetimeSeconds);
+    m.put("maxLifetimeSeconds", maxLifetimeSeconds);
+    m.put("permissionLifetimeSeconds", permissionLifetimeSeconds);
+    m.put("channelLifetimeSeconds", channelLifetimeSeconds);
+    m.put("nonceLifetimeSeconds", nonceLifetimeSeconds);
+    m.put("credentialTtlSeconds", credentialTtlSeconds);
+    m.put("maxAllocations", maxAllocations);
+    m.put("maxAllocationsPerUser", maxAllocationsPerUser);
+    m.put("bandwidthBytesPerSecond", bandwidthBytesPerSecond);
+    m.put("allowedPeerRanges", new JsonArray(new ArrayList<>(allowedPeerRanges)));
+    return new JsonObject(m);
+  }
+
+  /** Checks values; throws IllegalArgumentException naming the key. */
+  public TurnServerConfig validate() {
+    if (realm == null || realm.isEmpty() || realm.length() > 127) {
+      throw new IllegalArgumentException(PREFIX + "realm must be 1-127 characters");
+    }
+    if (minPort < 1 || maxPort > 65535 || minPort > maxPort) {
+      throw new IllegalArgumentException(PREFIX + "portRange must be min-max within 1-65535, is " + minPort + "-" + maxPort);
+    }
+    positive("defaultLifetimeSeconds", defaultLifetimeSeconds);
+    positive("maxLifetimeSeconds", maxLifetimeSeconds);
+    positive("permissionLifetimeSeconds", permissionLifetimeSeconds);
+    positive("channelLifetimeSeconds", channelLifetimeSeconds);
+    positive("nonceLifetimeSeconds", nonceLifetimeSeconds);
+    positive("credentialTtlSeconds", credentialTtlSeconds);
+    if (maxLifetimeSeconds < defaultLifetimeSeconds) {
+      throw new IllegalArgumentException(PREFIX + "maxLifetimeSeconds (" + maxLifetimeSeconds
+          + ") must be >= defaultLifetimeSeconds (" + defaultLifetimeSeconds + ")");
+    }
+    if (maxAllocations < 0 || maxAllocationsPerUser < 0 || bandwidthBytesPerSecond < 0) {
+      throw new IllegalArgumentException(PREFIX + "maxAllocations, maxAllocationsPerUser and "
+          + "bandwidthBytesPerSecond must be >= 0 (0: unlimited)");
+    }
+    for (String r : allowedPeerRanges) {
+      try {
+        Cidr.parse(r);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(PREFIX + "allowedPeerRanges: " + e.getMessage());
+      }
+    }
+    return this;
+  }
+
+  private static void positive(String key, int v) {
+    if (v <= 0) {
+      throw new IllegalArgumentException(PREFIX + key + " must be > 0, is " + v);
+    }
+  }
+
+  public boolean enabled() {
+    return enabled;
+  }
+
+  public TurnServerConfig setEnabled(boolean enabled) {
+    this.enabled = enabled;
+    return this;
+  }
+
+  public String realm() {
+    return realm;
+  }
+
+  public TurnServerConfig setRealm(String realm) {
+    this.realm = realm;
+    return this;
+  }
+
+  /** The shared secrets, newest (used to issue credentials and nonces) first; may be empty. */
+  public List<String> authSecrets() {
+    return List.copyOf(authSecrets);
+  }
+
+  public TurnServerConfig setAuthSecrets(List<String> secrets) {
+    this.authSecrets = new ArrayList<>(secrets);
+    return this;
+  }
+
+  /** The address relay sockets bind to; null: the rendezvous {@code bind}. */
+  public String relayAddress() {
+    return relayAddress;
+  }
+
+  public TurnServerConfig setRelayAddress(String relayAddress) {
+    this.relayAddress = relayAddress == null || relayAddress.isBlank() ? null : relayAddress;
+    return this;
+  }
+
+  /** The address put in XOR-RELAYED-ADDRESS and the issued URIs (e.g. the public IP before a 1:1 NAT). */
+  public String externalAddress() {
+    return externalAddress;
+  }
+
+  public TurnServerConfig setExternalAddress(String externalAddress) {
+    this.externalAddress = externalAddress == null || externalAddress.isBlank() ? null : externalAddress;
+    return this;
+  }
+
+  public TurnServerConfig setPortRange(String range) {
+    String[] parts = range.trim().split("-");
+    try {
+      if (parts.length != 2) {
+        throw new NumberFormatException();
+      }
+      minPort = Integer.parseInt(parts[0].trim());
+      maxPort = Integer.parseInt(parts[1].trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(PREFIX + "portRange must be \"min-max\", e.g. \"49152-65535\", is " + range);
+    }
+    return this;
+  }
+
+  public int minPort() {
+    return minPort;
+  }
+
+  public int maxPort() {
+    return maxPort;
+  }
+
+  public int defaultLifetimeSeconds() {
+    return defaultLifetimeSeconds;
+  }
+
+  public TurnServerConfig setDefaultLifetimeSeconds(int s) {
+    this.defaultLifetimeSeconds = s;
+    return this;
+  }
+
+  public int maxLifetimeSeconds() {
+    return maxLifetimeSeconds;
+  }
+
+  public TurnServerConfig setMaxLifetimeSeconds(int s) {
+    this.maxLifetimeSeconds = s;
+    return this;
+  }
+
+  public int permissionLifetimeSeconds() {
+    return permissionLifetimeSeconds;
+  }
+
+  public TurnServerConfig setPermissionLifetimeSeconds(int s) {
+    this.permissionLifetimeSeconds = s;
+    return this;
+  }
+
+  public int channelLifetimeSeconds() {
+    return channelLifetimeSeconds;
+  }
+
+  public TurnServerConfig setChannelLifetimeSeconds(int s) {
+    this.channelLifetimeSeconds = s;
+    return this;
+  }
+
+  public int nonceLifetimeSeconds() {
+    return nonceLifetimeSeconds;
+  }
+
+  public TurnServerConfig setNonceLifetimeSeconds(int s) {
+    this.nonceLifetimeSeconds = s;
+    return this;
+  }
+
+  /** Lifetime of credentials the rendezvous issues to registered peers. */
+  public int credentialTtlSeconds() {
+    return credentialTtlSeconds;
+  }
+
+  public TurnServerConfig setCredentialTtlSeconds(int s) {
+    this.credentialTtlSeconds = s;
+    return this;
+  }
+
+  /** Allocations on this node; 0: unlimited. */
+  public int maxAllocations() {
+    return maxAllocations;
+  }
+
+  public TurnServerConfig setMaxAllocations(int n) {
+    this.maxAllocations = n;
+    return this;
+  }
+
+  /** Allocations per user (the username after its expiry); 0: unlimited. */
+  public int maxAllocationsPerUser() {
+    return maxAllocationsPerUser;
+  }
+
+  public TurnServerConfig setMaxAllocationsPerUser(int n) {
+    this.maxAllocationsPerUser = n;
+    return this;
+  }
+
+  /** Relayed bytes per second per allocation, both directions together; 0: unlimited. */
+  public long bandwidthBytesPerSecond() {
+    return bandwidthBytesPerSecond;
+  }
+
+  public TurnServerConfig setBandwidthBytesPerSecond(long b) {
+    this.bandwidthBytesPerSecond = b;
+    return this;
+  }
+
+  public List<String> allowedPeerRanges() {
+    return List.copyOf(allowedPeerRanges);
+  }
+
+  public TurnServerConfig setAllowedPeerRanges(List<String> ranges) {
+    this.allowedPeerRanges = new ArrayList<>(ranges);
+    return this;
+  }
+}
