@@ -49,7 +49,9 @@ class RelayedSessionLoopbackTest {
     vertx = Vertx.vertx();
     SimpleMeterRegistry metrics = new SimpleMeterRegistry();
     RendezvousVerticle rendezvous = new RendezvousVerticle(RendezvousConfig.fromJson(new JsonObject()
-        .put("bind", "127.0.0.1").put("http", new JsonObject().put("port", 0)).put("stun", new JsonObject().put("port", 0))),
+        .put("bind", "127.0.0.1").put("http", new JsonObject().put("port", 0)).put("stun", new JsonObject().put("port", 0))
+        // This test relays through coturn; the rendezvous hands out no relay of its own.
+        .put("turn", new JsonObject().put("enabled", false))),
         metrics);
     await(vertx.deployVerticle(rendezvous));
     String signal = "ws://127.0.0.1:" + rendezvous.httpPort() + "/signal";

@@ -333,7 +333,7 @@ public final class IceSession {
           timings.put("handshakeDoneMs", elapsed());
           return reply.body();
         });
-    completeWhenBothUp(quic, false);
+    completeWhenQuicIsUp(quic, false);
   }
 
   /**
@@ -366,19 +366,42 @@ public final class IceSession {
           timings.put("handshakeDoneMs", elapsed());
           return reply.body();
         });
-    completeWhenBothUp(quic, true);
+    completeWhenQuicIsUp(quic, true);
   }
 
-  /** The session is up once QUIC is and ICE has selected (consent then runs on the selected pair). */
-  private void completeWhenBothUp(Future<JsonObject> quic, boolean dials) {
-    Future.all(quic, agent.selected()).onComplete(ar -> {
+  /**
+   * The session is up as soon as QUIC is, on whatever valid pair carries it (RFC 8445 12.1): with
+   * {@code auto} a relayed pair carries the session while ICE still waits for direct pairs, so waiting
+   * for the nomination would cost a relayed session the checks' whole timeout. The description shows
+   * the selected pair when there is one, else the pair carrying QUIC; later moves are path-changed events.
+   */
+  private void completeWhenQuicIsUp(Future<JsonObject> quic, boolean dials) {
+    quic.onComplete(ar -> {
       if (ar.failed()) {
-        fail(quic.failed() ? quic.cause().getMessage() : ar.cause().getMessage());
+        fail(ar.cause().getMessage());
         return;
       }
       connected = true;
-      complete(agent.selectedPair(), dials);
+      complete(shownPair(), dials);
     });
+  }
+
+  private CandidatePair shownPair() {
+    if (agent.selectedPair() != null) {
+      return agent.selectedPair();
+    }
+    if (pathPair != null) {
+      return pathPair;
+    }
+    PeerPath p = pathLayer.path();
+    if (p != null) {
+      for (CandidatePair c : agent.pairs()) {
+        if (c.valid() && c.remote().address().equals(p.peer())) {
+          return c;
+        }
+      }
+    }
+    return null;
   }
 
   /**
@@ -491,7 +514,7 @@ public final class IceSession {
   }
 
   private void onPathChange(PathChange change) {
-    mark("path", (change.from() == null ? "" : change.from().describe() + " -> ") + change.to().describe()
+    mark("path", (change.from() == null ? "" : describe(change.from()) + " -> ") + describe(change.to())
         + ": " + change.reason());
     if (connected && change.from() != null) {
       vertx.eventBus().publish(Addresses.SESSION_EVENTS, new JsonObject()
@@ -499,10 +522,26 @@ public final class IceSession {
           .put("sessionId", sessionId)
           .put("localPeer", localPeer.value())
           .put("peer", remotePeer.value())
-          .put("path", change.to() instanceof PeerPath.ViaRelay ? "relayed" : "direct")
+          .put("path", relayed(change.to()) ? "relayed" : "direct")
           .put("remote", SocketAddresses.format(change.to().peer()))
           .put("reason", change.reason()));
     }
+  }
+
+  /** Through our relay, or straight to the peer's relayed candidate (its relay): both are relayed. */
+  private boolean relayed(PeerPath p) {
+    return p instanceof PeerPath.ViaRelay || peersRelay(p.peer());
+  }
+
+  private boolean peersRelay(InetSocketAddress address) {
+    return agent.remoteCandidates().stream()
+        .anyMatch(c -> c.type() == io.p2pquic.puncher.ice.CandidateType.RELAYED && c.address().equals(address));
+  }
+
+  private String describe(PeerPath p) {
+    return p instanceof PeerPath.Direct && peersRelay(p.peer())
+        ? "the peer's relay " + SocketAddresses.format(p.peer())
+        : p.describe();
   }
 
   private void complete(CandidatePair pair, boolean dials) {

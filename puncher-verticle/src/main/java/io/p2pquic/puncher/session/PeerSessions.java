@@ -15,6 +15,10 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
+import io.p2pquic.api.signalling.Registration;
+import io.p2pquic.api.signalling.RelayCredentials;
+import io.p2pquic.puncher.ice.GatheringOptions;
+import io.p2pquic.puncher.turn.TurnClientOptions;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -72,7 +76,7 @@ public final class PeerSessions {
       return Future.failedFuture("cannot connect to " + target.value() + ": that is this peer itself"
           + " (with several peers in one JVM, use p2p.peer.connect.<your peer id>)");
     }
-    if (method == ConnectMethod.RELAY && config.gathering().turnServers().isEmpty()) {
+    if (method == ConnectMethod.RELAY && gathering().turnServers().isEmpty()) {
       return Future.failedFuture("method relay needs a TURN server: set gathering.turnServers (conf/peer.json)"
           + " or use a rendezvous that hands out relay credentials");
     }
@@ -159,11 +163,32 @@ public final class PeerSessions {
   }
 
   private IceSession session(String id, PeerId remote, IceRole role, ConnectMethod method) {
-    IceSession s = new IceSession(vertx, id, signalling.identity().peerId(), remote, role, method, signalling, config.gathering(), config.ice(),
+    IceSession s = new IceSession(vertx, id, signalling.identity().peerId(), remote, role, method, signalling, gathering(), config.ice(),
         config.quicTimeoutMs(), metrics, timeline, actor);
     sessions.put(id, s);
     s.result().onFailure(err -> sessions.remove(id));
     return s;
+  }
+
+  /**
+   * The gathering options of a new session: the configured ones, plus the relays and time-limited
+   * credentials the rendezvous issued at registration when no TURN server is configured (a configured
+   * list wins, so a deployment can pin its own relays).
+   */
+  private GatheringOptions gathering() {
+    GatheringOptions g = config.gathering();
+    Registration reg = signalling.registration();
+    RelayCredentials grant = reg == null ? null : reg.relayCredentials();
+    if (!g.turnServers().isEmpty() || grant == null) {
+      return g;
+    }
+    List<TurnClientOptions> relays = new ArrayList<>();
+    for (RelayCredentials.Relay r : grant.relays()) {
+      if ("udp".equalsIgnoreCase(r.transport())) {
+        relays.add(new TurnClientOptions(r.host(), r.port(), grant.username(), grant.password()));
+      }
+    }
+    return relays.isEmpty() ? g : new GatheringOptions(g.toJson()).turnServers(relays);
   }
 
   public Future<Void> close() {

@@ -40,27 +40,27 @@ public final class TurnClientMetrics {
   }
 
   private Counter relayed(String what, String direction, String via) {
-    return registry.counter("p2p.turn.relayed." + what, "direction", direction, "via", via);
+    return registry.counter("p2p.turn.client.relayed." + what, "direction", direction, "via", via);
   }
 
   void allocation(boolean success) {
-    registry.counter("p2p.turn.allocations", "outcome", success ? "success" : "failure").increment();
+    registry.counter("p2p.turn.client.allocations", "outcome", success ? "success" : "failure").increment();
   }
 
   void deallocation() {
-    registry.counter("p2p.turn.deallocations").increment();
+    registry.counter("p2p.turn.client.deallocations").increment();
   }
 
   void refresh(String kind, boolean success) {
-    registry.counter("p2p.turn.refreshes", "kind", kind, "outcome", success ? "success" : "failure").increment();
+    registry.counter("p2p.turn.client.refreshes", "kind", kind, "outcome", success ? "success" : "failure").increment();
   }
 
   void failure(TurnException.Reason reason) {
-    registry.counter("p2p.turn.failures", "reason", reason.tag()).increment();
+    registry.counter("p2p.turn.client.failures", "reason", reason.tag()).increment();
   }
 
   void staleNonce() {
-    registry.counter("p2p.turn.stale.nonces").increment();
+    registry.counter("p2p.turn.client.stale.nonces").increment();
   }
 
   void sent(boolean channel, int bytes) {
@@ -74,6 +74,6 @@ public final class TurnClientMetrics {
   }
 
   void dropped(String reason) {
-    registry.counter("p2p.turn.dropped", "reason", reason).increment();
+    registry.counter("p2p.turn.client.dropped", "reason", reason).increment();
   }
 }

@@ -102,7 +102,7 @@ class TurnClientCoturnTest {
     assertThat(a.mappedAddress()).as("no NAT on loopback: the server sees our socket").isEqualTo(endpoint.localAddress());
     assertThat(a.lifetime()).isEqualTo(Duration.ofSeconds(600));
     assertThat(client.realm()).isEqualTo(Coturn.REALM);
-    assertThat(counter("p2p.turn.allocations", "outcome", "success")).isEqualTo(1);
+    assertThat(counter("p2p.turn.client.allocations", "outcome", "success")).isEqualTo(1);
 
     // Send indications (no channel yet); the permission is created by send() itself.
     await(a.send(Buffer.buffer("hello via Send indication"), peerAddress()));
@@ -117,8 +117,8 @@ class TurnClientCoturnTest {
     assertThat(in).isNotNull();
     assertThat(in.sender()).isEqualTo(peerAddress());
     assertThat(in.relayedAddress()).isEqualTo(relayed);
-    assertThat(counter("p2p.turn.relayed.packets", "direction", "in", "via", "indication")).isEqualTo(1);
-    assertThat(counter("p2p.turn.relayed.packets", "direction", "out", "via", "indication")).isEqualTo(1);
+    assertThat(counter("p2p.turn.client.relayed.packets", "direction", "in", "via", "indication")).isEqualTo(1);
+    assertThat(counter("p2p.turn.client.relayed.packets", "direction", "out", "via", "indication")).isEqualTo(1);
 
     // ChannelData both ways once a channel is bound.
     RelayChannel ch = await(a.bindChannel(peerAddress()));
@@ -126,12 +126,12 @@ class TurnClientCoturnTest {
     assertThat(ch.usable()).isTrue();
     await(a.send(Buffer.buffer("hello via ChannelData"), peerAddress()));
     assertThat(receiveAtPeer(relayed)).isEqualTo("hello via ChannelData");
-    assertThat(counter("p2p.turn.relayed.packets", "direction", "out", "via", "channel")).isEqualTo(1);
+    assertThat(counter("p2p.turn.client.relayed.packets", "direction", "out", "via", "channel")).isEqualTo(1);
     sendFromPeer(new io.p2pquic.stun.StunMessageEncoder().encodeToBytes(check), relayed);
     in = unconsumedStun.poll(5, java.util.concurrent.TimeUnit.SECONDS);
     assertThat(in).isNotNull();
     assertThat(in.sender()).isEqualTo(peerAddress());
-    assertThat(counter("p2p.turn.relayed.packets", "direction", "in", "via", "channel"))
+    assertThat(counter("p2p.turn.client.relayed.packets", "direction", "in", "via", "channel"))
         .as("coturn uses the bound channel towards us").isEqualTo(1);
 
     // Netty level: a ByteBuf wrapped and written on the channel.
@@ -140,12 +140,12 @@ class TurnClientCoturnTest {
     assertThat(receiveAtPeer(relayed)).isEqualTo("hello via Netty");
 
     assertThat(await(a.refresh())).isEqualTo(Duration.ofSeconds(600));
-    assertThat(counter("p2p.turn.refreshes", "kind", "allocation", "outcome", "success")).isEqualTo(1);
+    assertThat(counter("p2p.turn.client.refreshes", "kind", "allocation", "outcome", "success")).isEqualTo(1);
 
     await(a.close());
     assertThat(a.isClosed()).isTrue();
     assertThat(a.ended().succeeded()).isTrue();
-    assertThat(counter("p2p.turn.deallocations")).isEqualTo(1);
+    assertThat(counter("p2p.turn.client.deallocations")).isEqualTo(1);
     // The server really deleted it (coturn on its next 1-s timer tick, "allocation timeout"): another Refresh
     // on this 5-tuple is an allocation mismatch.
     assertThat(coturn.awaitLog("refreshed, realm=<" + Coturn.REALM + ">, username=<" + client.options().username() + ">, lifetime=0"))
@@ -177,8 +177,8 @@ class TurnClientCoturnTest {
     assertThat(a.channel(peerAddress())).hasValueSatisfying(ch -> assertThat(ch.usable()).isTrue());
     await(a.send(Buffer.buffer("second"), peerAddress()));
     assertThat(receiveAtPeer(a.relayedAddress())).isEqualTo("second");
-    assertThat(counter("p2p.turn.relayed.packets", "direction", "out", "via", "indication")).isEqualTo(1);
-    assertThat(counter("p2p.turn.relayed.packets", "direction", "out", "via", "channel")).isEqualTo(1);
+    assertThat(counter("p2p.turn.client.relayed.packets", "direction", "out", "via", "indication")).isEqualTo(1);
+    assertThat(counter("p2p.turn.client.relayed.packets", "direction", "out", "via", "channel")).isEqualTo(1);
     await(a.close());
   }
 
@@ -193,12 +193,12 @@ class TurnClientCoturnTest {
       assertThat(receiveAtPeer(a.relayedAddress())).isEqualTo("keep");
       Thread.sleep(50);
     }
-    assertThat(counter("p2p.turn.refreshes", "kind", "permission", "outcome", "success")).isGreaterThanOrEqualTo(3);
-    assertThat(counter("p2p.turn.refreshes", "kind", "channel", "outcome", "success")).isGreaterThanOrEqualTo(2);
-    double permissions = counter("p2p.turn.refreshes", "kind", "permission", "outcome", "success");
+    assertThat(counter("p2p.turn.client.refreshes", "kind", "permission", "outcome", "success")).isGreaterThanOrEqualTo(3);
+    assertThat(counter("p2p.turn.client.refreshes", "kind", "channel", "outcome", "success")).isGreaterThanOrEqualTo(2);
+    double permissions = counter("p2p.turn.client.refreshes", "kind", "permission", "outcome", "success");
     Thread.sleep(600); // idle: nothing is refreshed after the round that saw the last use
-    assertThat(counter("p2p.turn.refreshes", "kind", "permission", "outcome", "success")).isLessThanOrEqualTo(permissions + 1);
-    assertThat(counter("p2p.turn.refreshes", "kind", "permission", "outcome", "failure")).isZero();
+    assertThat(counter("p2p.turn.client.refreshes", "kind", "permission", "outcome", "success")).isLessThanOrEqualTo(permissions + 1);
+    assertThat(counter("p2p.turn.client.refreshes", "kind", "permission", "outcome", "failure")).isZero();
     await(a.close());
   }
 
@@ -262,8 +262,8 @@ class TurnClientCoturnTest {
     assertThat(t.code()).isEqualTo(401);
     assertThat(t.reason()).isEqualTo(TurnException.Reason.WRONG_CREDENTIALS);
     assertThat(t.getMessage()).contains("wrong credentials", "Check the username and password", "shared secret");
-    assertThat(counter("p2p.turn.failures", "reason", "wrong-credentials")).isEqualTo(1);
-    assertThat(counter("p2p.turn.allocations", "outcome", "failure")).isEqualTo(1);
+    assertThat(counter("p2p.turn.client.failures", "reason", "wrong-credentials")).isEqualTo(1);
+    assertThat(counter("p2p.turn.client.allocations", "outcome", "failure")).isEqualTo(1);
   }
 
   @Test

@@ -107,8 +107,8 @@ class TurnRelayDemuxTest {
       assertThat(d.relayed()).isTrue();
       assertThat(d.relayedAddress()).isEqualTo(allocation.relayedAddress());
     }
-    assertThat(metrics.counter("p2p.turn.relayed.packets", "direction", "in", "via", "channel").count()).isEqualTo(1);
-    assertThat(metrics.counter("p2p.turn.relayed.packets", "direction", "in", "via", "indication").count()).isEqualTo(1);
+    assertThat(metrics.counter("p2p.turn.client.relayed.packets", "direction", "in", "via", "channel").count()).isEqualTo(1);
+    assertThat(metrics.counter("p2p.turn.client.relayed.packets", "direction", "in", "via", "indication").count()).isEqualTo(1);
     assertThat(pipelineIn).isEmpty();
   }
 
@@ -144,6 +144,6 @@ class TurnRelayDemuxTest {
     assertThat(p.sender()).isEqualTo(addressOf(channelPeer));
     assertThat(metrics.counter("p2p.udp.inbound", "kind", "quic").count()).isEqualTo(quicBefore + 1);
     assertThat(metrics.counter("p2p.udp.inbound", "kind", "turn").count()).isZero();
-    assertThat(metrics.counter("p2p.turn.relayed.packets", "direction", "in", "via", "channel").count()).isZero();
+    assertThat(metrics.counter("p2p.turn.client.relayed.packets", "direction", "in", "via", "channel").count()).isZero();
   }
 }

@@ -25,7 +25,7 @@ class TurnStaleNonceTest {
       assertThat(await(a.refresh())).isEqualTo(Duration.ofSeconds(600));
       Thread.sleep(2_500);
       await(a.createPermission(InetAddress.getLoopbackAddress()));
-      assertThat(metrics.counter("p2p.turn.stale.nonces").count()).isGreaterThanOrEqualTo(2);
+      assertThat(metrics.counter("p2p.turn.client.stale.nonces").count()).isGreaterThanOrEqualTo(2);
       assertThat(coturn.logContains("438")).isTrue();
       await(a.close());
       await(endpoint.close());

@@ -26,13 +26,15 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Method 1 (ICE, then QUIC on the punched socket) across every pair of lab NAT behaviours, 20 ms one-way
- * delay on each router's WAN: {@code p2p-node peer} (echo) behind one router, {@code p2p-node connect
- * --send} behind another. A direct path must be found wherever one exists; where it cannot (the
- * mapping is symmetric and the other side filters by port, or both are symmetric) the connect must
- * fail cleanly with a reason, in bounded time. No relay yet: those cells wait for TURN.
+ * Every pair of lab NAT behaviours, 20 ms one-way delay on each router's WAN: {@code p2p-node peer}
+ * (echo) behind one router, {@code p2p-node connect --send} behind another, our rendezvous with its
+ * TURN relay on the server. Method {@code ice} (method 1, direct only): a direct path wherever one
+ * exists; where none can (the mapping is symmetric and the other side filters by port, or both are
+ * symmetric) a clean failure with the reason in bounded time. Method {@code auto} (the default, with
+ * the relay credentials the rendezvous issues at registration): every cell connects, directly wherever
+ * a direct path exists and through the relay elsewhere.
  */
-class DirectConnectionMatrixLabTest {
+class ConnectionMatrixLabTest {
   private static final List<NatBehavior> TYPES = List.of(
       NatBehavior.FULL_CONE, NatBehavior.ADDRESS_RESTRICTED, NatBehavior.PORT_RESTRICTED, NatBehavior.SYMMETRIC);
   private static final Pattern PEER_ID = Pattern.compile("peer id: (pq1[a-z2-7]+)");
@@ -60,8 +62,11 @@ class DirectConnectionMatrixLabTest {
     lab = LabTestSupport.start(b);
     identities = Files.createTempDirectory("p2p-lab-ids");
     String server = lab.serverAddress().getHostAddress();
+    Path conf = identities.resolve("rendezvous.json");
+    Files.writeString(conf, RelayPathLabTest.turnConfig().encode());
     rendezvous = new LabProcesses.Running(lab, lab.serverNamespace(), "rendezvous ready",
-        "rendezvous", "--bind", server, "--alt-address", lab.serverAlternateAddress().getHostAddress());
+        "rendezvous", "--config", conf.toString(), "--bind", server,
+        "--alt-address", lab.serverAlternateAddress().getHostAddress());
     assertThat(rendezvous.awaitReady(Duration.ofSeconds(60))).as(rendezvous.output()).isTrue();
     for (String peer : lab.peerNames()) {
       LabProcesses.Running p = new LabProcesses.Running(lab, lab.hostNamespace(peer), "peer id:",
@@ -112,11 +117,10 @@ class DirectConnectionMatrixLabTest {
 
   record Cell(NatBehavior from, NatBehavior to, boolean expected, boolean connected, double millis, String detail) {}
 
-  @Test
-  void everyPairConnectsDirectlyWhereAPathExistsAndFailsCleanlyWhereNot() throws Exception {
+  /** What each cell gave: its path ("direct", "relayed") or "failure", and the detail. */
+  private static Map<String, String[]> runMatrix(String method) throws Exception {
     String server = lab.serverAddress().getHostAddress();
-    List<Cell> cells = new ArrayList<>();
-    Map<String, Cell> byKey = new ConcurrentHashMap<>();
+    Map<String, String[]> byKey = new ConcurrentHashMap<>();
     ExecutorService pool = Executors.newFixedThreadPool(2);
     for (int i = 0; i < TYPES.size(); i++) {
       for (int j = i; j < TYPES.size(); j++) {
@@ -128,40 +132,67 @@ class DirectConnectionMatrixLabTest {
           long start = System.nanoTime();
           ExecResult r = lab.run(lab.hostNamespace(src), Duration.ofSeconds(60), LabProcesses.node(
               "connect", ids.get(dst), "--rendezvous", "ws://" + server + ":8088/signal", "--stun", server + ":3478",
-              "--send", "hello " + dst, "--json", "--method", "ice", "--timeout", Long.toString(CONNECT_TIMEOUT_MS)));
+              "--send", "hello " + dst, "--json", "--method", method, "--timeout", Long.toString(CONNECT_TIMEOUT_MS)));
           double ms = (System.nanoTime() - start) / 1e6;
-          String detail;
-          boolean ok = r.exitCode() == 0;
-          if (ok) {
+          if (r.exitCode() == 0) {
             String out = r.stdout();
             JsonObject s = new JsonObject(out.substring(out.indexOf('{')));
-            detail = s.getJsonObject("selectedPair").encode() + " timings " + s.getJsonObject("timings").encode();
-            ok = "direct".equals(s.getString("path"));
+            byKey.put(from + "/" + to, new String[] {s.getString("path"), String.format("%7.0f ms  %s timings %s", ms,
+                s.getJsonObject("selectedPair").encode(), s.getJsonObject("timings").encode()), Double.toString(ms)});
           } else {
-            detail = r.stderr().lines().filter(l -> l.startsWith("error:")).findFirst().orElse(r.stderr());
+            byKey.put(from + "/" + to, new String[] {"failure", String.format("%7.0f ms  %s", ms,
+                r.stderr().lines().filter(l -> l.startsWith("error:")).findFirst().orElse(r.stderr())), Double.toString(ms)});
           }
-          byKey.put(from + "/" + to, new Cell(from, to, directPathExists(from, to), ok, ms, detail));
         });
       }
     }
     pool.shutdown();
     assertThat(pool.awaitTermination(10, TimeUnit.MINUTES)).isTrue();
+    return byKey;
+  }
+
+  @Test
+  void autoConnectsEveryPairDirectlyWherePossibleAndThroughTheRelayElsewhere() throws Exception {
+    Map<String, String[]> cells = runMatrix("auto");
+    StringBuilder table = new StringBuilder("\nNAT matrix, method auto (relay from the rendezvous), 20 ms one-way per router:\n");
     for (int i = 0; i < TYPES.size(); i++) {
       for (int j = i; j < TYPES.size(); j++) {
-        cells.add(byKey.get(TYPES.get(i) + "/" + TYPES.get(j)));
+        String[] c = cells.get(TYPES.get(i) + "/" + TYPES.get(j));
+        table.append(String.format("  %-19s -> %-19s expected %-8s got %-8s %s%n", TYPES.get(i).cliName(),
+            TYPES.get(j).cliName(), directPathExists(TYPES.get(i), TYPES.get(j)) ? "direct" : "relayed", c[0], c[1]));
       }
     }
+    System.out.println(table);
+    for (int i = 0; i < TYPES.size(); i++) {
+      for (int j = i; j < TYPES.size(); j++) {
+        String[] c = cells.get(TYPES.get(i) + "/" + TYPES.get(j));
+        assertThat(c[0]).as("%s -> %s%s", TYPES.get(i), TYPES.get(j), table)
+            .isEqualTo(directPathExists(TYPES.get(i), TYPES.get(j)) ? "direct" : "relayed");
+      }
+    }
+  }
+
+  @Test
+  void everyPairConnectsDirectlyWhereAPathExistsAndFailsCleanlyWhereNot() throws Exception {
+    Map<String, String[]> cells = runMatrix("ice");
     StringBuilder table = new StringBuilder("\nNAT matrix, method ice, 20 ms one-way per router:\n");
-    for (Cell c : cells) {
-      table.append(String.format("  %-19s -> %-19s expected %-7s got %-7s %7.0f ms (process)  %s%n", c.from().cliName(),
-          c.to().cliName(), c.expected() ? "direct" : "failure", c.connected() ? "direct" : "failure", c.millis(), c.detail()));
+    for (int i = 0; i < TYPES.size(); i++) {
+      for (int j = i; j < TYPES.size(); j++) {
+        String[] c = cells.get(TYPES.get(i) + "/" + TYPES.get(j));
+        table.append(String.format("  %-19s -> %-19s expected %-7s got %-7s %s%n", TYPES.get(i).cliName(),
+            TYPES.get(j).cliName(), directPathExists(TYPES.get(i), TYPES.get(j)) ? "direct" : "failure", c[0], c[1]));
+      }
     }
     System.out.println(table);
-    for (Cell c : cells) {
-      assertThat(c.connected()).as("%s -> %s%s", c.from(), c.to(), table).isEqualTo(c.expected());
-      if (!c.expected()) {
-        assertThat(c.detail()).as("a failure says why").contains("no direct path");
-        assertThat(c.millis()).as("failure in bounded time").isLessThan(CONNECT_TIMEOUT_MS + 15_000);
+    for (int i = 0; i < TYPES.size(); i++) {
+      for (int j = i; j < TYPES.size(); j++) {
+        String[] c = cells.get(TYPES.get(i) + "/" + TYPES.get(j));
+        boolean expected = directPathExists(TYPES.get(i), TYPES.get(j));
+        assertThat(c[0]).as("%s -> %s%s", TYPES.get(i), TYPES.get(j), table).isEqualTo(expected ? "direct" : "failure");
+        if (!expected) {
+          assertThat(c[1]).as("a failure says why").contains("no direct path");
+          assertThat(Double.parseDouble(c[2])).as("failure in bounded time").isLessThan(CONNECT_TIMEOUT_MS + 15_000);
+        }
       }
     }
   }

@@ -1,0 +1,164 @@
+package io.p2pquic.node.lab;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.p2pquic.natlab.LinkConditions;
+import io.p2pquic.natlab.NatBehavior;
+import io.p2pquic.natlab.NatLab;
+import io.p2pquic.natlab.junit.LabTestSupport;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The {@code auto} method in the NAT lab with our rendezvous's TURN relay: a transfer that starts on the
+ * relay (the direct path blocked by nftables on both routers) crosses the upgrade to direct intact, and
+ * a transfer on the direct path crosses the fallback to the relay intact when the direct path is cut.
+ * Two port-restricted cone NATs, 20 ms one-way delay per router. Integrity: the CLI compares the
+ * SHA-256 of the echo with what it sent and exits 1 if they differ.
+ */
+class RelayPathLabTest {
+  private static final Pattern PEER_ID = Pattern.compile("peer id: (pq1[a-z2-7]+)");
+  private static NatLab lab;
+  private static LabProcesses.Running rendezvous;
+  private static LabProcesses.Running echo;
+  private static String echoId;
+  private static Path dir;
+  private static String server;
+
+  @BeforeAll
+  static void up() throws Exception {
+    lab = LabTestSupport.start(NatLab.builder()
+        .peer("a", NatBehavior.PORT_RESTRICTED, LinkConditions.delayMillis(20))
+        .peer("b", NatBehavior.PORT_RESTRICTED, LinkConditions.delayMillis(20)));
+    dir = Files.createTempDirectory("p2p-relay-lab");
+    server = lab.serverAddress().getHostAddress();
+    Path conf = dir.resolve("rendezvous.json");
+    Files.writeString(conf, turnConfig().encodePrettily());
+    rendezvous = new LabProcesses.Running(lab, lab.serverNamespace(), "rendezvous ready",
+        "rendezvous", "--config", conf.toString(), "--bind", server);
+    assertThat(rendezvous.awaitReady(Duration.ofSeconds(60))).as(rendezvous.output()).isTrue();
+    echo = new LabProcesses.Running(lab, lab.hostNamespace("b"), "peer id:", "peer",
+        "--rendezvous", "ws://" + server + ":8088/signal", "--stun", server + ":3478",
+        "--identity", dir.resolve("b.json").toString());
+    assertThat(echo.awaitReady(Duration.ofSeconds(60))).as(echo.output()).isTrue();
+    Matcher m = PEER_ID.matcher(echo.output());
+    assertThat(m.find()).isTrue();
+    echoId = m.group(1);
+  }
+
+  /** The relay may reach the lab's own ranges (they are private or reserved; refused by default). */
+  static JsonObject turnConfig() {
+    return new JsonObject().put("turn", new JsonObject()
+        .put("authSecret", "lab-secret-" + System.nanoTime())
+        .put("allowedPeerRanges", new JsonArray(List.of("203.0.113.0/24", "10.0.0.0/8")))
+        .put("bandwidthBytesPerSecond", 200_000_000L));
+  }
+
+  @AfterAll
+  static void down() throws Exception {
+    if (echo != null) {
+      echo.stop();
+    }
+    if (rendezvous != null) {
+      rendezvous.stop();
+    }
+    if (lab != null) {
+      lab.close();
+    }
+    if (dir != null) {
+      try (var files = Files.list(dir)) {
+        for (Path f : files.toList()) {
+          Files.deleteIfExists(f);
+        }
+      }
+      Files.deleteIfExists(dir);
+    }
+  }
+
+  private static Path randomFile(String name, int megabytes) throws Exception {
+    byte[] b = new byte[megabytes << 20];
+    new Random(megabytes).nextBytes(b);
+    Path f = dir.resolve(name);
+    Files.write(f, b);
+    return f;
+  }
+
+  private static boolean waitFor(LabProcesses.Running p, String text, Duration timeout) throws InterruptedException {
+    long end = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < end) {
+      if (p.output().contains(text) || !p.process.isAlive()) {
+        return p.output().contains(text);
+      }
+      Thread.sleep(50);
+    }
+    return false;
+  }
+
+  private static List<String> pathLines(LabProcesses.Running p) {
+    return p.lines.stream().filter(l -> l.matches(".*\\bme\\s+path\\s+.*")).toList();
+  }
+
+  @Test
+  void transferStartsOnTheRelayAndCrossesTheUpgradeToDirectIntact() throws Exception {
+    Path file = randomFile("up.bin", 24);
+    lab.setDirectPathBlocked("a", "b", true);
+    LabProcesses.Running connect;
+    try {
+      connect = new LabProcesses.Running(lab, lab.hostNamespace("a"), "echo received", "connect", echoId,
+          "--rendezvous", "ws://" + server + ":8088/signal", "--stun", server + ":3478",
+          "--file", file.toString(), "--method", "auto", "--timeout", "30000");
+      assertThat(waitFor(connect, "quic dialing", Duration.ofSeconds(30))).as(connect.output()).isTrue();
+      Thread.sleep(1_000); // QUIC and the first bytes run on the relay meanwhile
+    } finally {
+      lab.setDirectPathBlocked("a", "b", false);
+    }
+    assertThat(connect.process.waitFor(120, TimeUnit.SECONDS)).as(connect.output()).isTrue();
+    String out = connect.output();
+    System.out.println("upgrade run:\n" + String.join("\n", pathLines(connect)));
+    assertThat(connect.process.exitValue()).as(out).isZero();
+    assertThat(out).contains("identical");
+    List<String> paths = pathLines(connect);
+    assertThat(paths).as(out).isNotEmpty();
+    assertThat(paths.get(0)).as("QUIC starts on a relay (ours or the peer's)").contains("relay");
+    assertThat(paths.get(paths.size() - 1)).as("and ends on the direct path to the peer's router")
+        .containsPattern("-> direct 203\\.0\\.113\\.1\\d\\d:");
+    assertThat(out).as("the session was up on the relay before the direct path existed")
+        .containsPattern("session [0-9a-f-]+: relayed");
+  }
+
+  @Test
+  void transferOnTheDirectPathFallsBackToTheRelayIntactWhenTheDirectPathIsCut() throws Exception {
+    Path file = randomFile("down.bin", 32);
+    // Faster consent so the test does not wait the default 10 s before the fallback.
+    Path conf = dir.resolve("peer-fast-consent.json");
+    Files.writeString(conf, new JsonObject().put("ice", new JsonObject()
+        .put("consentIntervalMillis", 1000).put("disconnectedTimeoutMillis", 2500)).encode());
+    LabProcesses.Running connect = new LabProcesses.Running(lab, lab.hostNamespace("a"), "echo received", "connect",
+        echoId, "--config", conf.toString(), "--rendezvous", "ws://" + server + ":8088/signal", "--stun", server + ":3478",
+        "--file", file.toString(), "--method", "auto", "--timeout", "30000");
+    try {
+      assertThat(waitFor(connect, "quic handshake done", Duration.ofSeconds(30))).as(connect.output()).isTrue();
+      Thread.sleep(300);
+      lab.setDirectPathBlocked("a", "b", true);
+      assertThat(connect.process.waitFor(120, TimeUnit.SECONDS)).as(connect.output()).isTrue();
+    } finally {
+      lab.setDirectPathBlocked("a", "b", false);
+    }
+    String out = connect.output();
+    System.out.println("fallback run:\n" + String.join("\n", pathLines(connect)));
+    assertThat(connect.process.exitValue()).as(out).isZero();
+    assertThat(out).contains("identical");
+    assertThat(out).contains("back to the relay");
+  }
+}
