@@ -11,7 +11,10 @@ import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Tag;
@@ -19,61 +22,84 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Benchmark, not a test (tag "benchmark", excluded from {@code mvn verify}): time from {@code connect} to
- * the first echoed byte between two port-restricted cone NATs with 20 ms one-way delay on each router,
- * RUNS sessions from one warm process, every phase separately (median, min, max). Run with
- * {@code mvn -B -pl node test -Dgroups=benchmark -Dtest=ConnectLatencyLabBenchmark -Dsurefire.failIfNoSpecifiedTests=false}
- * as root; the table goes to stdout and node/target/lab-connect-bench.md.
+ * the first echoed byte with 20 ms one-way delay on each router, RUNS sessions per case from one warm
+ * process, every phase separately (median, min, max). Cases: method {@code ice} and {@code auto}
+ * between two port-restricted cone NATs (direct), and {@code auto} between two symmetric NATs (through
+ * the rendezvous's TURN relay). Run with
+ * {@code mvn -B -pl node test -Dgroups=benchmark -Dexcluded.groups=none -Dtest=ConnectLatencyLabBenchmark -Dsurefire.failIfNoSpecifiedTests=false}
+ * as root; the tables go to stdout and node/target/lab-connect-bench.md.
  */
 @Tag("benchmark")
 class ConnectLatencyLabBenchmark {
   private static final int RUNS = Integer.getInteger("bench.runs", 20);
 
+  record Case(String title, String from, String to, String method) {}
+
   @Test
   void timeToFirstEchoedByte() throws Exception {
-    Path ids = Files.createTempDirectory("p2p-bench-ids");
+    Path dir = Files.createTempDirectory("p2p-bench");
+    List<Case> cases = List.of(
+        new Case("method ice, port-restricted <-> port-restricted (direct)", "a", "b", "ice"),
+        new Case("method auto, port-restricted <-> port-restricted (direct)", "a", "b", "auto"),
+        new Case("method auto, symmetric <-> symmetric (relayed)", "c", "d", "auto"));
     try (NatLab lab = LabTestSupport.start(NatLab.builder()
         .peer("a", NatBehavior.PORT_RESTRICTED, LinkConditions.delayMillis(20))
-        .peer("b", NatBehavior.PORT_RESTRICTED, LinkConditions.delayMillis(20)))) {
+        .peer("b", NatBehavior.PORT_RESTRICTED, LinkConditions.delayMillis(20))
+        .peer("c", NatBehavior.SYMMETRIC, LinkConditions.delayMillis(20))
+        .peer("d", NatBehavior.SYMMETRIC, LinkConditions.delayMillis(20)))) {
       String server = lab.serverAddress().getHostAddress();
+      Path conf = dir.resolve("rendezvous.json");
+      Files.writeString(conf, RelayPathLabTest.turnConfig().encode());
       LabProcesses.Running rendezvous = new LabProcesses.Running(lab, lab.serverNamespace(), "rendezvous ready",
-          "rendezvous", "--bind", server);
-      LabProcesses.Running peer = null;
+          "rendezvous", "--config", conf.toString(), "--bind", server);
+      Map<String, LabProcesses.Running> echo = new HashMap<>();
+      Map<String, String> ids = new HashMap<>();
       try {
         assertThat(rendezvous.awaitReady(Duration.ofSeconds(60))).isTrue();
-        peer = new LabProcesses.Running(lab, lab.hostNamespace("b"), "peer id:", "peer",
-            "--rendezvous", "ws://" + server + ":8088/signal", "--stun", server + ":3478",
-            "--identity", ids.resolve("b.json").toString());
-        assertThat(peer.awaitReady(Duration.ofSeconds(60))).isTrue();
-        Matcher m = Pattern.compile("peer id: (pq1[a-z2-7]+)").matcher(peer.output());
-        assertThat(m.find()).isTrue();
-        ExecResult r = lab.run(lab.hostNamespace("a"), Duration.ofMinutes(10), LabProcesses.node("connect", m.group(1),
-            "--rendezvous", "ws://" + server + ":8088/signal", "--stun", server + ":3478", "--send", "x",
-            "--repeat", Integer.toString(RUNS), "--json"));
-        assertThat(r.exitCode()).as(r.stderr()).isZero();
-        JsonObject doc = new JsonObject(r.stdout().substring(r.stdout().indexOf('{')));
+        for (String p : List.of("b", "d")) {
+          LabProcesses.Running peer = new LabProcesses.Running(lab, lab.hostNamespace(p), "peer id:", "peer",
+              "--rendezvous", "ws://" + server + ":8088/signal", "--stun", server + ":3478",
+              "--identity", dir.resolve(p + ".json").toString());
+          echo.put(p, peer);
+          assertThat(peer.awaitReady(Duration.ofSeconds(60))).isTrue();
+          Matcher m = Pattern.compile("peer id: (pq1[a-z2-7]+)").matcher(peer.output());
+          assertThat(m.find()).isTrue();
+          ids.put(p, m.group(1));
+        }
         StringBuilder md = new StringBuilder(String.format(Locale.ROOT,
-            "Port-restricted <-> port-restricted, 20 ms one-way per router (host-to-host RTT about 80 ms), %d runs "
-                + "from one warm process, ms since the connect call:%n%n| phase | median | min | max |%n|---|---:|---:|---:|%n", RUNS));
-        doc.getJsonObject("summary").forEach(e -> {
-          JsonObject p = (JsonObject) e.getValue();
-          md.append(String.format(Locale.ROOT, "| %s | %.1f | %.1f | %.1f |%n", e.getKey(), p.getDouble("median"),
-              p.getDouble("min"), p.getDouble("max")));
-        });
+            "20 ms one-way per router (host-to-host RTT about 80 ms), %d runs per case from one warm process,"
+                + " ms since the connect call.%n", RUNS));
+        for (Case c : cases) {
+          ExecResult r = lab.run(lab.hostNamespace(c.from()), Duration.ofMinutes(10), LabProcesses.node("connect",
+              ids.get(c.to()), "--rendezvous", "ws://" + server + ":8088/signal", "--stun", server + ":3478",
+              "--method", c.method(), "--send", "x", "--repeat", Integer.toString(RUNS), "--json"));
+          assertThat(r.exitCode()).as(r.stderr()).isZero();
+          JsonObject doc = new JsonObject(r.stdout().substring(r.stdout().indexOf('{')));
+          Map<String, Integer> paths = new java.util.TreeMap<>();
+          doc.getJsonArray("runs").forEach(run -> paths.merge(((JsonObject) run).getString("path"), 1, Integer::sum));
+          md.append(String.format(Locale.ROOT, "%n%s; paths at connect: %s%n%n| phase | median | min | max |%n"
+              + "|---|---:|---:|---:|%n", c.title(), paths));
+          doc.getJsonObject("summary").forEach(e -> {
+            JsonObject p = (JsonObject) e.getValue();
+            md.append(String.format(Locale.ROOT, "| %s | %.1f | %.1f | %.1f |%n", e.getKey(), p.getDouble("median"),
+                p.getDouble("min"), p.getDouble("max")));
+          });
+        }
         System.out.println(md);
         Files.writeString(Path.of("target", "lab-connect-bench.md"), md);
       } finally {
-        if (peer != null) {
-          peer.stop();
+        for (LabProcesses.Running p : echo.values()) {
+          p.stop();
         }
         rendezvous.stop();
       }
     } finally {
-      try (var files = Files.list(ids)) {
+      try (var files = Files.list(dir)) {
         for (Path f : files.toList()) {
           Files.deleteIfExists(f);
         }
       }
-      Files.deleteIfExists(ids);
+      Files.deleteIfExists(dir);
     }
   }
 }

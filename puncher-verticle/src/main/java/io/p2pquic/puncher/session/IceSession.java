@@ -88,6 +88,8 @@ public final class IceSession {
   private CandidatePair relayFallback;
   /** Consent on the pair carrying QUIC went silent: the next validated pair takes over at once. */
   private boolean pathSilent;
+  /** The dialer's QUIC handshake is done: moving the path no longer costs a handshake retransmission. */
+  private boolean quicUp;
   /** Signals that arrived while the socket was being bound. */
   private final List<Runnable> early = new ArrayList<>();
 
@@ -308,7 +310,9 @@ public final class IceSession {
           } else if (pathSilent && pathPair != null && !v.equals(pathPair)) {
             pathSilent = false;
             moveTo(v, v.relayed() ? "the direct path went silent: back to the relay" : "the path went silent: moved to a validated pair");
-          } else if (!agent.selected().isComplete() && pathPair != null && v.priority() > pathPair.priority()) {
+          } else if (quicUp && !agent.selected().isComplete() && pathPair != null && v.priority() > pathPair.priority()) {
+            // Not during the handshake: packets in flight on the old path would be lost and QUIC would
+            // wait for its first probe timeout (about a second before it has an RTT sample).
             moveTo(v, pathPair.relayed() && !v.relayed() ? "a direct pair was validated" : "a better pair was validated");
           }
         }
@@ -364,6 +368,8 @@ public final class IceSession {
         .map(reply -> {
           mark("quic handshake done", "peer id verified " + remotePeer.value().substring(0, 12) + "…");
           timings.put("handshakeDoneMs", elapsed());
+          quicUp = true;
+          moveToBestValid();
           return reply.body();
         });
     completeWhenQuicIsUp(quic, true);
@@ -495,6 +501,21 @@ public final class IceSession {
     mark("candidate", c.toSdp());
     signalling.send(remotePeer, "candidate", new JsonObject().put("sessionId", sessionId).put("candidate", c.toSdp()))
         .onFailure(err -> mark("trickle failed", err.getMessage()));
+  }
+
+  /** After the handshake: catch up with pairs validated meanwhile (the selected one wins once there is one). */
+  private void moveToBestValid() {
+    CandidatePair best = agent.selectedPair();
+    if (best == null) {
+      for (CandidatePair c : agent.pairs()) {
+        if (c.valid() && (best == null || c.priority() > best.priority())) {
+          best = c;
+        }
+      }
+    }
+    if (best != null && pathPair != null && best.priority() > pathPair.priority()) {
+      moveTo(best, pathPair.relayed() && !best.relayed() ? "a direct pair was validated" : "a better pair was validated");
+    }
   }
 
   private void moveTo(CandidatePair pair, String why) {
