@@ -11,11 +11,12 @@
 #
 # Settings (environment):
 #   R=3              repetitions per server and size
-#   CLIENTS=10       uclient -m (each client is a pair of allocations with -y)
-#   MSGS=500         uclient -n, messages per client
+#   CLIENTS=100      uclient -m, number of clients
+#   MSGS=300         uclient -n, messages per client
 #   SIZES="100 1000" uclient -l, payload bytes
 #   INTERVAL_MS=1    uclient -z, per-session send interval
 #   TCP=0            1: client-to-server over TCP (-t)
+#   WARMUP=1         1: one unmeasured uclient run (-n 100) against each fresh server first (JIT, caches)
 #   OUR_PORT=34782   COTURN_PORT=34792      UDP/TCP ports on 127.0.0.1 (must be free)
 #   BUILD=1          build benchmarks/target/benchmarks.jar first (reactor `package`, offline)
 #   OUT=benchmarks/target/turn-bench
@@ -26,11 +27,12 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 R=${R:-3}
-CLIENTS=${CLIENTS:-10}
-MSGS=${MSGS:-500}
+CLIENTS=${CLIENTS:-100}
+MSGS=${MSGS:-300}
 SIZES=${SIZES:-"100 1000"}
 INTERVAL_MS=${INTERVAL_MS:-1}
 TCP=${TCP:-0}
+WARMUP=${WARMUP:-1}
 OUR_PORT=${OUR_PORT:-34782}
 COTURN_PORT=${COTURN_PORT:-34792}
 BUILD=${BUILD:-1}
@@ -80,6 +82,7 @@ mkdir -p "$OUT"
 rm -f "$OUT"/*.log "$OUT"/results.tsv "$OUT"/report.md
 
 RUN_SECONDS=300
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; } # utime + stime of PID
 start_server() { # start_server ours|coturn LOG; sets SERVER_PID and PORT
   local which=$1 log=$2 i
   if [ "$which" = ours ]; then
@@ -89,7 +92,7 @@ start_server() { # start_server ours|coturn LOG; sets SERVER_PID and PORT
     SERVER_PID=$!
     PIDS+=("$SERVER_PID")
     for i in $(seq 1 300); do
-      grep -q '^READY ' "$log" && return 0
+      grep -qs '^READY ' "$log" && return 0
       kill -0 "$SERVER_PID" 2>/dev/null || break
       sleep 0.1
     done
@@ -115,11 +118,20 @@ run_one() { # run_one ours|coturn SIZE REP: one uclient run, one result line in 
   start_server "$which" "$log"
   local args=(-y -s -W "$SECRET" -u bench -p "$PORT" -m "$CLIENTS" -n "$MSGS" -l "$size" -z "$INTERVAL_MS" -e 127.0.0.1)
   [ "$TCP" = 1 ] && args+=(-t)
+  if [ "$WARMUP" = 1 ]; then
+    local warm=("${args[@]}")
+    warm[11]=100 # the value after -n
+    timeout 120 "$UCLIENT" "${warm[@]}" 127.0.0.1 >"$out.warmup" 2>&1 || true
+  fi
+  local cpu_pid=$SERVER_PID c0 c1
+  [ "$which" = coturn ] && cpu_pid=$(pgrep -P "$SERVER_PID" | head -1 || echo "$SERVER_PID")
+  c0=$(cpu_ticks "$cpu_pid")
   t0=$(date +%s%N)
   timeout 240 "$UCLIENT" "${args[@]}" 127.0.0.1 >"$out" 2>&1 || true
   t1=$(date +%s%N)
+  c1=$(cpu_ticks "$cpu_pid")
   stop_pid "$SERVER_PID"
-  awk -v which="$which" -v size="$size" -v rep="$rep" -v wall_ns=$((t1 - t0)) '
+  awk -v which="$which" -v size="$size" -v rep="$rep" -v wall_ns=$((t1 - t0)) -v cpu=$(( (c1 - c0) * 1000 / $(getconf CLK_TCK) )) '
     /start_mclient: tot_send_msgs=/ { split($0, a, "tot_send_msgs="); split(a[2], b, ","); sent = b[1] + 0
                                       split($0, c, "tot_recv_msgs="); recv = c[2] + 0 }
     /start_mclient: tot_send_bytes/ { split($0, d, "tot_recv_bytes ~ "); rbytes = d[2] + 0 }
@@ -128,8 +140,8 @@ run_one() { # run_one ours|coturn SIZE REP: one uclient run, one result line in 
     /Average round trip delay/ { split($0, f, "delay "); rtt = f[2] + 0 }
     END { if (recv == "") { recv = 0 }
           wall = wall_ns / 1e9
-          printf "%s\t%s\t%s\t%d\t%d\t%.3f\t%.1f\t%.2f\t%.2f\t%.3f\n", which, size, rep, sent, recv, wall,
-                 recv / wall, rbytes * 8 / wall / 1e6, lost, rtt }' "$out" >>"$OUT/results.tsv"
+          printf "%s\t%s\t%s\t%d\t%d\t%.3f\t%.1f\t%.2f\t%.2f\t%.3f\t%d\n", which, size, rep, sent, recv, wall,
+                 recv / wall, rbytes * 8 / wall / 1e6, lost, rtt, cpu }' "$out" >>"$OUT/results.tsv"
   echo "== $which size $size rep $rep: $(tail -1 "$OUT/results.tsv" | cut -f4-)" >&2
   sleep 1
 }
@@ -143,19 +155,20 @@ done
 
 {
   echo "turnutils_uclient -y -s -m $CLIENTS -n $MSGS -z $INTERVAL_MS$([ "$TCP" = 1 ] && echo ' -t'), $R runs per cell, medians"
-  echo "(packets/s and Mbit/s: packets and payload bytes received back by uclient over its wall time)"
+  echo "(packets/s and Mbit/s: packets and payload bytes received back by uclient over its wall time;"
+  echo " server CPU: the server process's user+system time during the measured run, all threads)"
   echo
-  echo "| payload | server | sent | received | packets/s | Mbit/s | lost % | avg RTT ms |"
-  echo "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+  echo "| payload | server | sent | received | packets/s | Mbit/s | lost % | avg RTT ms | server CPU ms |"
+  echo "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
   for size in $SIZES; do
     for which in ours coturn; do
       label=$([ "$which" = ours ] && echo "p2p-quic TurnServer" || echo "coturn $("$TURNSERVER" --version 2>&1 | head -1)")
       awk -F'\t' -v w="$which" -v s="$size" -v label="$label" '
         function median(arr, n,   i, j, t) { for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (arr[j] < arr[i]) { t = arr[i]; arr[i] = arr[j]; arr[j] = t }
                                              return n % 2 ? arr[(n + 1) / 2] : (arr[n / 2] + arr[n / 2 + 1]) / 2 }
-        $1 == w && $2 == s { n++; sent[n] = $4; recv[n] = $5; pps[n] = $7; mbit[n] = $8; lost[n] = $9; rtt[n] = $10 }
-        END { if (n) printf "| %s | %s | %d | %d | %.0f | %.2f | %.2f | %.2f |\n", s, label, median(sent, n), median(recv, n),
-                             median(pps, n), median(mbit, n), median(lost, n), median(rtt, n) }' "$OUT/results.tsv"
+        $1 == w && $2 == s { n++; sent[n] = $4; recv[n] = $5; pps[n] = $7; mbit[n] = $8; lost[n] = $9; rtt[n] = $10; cpu[n] = $11 }
+        END { if (n) printf "| %s | %s | %d | %d | %.0f | %.2f | %.2f | %.3f | %d |\n", s, label, median(sent, n), median(recv, n),
+                             median(pps, n), median(mbit, n), median(lost, n), median(rtt, n), median(cpu, n) }' "$OUT/results.tsv"
     done
   done
   echo
