@@ -1,0 +1,81 @@
+package io.p2pquic.bench;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.p2pquic.rendezvous.stun.StunServer;
+import io.p2pquic.rendezvous.stun.StunServerConfig;
+import io.p2pquic.rendezvous.turn.TurnServer;
+import io.p2pquic.rendezvous.turn.TurnServerConfig;
+import io.vertx.core.Vertx;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs the project's STUN server with its TURN relay alone in this JVM on 127.0.0.1 (UDP and TCP), with
+ * a use-auth-secret secret, 127.0.0.0/8 peers allowed and no bandwidth or allocation quota, for
+ * benchmarks/run-turn-bench.sh. Prints {@code READY 127.0.0.1:PORT}; stops on SIGTERM or after
+ * {@code --max-seconds}, printing the relay's counters.
+ *
+ * <pre>java -cp benchmarks.jar io.p2pquic.bench.TurnServerMain --port 34782 --secret s --max-seconds 600</pre>
+ */
+public final class TurnServerMain {
+  private TurnServerMain() {}
+
+  public static void main(String[] args) throws Exception {
+    int port = 34782;
+    long maxSeconds = 600;
+    String secret = "bench-secret";
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--port" -> port = Integer.parseInt(args[++i]);
+        case "--max-seconds" -> maxSeconds = Long.parseLong(args[++i]);
+        case "--secret" -> secret = args[++i];
+        case "-h", "--help" -> {
+          System.out.println("usage: TurnServerMain [--port N (34782)] [--secret S] [--max-seconds S (600)]");
+          return;
+        }
+        default -> {
+          System.err.println("unknown option " + args[i] + " (try --help)");
+          System.exit(2);
+        }
+      }
+    }
+    PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    Vertx vertx = Vertx.vertx();
+    TurnServerConfig cfg = new TurnServerConfig().setAuthSecrets(List.of(secret)).setRelayAddress("127.0.0.1")
+        .setAllowedPeerRanges(List.of("127.0.0.0/8")).setBandwidthBytesPerSecond(0)
+        .setMaxAllocations(0).setMaxAllocationsPerUser(0);
+    TurnServer turn = new TurnServer(vertx, cfg, "127.0.0.1", "p2p-quic", metrics);
+    StunServer server = new StunServer(vertx, new StunServerConfig().setBind("127.0.0.1").setPort(port), metrics, turn);
+    server.start().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    System.out.println("READY 127.0.0.1:" + server.udpAddress().getPort());
+    System.out.flush();
+    CountDownLatch stop = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      stop.countDown();
+      StringBuilder sb = new StringBuilder("COUNTERS");
+      for (Meter m : metrics.getMeters()) {
+        if (m instanceof Counter c && m.getId().getName().startsWith("p2p.turn")) {
+          sb.append(' ').append(m.getId().getName());
+          m.getId().getTags().forEach(t -> sb.append(',').append(t.getKey()).append('=').append(t.getValue()));
+          sb.append('=').append((long) c.count());
+        }
+      }
+      System.out.println(sb);
+      try {
+        server.stop().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+        vertx.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        System.out.println("shutdown: " + e);
+      }
+      System.out.flush();
+    }));
+    if (!stop.await(maxSeconds, TimeUnit.SECONDS)) {
+      System.out.println("max-seconds reached, stopping");
+    }
+    System.exit(0);
+  }
+}
