@@ -44,10 +44,11 @@ public final class Addresses {
 
   // ---- peer sessions (docs/api.md) ---------------------------------------------------------------
   // Session addresses carry the local peer id: both ends of a session share its id, and one JVM (or
-  // one cluster) may hold both ends.
+  // one cluster) may hold both ends. The scoped addresses below reach across a cluster (docs/api.md).
 
   /**
-   * Request/reply, served by the puncher of this node: connect to a peer. Request
+   * Request/reply, served by the puncher of this node (node-local also when clustered: use
+   * {@link #peerConnect} from other nodes): connect to a peer. Request
    * {@code {"peer":"pq1...","method":"ice","timeoutMs":15000}}; reply: the session description
    * {@code {"sessionId","peer","method","path":"direct","selectedPair":{...},"rttMs",
    * "timings":{"gatheredMs","signalledMs","checksDoneMs","handshakeDoneMs"}}}. Fails with a
@@ -58,7 +59,8 @@ public final class Addresses {
   /**
    * Request/reply, asked by the puncher before it answers an offer: {@code {"sessionId","peer"}};
    * reply {@code {"accept":true|false,"reason":...}}. Without a consumer the peer's configured policy
-   * decides.
+   * decides. Always node-local (sent with {@code setLocalOnly(true)}): the accept decision belongs to
+   * the peer's own JVM, never to a consumer somewhere in the cluster.
    */
   public static final String PEER_INCOMING = "p2p.peer.incoming";
 
@@ -70,28 +72,33 @@ public final class Addresses {
   public static final String PEER_RESTART = "p2p.peer.restart";
 
   /**
-   * Node-local, puncher to the quic-verticle of the same peer: {@code {"sessionId"}} of a
-   * {@link io.p2pquic.api.session.PunchedPath}. Per peer id, because one JVM may run several peers
-   * (the demo does) and a channel must be adopted by the identity that punched it.
-   */
-  /**
    * {@link #PEER_CONNECT} of one local peer. Use it when several peers share a JVM or cluster (the demo,
    * tests): the plain address is served by every peer of the JVM and Vert.x round-robins requests.
+   * Cluster-wide when the peer's Vert.x is clustered (the plain address stays node-local), so a
+   * service on another node uses this one.
    */
   public static String peerConnect(PeerId local) {
     return PEER_CONNECT + "." + local.value();
   }
 
-  /** {@link #PEER_RESTART} of one local peer (see {@link #peerConnect}). */
+  /** {@link #PEER_RESTART} of one local peer (see {@link #peerConnect}); cluster-wide like it. */
   public static String peerRestart(PeerId local) {
     return PEER_RESTART + "." + local.value();
   }
 
+  /**
+   * Node-local, puncher to the quic-verticle of the same peer: {@code {"sessionId"}} of a
+   * {@link io.p2pquic.api.session.PunchedPath}. Per peer id, because one JVM may run several peers
+   * (the demo does) and a channel must be adopted by the identity that punched it.
+   */
   public static String quicAdopt(PeerId local) {
     return "p2p.quic.adopt." + local.value();
   }
 
-  /** Publish: {@code {"type":"connected"|"closed","sessionId","peer","reason"?}}. */
+  /**
+   * Publish: {@code {"type":"connected"|"closed"|"path-changed","sessionId","localPeer","peer","reason"?}}.
+   * Reaches consumers on every cluster node; filter on {@code localPeer}.
+   */
   public static final String SESSION_EVENTS = "p2p.session.events";
 
   /** Request/reply: Buffer body written to the session's default stream (header {@code stream} for another). */

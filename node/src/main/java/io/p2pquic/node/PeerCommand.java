@@ -5,6 +5,7 @@ import io.p2pquic.api.timeline.Timeline;
 import io.p2pquic.puncher.PeerConfig;
 import io.vertx.core.Vertx;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -21,14 +22,18 @@ import picocli.CommandLine.Spec;
       "and accept sessions: each offer is answered, candidates trickle, ICE punches, QUIC comes up on",
       "the punched socket with both peer ids pinned. In echo mode (default) every byte received is sent",
       "back. Prints its peer id and a timeline; runs until Ctrl-C.",
+      "With --cluster it joins the Hazelcast cluster: services on other cluster nodes can then use",
+      "this peer through the event bus (p2p.peer.connect.<peer id>, p2p.session.*; docs/api.md).",
     },
     footer = {
       "",
       "Examples:",
       "  p2p-node peer --rendezvous ws://203.0.113.10:8088/signal --stun 203.0.113.10:3478",
       "  p2p-node connect pq1... --rendezvous ws://203.0.113.10:8088/signal --send hello   (from elsewhere)",
+      "  p2p-node peer --rendezvous ws://203.0.113.10:8088/signal --cluster --cluster-config conf/cluster.xml",
+      "                                                             serve services on other cluster nodes",
       "",
-      "Environment: P2P_RENDEZVOUS, P2P_IDENTITY, P2P_STUN (comma-separated) (flags win).",
+      "Environment: P2P_RENDEZVOUS, P2P_IDENTITY, P2P_STUN (comma-separated), P2P_CLUSTER (flags win).",
     })
 final class PeerCommand implements Callable<Integer> {
   @Mixin PeerOptions peerOptions;
@@ -41,18 +46,26 @@ final class PeerCommand implements Callable<Integer> {
       description = "Echo every byte received on a session back to the sender (default: on).")
   boolean echo;
 
+  @Option(names = "--cluster", defaultValue = "${env:P2P_CLUSTER}", fallbackValue = "true", arity = "0..1",
+      description = "Join the Hazelcast cluster described by --cluster-config: the peer's scoped addresses and its "
+          + "sessions become reachable from services on other nodes (p2p.peer.connect stays local).")
+  Boolean cluster;
+
+  @Option(names = "--cluster-config", paramLabel = "FILE", description = "Hazelcast XML (default: conf/cluster.xml).")
+  Path clusterConfig;
+
   @Spec CommandSpec spec;
 
   @Override
   public Integer call() {
-    PeerConfig cfg = peerOptions.resolve(identity);
+    PeerConfig cfg = peerOptions.resolve(identity, cluster);
     PrintWriter out = spec.commandLine().getOut();
     Timeline timeline = new Timeline().listener(e -> {
       out.println(e.format());
       out.flush();
     });
     PrometheusMeterRegistry metrics = NodeRuntime.metrics();
-    Vertx vertx = Vertx.vertx();
+    Vertx vertx = NodeRuntime.vertx(cfg.cluster(), clusterConfig);
     PeerNode node = NodeRuntime.await(PeerNode.start(vertx, cfg, null, metrics, timeline, "peer", echo),
         Duration.ofSeconds(30), "registering with " + cfg.rendezvous() + " (is the rendezvous running and reachable?)");
     out.println("peer id: " + node.puncher.peerId().value());

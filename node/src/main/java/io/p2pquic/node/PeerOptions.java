@@ -27,7 +27,13 @@ final class PeerOptions {
   boolean includeLoopback;
 
   PeerConfig resolve(String identity) {
+    return resolve(identity, null);
+  }
+
+  /** @param cluster {@code --cluster} (or P2P_CLUSTER) when the command has it; null keeps the file's value */
+  PeerConfig resolve(String identity, Boolean cluster) {
     JsonObject json = ConfigFiles.load("peer", config);
+    if (cluster != null) json = ConfigFiles.with(json, "cluster", cluster);
     if (rendezvous != null) json = ConfigFiles.with(json, "rendezvous", rendezvous);
     if (identity != null) json = ConfigFiles.with(json, "identity", identity);
     if (stun != null && !stun.isEmpty()) json = ConfigFiles.with(json, "gathering.stunServers", new JsonArray(stun));

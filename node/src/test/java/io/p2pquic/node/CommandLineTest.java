@@ -36,6 +36,24 @@ class CommandLineTest {
   }
 
   @Test
+  void peerHelpExplainsClustering() {
+    Result r = run("peer", "--help");
+    assertThat(r.out()).contains("--cluster", "--cluster-config", "P2P_CLUSTER", "other cluster nodes");
+  }
+
+  @Test
+  void peerClusterFlagAndFileResolve(@TempDir Path dir) throws Exception {
+    Path conf = dir.resolve("peer.json");
+    Files.writeString(conf, "{\"cluster\": true}");
+    PeerOptions options = new PeerOptions();
+    options.config = conf;
+    assertThat(options.resolve(null).cluster()).isTrue();
+    assertThat(options.resolve(null, false).cluster()).isFalse(); // the flag wins
+    options.config = null;
+    assertThat(options.resolve(null, true).cluster()).isTrue();
+  }
+
+  @Test
   void topLevelHelpListsTheCommands() {
     Result r = run("--help");
     assertThat(r.code()).isZero();

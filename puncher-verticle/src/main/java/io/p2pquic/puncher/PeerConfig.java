@@ -15,6 +15,7 @@ import java.util.Map;
  * { "rendezvous": "ws://127.0.0.1:8088/signal",
  *   "identity": "p2p-identity.json",
  *   "connectTimeoutMs": 20000, "quicTimeoutMs": 10000, "acceptFrom": ["*"],
+ *   "cluster": false,
  *   "ice": { "taMillis": 20, "nominationWaitMillis": 20, ... (docs/ice.md) },
  *   "gathering": { "stunServers": ["127.0.0.1:3478"], "includeLoopback": false,
  *                  "turnServers": [{"host": ..., "port": 3478, "username": ..., "password": ...}], ... } }
@@ -29,6 +30,7 @@ public final class PeerConfig {
   private long connectTimeoutMs = 20_000;
   private long quicTimeoutMs = 10_000;
   private List<String> acceptFrom = List.of("*");
+  private boolean cluster;
 
   /**
    * Faster than the RFC defaults where the RFC allows: Ta 20 ms (RFC 8445 14.2 permits a lower Ta for
@@ -54,8 +56,9 @@ public final class PeerConfig {
           case "connectTimeoutMs" -> c.connectTimeoutMs = ((Number) v).longValue();
           case "quicTimeoutMs" -> c.quicTimeoutMs = ((Number) v).longValue();
           case "acceptFrom" -> c.acceptFrom = ((io.vertx.core.json.JsonArray) v).stream().map(String.class::cast).toList();
+          case "cluster" -> c.cluster = (Boolean) v;
           default -> throw new IllegalArgumentException(k + " is not a known key (known: rendezvous, identity, "
-              + "gathering, ice, connectTimeoutMs, quicTimeoutMs, acceptFrom)");
+              + "gathering, ice, connectTimeoutMs, quicTimeoutMs, acceptFrom, cluster)");
         }
       } catch (ClassCastException | NullPointerException bad) {
         throw new IllegalArgumentException(k + " has the wrong type: " + v);
@@ -98,6 +101,7 @@ public final class PeerConfig {
     m.put("connectTimeoutMs", connectTimeoutMs);
     m.put("quicTimeoutMs", quicTimeoutMs);
     m.put("acceptFrom", new io.vertx.core.json.JsonArray(acceptFrom));
+    m.put("cluster", cluster);
     return new JsonObject(m);
   }
 
@@ -156,6 +160,19 @@ public final class PeerConfig {
 
   public PeerConfig setGathering(GatheringOptions gathering) {
     this.gathering = gathering;
+    return this;
+  }
+
+  /**
+   * Whether the launcher joins the Hazelcast cluster ({@code p2p-node peer --cluster}): the peer's
+   * scoped addresses and its sessions then serve services on other nodes (docs/api.md).
+   */
+  public boolean cluster() {
+    return cluster;
+  }
+
+  public PeerConfig setCluster(boolean cluster) {
+    this.cluster = cluster;
     return this;
   }
 }

@@ -68,11 +68,16 @@ public final class PuncherVerticle extends VerticleBase {
           registration = reg;
           timeline.mark(name, "registered", "observed " + reg.observedAddress() + " via " + config.rendezvous());
           var bus = vertx.eventBus();
+          // The plain addresses stay node-local: in a cluster Vert.x would round-robin them over every
+          // peer of every node, so a request would connect from a random peer. The scoped ones name
+          // this peer, so they are cluster-wide (consumer(), which is local anyway when Vert.x is not
+          // clustered): a service on another node can use this peer. Completion waits until the
+          // subscription is in the cluster's registry, so "started" means reachable.
           return Future.all(
               bus.<JsonObject>localConsumer(Addresses.PEER_CONNECT, this::onConnectRequest).completion(),
-              bus.<JsonObject>localConsumer(Addresses.peerConnect(identity.peerId()), this::onConnectRequest).completion(),
+              bus.<JsonObject>consumer(Addresses.peerConnect(identity.peerId()), this::onConnectRequest).completion(),
               bus.<JsonObject>localConsumer(Addresses.PEER_RESTART, this::onRestartRequest).completion(),
-              bus.<JsonObject>localConsumer(Addresses.peerRestart(identity.peerId()), this::onRestartRequest).completion());
+              bus.<JsonObject>consumer(Addresses.peerRestart(identity.peerId()), this::onRestartRequest).completion());
         });
   }
 

@@ -36,7 +36,12 @@ public final class PeerSession {
     this.echo = echo;
   }
 
-  void start() {
+  /**
+   * Opens or awaits the default stream and registers the session's addresses; completes once they
+   * are registered, which on a clustered Vert.x means listed in the cluster's subscription registry,
+   * so a service on another node that learns the session id can use them at once.
+   */
+  Future<Void> start() {
     connection.streamHandler(stream -> {
       attach(stream);
       defaultStream.tryComplete(stream);
@@ -47,6 +52,8 @@ public final class PeerSession {
         defaultStream.tryComplete(s);
       }).onFailure(defaultStream::tryFail);
     }
+    // consumer(), not localConsumer(): the addresses name this peer and session, so they are
+    // cluster-wide when Vert.x is clustered (Buffer and JsonObject bodies cross the cluster).
     consumers.add(vertx.eventBus().<Buffer>consumer(Addresses.sessionSend(local, sessionId), msg ->
         defaultStream.future().compose(s -> s.write(msg.body()))
             .onSuccess(v -> msg.reply(new JsonObject()))
@@ -61,6 +68,7 @@ public final class PeerSession {
           .put("peer", remotePeer().value())
           .put("reason", String.valueOf(reason)));
     });
+    return Future.all(consumers.stream().map(MessageConsumer::completion).toList()).mapEmpty();
   }
 
   private void attach(QuicPeerStream stream) {

@@ -54,11 +54,18 @@ public final class QuicVerticle extends VerticleBase {
         ? QuicPeerEndpoint.connect(vertx, path.channel(), path.remote(), identity, path.remotePeer(), options)
         : accept(path, msg.body().getLong("timeoutMs", options.handshakeTimeoutMs() + 2_000));
     connected
-        .onSuccess(conn -> {
+        .compose(conn -> {
           PeerSession session = new PeerSession(vertx, identity.peerId(), sessionId, conn, echo);
           sessions.put(sessionId, session);
           conn.closeFuture().onComplete(x -> sessions.remove(sessionId));
-          session.start();
+          // "connected" and the reply go out once the session's addresses are registered (cluster-wide
+          // when clustered), so whoever hears of the session can use it straight away.
+          return session.start().map(conn).recover(err -> {
+            conn.close(0, "session addresses not registered: " + err.getMessage());
+            return Future.failedFuture(err);
+          });
+        })
+        .onSuccess(conn -> {
           double ms = (System.nanoTime() - start) / 1e6;
           vertx.eventBus().publish(Addresses.SESSION_EVENTS, new JsonObject().put("type", "connected")
               .put("sessionId", sessionId).put("localPeer", identity.peerId().value()).put("peer", conn.remotePeerId().value()));
