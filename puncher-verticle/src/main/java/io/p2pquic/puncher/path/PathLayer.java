@@ -41,8 +41,15 @@ public final class PathLayer extends ChannelDuplexHandler {
   private final Counter inbound;
   private final Counter droppedUnknown;
   private final Counter droppedNoPath;
+  private final Counter silent;
   private volatile PeerPath path;
   private volatile Consumer<PathChange> changeHandler = c -> {};
+  private volatile Consumer<PeerPath> silenceHandler = p -> {};
+  private volatile long silenceMillis = 1_500;
+  private volatile long lastInboundNanos = System.nanoTime();
+  private volatile long lastOutboundNanos;
+  private volatile boolean silenceReported;
+  private io.netty.util.concurrent.ScheduledFuture<?> silenceCheck;
 
   /**
    * @param virtualPeer the address the QUIC codec uses for the peer ({@link #virtualAddress})
@@ -56,6 +63,7 @@ public final class PathLayer extends ChannelDuplexHandler {
     this.inbound = metrics.counter("p2p.path.inbound");
     this.droppedUnknown = metrics.counter("p2p.path.dropped", "reason", "unknown-source");
     this.droppedNoPath = metrics.counter("p2p.path.dropped", "reason", "no-path");
+    this.silent = metrics.counter("p2p.path.silent");
   }
 
   /**
@@ -101,6 +109,43 @@ public final class PathLayer extends ChannelDuplexHandler {
     return this;
   }
 
+  /**
+   * Receives the current path when QUIC packets keep leaving on it but nothing has come back for
+   * {@link #silenceMillis} (once per silence; QUIC acknowledges within an RTT plus its ACK delay, so a
+   * sender that hears nothing for that long is talking into a dead path: a relay node gone, a NAT
+   * mapping dropped). Faster than consent freshness, and it also covers paths not yet selected by ICE.
+   */
+  public PathLayer silenceHandler(Consumer<PeerPath> handler, long silenceMillis) {
+    this.silenceHandler = handler == null ? p -> {} : handler;
+    this.silenceMillis = silenceMillis;
+    return this;
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    silenceCheck = ctx.executor().scheduleAtFixedRate(this::checkSilence, 250, 250, java.util.concurrent.TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    if (silenceCheck != null) {
+      silenceCheck.cancel(false);
+    }
+  }
+
+  private void checkSilence() {
+    PeerPath current = path;
+    long now = System.nanoTime();
+    long silence = silenceMillis * 1_000_000L;
+    if (current == null || silenceReported || lastOutboundNanos - lastInboundNanos <= 0
+        || now - lastInboundNanos < silence || now - lastOutboundNanos > silence) {
+      return;
+    }
+    silenceReported = true;
+    silent.increment();
+    silenceHandler.accept(current);
+  }
+
   /** Sends from now on over {@code next}; its peer address becomes a known source. */
   public void use(PeerPath next, String reason) {
     sources.add(next.peer());
@@ -109,6 +154,8 @@ public final class PathLayer extends ChannelDuplexHandler {
       return;
     }
     path = next;
+    lastInboundNanos = System.nanoTime(); // the new path gets a full silence period to answer
+    silenceReported = false;
     changeHandler.accept(new PathChange(previous, next, reason));
   }
 
@@ -126,6 +173,8 @@ public final class PathLayer extends ChannelDuplexHandler {
       return;
     }
     inbound.increment();
+    lastInboundNanos = System.nanoTime();
+    silenceReported = false;
     if (follow) {
       PeerPath arrived = p instanceof RelayedDatagramPacket r
           ? new PeerPath.ViaRelay(from, r.relay())
@@ -150,6 +199,7 @@ public final class PathLayer extends ChannelDuplexHandler {
       promise.trySuccess(); // UDP semantics: QUIC retransmits once a path exists
       return;
     }
+    lastOutboundNanos = System.nanoTime();
     if (current instanceof PeerPath.ViaRelay r) {
       outRelayed.increment();
       ctx.write(r.relay().wrap(p.content(), r.peer()), promise);

@@ -33,6 +33,7 @@ import io.p2pquic.puncher.transport.Datagram;
 import io.p2pquic.puncher.transport.RelayTransport;
 import io.p2pquic.puncher.transport.RelayUdpEndpoint;
 import io.vertx.core.Handler;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Map;
@@ -50,6 +51,8 @@ import java.util.Set;
  */
 public final class IceSession {
   /** Signalling message types of a session (bodies carry {@code sessionId}). */
+  /** How long QUIC may send on a path without hearing anything back before the dialer moves it. */
+  static final long PATH_SILENCE_MILLIS = 1_500;
   static final Set<String> TYPES = Set.of("offer", "answer", "candidate", "end-of-candidates", "bye", "restart",
       "restart-answer");
 
@@ -132,7 +135,8 @@ public final class IceSession {
       endpoint = ep;
       // QUIC talks to a virtual peer; the path layer maps it onto the current path (pair or relay).
       pathLayer = new PathLayer(PathLayer.virtualAddress(sessionId), role != IceRole.CONTROLLING, metrics)
-          .changeHandler(this::onPathChange);
+          .changeHandler(this::onPathChange)
+          .silenceHandler(silent -> vertx.runOnContext(v -> onPathSilent(silent)), PATH_SILENCE_MILLIS);
       ep.channel().pipeline().addAfter("demux", PathLayer.NAME, pathLayer);
       stun = new StunClient(vertx, ep, metrics);
       agent = new IceAgent(vertx, iceOptions, role, credentials, metrics);
@@ -516,6 +520,54 @@ public final class IceSession {
     if (best != null && pathPair != null && best.priority() > pathPair.priority()) {
       moveTo(best, pathPair.relayed() && !best.relayed() ? "a direct pair was validated" : "a better pair was validated");
     }
+  }
+
+  /**
+   * QUIC packets leave on the current path and nothing comes back (the relay node died, a mapping was
+   * dropped): move at once to the best other valid pair that avoids the silent relay (or, from a
+   * direct path, to a relayed pair), then let ICE re-validate with a restart if it had selected.
+   */
+  private void onPathSilent(PeerPath silent) {
+    if (role != IceRole.CONTROLLING || pathPair == null || !quicUp || result.future().failed()) {
+      return;
+    }
+    boolean throughRelay = relayed(silent);
+    InetAddress suspect = silent instanceof PeerPath.ViaRelay r ? r.relay().server().getAddress()
+        : throughRelay ? silent.peer().getAddress() : null;
+    CandidatePair alternative = null;
+    for (CandidatePair c : agent.pairs()) {
+      if (!c.valid() || c == pathPair || pathFor(c).equals(silent)) {
+        continue;
+      }
+      boolean usable = throughRelay ? !involves(c, suspect) : c.relayed();
+      if (usable && (alternative == null || c.priority() > alternative.priority())) {
+        alternative = c;
+      }
+    }
+    String why = "no packets back on " + describe(silent) + " for " + PATH_SILENCE_MILLIS + " ms";
+    if (alternative != null) {
+      moveTo(alternative, throughRelay ? why
+          : "the direct path went silent (no packets back for " + PATH_SILENCE_MILLIS + " ms): back to the relay");
+    } else {
+      pathSilent = true; // the next validated pair takes over
+      mark("path silent", why + "; no other validated path yet");
+    }
+    if (agent.selected().isComplete() && restarting == null) {
+      restart(why);
+    }
+  }
+
+  /** Whether the pair goes through the relay at {@code ip} (our allocation there, or the peer's). */
+  private boolean involves(CandidatePair c, InetAddress ip) {
+    if (ip == null) {
+      return false;
+    }
+    if (c.remote().address().getAddress().equals(ip)) {
+      return true;
+    }
+    RelayUdpEndpoint r = c.local().type() == io.p2pquic.puncher.ice.CandidateType.RELAYED
+        ? relayEndpoints.get(c.local().address()) : null;
+    return r != null && r.relay().server().getAddress().equals(ip);
   }
 
   private void moveTo(CandidatePair pair, String why) {

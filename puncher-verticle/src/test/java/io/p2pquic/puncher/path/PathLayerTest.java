@@ -147,6 +147,41 @@ class PathLayerTest {
     ch.finishAndReleaseAll();
   }
 
+  @Test
+  void reportsAPathThatSwallowsWhatWeSendOncePerSilence() throws Exception {
+    PathLayer layer = new PathLayer(VIRTUAL, false, metrics);
+    List<PeerPath> silences = new ArrayList<>();
+    layer.silenceHandler(silences::add, 60);
+    EmbeddedChannel ch = new EmbeddedChannel(layer);
+    layer.use(new PeerPath.Direct(PEER_DIRECT), "test");
+
+    Thread.sleep(100);
+    ch.runScheduledPendingTasks();
+    assertThat(silences).as("nothing sent: an idle path is not a dead one").isEmpty();
+
+    for (int i = 0; i < 3; i++) {
+      ch.writeOutbound(packet(VIRTUAL, null, 0x41, i));
+      ((DatagramPacket) ch.readOutbound()).release();
+      Thread.sleep(40);
+      ch.runScheduledPendingTasks();
+    }
+    Thread.sleep(30);
+    ch.writeOutbound(packet(VIRTUAL, null, 0x41, 9));
+    ((DatagramPacket) ch.readOutbound()).release();
+    ch.runScheduledPendingTasks();
+    ch.runScheduledPendingTasks();
+    assertThat(silences).as("sending for longer than the silence with nothing back").containsExactly(new PeerPath.Direct(PEER_DIRECT));
+    assertThat(metrics.counter("p2p.path.silent").count()).isEqualTo(1);
+
+    ch.writeInbound(packet(ME, PEER_DIRECT, 0x41, 1)); // the peer answers again
+    ((DatagramPacket) ch.readInbound()).release();
+    ch.writeOutbound(packet(VIRTUAL, null, 0x41, 10));
+    ((DatagramPacket) ch.readOutbound()).release();
+    ch.runScheduledPendingTasks();
+    assertThat(silences).as("an answer ends the silence").hasSize(1);
+    ch.finishAndReleaseAll();
+  }
+
   private static DatagramPacket packet(InetSocketAddress recipient, InetSocketAddress sender, int... bytes) {
     return new DatagramPacket(buf(bytes), recipient, sender);
   }
