@@ -193,8 +193,7 @@ public final class StunServer {
         return;
       }
       if (turn != null && TurnServer.handles(m.method())) {
-        udpRequests.increment();
-        turn.onStun(m, udpClient(socket, local, source));
+        turn.onStun(m, udpClient(socket, local, source)); // counted as p2p.turn.*, not as STUN requests
         return;
       }
       StunMessage request = requestOnly(m);
@@ -264,7 +263,6 @@ public final class StunServer {
             return;
           }
           if (client != null && TurnServer.handles(m.method())) {
-            tcpRequests.increment();
             turn.onStun(m, client);
             continue;
           }
