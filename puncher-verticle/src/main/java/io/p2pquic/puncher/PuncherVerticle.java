@@ -34,6 +34,7 @@ public final class PuncherVerticle extends VerticleBase {
   private final String name;
   private PeerIdentity identity;
   private SignallingClient signalling;
+  private long renewalTimer = -1;
   private PeerSessions sessions;
   private Registration registration;
 
@@ -67,6 +68,7 @@ public final class PuncherVerticle extends VerticleBase {
         .compose(reg -> {
           registration = reg;
           timeline.mark(name, "registered", "observed " + reg.observedAddress() + " via " + config.rendezvous());
+          scheduleRelayRenewal(signalling.relayCredentials());
           var bus = vertx.eventBus();
           // The plain addresses stay node-local: in a cluster Vert.x would round-robin them over every
           // peer of every node, so a request would connect from a random peer. The scoped ones name
@@ -83,6 +85,7 @@ public final class PuncherVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    vertx.cancelTimer(renewalTimer);
     Future<Void> s = sessions != null ? sessions.close() : Future.succeededFuture();
     return s.compose(v -> signalling != null ? signalling.close() : Future.succeededFuture());
   }
@@ -107,6 +110,27 @@ public final class PuncherVerticle extends VerticleBase {
   /** As {@link #connect(PeerId, long)} with an explicit {@link ConnectMethod}. */
   public Future<JsonObject> connect(PeerId target, long timeoutMs, ConnectMethod method) {
     return sessions.connect(target, timeoutMs, method);
+  }
+
+  /**
+   * Renews the relay credentials at 80% of their lifetime so that sessions started by a long-running
+   * peer still allocate (credentials are time-limited by design); retries every 30 s on failure.
+   */
+  private void scheduleRelayRenewal(io.p2pquic.api.signalling.RelayCredentials grant) {
+    if (grant == null || grant.expiresAt() <= 0) {
+      return;
+    }
+    long remainingMs = grant.expiresAt() * 1000 - System.currentTimeMillis();
+    long delay = Math.max(1_000, remainingMs * 8 / 10);
+    renewalTimer = vertx.setTimer(delay, t -> signalling.renewRelayCredentials()
+        .onSuccess(fresh -> {
+          timeline.mark(name, "relay credentials renewed", "valid " + fresh.ttlSeconds() + " s");
+          scheduleRelayRenewal(fresh);
+        })
+        .onFailure(err -> {
+          log.warn("{}: relay credentials could not be renewed ({}); retrying in 30 s", name, err.getMessage());
+          renewalTimer = vertx.setTimer(30_000, x -> scheduleRelayRenewal(grant));
+        }));
   }
 
   private void onRestartRequest(Message<JsonObject> msg) {

@@ -40,6 +40,12 @@ public final class SignallingProtocol {
   public static final String ERROR = "error";
   public static final String PING = "ping";
   public static final String PONG = "pong";
+  /**
+   * Client request for fresh relay credentials (the {@code turn} object of {@code registered}, with a new
+   * expiry); the reply has the same type, the request's {@code id} and {@code turn}. Long-running peers
+   * renew before their credentials expire.
+   */
+  public static final String TURN_CREDENTIALS = "turn-credentials";
 
   public static final String OFFER = "offer";
   public static final String ANSWER = "answer";

@@ -15,7 +15,6 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
-import io.p2pquic.api.signalling.Registration;
 import io.p2pquic.api.signalling.RelayCredentials;
 import io.p2pquic.puncher.ice.GatheringOptions;
 import io.p2pquic.puncher.turn.TurnClientOptions;
@@ -177,8 +176,7 @@ public final class PeerSessions {
    */
   private GatheringOptions gathering() {
     GatheringOptions g = config.gathering();
-    Registration reg = signalling.registration();
-    RelayCredentials grant = reg == null ? null : reg.relayCredentials();
+    RelayCredentials grant = signalling.relayCredentials();
     if (!g.turnServers().isEmpty() || grant == null) {
       return g;
     }

@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.p2pquic.api.signalling.ErrorCode;
 import io.p2pquic.api.signalling.PeerInfo;
 import io.p2pquic.api.signalling.Registration;
+import io.p2pquic.api.signalling.RelayCredentials;
 import io.p2pquic.api.signalling.SignallingException;
 import io.p2pquic.api.signalling.SignallingMessage;
 import io.p2pquic.api.signalling.SignallingProtocol;
@@ -58,6 +59,7 @@ public final class SignallingClient {
   private volatile WebSocketClient client;
   private volatile WebSocket ws;
   private volatile Registration registration;
+  private volatile RelayCredentials renewedRelayCredentials;
   private volatile Promise<Registration> connecting;
   private volatile boolean closed;
   private volatile int maxMessageBytes = Integer.MAX_VALUE;
@@ -155,6 +157,27 @@ public final class SignallingClient {
     Objects.requireNonNull(peer, "peer");
     return request(new JsonObject().put("type", SignallingProtocol.LOOKUP).put("peerId", peer.value()),
         PeerInfo::fromJson);
+  }
+
+  /**
+   * Fresh relay credentials from the rendezvous ({@code turn-credentials}); they also become
+   * {@link #relayCredentials()}. Fails when the rendezvous hands out none.
+   */
+  public Future<RelayCredentials> renewRelayCredentials() {
+    return request(new JsonObject().put("type", SignallingProtocol.TURN_CREDENTIALS),
+        reply -> RelayCredentials.fromJson(reply.getJsonObject("turn", new JsonObject())))
+        .onSuccess(c -> renewedRelayCredentials = c);
+  }
+
+  /** The newest relay credentials: renewed ones, else those of the registration; null if none. */
+  public RelayCredentials relayCredentials() {
+    RelayCredentials renewed = renewedRelayCredentials;
+    Registration r = registration;
+    RelayCredentials registered = r == null ? null : r.relayCredentials();
+    if (renewed == null) {
+      return registered;
+    }
+    return registered == null || renewed.expiresAt() >= registered.expiresAt() ? renewed : registered;
   }
 
   /** Application-level round trip (also keeps idle middleboxes from dropping the connection). */
@@ -258,6 +281,7 @@ public final class SignallingClient {
       case SignallingProtocol.ACK:
       case SignallingProtocol.PEER:
       case SignallingProtocol.PONG:
+      case SignallingProtocol.TURN_CREDENTIALS:
         complete(msg);
         return;
       case SignallingProtocol.ERROR:

@@ -208,12 +208,13 @@ final class Session {
       onRegister(id, msg);
       return;
     }
-    boolean known = SignallingProtocol.LOOKUP.equals(type) || SignallingProtocol.RELAY_TYPES.contains(type);
+    boolean known = SignallingProtocol.LOOKUP.equals(type) || SignallingProtocol.TURN_CREDENTIALS.equals(type)
+        || SignallingProtocol.RELAY_TYPES.contains(type);
     if (!known) {
       if (SERVER_TYPES.contains(type)) {
         sendError(id, ErrorCode.UNKNOWN_TYPE, "\"" + type + "\" is sent by the server, not accepted from clients");
       } else {
-        sendError(id, ErrorCode.UNKNOWN_TYPE, "unknown type \"" + truncate(type) + "\"; known: register, lookup, ping, "
+        sendError(id, ErrorCode.UNKNOWN_TYPE, "unknown type \"" + truncate(type) + "\"; known: register, lookup, ping, turn-credentials, "
             + String.join(", ", SignallingProtocol.RELAY_TYPES));
       }
       return;
@@ -226,6 +227,14 @@ final class Session {
     }
     if (SignallingProtocol.LOOKUP.equals(type)) {
       onLookup(id, msg);
+    } else if (SignallingProtocol.TURN_CREDENTIALS.equals(type)) {
+      JsonObject turn = service.relayCredentialsFor(peerId);
+      if (turn == null) {
+        sendError(id, ErrorCode.UNKNOWN_TARGET, "this rendezvous hands out no relay credentials (no TURN relay"
+            + " and no turn.authSecret configured)");
+      } else {
+        send(new JsonObject().put(F_TYPE, SignallingProtocol.TURN_CREDENTIALS).put(F_ID, id).put("turn", turn));
+      }
     } else {
       onRelay(type, id, msg);
     }
