@@ -22,8 +22,12 @@ import org.slf4j.LoggerFactory;
  * <p>A node with a relay announces it every {@code announceIntervalMs} with a TTL of three intervals, so a
  * dead node's entry goes by itself; a clean {@link #stop} removes it at once. Every node (relay or not)
  * reads the whole map on the same period into a local snapshot, so {@link #select} on the registration
- * path is synchronous and never waits for the cluster. Entries older than the TTL are ignored even while
- * still in the snapshot; this node's own entry is always taken fresh from its relay.
+ * path is synchronous and never waits for the cluster. An entry counts as live when it was at most a TTL
+ * old at the read that produced the snapshot (Hazelcast's own expiry may lag a little); this node's own
+ * entry is always taken fresh from its relay. While the map cannot be read (e.g. for the seconds Hazelcast
+ * needs to recover partitions after a member crashed), the last snapshot is kept as it was read: a grant
+ * may then still list a relay that just died, which costs the peer one failed allocation out of several,
+ * rather than listing none.
  */
 public final class RelayDirectory {
   private static final Logger log = LoggerFactory.getLogger(RelayDirectory.class);
@@ -36,11 +40,14 @@ public final class RelayDirectory {
 
   private Context context;
   private AsyncMap<String, JsonObject> map;
-  private volatile Map<String, RelayEntry> snapshot = Map.of();
+  private volatile Snapshot snapshot = new Snapshot(Map.of(), 0);
   private long timer = -1;
   private boolean ticking;
   private boolean failing;
   private volatile boolean stopped;
+
+  /** The directory as read at {@code readAt} (this node's clock). */
+  private record Snapshot(Map<String, RelayEntry> entries, long readAt) {}
 
   /**
    * @param local this node's relay as it is now (load included), or null when this node runs no relay
@@ -88,7 +95,7 @@ public final class RelayDirectory {
         vertx.cancelTimer(timer);
         timer = -1;
       }
-      Future<?> removal = map != null && local != null ? map.remove(nodeId) : Future.succeededFuture();
+      Future<?> removal = map != null && local != null ? guarded(() -> map.remove(nodeId)) : Future.succeededFuture();
       removal.<Void>mapEmpty().otherwiseEmpty().onComplete(done);
     });
     return done.future();
@@ -101,11 +108,12 @@ public final class RelayDirectory {
     }
     ticking = true;
     Future<Void> announced = local != null
-        ? map.put(nodeId, local.get().withUpdatedAt(clock.getAsLong()).toJson(), config.entryTtlMs())
+        ? guarded(() -> map.put(nodeId, local.get().withUpdatedAt(clock.getAsLong()).toJson(), config.entryTtlMs()))
         : Future.succeededFuture();
     return announced
-        .compose(v -> map.entries())
+        .compose(v -> guarded(map::entries))
         .map(entries -> {
+          long readAt = clock.getAsLong();
           Map<String, RelayEntry> next = new HashMap<>();
           entries.forEach((k, json) -> {
             try {
@@ -114,7 +122,7 @@ public final class RelayDirectory {
               log.debug("relay directory: ignoring {}: {}", k, e.getMessage());
             }
           });
-          snapshot = Map.copyOf(next);
+          snapshot = new Snapshot(Map.copyOf(next), readAt);
           if (failing) {
             failing = false;
             log.info("relay directory: map {} readable again ({} relay(s))", config.mapName(), next.size());
@@ -132,25 +140,43 @@ public final class RelayDirectory {
         .onComplete(x -> ticking = false);
   }
 
-  /** The live relays: the snapshot's entries announced within the TTL, this node's own taken fresh. */
+  /** The cluster manager may throw instead of failing the future (e.g. Hazelcast shut down under us). */
+  private static <T> Future<T> guarded(Supplier<Future<T>> op) {
+    try {
+      return op.get();
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+  }
+
+  /** Announces and re-reads now (tests; the timer does this every interval). */
+  Future<Void> refresh() {
+    Promise<Void> done = Promise.promise();
+    context.runOnContext(v -> tick().onComplete(done));
+    return done.future();
+  }
+
+  /**
+   * The live relays: the snapshot's entries at most a TTL old when read, this node's own taken fresh; each
+   * with {@code updatedAt} as announced.
+   */
   public List<RelayEntry> live() {
-    long now = clock.getAsLong();
+    Snapshot snap = snapshot;
     List<RelayEntry> out = new ArrayList<>();
-    for (RelayEntry e : snapshot.values()) {
-      if (!e.nodeId().equals(nodeId) && RelaySelection.isLive(e, now, config.entryTtlMs())) {
+    for (RelayEntry e : snap.entries().values()) {
+      if (!e.nodeId().equals(nodeId) && RelaySelection.isLive(e, snap.readAt(), config.entryTtlMs())) {
         out.add(e);
       }
     }
     if (local != null && !stopped) {
-      out.add(local.get().withUpdatedAt(now));
+      out.add(local.get().withUpdatedAt(clock.getAsLong()));
     }
     return out;
   }
 
   /** Relays for a grant signed with the secret {@code secretId}: see {@link RelaySelection}. */
   public List<RelayEntry> select(String secretId) {
-    return RelaySelection.select(live(), nodeId, secretId, clock.getAsLong(), config.entryTtlMs(),
-        config.maxPerGrant());
+    return RelaySelection.select(live(), nodeId, secretId, config.maxPerGrant());
   }
 
   /** Number of live relays known (this node's included). */

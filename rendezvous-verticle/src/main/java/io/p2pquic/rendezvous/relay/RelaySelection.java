@@ -15,9 +15,15 @@ public final class RelaySelection {
 
   public static List<RelayEntry> select(Collection<RelayEntry> entries, String localNodeId, String secretId,
       long nowMillis, long maxAgeMillis, int max) {
+    return select(entries.stream().filter(e -> isLive(e, nowMillis, maxAgeMillis)).toList(), localNodeId, secretId, max);
+  }
+
+  /** The same for entries already known to be live. {@code secretId} null: any secret. */
+  public static List<RelayEntry> select(Collection<RelayEntry> liveEntries, String localNodeId, String secretId,
+      int max) {
     List<RelayEntry> out = new ArrayList<>();
-    for (RelayEntry e : entries) {
-      if (isLive(e, nowMillis, maxAgeMillis) && (secretId == null || e.accepts(secretId))) {
+    for (RelayEntry e : liveEntries) {
+      if (secretId == null || e.accepts(secretId)) {
         out.add(e);
       }
     }
