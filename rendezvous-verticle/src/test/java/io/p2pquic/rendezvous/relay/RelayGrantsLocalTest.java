@@ -9,6 +9,8 @@ import io.p2pquic.rendezvous.RendezvousVerticle;
 import io.p2pquic.stun.turn.TurnRestCredentials;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
@@ -64,6 +66,11 @@ class RelayGrantsLocalTest {
     assertThat(none.relayCredentials("pq1test")).isNull();
     assertThat(none.relayDirectory()).isNull();
     assertThat(signalling.relayDirectory().size()).isEqualTo(2); // both relays, one unusable with its secret
+    JsonObject health = await(vertx.createHttpClient()
+        .request(HttpMethod.GET, signalling.httpPort(), "127.0.0.1", "/health")
+        .compose(req -> req.send().compose(HttpClientResponse::body))).toJsonObject();
+    assertThat(health.getString("turn")).isEqualTo("off");
+    assertThat(health.getInteger("relays")).isEqualTo(2);
   }
 
   static <T> T await(Future<T> f) throws Exception {
