@@ -99,10 +99,11 @@ public final class RendezvousVerticle extends VerticleBase {
         .compose(v -> directory != null ? directory.start() : Future.succeededFuture())
         .compose(v -> signalling.start())
         .compose(v -> vertx.createHttpServer(options).requestHandler(router).listen())
-        .recover(err -> Future.failedFuture(new IllegalStateException(
+        .recover(err -> (directory != null ? directory.stop() : Future.<Void>succeededFuture())
+            .transform(x -> Future.failedFuture(new IllegalStateException(
             "rendezvous cannot start: " + err.getMessage() + " (STUN port " + config.stun().port()
                 + ", HTTP port " + config.httpPort() + "; free them or pick others with --stun-port / --http-port)",
-            err)))
+            err))))
         .onSuccess(server -> {
           http = server;
           log.info("rendezvous ready: signalling ws://{}:{}{}, STUN udp/tcp {}",

@@ -44,6 +44,7 @@ public final class RelayDirectory {
   private long timer = -1;
   private boolean ticking;
   private boolean failing;
+  private volatile boolean running;
   private volatile boolean stopped;
 
   /** The directory as read at {@code readAt} (this node's clock). */
@@ -69,6 +70,7 @@ public final class RelayDirectory {
   /** Opens the map, announces (if a relay) and reads once, then keeps doing so periodically. */
   public Future<Void> start() {
     context = vertx.getOrCreateContext();
+    running = true; // the local relay is bound by now (the verticle starts the STUN server first)
     Promise<Void> started = Promise.promise();
     context.runOnContext(v -> vertx.sharedData().<String, JsonObject>getAsyncMap(config.mapName())
         .compose(m -> {
@@ -89,6 +91,7 @@ public final class RelayDirectory {
       return Future.succeededFuture();
     }
     stopped = true;
+    running = false;
     Promise<Void> done = Promise.promise();
     context.runOnContext(v -> {
       if (timer >= 0) {
@@ -168,7 +171,7 @@ public final class RelayDirectory {
         out.add(e);
       }
     }
-    if (local != null && !stopped) {
+    if (local != null && running) {
       out.add(local.get().withUpdatedAt(clock.getAsLong()));
     }
     return out;
