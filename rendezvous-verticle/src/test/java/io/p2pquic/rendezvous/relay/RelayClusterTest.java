@@ -22,7 +22,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
-import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.ClientWebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonArray;
@@ -228,11 +228,11 @@ class RelayClusterTest {
     Vertx vertx = vertxes.get(0);
     WebSocketClient client = vertx.createWebSocketClient();
     wsClients.add(client); // referenced: an unreferenced client is closed by Vert.x
-    // The handler goes on in the completion callback, on the event loop: the server sends its challenge at
-    // once, and a handler set later from this thread could miss it.
-    WebSocket ws = await(client.connect(new WebSocketConnectOptions()
-        .setHost("127.0.0.1").setPort(node.httpPort()).setURI("/signal"))
-        .onSuccess(w -> w.textMessageHandler(t -> inbox.add(new JsonObject(t)))), 10);
+    // The handler is set before connecting: the server sends its challenge at once, and a handler set
+    // once the connect future completes can miss it.
+    ClientWebSocket ws = client.webSocket();
+    ws.textMessageHandler(t -> inbox.add(new JsonObject(t)));
+    await(ws.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(node.httpPort()).setURI("/signal")), 10);
     JsonObject challenge = inbox.poll(10, TimeUnit.SECONDS);
     assertThat(challenge).as("challenge").isNotNull();
     byte[] nonce = Base64.getDecoder().decode(challenge.getString("nonce"));
