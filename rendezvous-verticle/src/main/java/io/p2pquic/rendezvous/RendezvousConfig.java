@@ -1,5 +1,6 @@
 package io.p2pquic.rendezvous;
 
+import io.p2pquic.rendezvous.relay.RelayDirectoryConfig;
 import io.p2pquic.rendezvous.signalling.SignallingConfig;
 import io.p2pquic.rendezvous.stun.StunServerConfig;
 import io.p2pquic.rendezvous.turn.TurnServerConfig;
@@ -16,6 +17,7 @@ import java.util.Map;
  *   "stun": { "port": 3478, "alternateAddress": null, "alternatePort": 0, "tcp": true },
  *   "signalling": { ...see docs/signalling.md... },
  *   "turn": { "enabled": true, "authSecret": [...], ...see docs/turn.md... },
+ *   "relays": { "announceIntervalMs": 5000, "maxPerGrant": 3 },
  *   "cluster": false }
  * }</pre>
  *
@@ -31,6 +33,7 @@ public final class RendezvousConfig {
   private StunServerConfig stun = new StunServerConfig();
   private SignallingConfig signalling = new SignallingConfig();
   private TurnServerConfig turn = new TurnServerConfig();
+  private RelayDirectoryConfig relays = new RelayDirectoryConfig();
   private boolean cluster;
 
   /** @throws IllegalArgumentException naming the bad key */
@@ -56,8 +59,9 @@ public final class RendezvousConfig {
           case "stun" -> stunJson = (JsonObject) v;
           case "signalling" -> c.signalling = SignallingConfig.fromJson((JsonObject) v);
           case "turn" -> c.turn = TurnServerConfig.fromJson((JsonObject) v);
+          case "relays" -> c.relays = RelayDirectoryConfig.fromJson((JsonObject) v);
           default -> throw new IllegalArgumentException(
-              k + " is not a known key (known: bind, http, stun, signalling, turn, cluster)");
+              k + " is not a known key (known: bind, http, stun, signalling, turn, relays, cluster)");
         }
       } catch (ClassCastException | NullPointerException bad) {
         throw new IllegalArgumentException(k + " has the wrong type: " + v);
@@ -88,6 +92,7 @@ public final class RendezvousConfig {
     m.put("stun", stun.toJson());
     m.put("signalling", signalling.toJson());
     m.put("turn", turn.toJson());
+    m.put("relays", relays.toJson());
     m.put("cluster", cluster);
     return new JsonObject(m);
   }
@@ -129,6 +134,24 @@ public final class RendezvousConfig {
   public RendezvousConfig setTurn(TurnServerConfig turn) {
     this.turn = turn;
     return this;
+  }
+
+  /** The cluster-wide relay directory (docs/turn.md, "Clustered relays"). */
+  public RelayDirectoryConfig relays() {
+    return relays;
+  }
+
+  public RendezvousConfig setRelays(RelayDirectoryConfig relays) {
+    this.relays = relays;
+    return this;
+  }
+
+  /**
+   * Whether this node hands registered peers relay credentials: when its relay is on, or, with the relay
+   * off, when {@code turn.authSecret} is set (a signalling-only node then lists the cluster's relays).
+   */
+  public boolean issuesRelayGrants() {
+    return turn.enabled() || !turn.authSecrets().isEmpty();
   }
 
   public boolean cluster() {

@@ -1,9 +1,14 @@
 package io.p2pquic.rendezvous;
 
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.p2pquic.rendezvous.signalling.SignallingService;
 import io.p2pquic.api.signalling.RelayCredentials;
+import io.p2pquic.rendezvous.relay.RelayDirectory;
+import io.p2pquic.rendezvous.relay.RelayEntry;
+import io.p2pquic.rendezvous.relay.RelayGrants;
+import io.p2pquic.rendezvous.relay.SecretId;
 import io.p2pquic.rendezvous.stun.StunServer;
 import io.p2pquic.rendezvous.turn.TurnServer;
 import io.p2pquic.stun.turn.TurnRestCredentials;
@@ -14,6 +19,8 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -22,7 +29,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The public rendezvous node: STUN server (UDP and TCP) with the TURN relay on the same sockets, and on
  * one HTTP port the signalling WebSocket ({@code /signal}), {@code /health} and {@code /metrics}
- * (Prometheus text). Registered peers get time-limited TURN credentials in their {@code registered} reply.
+ * (Prometheus text). Registered peers get time-limited TURN credentials in their {@code registered} reply,
+ * listing relays from the cluster-wide {@link RelayDirectory} (this node's relay among them when it runs one).
  */
 public final class RendezvousVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(RendezvousVerticle.class);
@@ -32,7 +40,12 @@ public final class RendezvousVerticle extends VerticleBase {
   private StunServer stun;
   private TurnServer turn;
   private SignallingService signalling;
+  private RelayDirectory directory;
+  private RelayGrants grants;
   private HttpServer http;
+
+  /** Gauge of live relays in the directory (this node's included). */
+  public static final String RELAYS_KNOWN = "p2p.relays.known";
 
   public RendezvousVerticle(RendezvousConfig config, MeterRegistry metrics) {
     this.config = config;
@@ -46,8 +59,26 @@ public final class RendezvousVerticle extends VerticleBase {
     }
     stun = new StunServer(vertx, config.stun(), metrics, turn);
     signalling = new SignallingService(vertx, config.signalling(), metrics);
-    if (turn != null) {
-      signalling.relayCredentials(peer -> relayCredentials(peer.value()).toJson());
+    if (config.issuesRelayGrants()) {
+      directory = new RelayDirectory(vertx, config.relays(), signalling.nodeId(), turn != null ? this::localRelay : null);
+      grants = turn != null
+          ? new RelayGrants(directory, turn::issueCredentials, turn.secretIds().get(0), turn.config().realm(),
+              turn.config().credentialTtlSeconds())
+          : signallingOnlyGrants();
+      signalling.relayCredentials(peer -> {
+        RelayCredentials c = grants.issue(peer.value());
+        return c == null ? null : c.toJson();
+      });
+      Gauge.builder(RELAYS_KNOWN, directory, RelayDirectory::size)
+          .description("live TURN relays in the cluster-wide directory").register(metrics);
+      if (turn != null && turn.generatedSecret() && vertx.isClustered()) {
+        log.warn("TURN: this clustered node runs with a random secret (no turn.authSecret): peers registered here "
+            + "get credentials for this node's relay only, and peers of other nodes are never sent here. Set the "
+            + "same turn.authSecret on every relay and rendezvous node of the cluster.");
+      }
+    } else if (vertx.isClustered()) {
+      log.info("relay: turn.enabled is false and no turn.authSecret is set: this node issues no relay credentials "
+          + "(set turn.authSecret to hand out the cluster's relays)");
     }
     Router router = Router.router(vertx);
     signalling.mount(router);
@@ -55,7 +86,8 @@ public final class RendezvousVerticle extends VerticleBase {
         .put("status", "up")
         .put("node", signalling.nodeId())
         .put("stun", String.valueOf(stun.udpAddress()))
-        .put("turn", turn != null ? turn.allocationCount() + " allocations" : "off")));
+        .put("turn", turn != null ? turn.allocationCount() + " allocations" : "off")
+        .put("relays", directory != null ? directory.size() : 0)));
     if (metrics instanceof PrometheusMeterRegistry prometheus) {
       router.get("/metrics").handler(ctx -> ctx.response()
           .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
@@ -64,12 +96,14 @@ public final class RendezvousVerticle extends VerticleBase {
     HttpServerOptions options = config.signalling()
         .applyTo(new HttpServerOptions().setHost(config.httpBind()).setPort(config.httpPort()));
     return stun.start()
+        .compose(v -> directory != null ? directory.start() : Future.succeededFuture())
         .compose(v -> signalling.start())
         .compose(v -> vertx.createHttpServer(options).requestHandler(router).listen())
-        .recover(err -> Future.failedFuture(new IllegalStateException(
+        .recover(err -> (directory != null ? directory.stop() : Future.<Void>succeededFuture())
+            .transform(x -> Future.failedFuture(new IllegalStateException(
             "rendezvous cannot start: " + err.getMessage() + " (STUN port " + config.stun().port()
                 + ", HTTP port " + config.httpPort() + "; free them or pick others with --stun-port / --http-port)",
-            err)))
+            err))))
         .onSuccess(server -> {
           http = server;
           log.info("rendezvous ready: signalling ws://{}:{}{}, STUN udp/tcp {}",
@@ -82,21 +116,42 @@ public final class RendezvousVerticle extends VerticleBase {
     Future<Void> closing = http != null ? http.close() : Future.succeededFuture();
     return closing
         .compose(v -> signalling != null ? signalling.stop() : Future.succeededFuture())
+        .compose(v -> directory != null ? directory.stop() : Future.succeededFuture())
         .compose(v -> stun != null ? stun.stop() : Future.succeededFuture());
   }
 
-  /** TURN credentials for {@code userId} and the ways to reach this node's relay (UDP, and TCP if on). */
+  /**
+   * The {@code turn} grant a peer registering as {@code userId} gets: credentials and the relays of the
+   * directory that accept them; null when this node issues no grants or no relay is known.
+   */
   public RelayCredentials relayCredentials(String userId) {
-    TurnRestCredentials c = turn.issueCredentials(userId);
-    String host = turn.advertisedAddress().getHostAddress();
-    int port = stun.udpAddress().getPort();
-    List<RelayCredentials.Relay> relays = new ArrayList<>();
-    relays.add(new RelayCredentials.Relay(host, port, "udp"));
+    return grants == null ? null : grants.issue(userId);
+  }
+
+  /** This node's relay as announced in the directory: advertised address, STUN port, current load. */
+  private RelayEntry localRelay() {
+    List<String> transports = new ArrayList<>();
+    transports.add("udp");
     if (stun.tcpAddress() != null) {
-      relays.add(new RelayCredentials.Relay(host, stun.tcpAddress().getPort(), "tcp"));
+      transports.add("tcp"); // the STUN server binds TCP on the UDP port
     }
-    return new RelayCredentials(c.username(), c.password(), turn.config().realm(),
-        turn.config().credentialTtlSeconds(), c.expiresAt().getEpochSecond(), relays);
+    return new RelayEntry(signalling.nodeId(), turn.advertisedAddress().getHostAddress(), stun.udpAddress().getPort(),
+        transports, turn.allocationCount(), turn.config().maxAllocations(), System.currentTimeMillis(),
+        turn.secretIds());
+  }
+
+  /** Grants of a node without a relay: signed with {@code turn.authSecret}, listing the cluster's relays. */
+  private RelayGrants signallingOnlyGrants() {
+    byte[] secret = config.turn().authSecrets().get(0).getBytes(StandardCharsets.UTF_8);
+    int ttl = config.turn().credentialTtlSeconds();
+    return new RelayGrants(directory,
+        user -> TurnRestCredentials.issue(secret, user, Instant.now().plusSeconds(ttl)),
+        SecretId.of(secret), config.turn().realm(), ttl);
+  }
+
+  /** The relay directory, or null when this node issues no relay grants. */
+  public RelayDirectory relayDirectory() {
+    return directory;
   }
 
   /** The TURN relay, or null when {@code turn.enabled} is false. */

@@ -11,6 +11,7 @@ import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.p2pquic.rendezvous.relay.SecretId;
 import io.p2pquic.stun.AddressAttribute;
 import io.p2pquic.stun.ErrorCodeAttribute;
 import io.p2pquic.stun.RawAttribute;
@@ -94,6 +95,7 @@ public final class TurnServer {
   private final LongSupplier clock;
   private final TurnMetrics metrics;
   private final List<byte[]> secrets;
+  private final boolean generatedSecret;
   private final TurnAuthenticator authenticator;
   private final InetAddress relayBind;
   private final InetAddress advertised;
@@ -131,6 +133,7 @@ public final class TurnServer {
     for (String secret : this.config.authSecrets()) {
       s.add(secret.getBytes(StandardCharsets.UTF_8));
     }
+    this.generatedSecret = s.isEmpty();
     if (s.isEmpty()) {
       byte[] generated = new byte[32];
       random.nextBytes(generated);
@@ -213,6 +216,20 @@ public final class TurnServer {
 
   public TurnServerConfig config() {
     return config;
+  }
+
+  /** Public fingerprints ({@code SecretId}) of every secret this relay accepts, the issuing one first. */
+  public List<String> secretIds() {
+    List<String> ids = new ArrayList<>();
+    for (byte[] s : secrets) {
+      ids.add(SecretId.of(s));
+    }
+    return ids;
+  }
+
+  /** True when no {@code turn.authSecret} was configured and the secret was generated at start. */
+  public boolean generatedSecret() {
+    return generatedSecret;
   }
 
   /** The address in XOR-RELAYED-ADDRESS (and the host of the issued TURN URIs). */

@@ -29,8 +29,9 @@ import java.util.Arrays;
 /**
  * A blocking TURN client for tests, speaking through our codec over UDP or TCP (STUN frames as they are,
  * ChannelData padded to four bytes). It does the 401 dance and signs requests with the long-term key.
+ * Public for tests of other packages (the relay directory's cluster test).
  */
-final class TurnTestClient implements AutoCloseable {
+public final class TurnTestClient implements AutoCloseable {
   static final StunMessageEncoder ENCODER = new StunMessageEncoder();
   static final StunMessageDecoder DECODER = new StunMessageDecoder();
   static final StunMessageType ALLOCATE = StunMessageType.of(StunMethod.ALLOCATE, StunClass.REQUEST);
@@ -63,11 +64,11 @@ final class TurnTestClient implements AutoCloseable {
     }
   }
 
-  static TurnTestClient udp(InetSocketAddress server) throws IOException {
+  public static TurnTestClient udp(InetSocketAddress server) throws IOException {
     return new TurnTestClient(server, false);
   }
 
-  static TurnTestClient tcp(InetSocketAddress server) throws IOException {
+  public static TurnTestClient tcp(InetSocketAddress server) throws IOException {
     return new TurnTestClient(server, true);
   }
 
@@ -78,7 +79,7 @@ final class TurnTestClient implements AutoCloseable {
     return credentials(c.username(), c.password());
   }
 
-  TurnTestClient credentials(String username, String password) {
+  public TurnTestClient credentials(String username, String password) {
     this.username = username;
     this.password = password;
     return this;
@@ -116,7 +117,7 @@ final class TurnTestClient implements AutoCloseable {
     return exchange(signed(extra));
   }
 
-  StunMessage allocate() throws IOException {
+  public StunMessage allocate() throws IOException {
     return allocate(StunMessage.builder(ALLOCATE).add(StunAttributes.requestedTransport(17)));
   }
 

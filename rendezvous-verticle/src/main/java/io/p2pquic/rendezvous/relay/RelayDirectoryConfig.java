@@ -1,0 +1,101 @@
+package io.p2pquic.rendezvous.relay;
+
+import io.vertx.core.json.JsonObject;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The cluster-wide relay directory ({@code "relays"} object of the rendezvous configuration; docs/turn.md,
+ * "Clustered relays").
+ *
+ * <p>JSON keys (all optional): {@code announceIntervalMs} (default 5000: each relay node re-announces
+ * itself and re-reads the directory this often; entries live three intervals), {@code maxPerGrant}
+ * (default 3: relays listed in a peer's credentials), {@code mapName} (default {@code p2p.relays}).
+ */
+public final class RelayDirectoryConfig {
+  public static final String DEFAULT_MAP_NAME = "p2p.relays";
+  private static final String PREFIX = "relays.";
+  private static final String KNOWN = "announceIntervalMs, maxPerGrant, mapName";
+
+  private long announceIntervalMs = 5000;
+  private int maxPerGrant = 3;
+  private String mapName = DEFAULT_MAP_NAME;
+
+  public RelayDirectoryConfig() {}
+
+  /** @throws IllegalArgumentException naming the bad key */
+  public static RelayDirectoryConfig fromJson(JsonObject json) {
+    RelayDirectoryConfig c = new RelayDirectoryConfig();
+    if (json == null) {
+      return c;
+    }
+    for (Map.Entry<String, Object> e : json) {
+      String k = e.getKey();
+      Object v = e.getValue();
+      try {
+        switch (k) {
+          case "announceIntervalMs" -> c.announceIntervalMs = ((Number) v).longValue();
+          case "maxPerGrant" -> c.maxPerGrant = ((Number) v).intValue();
+          case "mapName" -> c.mapName = (String) v;
+          default -> throw new IllegalArgumentException(PREFIX + k + " is not a known key (known: " + KNOWN + ")");
+        }
+      } catch (ClassCastException | NullPointerException bad) {
+        throw new IllegalArgumentException(PREFIX + k + " has the wrong type: " + v);
+      }
+    }
+    return c.validate();
+  }
+
+  public JsonObject toJson() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("announceIntervalMs", announceIntervalMs);
+    m.put("maxPerGrant", maxPerGrant);
+    m.put("mapName", mapName);
+    return new JsonObject(m);
+  }
+
+  public RelayDirectoryConfig validate() {
+    if (announceIntervalMs < 100) {
+      throw new IllegalArgumentException(PREFIX + "announceIntervalMs must be >= 100, is " + announceIntervalMs);
+    }
+    if (maxPerGrant < 1) {
+      throw new IllegalArgumentException(PREFIX + "maxPerGrant must be >= 1, is " + maxPerGrant);
+    }
+    if (mapName == null || mapName.isBlank()) {
+      throw new IllegalArgumentException(PREFIX + "mapName must not be empty");
+    }
+    return this;
+  }
+
+  public long announceIntervalMs() {
+    return announceIntervalMs;
+  }
+
+  public RelayDirectoryConfig setAnnounceIntervalMs(long ms) {
+    this.announceIntervalMs = ms;
+    return this;
+  }
+
+  /** Lifetime of an entry in the map, and the age after which a snapshot entry counts as dead: 3 intervals. */
+  public long entryTtlMs() {
+    return 3 * announceIntervalMs;
+  }
+
+  public int maxPerGrant() {
+    return maxPerGrant;
+  }
+
+  public RelayDirectoryConfig setMaxPerGrant(int n) {
+    this.maxPerGrant = n;
+    return this;
+  }
+
+  public String mapName() {
+    return mapName;
+  }
+
+  public RelayDirectoryConfig setMapName(String name) {
+    this.mapName = name;
+    return this;
+  }
+}

@@ -1,0 +1,79 @@
+package io.p2pquic.rendezvous.relay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.p2pquic.api.signalling.RelayCredentials;
+import io.p2pquic.rendezvous.RendezvousConfig;
+import io.p2pquic.rendezvous.RendezvousVerticle;
+import io.p2pquic.stun.turn.TurnRestCredentials;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Grants of rendezvous nodes sharing one (local) Vert.x: which relays they list, which secret signs them. */
+class RelayGrantsLocalTest {
+  Vertx vertx;
+
+  @BeforeEach
+  void setUp() {
+    vertx = Vertx.vertx();
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    await(vertx.close());
+  }
+
+  static RendezvousConfig config(String node, JsonObject turn) {
+    return RendezvousConfig.fromJson(new JsonObject()
+        .put("bind", "127.0.0.1")
+        .put("http", new JsonObject().put("port", 0))
+        .put("stun", new JsonObject().put("port", 0))
+        .put("signalling", new JsonObject().put("nodeId", node))
+        .put("turn", turn));
+  }
+
+  RendezvousVerticle deploy(String node, JsonObject turn) throws Exception {
+    RendezvousVerticle v = new RendezvousVerticle(config(node, turn), new SimpleMeterRegistry());
+    await(vertx.deployVerticle(v));
+    return v;
+  }
+
+  @Test
+  void signallingOnlyNodeListsRelaysWithItsSecretAndNoOthers() throws Exception {
+    RendezvousVerticle relay = deploy("relay", new JsonObject().put("authSecret", "shared"));
+    RendezvousVerticle random = deploy("random", new JsonObject()); // random secret: only its own grants
+    RendezvousVerticle signalling = deploy("signalling", new JsonObject().put("enabled", false).put("authSecret", "shared"));
+    RendezvousVerticle none = deploy("none", new JsonObject().put("enabled", false));
+
+    RelayCredentials grant = signalling.relayCredentials("pq1test");
+    assertThat(grant).isNotNull();
+    assertThat(grant.relays()).extracting(RelayCredentials.Relay::port).containsOnly(relay.stunAddress().getPort());
+    assertThat(TurnRestCredentials.verify("shared".getBytes(StandardCharsets.UTF_8), grant.username(),
+        grant.password())).isTrue();
+    assertThat(random.relayCredentials("pq1test").relays()).extracting(RelayCredentials.Relay::port)
+        .containsOnly(random.stunAddress().getPort());
+    assertThat(relay.relayCredentials("pq1test").relays()).extracting(RelayCredentials.Relay::port)
+        .containsOnly(relay.stunAddress().getPort());
+    assertThat(none.relayCredentials("pq1test")).isNull();
+    assertThat(none.relayDirectory()).isNull();
+    assertThat(signalling.relayDirectory().size()).isEqualTo(2); // both relays, one unusable with its secret
+    JsonObject health = await(vertx.createHttpClient()
+        .request(HttpMethod.GET, signalling.httpPort(), "127.0.0.1", "/health")
+        .compose(req -> req.send().compose(HttpClientResponse::body))).toJsonObject();
+    assertThat(health.getString("turn")).isEqualTo("off");
+    assertThat(health.getInteger("relays")).isEqualTo(2);
+  }
+
+  static <T> T await(Future<T> f) throws Exception {
+    return f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+}
