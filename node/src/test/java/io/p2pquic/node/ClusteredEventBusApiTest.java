@@ -271,7 +271,7 @@ class ClusteredEventBusApiTest {
     for (int m : members) {
       list.append("<member>127.0.0.1:").append(m).append("</member>");
     }
-    out = replaceOnce(out, "<member>127.0.0.1:5701-5710</member>", list.toString());
+    out = replaceOnce(out, "<member>127.0.0.1</member>", list.toString());
     assertThat(out).as("conf/cluster.xml has the expected port line").contains("<port auto-increment=\"false\">" + port);
     Path p = dir.resolve("cluster-" + name + ".xml");
     Files.writeString(p, out);

@@ -6,14 +6,11 @@ import io.p2pquic.natlab.LinkConditions;
 import io.p2pquic.natlab.NatBehavior;
 import io.p2pquic.natlab.NatLab;
 import io.p2pquic.natlab.junit.LabTestSupport;
-import io.p2pquic.stun.turn.TurnRestCredentials;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -24,11 +21,13 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * A relay node dies in the middle of a transfer: two symmetric NATs (no direct path), two relay nodes
- * (our rendezvous with its TURN relay, on 203.0.113.11:3478 and 203.0.113.10:3479) sharing one secret,
- * signalling on a third node without a relay. The session runs through one relay; that relay process
- * is killed (SIGKILL); consent on the path goes silent, the dialer restarts ICE, the pairs through the
- * other relay take over and the transfer completes with its SHA-256 intact.
+ * A relay node dies in the middle of a transfer. Three rendezvous processes form a Hazelcast cluster on
+ * the lab's server: a signalling-only node (203.0.113.10:8088, no relay, the shared secret) and two
+ * relay nodes (203.0.113.11:3478 and 203.0.113.10:3479) that announce themselves in the relay
+ * directory. Peers configure no relay: the signalling node's grant lists both. Two symmetric NATs (no
+ * direct path); the session runs through one relay; that relay process is killed (SIGKILL); QUIC stops
+ * hearing from the path, the dialer moves to the pairs through the other relay, and the transfer
+ * completes with its SHA-256 intact.
  */
 class RelayFailoverLabTest {
   private static final Pattern PEER_ID = Pattern.compile("peer id: (pq1[a-z2-7]+)");
@@ -47,23 +46,45 @@ class RelayFailoverLabTest {
         .peer("c", NatBehavior.SYMMETRIC, LinkConditions.delayMillis(20))
         .peer("d", NatBehavior.SYMMETRIC, LinkConditions.delayMillis(20)));
     dir = Files.createTempDirectory("p2p-failover-lab");
+    JsonObject directory = new JsonObject().put("announceIntervalMs", 1000);
     Path noRelay = dir.resolve("signalling.json");
-    Files.writeString(noRelay, new JsonObject().put("turn", new JsonObject().put("enabled", false)).encode());
+    Files.writeString(noRelay, new JsonObject().put("turn", new JsonObject().put("enabled", false)
+        .put("authSecret", SECRET)).put("relays", directory).encode());
     Path relayConf = dir.resolve("relay.json");
     Files.writeString(relayConf, new JsonObject().put("turn", new JsonObject()
         .put("authSecret", SECRET)
         .put("allowedPeerRanges", new JsonArray(List.of("203.0.113.0/24", "10.0.0.0/8")))
-        .put("bandwidthBytesPerSecond", 200_000_000L)).encode());
+        .put("bandwidthBytesPerSecond", 200_000_000L)).put("relays", directory).encode());
+    // The shipped cluster.xml (TCP-IP join on 127.0.0.1, inside the server's namespace) with a name of
+    // this run's own.
+    Path clusterXml = dir.resolve("cluster.xml");
+    Files.writeString(clusterXml, Files.readString(Path.of("..", "conf", "cluster.xml"))
+        .replace("<cluster-name>p2p-quic</cluster-name>", "<cluster-name>failover-" + System.nanoTime() + "</cluster-name>"));
     signalling = new LabProcesses.Running(lab, lab.serverNamespace(), "rendezvous ready",
-        "rendezvous", "--config", noRelay.toString(), "--bind", "203.0.113.10");
+        "rendezvous", "--config", noRelay.toString(), "--bind", "203.0.113.10",
+        "--cluster", "--cluster-config", clusterXml.toString());
+    assertThat(signalling.awaitReady(Duration.ofSeconds(90))).as(signalling.output()).isTrue();
     relay11 = new LabProcesses.Running(lab, lab.serverNamespace(), "rendezvous ready",
-        "rendezvous", "--config", relayConf.toString(), "--bind", "203.0.113.11");
+        "rendezvous", "--config", relayConf.toString(), "--bind", "203.0.113.11",
+        "--cluster", "--cluster-config", clusterXml.toString());
     relay10 = new LabProcesses.Running(lab, lab.serverNamespace(), "rendezvous ready",
         "rendezvous", "--config", relayConf.toString(), "--bind", "203.0.113.10", "--stun-port", "3479",
-        "--http-port", "8089");
-    for (LabProcesses.Running r : List.of(signalling, relay11, relay10)) {
-      assertThat(r.awaitReady(Duration.ofSeconds(60))).as(r.output()).isTrue();
+        "--http-port", "8089", "--cluster", "--cluster-config", clusterXml.toString());
+    for (LabProcesses.Running r : List.of(relay11, relay10)) {
+      assertThat(r.awaitReady(Duration.ofSeconds(90))).as(r.output()).isTrue();
     }
+    // The signalling node grants relays from the directory: wait until it knows both.
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    String health = "";
+    while (System.nanoTime() < deadline) {
+      health = lab.run(lab.serverNamespace(), Duration.ofSeconds(10),
+          List.of("curl", "-s", "http://203.0.113.10:8088/health")).stdout();
+      if (health.contains("\"relays\":2")) {
+        break;
+      }
+      Thread.sleep(500);
+    }
+    assertThat(health).as("the signalling node's directory knows both relays").contains("\"relays\":2");
     Path peerConf = peerConfig("peer");
     echo = new LabProcesses.Running(lab, lab.hostNamespace("d"), "peer id:", "peer", "--config", peerConf.toString(),
         "--rendezvous", "ws://203.0.113.10:8088/signal", "--stun", "203.0.113.10:3478",
@@ -74,16 +95,10 @@ class RelayFailoverLabTest {
     echoId = m.group(1);
   }
 
-  /** Both relays, with use-auth-secret credentials from the shared secret; fast consent for the test. */
+  /** No relay configured (the grant from the signalling node lists them); fast consent for the test. */
   static Path peerConfig(String user) throws Exception {
-    TurnRestCredentials c = TurnRestCredentials.issue(SECRET.getBytes(StandardCharsets.UTF_8), user,
-        Instant.now().plusSeconds(3600));
-    JsonArray relays = new JsonArray()
-        .add(new JsonObject().put("host", "203.0.113.11").put("port", 3478).put("username", c.username()).put("password", c.password()))
-        .add(new JsonObject().put("host", "203.0.113.10").put("port", 3479).put("username", c.username()).put("password", c.password()));
     Path f = dir.resolve(user + "-conf.json");
     Files.writeString(f, new JsonObject()
-        .put("gathering", new JsonObject().put("turnServers", relays))
         .put("ice", new JsonObject().put("consentIntervalMillis", 1000).put("disconnectedTimeoutMillis", 2500))
         .encode());
     return f;
