@@ -13,15 +13,11 @@ import io.p2pquic.puncher.ice.GatheringOptions;
 import io.p2pquic.rendezvous.RendezvousConfig;
 import io.p2pquic.rendezvous.RendezvousVerticle;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
-import java.security.MessageDigest;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -82,74 +78,21 @@ class PeerSessionLoopbackTest {
   @Test
   void hundredMegabytesArriveIntact() throws Exception {
     JsonObject s = await(connect(bob.puncher.peerId()));
-    PeerId local = PeerId.parse(s.getString("localPeer"));
-    String id = s.getString("sessionId");
-    int total = 100 * 1024 * 1024;
-    int chunk = 256 * 1024;
-    MessageDigest sent = MessageDigest.getInstance("SHA-256");
-    MessageDigest received = MessageDigest.getInstance("SHA-256");
-    Promise<Long> done = Promise.promise();
-    long[] count = {0};
-    MessageConsumer<Buffer> c = vertx.eventBus().consumer(Addresses.sessionData(local, id), m -> {
-      received.update(m.body().getBytes());
-      count[0] += m.body().length();
-      if (count[0] >= total) {
-        done.tryComplete(count[0]);
-      }
-    });
-    await(c.completion());
-    SplittableRandom random = new SplittableRandom(100);
-    long start = System.nanoTime();
-    for (int off = 0; off < total; off += chunk) {
-      byte[] b = new byte[chunk];
-      random.nextBytes(b);
-      sent.update(b);
-      await(vertx.eventBus().request(Addresses.sessionSend(local, id), Buffer.buffer(b))); // back-pressure: one chunk in flight
-    }
-    assertThat(done.future().toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS)).isEqualTo((long) total);
-    double seconds = (System.nanoTime() - start) / 1e9;
+    double seconds = EchoTransfer.sendAndVerify(vertx, s, 100 * 1024 * 1024, 256 * 1024, 100, null);
     System.out.printf("100 MB echoed over the punched QUIC session in %.2f s (%.1f MB/s each way)%n", seconds, 100 / seconds);
-    assertThat(received.digest()).isEqualTo(sent.digest());
-    c.unregister();
   }
 
   @Test
   void iceRestartInTheMiddleOfATransferKeepsEveryByte() throws Exception {
     JsonObject s = await(connect(bob.puncher.peerId()));
-    PeerId local = PeerId.parse(s.getString("localPeer"));
     String id = s.getString("sessionId");
-    int total = 8 * 1024 * 1024;
-    int chunk = 64 * 1024;
-    MessageDigest sent = MessageDigest.getInstance("SHA-256");
-    MessageDigest received = MessageDigest.getInstance("SHA-256");
-    Promise<Long> done = Promise.promise();
-    long[] count = {0};
-    MessageConsumer<Buffer> c = vertx.eventBus().consumer(Addresses.sessionData(local, id), m -> {
-      received.update(m.body().getBytes());
-      count[0] += m.body().length();
-      if (count[0] >= total) {
-        done.tryComplete(count[0]);
-      }
-    });
-    await(c.completion());
-    SplittableRandom random = new SplittableRandom(7);
-    Future<JsonObject> restarted = null;
-    for (int off = 0; off < total; off += chunk) {
-      if (off == total / 2) {
-        restarted = vertx.eventBus().<JsonObject>request(Addresses.peerRestart(alice.puncher.peerId()),
-            new JsonObject().put("sessionId", id).put("reason", "test: network changed")).map(m -> m.body());
-      }
-      byte[] b = new byte[chunk];
-      random.nextBytes(b);
-      sent.update(b);
-      await(vertx.eventBus().request(Addresses.sessionSend(local, id), Buffer.buffer(b)));
-    }
-    JsonObject pair = await(restarted);
+    Future<JsonObject>[] restarted = new Future[1];
+    EchoTransfer.sendAndVerify(vertx, s, 8 * 1024 * 1024, 64 * 1024, 7, () ->
+        restarted[0] = vertx.eventBus().<JsonObject>request(Addresses.peerRestart(alice.puncher.peerId()),
+            new JsonObject().put("sessionId", id).put("reason", "test: network changed")).map(m -> m.body()));
+    JsonObject pair = await(restarted[0]);
     assertThat(pair.getString("remote")).matches("[0-9.]+:[0-9]+");
     assertThat(pair.getString("remoteType")).isEqualTo("host");
-    assertThat(done.future().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS)).isEqualTo((long) total);
-    assertThat(received.digest()).isEqualTo(sent.digest());
-    c.unregister();
 
     assertThatThrownBy(() -> await(vertx.eventBus().request(Addresses.peerRestart(alice.puncher.peerId()),
             new JsonObject().put("sessionId", "no-such-session"))))

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.p2pquic.api.Addresses;
 import io.p2pquic.api.timeline.Timeline;
-import io.p2pquic.identity.PeerId;
 import io.p2pquic.identity.PeerIdentity;
 import io.p2pquic.puncher.PeerConfig;
 import io.p2pquic.puncher.ice.GatheringOptions;
@@ -16,16 +15,12 @@ import io.p2pquic.rendezvous.RendezvousConfig;
 import io.p2pquic.rendezvous.RendezvousVerticle;
 import io.p2pquic.stun.turn.TurnRestCredentials;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
-import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -94,32 +89,7 @@ class RelayedSessionLoopbackTest {
     int relayPort = Integer.parseInt(s.getJsonObject("selectedPair").getString("local").split(":")[1]);
     assertThat(relayPort).as("the relayed address is one of coturn's relay ports").isBetween(coturn.minPort, coturn.maxPort);
 
-    PeerId local = PeerId.parse(s.getString("localPeer"));
-    String id = s.getString("sessionId");
-    int total = 4 * 1024 * 1024;
-    int chunk = 32 * 1024;
-    MessageDigest sent = MessageDigest.getInstance("SHA-256");
-    MessageDigest received = MessageDigest.getInstance("SHA-256");
-    Promise<Long> done = Promise.promise();
-    long[] count = {0};
-    MessageConsumer<Buffer> c = vertx.eventBus().consumer(Addresses.sessionData(local, id), m -> {
-      received.update(m.body().getBytes());
-      count[0] += m.body().length();
-      if (count[0] >= total) {
-        done.tryComplete(count[0]);
-      }
-    });
-    await(c.completion());
-    SplittableRandom random = new SplittableRandom(3);
-    for (int off = 0; off < total; off += chunk) {
-      byte[] b = new byte[chunk];
-      random.nextBytes(b);
-      sent.update(b);
-      await(vertx.eventBus().request(Addresses.sessionSend(local, id), Buffer.buffer(b)));
-    }
-    assertThat(done.future().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS)).isEqualTo((long) total);
-    assertThat(received.digest()).isEqualTo(sent.digest());
-    c.unregister();
+    EchoTransfer.sendAndVerify(vertx, s, 4 * 1024 * 1024, 32 * 1024, 3, null);
   }
 
   @Test
