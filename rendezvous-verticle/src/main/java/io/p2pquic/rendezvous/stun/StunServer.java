@@ -184,7 +184,8 @@ public final class StunServer {
     try {
       InetSocketAddress source = SocketAddresses.toInet(packet.sender());
       Buffer data = packet.data();
-      if (turn != null && data.length() > 0 && (data.getUnsignedByte(0) & 0xF0) == 0x40) {
+      // ChannelData: first two bits 01 (0x40-0x7F covers RFC 5766's channel range; STUN starts 0x00-0x3F).
+      if (turn != null && data.length() > 0 && (data.getUnsignedByte(0) & 0xC0) == 0x40) {
         turn.onChannelData(data.getBytes(), udpClient(socket, local, source));
         return;
       }
@@ -237,7 +238,7 @@ public final class StunServer {
         pendingRef[0] = pending;
         while (pending.length() >= 4) {
           int first = pending.getUnsignedByte(0);
-          boolean channelData = client != null && (first & 0xF0) == 0x40;
+          boolean channelData = client != null && (first & 0xC0) == 0x40;
           // ChannelData is padded to a multiple of four on streams (RFC 8656 section 12.5).
           int frame = channelData
               ? (4 + pending.getUnsignedShort(2) + 3) & ~3

@@ -332,7 +332,7 @@ public final class TurnServer {
     }
     ChannelData cd;
     try {
-      cd = ChannelDataDecoder.decode(Unpooled.wrappedBuffer(frame));
+      cd = ChannelDataDecoder.decode(Unpooled.wrappedBuffer(frame), config.rfc5766Channels());
     } catch (ChannelDataDecoder.ChannelDataException e) {
       metrics.dropped("malformed-channel-data");
       return;
@@ -619,8 +619,9 @@ public final class TurnServer {
       return;
     }
     int number = (int) (raw >>> 16);
-    if (!ChannelData.isValidChannel(number)) {
-      error(from, m, a.integrityKey, a, ErrorCodeAttribute.BAD_REQUEST, String.format("Channel number 0x%04x outside 0x4000-0x4FFF", number));
+    if (!ChannelData.isValidChannel(number, config.rfc5766Channels())) {
+      error(from, m, a.integrityKey, a, ErrorCodeAttribute.BAD_REQUEST, String.format("Channel number 0x%04x outside 0x4000-%s",
+          number, config.rfc5766Channels() ? "0x7FFF" : "0x4FFF"));
       return;
     }
     if (!checkPeer(m, from, a, peer)) {

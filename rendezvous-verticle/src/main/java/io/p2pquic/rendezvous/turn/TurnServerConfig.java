@@ -24,7 +24,7 @@ public final class TurnServerConfig {
   private static final String KNOWN = "enabled, realm, authSecret, relayAddress, externalAddress, portRange, "
       + "defaultLifetimeSeconds, maxLifetimeSeconds, permissionLifetimeSeconds, channelLifetimeSeconds, "
       + "nonceLifetimeSeconds, credentialTtlSeconds, maxAllocations, maxAllocationsPerUser, "
-      + "bandwidthBytesPerSecond, allowedPeerRanges";
+      + "bandwidthBytesPerSecond, allowedPeerRanges, rfc5766Channels";
 
   private boolean enabled = true;
   private String realm = "p2p-quic";
@@ -43,6 +43,7 @@ public final class TurnServerConfig {
   private int maxAllocationsPerUser = 16;
   private long bandwidthBytesPerSecond = 2_097_152;
   private List<String> allowedPeerRanges = new ArrayList<>();
+  private boolean rfc5766Channels = true;
 
   public TurnServerConfig() {}
 
@@ -64,6 +65,7 @@ public final class TurnServerConfig {
     maxAllocationsPerUser = o.maxAllocationsPerUser;
     bandwidthBytesPerSecond = o.bandwidthBytesPerSecond;
     allowedPeerRanges = new ArrayList<>(o.allowedPeerRanges);
+    rfc5766Channels = o.rfc5766Channels;
   }
 
   /**
@@ -97,6 +99,7 @@ public final class TurnServerConfig {
           case "maxAllocationsPerUser" -> c.maxAllocationsPerUser = ((Number) v).intValue();
           case "bandwidthBytesPerSecond" -> c.bandwidthBytesPerSecond = ((Number) v).longValue();
           case "allowedPeerRanges" -> c.allowedPeerRanges = strings(k, v);
+          case "rfc5766Channels" -> c.rfc5766Channels = (Boolean) v;
           default -> throw new IllegalArgumentException(PREFIX + k + " is not a known key (known: " + KNOWN + ")");
         }
       } catch (ClassCastException | NullPointerException bad) {
@@ -145,6 +148,7 @@ public final class TurnServerConfig {
     m.put("maxAllocationsPerUser", maxAllocationsPerUser);
     m.put("bandwidthBytesPerSecond", bandwidthBytesPerSecond);
     m.put("allowedPeerRanges", new JsonArray(new ArrayList<>(allowedPeerRanges)));
+    m.put("rfc5766Channels", rfc5766Channels);
     return new JsonObject(m);
   }
 
@@ -347,6 +351,20 @@ public final class TurnServerConfig {
 
   public TurnServerConfig setAllowedPeerRanges(List<String> ranges) {
     this.allowedPeerRanges = new ArrayList<>(ranges);
+    return this;
+  }
+
+  /**
+   * Whether ChannelBind and ChannelData accept RFC 5766's channel range 0x4000-0x7FFF (true, as coturn
+   * does) or only RFC 8656's 0x4000-0x4FFF: libwebrtc, pion and coturn's uclient bind numbers above
+   * 0x4FFF and would get 400 otherwise.
+   */
+  public boolean rfc5766Channels() {
+    return rfc5766Channels;
+  }
+
+  public TurnServerConfig setRfc5766Channels(boolean accept) {
+    this.rfc5766Channels = accept;
     return this;
   }
 }

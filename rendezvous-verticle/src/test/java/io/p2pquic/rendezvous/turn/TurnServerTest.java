@@ -346,7 +346,7 @@ class TurnServerTest {
     try (TurnTestClient c = udpClient("alice"); DatagramSocket a = peer(); DatagramSocket b = peer()) {
       c.allocate();
       assertThat(code(c.channelBind(0x3FFF, addr(a)))).isEqualTo(400);
-      assertThat(code(c.channelBind(0x5000, addr(a)))).isEqualTo(400);
+      assertThat(code(c.channelBind(0x8000, addr(a)))).isEqualTo(400);
       assertThat(code(c.exchange(c.signed(StunMessage.builder(TurnTestClient.CHANNEL_BIND)
           .add(StunAttributes.channelNumber(CHANNEL)))))).isEqualTo(400);
       assertThat(c.channelBind(CHANNEL, addr(a)).messageClass()).isEqualTo(StunClass.SUCCESS_RESPONSE);
@@ -475,6 +475,24 @@ class TurnServerTest {
   }
 
   @Test
+  void rfc5766ChannelNumbersOnlyWhenConfigured() throws Exception {
+    start(config());
+    try (TurnTestClient c = udpClient("alice"); DatagramSocket p = peer()) {
+      c.allocate();
+      assertThat(code(c.channelBind(0x7000, addr(p)))).as("RFC 5766 range, accepted by default").isEqualTo(0);
+      c.sendChannelData(0x7000, "old range".getBytes(StandardCharsets.UTF_8));
+      assertThat(receive(p, 3000)).asString(StandardCharsets.UTF_8).isEqualTo("old range");
+    }
+    TurnTestSupport.await(stun.stop());
+    TurnTestSupport.await(vertx.close());
+    start(config().setRfc5766Channels(false));
+    try (TurnTestClient c = udpClient("alice"); DatagramSocket p = peer()) {
+      c.allocate();
+      assertThat(code(c.channelBind(0x5000, addr(p)))).as("RFC 8656 only").isEqualTo(400);
+    }
+  }
+
+  @Test
   void garbageIsCountedAndDroppedAndTheServerKeepsServing() throws Exception {
     start(config());
     try (TurnTestClient c = udpClient("alice"); DatagramSocket p = peer()) {
@@ -485,8 +503,8 @@ class TurnServerTest {
       c.sendRaw(new byte[] {0x4F, (byte) 0xFF, 0x00, 0x00}); // valid number, never bound
       c.sendRaw(new byte[] {0x40});
       byte[] reserved = new byte[20];
-      reserved[0] = 0x50;
-      c.sendRaw(reserved); // reserved channel range: neither TURN nor STUN
+      reserved[0] = (byte) 0x80;
+      c.sendRaw(reserved); // first bits 10: neither STUN nor ChannelData
       c.sendRaw(new byte[] {0x00, 0x03, 0x00, 0x04, 0x21, 0x12, (byte) 0xA4, 0x42}); // truncated STUN
       eventually(() -> count(TurnMetrics.DROPPED, "reason", "malformed-channel-data") == 2);
       eventually(() -> count("p2p.stun.dropped", "reason", "truncated") == 1);

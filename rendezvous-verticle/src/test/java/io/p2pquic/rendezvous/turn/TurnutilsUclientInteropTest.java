@@ -79,6 +79,18 @@ class TurnutilsUclientInteropTest {
     assertAllDelivered(run("-y", "-t", "-s", "-n", "50", "-l", "121"));
   }
 
+  /** uclient's default data path: ChannelBind (numbers above 0x4FFF, RFC 5766's range) and ChannelData. */
+  @Test
+  void udpChannelDataRelayTest() throws Exception {
+    assertAllDelivered(run("-y", "-n", "50", "-l", "120"));
+    assertThat(metrics.counter(TurnMetrics.CHANNELS_BOUND).count()).as("channels bound").isGreaterThanOrEqualTo(1);
+  }
+
+  @Test
+  void tcpChannelDataRelayTest() throws Exception {
+    assertAllDelivered(run("-y", "-t", "-n", "50", "-l", "121"));
+  }
+
   private void assertAllDelivered(String out) {
     Matcher lost = LOST.matcher(out);
     assertThat(lost.find()).as("turnutils_uclient output:\n%s", out).isTrue();

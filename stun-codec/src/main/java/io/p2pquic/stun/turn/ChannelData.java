@@ -11,19 +11,31 @@ public record ChannelData(int channelNumber, byte[] data) {
   public static final int MIN_CHANNEL = 0x4000;
   /** Highest valid channel number; 0x5000-0xFFFF are reserved. */
   public static final int MAX_CHANNEL = 0x4FFF;
+  /**
+   * Highest channel number of RFC 5766, which RFC 8656 narrowed to 0x4FFF. Clients built on the old
+   * range (libwebrtc, pion, coturn's own uclient) still bind numbers up to 0x7FFF; a relay may accept
+   * them for interoperability ({@link #isValidChannel(int, boolean)}).
+   */
+  public static final int RFC5766_MAX_CHANNEL = 0x7FFF;
   public static final int HEADER_LENGTH = 4;
 
   public ChannelData {
-    if (!isValidChannel(channelNumber)) {
-      throw new IllegalArgumentException(String.format("channel number 0x%04x outside 0x4000-0x4FFF", channelNumber));
+    if (!isValidChannel(channelNumber, true)) {
+      throw new IllegalArgumentException(String.format("channel number 0x%04x outside 0x4000-0x7FFF", channelNumber));
     }
     if (data.length > 0xFFFF) {
       throw new IllegalArgumentException("ChannelData carries at most 65535 bytes, got " + data.length);
     }
   }
 
+  /** A channel number RFC 8656 allows (0x4000-0x4FFF). */
   public static boolean isValidChannel(int channelNumber) {
-    return channelNumber >= MIN_CHANNEL && channelNumber <= MAX_CHANNEL;
+    return isValidChannel(channelNumber, false);
+  }
+
+  /** With {@code rfc5766Range}, also 0x5000-0x7FFF (RFC 5766's range). */
+  public static boolean isValidChannel(int channelNumber, boolean rfc5766Range) {
+    return channelNumber >= MIN_CHANNEL && channelNumber <= (rfc5766Range ? RFC5766_MAX_CHANNEL : MAX_CHANNEL);
   }
 
   @Override

@@ -41,13 +41,19 @@ public final class ChannelDataDecoder {
    * declared length are padding and ignored; a declared length beyond the datagram is an error.
    */
   public static ChannelData decode(ByteBuf buf) throws ChannelDataException {
+    return decode(buf, false);
+  }
+
+  /** As {@link #decode(ByteBuf)}; {@code rfc5766Range} also accepts channels 0x5000-0x7FFF (a relay's choice). */
+  public static ChannelData decode(ByteBuf buf, boolean rfc5766Range) throws ChannelDataException {
     if (buf.readableBytes() < ChannelData.HEADER_LENGTH) {
       throw new ChannelDataException("ChannelData shorter than its 4-byte header: " + buf.readableBytes() + " bytes");
     }
     int start = buf.readerIndex();
     int channel = buf.getUnsignedShort(start);
-    if (!ChannelData.isValidChannel(channel)) {
-      throw new ChannelDataException(String.format("channel number 0x%04x outside 0x4000-0x4FFF", channel));
+    if (!ChannelData.isValidChannel(channel, rfc5766Range)) {
+      throw new ChannelDataException(String.format("channel number 0x%04x outside 0x4000-%s", channel,
+          rfc5766Range ? "0x7FFF" : "0x4FFF"));
     }
     int length = buf.getUnsignedShort(start + 2);
     if (length > buf.readableBytes() - ChannelData.HEADER_LENGTH) {

@@ -9,8 +9,10 @@ public final class ChannelDataEncoder {
 
   /** Writes the header and data; {@code padded} adds zero bytes to a multiple of four (required over TCP). */
   public static void encode(int channelNumber, ByteBuf data, boolean padded, ByteBuf out) {
-    if (!ChannelData.isValidChannel(channelNumber)) {
-      throw new IllegalArgumentException(String.format("channel number 0x%04x outside 0x4000-0x4FFF", channelNumber));
+    // Frames any channel a binding accepted (RFC 5766's range included); which numbers are allowed is
+    // the binder's decision (ChannelData#isValidChannel).
+    if (!ChannelData.isValidChannel(channelNumber, true)) {
+      throw new IllegalArgumentException(String.format("channel number 0x%04x outside 0x4000-0x7FFF", channelNumber));
     }
     int length = data.readableBytes();
     if (length > 0xFFFF) {

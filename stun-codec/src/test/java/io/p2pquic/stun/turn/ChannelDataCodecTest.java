@@ -55,6 +55,19 @@ class ChannelDataCodecTest {
     assertThatThrownBy(() -> new ChannelData(0x3fff, new byte[0])).isInstanceOf(IllegalArgumentException.class);
   }
 
+  @Test
+  void rfc5766RangeOnlyWhenAsked() throws Exception {
+    byte[] wide = HEX.parseHex("7fff0002abcd");
+    assertThatThrownBy(() -> ChannelDataDecoder.decode(Unpooled.wrappedBuffer(wide)))
+        .hasMessageContaining("outside 0x4000-0x4FFF");
+    assertThat(ChannelDataDecoder.decode(Unpooled.wrappedBuffer(wide), true))
+        .isEqualTo(new ChannelData(0x7fff, HEX.parseHex("abcd")));
+    assertThatThrownBy(() -> ChannelDataDecoder.decode(Unpooled.wrappedBuffer(HEX.parseHex("80000000")), true))
+        .hasMessageContaining("0x8000");
+    assertThat(ChannelData.isValidChannel(0x5000)).isFalse();
+    assertThat(ChannelData.isValidChannel(0x5000, true)).isTrue();
+  }
+
   private static byte[] bytes(ByteBuf b) {
     byte[] out = new byte[b.readableBytes()];
     b.getBytes(b.readerIndex(), out);
