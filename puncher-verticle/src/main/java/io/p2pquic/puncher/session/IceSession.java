@@ -18,7 +18,6 @@ import io.p2pquic.puncher.ice.agent.IceAgent;
 import io.p2pquic.puncher.ice.agent.IceAgentOptions;
 import io.p2pquic.puncher.ice.agent.IceEvent;
 import io.p2pquic.puncher.ice.agent.IceRole;
-import io.p2pquic.puncher.path.PathChange;
 import io.p2pquic.puncher.path.PathLayer;
 import io.p2pquic.puncher.path.PeerPath;
 import io.p2pquic.puncher.signalling.SignallingClient;
@@ -33,7 +32,6 @@ import io.p2pquic.puncher.transport.Datagram;
 import io.p2pquic.puncher.transport.RelayTransport;
 import io.p2pquic.puncher.transport.RelayUdpEndpoint;
 import io.vertx.core.Handler;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Map;
@@ -51,8 +49,6 @@ import java.util.Set;
  */
 public final class IceSession {
   /** Signalling message types of a session (bodies carry {@code sessionId}). */
-  /** How long QUIC may send on a path without hearing anything back before the dialer moves it. */
-  static final long PATH_SILENCE_MILLIS = 1_500;
   static final Set<String> TYPES = Set.of("offer", "answer", "candidate", "end-of-candidates", "bye", "restart",
       "restart-answer");
 
@@ -78,21 +74,12 @@ public final class IceSession {
   private NettyUdpEndpoint endpoint;
   /** Our TURN allocations on the session socket, by relayed address (the relayed candidates' bases). */
   private final Map<InetSocketAddress, RelayUdpEndpoint> relayEndpoints = new ConcurrentHashMap<>();
-  private PathLayer pathLayer;
-  private boolean connected;
+  private PathSteering steering;
   private StunClient stun;
   private IceAgent agent;
   private boolean remoteDescribed;
   /** The pair QUIC was dialed on (controlling side), once dialing started. */
   private CandidatePair dialed;
-  /** The pair whose path carries QUIC now (controlling side). */
-  private CandidatePair pathPair;
-  /** The best valid relayed pair: where the session falls back when the direct path goes silent. */
-  private CandidatePair relayFallback;
-  /** Consent on the pair carrying QUIC went silent: the next validated pair takes over at once. */
-  private boolean pathSilent;
-  /** The dialer's QUIC handshake is done: moving the path no longer costs a handshake retransmission. */
-  private boolean quicUp;
   /** Signals that arrived while the socket was being bound. */
   private final List<Runnable> early = new ArrayList<>();
 
@@ -133,13 +120,15 @@ public final class IceSession {
   Future<Void> start(PeerDescription remoteOffer) {
     return bindSessionSocket().map(ep -> {
       endpoint = ep;
-      // QUIC talks to a virtual peer; the path layer maps it onto the current path (pair or relay).
-      pathLayer = new PathLayer(PathLayer.virtualAddress(sessionId), role != IceRole.CONTROLLING, metrics)
-          .changeHandler(this::onPathChange)
-          .silenceHandler(silent -> vertx.runOnContext(v -> onPathSilent(silent)), PATH_SILENCE_MILLIS);
-      ep.channel().pipeline().addAfter("demux", PathLayer.NAME, pathLayer);
       stun = new StunClient(vertx, ep, metrics);
       agent = new IceAgent(vertx, iceOptions, role, credentials, metrics);
+      // QUIC talks to a virtual peer; the path layer maps it onto the current path (pair or relay).
+      steering = new PathSteering(vertx, sessionId, localPeer, remotePeer, role != IceRole.CONTROLLING, agent,
+          relayed -> {
+            RelayUdpEndpoint r = relayEndpoints.get(relayed);
+            return r == null ? null : r.relay();
+          }, this::onQuicSilent, this::mark, metrics);
+      ep.channel().pipeline().addAfter("demux", PathLayer.NAME, steering.layer());
       Handler<Datagram> checks = agent.incomingHandler(stun);
       ep.stunHandler(d -> {
         if (d.relayed()) {
@@ -160,11 +149,7 @@ public final class IceSession {
         // (RFC 7675 section 5.1 suggests an ICE restart); the dialer drives it, as it drives nomination.
         if (state == io.p2pquic.puncher.ice.agent.IceAgentState.DISCONNECTED && role == IceRole.CONTROLLING
             && result.future().succeeded() && restarting == null) {
-          if (relayFallback != null && pathPair != null && !pathPair.relayed()) {
-            moveTo(relayFallback, "the direct path went silent: back to the relay");
-          } else {
-            pathSilent = true; // the restart's first validated pair takes over
-          }
+          steering.onConsentSilent();
           restart("consent on the selected pair went silent");
         }
       });
@@ -256,7 +241,7 @@ public final class IceSession {
         case "candidate" -> {
           Candidate c = Candidate.parse(body.getString("candidate", ""));
           mark("remote candidate", c.toSdp());
-          pathLayer.allowSource(c.address());
+          steering.layer().allowSource(c.address());
           agent.addRemoteCandidate(c);
         }
         case "end-of-candidates" -> agent.remoteCandidatesComplete();
@@ -283,7 +268,7 @@ public final class IceSession {
     timings.put("signalledMs", elapsed());
     mark(role == IceRole.CONTROLLING ? "answer received" : "offer received", d.candidates().size() + " candidates");
     agent.setRemoteCredentials(d.credentials());
-    d.candidates().forEach(c -> pathLayer.allowSource(c.address()));
+    d.candidates().forEach(c -> steering.layer().allowSource(c.address()));
     d.candidates().forEach(agent::addRemoteCandidate);
     if (d.complete()) {
       agent.remoteCandidatesComplete();
@@ -296,29 +281,20 @@ public final class IceSession {
           mark("ice " + e.type().label(), e.pair() != null ? e.pair().describe() : e.detail());
       case PEER_REFLEXIVE -> {
         mark("ice " + e.type().label(), e.pair() != null ? e.pair().describe() : e.detail());
-        agent.remoteCandidates().forEach(c -> pathLayer.allowSource(c.address()));
+        agent.remoteCandidates().forEach(c -> steering.layer().allowSource(c.address()));
       }
       case CHECK_SUCCEEDED -> {
         CandidatePair v = e.pair();
         mark("ice " + e.type().label(), v.describe());
-        if (v.relayed() && (relayFallback == null || v.priority() > relayFallback.priority())) {
-          relayFallback = v;
-        }
         // RFC 8445 section 12.1: data may flow on a valid pair before selection. The dialer's Initial
-        // leaves on the first valid pair (often the relay) instead of after nomination, and the path
-        // layer moves the live connection to each better pair as it is validated, then to the
+        // leaves on the first valid pair (often the relay) instead of after nomination, and the
+        // steering moves the live connection to each better pair as it is validated, then to the
         // selected one: the session never waits for punching and never notices the upgrade.
         if (role == IceRole.CONTROLLING && agent.role() == IceRole.CONTROLLING) {
           if (dialed == null) {
             dial(v, "on the first valid pair");
-          } else if (pathSilent && pathPair != null && !v.equals(pathPair)) {
-            pathSilent = false;
-            moveTo(v, v.relayed() ? "the direct path went silent: back to the relay" : "the path went silent: moved to a validated pair");
-          } else if (quicUp && !agent.selected().isComplete() && pathPair != null && v.priority() > pathPair.priority()) {
-            // Not during the handshake: packets in flight on the old path would be lost and QUIC would
-            // wait for its first probe timeout (about a second before it has an RTT sample).
-            moveTo(v, pathPair.relayed() && !v.relayed() ? "a direct pair was validated" : "a better pair was validated");
           }
+          steering.onValidPair(v);
         }
       }
       default -> { }
@@ -352,7 +328,7 @@ public final class IceSession {
   private void onSelected(CandidatePair pair) {
     timings.put("checksDoneMs", elapsed());
     if (role == IceRole.CONTROLLING) {
-      moveTo(pair, "ICE selected this pair");
+      steering.moveTo(pair, "ICE selected this pair");
       dial(pair, "on the selected pair");
     } else {
       mark("quic accepting", "server installed at session start; pair " + pair.describe());
@@ -364,16 +340,15 @@ public final class IceSession {
       return;
     }
     dialed = pair;
-    moveTo(pair, "first valid pair");
-    PunchedPaths.put(vertx, localPeer, new PunchedPath(sessionId, endpoint.channel(), pathLayer.virtualPeer(), remotePeer, true));
+    steering.moveTo(pair, "first valid pair");
+    PunchedPaths.put(vertx, localPeer, new PunchedPath(sessionId, endpoint.channel(), steering.layer().virtualPeer(), remotePeer, true));
     mark("quic dialing", SocketAddresses.format(pair.remote().address()) + " " + when);
     Future<JsonObject> quic = vertx.eventBus().<JsonObject>request(Addresses.quicAdopt(localPeer),
             new JsonObject().put("sessionId", sessionId), new DeliveryOptions().setSendTimeout(quicTimeoutMs))
         .map(reply -> {
           mark("quic handshake done", "peer id verified " + remotePeer.value().substring(0, 12) + "…");
           timings.put("handshakeDoneMs", elapsed());
-          quicUp = true;
-          moveToBestValid();
+          steering.quicUp();
           return reply.body();
         });
     completeWhenQuicIsUp(quic, true);
@@ -391,27 +366,9 @@ public final class IceSession {
         fail(ar.cause().getMessage());
         return;
       }
-      connected = true;
-      complete(shownPair(), dials);
+      steering.connected();
+      complete(steering.shownPair(), dials);
     });
-  }
-
-  private CandidatePair shownPair() {
-    if (agent.selectedPair() != null) {
-      return agent.selectedPair();
-    }
-    if (pathPair != null) {
-      return pathPair;
-    }
-    PeerPath p = pathLayer.path();
-    if (p != null) {
-      for (CandidatePair c : agent.pairs()) {
-        if (c.valid() && c.remote().address().equals(p.peer())) {
-          return c;
-        }
-      }
-    }
-    return null;
   }
 
   /**
@@ -451,7 +408,7 @@ public final class IceSession {
     agent.restart(credentials).onComplete(ar -> mark(ar.succeeded() ? "ice restart done" : "ice restart failed",
         ar.succeeded() ? ar.result().describe() : ar.cause().getMessage()));
     agent.setRemoteCredentials(d.credentials());
-    d.candidates().forEach(c -> pathLayer.allowSource(c.address()));
+    d.candidates().forEach(c -> steering.layer().allowSource(c.address()));
     d.candidates().forEach(agent::addRemoteCandidate);
     if (d.complete()) {
       agent.remoteCandidatesComplete();
@@ -465,7 +422,7 @@ public final class IceSession {
       return;
     }
     agent.setRemoteCredentials(d.credentials());
-    d.candidates().forEach(c -> pathLayer.allowSource(c.address()));
+    d.candidates().forEach(c -> steering.layer().allowSource(c.address()));
     d.candidates().forEach(agent::addRemoteCandidate);
     if (d.complete()) {
       agent.remoteCandidatesComplete();
@@ -477,7 +434,7 @@ public final class IceSession {
       restarting = null;
     }
     if (pair != null) {
-      moveTo(pair, "ICE restart selected this pair");
+      steering.moveTo(pair, "ICE restart selected this pair");
       mark("ice restart done", pair.describe());
       done.tryComplete(pair);
     } else if (done.tryFail(failure)) {
@@ -507,114 +464,18 @@ public final class IceSession {
         .onFailure(err -> mark("trickle failed", err.getMessage()));
   }
 
-  /** After the handshake: catch up with pairs validated meanwhile (the selected one wins once there is one). */
-  private void moveToBestValid() {
-    CandidatePair best = agent.selectedPair();
-    if (best == null) {
-      for (CandidatePair c : agent.pairs()) {
-        if (c.valid() && (best == null || c.priority() > best.priority())) {
-          best = c;
-        }
-      }
-    }
-    if (best != null && pathPair != null && best.priority() > pathPair.priority()) {
-      moveTo(best, pathPair.relayed() && !best.relayed() ? "a direct pair was validated" : "a better pair was validated");
-    }
-  }
-
   /**
-   * QUIC packets leave on the current path and nothing comes back (the relay node died, a mapping was
-   * dropped): move at once to the best other valid pair that avoids the silent relay (or, from a
-   * direct path, to a relayed pair), then let ICE re-validate with a restart if it had selected.
+   * The dialer's QUIC went unanswered on its path: the steering moves it, and ICE re-validates with a
+   * restart if it had selected already.
    */
-  private void onPathSilent(PeerPath silent) {
-    if (role != IceRole.CONTROLLING || pathPair == null || !quicUp || result.future().failed()) {
+  private void onQuicSilent(PeerPath silentPath) {
+    if (role != IceRole.CONTROLLING || steering.current() == null || result.future().failed()) {
       return;
     }
-    boolean throughRelay = relayed(silent);
-    InetAddress suspect = silent instanceof PeerPath.ViaRelay r ? r.relay().server().getAddress()
-        : throughRelay ? silent.peer().getAddress() : null;
-    CandidatePair alternative = null;
-    for (CandidatePair c : agent.pairs()) {
-      if (!c.valid() || c == pathPair || pathFor(c).equals(silent)) {
-        continue;
-      }
-      boolean usable = throughRelay ? !involves(c, suspect) : c.relayed();
-      if (usable && (alternative == null || c.priority() > alternative.priority())) {
-        alternative = c;
-      }
-    }
-    String why = "no packets back on " + describe(silent) + " for " + PATH_SILENCE_MILLIS + " ms";
-    if (alternative != null) {
-      moveTo(alternative, throughRelay ? why
-          : "the direct path went silent (no packets back for " + PATH_SILENCE_MILLIS + " ms): back to the relay");
-    } else {
-      pathSilent = true; // the next validated pair takes over
-      mark("path silent", why + "; no other validated path yet");
-    }
-    if (agent.selected().isComplete() && restarting == null) {
+    String why = steering.onQuicSilent(silentPath);
+    if (why != null && agent.selected().isComplete() && restarting == null) {
       restart(why);
     }
-  }
-
-  /** Whether the pair goes through the relay at {@code ip} (our allocation there, or the peer's). */
-  private boolean involves(CandidatePair c, InetAddress ip) {
-    if (ip == null) {
-      return false;
-    }
-    if (c.remote().address().getAddress().equals(ip)) {
-      return true;
-    }
-    RelayUdpEndpoint r = c.local().type() == io.p2pquic.puncher.ice.CandidateType.RELAYED
-        ? relayEndpoints.get(c.local().address()) : null;
-    return r != null && r.relay().server().getAddress().equals(ip);
-  }
-
-  private void moveTo(CandidatePair pair, String why) {
-    pathPair = pair;
-    pathLayer.use(pathFor(pair), why);
-  }
-
-  /** How our socket reaches the pair's remote candidate: straight, or wrapped through our allocation. */
-  private PeerPath pathFor(CandidatePair pair) {
-    if (pair.local().type() == io.p2pquic.puncher.ice.CandidateType.RELAYED) {
-      RelayUdpEndpoint relay = relayEndpoints.get(pair.local().address());
-      if (relay != null) {
-        return new PeerPath.ViaRelay(pair.remote().address(), relay.relay());
-      }
-    }
-    return new PeerPath.Direct(pair.remote().address());
-  }
-
-  private void onPathChange(PathChange change) {
-    mark("path", (change.from() == null ? "" : describe(change.from()) + " -> ") + describe(change.to())
-        + ": " + change.reason());
-    if (connected && change.from() != null) {
-      vertx.eventBus().publish(Addresses.SESSION_EVENTS, new JsonObject()
-          .put("type", "path-changed")
-          .put("sessionId", sessionId)
-          .put("localPeer", localPeer.value())
-          .put("peer", remotePeer.value())
-          .put("path", relayed(change.to()) ? "relayed" : "direct")
-          .put("remote", SocketAddresses.format(change.to().peer()))
-          .put("reason", change.reason()));
-    }
-  }
-
-  /** Through our relay, or straight to the peer's relayed candidate (its relay): both are relayed. */
-  private boolean relayed(PeerPath p) {
-    return p instanceof PeerPath.ViaRelay || peersRelay(p.peer());
-  }
-
-  private boolean peersRelay(InetSocketAddress address) {
-    return agent.remoteCandidates().stream()
-        .anyMatch(c -> c.type() == io.p2pquic.puncher.ice.CandidateType.RELAYED && c.address().equals(address));
-  }
-
-  private String describe(PeerPath p) {
-    return p instanceof PeerPath.Direct && peersRelay(p.peer())
-        ? "the peer's relay " + SocketAddresses.format(p.peer())
-        : p.describe();
   }
 
   private void complete(CandidatePair pair, boolean dials) {

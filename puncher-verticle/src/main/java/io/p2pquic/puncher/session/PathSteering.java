@@ -1,0 +1,242 @@
+package io.p2pquic.puncher.session;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.p2pquic.api.Addresses;
+import io.p2pquic.api.net.SocketAddresses;
+import io.p2pquic.identity.PeerId;
+import io.p2pquic.puncher.ice.CandidateType;
+import io.p2pquic.puncher.ice.agent.CandidatePair;
+import io.p2pquic.puncher.ice.agent.IceAgent;
+import io.p2pquic.puncher.path.PathChange;
+import io.p2pquic.puncher.path.PathLayer;
+import io.p2pquic.puncher.path.PeerPath;
+import io.p2pquic.puncher.transport.RelayTransport;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * Which candidate pair carries a session's QUIC connection, on the dialer's side: the decisions behind
+ * the path layer ({@link PathLayer}), which only executes them. QUIC starts on the first valid pair,
+ * moves to each better pair once its handshake is done (a move during the handshake would cost a probe
+ * timeout), to the selected pair, and away from a path that went silent: to a relayed pair when a direct
+ * path dies, to another relay when a relay dies. The acceptor's layer just follows the dialer.
+ */
+final class PathSteering {
+  /** How long QUIC may send on a path without hearing anything back before the dialer moves it. */
+  static final long SILENCE_MILLIS = 1_500;
+
+  private final Vertx vertx;
+  private final String sessionId;
+  private final PeerId localPeer;
+  private final PeerId remotePeer;
+  private final IceAgent agent;
+  private final Function<InetSocketAddress, RelayTransport> ourRelayAt;
+  private final BiConsumer<String, String> mark;
+  private final PathLayer layer;
+  /** The pair whose path carries QUIC now (dialer). */
+  private CandidatePair current;
+  /** The best valid relayed pair: where the session falls back when the direct path goes silent. */
+  private CandidatePair relayFallback;
+  /** The path carrying QUIC went silent with nowhere to go: the next validated pair takes over. */
+  private boolean silent;
+  private boolean quicUp;
+  private boolean connected;
+
+  /**
+   * @param follower true on the accepting side: its layer follows the dialer's packets
+   * @param ourRelayAt our TURN allocation whose relayed address is the given one, or null
+   * @param onSilence called (on the Vert.x context) when the dialer's current path went silent
+   * @param mark timeline: event, detail
+   */
+  PathSteering(Vertx vertx, String sessionId, PeerId localPeer, PeerId remotePeer, boolean follower, IceAgent agent,
+      Function<InetSocketAddress, RelayTransport> ourRelayAt, Consumer<PeerPath> onSilence,
+      BiConsumer<String, String> mark, MeterRegistry metrics) {
+    this.vertx = vertx;
+    this.sessionId = sessionId;
+    this.localPeer = localPeer;
+    this.remotePeer = remotePeer;
+    this.agent = agent;
+    this.ourRelayAt = ourRelayAt;
+    this.mark = mark;
+    this.layer = new PathLayer(PathLayer.virtualAddress(sessionId), follower, metrics)
+        .changeHandler(this::onPathChange)
+        .silenceHandler(p -> vertx.runOnContext(v -> onSilence.accept(p)), SILENCE_MILLIS);
+  }
+
+  PathLayer layer() {
+    return layer;
+  }
+
+  /** The pair carrying QUIC (dialer), null before dialing. */
+  CandidatePair current() {
+    return current;
+  }
+
+  void quicUp() {
+    quicUp = true;
+    moveToBestValid();
+  }
+
+  void connected() {
+    connected = true;
+  }
+
+  /** A check succeeded (dialer, after dialing): track the relay fallback, move when it is worth it. */
+  void onValidPair(CandidatePair v) {
+    if (v.relayed() && (relayFallback == null || v.priority() > relayFallback.priority())) {
+      relayFallback = v;
+    }
+    if (current == null) {
+      return;
+    }
+    if (silent && !v.equals(current)) {
+      silent = false;
+      moveTo(v, v.relayed() ? "the direct path went silent: back to the relay" : "the path went silent: moved to a validated pair");
+    } else if (quicUp && !agent.selected().isComplete() && v.priority() > current.priority()) {
+      // Not during the handshake: packets in flight on the old path would be lost and QUIC would wait
+      // for its first probe timeout (about a second before it has an RTT sample).
+      moveTo(v, current.relayed() && !v.relayed() ? "a direct pair was validated" : "a better pair was validated");
+    }
+  }
+
+  /** Consent on the selected pair went silent (ICE disconnected): fall back to a relay if one is valid. */
+  void onConsentSilent() {
+    if (relayFallback != null && current != null && !current.relayed()) {
+      moveTo(relayFallback, "the direct path went silent: back to the relay");
+    } else {
+      silent = true; // an ICE restart's first validated pair takes over
+    }
+  }
+
+  /**
+   * QUIC packets leave on {@code path} and nothing comes back (the relay node died, a mapping was
+   * dropped): move at once to the best other valid pair that avoids the silent relay, or from a direct
+   * path to a relayed one. Returns the reason, for the ICE restart that should follow, or null while
+   * the handshake is still running.
+   */
+  String onQuicSilent(PeerPath path) {
+    if (!quicUp) {
+      return null; // during the handshake QUIC's own retransmissions decide; a move would cost a probe timeout
+    }
+    boolean throughRelay = relayed(path);
+    InetAddress suspect = path instanceof PeerPath.ViaRelay r ? r.relay().server().getAddress()
+        : throughRelay ? path.peer().getAddress() : null;
+    CandidatePair alternative = null;
+    for (CandidatePair c : agent.pairs()) {
+      if (!c.valid() || c == current || pathFor(c).equals(path)) {
+        continue;
+      }
+      boolean usable = throughRelay ? !involves(c, suspect) : c.relayed();
+      if (usable && (alternative == null || c.priority() > alternative.priority())) {
+        alternative = c;
+      }
+    }
+    String why = "no packets back on " + describe(path) + " for " + SILENCE_MILLIS + " ms";
+    if (alternative != null) {
+      moveTo(alternative, throughRelay ? why
+          : "the direct path went silent (no packets back for " + SILENCE_MILLIS + " ms): back to the relay");
+    } else {
+      silent = true;
+      mark.accept("path silent", why + "; no other validated path yet");
+    }
+    return why;
+  }
+
+  /** After the handshake: catch up with pairs validated meanwhile (the selected one wins once there is one). */
+  private void moveToBestValid() {
+    CandidatePair best = agent.selectedPair();
+    if (best == null) {
+      for (CandidatePair c : agent.pairs()) {
+        if (c.valid() && (best == null || c.priority() > best.priority())) {
+          best = c;
+        }
+      }
+    }
+    if (best != null && current != null && best.priority() > current.priority()) {
+      moveTo(best, current.relayed() && !best.relayed() ? "a direct pair was validated" : "a better pair was validated");
+    }
+  }
+
+  void moveTo(CandidatePair pair, String why) {
+    current = pair;
+    layer.use(pathFor(pair), why);
+  }
+
+  /** The selected pair, else the pair carrying QUIC, else the valid pair the follower's path uses. */
+  CandidatePair shownPair() {
+    if (agent.selectedPair() != null) {
+      return agent.selectedPair();
+    }
+    if (current != null) {
+      return current;
+    }
+    PeerPath p = layer.path();
+    if (p != null) {
+      for (CandidatePair c : agent.pairs()) {
+        if (c.valid() && c.remote().address().equals(p.peer())) {
+          return c;
+        }
+      }
+    }
+    return null;
+  }
+
+  /** How our socket reaches the pair's remote candidate: straight, or wrapped through our allocation. */
+  PeerPath pathFor(CandidatePair pair) {
+    if (pair.local().type() == CandidateType.RELAYED) {
+      RelayTransport relay = ourRelayAt.apply(pair.local().address());
+      if (relay != null) {
+        return new PeerPath.ViaRelay(pair.remote().address(), relay);
+      }
+    }
+    return new PeerPath.Direct(pair.remote().address());
+  }
+
+  /** Whether the pair goes through the relay at {@code ip} (our allocation there, or the peer's). */
+  private boolean involves(CandidatePair c, InetAddress ip) {
+    if (ip == null) {
+      return false;
+    }
+    if (c.remote().address().getAddress().equals(ip)) {
+      return true;
+    }
+    RelayTransport r = c.local().type() == CandidateType.RELAYED ? ourRelayAt.apply(c.local().address()) : null;
+    return r != null && r.server().getAddress().equals(ip);
+  }
+
+  private void onPathChange(PathChange change) {
+    mark.accept("path", (change.from() == null ? "" : describe(change.from()) + " -> ") + describe(change.to())
+        + ": " + change.reason());
+    if (connected && change.from() != null) {
+      vertx.eventBus().publish(Addresses.SESSION_EVENTS, new JsonObject()
+          .put("type", "path-changed")
+          .put("sessionId", sessionId)
+          .put("localPeer", localPeer.value())
+          .put("peer", remotePeer.value())
+          .put("path", relayed(change.to()) ? "relayed" : "direct")
+          .put("remote", SocketAddresses.format(change.to().peer()))
+          .put("reason", change.reason()));
+    }
+  }
+
+  /** Through our relay, or straight to the peer's relayed candidate (its relay): both are relayed. */
+  boolean relayed(PeerPath p) {
+    return p instanceof PeerPath.ViaRelay || peersRelay(p.peer());
+  }
+
+  private boolean peersRelay(InetSocketAddress address) {
+    return agent.remoteCandidates().stream()
+        .anyMatch(c -> c.type() == CandidateType.RELAYED && c.address().equals(address));
+  }
+
+  private String describe(PeerPath p) {
+    return p instanceof PeerPath.Direct && peersRelay(p.peer())
+        ? "the peer's relay " + SocketAddresses.format(p.peer())
+        : p.describe();
+  }
+}
