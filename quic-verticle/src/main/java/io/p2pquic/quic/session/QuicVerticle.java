@@ -4,6 +4,7 @@ import io.p2pquic.api.Addresses;
 import io.p2pquic.api.session.PunchedPath;
 import io.p2pquic.api.session.PunchedPaths;
 import io.p2pquic.identity.PeerIdentity;
+import io.p2pquic.quic.PeerCertificates;
 import io.p2pquic.quic.QuicOptions;
 import io.p2pquic.quic.QuicPeerConnection;
 import io.p2pquic.quic.QuicPeerEndpoint;
@@ -39,7 +40,11 @@ public final class QuicVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    return vertx.eventBus().<JsonObject>localConsumer(Addresses.quicAdopt(identity.peerId()), this::adopt).completion();
+    // The TLS certificate (an ECDSA key bound to the identity) is made once per identity and cached;
+    // making it here, off the event loop, keeps that cost out of the first session's handshake.
+    return vertx.executeBlocking(() -> PeerCertificates.current(identity), false)
+        .compose(cert -> vertx.eventBus().<JsonObject>localConsumer(Addresses.quicAdopt(identity.peerId()), this::adopt)
+            .completion());
   }
 
   private void adopt(Message<JsonObject> msg) {
