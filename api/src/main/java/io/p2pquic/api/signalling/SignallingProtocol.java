@@ -59,9 +59,15 @@ public final class SignallingProtocol {
   /** The answerer's new credentials and candidates for a {@link #RESTART}. */
   public static final String RESTART_ANSWER = "restart-answer";
 
+  /**
+   * The dialer's QUIC heard nothing back through these relays before ICE selected: the peer replaces its
+   * allocations there ({@code {"sessionId", "deadRelays": [ip...]}}).
+   */
+  public static final String RELAYS_SILENT = "relays-silent";
+
   /** Types the server relays from one peer to another. */
   public static final Set<String> RELAY_TYPES =
-      Set.of(OFFER, ANSWER, CANDIDATE, END_OF_CANDIDATES, CONNECT, SYNC, BYE, RESTART, RESTART_ANSWER);
+      Set.of(OFFER, ANSWER, CANDIDATE, END_OF_CANDIDATES, CONNECT, SYNC, BYE, RESTART, RESTART_ANSWER, RELAYS_SILENT);
 
   // ---- fields --------------------------------------------------------------------------------
   public static final String F_TYPE = "type";

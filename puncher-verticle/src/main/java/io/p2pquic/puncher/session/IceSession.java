@@ -38,6 +38,11 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
+import java.net.InetAddress;
+import java.util.HashSet;
+import io.p2pquic.puncher.turn.TurnClientOptions;
+import io.vertx.core.json.JsonArray;
 
 /**
  * One punching session with one peer (method 1 of draft-seemann-quic-nat-traversal): its own UDP
@@ -50,7 +55,7 @@ import java.util.Set;
 public final class IceSession {
   /** Signalling message types of a session (bodies carry {@code sessionId}). */
   static final Set<String> TYPES = Set.of("offer", "answer", "candidate", "end-of-candidates", "bye", "restart",
-      "restart-answer");
+      "restart-answer", "relays-silent");
 
   private final Vertx vertx;
   private final String sessionId;
@@ -82,6 +87,13 @@ public final class IceSession {
   private CandidatePair dialed;
   /** Signals that arrived while the socket was being bound. */
   private final List<Runnable> early = new ArrayList<>();
+  /** Where fresh relays come from when every relay of the session died (a new grant); null: the configured ones. */
+  private Supplier<Future<List<TurnClientOptions>>> relaySource;
+  /** Relay servers (by IP) that went silent in this session: re-allocation avoids them. */
+  private final Set<InetAddress> deadRelays = new HashSet<>();
+  private boolean closed;
+  /** A re-allocation in progress, null otherwise. */
+  private Future<Void> reallocation;
 
   IceSession(Vertx vertx, String sessionId, PeerId localPeer, PeerId remotePeer, IceRole role, ConnectMethod method,
       SignallingClient signalling,
@@ -105,6 +117,12 @@ public final class IceSession {
 
   String sessionId() {
     return sessionId;
+  }
+
+  /** Where fresh relays come from once every relay of this session died (e.g. a new grant from the rendezvous). */
+  IceSession relaySource(Supplier<Future<List<TurnClientOptions>>> source) {
+    this.relaySource = source;
+    return this;
   }
 
   PeerId remotePeer() {
@@ -228,7 +246,10 @@ public final class IceSession {
   /** A signalling message of this session from the remote peer. */
   void onSignal(String type, JsonObject body) {
     boolean up = result.future().succeeded();
-    if (result.future().failed() || result.future().isComplete() && !(type.startsWith("restart") || type.equals("bye"))) {
+    // Once up, only restarts, byes and the candidates a restart trickles (a relay re-allocated meanwhile) matter.
+    if (result.future().failed() || result.future().isComplete()
+        && !(type.startsWith("restart") || type.startsWith("relays") || type.equals("bye") || type.equals("candidate")
+            || type.equals("end-of-candidates"))) {
       return;
     }
     if (agent == null) {
@@ -250,8 +271,15 @@ public final class IceSession {
             fail("the peer ended the session: " + body.getString("reason", "no reason given"));
           }
         }
-        case "restart" -> onRemoteRestart(PeerDescription.fromJson(body));
+        case "restart" -> onRemoteRestart(PeerDescription.fromJson(body), deadRelays(body));
         case "restart-answer" -> onRestartAnswer(PeerDescription.fromJson(body));
+        case "relays-silent" -> {
+          // The dialer's QUIC went silent through these relays before ICE selected: ours there are
+          // likely dead too (one grant for both peers); replace them, the new candidate trickles.
+          Set<InetAddress> dead = deadRelays(body);
+          mark("relays silent", "the peer heard nothing through " + dead);
+          replaceRelaysAt(dead);
+        }
         default -> { }
       }
     } catch (IllegalArgumentException e) {
@@ -393,17 +421,19 @@ public final class IceSession {
     metrics.counter("p2p.session.ice-restarts", "side", "offerer").increment();
     agent.restart(credentials).onComplete(ar -> finishRestart(done, ar.succeeded() ? ar.result() : null,
         ar.failed() ? ar.cause().getMessage() : null));
-    signalling.send(remotePeer, "restart", localDescription().toJson().put("sessionId", sessionId))
+    JsonArray dead = new JsonArray();
+    deadRelays.forEach(ip -> dead.add(SocketAddresses.formatIp(ip)));
+    signalling.send(remotePeer, "restart", localDescription().toJson().put("sessionId", sessionId).put("deadRelays", dead))
         .onFailure(err -> finishRestart(done, null, "restart could not be delivered: " + err.getMessage()));
     return done.future();
   }
 
-  private void onRemoteRestart(PeerDescription d) {
+  private void onRemoteRestart(PeerDescription d, Set<InetAddress> dead) {
     if (role == IceRole.CONTROLLING) {
       return; // the offerer drives restarts; a peer's restart would race ours
     }
     credentials = IceCredentials.random();
-    mark("ice restart", "asked by the peer");
+    mark("ice restart", "asked by the peer" + (dead.isEmpty() ? "" : "; relays gone silent: " + dead));
     metrics.counter("p2p.session.ice-restarts", "side", "answerer").increment();
     agent.restart(credentials).onComplete(ar -> mark(ar.succeeded() ? "ice restart done" : "ice restart failed",
         ar.succeeded() ? ar.result().describe() : ar.cause().getMessage()));
@@ -413,8 +443,31 @@ public final class IceSession {
     if (d.complete()) {
       agent.remoteCandidatesComplete();
     }
-    signalling.send(remotePeer, "restart-answer", localDescription().toJson().put("sessionId", sessionId))
+    // A relay the dialer found silent is likely ours too (one grant for both): replace it; the new
+    // relayed candidate trickles after this answer, then end-of-candidates.
+    Future<Void> replaced = replaceRelaysAt(dead);
+    boolean complete = replaced.isComplete();
+    PeerDescription mine = localDescription();
+    signalling.send(remotePeer, "restart-answer", new PeerDescription(mine.credentials(), mine.candidates(), complete)
+            .toJson().put("sessionId", sessionId))
         .onFailure(err -> mark("restart answer failed", err.getMessage()));
+    if (!complete) {
+      replaced.onComplete(ar -> signalling.send(remotePeer, "end-of-candidates", new JsonObject().put("sessionId", sessionId)));
+    }
+  }
+
+  private Set<InetAddress> deadRelays(JsonObject body) {
+    Set<InetAddress> dead = new HashSet<>();
+    JsonArray list = body.getJsonArray("deadRelays", new JsonArray());
+    for (int i = 0; i < list.size() && i < 8; i++) {
+      Object ip = list.getValue(i);
+      if (ip instanceof String s && SocketAddresses.isIpLiteral(s)) {
+        dead.add(SocketAddresses.parseIp(s));
+      } else {
+        throw new IllegalArgumentException("deadRelays must list IP addresses: " + ip);
+      }
+    }
+    return dead;
   }
 
   private void onRestartAnswer(PeerDescription d) {
@@ -445,7 +498,9 @@ public final class IceSession {
   /** Our credentials and the candidates the agent pairs after a restart (gathered ones, no prflx). */
   private PeerDescription localDescription() {
     List<Candidate> mine = agent.localCandidates().stream()
-        .filter(c -> c.type() != io.p2pquic.puncher.ice.CandidateType.PEER_REFLEXIVE).toList();
+        .filter(c -> c.type() != io.p2pquic.puncher.ice.CandidateType.PEER_REFLEXIVE)
+        .filter(c -> c.type() != io.p2pquic.puncher.ice.CandidateType.RELAYED || relayEndpoints.containsKey(c.address()))
+        .toList();
     return new PeerDescription(credentials, mine, true);
   }
 
@@ -473,9 +528,103 @@ public final class IceSession {
       return;
     }
     String why = steering.onQuicSilent(silentPath);
-    if (why != null && agent.selected().isComplete() && restarting == null) {
-      restart(why);
+    if (why == null || restarting != null) {
+      return;
     }
+    InetAddress relay = steering.relayServerOf(silentPath);
+    if (relay == null) {
+      if (agent.selected().isComplete()) {
+        restart(why);
+      }
+      return;
+    }
+    // A relay went silent: when it was our last one, allocate on another first, so that the restart's
+    // description already offers the new relayed candidate. Before ICE selected there is nothing to
+    // restart: the new candidate trickles, and the peer is told which relay went silent.
+    replaceRelaysAt(Set.of(relay)).onComplete(ar -> {
+      if (result.future().failed() || closed || restarting != null) {
+        return;
+      }
+      if (agent.selected().isComplete()) {
+        restart(why);
+      } else {
+        signalling.send(remotePeer, "relays-silent", new JsonObject().put("sessionId", sessionId)
+            .put("deadRelays", new JsonArray(deadRelays.stream().map(SocketAddresses::formatIp).toList())))
+            .onFailure(err -> mark("relays-silent not delivered", err.getMessage()));
+      }
+    });
+  }
+
+  /**
+   * The relays at {@code dead} stopped answering: forget our allocations there and, when none is left,
+   * allocate on another relay (a fresh grant, which may still list a node the cluster has not yet
+   * noticed is gone: those are skipped, and asked again for a while). The new relayed candidate is added
+   * and trickled like any other. Completes when done or given up (the session keeps what it has).
+   */
+  Future<Void> replaceRelaysAt(Set<InetAddress> dead) {
+    if (dead.isEmpty() || method == ConnectMethod.ICE) {
+      return Future.succeededFuture();
+    }
+    deadRelays.addAll(dead);
+    relayEndpoints.values().removeIf(r -> {
+      if (!deadRelays.contains(r.relay().server().getAddress())) {
+        return false;
+      }
+      mark("relay dropped", "our allocation " + SocketAddresses.format(r.relay().relayedAddress()) + " on "
+          + SocketAddresses.format(r.relay().server()) + " stopped answering");
+      endpoint.removeRelay(r.relay());
+      if (r.relay() instanceof io.p2pquic.puncher.turn.RelayAllocation allocation) {
+        allocation.close(); // stops its refreshes; the dead node never answers the deallocation
+      }
+      return true;
+    });
+    if (!relayEndpoints.isEmpty() || reallocation != null) {
+      return reallocation != null ? reallocation : Future.succeededFuture();
+    }
+    if (relaySource == null && gathering.turnServers().isEmpty()) {
+      return Future.succeededFuture();
+    }
+    metrics.counter("p2p.session.relay-reallocations").increment();
+    Promise<Void> done = Promise.promise();
+    reallocation = done.future();
+    allocateElsewhere(System.nanoTime() + REALLOCATION_MILLIS * 1_000_000L, done);
+    return reallocation.onComplete(x -> reallocation = null);
+  }
+
+  /** How long a session keeps asking for a live relay after its last one died. */
+  static final long REALLOCATION_MILLIS = 10_000;
+
+  private void allocateElsewhere(long deadlineNanos, Promise<Void> done) {
+    Future<List<TurnClientOptions>> offered = relaySource != null ? relaySource.get() : Future.succeededFuture(gathering.turnServers());
+    offered.recover(err -> Future.succeededFuture(List.of())).onSuccess(relays -> {
+      if (result.future().failed() || closed) {
+        done.tryComplete();
+        return;
+      }
+      List<TurnClientOptions> live = relays.stream()
+          .filter(t -> !SocketAddresses.isIpLiteral(t.host()) || !deadRelays.contains(SocketAddresses.parseIp(t.host())))
+          .toList();
+      Future<Boolean> allocated = live.isEmpty() ? Future.succeededFuture(false)
+          : new CandidateGatherer(vertx, new GatheringOptions(gathering.toJson()).stunServers(List.of()).turnServers(live), metrics)
+              .gather(List.of(stun), c -> {
+                if (c.type() == io.p2pquic.puncher.ice.CandidateType.RELAYED) {
+                  onLocalCandidate(c);
+                }
+              })
+              .map(r -> r.relays().stream().anyMatch(x -> x.allocation() != null));
+      allocated.onComplete(ar -> {
+        if (ar.succeeded() && ar.result()) {
+          mark("relay re-allocated", relayEndpoints.keySet().stream().map(SocketAddresses::format).toList().toString());
+          done.tryComplete();
+        } else if (System.nanoTime() < deadlineNanos && !closed) {
+          vertx.setTimer(1_000, t -> allocateElsewhere(deadlineNanos, done));
+        } else {
+          mark("relay re-allocation failed", "no live relay within " + REALLOCATION_MILLIS + " ms (offered: "
+              + relays.stream().map(TurnClientOptions::host).toList() + ", silent: " + deadRelays + ")");
+          done.tryComplete();
+        }
+      });
+    });
   }
 
   private void complete(CandidatePair pair, boolean dials) {
@@ -509,6 +658,7 @@ public final class IceSession {
 
   /** Ends ICE and the socket (the QUIC connection, once adopted, closes with its channel). */
   Future<Void> close() {
+    closed = true;
     // Deallocate on the relays first (Refresh with lifetime 0 needs the socket): an allocation left to
     // expire counts against the user's quota for its whole lifetime (seen in the lab: 486 after 16
     // sessions). Bounded, since a dead relay never answers.

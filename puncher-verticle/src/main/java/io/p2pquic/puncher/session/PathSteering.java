@@ -44,6 +44,8 @@ final class PathSteering {
   private CandidatePair relayFallback;
   /** The path carrying QUIC went silent with nowhere to go: the next validated pair takes over. */
   private boolean silent;
+  /** What went silent, for the path-changed reason of the move that ends the silence. */
+  private String silentWhat = "the path";
   private boolean quicUp;
   private boolean connected;
 
@@ -96,7 +98,8 @@ final class PathSteering {
     }
     if (silent && !v.equals(current)) {
       silent = false;
-      moveTo(v, v.relayed() ? "the direct path went silent: back to the relay" : "the path went silent: moved to a validated pair");
+      moveTo(v, silentWhat + " went silent: " + (!v.relayed() ? "moved to a validated pair"
+          : silentWhat.equals("the relay") ? "moved to another relay" : "back to the relay"));
     } else if (quicUp && !agent.selected().isComplete() && v.priority() > current.priority()) {
       // Not during the handshake: packets in flight on the old path would be lost and QUIC would wait
       // for its first probe timeout (about a second before it has an RTT sample).
@@ -110,6 +113,7 @@ final class PathSteering {
       moveTo(relayFallback, "the direct path went silent: back to the relay");
     } else {
       silent = true; // an ICE restart's first validated pair takes over
+      silentWhat = "the direct path";
     }
   }
 
@@ -142,6 +146,7 @@ final class PathSteering {
           : "the direct path went silent (no packets back for " + SILENCE_MILLIS + " ms): back to the relay");
     } else {
       silent = true;
+      silentWhat = throughRelay ? "the relay" : "the direct path";
       mark.accept("path silent", why + "; no other validated path yet");
     }
     return why;
@@ -195,6 +200,14 @@ final class PathSteering {
       }
     }
     return new PeerPath.Direct(pair.remote().address());
+  }
+
+  /** The IP of the relay a path goes through (our allocation's server, or the peer's relay), null for a direct path. */
+  InetAddress relayServerOf(PeerPath p) {
+    if (p instanceof PeerPath.ViaRelay r) {
+      return r.relay().server().getAddress();
+    }
+    return peersRelay(p.peer()) ? p.peer().getAddress() : null;
   }
 
   /** Whether the pair goes through the relay at {@code ip} (our allocation there, or the peer's). */

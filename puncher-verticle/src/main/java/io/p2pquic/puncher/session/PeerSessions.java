@@ -164,6 +164,10 @@ public final class PeerSessions {
   private IceSession session(String id, PeerId remote, IceRole role, ConnectMethod method) {
     IceSession s = new IceSession(vertx, id, signalling.identity().peerId(), remote, role, method, signalling, gathering(), config.ice(),
         config.quicTimeoutMs(), metrics, timeline, actor);
+    if (config.gathering().turnServers().isEmpty()) {
+      // Relays came with a grant: when they all die, a fresh grant lists the live ones.
+      s.relaySource(() -> signalling.renewRelayCredentials().map(PeerSessions::udpRelays));
+    }
     sessions.put(id, s);
     s.result().onFailure(err -> sessions.remove(id));
     return s;
@@ -180,13 +184,19 @@ public final class PeerSessions {
     if (!g.turnServers().isEmpty() || grant == null) {
       return g;
     }
+    List<TurnClientOptions> relays = udpRelays(grant);
+    return relays.isEmpty() ? g : new GatheringOptions(g.toJson()).turnServers(relays);
+  }
+
+  /** The UDP relays of a grant, with its credentials. */
+  private static List<TurnClientOptions> udpRelays(RelayCredentials grant) {
     List<TurnClientOptions> relays = new ArrayList<>();
     for (RelayCredentials.Relay r : grant.relays()) {
       if ("udp".equalsIgnoreCase(r.transport())) {
         relays.add(new TurnClientOptions(r.host(), r.port(), grant.username(), grant.password()));
       }
     }
-    return relays.isEmpty() ? g : new GatheringOptions(g.toJson()).turnServers(relays);
+    return relays;
   }
 
   public Future<Void> close() {
