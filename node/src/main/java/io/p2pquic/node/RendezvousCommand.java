@@ -26,7 +26,10 @@ import picocli.CommandLine.Option;
       "  p2p-node rendezvous --bind 203.0.113.10 --alt-address 203.0.113.11   NAT discovery server",
       "  p2p-node rendezvous --cluster --cluster-config conf/cluster.xml      join other nodes",
       "",
-      "Environment: P2P_BIND, P2P_STUN_PORT, P2P_HTTP_PORT, P2P_ALT_ADDRESS, P2P_CLUSTER (flags win).",
+      "  P2P_TURN_SECRET_FILE=/run/secrets/turn p2p-node rendezvous --cluster   relays share a secret",
+      "",
+      "Environment: P2P_BIND, P2P_STUN_PORT, P2P_HTTP_PORT, P2P_ALT_ADDRESS, P2P_CLUSTER,",
+      "P2P_TURN_SECRET_FILE (flags win).",
     })
 final class RendezvousCommand implements Callable<Integer> {
   @Option(names = "--config", paramLabel = "FILE", description = "JSON configuration (default: conf/rendezvous.json).")
@@ -58,6 +61,12 @@ final class RendezvousCommand implements Callable<Integer> {
   @Option(names = "--cluster-config", paramLabel = "FILE", description = "Hazelcast XML (default: conf/cluster.xml).")
   Path clusterConfig;
 
+  // A file, not the secret itself: a command line is visible to every user of the host (ps).
+  @Option(names = "--turn-secret-file", paramLabel = "FILE", defaultValue = "${env:P2P_TURN_SECRET_FILE}",
+      description = {"File holding the TURN REST shared secret (turn.authSecret; first line, trimmed).",
+          "Every rendezvous and relay node of a cluster needs the same secret. Several lines rotate: newest first (it signs new credentials), older ones still verify."})
+  Path turnSecretFile;
+
   @Override
   public Integer call() {
     RendezvousConfig cfg = resolve();
@@ -71,6 +80,21 @@ final class RendezvousCommand implements Callable<Integer> {
     return ExitCodes.OK;
   }
 
+  /** The non-empty lines of a secret file, newest first (several: rotation; the first signs new credentials). */
+  private static io.vertx.core.json.JsonArray readSecrets(Path file) {
+    java.util.List<String> lines;
+    try {
+      lines = java.nio.file.Files.readAllLines(file).stream().map(String::trim).filter(l -> !l.isEmpty()).toList();
+    } catch (java.io.IOException e) {
+      throw new ConfigException("--turn-secret-file " + file + " cannot be read: " + e.getMessage()
+          + " (a file holding the TURN shared secret, one per line)", e);
+    }
+    if (lines.isEmpty()) {
+      throw new ConfigException("--turn-secret-file " + file + " is empty: put the TURN shared secret on its first line");
+    }
+    return new io.vertx.core.json.JsonArray(lines);
+  }
+
   /** conf file, then flags/env on top; every problem becomes a ConfigException naming the key. */
   RendezvousConfig resolve() {
     JsonObject json = ConfigFiles.load("rendezvous", config);
@@ -80,6 +104,7 @@ final class RendezvousCommand implements Callable<Integer> {
     if (altAddress != null) json = ConfigFiles.with(json, "stun.alternateAddress", altAddress);
     if (altPort != null) json = ConfigFiles.with(json, "stun.alternatePort", altPort);
     if (cluster != null) json = ConfigFiles.with(json, "cluster", cluster);
+    if (turnSecretFile != null) json = ConfigFiles.with(json, "turn.authSecret", readSecrets(turnSecretFile));
     try {
       return RendezvousConfig.fromJson(json);
     } catch (IllegalArgumentException e) {

@@ -1,6 +1,7 @@
 package io.p2pquic.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.p2pquic.puncher.PeerConfig;
 import io.p2pquic.rendezvous.RendezvousConfig;
@@ -43,5 +44,23 @@ class ConfigRoundTripTest {
     assertThat(c.stun().alternateAddress()).isEqualTo("127.0.0.2");
     assertThat(c.stun().alternatePort()).isEqualTo(4001);
     assertThat(c.httpPort()).isZero();
+  }
+
+  @Test
+  void turnSecretFileSetsTheSharedSecretsNewestFirst() throws Exception {
+    Path f = Files.createTempFile("turn-secret", ".txt");
+    try {
+      Files.writeString(f, "  new-secret  \n\nold-secret\n");
+      RendezvousCommand cmd = new RendezvousCommand();
+      cmd.turnSecretFile = f;
+      assertThat(cmd.resolve().turn().authSecrets()).containsExactly("new-secret", "old-secret");
+      Files.writeString(f, "\n  \n");
+      assertThatThrownBy(cmd::resolve).isInstanceOf(ConfigException.class)
+          .hasMessageContaining("is empty: put the TURN shared secret on its first line");
+      cmd.turnSecretFile = f.resolveSibling("no-such-secret-file");
+      assertThatThrownBy(cmd::resolve).isInstanceOf(ConfigException.class).hasMessageContaining("cannot be read");
+    } finally {
+      Files.deleteIfExists(f);
+    }
   }
 }
