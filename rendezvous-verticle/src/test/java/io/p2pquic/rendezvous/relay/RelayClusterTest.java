@@ -3,9 +3,6 @@ package io.p2pquic.rendezvous.relay;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
-import com.hazelcast.config.Config;
-import com.hazelcast.config.JoinConfig;
-import com.hazelcast.config.XmlConfigBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.p2pquic.api.signalling.RelayCredentials;
@@ -20,18 +17,16 @@ import io.p2pquic.stun.StunClass;
 import io.p2pquic.stun.StunMessage;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
-import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.http.ClientWebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import io.p2pquic.rendezvous.LoopbackCluster;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -61,8 +56,9 @@ class RelayClusterTest {
   static final String SECRET = "cluster-secret";
   static final long ANNOUNCE_MS = 1000; // TTL 3 s; shorter flickers on a loaded two-core machine
 
-  static final List<HazelcastClusterManager> managers = new ArrayList<>();
-  static final List<Vertx> vertxes = new ArrayList<>();
+  static final LoopbackCluster cluster = new LoopbackCluster();
+  static final List<HazelcastClusterManager> managers = cluster.managers;
+  static final List<Vertx> vertxes = cluster.vertxes;
   static final List<WebSocketClient> wsClients = new ArrayList<>();
   static RendezvousVerticle node1;
   static RendezvousVerticle node2;
@@ -74,10 +70,10 @@ class RelayClusterTest {
     ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("com.hazelcast")).setLevel(Level.WARN);
     ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("io.netty")).setLevel(Level.WARN);
     String clusterName = "p2p-relays-test-" + UUID.randomUUID();
-    int port1 = freePort();
-    int port2 = freePort();
-    Vertx v1 = clustered(clusterName, port1, port1, port2);
-    Vertx v2 = clustered(clusterName, port2, port1, port2);
+    int port1 = LoopbackCluster.freePort();
+    int port2 = LoopbackCluster.freePort();
+    Vertx v1 = cluster.join(clusterName, port1, port1, port2);
+    Vertx v2 = cluster.join(clusterName, port2, port1, port2);
     assertThat(managers.get(0).getNodes()).hasSize(2);
     node1 = new RendezvousVerticle(config("node-1", true), meters1);
     node2 = new RendezvousVerticle(config("node-2", true), new SimpleMeterRegistry());
@@ -99,48 +95,9 @@ class RelayClusterTest {
         .put("relays", new JsonObject().put("announceIntervalMs", ANNOUNCE_MS)));
   }
 
-  static Vertx clustered(String clusterName, int port, int... members) {
-    Path xml = Path.of("..", "conf", "cluster.xml");
-    assertThat(Files.exists(xml)).as("repository conf/cluster.xml").isTrue();
-    Config hz;
-    try {
-      hz = new XmlConfigBuilder(xml.toString()).build();
-    } catch (IOException e) {
-      throw new AssertionError(e);
-    }
-    hz.setClusterName(clusterName);
-    hz.setProperty("hazelcast.wait.seconds.before.join", "0");
-    hz.getNetworkConfig().setPort(port).setPortAutoIncrement(false);
-    JoinConfig join = hz.getNetworkConfig().getJoin();
-    join.getTcpIpConfig().getMembers().clear();
-    for (int m : members) {
-      join.getTcpIpConfig().addMember("127.0.0.1:" + m);
-    }
-    HazelcastClusterManager mgr = new HazelcastClusterManager(hz);
-    managers.add(mgr);
-    Vertx vertx = await(Vertx.builder()
-        .with(new VertxOptions().setEventBusOptions(new EventBusOptions().setHost("127.0.0.1").setPort(0)))
-        .withClusterManager(mgr)
-        .buildClustered(), 60);
-    vertxes.add(vertx);
-    return vertx;
-  }
-
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-      return s.getLocalPort();
-    }
-  }
-
   @AfterAll
   static void stopCluster() {
-    for (Vertx v : vertxes) {
-      try {
-        await(v.close(), 30);
-      } catch (AssertionError e) {
-        System.err.println("close failed: " + e);
-      }
-    }
+    cluster.close();
   }
 
   @Test

@@ -3,23 +3,18 @@ package io.p2pquic.rendezvous.signalling;
 import static io.p2pquic.rendezvous.signalling.TestSupport.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.hazelcast.config.Config;
-import com.hazelcast.config.JoinConfig;
-import com.hazelcast.config.XmlConfigBuilder;
 import io.p2pquic.api.Addresses;
 import io.p2pquic.identity.PeerIdentity;
 import io.p2pquic.rendezvous.signalling.TestSupport.Node;
 import io.p2pquic.rendezvous.signalling.TestSupport.RawClient;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
-import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import io.p2pquic.rendezvous.LoopbackCluster;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -41,8 +36,9 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(90)
 class SignallingClusterTest {
 
-  static final List<HazelcastClusterManager> managers = new ArrayList<>();
-  static final List<Vertx> vertxes = new ArrayList<>();
+  static final LoopbackCluster cluster = new LoopbackCluster();
+  static final List<HazelcastClusterManager> managers = cluster.managers;
+  static final List<Vertx> vertxes = cluster.vertxes;
   static Node node1;
   static Node node2;
   static final List<RawClient> clients = new ArrayList<>();
@@ -51,45 +47,17 @@ class SignallingClusterTest {
   static void startCluster() throws Exception {
     TestSupport.quietLogs();
     String clusterName = "p2p-signalling-test-" + UUID.randomUUID();
-    int port1 = freePort();
-    int port2 = freePort();
+    int port1 = LoopbackCluster.freePort();
+    int port2 = LoopbackCluster.freePort();
     long t0 = System.nanoTime();
-    Vertx v1 = clustered(clusterName, port1, port1, port2);
-    Vertx v2 = clustered(clusterName, port2, port1, port2);
+    Vertx v1 = cluster.join(clusterName, port1, port1, port2);
+    Vertx v2 = cluster.join(clusterName, port2, port1, port2);
     assertThat(managers.get(0).getNodes()).hasSize(2);
     SignallingConfig cfg1 = new SignallingConfig().setNodeId("node-1").setLookupProbeTimeoutMs(3000);
     SignallingConfig cfg2 = new SignallingConfig().setNodeId("node-2").setLookupProbeTimeoutMs(3000);
     node1 = Node.start(v1, cfg1);
     node2 = Node.start(v2, cfg2);
     System.out.printf("cluster of 2 up in %d ms%n", (System.nanoTime() - t0) / 1_000_000);
-  }
-
-  static Vertx clustered(String clusterName, int port, int... members) throws IOException {
-    Path xml = Path.of("..", "conf", "cluster.xml");
-    assertThat(Files.exists(xml)).as("repository conf/cluster.xml").isTrue();
-    Config hz = new XmlConfigBuilder(xml.toString()).build();
-    hz.setClusterName(clusterName);
-    hz.setProperty("hazelcast.wait.seconds.before.join", "0");
-    hz.getNetworkConfig().setPort(port).setPortAutoIncrement(false);
-    JoinConfig join = hz.getNetworkConfig().getJoin();
-    join.getTcpIpConfig().getMembers().clear();
-    for (int m : members) {
-      join.getTcpIpConfig().addMember("127.0.0.1:" + m);
-    }
-    HazelcastClusterManager mgr = new HazelcastClusterManager(hz);
-    managers.add(mgr);
-    Vertx vertx = await(Vertx.builder()
-        .with(new VertxOptions().setEventBusOptions(new EventBusOptions().setHost("127.0.0.1").setPort(0)))
-        .withClusterManager(mgr)
-        .buildClustered(), 60);
-    vertxes.add(vertx);
-    return vertx;
-  }
-
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-      return s.getLocalPort();
-    }
   }
 
   @AfterAll
@@ -101,13 +69,7 @@ class SignallingClusterTest {
         // closed by the server already
       }
     }
-    for (Vertx v : vertxes) {
-      try {
-        await(v.close(), 30);
-      } catch (AssertionError e) {
-        System.err.println("close failed: " + e);
-      }
-    }
+    cluster.close();
   }
 
   static RawClient registeredOn(Node node) {
