@@ -231,7 +231,7 @@ final class ConnectCommand implements Callable<Integer> {
   /** Median, min and max of every timing over the runs. */
   static JsonObject summary(List<JsonObject> runs) {
     JsonObject out = new JsonObject();
-    for (String phase : List.of("gatheredMs", "signalledMs", "checksDoneMs", "handshakeDoneMs", "firstByteMs")) {
+    for (String phase : List.of("gatheredMs", "signalledMs", "checksDoneMs", "handshakeDoneMs", "firstByteMs", "upgradeMs")) {
       double[] v = runs.stream().map(r -> r.getJsonObject("timings").getDouble(phase)).filter(x -> x != null)
           .mapToDouble(Double::doubleValue).sorted().toArray();
       if (v.length > 0) {

@@ -81,8 +81,8 @@ public final class IceSession {
   private boolean remoteDescribed;
   /** The pair QUIC was dialed on (controlling side), once dialing started. */
   private CandidatePair dialed;
-  /** Method dcutr: our host and server-reflexive candidates, kept from the rendezvous for CONNECT. */
-  private final List<Candidate> withheld = new java.util.concurrent.CopyOnWriteArrayList<>();
+  /** Method dcutr: our host and server-reflexive candidates, for CONNECT (and only CONNECT with a relay). */
+  private final List<Candidate> observed = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final Promise<Void> gathered = Promise.promise();
   private DcutrUpgrade dcutr;
   /** Signals that arrived while the socket was being bound. */
@@ -137,7 +137,7 @@ public final class IceSession {
       if (method == ConnectMethod.DCUTR) {
         // libp2p's B (the side that received the relayed connection, our answerer) initiates.
         dcutr = new DcutrUpgrade(vertx, localPeer, remotePeer, sessionId, role == IceRole.CONTROLLED,
-            new DcutrChecks(agent, stun, steering, withheld, role == IceRole.CONTROLLING, this::elapsed),
+            new DcutrChecks(agent, stun, steering, observed, role == IceRole.CONTROLLING, this::elapsed),
             ep, metrics, this::mark);
         dcutr.listen();
       }
@@ -211,10 +211,11 @@ public final class IceSession {
   }
 
   private void onLocalCandidate(Candidate c) {
-    if (method == ConnectMethod.DCUTR && !gathering.turnServers().isEmpty()
-        && c.type() != io.p2pquic.puncher.ice.CandidateType.RELAYED) {
-      withheld.add(c); // DCUtR's CONNECT carries it over the relayed QUIC connection, never the rendezvous
-      return;
+    if (method == ConnectMethod.DCUTR && c.type() != io.p2pquic.puncher.ice.CandidateType.RELAYED) {
+      observed.add(c); // DCUtR's CONNECT carries it over the relayed QUIC connection
+      if (!gathering.turnServers().isEmpty()) {
+        return; // and only CONNECT: the rendezvous never sees it (without a relay of our own it must)
+      }
     }
     boolean relayOnly = iceOptions.relayOnly() || method == ConnectMethod.RELAY && role == IceRole.CONTROLLING;
     if (relayOnly && c.type() != io.p2pquic.puncher.ice.CandidateType.RELAYED) {
