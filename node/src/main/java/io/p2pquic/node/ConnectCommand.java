@@ -10,6 +10,7 @@ import io.p2pquic.puncher.session.ConnectMethod;
 import io.vertx.core.eventbus.MessageConsumer;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.p2pquic.api.Addresses;
@@ -164,11 +165,12 @@ final class ConnectCommand implements Callable<Integer> {
   private JsonObject once(Vertx vertx, PeerNode node, PeerId target, long timeout, Buffer data, Timeline timeline) {
     long start = System.nanoTime();
     JsonObject session;
-    Map<String, JsonObject> dcutr = new ConcurrentHashMap<>();
+    // Listening before the connect: the outcome may come before the echo is back.
+    Map<String, Promise<JsonObject>> dcutr = new ConcurrentHashMap<>();
     MessageConsumer<JsonObject> outcomes = ConnectMethod.parse(method) != ConnectMethod.DCUTR ? null
         : vertx.eventBus().<JsonObject>consumer(Addresses.SESSION_EVENTS, m -> {
           if ("dcutr".equals(m.body().getString("type")) && node.puncher.peerId().value().equals(m.body().getString("localPeer"))) {
-            dcutr.put(m.body().getString("sessionId"), m.body());
+            dcutr.computeIfAbsent(m.body().getString("sessionId"), id -> Promise.promise()).tryComplete(m.body());
           }
         });
     try {
@@ -189,20 +191,16 @@ final class ConnectCommand implements Callable<Integer> {
     }
     if (outcomes != null) {
       long bound = DcutrUpgrade.MAX_ATTEMPTS * (DcutrUpgrade.ATTEMPT_TIMEOUT_MS + 2_000);
-      long end = System.currentTimeMillis() + bound;
-      while (!dcutr.containsKey(session.getString("sessionId")) && System.currentTimeMillis() < end) {
-        try {
-          Thread.sleep(20);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          break;
-        }
+      JsonObject outcome = null;
+      try {
+        outcome = NodeRuntime.await(dcutr.computeIfAbsent(session.getString("sessionId"), id -> Promise.promise()).future(),
+            Duration.ofMillis(bound), "waiting for the DCUtR outcome");
+      } catch (IllegalStateException e) {
+        timeline.mark("me", "dcutr unknown", e.getMessage());
+      } finally {
+        outcomes.unregister();
       }
-      outcomes.unregister();
-      JsonObject outcome = dcutr.get(session.getString("sessionId"));
-      if (outcome == null) {
-        timeline.mark("me", "dcutr unknown", "no outcome within " + bound + " ms");
-      } else {
+      if (outcome != null) {
         session.put("dcutr", outcome.copy());
         if (outcome.containsKey("upgradeMs")) {
           session.getJsonObject("timings").put("upgradeMs", outcome.getDouble("upgradeMs"));
