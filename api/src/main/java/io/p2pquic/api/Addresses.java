@@ -111,6 +111,21 @@ public final class Addresses {
     return "p2p.session." + local.value() + "." + sessionId + ".data";
   }
 
+  /**
+   * Node-local request/reply, puncher to the quic-verticle of the same peer: the Buffer body leaves as
+   * one QUIC DATAGRAM (RFC 9221) on the session's connection (the reply says quiche took it, not that it
+   * arrived). Control traffic of the session's method (DCUtR, docs/dcutr.md) rides here, off the
+   * streams, so user data never sees it.
+   */
+  public static String sessionControl(PeerId local, String sessionId) {
+    return "p2p.session." + local.value() + "." + sessionId + ".control";
+  }
+
+  /** Node-local publish: Buffer bodies of the QUIC DATAGRAMs received on the session's connection. */
+  public static String sessionControlIn(PeerId local, String sessionId) {
+    return "p2p.session." + local.value() + "." + sessionId + ".control.in";
+  }
+
   /** Request/reply: {@code {"reason"}} closes the session. */
   public static String sessionClose(PeerId local, String sessionId) {
     return "p2p.session." + local.value() + "." + sessionId + ".close";

@@ -5,7 +5,12 @@ import io.p2pquic.api.timeline.Timeline;
 import io.p2pquic.identity.PeerId;
 import io.p2pquic.identity.PeerIdentity;
 import io.p2pquic.puncher.PeerConfig;
+import io.p2pquic.puncher.dcutr.DcutrUpgrade;
 import io.p2pquic.puncher.session.ConnectMethod;
+import io.vertx.core.eventbus.MessageConsumer;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.p2pquic.api.Addresses;
@@ -67,7 +72,7 @@ final class ConnectCommand implements Callable<Integer> {
   Long timeoutMs;
 
   @Option(names = "--method", paramLabel = "METHOD", defaultValue = "auto",
-      description = "auto (default: relay at once if configured, upgrade to direct), ice (direct only, method 1), relay (only relayed candidates).")
+      description = "auto (default: relay at once if configured, upgrade to direct), ice (direct only, method 1), relay (only relayed candidates), dcutr (relayed first, then libp2p DCUtR over the relayed connection; waits for its outcome).")
   String method;
 
   @Option(names = "--json", description = "Print the session description (with timings) as JSON.")
@@ -152,36 +157,79 @@ final class ConnectCommand implements Callable<Integer> {
     }
   }
 
-  /** One connect (+ echo of {@code data}); null after printing the error if it failed. */
+  /**
+   * One connect (+ echo of {@code data}); null after printing the error if it failed. With method dcutr,
+   * also waits for the upgrade's outcome (the {@code dcutr} session event: direct, or relayed after its
+   * attempts), adds it to the description, and echoes {@code data} once more on the final path.
+   */
   private JsonObject once(Vertx vertx, PeerNode node, PeerId target, long timeout, Buffer data, Timeline timeline) {
     long start = System.nanoTime();
     JsonObject session;
+    // Listening before the connect: the outcome may come before the echo is back.
+    Map<String, Promise<JsonObject>> dcutr = new ConcurrentHashMap<>();
+    MessageConsumer<JsonObject> outcomes = ConnectMethod.parse(method) != ConnectMethod.DCUTR ? null
+        : vertx.eventBus().<JsonObject>consumer(Addresses.SESSION_EVENTS, m -> {
+          if ("dcutr".equals(m.body().getString("type")) && node.puncher.peerId().value().equals(m.body().getString("localPeer"))) {
+            dcutr.computeIfAbsent(m.body().getString("sessionId"), id -> Promise.promise()).tryComplete(m.body());
+          }
+        });
     try {
       session = NodeRuntime.await(node.puncher.connect(target, timeout, ConnectMethod.parse(method)), Duration.ofMillis(timeout + 5_000), "connecting");
     } catch (RuntimeException e) {
       spec.commandLine().getErr().println("error: " + e.getMessage());
+      if (outcomes != null) {
+        outcomes.unregister();
+      }
       return null;
     }
     if (data != null) {
-      Buffer echoed = NodeRuntime.await(PeerNode.echo(vertx, session, data), Duration.ofMinutes(10), "waiting for the echo");
+      if (!echo(vertx, session, data, timeline, "echo received")) {
+        return null;
+      }
       double ms = Math.round((System.nanoTime() - start) / 1e5) / 10.0;
       session.getJsonObject("timings").put("firstByteMs", ms);
-      boolean same = MessageDigest.isEqual(sha256(data), sha256(echoed.slice(0, Math.min(echoed.length(), data.length()))));
-      timeline.mark("me", "echo received", echoed.length() + " bytes, " + (same ? "identical" : "DIFFERENT")
-          + (payload.text != null ? ": \"" + echoed.toString(StandardCharsets.UTF_8) + "\"" : ", sha-256 "
-          + HexFormat.of().formatHex(sha256(echoed)).substring(0, 16) + "…"));
-      if (!same) {
-        spec.commandLine().getErr().println("error: the echo differs from what was sent");
+    }
+    if (outcomes != null) {
+      long bound = DcutrUpgrade.MAX_ATTEMPTS * (DcutrUpgrade.ATTEMPT_TIMEOUT_MS + 2_000);
+      JsonObject outcome = null;
+      try {
+        outcome = NodeRuntime.await(dcutr.computeIfAbsent(session.getString("sessionId"), id -> Promise.promise()).future(),
+            Duration.ofMillis(bound), "waiting for the DCUtR outcome");
+      } catch (IllegalStateException e) {
+        timeline.mark("me", "dcutr unknown", e.getMessage());
+      } finally {
+        outcomes.unregister();
+      }
+      if (outcome != null) {
+        session.put("dcutr", outcome.copy());
+        if (outcome.containsKey("upgradeMs")) {
+          session.getJsonObject("timings").put("upgradeMs", outcome.getDouble("upgradeMs"));
+        }
+      }
+      if (data != null && !echo(vertx, session, data, timeline, "echo after dcutr")) {
         return null;
       }
     }
     return session;
   }
 
+  /** Sends {@code data}, awaits the echo and compares it; marks {@code event} on the timeline. */
+  private boolean echo(Vertx vertx, JsonObject session, Buffer data, Timeline timeline, String event) {
+    Buffer echoed = NodeRuntime.await(PeerNode.echo(vertx, session, data), Duration.ofMinutes(10), "waiting for the echo");
+    boolean same = MessageDigest.isEqual(sha256(data), sha256(echoed.slice(0, Math.min(echoed.length(), data.length()))));
+    timeline.mark("me", event, echoed.length() + " bytes, " + (same ? "identical" : "DIFFERENT")
+        + (payload.text != null ? ": \"" + echoed.toString(StandardCharsets.UTF_8) + "\"" : ", sha-256 "
+        + HexFormat.of().formatHex(sha256(echoed)).substring(0, 16) + "…"));
+    if (!same) {
+      spec.commandLine().getErr().println("error: the echo differs from what was sent");
+    }
+    return same;
+  }
+
   /** Median, min and max of every timing over the runs. */
   static JsonObject summary(List<JsonObject> runs) {
     JsonObject out = new JsonObject();
-    for (String phase : List.of("gatheredMs", "signalledMs", "checksDoneMs", "handshakeDoneMs", "firstByteMs")) {
+    for (String phase : List.of("gatheredMs", "signalledMs", "checksDoneMs", "handshakeDoneMs", "firstByteMs", "upgradeMs")) {
       double[] v = runs.stream().map(r -> r.getJsonObject("timings").getDouble(phase)).filter(x -> x != null)
           .mapToDouble(Double::doubleValue).sorted().toArray();
       if (v.length > 0) {

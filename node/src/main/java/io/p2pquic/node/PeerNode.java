@@ -60,6 +60,7 @@ final class PeerNode {
     JsonObject t = description.getJsonObject("timings", new JsonObject());
     return "gathered " + t.getValue("gatheredMs", "-") + " ms, signalled " + t.getValue("signalledMs", "-")
         + " ms, checks done " + t.getValue("checksDoneMs", "-") + " ms, handshake done "
-        + t.getValue("handshakeDoneMs", "-") + " ms";
+        + t.getValue("handshakeDoneMs", "-") + " ms"
+        + (t.containsKey("upgradeMs") ? ", upgraded to direct " + t.getValue("upgradeMs") + " ms" : "");
   }
 }

@@ -24,8 +24,9 @@ import org.junit.jupiter.api.Test;
  * Benchmark, not a test (tag "benchmark", excluded from {@code mvn verify}): time from {@code connect} to
  * the first echoed byte with 20 ms one-way delay on each router, RUNS sessions per case from one warm
  * process, every phase separately (median, min, max). Cases: method {@code ice} and {@code auto}
- * between two port-restricted cone NATs (direct), and {@code auto} between two symmetric NATs (through
- * the rendezvous's TURN relay). Run with
+ * between two port-restricted cone NATs (direct), {@code auto} between two symmetric NATs (through
+ * the rendezvous's TURN relay), and {@code dcutr} between the port-restricted pair (relayed first;
+ * {@code upgradeMs} is when DCUtR selected the direct pair). Run with
  * {@code mvn -B -pl node test -Dgroups=benchmark -Dexcluded.groups=none -Dtest=ConnectLatencyLabBenchmark -Dsurefire.failIfNoSpecifiedTests=false}
  * as root; the tables go to stdout and node/target/lab-connect-bench.md.
  */
@@ -41,7 +42,8 @@ class ConnectLatencyLabBenchmark {
     List<Case> cases = List.of(
         new Case("method ice, port-restricted <-> port-restricted (direct)", "a", "b", "ice"),
         new Case("method auto, port-restricted <-> port-restricted (direct)", "a", "b", "auto"),
-        new Case("method auto, symmetric <-> symmetric (relayed)", "c", "d", "auto"));
+        new Case("method auto, symmetric <-> symmetric (relayed)", "c", "d", "auto"),
+        new Case("method dcutr, port-restricted <-> port-restricted (relayed, then DCUtR to direct)", "a", "b", "dcutr"));
     try (NatLab lab = LabTestSupport.start(NatLab.builder()
         .peer("a", NatBehavior.PORT_RESTRICTED, LinkConditions.delayMillis(20))
         .peer("b", NatBehavior.PORT_RESTRICTED, LinkConditions.delayMillis(20))
@@ -76,9 +78,16 @@ class ConnectLatencyLabBenchmark {
           assertThat(r.exitCode()).as(r.stderr()).isZero();
           JsonObject doc = new JsonObject(r.stdout().substring(r.stdout().indexOf('{')));
           Map<String, Integer> paths = new java.util.TreeMap<>();
-          doc.getJsonArray("runs").forEach(run -> paths.merge(((JsonObject) run).getString("path"), 1, Integer::sum));
-          md.append(String.format(Locale.ROOT, "%n%s; paths at connect: %s%n%n| phase | median | min | max |%n"
-              + "|---|---:|---:|---:|%n", c.title(), paths));
+          Map<String, Integer> upgrades = new java.util.TreeMap<>();
+          doc.getJsonArray("runs").forEach(run -> {
+            paths.merge(((JsonObject) run).getString("path"), 1, Integer::sum);
+            JsonObject dcutr = ((JsonObject) run).getJsonObject("dcutr");
+            if (dcutr != null) {
+              upgrades.merge(dcutr.getString("path"), 1, Integer::sum);
+            }
+          });
+          md.append(String.format(Locale.ROOT, "%n%s; paths at connect: %s%s%n%n| phase | median | min | max |%n"
+              + "|---|---:|---:|---:|%n", c.title(), paths, upgrades.isEmpty() ? "" : "; after DCUtR: " + upgrades));
           doc.getJsonObject("summary").forEach(e -> {
             JsonObject p = (JsonObject) e.getValue();
             md.append(String.format(Locale.ROOT, "| %s | %.1f | %.1f | %.1f |%n", e.getKey(), p.getDouble("median"),

@@ -17,7 +17,13 @@ public enum ConnectMethod {
   /** Method 1 of draft-seemann-quic-nat-traversal: ICE on direct candidates only, then QUIC; no relay. */
   ICE("ice"),
   /** The dialer offers only relayed candidates (its addresses stay private); needs a TURN server. */
-  RELAY("relay");
+  RELAY("relay"),
+  /**
+   * libp2p DCUtR (docs/dcutr.md): both sides offer only relayed candidates through the rendezvous, QUIC
+   * comes up on the relay, then CONNECT/SYNC over the relayed QUIC connection carry the observed
+   * addresses and the timing of a simultaneous punch; the path layer moves QUIC to the direct pair.
+   */
+  DCUTR("dcutr");
 
   private final String label;
 

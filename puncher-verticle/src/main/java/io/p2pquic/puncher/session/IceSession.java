@@ -9,6 +9,7 @@ import io.p2pquic.api.timeline.Timeline;
 import io.p2pquic.identity.PeerId;
 import io.p2pquic.puncher.IceCredentials;
 import io.p2pquic.puncher.PeerDescription;
+import io.p2pquic.puncher.dcutr.DcutrUpgrade;
 import io.p2pquic.puncher.ice.Candidate;
 import io.p2pquic.puncher.ice.CandidateGatherer;
 import io.p2pquic.puncher.ice.GatheringOptions;
@@ -85,6 +86,10 @@ public final class IceSession {
   private boolean remoteDescribed;
   /** The pair QUIC was dialed on (controlling side), once dialing started. */
   private CandidatePair dialed;
+  /** Method dcutr: our host and server-reflexive candidates, for CONNECT (and only CONNECT with a relay). */
+  private final List<Candidate> observed = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final Promise<Void> gathered = Promise.promise();
+  private DcutrUpgrade dcutr;
   /** Signals that arrived while the socket was being bound. */
   private final List<Runnable> early = new ArrayList<>();
   /** Where fresh relays come from when every relay of the session died (a new grant); null: the configured ones. */
@@ -147,6 +152,13 @@ public final class IceSession {
             return r == null ? null : r.relay();
           }, this::onQuicSilent, this::mark, metrics);
       ep.channel().pipeline().addAfter("demux", PathLayer.NAME, steering.layer());
+      if (method == ConnectMethod.DCUTR) {
+        // libp2p's B (the side that received the relayed connection, our answerer) initiates.
+        dcutr = new DcutrUpgrade(vertx, localPeer, remotePeer, sessionId, role == IceRole.CONTROLLED,
+            new DcutrChecks(agent, stun, steering, observed, role == IceRole.CONTROLLING, this::elapsed),
+            ep, metrics, this::mark);
+        dcutr.listen();
+      }
       Handler<Datagram> checks = agent.incomingHandler(stun);
       ep.stunHandler(d -> {
         if (d.relayed()) {
@@ -217,6 +229,12 @@ public final class IceSession {
   }
 
   private void onLocalCandidate(Candidate c) {
+    if (method == ConnectMethod.DCUTR && c.type() != io.p2pquic.puncher.ice.CandidateType.RELAYED) {
+      observed.add(c); // DCUtR's CONNECT carries it over the relayed QUIC connection
+      if (!gathering.turnServers().isEmpty()) {
+        return; // and only CONNECT: the rendezvous never sees it (without a relay of our own it must)
+      }
+    }
     boolean relayOnly = iceOptions.relayOnly() || method == ConnectMethod.RELAY && role == IceRole.CONTROLLING;
     if (relayOnly && c.type() != io.p2pquic.puncher.ice.CandidateType.RELAYED) {
       return; // candidatePolicy "relay": the peer never learns our own addresses
@@ -240,6 +258,7 @@ public final class IceSession {
     timings.put("gatheredMs", elapsed());
     mark("gathering done", r.candidates().size() + " candidates in " + r.durationMillis() + " ms");
     agent.localCandidatesComplete();
+    gathered.tryComplete();
     signalling.send(remotePeer, "end-of-candidates", new JsonObject().put("sessionId", sessionId));
   }
 
@@ -396,6 +415,10 @@ public final class IceSession {
       }
       steering.connected();
       complete(steering.shownPair(), dials);
+      if (dcutr != null) {
+        DcutrUpgrade upgrade = dcutr;
+        gathered.future().onSuccess(v -> upgrade.start());
+      }
     });
   }
 
@@ -662,6 +685,9 @@ public final class IceSession {
     // Deallocate on the relays first (Refresh with lifetime 0 needs the socket): an allocation left to
     // expire counts against the user's quota for its whole lifetime (seen in the lab: 486 after 16
     // sessions). Bounded, since a dead relay never answers.
+    if (dcutr != null) {
+      dcutr.close();
+    }
     List<Future<?>> deallocations = new ArrayList<>();
     for (RelayUdpEndpoint r : relayEndpoints.values()) {
       if (r.relay() instanceof io.p2pquic.puncher.turn.RelayAllocation allocation) {

@@ -75,8 +75,8 @@ public final class PeerSessions {
       return Future.failedFuture("cannot connect to " + target.value() + ": that is this peer itself"
           + " (with several peers in one JVM, use p2p.peer.connect.<your peer id>)");
     }
-    if (method == ConnectMethod.RELAY && gathering().turnServers().isEmpty()) {
-      return Future.failedFuture("method relay needs a TURN server: set gathering.turnServers (conf/peer.json)"
+    if ((method == ConnectMethod.RELAY || method == ConnectMethod.DCUTR) && gathering().turnServers().isEmpty()) {
+      return Future.failedFuture("method " + method.label() + " needs a TURN server: set gathering.turnServers (conf/peer.json)"
           + " or use a rendezvous that hands out relay credentials");
     }
     IceSession s = session(UUID.randomUUID().toString(), target, IceRole.CONTROLLING, method);

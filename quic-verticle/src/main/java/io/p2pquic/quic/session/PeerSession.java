@@ -61,6 +61,13 @@ public final class PeerSession {
     consumers.add(vertx.eventBus().<JsonObject>consumer(Addresses.sessionClose(local, sessionId), msg ->
         close(msg.body() == null ? "closed by a local service" : msg.body().getString("reason", "closed"))
             .onComplete(ar -> msg.reply(new JsonObject()))));
+    // Control datagrams of the session's method (DCUtR): node-local both ways, never the user's streams.
+    DeliveryOptions localOnly = new DeliveryOptions().setLocalOnly(true);
+    connection.datagramHandler(data -> vertx.eventBus().publish(Addresses.sessionControlIn(local, sessionId), data, localOnly));
+    consumers.add(vertx.eventBus().<Buffer>localConsumer(Addresses.sessionControl(local, sessionId), msg ->
+        connection.sendDatagram(msg.body().copy())
+            .onSuccess(v -> msg.reply(new JsonObject()))
+            .onFailure(err -> msg.fail(500, "control datagram on session " + sessionId + " not sent: " + err.getMessage()))));
     connection.closeHandler(reason -> {
       consumers.forEach(MessageConsumer::unregister);
       vertx.eventBus().publish(Addresses.SESSION_EVENTS, new JsonObject()
