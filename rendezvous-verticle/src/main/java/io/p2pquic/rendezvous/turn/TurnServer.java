@@ -77,7 +77,6 @@ public final class TurnServer {
   private static final int FAMILY_IPV6 = 0x02;
   private static final int MAX_PERMISSIONS = 1024;
   private static final long RESERVATION_MILLIS = 30_000;
-  private static final int BIND_ATTEMPTS = 40;
   private static final long SWEEP_MILLIS = 1000;
   private static final Set<Integer> ALLOCATE_UNDERSTOOD = Set.of(
       StunAttributeType.USERNAME, StunAttributeType.REALM, StunAttributeType.NONCE,
@@ -519,7 +518,7 @@ public final class TurnServer {
       return;
     }
     boolean reserve = reserveNext;
-    bindRelay(even, reserve, BIND_ATTEMPTS, (channels, failure) -> {
+    bindRelay(even, reserve, (channels, failure) -> {
       if (a.closed || allocations.get(a.key) != a) {
         for (Channel c : channels == null ? new DatagramChannel[0] : channels) {
           c.close(); // deleted while the socket was being bound (its TCP connection closed)
@@ -745,46 +744,52 @@ public final class TurnServer {
     void done(DatagramChannel[] channels, Throwable failure);
   }
 
-  /** Binds a relay socket on a random port of the range (even if asked; plus the next one to reserve). */
-  private void bindRelay(boolean even, boolean reserveNext, int attempts, BindResult done) {
-    int span = config.maxPort() - config.minPort() + 1;
-    int port = config.minPort() + random.nextInt(span);
-    if (even || reserveNext) {
-      port &= ~1;
-      if (port < config.minPort()) {
-        port += 2;
-      }
-      if (port > config.maxPort() - (reserveNext ? 1 : 0)) {
-        if (attempts > 1) {
-          bindRelay(even, reserveNext, attempts - 1, done);
-        } else {
-          done.done(null, null);
-        }
-        return;
-      }
+  /**
+   * Binds a relay socket on a port of the range (even if asked; plus the next one to reserve): a random
+   * start, then the following ports in turn (wrapping), so that a nearly full range still finds its last
+   * free ports instead of failing after a few unlucky random picks (the allocation benchmark saw 508s at
+   * 15000 of 16384 ports with random picks only). Gives up after every candidate port was tried.
+   */
+  private void bindRelay(boolean even, boolean reserveNext, BindResult done) {
+    int step = even || reserveNext ? 2 : 1;
+    int first = config.minPort() + (even || reserveNext ? config.minPort() & 1 : 0); // lowest candidate
+    int last = config.maxPort() - (reserveNext ? 1 : 0);
+    if (first > last) {
+      done.done(null, null);
+      return;
     }
-    int chosen = port;
+    int candidates = (last - first) / step + 1;
+    int start = random.nextInt(candidates);
+    bindRelay(first, step, candidates, start, 0, reserveNext, done);
+  }
+
+  private void bindRelay(int first, int step, int candidates, int start, int tried, boolean reserveNext, BindResult done) {
+    if (tried >= candidates) {
+      done.done(null, null);
+      return;
+    }
+    int chosen = first + ((start + tried) % candidates) * step;
     relayBootstrap.bind(new InetSocketAddress(relayBind, chosen)).addListener((ChannelFuture f) -> {
       if (!f.isSuccess()) {
-        if (attempts > 1) {
-          bindRelay(even, reserveNext, attempts - 1, done);
+        if (tried + 1 < candidates) {
+          bindRelay(first, step, candidates, start, tried + 1, reserveNext, done);
         } else {
           done.done(null, f.cause());
         }
         return;
       }
-      DatagramChannel first = (DatagramChannel) f.channel();
+      DatagramChannel bound = (DatagramChannel) f.channel();
       if (!reserveNext) {
-        done.done(new DatagramChannel[] {first}, null);
+        done.done(new DatagramChannel[] {bound}, null);
         return;
       }
       relayBootstrap.bind(new InetSocketAddress(relayBind, chosen + 1)).addListener((ChannelFuture g) -> {
         if (g.isSuccess()) {
-          done.done(new DatagramChannel[] {first, (DatagramChannel) g.channel()}, null);
+          done.done(new DatagramChannel[] {bound, (DatagramChannel) g.channel()}, null);
         } else {
-          first.close();
-          if (attempts > 1) {
-            bindRelay(even, true, attempts - 1, done);
+          bound.close();
+          if (tried + 1 < candidates) {
+            bindRelay(first, step, candidates, start, tried + 1, true, done);
           } else {
             done.done(null, g.cause());
           }

@@ -148,6 +148,46 @@ class TurnServerTest {
   }
 
   @Test
+  void everyPortOfTheRangeIsUsedBeforeInsufficientCapacity() throws Exception {
+    // 200 ports above the kernel's ephemeral range (so no other socket of this JVM takes one), one taken
+    // by someone else: 199 allocations fill the rest, the next gets 508. Random picks alone (40 tries)
+    // gave up with ports still free: at the last free port they miss it 82% of the time.
+    int size = 200;
+    int base = 0;
+    DatagramSocket squatter = null;
+    for (int tries = 0; tries < 20 && squatter == null; tries++) {
+      base = 61000 + new java.util.Random().nextInt(65535 - 61000 - size);
+      try {
+        squatter = new DatagramSocket(new InetSocketAddress("127.0.0.1", base + 2));
+      } catch (java.net.BindException e) {
+        // taken: pick another range
+      }
+    }
+    assertThat(squatter).as("a free port to squat on").isNotNull();
+    start(config().setPortRange(base + "-" + (base + size - 1)).setMaxAllocations(0));
+    List<TurnTestClient> clients = new java.util.ArrayList<>();
+    try {
+      java.util.Set<Integer> ports = new java.util.HashSet<>();
+      for (int i = 0; i < size - 1; i++) {
+        TurnTestClient c = udpClient("user" + i);
+        clients.add(c);
+        StunMessage ok = c.allocate();
+        assertThat(ok.messageClass()).as("allocation %d: %s", i, ok).isEqualTo(StunClass.SUCCESS_RESPONSE);
+        ports.add(relayed(ok).getPort());
+      }
+      assertThat(ports).hasSize(size - 1).doesNotContain(base + 2).allMatch(p -> p >= 61000 && p <= 65535);
+      TurnTestClient full = udpClient("user-last");
+      clients.add(full);
+      assertThat(code(full.allocate())).isEqualTo(508);
+    } finally {
+      for (TurnTestClient c : clients) {
+        c.close();
+      }
+      squatter.close();
+    }
+  }
+
+  @Test
   void sha256IntegrityIsAcceptedAndAnsweredInKind() throws Exception {
     start(config());
     try (TurnTestClient c = udpClient("alice")) {
