@@ -52,27 +52,6 @@ UCLIENT=$(command -v turnutils_uclient || true)
 TURNSERVER=$(command -v turnserver || true)
 [ -n "$UCLIENT" ] && [ -n "$TURNSERVER" ] || { echo "needs coturn (turnserver, turnutils_uclient): apt-get install coturn" >&2; exit 1; }
 
-PIDS=()
-cleanup() {
-  local pid
-  for pid in "${PIDS[@]:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]:-}"; do [ -n "$pid" ] && wait "$pid" 2>/dev/null || true; done
-  PIDS=()
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-stop_pid() {
-  local pid=$1 i
-  kill "$pid" 2>/dev/null || true
-  for i in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -9 "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  local keep=() p
-  for p in "${PIDS[@]:-}"; do [ "$p" != "$pid" ] && [ -n "$p" ] && keep+=("$p"); done
-  PIDS=("${keep[@]:-}")
-}
-
 if [ "$BUILD" = 1 ]; then
   echo "== building $JAR (reactor package, nothing installed)" >&2
   mvn -B -q -o -pl benchmarks -am package -DskipTests >&2
@@ -81,37 +60,7 @@ fi
 mkdir -p "$OUT"
 rm -f "$OUT"/*.log "$OUT"/results.tsv "$OUT"/report.md
 
-RUN_SECONDS=300
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; } # utime + stime of PID
-start_server() { # start_server ours|coturn LOG; sets SERVER_PID and PORT
-  local which=$1 log=$2 i
-  if [ "$which" = ours ]; then
-    PORT=$OUR_PORT
-    java -cp "$JAR" io.p2pquic.bench.TurnServerMain --port "$PORT" --secret "$SECRET" --max-seconds "$RUN_SECONDS" \
-      >"$log" 2>&1 &
-    SERVER_PID=$!
-    PIDS+=("$SERVER_PID")
-    for i in $(seq 1 300); do
-      grep -qs '^READY ' "$log" && return 0
-      kill -0 "$SERVER_PID" 2>/dev/null || break
-      sleep 0.1
-    done
-    echo "our server did not start:" >&2; cat "$log" >&2; exit 1
-  else
-    PORT=$COTURN_PORT
-    timeout --signal=TERM "$RUN_SECONDS" "$TURNSERVER" -n --listening-ip 127.0.0.1 --relay-ip 127.0.0.1 \
-      --listening-port "$PORT" --use-auth-secret --static-auth-secret="$SECRET" --realm p2p-quic \
-      --allow-loopback-peers --no-tls --no-dtls --no-cli --pidfile "$OUT/turnserver.pid" \
-      --log-file stdout --simple-log >"$log" 2>&1 &
-    SERVER_PID=$!
-    PIDS+=("$SERVER_PID")
-    for i in $(seq 1 100); do
-      ss -Hlun "sport = :$PORT" 2>/dev/null | grep -q . && { sleep 0.3; return 0; }
-      sleep 0.1
-    done
-    echo "coturn did not start:" >&2; cat "$log" >&2; exit 1
-  fi
-}
+. "$ROOT/benchmarks/turn-bench-lib.sh"
 
 run_one() { # run_one ours|coturn SIZE REP: one uclient run, one result line in results.tsv
   local which=$1 size=$2 rep=$3 log="$OUT/$1-$2-$3.log" out="$OUT/$1-$2-$3.uclient" t0 t1
