@@ -82,7 +82,18 @@ final class ConnectCommand implements Callable<Integer> {
       description = "Connect N times in this process (a new session each, closed after its echo) and print the median, min and max of every phase: the benchmark of docs/benchmarks.md.")
   int repeat;
 
+  @Option(names = "--warmup", paramLabel = "K", defaultValue = "0",
+      description = "With --repeat: K unmeasured connections first (a cold JVM's first session pays for class loading and JIT).")
+  int warmup;
+
+  @Option(names = "--keep-going",
+      description = "With --repeat: record a failed run ({\"error\": ...} in the JSON runs) and go on instead of stopping; exits 1 only if every run failed. Used by `lab report`.")
+  boolean keepGoing;
+
   @Spec CommandSpec spec;
+
+  /** The error of the last failed run, as printed. */
+  private String lastError;
 
   @Override
   public Integer call() throws IOException {
@@ -120,10 +131,23 @@ final class ConnectCommand implements Callable<Integer> {
         throw new ConfigException("--repeat must be at least 1");
       }
       List<JsonObject> runs = new ArrayList<>();
+      for (int w = 0; w < warmup; w++) {
+        JsonObject session = once(vertx, node, target, timeout, data, timeline);
+        if (session != null) {
+          NodeRuntime.await(vertx.eventBus().request(Addresses.sessionClose(node.puncher.peerId(), session.getString("sessionId")),
+              new JsonObject().put("reason", "warm-up done")), Duration.ofSeconds(10), "closing the session");
+        }
+      }
       for (int i = 0; i < repeat; i++) {
+        long t0 = System.nanoTime();
         JsonObject session = once(vertx, node, target, timeout, data, timeline);
         if (session == null) {
-          return ExitCodes.FAILURE;
+          if (!keepGoing) {
+            return ExitCodes.FAILURE;
+          }
+          runs.add(new JsonObject().put("error", String.valueOf(lastError))
+              .put("failedAfterMs", Math.round((System.nanoTime() - t0) / 1e5) / 10.0));
+          continue;
         }
         runs.add(session);
         if (repeat > 1) {
@@ -131,8 +155,16 @@ final class ConnectCommand implements Callable<Integer> {
               new JsonObject().put("reason", "benchmark run done")), Duration.ofSeconds(10), "closing the session");
         }
       }
-      JsonObject session = runs.get(runs.size() - 1);
-      JsonObject summary = repeat > 1 ? summary(runs) : null;
+      List<JsonObject> succeeded = runs.stream().filter(r -> !r.containsKey("error")).toList();
+      if (succeeded.isEmpty()) {
+        if (json) {
+          out.println(new JsonObject().put("runs", new JsonArray(runs)).put("summary", new JsonObject()).encodePrettily());
+          out.flush();
+        }
+        return ExitCodes.FAILURE;
+      }
+      JsonObject session = succeeded.get(succeeded.size() - 1);
+      JsonObject summary = repeat > 1 ? summary(succeeded) : null;
       if (json) {
         JsonObject doc = repeat > 1 ? new JsonObject().put("runs", new JsonArray(runs)).put("summary", summary)
             : session.put("timeline", timeline.toJson());
@@ -176,6 +208,7 @@ final class ConnectCommand implements Callable<Integer> {
     try {
       session = NodeRuntime.await(node.puncher.connect(target, timeout, ConnectMethod.parse(method)), Duration.ofMillis(timeout + 5_000), "connecting");
     } catch (RuntimeException e) {
+      lastError = e.getMessage();
       spec.commandLine().getErr().println("error: " + e.getMessage());
       if (outcomes != null) {
         outcomes.unregister();
@@ -215,12 +248,22 @@ final class ConnectCommand implements Callable<Integer> {
 
   /** Sends {@code data}, awaits the echo and compares it; marks {@code event} on the timeline. */
   private boolean echo(Vertx vertx, JsonObject session, Buffer data, Timeline timeline, String event) {
-    Buffer echoed = NodeRuntime.await(PeerNode.echo(vertx, session, data), Duration.ofMinutes(10), "waiting for the echo");
+    Buffer echoed;
+    try {
+      // A report run must not hang on one lost session; a user's transfer may take long.
+      echoed = NodeRuntime.await(PeerNode.echo(vertx, session, data), keepGoing ? Duration.ofSeconds(30) : Duration.ofMinutes(10),
+          "waiting for the echo");
+    } catch (RuntimeException e) {
+      lastError = e.getMessage();
+      spec.commandLine().getErr().println("error: " + e.getMessage());
+      return false;
+    }
     boolean same = MessageDigest.isEqual(sha256(data), sha256(echoed.slice(0, Math.min(echoed.length(), data.length()))));
     timeline.mark("me", event, echoed.length() + " bytes, " + (same ? "identical" : "DIFFERENT")
         + (payload.text != null ? ": \"" + echoed.toString(StandardCharsets.UTF_8) + "\"" : ", sha-256 "
         + HexFormat.of().formatHex(sha256(echoed)).substring(0, 16) + "…"));
     if (!same) {
+      lastError = "the echo differs from what was sent";
       spec.commandLine().getErr().println("error: the echo differs from what was sent");
     }
     return same;

@@ -38,6 +38,8 @@ public final class Main {
         .addSubcommand(new NatCheckCommand())
         .addSubcommand(new DemoCommand())
         .addSubcommand("lab", new LabCommand());
+    // The report needs the node (rendezvous, peers, connect), so it joins natlab's lab command here.
+    cli.getSubcommands().get("lab").addSubcommand(new io.p2pquic.node.report.LabReportCommand());
     cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
       if (ex instanceof ConfigException) {
         commandLine.getErr().println("configuration error: " + ex.getMessage());

@@ -1,0 +1,41 @@
+package io.p2pquic.node.report;
+
+import io.p2pquic.natlab.NatBehavior;
+
+/**
+ * The expected outcome of every method between every pair of the lab's NATs, in one place: the lab
+ * report marks cells that deviate, and the lab tests assert against it. Add a method's row here.
+ */
+public final class Expectations {
+  private Expectations() {}
+
+  /**
+   * Whether any direct UDP path exists between the two NATs: not when both map per destination
+   * (symmetric), nor when one is symmetric and the other filters by address and port (its checks leave
+   * from a port the other never contacted). RFC 4787 behaviours as the lab builds them.
+   */
+  public static boolean directUdpPath(NatBehavior a, NatBehavior b) {
+    boolean aSym = a == NatBehavior.SYMMETRIC;
+    boolean bSym = b == NatBehavior.SYMMETRIC;
+    if (aSym && bSym) {
+      return false;
+    }
+    NatBehavior other = aSym ? b : a;
+    return !(aSym || bSym) || other != NatBehavior.PORT_RESTRICTED;
+  }
+
+  /** The expected outcome of {@code method} from a host behind {@code from} to one behind {@code to}. */
+  public static Expectation of(String method, NatBehavior from, NatBehavior to) {
+    boolean direct = directUdpPath(from, to);
+    boolean anySymmetric = from == NatBehavior.SYMMETRIC || to == NatBehavior.SYMMETRIC;
+    return switch (method) {
+      case "ice", "quic-native" -> direct ? Expectation.DIRECT : Expectation.FAILS;
+      case "auto", "dcutr" -> direct ? Expectation.DIRECT : Expectation.RELAYED;
+      case "relay" -> Expectation.RELAYED;
+      // A symmetric NAT gives the SYN towards the peer another port than the one STUN over TCP saw, so
+      // the SYNs never meet: simultaneous open needs endpoint-independent mapping on both sides.
+      case "tcp" -> anySymmetric ? Expectation.FAILS : Expectation.DIRECT;
+      default -> Expectation.UNKNOWN;
+    };
+  }
+}

@@ -1,0 +1,187 @@
+package io.p2pquic.node.report;
+
+import io.p2pquic.natlab.ExecResult;
+import io.p2pquic.natlab.LinkConditions;
+import io.p2pquic.natlab.NatBehavior;
+import io.p2pquic.natlab.NatLab;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Runs the connection matrix in one NAT lab: two routers per NAT behaviour (so same-type pairs are
+ * covered), our rendezvous with its TURN relay on the server, an echo peer ({@code p2p-node peer})
+ * behind each "to" router, and per cell one {@code p2p-node connect --repeat N --keep-going --json}
+ * process behind the "from" router: N sessions from one warm JVM, each timed from the connect call to
+ * the first echoed byte. Loss is changed between passes on the same lab.
+ */
+public final class MatrixRunner implements AutoCloseable {
+  private static final Pattern PEER_ID = Pattern.compile("peer id: (pq1[a-z2-7]+)");
+
+  private final List<NatPair> pairs;
+  private final List<String> methods;
+  private final int runs;
+  private final long timeoutMs;
+  private final PrintWriter progress;
+  private final NatLab lab;
+  private final Path dir;
+  private final List<NodeProcess> processes = new ArrayList<>();
+  private final Map<String, String> peerIds = new LinkedHashMap<>();
+  private final String server;
+
+  /** Builds the lab and starts the rendezvous and the echo peers. */
+  public MatrixRunner(List<NatPair> pairs, List<String> methods, int runs, long delayMs, long timeoutMs,
+      PrintWriter progress) throws Exception {
+    this.pairs = pairs;
+    this.methods = methods;
+    this.runs = runs;
+    this.timeoutMs = timeoutMs;
+    this.progress = progress;
+    Set<NatBehavior> used = new LinkedHashSet<>();
+    pairs.forEach(p -> {
+      used.add(p.from());
+      used.add(p.to());
+    });
+    NatLab.Builder b = NatLab.builder();
+    for (NatBehavior nat : used) {
+      for (int i = 1; i <= 2; i++) {
+        b.peer(host(nat, i), nat, LinkConditions.delayMillis(delayMs));
+      }
+    }
+    lab = b.build();
+    lab.up();
+    dir = Files.createTempDirectory("p2p-lab-report");
+    try {
+      server = lab.serverAddress().getHostAddress();
+      Path conf = dir.resolve("rendezvous.json");
+      Files.writeString(conf, new JsonObject().put("turn", new JsonObject()
+          .put("authSecret", "report-" + System.nanoTime())
+          .put("allowedPeerRanges", new JsonArray(List.of("203.0.113.0/24", "10.0.0.0/8")))
+          .put("bandwidthBytesPerSecond", 200_000_000L)).encode());
+      NodeProcess rendezvous = start(lab.serverNamespace(), "rendezvous ready", "rendezvous", "--config", conf.toString(),
+          "--bind", server, "--alt-address", lab.serverAlternateAddress().getHostAddress());
+      if (!rendezvous.awaitReady(Duration.ofSeconds(90))) {
+        throw new IllegalStateException("the rendezvous did not start in the lab:\n" + rendezvous.output());
+      }
+      // Echo peers behind the "to" routers, two JVMs at a time (more at once starve two cores).
+      List<String> echoHosts = new ArrayList<>(new LinkedHashSet<>(pairs.stream().map(p -> host(p.to(), 2)).toList()));
+      for (int i = 0; i < echoHosts.size(); i += 2) {
+        List<String> batch = echoHosts.subList(i, Math.min(i + 2, echoHosts.size()));
+        Map<String, NodeProcess> started = new LinkedHashMap<>();
+        for (String h : batch) {
+          started.put(h, start(lab.hostNamespace(h), "peer id:", "peer", "--rendezvous", "ws://" + server + ":8088/signal",
+              "--stun", server + ":3478", "--identity", dir.resolve(h + ".json").toString()));
+        }
+        for (Map.Entry<String, NodeProcess> e : started.entrySet()) {
+          if (!e.getValue().awaitReady(Duration.ofSeconds(90))) {
+            throw new IllegalStateException("echo peer " + e.getKey() + " did not register:\n" + e.getValue().output());
+          }
+          Matcher m = PEER_ID.matcher(e.getValue().output());
+          if (!m.find()) {
+            throw new IllegalStateException("echo peer " + e.getKey() + " printed no peer id:\n" + e.getValue().output());
+          }
+          peerIds.put(e.getKey(), m.group(1));
+        }
+      }
+    } catch (Exception | Error e) {
+      close();
+      throw e;
+    }
+  }
+
+  /** Lab host name of the i-th router of a behaviour: "full1", "port2", ... */
+  static String host(NatBehavior nat, int i) {
+    return nat.cliName().substring(0, 4).replace("-", "") + i;
+  }
+
+  public NatLab lab() {
+    return lab;
+  }
+
+  /** One pass over every cell with {@code lossPercent} random loss on every router's WAN (each direction). */
+  public List<CellResult> run(double lossPercent) throws Exception {
+    for (String peer : lab.peerNames()) {
+      lab.setLoss(peer, lossPercent);
+    }
+    List<CellResult> out = new ArrayList<>();
+    int total = pairs.size() * methods.size();
+    long start = System.nanoTime();
+    int i = 0;
+    for (NatPair pair : pairs) {
+      for (String method : methods) {
+        i++;
+        CellResult c = cell(pair, method, lossPercent);
+        out.add(c);
+        double elapsed = (System.nanoTime() - start) / 1e9;
+        progress.printf(Locale.ROOT, "[loss %s%%] cell %d/%d %-40s %-12s %d/%d connected%s%s   %.0f s elapsed, ETA %.0f s%n",
+            fmt(lossPercent), i, total, pair, method, c.successes(), c.runs(),
+            c.successes() > 0 ? String.format(Locale.ROOT, ", median %.0f ms, %s", c.median(), c.winningPath()) : "",
+            c.notAvailable() ? " (n/a)" : c.asExpected() ? "" : "  UNEXPECTED (expected " + c.expected().label() + ")",
+            elapsed, elapsed / i * (total - i));
+        progress.flush();
+      }
+    }
+    return out;
+  }
+
+  private CellResult cell(NatPair pair, String method, double loss) {
+    Expectation expected = Expectations.of(method, pair.from(), pair.to());
+    String to = host(pair.to(), 2);
+    Duration bound = Duration.ofMillis((runs + 1) * (timeoutMs + 40_000L) + 60_000L);
+    ExecResult r = lab.run(lab.hostNamespace(host(pair.from(), 1)), bound, NodeProcess.command(
+        "connect", peerIds.get(to), "--rendezvous", "ws://" + server + ":8088/signal", "--stun", server + ":3478",
+        "--send", "report " + pair + " " + method, "--json", "--method", method, "--timeout", Long.toString(timeoutMs),
+        "--repeat", Integer.toString(runs), "--warmup", "1", "--keep-going"));
+    String out = r.stdout();
+    int brace = out.indexOf('{');
+    if (brace >= 0) {
+      try {
+        return CellResult.fromConnectOutput(pair.from().cliName(), pair.to().cliName(), method, loss, runs,
+            new JsonObject(out.substring(brace)), expected);
+      } catch (RuntimeException e) {
+        // not JSON after all: report the process's error below
+      }
+    }
+    String error = r.stderr().lines().filter(l -> l.startsWith("error:") || l.startsWith("configuration error:"))
+        .findFirst().orElse("exit " + r.exitCode() + ": " + r.stderr().strip());
+    return CellResult.failed(pair.from().cliName(), pair.to().cliName(), method, loss, runs, error, expected);
+  }
+
+  private NodeProcess start(String namespace, String ready, String... args) throws Exception {
+    NodeProcess p = new NodeProcess(lab, namespace, ready, args);
+    processes.add(p);
+    return p;
+  }
+
+  static String fmt(double loss) {
+    return loss == Math.rint(loss) ? Long.toString((long) loss) : Double.toString(loss);
+  }
+
+  @Override
+  public void close() throws Exception {
+    for (NodeProcess p : processes) {
+      p.stop();
+    }
+    lab.close();
+    if (dir != null && Files.exists(dir)) {
+      try (var files = Files.list(dir)) {
+        for (Path f : files.toList()) {
+          Files.deleteIfExists(f);
+        }
+      }
+      Files.deleteIfExists(dir);
+    }
+  }
+}

@@ -1,0 +1,109 @@
+package io.p2pquic.node.report;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.p2pquic.natlab.NatBehavior;
+import io.vertx.core.json.JsonObject;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.junit.jupiter.api.Test;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.NodeList;
+
+/** The report's Markdown and SVG from fixed cells, and the expectations table. */
+class ReportRenderingTest {
+  private static final CellResult ICE_DIRECT = new CellResult("port-restricted", "port-restricted", "ice", 0, 3,
+      List.of(530.0, 512.5, 601.0), Map.of("direct", 3), List.of(), false, Expectation.DIRECT);
+  private static final CellResult AUTO_DIRECT = new CellResult("port-restricted", "port-restricted", "auto", 0, 3,
+      List.of(520.0, 500.0, 540.0), Map.of("direct", 3), List.of(), false, Expectation.DIRECT);
+  private static final CellResult ICE_FAILS = new CellResult("symmetric", "symmetric", "ice", 0, 2,
+      List.of(), Map.of(), List.of("no direct path: ICE failed | all pairs failed", "no direct path"), false, Expectation.FAILS);
+  private static final CellResult AUTO_RELAYED_ONCE = new CellResult("symmetric", "symmetric", "auto", 0, 2,
+      List.of(575.0), Map.of("relayed", 1), List.of("timed out"), false, Expectation.RELAYED);
+  private static final CellResult TCP_NA = CellResult.failed("symmetric", "symmetric", "tcp", 0, 2,
+      "error: method tcp is not available; supported: auto, ice", Expectation.FAILS);
+  private static final List<CellResult> CELLS = List.of(ICE_DIRECT, AUTO_DIRECT, ICE_FAILS, AUTO_RELAYED_ONCE, TCP_NA);
+
+  @Test
+  void markdownHasTheOverviewTheFastestMethodAndEveryCell() {
+    String md = MarkdownReport.render("T", List.of("produced by X"), CELLS);
+    assertThat(md).startsWith("# T\n\nproduced by X\n");
+    assertThat(md).contains("| pair | ice | auto | tcp |\n| --- | ---: | ---: | ---: |\n"
+        + "| port-restricted → port-restricted | 530 | 520 |  |\n"
+        + "| symmetric → symmetric | ✗ | 575 (r) 1/2 ⚠ | n/a |\n");
+    assertThat(md).contains("| port-restricted → port-restricted | auto (direct) | 520 | ice (direct) | 530 | 10 ms (2%) |");
+    assertThat(md).contains("| symmetric → symmetric | auto (relayed) | 575 |  |  |  |");
+    assertThat(md).contains("| port-restricted → port-restricted | ice | 3/3 | 530 | 513 | 601 | direct | direct | yes |  |");
+    assertThat(md).contains("| symmetric → symmetric | ice | 0/2 |  |  |  | - | fails | yes | no direct path: ICE failed \\| all pairs failed |");
+    assertThat(md).contains("| symmetric → symmetric | auto | 1/2 | 575 | 575 | 575 | relayed | relayed | **no** | timed out |");
+    assertThat(md).contains("| symmetric → symmetric | tcp | n/a | | | | | fails | | error: method tcp is not available; supported: auto, ice |");
+  }
+
+  @Test
+  void svgIsWellFormedWithABarPerConnectedCellAndACrossPerFailedOne() throws Exception {
+    String svg = SvgChart.render("T & <chart>", CELLS);
+    Document doc = DocumentBuilderFactory.newInstance().newDocumentBuilder()
+        .parse(new ByteArrayInputStream(svg.getBytes(StandardCharsets.UTF_8)));
+    assertThat(doc.getDocumentElement().getTagName()).isEqualTo("svg");
+    NodeList rects = doc.getElementsByTagName("rect");
+    int bars = 0;
+    for (int i = 0; i < rects.getLength(); i++) {
+      Element r = (Element) rects.item(i);
+      if ("bar".equals(r.getAttribute("class"))) {
+        bars++;
+        assertThat(Double.parseDouble(r.getAttribute("height"))).isPositive();
+      }
+    }
+    assertThat(bars).as("ice/auto direct and auto relayed").isEqualTo(3);
+    NodeList texts = doc.getElementsByTagName("text");
+    int crosses = 0;
+    for (int i = 0; i < texts.getLength(); i++) {
+      if ("failed".equals(((Element) texts.item(i)).getAttribute("class"))) {
+        crosses++;
+      }
+    }
+    assertThat(crosses).as("ice on symmetric/symmetric; n/a cells get nothing").isEqualTo(1);
+    assertThat(svg).contains("T &amp; &lt;chart&gt;");
+    assertThat(SvgChart.niceCeiling(601)).isEqualTo(1000);
+    assertThat(SvgChart.niceCeiling(1500)).isEqualTo(2000);
+  }
+
+  @Test
+  void cellsReadConnectOutputIncludingFailedRunsAndDcutrOutcomes() {
+    JsonObject doc = new JsonObject("""
+        {"runs": [
+          {"path": "relayed", "timings": {"firstByteMs": 700.5}, "dcutr": {"path": "direct"}},
+          {"error": "no connection to pq1x within 15000 ms\\nmore", "failedAfterMs": 15000},
+          {"path": "relayed", "timings": {"firstByteMs": 650.0}, "dcutr": {"path": "relayed"}}
+        ]}""");
+    CellResult c = CellResult.fromConnectOutput("full-cone", "symmetric", "dcutr", 5, 3, doc, Expectation.DIRECT);
+    assertThat(c.successes()).isEqualTo(2);
+    assertThat(c.median()).isEqualTo(675.25);
+    assertThat(c.paths()).containsEntry("direct", 1).containsEntry("relayed", 1);
+    assertThat(c.errors()).containsExactly("no connection to pq1x within 15000 ms");
+    assertThat(c.asExpected()).isFalse();
+    assertThat(CellResult.fromJson(c.toJson())).isEqualTo(c);
+  }
+
+  @Test
+  void expectationsFollowTheNatBehaviours() {
+    NatBehavior fc = NatBehavior.FULL_CONE;
+    NatBehavior pr = NatBehavior.PORT_RESTRICTED;
+    NatBehavior ar = NatBehavior.ADDRESS_RESTRICTED;
+    NatBehavior sym = NatBehavior.SYMMETRIC;
+    assertThat(Expectations.of("ice", pr, pr)).isEqualTo(Expectation.DIRECT);
+    assertThat(Expectations.of("ice", pr, sym)).isEqualTo(Expectation.FAILS);
+    assertThat(Expectations.of("ice", ar, sym)).isEqualTo(Expectation.DIRECT);
+    assertThat(Expectations.of("auto", sym, sym)).isEqualTo(Expectation.RELAYED);
+    assertThat(Expectations.of("relay", fc, fc)).isEqualTo(Expectation.RELAYED);
+    assertThat(Expectations.of("dcutr", fc, sym)).isEqualTo(Expectation.DIRECT);
+    assertThat(Expectations.of("tcp", fc, sym)).isEqualTo(Expectation.FAILS);
+    assertThat(Expectations.of("tcp", ar, pr)).isEqualTo(Expectation.DIRECT);
+    assertThat(Expectations.of("quic-native", pr, sym)).isEqualTo(Expectation.FAILS);
+    assertThat(Expectations.of("carrier-pigeon", pr, pr)).isEqualTo(Expectation.UNKNOWN);
+  }
+}
