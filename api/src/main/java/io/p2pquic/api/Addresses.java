@@ -96,6 +96,15 @@ public final class Addresses {
   }
 
   /**
+   * Node-local, internal: the puncher hands a TCP connection it opened simultaneously with the peer
+   * ({@code PunchedStreams}, by session id) to the quic-verticle, which runs TLS 1.3 on it with the
+   * peer id pinned and serves the session's addresses. Body {@code {"sessionId", "timeoutMs"}}.
+   */
+  public static String tlsAdopt(PeerId local) {
+    return "p2p.tls.adopt." + local.value();
+  }
+
+  /**
    * Publish: {@code {"type":"connected"|"closed"|"path-changed","sessionId","localPeer","peer","reason"?}}.
    * Reaches consumers on every cluster node; filter on {@code localPeer}.
    */

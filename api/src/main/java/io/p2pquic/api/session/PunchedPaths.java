@@ -4,7 +4,7 @@ import io.p2pquic.identity.PeerId;
 import io.vertx.core.Vertx;
 import io.vertx.core.shareddata.LocalMap;
 
-/** The node-local registry of {@link PunchedPath}s between puncher and quic-verticle. */
+/** The node-local registry of {@link PunchedPath}s and {@link PunchedStream}s between puncher and quic-verticle. */
 public final class PunchedPaths {
   private static final String MAP = "p2p.punched-paths";
 
@@ -18,6 +18,15 @@ public final class PunchedPaths {
   /** Removes and returns the path of a session, or null (each path is adopted once). */
   public static PunchedPath take(Vertx vertx, PeerId local, String sessionId) {
     return map(vertx).remove(key(local, sessionId));
+  }
+
+  public static void putStream(Vertx vertx, PeerId local, PunchedStream stream) {
+    vertx.sharedData().<String, PunchedStream>getLocalMap(MAP + ".tcp").put(key(local, stream.sessionId()), stream);
+  }
+
+  /** Removes and returns the TCP connection of a session, or null. */
+  public static PunchedStream takeStream(Vertx vertx, PeerId local, String sessionId) {
+    return vertx.sharedData().<String, PunchedStream>getLocalMap(MAP + ".tcp").remove(key(local, sessionId));
   }
 
   private static String key(PeerId local, String sessionId) {

@@ -65,9 +65,22 @@ public final class SignallingProtocol {
    */
   public static final String RELAYS_SILENT = "relays-silent";
 
+  /**
+   * TCP simultaneous open (method tcp): offer and answer carry {@code candidates} ("IP:port", server
+   * reflexive first); ping/pong measure the round trip through the rendezvous; go starts attempt n.
+   */
+  public static final Set<String> TCP_TYPES = Set.of("tcp-offer", "tcp-answer", "tcp-ping", "tcp-pong", "tcp-go");
+
   /** Types the server relays from one peer to another. */
-  public static final Set<String> RELAY_TYPES =
-      Set.of(OFFER, ANSWER, CANDIDATE, END_OF_CANDIDATES, CONNECT, SYNC, BYE, RESTART, RESTART_ANSWER, RELAYS_SILENT);
+  public static final Set<String> RELAY_TYPES = union(
+      Set.of(OFFER, ANSWER, CANDIDATE, END_OF_CANDIDATES, CONNECT, SYNC, BYE, RESTART, RESTART_ANSWER, RELAYS_SILENT),
+      TCP_TYPES);
+
+  private static Set<String> union(Set<String> a, Set<String> b) {
+    java.util.Set<String> all = new java.util.HashSet<>(a);
+    all.addAll(b);
+    return Set.copyOf(all);
+  }
 
   // ---- fields --------------------------------------------------------------------------------
   public static final String F_TYPE = "type";

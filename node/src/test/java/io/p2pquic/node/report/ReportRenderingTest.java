@@ -101,7 +101,8 @@ class ReportRenderingTest {
     assertThat(Expectations.of("auto", sym, sym)).isEqualTo(Expectation.RELAYED);
     assertThat(Expectations.of("relay", fc, fc)).isEqualTo(Expectation.RELAYED);
     assertThat(Expectations.of("dcutr", fc, sym)).isEqualTo(Expectation.DIRECT);
-    assertThat(Expectations.of("tcp", fc, sym)).isEqualTo(Expectation.FAILS);
+    assertThat(Expectations.of("tcp", fc, sym)).isEqualTo(Expectation.DIRECT);
+    assertThat(Expectations.of("tcp", pr, sym)).isEqualTo(Expectation.FAILS);
     assertThat(Expectations.of("tcp", ar, pr)).isEqualTo(Expectation.DIRECT);
     assertThat(Expectations.of("quic-native", pr, sym)).isEqualTo(Expectation.FAILS);
     assertThat(Expectations.of("carrier-pigeon", pr, pr)).isEqualTo(Expectation.UNKNOWN);

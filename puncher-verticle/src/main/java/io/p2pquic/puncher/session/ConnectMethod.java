@@ -23,7 +23,14 @@ public enum ConnectMethod {
    * comes up on the relay, then CONNECT/SYNC over the relayed QUIC connection carry the observed
    * addresses and the timing of a simultaneous punch; the path layer moves QUIC to the direct pair.
    */
-  DCUTR("dcutr");
+  DCUTR("dcutr"),
+  /**
+   * TCP simultaneous open (RFC 793 section 3.4, docs/tcp.md): each side learns its TCP mapping from the
+   * STUN server over TCP from one reused port, both connect at a moment timed from the signalling round
+   * trip, then TLS 1.3 with both peer ids pinned; a single byte stream. Needs endpoint-independent
+   * mapping on both NATs; no relay fallback.
+   */
+  TCP("tcp");
 
   private final String label;
 

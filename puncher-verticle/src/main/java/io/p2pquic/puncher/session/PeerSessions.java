@@ -18,6 +18,7 @@ import io.vertx.core.json.JsonObject;
 import io.p2pquic.api.signalling.RelayCredentials;
 import io.p2pquic.puncher.ice.GatheringOptions;
 import io.p2pquic.puncher.turn.TurnClientOptions;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -41,6 +42,7 @@ public final class PeerSessions {
   private final Timeline timeline;
   private final String actor;
   private final Map<String, IceSession> sessions = new HashMap<>();
+  private final Map<String, TcpSession> tcpSessions = new HashMap<>();
   private final io.vertx.core.eventbus.MessageConsumer<JsonObject> closedEvents;
 
   public PeerSessions(Vertx vertx, SignallingClient signalling, PeerConfig config, MeterRegistry metrics,
@@ -55,6 +57,7 @@ public final class PeerSessions {
     this.closedEvents = vertx.eventBus().<JsonObject>localConsumer(Addresses.SESSION_EVENTS, m -> {
       JsonObject e = m.body();
       if ("closed".equals(e.getString("type")) && signalling.identity().peerId().value().equals(e.getString("localPeer"))) {
+        tcpSessions.remove(e.getString("sessionId"));
         IceSession s = sessions.remove(e.getString("sessionId"));
         if (s != null) {
           timeline.mark(actor, "session closed", e.getString("sessionId", "").substring(0, 8) + ": " + e.getString("reason"));
@@ -78,6 +81,9 @@ public final class PeerSessions {
     if ((method == ConnectMethod.RELAY || method == ConnectMethod.DCUTR) && gathering().turnServers().isEmpty()) {
       return Future.failedFuture("method " + method.label() + " needs a TURN server: set gathering.turnServers (conf/peer.json)"
           + " or use a rendezvous that hands out relay credentials");
+    }
+    if (method == ConnectMethod.TCP) {
+      return connectTcp(target, timeoutMs);
     }
     IceSession s = session(UUID.randomUUID().toString(), target, IceRole.CONTROLLING, method);
     timeline.mark(actor, "connect", "to " + target.value().substring(0, 12) + "…, method " + method.label());
@@ -104,10 +110,85 @@ public final class PeerSessions {
         .put("rttMs", p.rttMillis()));
   }
 
+  private Future<JsonObject> connectTcp(PeerId target, long timeoutMs) {
+    InetSocketAddress stun = tcpStunServer();
+    if (stun == null) {
+      return Future.failedFuture("method tcp needs a STUN server (over TCP): set gathering.stunServers (conf/peer.json) or --stun");
+    }
+    TcpSession s = tcpSession(UUID.randomUUID().toString(), target, true, stun);
+    timeline.mark(actor, "connect", "to " + target.value().substring(0, 12) + "…, method tcp");
+    long timer = vertx.setTimer(timeoutMs, t -> s.fail("no connection to " + target.value() + " within "
+        + timeoutMs + " ms (is the peer online and running p2p-node peer?)"));
+    return s.start(null).compose(v -> s.result()).onComplete(x -> vertx.cancelTimer(timer));
+  }
+
+  private TcpSession tcpSession(String id, PeerId remote, boolean offerer, InetSocketAddress stun) {
+    TcpSession s = new TcpSession(vertx, id, signalling.identity().peerId(), remote, offerer, signalling, stun,
+        config.quicTimeoutMs(), metrics, timeline, actor);
+    tcpSessions.put(id, s);
+    s.result().onFailure(err -> tcpSessions.remove(id));
+    return s;
+  }
+
+  /** The first configured STUN server (its TCP listener shares the UDP port, RFC 8489). */
+  private InetSocketAddress tcpStunServer() {
+    List<String> servers = config.gathering().stunServers();
+    if (servers.isEmpty()) {
+      return null;
+    }
+    InetSocketAddress a = io.p2pquic.api.net.SocketAddresses.parseHostPort(servers.get(0), 3478);
+    return a.isUnresolved() ? new InetSocketAddress(a.getHostString(), a.getPort()) : a;
+  }
+
+  /** Method tcp's messages: its own types, and a bye for one of its sessions. */
+  private boolean onTcpSignal(SignallingMessage msg, String id, JsonObject body) {
+    PeerId from = msg.fromPeer();
+    TcpSession existing = tcpSessions.get(id);
+    if (existing != null) {
+      if (existing.remotePeer().equals(from)) {
+        existing.onSignal(msg.type(), body);
+      } else {
+        metrics.counter("p2p.session.foreign-signal").increment();
+      }
+      return true;
+    }
+    if (!"tcp-offer".equals(msg.type())) {
+      return true; // late or stray
+    }
+    List<InetSocketAddress> offered;
+    try {
+      offered = TcpSession.offered(body);
+    } catch (IllegalArgumentException e) {
+      metrics.counter("p2p.session.bad-signal", "type", "tcp-offer").increment();
+      timeline.mark(actor, "bad tcp offer", e.getMessage());
+      return true;
+    }
+    InetSocketAddress stun = tcpStunServer();
+    decideIncoming(id, from).onSuccess(accepted -> {
+      if (!accepted || stun == null) {
+        timeline.mark(actor, "tcp offer rejected", accepted ? "no STUN server for TCP" : "by this peer");
+        signalling.send(from, "bye", new JsonObject().put("sessionId", id)
+            .put("reason", accepted ? "the peer has no STUN server for method tcp" : "rejected by the peer"));
+        return;
+      }
+      TcpSession s = tcpSession(id, from, false, stun);
+      s.start(offered);
+      long timer = vertx.setTimer(config.connectTimeoutMs(), t -> s.fail("tcp session not up within "
+          + config.connectTimeoutMs() + " ms"));
+      s.result().onComplete(ar -> vertx.cancelTimer(timer))
+          .onSuccess(d -> timeline.mark(actor, "session up", id.substring(0, 8) + " (tcp) with " + from.value().substring(0, 12) + "…"));
+    });
+    return true;
+  }
+
   /** Handles a session message; false if it is not one (no {@code sessionId}). */
   public boolean onSignal(SignallingMessage msg) {
     JsonObject body = msg.body();
     String id = body == null ? null : body.getString("sessionId");
+    if (id != null && !msg.isFromService()
+        && (TcpSession.TYPES.contains(msg.type()) || "bye".equals(msg.type()) && tcpSessions.containsKey(id))) {
+      return onTcpSignal(msg, id, body);
+    }
     if (id == null || msg.isFromService() || !IceSession.TYPES.contains(msg.type())) {
       return false;
     }
@@ -203,6 +284,8 @@ public final class PeerSessions {
     List<Future<?>> all = new ArrayList<>();
     all.add(closedEvents.unregister());
     sessions.values().forEach(s -> all.add(s.close()));
+    tcpSessions.values().forEach(s -> s.fail("the peer is shutting down"));
+    tcpSessions.clear();
     sessions.clear();
     return Future.join(all).mapEmpty();
   }

@@ -44,6 +44,8 @@ public final class QuicVerticle extends VerticleBase {
     // making it here, off the event loop, keeps that cost out of the first session's handshake.
     return vertx.executeBlocking(() -> PeerCertificates.current(identity), false)
         .compose(cert -> vertx.eventBus().<JsonObject>localConsumer(Addresses.quicAdopt(identity.peerId()), this::adopt)
+            .completion())
+        .compose(v -> vertx.eventBus().<JsonObject>localConsumer(Addresses.tlsAdopt(identity.peerId()), this::adoptStream)
             .completion());
   }
 
@@ -82,6 +84,41 @@ public final class QuicVerticle extends VerticleBase {
           log.warn("QUIC on session {} with {} failed: {}", sessionId, path.remotePeer(), err.getMessage());
           msg.fail(502, "QUIC handshake with " + path.remotePeer().value()
               + (path.remote() != null ? " at " + path.remote() : "") + " failed: " + err.getMessage());
+        });
+  }
+
+  /**
+   * A TCP connection from a simultaneous open: TLS 1.3 with the peer id pinned on both sides (the offerer
+   * is the TLS client), then the session's addresses, as for QUIC.
+   */
+  private void adoptStream(Message<JsonObject> msg) {
+    String sessionId = msg.body().getString("sessionId");
+    io.p2pquic.api.session.PunchedStream punched = sessionId == null ? null
+        : PunchedPaths.takeStream(vertx, identity.peerId(), sessionId);
+    if (punched == null) {
+      msg.fail(404, "no TCP connection for session " + sessionId);
+      return;
+    }
+    long start = System.nanoTime();
+    io.p2pquic.quic.PeerTlsStream.handshake(punched.channel(), identity, punched.remotePeer(), punched.tlsClient(),
+            msg.body().getLong("timeoutMs", options.handshakeTimeoutMs()))
+        .compose(stream -> {
+          TlsStreamSession session = new TlsStreamSession(vertx, identity.peerId(), sessionId, stream, echo);
+          return session.start().map(stream).recover(err -> {
+            stream.close();
+            return Future.failedFuture(err);
+          });
+        })
+        .onSuccess(stream -> {
+          double ms = (System.nanoTime() - start) / 1e6;
+          vertx.eventBus().publish(Addresses.SESSION_EVENTS, new JsonObject().put("type", "connected")
+              .put("sessionId", sessionId).put("localPeer", identity.peerId().value()).put("peer", stream.remotePeerId().value()));
+          msg.reply(new JsonObject().put("sessionId", sessionId).put("peer", stream.remotePeerId().value())
+              .put("handshakeMs", Math.round(ms * 10) / 10.0).put("role", punched.tlsClient() ? "client" : "server"));
+        })
+        .onFailure(err -> {
+          log.warn("TLS on session {} with {} failed: {}", sessionId, punched.remotePeer(), err.getMessage());
+          msg.fail(502, "TLS handshake with " + punched.remotePeer().value() + " over TCP failed: " + err.getMessage());
         });
   }
 

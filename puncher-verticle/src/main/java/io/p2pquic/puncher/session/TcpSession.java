@@ -1,0 +1,304 @@
+package io.p2pquic.puncher.session;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.p2pquic.api.Addresses;
+import io.p2pquic.api.net.SocketAddresses;
+import io.p2pquic.api.session.PunchedPaths;
+import io.p2pquic.api.session.PunchedStream;
+import io.p2pquic.api.timeline.Timeline;
+import io.p2pquic.identity.PeerId;
+import io.p2pquic.puncher.signalling.SignallingClient;
+import io.p2pquic.puncher.tcp.TcpSimultaneousOpen;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.netty.channel.socket.SocketChannel;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * One session of method {@code tcp}: TCP simultaneous open (RFC 793 section 3.4) through both NATs,
+ * then TLS 1.3 with both peer ids pinned (the quic-verticle), exposed with the same session addresses
+ * as QUIC sessions.
+ *
+ * <pre>
+ * offerer                      rendezvous                     answerer
+ *  port P, STUN/TCP from P -> srflx
+ *  tcp-offer {host, srflx} ------------------------------------> port P', STUN/TCP -> srflx
+ *  <----------------------------------------- tcp-answer {host, srflx}
+ *  tcp-ping -------------------------------------------------->
+ *  <--------------------------------------------------- tcp-pong      rtt = signalling round trip
+ *  tcp-go {attempt} ------------------------------------------> connect() at once
+ *  connect() rtt/2 later  (both SYNs leave about when the go arrives: they cross)
+ * </pre>
+ *
+ * Up to {@link #ATTEMPTS} attempts, each a fresh go; a SYN that reaches a NAT before that side's own SYN
+ * left is dropped (or answered with a reset) and TCP's retransmission or the next attempt gets through.
+ */
+final class TcpSession {
+  /** Signalling message types of a tcp session (bodies carry {@code sessionId}). */
+  static final Set<String> TYPES = io.p2pquic.api.signalling.SignallingProtocol.TCP_TYPES;
+  static final int ATTEMPTS = 3;
+
+  private final Vertx vertx;
+  private final String sessionId;
+  private final PeerId localPeer;
+  private final PeerId remotePeer;
+  private final boolean offerer;
+  private final SignallingClient signalling;
+  private final InetSocketAddress stunServer;
+  private final long tlsTimeoutMs;
+  private final MeterRegistry metrics;
+  private final Timeline timeline;
+  private final String actor;
+  private final Promise<JsonObject> result = Promise.promise();
+  private final JsonObject timings = new JsonObject();
+  private final long startNanos = System.nanoTime();
+  private final List<Runnable> early = new ArrayList<>();
+  private TcpSimultaneousOpen socket;
+  private List<InetSocketAddress> local = List.of();
+  private List<InetSocketAddress> remote;
+  private long pingSentNanos;
+  private double rttMs = -1;
+  private int attempt;
+  private boolean connecting;
+  private boolean handedOver;
+
+  TcpSession(Vertx vertx, String sessionId, PeerId localPeer, PeerId remotePeer, boolean offerer,
+      SignallingClient signalling, InetSocketAddress stunServer, long tlsTimeoutMs, MeterRegistry metrics,
+      Timeline timeline, String actor) {
+    this.vertx = vertx;
+    this.sessionId = sessionId;
+    this.localPeer = localPeer;
+    this.remotePeer = remotePeer;
+    this.offerer = offerer;
+    this.signalling = signalling;
+    this.stunServer = stunServer;
+    this.tlsTimeoutMs = tlsTimeoutMs;
+    this.metrics = metrics;
+    this.timeline = timeline;
+    this.actor = actor;
+  }
+
+  PeerId remotePeer() {
+    return remotePeer;
+  }
+
+  Future<JsonObject> result() {
+    return result.future();
+  }
+
+  /** Picks the port, learns its mapping over TCP, and sends the offer (or, answering, the answer). */
+  Future<Void> start(List<InetSocketAddress> offered) {
+    if (offered != null) {
+      remote = offered;
+      timings.put("signalledMs", elapsed());
+    }
+    return TcpSimultaneousOpen.open(vertx, metrics).compose(s -> s.listen().map(s)).compose(s -> {
+      socket = s;
+      if (remote != null) {
+        s.expectPeer(remote);
+      }
+      Future<InetSocketAddress> srflx = s.reflexive(stunServer, Duration.ofSeconds(5));
+      Future<InetSocketAddress> host = s.host(stunServer);
+      return Future.join(srflx, host).transform(ar -> {
+        List<InetSocketAddress> mine = new ArrayList<>();
+        if (srflx.succeeded()) {
+          mine.add(srflx.result());
+        }
+        if (host.succeeded() && (mine.isEmpty() || !mine.get(0).equals(host.result()))) {
+          mine.add(host.result());
+        }
+        if (mine.isEmpty()) {
+          return Future.failedFuture("no address for TCP: STUN over TCP to " + SocketAddresses.format(stunServer)
+              + " failed (" + (srflx.failed() ? srflx.cause().getMessage() : "?") + ")");
+        }
+        return Future.succeededFuture(mine);
+      });
+    }).compose(mine -> {
+      local = mine;
+      timings.put("gatheredMs", elapsed());
+      mark("tcp candidates", "port " + socket.port() + ": " + mine.stream().map(SocketAddresses::format).toList());
+      String type = offerer ? "tcp-offer" : "tcp-answer";
+      early.forEach(Runnable::run);
+      early.clear();
+      socket.established().onSuccess(ch -> {
+        if (!result.future().isComplete() && !handedOver) {
+          onConnected(ch); // accepted by the listener (the peer's SYN came first), or connected
+        }
+      });
+      return signalling.send(remotePeer, type, new JsonObject().put("sessionId", sessionId)
+          .put("candidates", new JsonArray(mine.stream().map(SocketAddresses::format).toList())));
+    }).onFailure(err -> fail(err.getMessage()));
+  }
+
+  /** A signalling message of this session from the remote peer. */
+  void onSignal(String type, JsonObject body) {
+    if (result.future().isComplete()) {
+      return;
+    }
+    if (socket == null || local.isEmpty()) {
+      early.add(() -> onSignal(type, body));
+      return;
+    }
+    switch (type) {
+      case "tcp-answer" -> {
+        if (!offerer || remote != null) {
+          return;
+        }
+        remote = candidates(body);
+        socket.expectPeer(remote);
+        timings.put("signalledMs", elapsed());
+        mark("tcp answer", remote.stream().map(SocketAddresses::format).toList().toString());
+        pingSentNanos = System.nanoTime();
+        signalling.send(remotePeer, "tcp-ping", new JsonObject().put("sessionId", sessionId));
+      }
+      case "tcp-ping" -> signalling.send(remotePeer, "tcp-pong", new JsonObject().put("sessionId", sessionId));
+      case "tcp-pong" -> {
+        if (offerer && rttMs < 0) {
+          rttMs = (System.nanoTime() - pingSentNanos) / 1e6;
+          mark("tcp rtt", String.format(java.util.Locale.ROOT, "%.1f ms through the rendezvous", rttMs));
+          go(1);
+        }
+      }
+      case "tcp-go" -> {
+        if (!offerer) {
+          int n = body.getInteger("attempt", 1);
+          mark("tcp go", "attempt " + n + ": connecting now");
+          connect(n);
+        }
+      }
+      case "bye" -> fail("the peer ended the session: " + body.getString("reason", "no reason given"));
+      default -> { }
+    }
+  }
+
+  /** Offerer: announce attempt n, then connect half the measured round trip later. */
+  private void go(int n) {
+    attempt = n;
+    signalling.send(remotePeer, "tcp-go", new JsonObject().put("sessionId", sessionId).put("attempt", n));
+    long delay = Math.max(1, Math.round(rttMs / 2));
+    mark("tcp go", "attempt " + n + ": connecting in " + delay + " ms");
+    vertx.setTimer(delay, t -> connect(n));
+  }
+
+  private void connect(int n) {
+    if (connecting || result.future().isComplete() || remote == null) {
+      return;
+    }
+    connecting = true;
+    attempt = n;
+    // SYN retransmissions come 1 s and 3 s after the first: 3.5 s gives a dropped first SYN two more chances.
+    Duration timeout = Duration.ofMillis(Math.max(3_500, Math.round(4 * Math.max(rttMs, 0))));
+    socket.connect(remote, timeout).onComplete(ar -> {
+      connecting = false;
+      if (ar.succeeded()) {
+        onConnected(ar.result());
+        return;
+      }
+      if (handedOver || result.future().isComplete()) {
+        return;
+      }
+      metrics.counter("p2p.tcp.attempts", "outcome", "failed").increment();
+      mark("tcp attempt failed", "attempt " + n + ": " + ar.cause().getMessage());
+      if (!offerer) {
+        return; // the offerer drives the attempts
+      }
+      if (n < ATTEMPTS) {
+        vertx.setTimer(Math.max(100, Math.round(rttMs)), t -> go(n + 1));
+      } else {
+        String why = "TCP simultaneous open failed after " + ATTEMPTS + " attempts (" + ar.cause().getMessage()
+            + "). Both NATs must map the TCP port the same way for every destination (endpoint-independent"
+            + " mapping) and let the peer's SYN in once their own SYN went out; a symmetric NAT gives the"
+            + " connection a port the peer never learnt. Use method auto (relay) or ice for this pair.";
+        signalling.send(remotePeer, "bye", new JsonObject().put("sessionId", sessionId).put("reason", "tcp: no connection"));
+        fail(why);
+      }
+    });
+  }
+
+  private void onConnected(SocketChannel ch) {
+    if (handedOver) {
+      return;
+    }
+    handedOver = true;
+    metrics.counter("p2p.tcp.attempts", "outcome", "connected").increment();
+    timings.put("checksDoneMs", elapsed());
+    InetSocketAddress from = (InetSocketAddress) ch.localAddress();
+    InetSocketAddress to = (InetSocketAddress) ch.remoteAddress();
+    mark("tcp connected", "attempt " + attempt + ": " + SocketAddresses.format(from) + " -> " + SocketAddresses.format(to));
+    PunchedPaths.putStream(vertx, localPeer, new PunchedStream(sessionId, ch, remotePeer, offerer));
+    vertx.eventBus().<JsonObject>request(Addresses.tlsAdopt(localPeer),
+            new JsonObject().put("sessionId", sessionId).put("timeoutMs", tlsTimeoutMs),
+            new DeliveryOptions().setSendTimeout(tlsTimeoutMs + 2_000))
+        .onSuccess(reply -> {
+          timings.put("handshakeDoneMs", elapsed());
+          mark("tls handshake done", "peer id verified " + remotePeer.value().substring(0, 12) + "…");
+          InetSocketAddress remoteCandidate = remote.stream().filter(r -> SocketAddresses.sameEndpoint(r, to)).findFirst()
+              .orElse(to);
+          result.tryComplete(new JsonObject()
+              .put("sessionId", sessionId)
+              .put("localPeer", localPeer.value())
+              .put("peer", remotePeer.value())
+              .put("method", ConnectMethod.TCP.label())
+              .put("path", "direct")
+              .put("role", offerer ? "controlling" : "controlled")
+              .put("attempts", attempt)
+              .put("selectedPair", new JsonObject()
+                  .put("local", SocketAddresses.format(local.get(0)))
+                  .put("localType", "srflx")
+                  .put("remote", SocketAddresses.format(remoteCandidate))
+                  .put("remoteType", remote.indexOf(remoteCandidate) == 0 ? "srflx" : "host"))
+              .put("rttMs", rttMs < 0 ? null : Math.round(rttMs))
+              .put("timings", timings.copy()));
+        })
+        .onFailure(err -> {
+          ch.close();
+          fail(err.getMessage());
+        });
+  }
+
+  private static List<InetSocketAddress> candidates(JsonObject body) {
+    JsonArray list = body.getJsonArray("candidates", new JsonArray());
+    List<InetSocketAddress> out = new ArrayList<>();
+    for (int i = 0; i < list.size() && i < 8; i++) {
+      InetSocketAddress a = SocketAddresses.parseHostPort(list.getString(i));
+      if (a.isUnresolved()) {
+        throw new IllegalArgumentException("tcp candidates must be IP:port, got " + list.getString(i));
+      }
+      out.add(a);
+    }
+    if (out.isEmpty()) {
+      throw new IllegalArgumentException("no tcp candidates");
+    }
+    return out;
+  }
+
+  /** The candidates of a {@code tcp-offer} body; IllegalArgumentException when malformed. */
+  static List<InetSocketAddress> offered(JsonObject body) {
+    return candidates(body);
+  }
+
+  void fail(String reason) {
+    if (result.tryFail(reason)) {
+      mark("failed", reason);
+      if (socket != null) {
+        socket.close();
+      }
+    }
+  }
+
+  private double elapsed() {
+    return Math.round((System.nanoTime() - startNanos) / 1e5) / 10.0;
+  }
+
+  private void mark(String event, String detail) {
+    timeline.mark(actor, event, detail);
+  }
+}
