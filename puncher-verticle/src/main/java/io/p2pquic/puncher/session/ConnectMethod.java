@@ -17,7 +17,13 @@ public enum ConnectMethod {
   /** Method 1 of draft-seemann-quic-nat-traversal: ICE on direct candidates only, then QUIC; no relay. */
   ICE("ice"),
   /** The dialer offers only relayed candidates (its addresses stay private); needs a TURN server. */
-  RELAY("relay");
+  RELAY("relay"),
+  /**
+   * Method 2 of draft-seemann-quic-nat-traversal: the session socket signals over QUIC to the
+   * rendezvous (which shows it its server-reflexive address), then QUIC Initials are the checks
+   * ({@link io.p2pquic.puncher.quicnative.QuicNativeSession}); no relay.
+   */
+  QUIC_NATIVE("quic-native");
 
   private final String label;
 
