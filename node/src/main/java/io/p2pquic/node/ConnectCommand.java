@@ -67,7 +67,7 @@ final class ConnectCommand implements Callable<Integer> {
   Long timeoutMs;
 
   @Option(names = "--method", paramLabel = "METHOD", defaultValue = "auto",
-      description = "auto (default: relay at once if configured, upgrade to direct), ice (direct only, method 1), relay (only relayed candidates).")
+      description = "auto (default: relay at once if configured, upgrade to direct), ice (direct only, method 1), relay (only relayed candidates), quic-native (method 2: QUIC signalling from the session socket, QUIC Initials as checks).")
   String method;
 
   @Option(names = "--json", description = "Print the session description (with timings) as JSON.")

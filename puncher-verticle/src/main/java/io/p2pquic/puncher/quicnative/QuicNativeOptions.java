@@ -7,12 +7,14 @@ import io.vertx.core.json.JsonObject;
  * optional: {@code paceMs} (25: gap between probes to successive candidates, best first),
  * {@code resprayMs} (200: the dialer re-sends its latest Initial, the acceptor its punch packets, to all
  * candidates this often until QUIC answers), {@code attachTimeoutMs} (5000: time to attach to the
- * rendezvous over QUIC).
+ * rendezvous over QUIC), {@code probeTimeoutMs} (8000: the dialer gives up when no candidate answered
+ * QUIC by then, e.g. both NATs symmetric).
  */
 public final class QuicNativeOptions {
   private long paceMs = 25;
   private long resprayMs = 200;
   private long attachTimeoutMs = 5_000;
+  private long probeTimeoutMs = 8_000;
 
   public QuicNativeOptions() {}
 
@@ -26,13 +28,16 @@ public final class QuicNativeOptions {
         case "paceMs" -> paceMs = n.longValue();
         case "resprayMs" -> resprayMs = n.longValue();
         case "attachTimeoutMs" -> attachTimeoutMs = n.longValue();
-        default -> throw new IllegalArgumentException("quicNative." + k + " is not a known key (known: paceMs, resprayMs, attachTimeoutMs)");
+        case "probeTimeoutMs" -> probeTimeoutMs = n.longValue();
+        default -> throw new IllegalArgumentException("quicNative." + k
+            + " is not a known key (known: paceMs, resprayMs, attachTimeoutMs, probeTimeoutMs)");
       }
     }
   }
 
   public JsonObject toJson() {
-    return new JsonObject().put("paceMs", paceMs).put("resprayMs", resprayMs).put("attachTimeoutMs", attachTimeoutMs);
+    return new JsonObject().put("paceMs", paceMs).put("resprayMs", resprayMs).put("attachTimeoutMs", attachTimeoutMs)
+        .put("probeTimeoutMs", probeTimeoutMs);
   }
 
   public long paceMs() {
@@ -41,6 +46,11 @@ public final class QuicNativeOptions {
 
   public long resprayMs() {
     return resprayMs;
+  }
+
+  /** Time the dialer probes the candidates with QUIC before it gives up: no direct path. */
+  public long probeTimeoutMs() {
+    return probeTimeoutMs;
   }
 
   public long attachTimeoutMs() {

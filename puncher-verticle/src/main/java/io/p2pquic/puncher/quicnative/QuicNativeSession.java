@@ -45,6 +45,9 @@ import java.util.List;
 public final class QuicNativeSession {
   /** The {@code method} label in offers and session descriptions. */
   public static final String METHOD = "quic-native";
+  private static final String NO_PATH = "no direct path: ";
+  private static final String NO_PATH_HINT = "When one NAT maps per destination (symmetric) and the other filters by"
+      + " port, or both are symmetric, no direct path exists: this pair needs a relay (method auto or relay).";
 
   private final Vertx vertx;
   private final String sessionId;
@@ -239,6 +242,15 @@ public final class QuicNativeSession {
       adopt.put("timeoutMs", quicTimeoutMs);
       mark("quic accepting", "punching " + targets.size() + " candidates");
     }
+    if (dialer) {
+      long deadline = vertx.setTimer(options.probeTimeoutMs(), t -> {
+        if (probe.winner() == null) {
+          fail(NO_PATH + "no candidate of the peer answered QUIC within " + options.probeTimeoutMs() + " ms ("
+              + targets.size() + " probed). " + NO_PATH_HINT);
+        }
+      });
+      result.future().onComplete(x -> vertx.cancelTimer(deadline));
+    }
     vertx.eventBus().<JsonObject>request(Addresses.quicAdopt(localPeer), adopt,
             new DeliveryOptions().setSendTimeout(quicTimeoutMs + 2_000))
         .onSuccess(reply -> {
@@ -246,9 +258,8 @@ public final class QuicNativeSession {
           mark("quic handshake done", "peer id verified " + remotePeer.value().substring(0, 12) + "…");
           complete();
         })
-        .onFailure(err -> fail("no QUIC handshake on any candidate pair (" + err.getMessage() + "). When one NAT maps"
-            + " per destination (symmetric) and the other filters by port, or both are symmetric, no direct path"
-            + " exists: this pair needs a relay (method auto or relay)."));
+        .onFailure(err -> fail(NO_PATH + "no QUIC handshake on any candidate pair (" + err.getMessage() + "). "
+            + NO_PATH_HINT));
   }
 
   private void complete() {
