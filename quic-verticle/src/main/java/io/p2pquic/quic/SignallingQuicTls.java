@@ -20,6 +20,14 @@ public final class SignallingQuicTls {
 
   private SignallingQuicTls() {}
 
+  /**
+   * The signalling server's token handler: no Retry (address validation would cost every attachment a
+   * round trip; QUIC's 3x amplification limit still applies), as on the peer-to-peer server.
+   */
+  public static io.netty.handler.codec.quic.QuicTokenHandler noRetry() {
+    return QuicPeerEndpoint.NO_TOKENS;
+  }
+
   /** The rendezvous side: certificate of {@code identity}, no client certificate asked for. */
   public static QuicSslContext server(PeerIdentity identity) {
     PeerCertificate cert = PeerCertificates.current(identity);
@@ -35,6 +43,15 @@ public final class SignallingQuicTls {
    * well-formed identity certificate (as plain ws:// trusts whoever answers).
    */
   public static QuicSslContext client(PeerId expected) {
+    // One context per pinned id: building a BoringSSL context costs milliseconds every attachment would pay.
+    return CLIENTS.computeIfAbsent(expected == null ? ANY : expected.value(), k -> newClient(expected));
+  }
+
+  private static final String ANY = "*";
+  private static final java.util.concurrent.ConcurrentHashMap<String, QuicSslContext> CLIENTS =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  private static QuicSslContext newClient(PeerId expected) {
     PeerTrustManager.Policy policy = expected == null ? PeerTrustManager.Policy.allow(id -> true)
         : PeerTrustManager.Policy.expect(expected);
     return QuicSslContextBuilder.forClient()

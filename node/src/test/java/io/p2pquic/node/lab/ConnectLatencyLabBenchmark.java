@@ -41,6 +41,7 @@ class ConnectLatencyLabBenchmark {
     List<Case> cases = List.of(
         new Case("method ice, port-restricted <-> port-restricted (direct)", "a", "b", "ice"),
         new Case("method auto, port-restricted <-> port-restricted (direct)", "a", "b", "auto"),
+        new Case("method quic-native, port-restricted <-> port-restricted (direct)", "a", "b", "quic-native"),
         new Case("method auto, symmetric <-> symmetric (relayed)", "c", "d", "auto"));
     try (NatLab lab = LabTestSupport.start(NatLab.builder()
         .peer("a", NatBehavior.PORT_RESTRICTED, LinkConditions.delayMillis(20))
@@ -49,7 +50,8 @@ class ConnectLatencyLabBenchmark {
         .peer("d", NatBehavior.SYMMETRIC, LinkConditions.delayMillis(20)))) {
       String server = lab.serverAddress().getHostAddress();
       Path conf = dir.resolve("rendezvous.json");
-      Files.writeString(conf, RelayPathLabTest.turnConfig().encode());
+      Files.writeString(conf, RelayPathLabTest.turnConfig()
+          .put("signalling", new io.vertx.core.json.JsonObject().put("quicPort", 8089)).encode());
       LabProcesses.Running rendezvous = new LabProcesses.Running(lab, lab.serverNamespace(), "rendezvous ready",
           "rendezvous", "--config", conf.toString(), "--bind", server);
       Map<String, LabProcesses.Running> echo = new HashMap<>();

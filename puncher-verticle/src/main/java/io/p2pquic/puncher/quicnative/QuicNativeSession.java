@@ -118,6 +118,9 @@ public final class QuicNativeSession {
     return vertx.executeBlocking(() -> new InetSocketAddress(InetAddress.getByName(rendezvous.getHost()), advert.getInteger("port")), false)
         .compose(server -> bind().compose(ep -> {
           endpoint = ep;
+          if (!dialer) {
+            punchEarly();
+          }
           StunClient stun = new StunClient(vertx, ep, metrics);
           Future<List<Candidate>> hosts = gatherHosts(stun);
           Future<RendezvousAttachment> attached = RendezvousAttachment.open(vertx, ep.channel(), server, rendezvousId,
@@ -134,6 +137,22 @@ public final class QuicNativeSession {
         }))
         .onFailure(err -> fail(err.getMessage()))
         .mapEmpty();
+  }
+
+  /**
+   * The acceptor knows the dialer's candidates from the offer: one round of punch packets right away
+   * opens its NAT towards them while it still attaches and answers, so the dialer's first Initials are
+   * let in rather than waiting for a re-spray.
+   */
+  private void punchEarly() {
+    long token = PunchPacket.token(sessionId);
+    remote.stream().map(Candidate::address).distinct().forEach(a -> {
+      io.netty.buffer.ByteBuf p = PunchPacket.encode(token);
+      byte[] bytes = new byte[p.readableBytes()];
+      p.readBytes(bytes);
+      p.release();
+      endpoint.send(io.vertx.core.buffer.Buffer.buffer(bytes), a);
+    });
   }
 
   private Future<NettyUdpEndpoint> bind() {

@@ -10,7 +10,6 @@ import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.codec.LengthFieldPrepender;
 import io.netty.handler.codec.TooLongFrameException;
-import io.netty.handler.codec.quic.InsecureQuicTokenHandler;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicServerCodecBuilder;
 import io.netty.handler.codec.quic.QuicSslContext;
@@ -111,7 +110,7 @@ public final class QuicSignallingListener {
         .initialMaxStreamDataBidirectionalLocal(4L * maxFrame)
         .initialMaxStreamsBidirectional(1)
         .initialMaxStreamsUnidirectional(0)
-        .tokenHandler(InsecureQuicTokenHandler.INSTANCE)
+        .tokenHandler(SignallingQuicTls.noRetry())
         // One handler instance serves every connection: it must be sharable (an initializer is).
         .handler(new ChannelInitializer<QuicChannel>() {
           @Override

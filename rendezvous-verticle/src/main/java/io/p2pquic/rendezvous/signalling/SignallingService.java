@@ -280,7 +280,7 @@ public final class SignallingService {
     this.quicSignalling = advert;
   }
 
-  JsonObject quicSignalling() {
+  public JsonObject quicSignalling() {
     return quicSignalling;
   }
 
