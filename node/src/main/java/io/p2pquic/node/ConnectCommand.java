@@ -72,7 +72,7 @@ final class ConnectCommand implements Callable<Integer> {
   Long timeoutMs;
 
   @Option(names = "--method", paramLabel = "METHOD", defaultValue = "auto",
-      description = "auto (default: relay at once if configured, upgrade to direct), ice (direct only, method 1), relay (only relayed candidates), dcutr (relayed first, then libp2p DCUtR over the relayed connection; waits for its outcome), tcp (TCP simultaneous open + TLS 1.3; needs a STUN server).")
+      description = "auto (default: relay at once if configured, upgrade to direct), ice (direct only, method 1), relay (only relayed candidates), dcutr (relayed first, then libp2p DCUtR over the relayed connection; waits for its outcome), tcp (TCP simultaneous open + TLS 1.3; needs a STUN server), quic-native (method 2: QUIC signalling from the session socket, QUIC Initials as checks).")
   String method;
 
   @Option(names = "--json", description = "Print the session description (with timings) as JSON.")

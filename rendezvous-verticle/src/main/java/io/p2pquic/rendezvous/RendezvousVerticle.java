@@ -40,6 +40,7 @@ public final class RendezvousVerticle extends VerticleBase {
   private StunServer stun;
   private TurnServer turn;
   private SignallingService signalling;
+  private io.p2pquic.rendezvous.signalling.QuicSignallingListener quicSignalling;
   private RelayDirectory directory;
   private RelayGrants grants;
   private HttpServer http;
@@ -98,6 +99,7 @@ public final class RendezvousVerticle extends VerticleBase {
     return stun.start()
         .compose(v -> directory != null ? directory.start() : Future.succeededFuture())
         .compose(v -> signalling.start())
+        .compose(v -> startQuicSignalling())
         .compose(v -> vertx.createHttpServer(options).requestHandler(router).listen())
         .recover(err -> (directory != null ? directory.stop() : Future.<Void>succeededFuture())
             .transform(x -> Future.failedFuture(new IllegalStateException(
@@ -111,10 +113,26 @@ public final class RendezvousVerticle extends VerticleBase {
         });
   }
 
+  /** The QUIC signalling transport (method quic-native) when {@code signalling.quicPort} is not -1. */
+  private Future<Void> startQuicSignalling() {
+    if (config.signalling().quicPort() < 0) {
+      return Future.succeededFuture();
+    }
+    quicSignalling = new io.p2pquic.rendezvous.signalling.QuicSignallingListener(vertx, signalling, config.httpBind(),
+        config.signalling().quicPort());
+    return quicSignalling.start().mapEmpty();
+  }
+
+  /** The bound QUIC signalling address, null when off. */
+  public InetSocketAddress quicSignallingAddress() {
+    return quicSignalling == null ? null : quicSignalling.address();
+  }
+
   @Override
   public Future<?> stop() {
     Future<Void> closing = http != null ? http.close() : Future.succeededFuture();
     return closing
+        .compose(v -> quicSignalling != null ? quicSignalling.stop() : Future.succeededFuture())
         .compose(v -> signalling != null ? signalling.stop() : Future.succeededFuture())
         .compose(v -> directory != null ? directory.stop() : Future.succeededFuture())
         .compose(v -> stun != null ? stun.stop() : Future.succeededFuture());

@@ -15,6 +15,8 @@ public final class Registration {
   private final String node;
   private final JsonObject limits;
   private final RelayCredentials relayCredentials;
+  /** The {@code quicSignalling} advert of a full registration ({@code port}, {@code peerId}), or null. */
+  private JsonObject quicSignalling;
 
   public Registration(PeerId peerId, String observedAddress, String sessionId, String node, JsonObject limits) {
     this(peerId, observedAddress, sessionId, node, limits, null);
@@ -41,9 +43,20 @@ public final class Registration {
         relay = null; // an unusable grant is no grant; registration itself still stands
       }
     }
-    return new Registration(PeerId.parse(json.getString("peerId")), json.getString("observedAddress"),
+    Registration r = new Registration(PeerId.parse(json.getString("peerId")), json.getString("observedAddress"),
         json.getString("sessionId"), json.getString("node"), limits instanceof JsonObject ? (JsonObject) limits : null,
         relay);
+    Object quic = json.getValue(SignallingProtocol.F_QUIC_SIGNALLING);
+    r.quicSignalling = quic instanceof JsonObject ? (JsonObject) quic : null;
+    return r;
+  }
+
+  /**
+   * Where the rendezvous's QUIC signalling transport listens (method quic-native): {@code {"port": N,
+   * "peerId": "pq1..."}}, null when the rendezvous runs none.
+   */
+  public JsonObject quicSignalling() {
+    return quicSignalling;
   }
 
   public PeerId peerId() {

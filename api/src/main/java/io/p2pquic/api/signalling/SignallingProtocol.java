@@ -90,6 +90,16 @@ public final class SignallingProtocol {
   public static final String F_ORIGIN = "origin";
   public static final String F_BODY = "body";
   public static final String F_PEER_ID = "peerId";
+  /**
+   * In {@code register}: true asks for a per-session attachment (method quic-native) that proves the
+   * key without taking over the peer's registration; echoed in the {@code registered} reply.
+   */
+  public static final String F_ATTACH = "attach";
+  /**
+   * In a full {@code registered} reply: where the QUIC signalling transport listens, {@code {"port": N,
+   * "peerId": "pq1..."}} (the rendezvous's certificate identity), absent when it is off.
+   */
+  public static final String F_QUIC_SIGNALLING = "quicSignalling";
   public static final String F_PUBLIC_KEY = "publicKey";
   public static final String F_SIGNATURE = "signature";
   public static final String F_NONCE = "nonce";

@@ -42,6 +42,7 @@ class ConnectLatencyLabBenchmark {
     List<Case> cases = List.of(
         new Case("method ice, port-restricted <-> port-restricted (direct)", "a", "b", "ice"),
         new Case("method auto, port-restricted <-> port-restricted (direct)", "a", "b", "auto"),
+        new Case("method quic-native, port-restricted <-> port-restricted (direct)", "a", "b", "quic-native"),
         new Case("method auto, symmetric <-> symmetric (relayed)", "c", "d", "auto"),
         new Case("method dcutr, port-restricted <-> port-restricted (relayed, then DCUtR to direct)", "a", "b", "dcutr"));
     try (NatLab lab = LabTestSupport.start(NatLab.builder()
@@ -51,7 +52,8 @@ class ConnectLatencyLabBenchmark {
         .peer("d", NatBehavior.SYMMETRIC, LinkConditions.delayMillis(20)))) {
       String server = lab.serverAddress().getHostAddress();
       Path conf = dir.resolve("rendezvous.json");
-      Files.writeString(conf, RelayPathLabTest.turnConfig().encode());
+      Files.writeString(conf, RelayPathLabTest.turnConfig()
+          .put("signalling", new io.vertx.core.json.JsonObject().put("quicPort", 8089)).encode());
       LabProcesses.Running rendezvous = new LabProcesses.Running(lab, lab.serverNamespace(), "rendezvous ready",
           "rendezvous", "--config", conf.toString(), "--bind", server);
       Map<String, LabProcesses.Running> echo = new HashMap<>();

@@ -30,7 +30,13 @@ public enum ConnectMethod {
    * trip, then TLS 1.3 with both peer ids pinned; a single byte stream. Needs endpoint-independent
    * mapping on both NATs; no relay fallback.
    */
-  TCP("tcp");
+  TCP("tcp"),
+  /**
+   * Method 2 of draft-seemann-quic-nat-traversal: the session socket signals over QUIC to the
+   * rendezvous (which shows it its server-reflexive address), then QUIC Initials are the checks
+   * ({@link io.p2pquic.puncher.quicnative.QuicNativeSession}); no relay.
+   */
+  QUIC_NATIVE("quic-native");
 
   private final String label;
 

@@ -8,6 +8,8 @@ import io.p2pquic.identity.PeerId;
 import io.p2pquic.puncher.PeerConfig;
 import io.p2pquic.puncher.PeerDescription;
 import io.p2pquic.puncher.ice.agent.IceRole;
+import io.p2pquic.puncher.quicnative.QuicNativeOptions;
+import io.p2pquic.puncher.quicnative.QuicNativeSession;
 import io.p2pquic.puncher.signalling.SignallingClient;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -43,6 +45,8 @@ public final class PeerSessions {
   private final String actor;
   private final Map<String, IceSession> sessions = new HashMap<>();
   private final Map<String, TcpSession> tcpSessions = new HashMap<>();
+  /** Sessions of method quic-native, by session id. */
+  private final Map<String, QuicNativeSession> nativeSessions = new HashMap<>();
   private final io.vertx.core.eventbus.MessageConsumer<JsonObject> closedEvents;
 
   public PeerSessions(Vertx vertx, SignallingClient signalling, PeerConfig config, MeterRegistry metrics,
@@ -58,6 +62,10 @@ public final class PeerSessions {
       JsonObject e = m.body();
       if ("closed".equals(e.getString("type")) && signalling.identity().peerId().value().equals(e.getString("localPeer"))) {
         tcpSessions.remove(e.getString("sessionId"));
+        QuicNativeSession n = nativeSessions.remove(e.getString("sessionId"));
+        if (n != null) {
+          n.close();
+        }
         IceSession s = sessions.remove(e.getString("sessionId"));
         if (s != null) {
           timeline.mark(actor, "session closed", e.getString("sessionId", "").substring(0, 8) + ": " + e.getString("reason"));
@@ -84,6 +92,9 @@ public final class PeerSessions {
     }
     if (method == ConnectMethod.TCP) {
       return connectTcp(target, timeoutMs);
+    }
+    if (method == ConnectMethod.QUIC_NATIVE) {
+      return connectQuicNative(target, timeoutMs);
     }
     IceSession s = session(UUID.randomUUID().toString(), target, IceRole.CONTROLLING, method);
     timeline.mark(actor, "connect", "to " + target.value().substring(0, 12) + "…, method " + method.label());
@@ -193,6 +204,15 @@ public final class PeerSessions {
       return false;
     }
     PeerId from = msg.fromPeer();
+    QuicNativeSession quicNative = nativeSessions.get(id);
+    if (quicNative != null) {
+      if (quicNative.remotePeer().equals(from)) {
+        quicNative.onSignal(msg.type(), body);
+      } else {
+        metrics.counter("p2p.session.foreign-signal").increment();
+      }
+      return true;
+    }
     IceSession existing = sessions.get(id);
     if (existing != null) {
       if (existing.remotePeer().equals(from)) { // another peer cannot steer this session
@@ -219,6 +239,13 @@ public final class PeerSessions {
           signalling.send(from, "bye", new JsonObject().put("sessionId", id).put("reason", "rejected by the peer"));
           return;
         }
+        if (method == ConnectMethod.QUIC_NATIVE) {
+          QuicNativeSession n = quicNative(id, from, false);
+          n.start(offer);
+          n.result().onSuccess(d -> timeline.mark(actor, "session up", id.substring(0, 8) + " with "
+              + from.value().substring(0, 12) + "… (quic-native)"));
+          return;
+        }
         IceSession s = session(id, from, IceRole.CONTROLLED, method);
         s.start(offer).onFailure(err -> s.fail(err.getMessage()));
         s.result().onSuccess(d -> timeline.mark(actor, "session up", id.substring(0, 8) + " with "
@@ -240,6 +267,23 @@ public final class PeerSessions {
           log.warn("incoming session {} from {}: accept hook failed ({}); rejecting", sessionId, from, err.getMessage());
           return Future.succeededFuture(false);
         });
+  }
+
+  private Future<JsonObject> connectQuicNative(PeerId target, long timeoutMs) {
+    QuicNativeSession s = quicNative(UUID.randomUUID().toString(), target, true);
+    timeline.mark(actor, "connect", "to " + target.value().substring(0, 12) + "…, method " + ConnectMethod.QUIC_NATIVE.label());
+    long timer = vertx.setTimer(timeoutMs, t -> s.fail("no connection to " + target.value() + " within "
+        + timeoutMs + " ms (is the peer online and running p2p-node peer?)"));
+    s.start(null);
+    return s.result().onComplete(x -> vertx.cancelTimer(timer));
+  }
+
+  private QuicNativeSession quicNative(String id, PeerId remote, boolean dialer) {
+    QuicNativeSession s = new QuicNativeSession(vertx, id, signalling, remote, dialer, config.rendezvous(), gathering(),
+        config.quicTimeoutMs(), new QuicNativeOptions(), metrics, timeline, actor);
+    nativeSessions.put(id, s);
+    s.result().onFailure(err -> nativeSessions.remove(id));
+    return s;
   }
 
   private IceSession session(String id, PeerId remote, IceRole role, ConnectMethod method) {
@@ -286,6 +330,8 @@ public final class PeerSessions {
     sessions.values().forEach(s -> all.add(s.close()));
     tcpSessions.values().forEach(s -> s.fail("the peer is shutting down"));
     tcpSessions.clear();
+    nativeSessions.values().forEach(s -> all.add(s.close()));
+    nativeSessions.clear();
     sessions.clear();
     return Future.join(all).mapEmpty();
   }

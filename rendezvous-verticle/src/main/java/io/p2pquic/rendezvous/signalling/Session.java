@@ -19,9 +19,7 @@ import io.p2pquic.api.signalling.SignallingProtocol;
 import io.p2pquic.identity.InvalidPeerIdException;
 import io.p2pquic.identity.PeerId;
 import io.p2pquic.identity.PeerIdentity;
-import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.PublicKey;
 import java.util.Base64;
@@ -31,7 +29,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One WebSocket connection. All methods run on the service's context (the service hops there from
+ * One signalling connection (WebSocket or QUIC stream, {@link SignallingConnection}). All methods run on the service's context (the service hops there from
  * the connection's handlers), so the state needs no locking.
  */
 final class Session {
@@ -46,7 +44,7 @@ final class Session {
   enum State { CHALLENGED, REGISTERING, REGISTERED, CLOSED }
 
   private final SignallingService service;
-  private final ServerWebSocket ws;
+  private final SignallingConnection ws;
   private final TokenBucket bucket;
   final String id = UUID.randomUUID().toString();
   final byte[] nonce;
@@ -60,9 +58,11 @@ final class Session {
   JsonObject entry;
   /** Set when a newer registration of the same peer took over: close must not clean up the peer. */
   boolean replaced;
+  /** Registered with {@code "attach": true}: may send as its peer, never holds the peer's registration. */
+  boolean attached;
   private long timeoutTimer = -1;
 
-  Session(SignallingService service, ServerWebSocket ws, byte[] nonce) {
+  Session(SignallingService service, SignallingConnection ws, byte[] nonce) {
     this.service = service;
     this.ws = ws;
     this.nonce = nonce;
@@ -71,15 +71,8 @@ final class Session {
     this.observedAddress = format(ws.remoteAddress());
   }
 
-  static String format(SocketAddress a) {
-    if (a == null) {
-      return null;
-    }
-    String host = a.hostAddress() != null ? a.hostAddress() : a.host();
-    if (host != null && host.indexOf(':') >= 0) {
-      return "[" + host + "]:" + a.port();
-    }
-    return host + ":" + a.port();
+  static String format(java.net.InetSocketAddress a) {
+    return a == null ? null : io.p2pquic.api.net.SocketAddresses.format(a);
   }
 
   // ---- lifecycle ----------------------------------------------------------------------------------
@@ -290,6 +283,10 @@ final class Session {
     peerId = claimed;
     publicKey = PeerIdentity.encodePublicKey(key);
     registeredAt = System.currentTimeMillis();
+    if (Boolean.TRUE.equals(msg.getValue(SignallingProtocol.F_ATTACH))) {
+      attachAs(id);
+      return;
+    }
     state = State.REGISTERING;
     service.register(this).onComplete(ar -> {
       if (state != State.REGISTERING || replaced) {
@@ -322,8 +319,33 @@ final class Session {
       if (turn != null) {
         registered.put("turn", turn);
       }
+      JsonObject quic = service.quicSignalling();
+      if (quic != null) {
+        registered.put(SignallingProtocol.F_QUIC_SIGNALLING, quic);
+      }
       send(registered);
     });
+  }
+
+  /**
+   * A per-session attachment (method quic-native): the peer proved its key, but this connection does
+   * not take over its registration (the peer's main connection keeps receiving). It may send session
+   * messages as that peer; the reply tells it the address this connection came from, its
+   * server-reflexive address on the socket it will punch from.
+   */
+  private void attachAs(Object id) {
+    attached = true;
+    state = State.REGISTERED;
+    cancelTimeout();
+    service.metrics().attached(ws.transport());
+    send(new JsonObject()
+        .put(F_TYPE, SignallingProtocol.REGISTERED)
+        .put(F_ID, id)
+        .put(F_PEER_ID, peerId.value())
+        .put(SignallingProtocol.F_ATTACH, true)
+        .put("observedAddress", observedAddress)
+        .put("sessionId", this.id)
+        .put("node", service.nodeId()));
   }
 
   private void onLookup(Object id, JsonObject msg) {
@@ -417,10 +439,9 @@ final class Session {
     if (ws.isClosed()) {
       return;
     }
-    ws.writeTextMessage(frame.encode());
+    ws.writeText(frame.encode());
     if (ws.writeQueueFull()) {
-      ws.pause();
-      ws.drainHandler(v -> ws.resume());
+      ws.pauseUntilDrained();
     }
   }
 

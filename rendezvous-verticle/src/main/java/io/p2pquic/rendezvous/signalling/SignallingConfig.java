@@ -30,6 +30,8 @@ import java.util.Objects;
  *       the node holding a peer</td></tr>
  *   <tr><td>registryMapName</td><td>p2p.rendezvous.peers</td><td>name of the cluster-wide AsyncMap</td></tr>
  *   <tr><td>nodeId</td><td>(random UUID)</td><td>this node's id in registry entries</td></tr>
+ *   <tr><td>quicPort</td><td>-1 (off)</td><td>UDP port of the QUIC signalling transport (method
+ *       quic-native, {@link QuicSignallingListener}); 0 picks a free port; conf/rendezvous.json uses 8089</td></tr>
  * </table>
  */
 public final class SignallingConfig {
@@ -58,6 +60,7 @@ public final class SignallingConfig {
   private long lookupProbeTimeoutMs = DEFAULT_LOOKUP_PROBE_TIMEOUT_MS;
   private String registryMapName = DEFAULT_REGISTRY_MAP_NAME;
   private String nodeId;
+  private int quicPort = -1;
 
   public SignallingConfig() {
   }
@@ -74,6 +77,7 @@ public final class SignallingConfig {
     this.lookupProbeTimeoutMs = other.lookupProbeTimeoutMs;
     this.registryMapName = other.registryMapName;
     this.nodeId = other.nodeId;
+    this.quicPort = other.quicPort;
   }
 
   /**
@@ -123,10 +127,13 @@ public final class SignallingConfig {
         case "nodeId":
           c.setNodeId(v == null ? null : string(k, v));
           break;
+        case "quicPort":
+          c.setQuicPort((int) integer(k, v, 65535));
+          break;
         default:
           throw new IllegalArgumentException(PREFIX + k + " is not a known key (known: path, maxMessageBytes, "
               + "maxWebSocketFrameBytes, ratePerSecond, rateBurst, registrationTimeoutMs, registryTtlMs, "
-              + "deliveryTimeoutMs, lookupProbeTimeoutMs, registryMapName, nodeId)");
+              + "deliveryTimeoutMs, lookupProbeTimeoutMs, registryMapName, nodeId, quicPort)");
       }
     }
     c.validate();
@@ -149,6 +156,7 @@ public final class SignallingConfig {
     if (nodeId != null) {
       m.put("nodeId", nodeId);
     }
+    m.put("quicPort", quicPort);
     return new JsonObject(m);
   }
 
@@ -299,6 +307,19 @@ public final class SignallingConfig {
   }
 
   /** This node's id, or null to let the service pick a random one. */
+  /** UDP port of the QUIC signalling transport; -1 is off, 0 any free port. */
+  public int quicPort() {
+    return quicPort;
+  }
+
+  public SignallingConfig setQuicPort(int v) {
+    if (v < -1 || v > 65535) {
+      throw new IllegalArgumentException(PREFIX + "quicPort must be -1 (off) or 0-65535, got " + v);
+    }
+    this.quicPort = v;
+    return this;
+  }
+
   public String nodeId() {
     return nodeId;
   }

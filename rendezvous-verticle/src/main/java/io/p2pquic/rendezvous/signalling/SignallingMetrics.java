@@ -15,6 +15,8 @@ final class SignallingMetrics {
   static final String STALE_REMOVED = "p2p.signalling.registry.stale";
   static final String CONNECTIONS = "p2p.signalling.connections";
   static final String PEERS = "p2p.signalling.peers";
+  static final String ATTACHMENTS = "p2p.signalling.attachments";
+  static final String QUIC_DROPPED = "p2p.signalling.quic.dropped";
 
   private final MeterRegistry registry;
   private final ConcurrentMap<String, Counter> errors = new ConcurrentHashMap<>();
@@ -52,6 +54,18 @@ final class SignallingMetrics {
 
   void registered() {
     registrations.increment();
+  }
+
+  /** A per-session attachment (method quic-native) proved its key. */
+  void attached(String transport) {
+    Counter.builder(ATTACHMENTS).tag("transport", transport)
+        .description("per-session attachments (quic-native signalling), by transport").register(registry).increment();
+  }
+
+  /** A QUIC signalling stream was dropped before any message (bad framing, oversized length, extra stream). */
+  void quicDropped(String reason) {
+    Counter.builder(QUIC_DROPPED).tag("reason", reason)
+        .description("QUIC signalling streams or frames dropped, by reason").register(registry).increment();
   }
 
   void lookup(boolean online) {

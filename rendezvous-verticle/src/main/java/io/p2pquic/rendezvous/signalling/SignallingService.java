@@ -72,6 +72,7 @@ public final class SignallingService {
   private final SignallingMetrics metrics;
   private final String nodeId;
   private final SecureRandom random = new SecureRandom();
+  private volatile JsonObject quicSignalling;
 
   private Context context;
   private AsyncMap<String, JsonObject> registry;
@@ -224,18 +225,27 @@ public final class SignallingService {
   }
 
   private void accept(ServerWebSocket ws) {
-    byte[] nonce = new byte[SignallingProtocol.NONCE_LENGTH];
-    random.nextBytes(nonce);
-    Session s = new Session(this, ws, nonce);
+    Session s = open(new WebSocketConnection(ws));
     // Handlers are set right away (on the connection's context) and hop onto the service context;
     // hops from one thread keep their order, so open() runs before any message.
-    ws.textMessageHandler(text -> onContext(() -> s.onText(text)));
+    ws.textMessageHandler(text -> received(s, text));
     ws.binaryMessageHandler(buf -> {
       int len = buf.length();
       onContext(() -> s.onBinary(len));
     });
     ws.exceptionHandler(t -> LOG.debug("signalling: connection {} error: {}", s.observedAddress, t.toString()));
-    ws.closeHandler(v -> onContext(s::onClosed));
+    ws.closeHandler(v -> closed(s));
+  }
+
+  /**
+   * A new connection on any transport ({@link SignallingConnection}): challenged on the service
+   * context. The transport then feeds {@link #received} and {@link #closed} from one thread, so the
+   * hops keep their order and the challenge goes out before any message is handled.
+   */
+  Session open(SignallingConnection conn) {
+    byte[] nonce = new byte[SignallingProtocol.NONCE_LENGTH];
+    random.nextBytes(nonce);
+    Session s = new Session(this, conn, nonce);
     onContext(() -> {
       if (stopped) {
         s.shutdown();
@@ -244,6 +254,34 @@ public final class SignallingService {
       sessions.add(s);
       s.open();
     });
+    return s;
+  }
+
+  /** One JSON text message of {@code s}, from any transport. */
+  void received(Session s, String text) {
+    onContext(() -> s.onText(text));
+  }
+
+  /** A QUIC frame longer than {@code max} bytes was skipped: answered as the WebSocket answers one. */
+  void tooLarge(Session s, int max) {
+    onContext(() -> s.sendError(null, io.p2pquic.api.signalling.ErrorCode.TOO_LARGE, "frame longer than "
+        + max + " bytes skipped; shorten it (e.g. trickle candidates one per message)"));
+  }
+
+  void closed(Session s) {
+    onContext(s::onClosed);
+  }
+
+  /**
+   * Where the QUIC signalling transport listens ({@code {"port", "peerId"}}), told to peers in their
+   * {@code registered} reply; null while it is off.
+   */
+  public void quicSignalling(JsonObject advert) {
+    this.quicSignalling = advert;
+  }
+
+  public JsonObject quicSignalling() {
+    return quicSignalling;
   }
 
   private void onContext(Runnable r) {

@@ -21,7 +21,8 @@ class SignallingConfigTest {
         .put("registryTtlMs", 60000L)
         .put("deliveryTimeoutMs", 5000L)
         .put("lookupProbeTimeoutMs", 2000L)
-        .put("registryMapName", "p2p.rendezvous.peers");
+        .put("registryMapName", "p2p.rendezvous.peers")
+        .put("quicPort", -1);
     assertThat(new SignallingConfig().toJson()).isEqualTo(expected);
     assertThat(SignallingConfig.fromJson(null)).isEqualTo(new SignallingConfig());
     assertThat(SignallingConfig.fromJson(new JsonObject())).isEqualTo(new SignallingConfig());
@@ -32,7 +33,7 @@ class SignallingConfigTest {
     SignallingConfig c = new SignallingConfig().setPath("/sig").setMaxMessageBytes(1000)
         .setMaxWebSocketFrameBytes(2000).setRatePerSecond(2.5).setRateBurst(3).setRegistrationTimeoutMs(42)
         .setRegistryTtlMs(900).setDeliveryTimeoutMs(7).setLookupProbeTimeoutMs(8).setRegistryMapName("m")
-        .setNodeId("node-1");
+        .setNodeId("node-1").setQuicPort(8089);
     SignallingConfig back = SignallingConfig.fromJson(c.toJson());
     assertThat(back).isEqualTo(c);
     assertThat(back.toJson()).isEqualTo(c.toJson());

@@ -1,0 +1,336 @@
+package io.p2pquic.puncher.quicnative;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.p2pquic.api.Addresses;
+import io.p2pquic.api.net.SocketAddresses;
+import io.p2pquic.api.session.PunchedPath;
+import io.p2pquic.api.session.PunchedPaths;
+import io.p2pquic.api.timeline.Timeline;
+import io.p2pquic.identity.PeerId;
+import io.p2pquic.puncher.IceCredentials;
+import io.p2pquic.puncher.PeerDescription;
+import io.p2pquic.puncher.ice.Candidate;
+import io.p2pquic.puncher.ice.CandidateGatherer;
+import io.p2pquic.puncher.ice.CandidateType;
+import io.p2pquic.puncher.ice.GatheringOptions;
+import io.p2pquic.puncher.path.PathLayer;
+import io.p2pquic.puncher.path.PeerPath;
+import io.p2pquic.puncher.signalling.SignallingClient;
+import io.p2pquic.puncher.stun.StunClient;
+import io.p2pquic.puncher.transport.NettyUdpEndpoint;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonObject;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * One session of method quic-native (method 2 of draft-seemann-quic-nat-traversal): the session socket
+ * reaches the rendezvous over QUIC ({@link RendezvousAttachment}), which tells it its server-reflexive
+ * address on that socket; the offer or answer (host candidates plus that address, complete: no trickle)
+ * goes over that connection; then QUIC itself is the connectivity check ({@link CandidateProbe}): the
+ * dialer's Initials go to every candidate of the acceptor, best first, paced, while the acceptor sends
+ * punch packets to the dialer's candidates to open its own NAT. The first candidate QUIC answers from
+ * carries the session. The session description and the QUIC handover are those of method ice.
+ *
+ * <p>Phase timings (ms since the session started): gatheredMs (host candidates and observed address
+ * known), signalledMs (remote description in), handshakeDoneMs.
+ */
+public final class QuicNativeSession {
+  /** The {@code method} label in offers and session descriptions. */
+  public static final String METHOD = "quic-native";
+  private static final String NO_PATH = "no direct path: ";
+  private static final String NO_PATH_HINT = "When one NAT maps per destination (symmetric) and the other filters by"
+      + " port, or both are symmetric, no direct path exists: this pair needs a relay (method auto or relay).";
+
+  private final Vertx vertx;
+  private final String sessionId;
+  private final SignallingClient signalling;
+  private final PeerId localPeer;
+  private final PeerId remotePeer;
+  private final boolean dialer;
+  private final URI rendezvous;
+  private final GatheringOptions gathering;
+  private final long quicTimeoutMs;
+  private final QuicNativeOptions options;
+  private final MeterRegistry metrics;
+  private final Timeline timeline;
+  private final String actor;
+  private final Promise<JsonObject> result = Promise.promise();
+  private final Promise<PeerDescription> remoteDescription = Promise.promise();
+  private final JsonObject timings = new JsonObject();
+  private final long startNanos = System.nanoTime();
+  private NettyUdpEndpoint endpoint;
+  private RendezvousAttachment attachment;
+  private List<Candidate> local = List.of();
+  private List<Candidate> remote = List.of();
+  private CandidateProbe probe;
+
+  public QuicNativeSession(Vertx vertx, String sessionId, SignallingClient signalling, PeerId remotePeer, boolean dialer,
+      URI rendezvous, GatheringOptions gathering, long quicTimeoutMs, QuicNativeOptions options, MeterRegistry metrics,
+      Timeline timeline, String actor) {
+    this.vertx = vertx;
+    this.sessionId = sessionId;
+    this.signalling = signalling;
+    this.localPeer = signalling.identity().peerId();
+    this.remotePeer = remotePeer;
+    this.dialer = dialer;
+    this.rendezvous = rendezvous;
+    // Host candidates only from gathering: the rendezvous connection itself gives the srflx address.
+    this.gathering = new GatheringOptions(gathering.toJson()).stunServers(List.of()).turnServers(List.of());
+    this.quicTimeoutMs = quicTimeoutMs;
+    this.options = options;
+    this.metrics = metrics;
+    this.timeline = timeline;
+    this.actor = actor;
+  }
+
+  public String sessionId() {
+    return sessionId;
+  }
+
+  public PeerId remotePeer() {
+    return remotePeer;
+  }
+
+  /** Completes with the session description once QUIC is up; fails with a reason. */
+  public Future<JsonObject> result() {
+    return result.future();
+  }
+
+  /** Binds the session socket, attaches to the rendezvous from it, signals, then probes with QUIC. */
+  public Future<Void> start(PeerDescription remoteOffer) {
+    if (remoteOffer != null) {
+      onRemoteDescription(remoteOffer);
+    }
+    JsonObject advert = signalling.registration() == null ? null : signalling.registration().quicSignalling();
+    if (advert == null || advert.getInteger("port") == null) {
+      return Future.failedFuture("method quic-native needs the rendezvous's QUIC signalling transport, and this"
+          + " rendezvous runs none (set signalling.quicPort in its configuration)");
+    }
+    PeerId rendezvousId = advert.getString("peerId") == null ? null : PeerId.parse(advert.getString("peerId"));
+    return vertx.executeBlocking(() -> new InetSocketAddress(InetAddress.getByName(rendezvous.getHost()), advert.getInteger("port")), false)
+        .compose(server -> bind().compose(ep -> {
+          endpoint = ep;
+          if (!dialer) {
+            punchEarly();
+          }
+          StunClient stun = new StunClient(vertx, ep, metrics);
+          Future<List<Candidate>> hosts = gatherHosts(stun);
+          Future<RendezvousAttachment> attached = RendezvousAttachment.open(vertx, ep.channel(), server, rendezvousId,
+              signalling.identity(), options.attachTimeoutMs())
+              .onSuccess(a -> {
+                attachment = a;
+                mark("attached", "QUIC signalling from the session socket, observed " + SocketAddresses.format(a.observed()));
+              });
+          return Future.all(hosts, attached).compose(x -> {
+            timings.put("gatheredMs", elapsed());
+            local = withObserved(hosts.result(), attached.result().observed());
+            return describe(attached.result());
+          });
+        }))
+        .onFailure(err -> fail(err.getMessage()))
+        .mapEmpty();
+  }
+
+  /**
+   * The acceptor knows the dialer's candidates from the offer: one round of punch packets right away
+   * opens its NAT towards them while it still attaches and answers, so the dialer's first Initials are
+   * let in rather than waiting for a re-spray.
+   */
+  private void punchEarly() {
+    long token = PunchPacket.token(sessionId);
+    remote.stream().map(Candidate::address).distinct().forEach(a -> {
+      io.netty.buffer.ByteBuf p = PunchPacket.encode(token);
+      byte[] bytes = new byte[p.readableBytes()];
+      p.readBytes(bytes);
+      p.release();
+      endpoint.send(io.vertx.core.buffer.Buffer.buffer(bytes), a);
+    });
+  }
+
+  private Future<NettyUdpEndpoint> bind() {
+    if (!gathering.ipv6()) {
+      return NettyUdpEndpoint.bind(vertx, "0.0.0.0", gathering.port(), metrics);
+    }
+    return NettyUdpEndpoint.bind(vertx, "::", gathering.port(), metrics)
+        .recover(err -> gathering.ipv4() ? NettyUdpEndpoint.bind(vertx, "0.0.0.0", gathering.port(), metrics)
+            : Future.failedFuture(err));
+  }
+
+  private Future<List<Candidate>> gatherHosts(StunClient stun) {
+    List<Candidate> found = new ArrayList<>();
+    return new CandidateGatherer(vertx, gathering, metrics).gather(List.of(stun), found::add).map(r -> found);
+  }
+
+  /** Host candidates plus the observed address as server-reflexive (unless it is a host address: no NAT). */
+  private static List<Candidate> withObserved(List<Candidate> hosts, InetSocketAddress observed) {
+    List<Candidate> all = new ArrayList<>(hosts);
+    boolean isHost = hosts.stream().anyMatch(c -> c.address().equals(observed));
+    if (!isHost && !hosts.isEmpty()) {
+      Candidate base = hosts.stream().filter(c -> c.address().getAddress().getClass() == observed.getAddress().getClass())
+          .findFirst().orElse(hosts.get(0));
+      all.add(Candidate.serverReflexive(observed, base.address(), null, 65535, 1));
+    } else if (!isHost) {
+      all.add(Candidate.serverReflexive(observed, observed, null, 65535, 1));
+    }
+    return all;
+  }
+
+  /** Sends the offer or answer over the attachment, then frees the socket for the peer's QUIC. */
+  private Future<Void> describe(RendezvousAttachment a) {
+    String type = dialer ? "offer" : "answer";
+    JsonObject body = new PeerDescription(IceCredentials.random(), local, true).toJson()
+        .put("sessionId", sessionId).put("method", METHOD);
+    mark(type + " sent", local.size() + " candidates over QUIC signalling");
+    return a.send(remotePeer, type, body)
+        .recover(err -> Future.failedFuture(type + " could not be delivered: " + err.getMessage()))
+        .compose(v -> a.close())
+        .compose(v -> {
+          attachment = null;
+          return remoteDescription.future();
+        })
+        .onSuccess(this::probe)
+        .mapEmpty();
+  }
+
+  /** A signalling message of this session from the remote peer (through the main registration). */
+  public void onSignal(String type, JsonObject body) {
+    if (result.future().isComplete()) {
+      return;
+    }
+    try {
+      switch (type) {
+        case "answer" -> {
+          if (dialer) {
+            onRemoteDescription(PeerDescription.fromJson(body));
+          }
+        }
+        case "bye" -> fail("the peer ended the session: " + body.getString("reason", "no reason given"));
+        default -> { } // no trickle in this method
+      }
+    } catch (IllegalArgumentException e) {
+      metrics.counter("p2p.session.bad-signal", "type", type).increment();
+      mark("bad " + type, e.getMessage());
+    }
+  }
+
+  private void onRemoteDescription(PeerDescription d) {
+    if (remoteDescription.future().isComplete()) {
+      return;
+    }
+    timings.put("signalledMs", elapsed());
+    remote = d.candidates().stream()
+        .filter(c -> c.type() != CandidateType.RELAYED)
+        .sorted(Comparator.comparingLong((Candidate c) -> c.priority()).reversed())
+        .toList();
+    mark(dialer ? "answer received" : "offer received", remote.size() + " candidates");
+    if (remote.isEmpty()) {
+      fail("the peer described no direct candidates");
+      return;
+    }
+    remoteDescription.tryComplete(d);
+  }
+
+  /** Installs the path layer and the probe, then hands the channel to the quic-verticle. */
+  private void probe(PeerDescription d) {
+    if (result.future().isComplete()) {
+      return;
+    }
+    String sid = sessionId;
+    PathLayer path = new PathLayer(PathLayer.virtualAddress(sid), !dialer, metrics);
+    List<InetSocketAddress> targets = remote.stream().map(Candidate::address).distinct().toList();
+    probe = new CandidateProbe(dialer, path, sid, targets, options.paceMs(), options.resprayMs(),
+        winner -> vertx.runOnContext(v -> mark(dialer ? "quic answered" : "quic arrived", "from " + SocketAddresses.format(winner))),
+        metrics);
+    endpoint.channel().pipeline().addAfter("demux", CandidateProbe.NAME, probe);
+    endpoint.channel().pipeline().addAfter(CandidateProbe.NAME, PathLayer.NAME, path);
+    JsonObject adopt = new JsonObject().put("sessionId", sid);
+    if (dialer) {
+      path.use(new PeerPath.Direct(targets.get(0)), "best candidate; the probe copies to the others");
+      PunchedPaths.put(vertx, localPeer, new PunchedPath(sid, endpoint.channel(), path.virtualPeer(), remotePeer, true));
+      mark("quic dialing", targets.size() + " candidates, best " + SocketAddresses.format(targets.get(0)));
+    } else {
+      PunchedPaths.put(vertx, localPeer, new PunchedPath(sid, endpoint.channel(), null, remotePeer, false));
+      adopt.put("timeoutMs", quicTimeoutMs);
+      mark("quic accepting", "punching " + targets.size() + " candidates");
+    }
+    if (dialer) {
+      long deadline = vertx.setTimer(options.probeTimeoutMs(), t -> {
+        if (probe.winner() == null) {
+          fail(NO_PATH + "no candidate of the peer answered QUIC within " + options.probeTimeoutMs() + " ms ("
+              + targets.size() + " probed). " + NO_PATH_HINT);
+        }
+      });
+      result.future().onComplete(x -> vertx.cancelTimer(deadline));
+    }
+    vertx.eventBus().<JsonObject>request(Addresses.quicAdopt(localPeer), adopt,
+            new DeliveryOptions().setSendTimeout(quicTimeoutMs + 2_000))
+        .onSuccess(reply -> {
+          timings.put("handshakeDoneMs", elapsed());
+          mark("quic handshake done", "peer id verified " + remotePeer.value().substring(0, 12) + "…");
+          complete();
+        })
+        .onFailure(err -> fail(NO_PATH + "no QUIC handshake on any candidate pair (" + err.getMessage() + "). "
+            + NO_PATH_HINT));
+  }
+
+  private void complete() {
+    InetSocketAddress winner = probe.winner();
+    Candidate remoteCandidate = winner == null ? null
+        : remote.stream().filter(c -> c.address().equals(winner)).findFirst().orElse(null);
+    String remoteType = remoteCandidate == null ? "prflx" : remoteCandidate.type().sdpName();
+    Candidate localCandidate = local.stream()
+        .filter(c -> "host".equals(remoteType) == (c.type() == CandidateType.HOST))
+        .findFirst().orElse(local.get(0));
+    JsonObject description = new JsonObject()
+        .put("sessionId", sessionId)
+        .put("localPeer", localPeer.value())
+        .put("peer", remotePeer.value())
+        .put("method", METHOD)
+        .put("path", "direct")
+        .put("role", dialer ? "controlling" : "controlled")
+        .put("timings", timings.copy());
+    if (winner != null) {
+      description.put("selectedPair", new JsonObject()
+          .put("local", SocketAddresses.format(localCandidate.address()))
+          .put("localType", localCandidate.type().sdpName())
+          .put("remote", SocketAddresses.format(winner))
+          .put("remoteType", remoteType));
+    }
+    result.tryComplete(description);
+  }
+
+  public void fail(String reason) {
+    if (result.tryFail(reason)) {
+      mark("failed", reason);
+      close();
+    }
+  }
+
+  /** Ends the attachment (if still open) and the socket; the QUIC connection goes with its channel. */
+  public Future<Void> close() {
+    List<Future<?>> all = new ArrayList<>();
+    if (attachment != null) {
+      all.add(attachment.close());
+    }
+    if (endpoint != null) {
+      all.add(endpoint.close());
+    }
+    return Future.join(all).mapEmpty();
+  }
+
+  private double elapsed() {
+    return Math.round((System.nanoTime() - startNanos) / 1e5) / 10.0;
+  }
+
+  private void mark(String event, String detail) {
+    timeline.mark(actor, event, detail);
+  }
+}

@@ -1,0 +1,221 @@
+package io.p2pquic.puncher.quicnative;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.socket.DatagramChannel;
+import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.handler.codec.LengthFieldPrepender;
+import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.handler.codec.quic.QuicClientCodecBuilder;
+import io.netty.handler.codec.quic.QuicStreamChannel;
+import io.netty.handler.codec.quic.QuicStreamType;
+import io.p2pquic.api.net.SocketAddresses;
+import io.p2pquic.api.signalling.SignallingProtocol;
+import io.p2pquic.identity.PeerId;
+import io.p2pquic.identity.PeerIdentity;
+import io.p2pquic.quic.SignallingQuicTls;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.json.JsonObject;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A per-session QUIC connection to the rendezvous, made FROM the session socket (method quic-native):
+ * the peer proves its key ({@code register} with {@code "attach": true}, which leaves its main
+ * WebSocket registration in place), learns the address the rendezvous sees (its server-reflexive
+ * candidate on this very socket) and sends its offer or answer over it. Replies from the remote peer
+ * still come through the main registration.
+ *
+ * <p>The client codec sits right after the demultiplexer while the attachment lives and is removed by
+ * {@link #close()}, before the session installs its path layer and the peer's QUIC codec: one QUIC role
+ * on the socket at a time (the signalling is complete by then: no trickle).
+ */
+final class RendezvousAttachment {
+  static final String CODEC_NAME = "rendezvous-quic";
+  private static final String HELLO_ID = "hello";
+  private static final String ATTACH_ID = "attach";
+
+  private final ContextInternal context;
+  private final DatagramChannel channel;
+  private final PeerIdentity me;
+  private final Promise<InetSocketAddress> attached;
+  private final Map<String, Promise<Void>> pending = new HashMap<>();
+  private QuicChannel connection;
+  private QuicStreamChannel stream;
+  private int nextId;
+
+  private RendezvousAttachment(ContextInternal context, DatagramChannel channel, PeerIdentity me) {
+    this.context = context;
+    this.channel = channel;
+    this.me = me;
+    this.attached = context.promise();
+  }
+
+  /**
+   * Connects from {@code channel} to the rendezvous at {@code rendezvous} (whose certificate must prove
+   * {@code rendezvousId}, unless null) and attaches as {@code me}; completes with the observed address.
+   */
+  static Future<RendezvousAttachment> open(Vertx vertx, DatagramChannel channel, InetSocketAddress rendezvous,
+      PeerId rendezvousId, PeerIdentity me, long timeoutMs) {
+    ContextInternal context = (ContextInternal) vertx.getOrCreateContext();
+    RendezvousAttachment a = new RendezvousAttachment(context, channel, me);
+    long timer = vertx.setTimer(timeoutMs, t -> a.attached.tryFail("no attachment to the rendezvous's QUIC signalling at "
+        + SocketAddresses.format(rendezvous) + " within " + timeoutMs + " ms (is signalling.quicPort open on UDP?)"));
+    channel.eventLoop().execute(() -> a.connect(rendezvous, rendezvousId, timeoutMs));
+    return a.attached.future().onComplete(x -> vertx.cancelTimer(timer)).map(x -> a)
+        .onFailure(err -> a.close());
+  }
+
+  private void connect(InetSocketAddress rendezvous, PeerId rendezvousId, long timeoutMs) {
+    try {
+      channel.pipeline().addAfter("demux", CODEC_NAME, new QuicClientCodecBuilder()
+          .sslContext(SignallingQuicTls.client(rendezvousId))
+          .maxIdleTimeout(Math.max(timeoutMs, 5_000), TimeUnit.MILLISECONDS)
+          .initialMaxData(1 << 20)
+          .initialMaxStreamDataBidirectionalLocal(1 << 18)
+          .initialMaxStreamDataBidirectionalRemote(1 << 18)
+          .initialMaxStreamsBidirectional(1)
+          .build());
+    } catch (RuntimeException e) {
+      attached.tryFail(e);
+      return;
+    }
+    QuicChannel.newBootstrap(channel)
+        .handler(new ChannelInboundHandlerAdapter())
+        .remoteAddress(rendezvous)
+        .connect().addListener(f -> {
+          if (!f.isSuccess()) {
+            attached.tryFail("QUIC to the rendezvous failed: " + f.cause());
+            return;
+          }
+          connection = (QuicChannel) f.getNow();
+          connection.createStream(QuicStreamType.BIDIRECTIONAL, new ChannelInitializer<QuicStreamChannel>() {
+            @Override
+            protected void initChannel(QuicStreamChannel ch) {
+              ch.pipeline()
+                  .addLast(new LengthFieldBasedFrameDecoder(1 << 16, 0, 4, 0, 4))
+                  .addLast(new LengthFieldPrepender(4))
+                  .addLast(new ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                      ByteBuf frame = (ByteBuf) msg;
+                      String text = frame.toString(StandardCharsets.UTF_8);
+                      frame.release();
+                      context.execute(() -> onMessage(text));
+                    }
+
+                    @Override
+                    public void channelInactive(ChannelHandlerContext ctx) {
+                      context.execute(() -> attached.tryFail("the rendezvous closed the QUIC signalling stream"));
+                    }
+                  });
+            }
+          }).addListener(s -> {
+            if (!s.isSuccess()) {
+              attached.tryFail("no stream to the rendezvous: " + s.cause());
+              return;
+            }
+            stream = (QuicStreamChannel) s.getNow();
+            // The server learns of the stream from its first bytes: say hello so it sends its challenge.
+            write(new JsonObject().put("type", SignallingProtocol.PING).put("id", HELLO_ID));
+          });
+        });
+  }
+
+  private void onMessage(String text) {
+    JsonObject msg;
+    try {
+      msg = new JsonObject(text);
+    } catch (RuntimeException e) {
+      attached.tryFail("the rendezvous sent a malformed frame");
+      return;
+    }
+    String type = msg.getString("type", "");
+    Object id = msg.getValue("id");
+    switch (type) {
+      case SignallingProtocol.CHALLENGE -> {
+        byte[] nonce = Base64.getDecoder().decode(msg.getString("nonce", ""));
+        write(new JsonObject()
+            .put("type", SignallingProtocol.REGISTER)
+            .put("id", ATTACH_ID)
+            .put("peerId", me.peerId().value())
+            .put("publicKey", me.publicKeyBase64())
+            .put("signature", Base64.getEncoder().encodeToString(me.sign(SignallingProtocol.registrationPayload(nonce))))
+            .put(SignallingProtocol.F_ATTACH, true));
+      }
+      case SignallingProtocol.REGISTERED -> {
+        InetSocketAddress observed;
+        try {
+          observed = SocketAddresses.parseHostPort(msg.getString("observedAddress", ""));
+        } catch (RuntimeException e) {
+          attached.tryFail("the rendezvous told no usable observed address: " + msg.getString("observedAddress"));
+          return;
+        }
+        attached.tryComplete(observed);
+      }
+      case SignallingProtocol.ACK -> {
+        Promise<Void> p = id == null ? null : pending.remove(id.toString());
+        if (p != null) {
+          p.tryComplete();
+        }
+      }
+      case SignallingProtocol.ERROR -> {
+        String why = msg.getString("code") + ": " + msg.getString("message");
+        Promise<Void> p = id == null ? null : pending.remove(id.toString());
+        if (p != null) {
+          p.tryFail(why);
+        } else if (ATTACH_ID.equals(String.valueOf(id))) {
+          attached.tryFail("attachment refused: " + why);
+        }
+      }
+      default -> { } // pong to the hello
+    }
+  }
+
+  /** The address the rendezvous saw this session socket at: its server-reflexive candidate. */
+  InetSocketAddress observed() {
+    return attached.future().result();
+  }
+
+  /** Sends a session message to {@code to} through the rendezvous; completes on its ack. */
+  Future<Void> send(PeerId to, String type, JsonObject body) {
+    String id = "m" + (++nextId);
+    Promise<Void> acked = context.promise();
+    pending.put(id, acked);
+    write(new JsonObject().put("type", type).put("id", id).put("to", to.value()).put("body", body));
+    return acked.future();
+  }
+
+  private void write(JsonObject msg) {
+    stream.writeAndFlush(ByteBufUtil.writeUtf8(stream.alloc(), msg.encode()));
+  }
+
+  /** Closes the connection to the rendezvous and takes the codec off the session socket. */
+  Future<Void> close() {
+    Promise<Void> done = context.promise();
+    channel.eventLoop().execute(() -> {
+      Runnable remove = () -> {
+        if (channel.pipeline().get(CODEC_NAME) != null) {
+          channel.pipeline().remove(CODEC_NAME);
+        }
+        done.tryComplete();
+      };
+      if (connection != null && connection.isActive()) {
+        connection.close(true, 0, channel.alloc().buffer(0)).addListener(f -> remove.run());
+      } else {
+        remove.run();
+      }
+    });
+    return done.future();
+  }
+}

@@ -1,0 +1,160 @@
+package io.p2pquic.puncher.quicnative;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.handler.codec.quic.QuicClientCodecBuilder;
+import io.netty.handler.codec.quic.QuicStreamChannel;
+import io.netty.handler.codec.quic.QuicStreamType;
+import io.p2pquic.identity.PeerId;
+import io.p2pquic.identity.PeerIdentity;
+import io.p2pquic.puncher.stun.RetransmitPolicy;
+import io.p2pquic.puncher.stun.StunClient;
+import io.p2pquic.puncher.transport.NettyUdpEndpoint;
+import io.p2pquic.quic.SignallingQuicTls;
+import io.p2pquic.rendezvous.RendezvousConfig;
+import io.p2pquic.rendezvous.RendezvousVerticle;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The per-session QUIC attachment against a real rendezvous (QUIC signalling transport) on 127.0.0.1. */
+class RendezvousAttachmentTest {
+  private static Vertx vertx;
+  private static RendezvousVerticle rendezvous;
+  private static final SimpleMeterRegistry rendezvousMetrics = new SimpleMeterRegistry();
+  private static InetSocketAddress quic;
+  private static PeerId rendezvousId;
+
+  @BeforeAll
+  static void up() throws Exception {
+    vertx = Vertx.vertx();
+    rendezvous = new RendezvousVerticle(RendezvousConfig.fromJson(new JsonObject()
+        .put("bind", "127.0.0.1").put("http", new JsonObject().put("port", 0)).put("stun", new JsonObject().put("port", 0))
+        .put("turn", new JsonObject().put("enabled", false))
+        .put("signalling", new JsonObject().put("quicPort", 0))), rendezvousMetrics);
+    await(vertx.deployVerticle(rendezvous));
+    quic = rendezvous.quicSignallingAddress();
+    rendezvousId = PeerId.parse(rendezvous.signalling().quicSignalling().getString("peerId"));
+  }
+
+  @AfterAll
+  static void down() throws Exception {
+    await(vertx.close());
+  }
+
+  private static Future<NettyUdpEndpoint> socket() {
+    return NettyUdpEndpoint.bind(vertx, "127.0.0.1", 0, new SimpleMeterRegistry());
+  }
+
+  @Test
+  void theObservedAddressIsWhatStunReportsForTheSameSocket() throws Exception {
+    NettyUdpEndpoint ep = await(socket());
+    StunClient stun = new StunClient(vertx, ep, new SimpleMeterRegistry());
+    ep.stunHandler(d -> stun.handleInbound(d.data().getBytes(), d.sender()));
+    InetSocketAddress mapped = await(stun.binding(rendezvous.stunAddress(), RetransmitPolicy.GATHERING));
+    RendezvousAttachment a = await(RendezvousAttachment.open(vertx, ep.channel(), quic, rendezvousId,
+        PeerIdentity.generate(), 5_000));
+    assertThat(a.observed()).isEqualTo(mapped).isEqualTo(ep.localAddress());
+    await(a.close());
+    assertThat(ep.channel().pipeline().get(RendezvousAttachment.CODEC_NAME)).as("codec taken off the socket").isNull();
+    await(ep.close());
+  }
+
+  @Test
+  void aRendezvousWithAnotherIdentityIsRefused() throws Exception {
+    NettyUdpEndpoint ep = await(socket());
+    PeerId impostor = PeerIdentity.generate().peerId();
+    assertThatThrownBy(() -> await(RendezvousAttachment.open(vertx, ep.channel(), quic, impostor, PeerIdentity.generate(), 3_000)))
+        .hasMessageContaining("QUIC to the rendezvous failed");
+    await(ep.close());
+  }
+
+  @Test
+  void anAttachmentDoesNotTakeOverTheRegistrationAndCannotReachAnOfflinePeer() throws Exception {
+    NettyUdpEndpoint ep = await(socket());
+    PeerIdentity me = PeerIdentity.generate();
+    RendezvousAttachment a = await(RendezvousAttachment.open(vertx, ep.channel(), quic, rendezvousId, me, 5_000));
+    // The attached peer is not registered (attachments never are): a lookup over the bus finds it offline.
+    JsonObject info = await(vertx.eventBus().<JsonObject>request(io.p2pquic.api.Addresses.RENDEZVOUS_LOOKUP,
+        new JsonObject().put("peerId", me.peerId().value()))).body();
+    assertThat(info.getBoolean("online")).isFalse();
+    assertThatThrownBy(() -> await(a.send(PeerIdentity.generate().peerId(), "offer", new JsonObject().put("sessionId", "x"))))
+        .hasMessageContaining("unknown-target");
+    await(a.close());
+    await(ep.close());
+  }
+
+  /** Garbled frames over QUIC are answered with an error and counted, as on the WebSocket; the stream lives on. */
+  @Test
+  void garbledSignallingOverQuicIsAnsweredAndCountedAndTheConnectionLivesOn() throws Exception {
+    NettyUdpEndpoint ep = await(socket());
+    BlockingQueue<JsonObject> in = new LinkedBlockingQueue<>();
+    ep.channel().pipeline().addLast(new QuicClientCodecBuilder().sslContext(SignallingQuicTls.client(rendezvousId))
+        .maxIdleTimeout(10, TimeUnit.SECONDS).initialMaxData(1 << 20).initialMaxStreamDataBidirectionalLocal(1 << 18)
+        .initialMaxStreamsBidirectional(1).build());
+    QuicChannel conn = QuicChannel.newBootstrap(ep.channel()).handler(new ChannelInboundHandlerAdapter())
+        .remoteAddress(quic).connect().get(5, TimeUnit.SECONDS);
+    QuicStreamChannel stream = conn.createStream(QuicStreamType.BIDIRECTIONAL, new ChannelInitializer<QuicStreamChannel>() {
+      @Override
+      protected void initChannel(QuicStreamChannel ch) {
+        ch.pipeline().addLast(new LengthFieldBasedFrameDecoder(1 << 16, 0, 4, 0, 4), new ChannelInboundHandlerAdapter() {
+          @Override
+          public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ByteBuf b = (ByteBuf) msg;
+            in.add(new JsonObject(b.toString(StandardCharsets.UTF_8)));
+            b.release();
+          }
+        });
+      }
+    }).get(5, TimeUnit.SECONDS);
+    double malformedBefore = count("p2p.signalling.errors", "code", "malformed");
+    stream.writeAndFlush(frame("this is { not json".getBytes(StandardCharsets.UTF_8))).sync();
+    assertThat(in.poll(5, TimeUnit.SECONDS).getString("type")).isEqualTo("challenge");
+    JsonObject err = in.poll(5, TimeUnit.SECONDS);
+    assertThat(err.getString("type")).isEqualTo("error");
+    assertThat(err.getString("code")).isEqualTo("malformed");
+    assertThat(count("p2p.signalling.errors", "code", "malformed")).isEqualTo(malformedBefore + 1);
+    // A length prefix beyond the limit: the frame is skipped, answered with too-large and counted.
+    ByteBuf huge = Unpooled.buffer().writeInt(1 << 20).writeZero(1 << 20);
+    stream.writeAndFlush(huge).sync();
+    JsonObject tooLarge = in.poll(5, TimeUnit.SECONDS);
+    assertThat(tooLarge.getString("code")).isEqualTo("too-large");
+    assertThat(count("p2p.signalling.quic.dropped", "reason", "too-long")).isGreaterThanOrEqualTo(1);
+    // The same stream still answers.
+    stream.writeAndFlush(frame(new JsonObject().put("type", "ping").put("id", "p").encode().getBytes(StandardCharsets.UTF_8))).sync();
+    JsonObject pong = in.poll(5, TimeUnit.SECONDS);
+    assertThat(pong.getString("type")).isEqualTo("pong");
+    conn.close().sync();
+    await(ep.close());
+  }
+
+  private static ByteBuf frame(byte[] payload) {
+    return Unpooled.buffer().writeInt(payload.length).writeBytes(payload);
+  }
+
+  private static double count(String name, String tag, String value) {
+    var c = rendezvousMetrics.find(name).tag(tag, value).counter();
+    return c == null ? 0 : c.count();
+  }
+
+  static <T> T await(Future<T> f) throws Exception {
+    return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
+}
