@@ -69,7 +69,8 @@ public final class MatrixRunner implements AutoCloseable {
       Files.writeString(conf, new JsonObject().put("turn", new JsonObject()
           .put("authSecret", "report-" + System.nanoTime())
           .put("allowedPeerRanges", new JsonArray(List.of("203.0.113.0/24", "10.0.0.0/8")))
-          .put("bandwidthBytesPerSecond", 200_000_000L)).encode());
+          .put("bandwidthBytesPerSecond", 200_000_000L))
+          .put("signalling", new JsonObject().put("quicPort", 8089)).encode()); // QUIC signalling for quic-native
       NodeProcess rendezvous = start(lab.serverNamespace(), "rendezvous ready", "rendezvous", "--config", conf.toString(),
           "--bind", server, "--alt-address", lab.serverAlternateAddress().getHostAddress());
       if (!rendezvous.awaitReady(Duration.ofSeconds(90))) {

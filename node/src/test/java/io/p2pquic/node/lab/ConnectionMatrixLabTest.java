@@ -2,203 +2,69 @@ package io.p2pquic.node.lab;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.p2pquic.natlab.ExecResult;
-import io.p2pquic.natlab.LinkConditions;
-import io.p2pquic.natlab.NatBehavior;
-import io.p2pquic.natlab.NatLab;
 import io.p2pquic.natlab.junit.LabTestSupport;
-import io.vertx.core.json.JsonObject;
+import io.p2pquic.node.report.CellResult;
+import io.p2pquic.node.report.Expectation;
+import io.p2pquic.node.report.LabReportCommand;
+import io.p2pquic.node.report.NatPair;
+import io.p2pquic.puncher.session.ConnectMethod;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every pair of lab NAT behaviours, 20 ms one-way delay on each router's WAN: {@code p2p-node peer}
- * (echo) behind one router, {@code p2p-node connect --send} behind another, our rendezvous with its
- * TURN relay on the server. Method {@code ice} (method 1, direct only): a direct path wherever one
- * exists; where none can (the mapping is symmetric and the other side filters by port, or both are
- * symmetric) a clean failure with the reason in bounded time. Method {@code auto} (the default, with
- * the relay credentials the rendezvous issues at registration): every cell connects, directly wherever
- * a direct path exists and through the relay elsewhere.
+ * The full NAT matrix for every connect method, through `lab report`'s own runner: every pair of the
+ * lab's NAT behaviours (full cone, address-restricted, port-restricted, symmetric; two routers each,
+ * 20 ms one-way per router), every method, one measured session per cell after a warm-up, and each
+ * cell must give what {@code Expectations} says: ice, quic-native and tcp direct wherever a direct
+ * path exists and a clean failure (the reason named, before the timeout) elsewhere; auto and dcutr
+ * direct where possible and relayed elsewhere, so every pair connects; relay relayed everywhere.
+ * The Markdown and SVG report of the run is written as the command writes it.
  */
 class ConnectionMatrixLabTest {
-  private static final List<NatBehavior> TYPES = List.of(
-      NatBehavior.FULL_CONE, NatBehavior.ADDRESS_RESTRICTED, NatBehavior.PORT_RESTRICTED, NatBehavior.SYMMETRIC);
-  private static final Pattern PEER_ID = Pattern.compile("peer id: (pq1[a-z2-7]+)");
-  private static final long CONNECT_TIMEOUT_MS = 15_000;
-
-  private static NatLab lab;
-  private static LabProcesses.Running rendezvous;
-  private static final Map<String, LabProcesses.Running> peers = new LinkedHashMap<>();
-  private static final Map<String, String> ids = new LinkedHashMap<>();
-  private static Path identities;
-
-  /** Two routers per behaviour, so same-type pairs are tested too: "full1", "full2", ... */
-  private static String name(NatBehavior nat, int i) {
-    return nat.cliName().substring(0, 4).replace("-", "") + i;
-  }
-
-  @BeforeAll
-  static void up() throws Exception {
-    NatLab.Builder b = NatLab.builder();
-    for (NatBehavior nat : TYPES) {
-      for (int i = 1; i <= 2; i++) {
-        b.peer(name(nat, i), nat, LinkConditions.delayMillis(20));
-      }
-    }
-    lab = LabTestSupport.start(b);
-    identities = Files.createTempDirectory("p2p-lab-ids");
-    String server = lab.serverAddress().getHostAddress();
-    Path conf = identities.resolve("rendezvous.json");
-    Files.writeString(conf, RelayPathLabTest.turnConfig().encode());
-    rendezvous = new LabProcesses.Running(lab, lab.serverNamespace(), "rendezvous ready",
-        "rendezvous", "--config", conf.toString(), "--bind", server,
-        "--alt-address", lab.serverAlternateAddress().getHostAddress());
-    assertThat(rendezvous.awaitReady(Duration.ofSeconds(60))).as(rendezvous.output()).isTrue();
-    // Two JVMs start at a time: eight cold JVMs at once on two cores starve their event loops for seconds
-    // and registrations time out (seen in CI-like runs).
-    List<String> names = lab.peerNames();
-    for (int i = 0; i < names.size(); i += 2) {
-      for (String peer : names.subList(i, Math.min(i + 2, names.size()))) {
-        peers.put(peer, new LabProcesses.Running(lab, lab.hostNamespace(peer), "peer id:",
-            "peer", "--rendezvous", "ws://" + server + ":8088/signal", "--stun", server + ":3478",
-            "--identity", identities.resolve(peer + ".json").toString()));
-      }
-      for (String peer : names.subList(i, Math.min(i + 2, names.size()))) {
-        LabProcesses.Running p = peers.get(peer);
-        assertThat(p.awaitReady(Duration.ofSeconds(90))).as("peer %s:%n%s", peer, p.output()).isTrue();
-        Matcher m = PEER_ID.matcher(p.output());
-        assertThat(m.find()).isTrue();
-        ids.put(peer, m.group(1));
-      }
-    }
-  }
-
-  @AfterAll
-  static void down() throws Exception {
-    for (LabProcesses.Running p : peers.values()) {
-      p.stop();
-    }
-    if (rendezvous != null) {
-      rendezvous.stop();
-    }
-    if (lab != null) {
-      lab.close();
-    }
-    if (identities != null) {
-      try (var files = Files.list(identities)) {
-        for (Path f : files.toList()) {
-          Files.deleteIfExists(f);
-        }
-      }
-      Files.deleteIfExists(identities);
-    }
-  }
-
-  static boolean directPathExists(NatBehavior a, NatBehavior b) {
-    boolean aSym = a == NatBehavior.SYMMETRIC;
-    boolean bSym = b == NatBehavior.SYMMETRIC;
-    if (aSym && bSym) {
-      return false;
-    }
-    // A symmetric side's checks leave from a port the other never saw: only a filter that accepts any
-    // port of a contacted address (address-restricted) or anything (full cone) lets them in.
-    NatBehavior other = aSym ? b : a;
-    return !(aSym || bSym) || other != NatBehavior.PORT_RESTRICTED;
-  }
-
-  record Cell(NatBehavior from, NatBehavior to, boolean expected, boolean connected, double millis, String detail) {}
-
-  /** What each cell gave: its path ("direct", "relayed") or "failure", and the detail. */
-  private static Map<String, String[]> runMatrix(String method) throws Exception {
-    String server = lab.serverAddress().getHostAddress();
-    Map<String, String[]> byKey = new ConcurrentHashMap<>();
-    ExecutorService pool = Executors.newFixedThreadPool(2);
-    for (int i = 0; i < TYPES.size(); i++) {
-      for (int j = i; j < TYPES.size(); j++) {
-        NatBehavior from = TYPES.get(i);
-        NatBehavior to = TYPES.get(j);
-        pool.submit(() -> {
-          String src = name(from, 1);
-          String dst = name(to, 2);
-          long start = System.nanoTime();
-          ExecResult r = lab.run(lab.hostNamespace(src), Duration.ofSeconds(60), LabProcesses.node(
-              "connect", ids.get(dst), "--rendezvous", "ws://" + server + ":8088/signal", "--stun", server + ":3478",
-              "--send", "hello " + dst, "--json", "--method", method, "--timeout", Long.toString(CONNECT_TIMEOUT_MS)));
-          double ms = (System.nanoTime() - start) / 1e6;
-          if (r.exitCode() == 0) {
-            String out = r.stdout();
-            JsonObject s = new JsonObject(out.substring(out.indexOf('{')));
-            byKey.put(from + "/" + to, new String[] {s.getString("path"), String.format("%7.0f ms  %s timings %s", ms,
-                s.getJsonObject("selectedPair").encode(), s.getJsonObject("timings").encode()), Double.toString(ms)});
-          } else {
-            byKey.put(from + "/" + to, new String[] {"failure", String.format("%7.0f ms  %s", ms,
-                r.stderr().lines().filter(l -> l.startsWith("error:")).findFirst().orElse(r.stderr())), Double.toString(ms)});
-          }
-        });
-      }
-    }
-    pool.shutdown();
-    assertThat(pool.awaitTermination(10, TimeUnit.MINUTES)).isTrue();
-    return byKey;
-  }
+  private static final Map<String, String> FAILURE_REASON = Map.of(
+      "ice", "no direct path",
+      "quic-native", "no direct path",
+      "tcp", "TCP simultaneous open failed after 3 attempts");
 
   @Test
-  void autoConnectsEveryPairDirectlyWherePossibleAndThroughTheRelayElsewhere() throws Exception {
-    Map<String, String[]> cells = runMatrix("auto");
-    StringBuilder table = new StringBuilder("\nNAT matrix, method auto (relay from the rendezvous), 20 ms one-way per router:\n");
-    for (int i = 0; i < TYPES.size(); i++) {
-      for (int j = i; j < TYPES.size(); j++) {
-        String[] c = cells.get(TYPES.get(i) + "/" + TYPES.get(j));
-        table.append(String.format("  %-19s -> %-19s expected %-8s got %-8s %s%n", TYPES.get(i).cliName(),
-            TYPES.get(j).cliName(), directPathExists(TYPES.get(i), TYPES.get(j)) ? "direct" : "relayed", c[0], c[1]));
+  void everyMethodGivesTheExpectedOutcomeInEveryCell() throws Exception {
+    LabTestSupport.requireLab();
+    Path out = Files.createTempDirectory("p2p-matrix");
+    StringWriter progress = new StringWriter();
+    List<String> methods = Arrays.stream(ConnectMethod.values()).map(ConnectMethod::label).toList();
+    List<CellResult> cells = LabReportCommand.runInProcess(NatPair.all(), methods, 1, 20, List.of(0.0), 15_000, out,
+        new PrintWriter(progress, true)).get(0);
+    String md = Files.readString(out.resolve("report-20ms-0loss.md"));
+    System.out.println(progress);
+    System.out.println(md);
+    assertThat(cells).hasSize(NatPair.all().size() * methods.size());
+    for (CellResult c : cells) {
+      String what = String.format("%s %s -> %s: expected %s, got %d/%d %s %s", c.method(), c.from(), c.to(),
+          c.expected().label(), c.successes(), c.runs(), c.paths(), c.errors());
+      assertThat(c.notAvailable()).as(what).isFalse();
+      assertThat(c.expected()).as(what).isNotEqualTo(Expectation.UNKNOWN);
+      assertThat(c.asExpected()).as(what).isTrue();
+      if (c.expected() == Expectation.FAILS) {
+        assertThat(c.errors()).as("a failure says why, before the connect timeout: " + what)
+            .allSatisfy(e -> assertThat(e).contains(FAILURE_REASON.get(c.method())));
       }
     }
-    System.out.println(table);
-    for (int i = 0; i < TYPES.size(); i++) {
-      for (int j = i; j < TYPES.size(); j++) {
-        String[] c = cells.get(TYPES.get(i) + "/" + TYPES.get(j));
-        assertThat(c[0]).as("%s -> %s%s", TYPES.get(i), TYPES.get(j), table)
-            .isEqualTo(directPathExists(TYPES.get(i), TYPES.get(j)) ? "direct" : "relayed");
+    assertThat(cells.stream().filter(c -> c.method().equals("auto"))).as("auto connects every pair")
+        .allSatisfy(c -> assertThat(c.successes()).isEqualTo(c.runs()));
+    String svg = Files.readString(out.resolve("report-20ms-0loss.svg"));
+    assertThat(svg).startsWith("<svg").contains("class=\"bar\"");
+    assertThat(md).contains("## Fastest method per pair");
+    try (var files = Files.list(out)) {
+      for (Path f : files.toList()) {
+        Files.delete(f);
       }
     }
-  }
-
-  @Test
-  void everyPairConnectsDirectlyWhereAPathExistsAndFailsCleanlyWhereNot() throws Exception {
-    Map<String, String[]> cells = runMatrix("ice");
-    StringBuilder table = new StringBuilder("\nNAT matrix, method ice, 20 ms one-way per router:\n");
-    for (int i = 0; i < TYPES.size(); i++) {
-      for (int j = i; j < TYPES.size(); j++) {
-        String[] c = cells.get(TYPES.get(i) + "/" + TYPES.get(j));
-        table.append(String.format("  %-19s -> %-19s expected %-7s got %-7s %s%n", TYPES.get(i).cliName(),
-            TYPES.get(j).cliName(), directPathExists(TYPES.get(i), TYPES.get(j)) ? "direct" : "failure", c[0], c[1]));
-      }
-    }
-    System.out.println(table);
-    for (int i = 0; i < TYPES.size(); i++) {
-      for (int j = i; j < TYPES.size(); j++) {
-        String[] c = cells.get(TYPES.get(i) + "/" + TYPES.get(j));
-        boolean expected = directPathExists(TYPES.get(i), TYPES.get(j));
-        assertThat(c[0]).as("%s -> %s%s", TYPES.get(i), TYPES.get(j), table).isEqualTo(expected ? "direct" : "failure");
-        if (!expected) {
-          assertThat(c[1]).as("a failure says why").contains("no direct path");
-          assertThat(Double.parseDouble(c[2])).as("failure in bounded time").isLessThan(CONNECT_TIMEOUT_MS + 15_000);
-        }
-      }
-    }
+    Files.delete(out);
   }
 }
