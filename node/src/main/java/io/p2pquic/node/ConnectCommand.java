@@ -11,6 +11,7 @@ import io.vertx.core.eventbus.MessageConsumer;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import io.vertx.core.Promise;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.p2pquic.api.Addresses;
@@ -85,6 +86,10 @@ final class ConnectCommand implements Callable<Integer> {
   @Option(names = "--warmup", paramLabel = "K", defaultValue = "0",
       description = "With --repeat: K unmeasured connections first (a cold JVM's first session pays for class loading and JIT).")
   int warmup;
+
+  @Option(names = "--settle", paramLabel = "MS", defaultValue = "0",
+      description = "After the echo, wait up to MS for a session that is not on a direct path yet to move to one (auto's upgrade); records finalPath and directAfterMs. Used by `lab report`.")
+  long settleMs;
 
   @Option(names = "--keep-going",
       description = "With --repeat: record a failed run ({\"error\": ...} in the JSON runs) and go on instead of stopping; exits 1 only if every run failed. Used by `lab report`.")
@@ -205,6 +210,16 @@ final class ConnectCommand implements Callable<Integer> {
             dcutr.computeIfAbsent(m.body().getString("sessionId"), id -> Promise.promise()).tryComplete(m.body());
           }
         });
+    // Path moves of this peer's sessions (auto's upgrade to direct), for --settle.
+    Map<String, Promise<Double>> direct = new ConcurrentHashMap<>();
+    MessageConsumer<JsonObject> moves = settleMs <= 0 ? null
+        : vertx.eventBus().<JsonObject>consumer(Addresses.SESSION_EVENTS, m -> {
+          if ("path-changed".equals(m.body().getString("type")) && "direct".equals(m.body().getString("path"))
+              && node.puncher.peerId().value().equals(m.body().getString("localPeer"))) {
+            direct.computeIfAbsent(m.body().getString("sessionId"), id -> Promise.promise())
+                .tryComplete(Math.round((System.nanoTime() - start) / 1e5) / 10.0);
+          }
+        });
     try {
       session = NodeRuntime.await(node.puncher.connect(target, timeout, ConnectMethod.parse(method)), Duration.ofMillis(timeout + 5_000), "connecting");
     } catch (RuntimeException e) {
@@ -213,7 +228,14 @@ final class ConnectCommand implements Callable<Integer> {
       if (outcomes != null) {
         outcomes.unregister();
       }
+      if (moves != null) {
+        moves.unregister();
+      }
       return null;
+    } finally {
+      if (moves != null) {
+        moves.completion(); // registered before the connect went out (local consumer: at once)
+      }
     }
     if (data != null) {
       if (!echo(vertx, session, data, timeline, "echo received")) {
@@ -243,7 +265,26 @@ final class ConnectCommand implements Callable<Integer> {
         return null;
       }
     }
+    if (moves != null) {
+      settle(session, direct.computeIfAbsent(session.getString("sessionId"), id -> Promise.promise()).future());
+      moves.unregister();
+    }
     return session;
+  }
+
+  /** --settle: the path the session is on once it had up to settleMs to move to a direct path. */
+  private void settle(JsonObject session, Future<Double> directAt) {
+    if ("direct".equals(session.getString("path")) || session.getJsonObject("dcutr") != null) {
+      session.put("finalPath", session.getJsonObject("dcutr") != null
+          ? session.getJsonObject("dcutr").getString("path", session.getString("path")) : "direct");
+      return;
+    }
+    try {
+      double at = NodeRuntime.await(directAt, Duration.ofMillis(settleMs), "waiting for a direct path");
+      session.put("finalPath", "direct").put("directAfterMs", at);
+    } catch (IllegalStateException e) {
+      session.put("finalPath", session.getString("path"));
+    }
   }
 
   /** Sends {@code data}, awaits the echo and compares it; marks {@code event} on the timeline. */

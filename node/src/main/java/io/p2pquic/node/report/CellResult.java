@@ -65,8 +65,9 @@ public record CellResult(String from, String to, String method, double lossPerce
   }
 
   /**
-   * Reads the JSON {@code p2p-node connect --repeat N --keep-going --json} prints: each run either a
-   * session description (path, timings.firstByteMs; dcutr.path when DCUtR ran) or {@code {"error"}}.
+   * Reads the JSON {@code p2p-node connect --repeat N --keep-going --settle MS --json} prints: each run
+   * either a session description (timings.firstByteMs; the path that won is finalPath, else dcutr.path,
+   * else path) or {@code {"error"}}.
    */
   public static CellResult fromConnectOutput(String from, String to, String method, double loss, int runs,
       JsonObject doc, Expectation expected) {
@@ -87,7 +88,8 @@ public record CellResult(String from, String to, String method, double lossPerce
       }
       ttfb.add(t);
       JsonObject dcutr = run.getJsonObject("dcutr");
-      String path = dcutr != null && dcutr.getString("path") != null ? dcutr.getString("path") : run.getString("path", "?");
+      String path = run.getString("finalPath") != null ? run.getString("finalPath")
+          : dcutr != null && dcutr.getString("path") != null ? dcutr.getString("path") : run.getString("path", "?");
       paths.merge(path, 1, Integer::sum);
     }
     return new CellResult(from, to, method, loss, runs, ttfb, paths, errors, false, expected);

@@ -28,6 +28,8 @@ import java.util.regex.Pattern;
  * the first echoed byte. Loss is changed between passes on the same lab.
  */
 public final class MatrixRunner implements AutoCloseable {
+  /** How long a session that came up relayed may take to move to a direct path (auto's upgrade). */
+  static final long SETTLE_MS = 5_000;
   private static final Pattern PEER_ID = Pattern.compile("peer id: (pq1[a-z2-7]+)");
 
   private final List<NatPair> pairs;
@@ -140,11 +142,11 @@ public final class MatrixRunner implements AutoCloseable {
   private CellResult cell(NatPair pair, String method, double loss) {
     Expectation expected = Expectations.of(method, pair.from(), pair.to());
     String to = host(pair.to(), 2);
-    Duration bound = Duration.ofMillis((runs + 1) * (timeoutMs + 40_000L) + 60_000L);
+    Duration bound = Duration.ofMillis((runs + 1) * (timeoutMs + SETTLE_MS + 40_000L) + 60_000L);
     ExecResult r = lab.run(lab.hostNamespace(host(pair.from(), 1)), bound, NodeProcess.command(
         "connect", peerIds.get(to), "--rendezvous", "ws://" + server + ":8088/signal", "--stun", server + ":3478",
         "--send", "report " + pair + " " + method, "--json", "--method", method, "--timeout", Long.toString(timeoutMs),
-        "--repeat", Integer.toString(runs), "--warmup", "1", "--keep-going"));
+        "--repeat", Integer.toString(runs), "--warmup", "1", "--keep-going", "--settle", Long.toString(SETTLE_MS)));
     String out = r.stdout();
     int brace = out.indexOf('{');
     if (brace >= 0) {
