@@ -211,7 +211,11 @@ final class RendezvousAttachment {
         done.tryComplete();
       };
       if (connection != null && connection.isActive()) {
-        connection.close(true, 0, channel.alloc().buffer(0)).addListener(f -> remove.run());
+        // close() writes CONNECTION_CLOSE at once, but its future waits out the draining period
+        // (3 PTO, hundreds of ms) during which the peer's QUIC could not reach its codec: take the
+        // codec off on the next turn of the loop instead, once the close packet has left.
+        connection.close(true, 0, channel.alloc().buffer(0));
+        channel.eventLoop().execute(remove);
       } else {
         remove.run();
       }
