@@ -96,6 +96,8 @@ public final class IceSession {
   private Supplier<Future<List<TurnClientOptions>>> relaySource;
   /** Relay servers (by IP) that went silent in this session: re-allocation avoids them. */
   private final Set<InetAddress> deadRelays = new HashSet<>();
+  /** Relay IPs a path went silent through (ours or the peer's): told to the peer, which probes its own there. */
+  private final Set<InetAddress> silentRelays = new HashSet<>();
   private boolean closed;
   /** A re-allocation in progress, null otherwise. */
   private Future<Void> reallocation;
@@ -445,7 +447,7 @@ public final class IceSession {
     agent.restart(credentials).onComplete(ar -> finishRestart(done, ar.succeeded() ? ar.result() : null,
         ar.failed() ? ar.cause().getMessage() : null));
     JsonArray dead = new JsonArray();
-    deadRelays.forEach(ip -> dead.add(SocketAddresses.formatIp(ip)));
+    silentRelays.forEach(ip -> dead.add(SocketAddresses.formatIp(ip)));
     signalling.send(remotePeer, "restart", localDescription().toJson().put("sessionId", sessionId).put("deadRelays", dead))
         .onFailure(err -> finishRestart(done, null, "restart could not be delivered: " + err.getMessage()));
     return done.future();
@@ -564,6 +566,7 @@ public final class IceSession {
     // A relay went silent: when it was our last one, allocate on another first, so that the restart's
     // description already offers the new relayed candidate. Before ICE selected there is nothing to
     // restart: the new candidate trickles, and the peer is told which relay went silent.
+    silentRelays.add(relay);
     replaceRelaysAt(Set.of(relay)).onComplete(ar -> {
       if (result.future().failed() || closed || restarting != null) {
         return;
@@ -572,7 +575,7 @@ public final class IceSession {
         restart(why);
       } else {
         signalling.send(remotePeer, "relays-silent", new JsonObject().put("sessionId", sessionId)
-            .put("deadRelays", new JsonArray(deadRelays.stream().map(SocketAddresses::formatIp).toList())))
+            .put("deadRelays", new JsonArray(silentRelays.stream().map(SocketAddresses::formatIp).toList())))
             .onFailure(err -> mark("relays-silent not delivered", err.getMessage()));
       }
     });
@@ -584,34 +587,64 @@ public final class IceSession {
    * noticed is gone: those are skipped, and asked again for a while). The new relayed candidate is added
    * and trickled like any other. Completes when done or given up (the session keeps what it has).
    */
-  Future<Void> replaceRelaysAt(Set<InetAddress> dead) {
-    if (dead.isEmpty() || method == ConnectMethod.ICE) {
+  Future<Void> replaceRelaysAt(Set<InetAddress> suspects) {
+    if (suspects.isEmpty() || method == ConnectMethod.ICE) {
       return Future.succeededFuture();
     }
-    deadRelays.addAll(dead);
-    relayEndpoints.values().removeIf(r -> {
-      if (!deadRelays.contains(r.relay().server().getAddress())) {
-        return false;
+    // Silence on a path is a hint, not proof (a peer's relay, a loaded host, QUIC's probe backoff):
+    // ask each of our allocations there for a Refresh and drop only those that do not answer.
+    List<Future<Void>> probes = new ArrayList<>();
+    for (RelayUdpEndpoint r : List.copyOf(relayEndpoints.values())) {
+      InetAddress server = r.relay().server().getAddress();
+      if (!suspects.contains(server) || !(r.relay() instanceof io.p2pquic.puncher.turn.RelayAllocation allocation)) {
+        continue;
       }
-      mark("relay dropped", "our allocation " + SocketAddresses.format(r.relay().relayedAddress()) + " on "
-          + SocketAddresses.format(r.relay().server()) + " stopped answering");
-      endpoint.removeRelay(r.relay());
-      if (r.relay() instanceof io.p2pquic.puncher.turn.RelayAllocation allocation) {
-        allocation.close(); // stops its refreshes; the dead node never answers the deallocation
+      Promise<Void> probed = Promise.promise();
+      // Drop before completing: completing runs the join below at once, which must see the drop.
+      long timer = vertx.setTimer(RELAY_PROBE_MILLIS, t -> {
+        if (!probed.future().isComplete()) {
+          drop(r, allocation);
+          probed.tryComplete();
+        }
+      });
+      allocation.refresh().onComplete(ar -> {
+        vertx.cancelTimer(timer);
+        if (!probed.future().isComplete()) {
+          if (ar.succeeded()) {
+            mark("relay alive", SocketAddresses.format(r.relay().server()) + " answered a Refresh; keeping our allocation");
+          } else {
+            drop(r, allocation);
+          }
+          probed.tryComplete();
+        }
+      });
+      probes.add(probed.future());
+    }
+    return Future.join(probes).transform(x -> {
+      if (!relayEndpoints.isEmpty() || reallocation != null) {
+        return reallocation != null ? reallocation : Future.<Void>succeededFuture();
       }
-      return true;
+      if (relaySource == null && gathering.turnServers().isEmpty() || closed) {
+        return Future.<Void>succeededFuture();
+      }
+      metrics.counter("p2p.session.relay-reallocations").increment();
+      Promise<Void> done = Promise.promise();
+      reallocation = done.future();
+      allocateElsewhere(System.nanoTime() + REALLOCATION_MILLIS * 1_000_000L, done);
+      return reallocation.onComplete(y -> reallocation = null);
     });
-    if (!relayEndpoints.isEmpty() || reallocation != null) {
-      return reallocation != null ? reallocation : Future.succeededFuture();
-    }
-    if (relaySource == null && gathering.turnServers().isEmpty()) {
-      return Future.succeededFuture();
-    }
-    metrics.counter("p2p.session.relay-reallocations").increment();
-    Promise<Void> done = Promise.promise();
-    reallocation = done.future();
-    allocateElsewhere(System.nanoTime() + REALLOCATION_MILLIS * 1_000_000L, done);
-    return reallocation.onComplete(x -> reallocation = null);
+  }
+
+  /** How long a suspect relay has to answer a Refresh before our allocation there counts as dead. */
+  static final long RELAY_PROBE_MILLIS = 1_500;
+
+  private void drop(RelayUdpEndpoint r, io.p2pquic.puncher.turn.RelayAllocation allocation) {
+    deadRelays.add(r.relay().server().getAddress());
+    relayEndpoints.values().remove(r);
+    mark("relay dropped", "our allocation " + SocketAddresses.format(r.relay().relayedAddress()) + " on "
+        + SocketAddresses.format(r.relay().server()) + " did not answer a Refresh within " + RELAY_PROBE_MILLIS + " ms");
+    endpoint.removeRelay(r.relay());
+    allocation.close(); // stops its refreshes; a dead node never answers the deallocation
   }
 
   /** How long a session keeps asking for a live relay after its last one died. */
