@@ -5,7 +5,6 @@ import io.p2pquic.stun.TransactionId;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -29,15 +28,19 @@ final class RelayAllocation {
   long expiresAtMillis;
   boolean closed;
 
-  final Map<InetAddress, Permission> permissions = new HashMap<>();
-  final Map<Integer, ChannelBinding> channelsByNumber = new HashMap<>();
-  final Map<InetSocketAddress, ChannelBinding> channelsByPeer = new HashMap<>();
-  private final LinkedHashMap<TransactionId, byte[]> responses = new LinkedHashMap<>(16, 0.75f, false) {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<TransactionId, byte[]> eldest) {
-      return size() > CACHED_RESPONSES;
-    }
-  };
+  /*
+   * Permissions, channel bindings and cached responses are created on first use: a relay holds thousands
+   * of allocations, most never bind a channel, and the three maps plus a LinkedHashMap per allocation were
+   * about 400 bytes of heap each before anything was in them (docs/turn.md, "Memory per allocation").
+   * Reads see an immutable empty map until the first write; writes go through permit() and bind().
+   */
+  Map<InetAddress, Permission> permissions = Map.of();
+  Map<Integer, ChannelBinding> channelsByNumber = Map.of();
+  Map<InetSocketAddress, ChannelBinding> channelsByPeer = Map.of();
+  /** Ring of the last CACHED_RESPONSES responses, by transaction; null until the first. */
+  private TransactionId[] responseIds;
+  private byte[][] responses;
+  private int nextResponse;
 
   RelayAllocation(AllocationKey key, ClientTransport client, String username, byte[] integrityKey,
       TransactionId allocateTransaction, BandwidthLimiter bandwidth, long expiresAtMillis) {
@@ -60,17 +63,60 @@ final class RelayAllocation {
     return p != null && p.activeAt(nowMillis);
   }
 
+  /** Adds a permission (the caller checked there is none for its address). */
+  void permit(Permission p) {
+    if (permissions.isEmpty()) {
+      permissions = new HashMap<>(4);
+    }
+    permissions.put(p.peer, p);
+  }
+
+  /** Adds a channel binding (the caller checked neither its number nor its peer is bound). */
+  void bind(ChannelBinding c) {
+    if (channelsByNumber.isEmpty()) {
+      channelsByNumber = new HashMap<>(4);
+      channelsByPeer = new HashMap<>(4);
+    }
+    channelsByNumber.put(c.number, c);
+    channelsByPeer.put(c.peer, c);
+  }
+
+  /** Keeps {@code encoded} as the answer to a retransmission of {@code tid}, evicting the oldest of 8. */
   void cacheResponse(TransactionId tid, byte[] encoded) {
-    responses.put(tid, encoded);
+    if (responses == null) {
+      responseIds = new TransactionId[CACHED_RESPONSES];
+      responses = new byte[CACHED_RESPONSES][];
+    }
+    for (int i = 0; i < CACHED_RESPONSES; i++) {
+      if (tid.equals(responseIds[i])) {
+        responses[i] = encoded;
+        return;
+      }
+    }
+    responseIds[nextResponse] = tid;
+    responses[nextResponse] = encoded;
+    nextResponse = (nextResponse + 1) % CACHED_RESPONSES;
   }
 
   byte[] cachedResponse(TransactionId tid) {
-    return responses.get(tid);
+    if (responseIds != null) {
+      for (int i = 0; i < CACHED_RESPONSES; i++) {
+        if (tid.equals(responseIds[i])) {
+          return responses[i];
+        }
+      }
+    }
+    return null;
   }
 
   /** Removes expired permissions and channel bindings. */
   void expireAt(long nowMillis) {
-    permissions.values().removeIf(p -> !p.activeAt(nowMillis));
+    if (!permissions.isEmpty()) {
+      permissions.values().removeIf(p -> !p.activeAt(nowMillis));
+    }
+    if (channelsByNumber.isEmpty()) {
+      return;
+    }
     channelsByNumber.values().removeIf(c -> {
       if (!c.activeAt(nowMillis)) {
         channelsByPeer.remove(c.peer);

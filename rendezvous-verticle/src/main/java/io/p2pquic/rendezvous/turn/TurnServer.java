@@ -646,8 +646,7 @@ public final class TurnServer {
       byNumber.expiresAtMillis = until;
     } else {
       ChannelBinding c = new ChannelBinding(number, peer, until);
-      a.channelsByNumber.put(number, c);
-      a.channelsByPeer.put(peer, c);
+      a.bind(c);
       metrics.channelBound();
     }
     permit(a, peer.getAddress(), now);
@@ -680,7 +679,7 @@ public final class TurnServer {
     long until = now + config.permissionLifetimeSeconds() * 1000L;
     Permission p = a.permissions.get(peer);
     if (p == null) {
-      a.permissions.put(peer, new Permission(peer, until));
+      a.permit(new Permission(peer, until));
       metrics.permissionCreated();
     } else {
       p.expiresAtMillis = until;
