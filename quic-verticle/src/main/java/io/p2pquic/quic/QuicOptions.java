@@ -1,6 +1,9 @@
 package io.p2pquic.quic;
 
+import io.p2pquic.api.config.StrictConfig;
+
 import io.vertx.core.json.JsonObject;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
@@ -21,7 +24,7 @@ public final class QuicOptions {
   /** ALPN protocol id spoken on every connection. */
   public static final String ALPN = "p2p-quic/1";
 
-  private static final Set<String> KEYS = Set.of("idleTimeoutMs", "handshakeTimeoutMs", "maxData",
+  private static final List<String> KEYS = List.of("idleTimeoutMs", "handshakeTimeoutMs", "maxData",
       "maxStreamData", "maxBidiStreams", "maxUniStreams", "datagrams", "datagramQueueLength",
       "congestionControl", "keyLog", "keyLogFile", "qlogDir");
 
@@ -49,27 +52,23 @@ public final class QuicOptions {
     if (json == null) {
       return;
     }
-    for (String key : json.fieldNames()) {
-      if (!KEYS.contains(key)) {
-        throw new IllegalArgumentException("unknown QUIC option \"" + key + "\" (known: " + new java.util.TreeSet<>(KEYS) + ")");
+    StrictConfig.read(json, KEYS, (k, v) -> {
+      switch (k) {
+        case "idleTimeoutMs" -> idleTimeoutMs(StrictConfig.longValue(v));
+        case "handshakeTimeoutMs" -> handshakeTimeoutMs(StrictConfig.longValue(v));
+        case "maxData" -> maxData(StrictConfig.longValue(v));
+        case "maxStreamData" -> maxStreamData(StrictConfig.longValue(v));
+        case "maxBidiStreams" -> maxBidiStreams(StrictConfig.longValue(v));
+        case "maxUniStreams" -> maxUniStreams(StrictConfig.longValue(v));
+        case "datagrams" -> datagrams(StrictConfig.bool(v));
+        case "datagramQueueLength" -> datagramQueueLength(StrictConfig.intValue(v));
+        case "congestionControl" -> congestionControl(StrictConfig.string(v));
+        case "keyLog" -> keyLog(StrictConfig.bool(v));
+        case "keyLogFile" -> keyLogFile(StrictConfig.optionalString(v));
+        case "qlogDir" -> qlogDir(StrictConfig.optionalString(v));
+        default -> throw new IllegalStateException(k);
       }
-    }
-    try {
-      if (json.containsKey("idleTimeoutMs")) idleTimeoutMs(json.getLong("idleTimeoutMs"));
-      if (json.containsKey("handshakeTimeoutMs")) handshakeTimeoutMs(json.getLong("handshakeTimeoutMs"));
-      if (json.containsKey("maxData")) maxData(json.getLong("maxData"));
-      if (json.containsKey("maxStreamData")) maxStreamData(json.getLong("maxStreamData"));
-      if (json.containsKey("maxBidiStreams")) maxBidiStreams(json.getLong("maxBidiStreams"));
-      if (json.containsKey("maxUniStreams")) maxUniStreams(json.getLong("maxUniStreams"));
-      if (json.containsKey("datagrams")) datagrams(json.getBoolean("datagrams"));
-      if (json.containsKey("datagramQueueLength")) datagramQueueLength(json.getInteger("datagramQueueLength"));
-      if (json.containsKey("congestionControl")) congestionControl(json.getString("congestionControl"));
-      if (json.containsKey("keyLog")) keyLog(json.getBoolean("keyLog"));
-      keyLogFile(json.getString("keyLogFile"));
-      qlogDir(json.getString("qlogDir"));
-    } catch (ClassCastException | NullPointerException e) {
-      throw new IllegalArgumentException("bad QUIC option type: " + e.getMessage(), e);
-    }
+    });
   }
 
   /** Parses options, rejecting unknown keys and bad values with the key's name. */

@@ -1,11 +1,14 @@
 package io.p2pquic.rendezvous;
 
+import io.p2pquic.api.config.StrictConfig;
+
 import io.p2pquic.rendezvous.relay.RelayDirectoryConfig;
 import io.p2pquic.rendezvous.signalling.SignallingConfig;
 import io.p2pquic.rendezvous.stun.StunServerConfig;
 import io.p2pquic.rendezvous.turn.TurnServerConfig;
 import io.vertx.core.json.JsonObject;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -26,6 +29,8 @@ import java.util.Map;
  */
 public final class RendezvousConfig {
   public static final int DEFAULT_HTTP_PORT = 8088;
+  private static final List<String> KNOWN =
+      List.of("bind", "http", "stun", "signalling", "turn", "relays", "cluster");
 
   private String bind = "0.0.0.0";
   private String httpBind;
@@ -39,38 +44,29 @@ public final class RendezvousConfig {
   /** @throws IllegalArgumentException naming the bad key */
   public static RendezvousConfig fromJson(JsonObject json) {
     RendezvousConfig c = new RendezvousConfig();
-    JsonObject stunJson = null;
-    for (Map.Entry<String, Object> e : json) {
-      String k = e.getKey();
-      Object v = e.getValue();
-      try {
-        switch (k) {
-          case "bind" -> c.bind = (String) v;
-          case "cluster" -> c.cluster = (Boolean) v;
-          case "http" -> {
-            for (Map.Entry<String, Object> h : (JsonObject) v) {
-              switch (h.getKey()) {
-                case "port" -> c.httpPort = ((Number) h.getValue()).intValue();
-                case "bind" -> c.httpBind = (String) h.getValue();
-                default -> throw new IllegalArgumentException("http." + h.getKey() + " is not a known key (known: port, bind)");
-              }
-            }
+    JsonObject[] stunJson = {null};
+    StrictConfig.read(json, KNOWN, (k, v) -> {
+      switch (k) {
+        case "bind" -> c.bind = StrictConfig.string(v);
+        case "cluster" -> c.cluster = StrictConfig.bool(v);
+        case "http" -> StrictConfig.read(StrictConfig.object(v), List.of("port", "bind"), (hk, hv) -> {
+          switch (hk) {
+            case "port" -> c.httpPort = StrictConfig.intValue(hv, 0, 65535);
+            case "bind" -> c.httpBind = StrictConfig.optionalString(hv);
+            default -> throw new IllegalStateException(hk);
           }
-          case "stun" -> stunJson = (JsonObject) v;
-          case "signalling" -> c.signalling = SignallingConfig.fromJson((JsonObject) v);
-          case "turn" -> c.turn = TurnServerConfig.fromJson((JsonObject) v);
-          case "relays" -> c.relays = RelayDirectoryConfig.fromJson((JsonObject) v);
-          default -> throw new IllegalArgumentException(
-              k + " is not a known key (known: bind, http, stun, signalling, turn, relays, cluster)");
-        }
-      } catch (ClassCastException | NullPointerException bad) {
-        throw new IllegalArgumentException(k + " has the wrong type: " + v);
+        });
+        case "stun" -> stunJson[0] = StrictConfig.object(v);
+        case "signalling" -> c.signalling = SignallingConfig.fromJson(StrictConfig.object(v));
+        case "turn" -> c.turn = TurnServerConfig.fromJson(StrictConfig.object(v));
+        case "relays" -> c.relays = RelayDirectoryConfig.fromJson(StrictConfig.object(v));
+        default -> throw new IllegalStateException(k);
       }
-    }
+    });
     if (c.bind == null || c.bind.isBlank()) {
       throw new IllegalArgumentException("bind must be an address, e.g. 0.0.0.0");
     }
-    JsonObject s = stunJson == null ? new JsonObject() : stunJson.copy();
+    JsonObject s = stunJson[0] == null ? new JsonObject() : stunJson[0].copy();
     if (!s.containsKey("bind")) {
       s.put("bind", c.bind);
     }

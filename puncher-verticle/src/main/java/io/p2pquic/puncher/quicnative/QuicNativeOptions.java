@@ -1,5 +1,8 @@
 package io.p2pquic.puncher.quicnative;
 
+import io.p2pquic.api.config.StrictConfig;
+import java.util.List;
+
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -11,6 +14,7 @@ import io.vertx.core.json.JsonObject;
  * QUIC by then, e.g. both NATs symmetric).
  */
 public final class QuicNativeOptions {
+  private static final List<String> KNOWN = List.of("paceMs", "resprayMs", "attachTimeoutMs", "probeTimeoutMs");
   private long paceMs = 25;
   private long resprayMs = 50;
   private long attachTimeoutMs = 5_000;
@@ -19,20 +23,19 @@ public final class QuicNativeOptions {
   public QuicNativeOptions() {}
 
   public QuicNativeOptions(JsonObject json) {
-    for (String k : json.fieldNames()) {
-      Object v = json.getValue(k);
-      if (!(v instanceof Number n) || n.longValue() <= 0) {
-        throw new IllegalArgumentException("quicNative." + k + " must be a positive number, is " + v);
+    StrictConfig.read(json, KNOWN, (k, v) -> {
+      long n = StrictConfig.longValue(v);
+      if (n <= 0) {
+        throw new IllegalArgumentException(k + " must be a positive number, is " + v);
       }
       switch (k) {
-        case "paceMs" -> paceMs = n.longValue();
-        case "resprayMs" -> resprayMs = n.longValue();
-        case "attachTimeoutMs" -> attachTimeoutMs = n.longValue();
-        case "probeTimeoutMs" -> probeTimeoutMs = n.longValue();
-        default -> throw new IllegalArgumentException("quicNative." + k
-            + " is not a known key (known: paceMs, resprayMs, attachTimeoutMs, probeTimeoutMs)");
+        case "paceMs" -> paceMs = n;
+        case "resprayMs" -> resprayMs = n;
+        case "attachTimeoutMs" -> attachTimeoutMs = n;
+        case "probeTimeoutMs" -> probeTimeoutMs = n;
+        default -> throw new IllegalStateException(k);
       }
-    }
+    });
   }
 
   public JsonObject toJson() {

@@ -1,5 +1,6 @@
 package io.p2pquic.puncher.stun;
 
+import io.p2pquic.api.config.StrictConfig;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,6 +19,8 @@ import java.util.List;
  * @param maxRto cap on the doubled interval; {@code null} for none (RFC 8489 has none)
  */
 public record RetransmitPolicy(Duration initialRto, int maxRequests, int lastWaitMultiplier, Duration maxRto) {
+  private static final List<String> KNOWN =
+      List.of("initialRtoMillis", "maxRequests", "lastWaitMultiplier", "maxRtoMillis");
   /** RFC 8489 defaults: RTO 500 ms, Rc 7, Rm 16; times out after 39.5 s. */
   public static final RetransmitPolicy RFC_8489 = new RetransmitPolicy(Duration.ofMillis(500), 7, 16, null);
 
@@ -105,12 +108,21 @@ public record RetransmitPolicy(Duration initialRto, int maxRequests, int lastWai
     if (json == null) {
       return defaults;
     }
-    Long maxRto = json.getLong("maxRtoMillis", defaults.maxRto == null ? null : defaults.maxRto.toMillis());
-    return new RetransmitPolicy(
-        Duration.ofMillis(json.getLong("initialRtoMillis", defaults.initialRto.toMillis())),
-        json.getInteger("maxRequests", defaults.maxRequests),
-        json.getInteger("lastWaitMultiplier", defaults.lastWaitMultiplier),
-        maxRto == null ? null : Duration.ofMillis(maxRto));
+    long[] initial = {defaults.initialRto.toMillis()};
+    int[] requests = {defaults.maxRequests};
+    int[] multiplier = {defaults.lastWaitMultiplier};
+    Long[] maxRto = {defaults.maxRto == null ? null : defaults.maxRto.toMillis()};
+    StrictConfig.read(json, KNOWN, (k, v) -> {
+      switch (k) {
+        case "initialRtoMillis" -> initial[0] = StrictConfig.longValue(v);
+        case "maxRequests" -> requests[0] = StrictConfig.intValue(v);
+        case "lastWaitMultiplier" -> multiplier[0] = StrictConfig.intValue(v);
+        case "maxRtoMillis" -> maxRto[0] = v == null ? null : StrictConfig.longValue(v);
+        default -> throw new IllegalStateException(k);
+      }
+    });
+    return new RetransmitPolicy(Duration.ofMillis(initial[0]), requests[0], multiplier[0],
+        maxRto[0] == null ? null : Duration.ofMillis(maxRto[0]));
   }
 
   @Override

@@ -1,9 +1,11 @@
 package io.p2pquic.puncher.turn;
 
+import io.p2pquic.api.config.StrictConfig;
+
 import io.p2pquic.api.net.SocketAddresses;
 import io.p2pquic.puncher.stun.RetransmitPolicy;
 import io.vertx.core.json.JsonObject;
-import java.util.Map;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -38,8 +40,8 @@ public final class TurnClientOptions {
   public static final long DEFAULT_CHANNEL_REFRESH_MILLIS = 480_000;
   public static final RetransmitPolicy DEFAULT_RETRANSMIT = RetransmitPolicy.of(250, 6, 4);
 
-  private static final String KNOWN = "host, port, username, password, transport, lifetimeSeconds, "
-      + "permissionRefreshMillis, channelRefreshMillis, autoChannelBind, retransmit";
+  private static final List<String> KNOWN = List.of("host", "port", "username", "password", "transport",
+      "lifetimeSeconds", "permissionRefreshMillis", "channelRefreshMillis", "autoChannelBind", "retransmit");
 
   private String host;
   private int port = DEFAULT_PORT;
@@ -64,31 +66,21 @@ public final class TurnClientOptions {
 
   /** @throws IllegalArgumentException naming the bad or missing key */
   public TurnClientOptions(JsonObject json) {
-    for (Map.Entry<String, Object> e : json) {
-      String k = e.getKey();
-      Object v = e.getValue();
-      try {
-        switch (k) {
-          case "host" -> setHost((String) v);
-          case "port" -> setPort((int) num(v));
-          case "username" -> setUsername((String) v);
-          case "password" -> setPassword((String) v);
-          case "transport" -> setTransport((String) v);
-          case "lifetimeSeconds" -> setLifetimeSeconds(num(v));
-          case "permissionRefreshMillis" -> setPermissionRefreshMillis(num(v));
-          case "channelRefreshMillis" -> setChannelRefreshMillis(num(v));
-          case "autoChannelBind" -> setAutoChannelBind((Boolean) Objects.requireNonNull(v));
-          case "retransmit" -> setRetransmit(RetransmitPolicy.fromJson((JsonObject) v, DEFAULT_RETRANSMIT));
-          default -> throw new IllegalArgumentException(k + " is not a known key (known: " + KNOWN + ")");
-        }
-      } catch (ClassCastException | NullPointerException bad) {
-        throw new IllegalArgumentException(k + " has the wrong type: " + v);
-      } catch (IllegalArgumentException bad) {
-        throw bad.getMessage() != null && bad.getMessage().startsWith(k)
-            ? bad
-            : new IllegalArgumentException(k + ": " + bad.getMessage(), bad);
+    StrictConfig.read(json, KNOWN, (k, v) -> {
+      switch (k) {
+        case "host" -> setHost(StrictConfig.string(v));
+        case "port" -> setPort(StrictConfig.intValue(v));
+        case "username" -> setUsername(StrictConfig.string(v));
+        case "password" -> setPassword(StrictConfig.string(v));
+        case "transport" -> setTransport(StrictConfig.string(v));
+        case "lifetimeSeconds" -> setLifetimeSeconds(StrictConfig.longValue(v));
+        case "permissionRefreshMillis" -> setPermissionRefreshMillis(StrictConfig.longValue(v));
+        case "channelRefreshMillis" -> setChannelRefreshMillis(StrictConfig.longValue(v));
+        case "autoChannelBind" -> setAutoChannelBind(StrictConfig.bool(v));
+        case "retransmit" -> setRetransmit(RetransmitPolicy.fromJson(StrictConfig.object(v), DEFAULT_RETRANSMIT));
+        default -> throw new IllegalStateException(k);
       }
-    }
+    });
     validate();
   }
 
@@ -104,13 +96,6 @@ public final class TurnClientOptions {
       throw new IllegalArgumentException("password is required (TURN uses long-term credentials)");
     }
     return this;
-  }
-
-  private static long num(Object v) {
-    if (!(v instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())) {
-      throw new ClassCastException();
-    }
-    return n.longValue();
   }
 
   public JsonObject toJson() {

@@ -1,5 +1,8 @@
 package io.p2pquic.rendezvous.relay;
 
+import io.p2pquic.api.config.StrictConfig;
+import java.util.List;
+
 import io.vertx.core.json.JsonObject;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -15,7 +18,7 @@ import java.util.Map;
 public final class RelayDirectoryConfig {
   public static final String DEFAULT_MAP_NAME = "p2p.relays";
   private static final String PREFIX = "relays.";
-  private static final String KNOWN = "announceIntervalMs, maxPerGrant, mapName";
+  private static final List<String> KNOWN = List.of("announceIntervalMs", "maxPerGrant", "mapName");
 
   private long announceIntervalMs = 5000;
   private int maxPerGrant = 3;
@@ -29,20 +32,14 @@ public final class RelayDirectoryConfig {
     if (json == null) {
       return c;
     }
-    for (Map.Entry<String, Object> e : json) {
-      String k = e.getKey();
-      Object v = e.getValue();
-      try {
-        switch (k) {
-          case "announceIntervalMs" -> c.announceIntervalMs = ((Number) v).longValue();
-          case "maxPerGrant" -> c.maxPerGrant = ((Number) v).intValue();
-          case "mapName" -> c.mapName = (String) v;
-          default -> throw new IllegalArgumentException(PREFIX + k + " is not a known key (known: " + KNOWN + ")");
-        }
-      } catch (ClassCastException | NullPointerException bad) {
-        throw new IllegalArgumentException(PREFIX + k + " has the wrong type: " + v);
+    StrictConfig.read("relays", json, KNOWN, (k, v) -> {
+      switch (k) {
+        case "announceIntervalMs" -> c.announceIntervalMs = StrictConfig.longValue(v);
+        case "maxPerGrant" -> c.maxPerGrant = StrictConfig.intValue(v);
+        case "mapName" -> c.mapName = StrictConfig.string(v);
+        default -> throw new IllegalStateException(k);
       }
-    }
+    });
     return c.validate();
   }
 

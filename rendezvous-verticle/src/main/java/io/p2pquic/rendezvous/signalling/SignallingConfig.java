@@ -1,8 +1,11 @@
 package io.p2pquic.rendezvous.signalling;
 
+import io.p2pquic.api.config.StrictConfig;
+
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -48,6 +51,9 @@ public final class SignallingConfig {
   public static final String DEFAULT_REGISTRY_MAP_NAME = "p2p.rendezvous.peers";
 
   private static final String PREFIX = "signalling.";
+  private static final List<String> KNOWN = List.of("path", "maxMessageBytes", "maxWebSocketFrameBytes", "ratePerSecond",
+      "rateBurst", "registrationTimeoutMs", "registryTtlMs", "deliveryTimeoutMs", "lookupProbeTimeoutMs",
+      "registryMapName", "nodeId", "quicPort");
 
   private String path = DEFAULT_PATH;
   private int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
@@ -90,52 +96,48 @@ public final class SignallingConfig {
     if (json == null) {
       return c;
     }
-    for (Map.Entry<String, Object> e : json) {
-      String k = e.getKey();
-      Object v = e.getValue();
+    StrictConfig.read("signalling", json, KNOWN, (k, v) -> {
       switch (k) {
         case "path":
-          c.setPath(string(k, v));
+          c.setPath(StrictConfig.string(v));
           break;
         case "maxMessageBytes":
-          c.setMaxMessageBytes((int) integer(k, v, Integer.MAX_VALUE));
+          c.setMaxMessageBytes(StrictConfig.intValue(v));
           break;
         case "maxWebSocketFrameBytes":
-          c.setMaxWebSocketFrameBytes((int) integer(k, v, Integer.MAX_VALUE));
+          c.setMaxWebSocketFrameBytes(StrictConfig.intValue(v));
           break;
         case "ratePerSecond":
-          c.setRatePerSecond(number(k, v));
+          c.setRatePerSecond(StrictConfig.doubleValue(v));
           break;
         case "rateBurst":
-          c.setRateBurst((int) integer(k, v, Integer.MAX_VALUE));
+          c.setRateBurst(StrictConfig.intValue(v));
           break;
         case "registrationTimeoutMs":
-          c.setRegistrationTimeoutMs(integer(k, v, Long.MAX_VALUE));
+          c.setRegistrationTimeoutMs(StrictConfig.longValue(v));
           break;
         case "registryTtlMs":
-          c.setRegistryTtlMs(integer(k, v, Long.MAX_VALUE));
+          c.setRegistryTtlMs(StrictConfig.longValue(v));
           break;
         case "deliveryTimeoutMs":
-          c.setDeliveryTimeoutMs(integer(k, v, Long.MAX_VALUE));
+          c.setDeliveryTimeoutMs(StrictConfig.longValue(v));
           break;
         case "lookupProbeTimeoutMs":
-          c.setLookupProbeTimeoutMs(integer(k, v, Long.MAX_VALUE));
+          c.setLookupProbeTimeoutMs(StrictConfig.longValue(v));
           break;
         case "registryMapName":
-          c.setRegistryMapName(string(k, v));
+          c.setRegistryMapName(StrictConfig.string(v));
           break;
         case "nodeId":
-          c.setNodeId(v == null ? null : string(k, v));
+          c.setNodeId(v == null ? null : StrictConfig.string(v));
           break;
         case "quicPort":
-          c.setQuicPort((int) integer(k, v, 65535));
+          c.setQuicPort(StrictConfig.intValue(v));
           break;
         default:
-          throw new IllegalArgumentException(PREFIX + k + " is not a known key (known: path, maxMessageBytes, "
-              + "maxWebSocketFrameBytes, ratePerSecond, rateBurst, registrationTimeoutMs, registryTtlMs, "
-              + "deliveryTimeoutMs, lookupProbeTimeoutMs, registryMapName, nodeId, quicPort)");
+          throw new IllegalStateException(k);
       }
-    }
+    });
     c.validate();
     return c;
   }
@@ -332,37 +334,6 @@ public final class SignallingConfig {
     return this;
   }
 
-  // ---- parsing helpers --------------------------------------------------------------------------
-
-  private static String string(String key, Object v) {
-    if (!(v instanceof String)) {
-      throw new IllegalArgumentException(PREFIX + key + " must be a string, got " + describe(v));
-    }
-    return (String) v;
-  }
-
-  private static double number(String key, Object v) {
-    if (!(v instanceof Number)) {
-      throw new IllegalArgumentException(PREFIX + key + " must be a number, got " + describe(v));
-    }
-    return ((Number) v).doubleValue();
-  }
-
-  private static long integer(String key, Object v, long max) {
-    if (!(v instanceof Number)) {
-      throw new IllegalArgumentException(PREFIX + key + " must be an integer, got " + describe(v));
-    }
-    Number n = (Number) v;
-    double d = n.doubleValue();
-    if (d != Math.rint(d) || d > max || d < -max) {
-      throw new IllegalArgumentException(PREFIX + key + " must be an integer in range, got " + v);
-    }
-    return n.longValue();
-  }
-
-  private static String describe(Object v) {
-    return v == null ? "null" : v.getClass().getSimpleName() + " " + v;
-  }
 
   @Override
   public boolean equals(Object o) {

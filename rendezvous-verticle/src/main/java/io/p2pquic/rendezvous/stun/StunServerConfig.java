@@ -1,5 +1,7 @@
 package io.p2pquic.rendezvous.stun;
 
+import io.p2pquic.api.config.StrictConfig;
+
 import io.vertx.core.json.JsonObject;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -15,6 +17,8 @@ import java.util.Objects;
 public final class StunServerConfig {
   public static final int DEFAULT_PORT = 3478;
   private static final String PREFIX = "stun.";
+  private static final java.util.List<String> KNOWN =
+      java.util.List.of("bind", "port", "alternateAddress", "alternatePort", "tcp", "software");
 
   private String bind = "0.0.0.0";
   private int port = DEFAULT_PORT;
@@ -33,24 +37,17 @@ public final class StunServerConfig {
     if (json == null) {
       return c;
     }
-    for (Map.Entry<String, Object> e : json) {
-      String k = e.getKey();
-      Object v = e.getValue();
-      try {
-        switch (k) {
-          case "bind" -> c.setBind((String) v);
-          case "port" -> c.setPort(((Number) v).intValue());
-          case "alternateAddress" -> c.setAlternateAddress((String) v);
-          case "alternatePort" -> c.setAlternatePort(((Number) v).intValue());
-          case "tcp" -> c.setTcp((Boolean) v);
-          case "software" -> c.setSoftware((String) v);
-          default -> throw new IllegalArgumentException(PREFIX + k
-              + " is not a known key (known: bind, port, alternateAddress, alternatePort, tcp, software)");
-        }
-      } catch (ClassCastException | NullPointerException bad) {
-        throw new IllegalArgumentException(PREFIX + k + " has the wrong type: " + v);
+    StrictConfig.read("stun", json, KNOWN, (k, v) -> {
+      switch (k) {
+        case "bind" -> c.setBind(StrictConfig.string(v));
+        case "port" -> c.setPort(StrictConfig.intValue(v));
+        case "alternateAddress" -> c.setAlternateAddress(StrictConfig.optionalString(v));
+        case "alternatePort" -> c.setAlternatePort(StrictConfig.intValue(v));
+        case "tcp" -> c.setTcp(StrictConfig.bool(v));
+        case "software" -> c.setSoftware(StrictConfig.string(v));
+        default -> throw new IllegalStateException(k);
       }
-    }
+    });
     return c.validate();
   }
 

@@ -1,5 +1,7 @@
 package io.p2pquic.rendezvous.turn;
 
+import io.p2pquic.api.config.StrictConfig;
+
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -21,10 +23,10 @@ import java.util.Map;
  */
 public final class TurnServerConfig {
   private static final String PREFIX = "turn.";
-  private static final String KNOWN = "enabled, realm, authSecret, relayAddress, externalAddress, portRange, "
-      + "defaultLifetimeSeconds, maxLifetimeSeconds, permissionLifetimeSeconds, channelLifetimeSeconds, "
-      + "nonceLifetimeSeconds, credentialTtlSeconds, maxAllocations, maxAllocationsPerUser, "
-      + "bandwidthBytesPerSecond, allowedPeerRanges, rfc5766Channels";
+  private static final List<String> KNOWN = List.of("enabled", "realm", "authSecret", "relayAddress", "externalAddress",
+      "portRange", "defaultLifetimeSeconds", "maxLifetimeSeconds", "permissionLifetimeSeconds",
+      "channelLifetimeSeconds", "nonceLifetimeSeconds", "credentialTtlSeconds", "maxAllocations", "maxAllocationsPerUser",
+      "bandwidthBytesPerSecond", "allowedPeerRanges", "rfc5766Channels");
 
   private boolean enabled = true;
   private String realm = "p2p-quic";
@@ -78,34 +80,28 @@ public final class TurnServerConfig {
     if (json == null) {
       return c;
     }
-    for (Map.Entry<String, Object> e : json) {
-      String k = e.getKey();
-      Object v = e.getValue();
-      try {
-        switch (k) {
-          case "enabled" -> c.enabled = (Boolean) v;
-          case "realm" -> c.realm = (String) v;
-          case "authSecret" -> c.authSecrets = strings(k, v);
-          case "relayAddress" -> c.setRelayAddress((String) v);
-          case "externalAddress" -> c.setExternalAddress((String) v);
-          case "portRange" -> c.setPortRange((String) v);
-          case "defaultLifetimeSeconds" -> c.defaultLifetimeSeconds = ((Number) v).intValue();
-          case "maxLifetimeSeconds" -> c.maxLifetimeSeconds = ((Number) v).intValue();
-          case "permissionLifetimeSeconds" -> c.permissionLifetimeSeconds = ((Number) v).intValue();
-          case "channelLifetimeSeconds" -> c.channelLifetimeSeconds = ((Number) v).intValue();
-          case "nonceLifetimeSeconds" -> c.nonceLifetimeSeconds = ((Number) v).intValue();
-          case "credentialTtlSeconds" -> c.credentialTtlSeconds = ((Number) v).intValue();
-          case "maxAllocations" -> c.maxAllocations = ((Number) v).intValue();
-          case "maxAllocationsPerUser" -> c.maxAllocationsPerUser = ((Number) v).intValue();
-          case "bandwidthBytesPerSecond" -> c.bandwidthBytesPerSecond = ((Number) v).longValue();
-          case "allowedPeerRanges" -> c.allowedPeerRanges = strings(k, v);
-          case "rfc5766Channels" -> c.rfc5766Channels = (Boolean) v;
-          default -> throw new IllegalArgumentException(PREFIX + k + " is not a known key (known: " + KNOWN + ")");
-        }
-      } catch (ClassCastException | NullPointerException bad) {
-        throw new IllegalArgumentException(PREFIX + k + " has the wrong type: " + v);
+    StrictConfig.read("turn", json, KNOWN, (k, v) -> {
+      switch (k) {
+        case "enabled" -> c.enabled = StrictConfig.bool(v);
+        case "realm" -> c.realm = StrictConfig.string(v);
+        case "authSecret" -> c.authSecrets = strings(k, v);
+        case "relayAddress" -> c.setRelayAddress(StrictConfig.optionalString(v));
+        case "externalAddress" -> c.setExternalAddress(StrictConfig.optionalString(v));
+        case "portRange" -> c.setPortRange(StrictConfig.string(v));
+        case "defaultLifetimeSeconds" -> c.defaultLifetimeSeconds = StrictConfig.intValue(v);
+        case "maxLifetimeSeconds" -> c.maxLifetimeSeconds = StrictConfig.intValue(v);
+        case "permissionLifetimeSeconds" -> c.permissionLifetimeSeconds = StrictConfig.intValue(v);
+        case "channelLifetimeSeconds" -> c.channelLifetimeSeconds = StrictConfig.intValue(v);
+        case "nonceLifetimeSeconds" -> c.nonceLifetimeSeconds = StrictConfig.intValue(v);
+        case "credentialTtlSeconds" -> c.credentialTtlSeconds = StrictConfig.intValue(v);
+        case "maxAllocations" -> c.maxAllocations = StrictConfig.intValue(v);
+        case "maxAllocationsPerUser" -> c.maxAllocationsPerUser = StrictConfig.intValue(v);
+        case "bandwidthBytesPerSecond" -> c.bandwidthBytesPerSecond = StrictConfig.longValue(v);
+        case "allowedPeerRanges" -> c.allowedPeerRanges = strings(k, v);
+        case "rfc5766Channels" -> c.rfc5766Channels = StrictConfig.bool(v);
+        default -> throw new IllegalStateException(k);
       }
-    }
+    });
     return c.validate();
   }
 

@@ -1,9 +1,11 @@
 package io.p2pquic.puncher.ice.agent;
 
+import io.p2pquic.api.config.StrictConfig;
+
 import io.p2pquic.puncher.stun.RetransmitPolicy;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
-import java.util.Map;
+import java.util.List;
 
 /**
  * Timing and limits of an {@link IceAgent}. A mutable data object with a JSON round trip
@@ -47,9 +49,9 @@ public final class IceAgentOptions {
   public static final long DEFAULT_CONSENT_TIMEOUT_MILLIS = 30_000;
   public static final long DEFAULT_DISCONNECTED_TIMEOUT_MILLIS = 10_000;
 
-  private static final String KNOWN = "taMillis, checkRetransmit, maxPairs, nomination, nominationWaitMillis, "
-      + "checkingTimeoutMillis, keepaliveIntervalMillis, consentIntervalMillis, consentTimeoutMillis, "
-      + "disconnectedTimeoutMillis, component, candidatePolicy";
+  private static final List<String> KNOWN = List.of("taMillis", "checkRetransmit", "maxPairs", "nomination",
+      "nominationWaitMillis", "checkingTimeoutMillis", "keepaliveIntervalMillis", "consentIntervalMillis",
+      "consentTimeoutMillis", "disconnectedTimeoutMillis", "component", "candidatePolicy");
 
   private long taMillis = DEFAULT_TA_MILLIS;
   private RetransmitPolicy checkRetransmit = DEFAULT_CHECK_RETRANSMIT;
@@ -75,44 +77,27 @@ public final class IceAgentOptions {
     if (json == null) {
       return;
     }
-    for (Map.Entry<String, Object> e : json) {
-      String k = e.getKey();
-      Object v = e.getValue();
-      try {
-        switch (k) {
-          case "taMillis" -> setTaMillis(num(v));
-          case "checkRetransmit" -> setCheckRetransmit(RetransmitPolicy.fromJson((JsonObject) v, DEFAULT_CHECK_RETRANSMIT));
-          case "maxPairs" -> setMaxPairs((int) num(v));
-          case "nomination" -> setNomination(NominationMode.parse((String) v));
-          case "nominationWaitMillis" -> setNominationWaitMillis(num(v));
-          case "checkingTimeoutMillis" -> setCheckingTimeoutMillis(num(v));
-          case "keepaliveIntervalMillis" -> setKeepaliveIntervalMillis(num(v));
-          case "consentIntervalMillis" -> setConsentIntervalMillis(num(v));
-          case "consentTimeoutMillis" -> setConsentTimeoutMillis(num(v));
-          case "disconnectedTimeoutMillis" -> setDisconnectedTimeoutMillis(num(v));
-          case "component" -> setComponent((int) num(v));
-          case "candidatePolicy" -> setRelayOnly(switch ((String) v) {
-            case "all" -> false;
-            case "relay" -> true;
-            default -> throw new IllegalArgumentException("candidatePolicy must be \"all\" or \"relay\", got \"" + v + "\"");
-          });
-          default -> throw new IllegalArgumentException(k + " is not a known key (known: " + KNOWN + ")");
-        }
-      } catch (ClassCastException | NullPointerException bad) {
-        throw new IllegalArgumentException(k + " has the wrong type: " + v);
-      } catch (IllegalArgumentException bad) {
-        throw bad.getMessage() != null && bad.getMessage().startsWith(k)
-            ? bad
-            : new IllegalArgumentException(k + ": " + bad.getMessage(), bad);
+    StrictConfig.read(json, KNOWN, (k, v) -> {
+      switch (k) {
+        case "taMillis" -> setTaMillis(StrictConfig.longValue(v));
+        case "checkRetransmit" -> setCheckRetransmit(RetransmitPolicy.fromJson(StrictConfig.object(v), DEFAULT_CHECK_RETRANSMIT));
+        case "maxPairs" -> setMaxPairs(StrictConfig.intValue(v));
+        case "nomination" -> setNomination(NominationMode.parse(StrictConfig.string(v)));
+        case "nominationWaitMillis" -> setNominationWaitMillis(StrictConfig.longValue(v));
+        case "checkingTimeoutMillis" -> setCheckingTimeoutMillis(StrictConfig.longValue(v));
+        case "keepaliveIntervalMillis" -> setKeepaliveIntervalMillis(StrictConfig.longValue(v));
+        case "consentIntervalMillis" -> setConsentIntervalMillis(StrictConfig.longValue(v));
+        case "consentTimeoutMillis" -> setConsentTimeoutMillis(StrictConfig.longValue(v));
+        case "disconnectedTimeoutMillis" -> setDisconnectedTimeoutMillis(StrictConfig.longValue(v));
+        case "component" -> setComponent(StrictConfig.intValue(v));
+        case "candidatePolicy" -> setRelayOnly(switch (StrictConfig.string(v)) {
+          case "all" -> false;
+          case "relay" -> true;
+          default -> throw new IllegalArgumentException("candidatePolicy must be \"all\" or \"relay\", got \"" + v + "\"");
+        });
+        default -> throw new IllegalStateException(k);
       }
-    }
-  }
-
-  private static long num(Object v) {
-    if (!(v instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())) {
-      throw new ClassCastException();
-    }
-    return n.longValue();
+    });
   }
 
   public JsonObject toJson() {
