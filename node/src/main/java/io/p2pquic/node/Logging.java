@@ -10,9 +10,25 @@ import java.util.Locale;
 final class Logging {
   private Logging() {}
 
-  static void configure(String[] args) {
+  static final java.util.List<String> LEVELS = java.util.List.of("error", "warn", "info", "debug", "trace");
+  static final java.util.List<String> FORMATS = java.util.List.of("text", "json");
+
+  /**
+   * Configures logging from the flags or environment; returns a usage error (for exit code 2) when the
+   * level or format is not one we know, so a typo is not silently logged at another level.
+   */
+  static String configure(String[] args) {
     String format = valueOf(args, "--log-format", System.getenv("P2P_LOG_FORMAT"));
     String level = valueOf(args, "--log-level", System.getenv("P2P_LOG_LEVEL"));
+    String problem = null;
+    if (level != null && !LEVELS.contains(level.toLowerCase(Locale.ROOT))) {
+      problem = "--log-level (or P2P_LOG_LEVEL) must be one of " + String.join(", ", LEVELS) + ", not \"" + level + "\"";
+      level = null;
+    }
+    if (format != null && !FORMATS.contains(format.toLowerCase(Locale.ROOT))) {
+      problem = "--log-format (or P2P_LOG_FORMAT) must be text or json, not \"" + format + "\"";
+      format = null;
+    }
     if (System.getProperty("logback.configurationFile") == null) {
       System.setProperty(
           "logback.configurationFile",
@@ -22,6 +38,7 @@ final class Logging {
     // Vert.x and Hazelcast log through SLF4J too, so one format covers every line.
     System.setProperty("vertx.logger-delegate-factory-class-name", "io.vertx.core.logging.SLF4JLogDelegateFactory");
     System.setProperty("hazelcast.logging.type", "slf4j");
+    return problem;
   }
 
   private static String valueOf(String[] args, String flag, String fallback) {

@@ -17,13 +17,17 @@ public final class Main {
 
   /** Runs a command line and returns its exit code (tests call this instead of main). */
   public static int run(String... args) {
-    Logging.configure(args);
-    return commandLine().execute(args);
+    return run(new java.io.PrintWriter(System.out, true), new java.io.PrintWriter(System.err, true), args);
   }
 
   /** As {@link #run(String...)} with the command's output and errors captured (for tests). */
   static int run(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
-    Logging.configure(args);
+    String badLogging = Logging.configure(args);
+    if (badLogging != null) {
+      err.println("error: " + badLogging);
+      err.flush();
+      return ExitCodes.CONFIG;
+    }
     CommandLine cli = commandLine();
     cli.setOut(out);
     cli.setErr(err);

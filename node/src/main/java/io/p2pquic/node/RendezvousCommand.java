@@ -5,8 +5,10 @@ import io.p2pquic.rendezvous.RendezvousConfig;
 import io.p2pquic.rendezvous.RendezvousVerticle;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -28,10 +30,12 @@ import picocli.CommandLine.Option;
       "",
       "  P2P_TURN_SECRET_FILE=/run/secrets/turn p2p-node rendezvous --cluster   relays share a secret",
       "",
-      "Environment: P2P_BIND, P2P_STUN_PORT, P2P_HTTP_PORT, P2P_ALT_ADDRESS, P2P_CLUSTER,",
+      "Environment: P2P_BIND, P2P_STUN_PORT, P2P_HTTP_PORT, P2P_QUIC_PORT, P2P_ALT_ADDRESS, P2P_CLUSTER,",
       "P2P_TURN_SECRET_FILE (flags win).",
     })
 final class RendezvousCommand implements Callable<Integer> {
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
   @Option(names = "--config", paramLabel = "FILE", description = "JSON configuration (default: conf/rendezvous.json).")
   Path config;
 
@@ -46,6 +50,11 @@ final class RendezvousCommand implements Callable<Integer> {
   @Option(names = "--http-port", paramLabel = "N", defaultValue = "${env:P2P_HTTP_PORT}",
       description = "HTTP/WebSocket port for signalling, /health and /metrics (default 8088).")
   Integer httpPort;
+
+  @Option(names = "--quic-port", paramLabel = "N", defaultValue = "${env:P2P_QUIC_PORT}",
+      description = "UDP port of the QUIC signalling transport used by method quic-native (signalling.quicPort; "
+          + "8089 in the shipped conf/rendezvous.json, -1 turns it off).")
+  Integer quicPort;
 
   @Option(names = "--alt-address", paramLabel = "ADDR", defaultValue = "${env:P2P_ALT_ADDRESS}",
       description = "Second address of this host: enables RFC 5780 NAT behaviour discovery (CHANGE-REQUEST, OTHER-ADDRESS).")
@@ -72,12 +81,75 @@ final class RendezvousCommand implements Callable<Integer> {
     RendezvousConfig cfg = resolve();
     PrometheusMeterRegistry metrics = NodeRuntime.metrics();
     Vertx vertx = NodeRuntime.vertx(cfg.cluster(), clusterConfig);
-    NodeRuntime.await(
-        vertx.deployVerticle(new RendezvousVerticle(cfg, metrics)),
-        Duration.ofSeconds(30),
-        "starting the rendezvous");
+    RendezvousVerticle rendezvous = new RendezvousVerticle(cfg, metrics);
+    NodeRuntime.await(vertx.deployVerticle(rendezvous), Duration.ofSeconds(30), "starting the rendezvous");
+    PrintWriter out = spec.commandLine().getOut();
+    printAddresses(out, cfg, rendezvous);
     NodeRuntime.runUntilStopped(vertx);
     return ExitCodes.OK;
+  }
+
+  /**
+   * What peers should be given: the addresses they can use, not the wildcard the node listens on
+   * ({@code ws://0.0.0.0:8088/signal} is no address for a peer on another machine).
+   */
+  static void printAddresses(PrintWriter out, RendezvousConfig cfg, RendezvousVerticle rendezvous) {
+    java.net.InetSocketAddress stun = rendezvous.stunAddress();
+    List<String> hosts = usableHosts(cfg.httpBind());
+    String host = hosts.get(0);
+    String signal = "ws://" + host + ":" + rendezvous.httpPort() + cfg.signalling().path();
+    out.println("rendezvous ready");
+    out.println("  signalling   " + signal);
+    out.println("  STUN/TURN    " + host + ":" + stun.getPort() + " (udp+tcp)");
+    java.net.InetSocketAddress quic = rendezvous.quicSignallingAddress();
+    if (quic != null) {
+      out.println("  QUIC signal  " + host + ":" + quic.getPort() + " (udp, method quic-native)");
+    }
+    out.println("  health       http://" + host + ":" + rendezvous.httpPort() + "/health  (metrics: /metrics)");
+    if (hosts.size() > 1) {
+      out.println("  listening on all addresses; this host's others: " + String.join(", ", hosts.subList(1, hosts.size())));
+    }
+    out.println("peers use: --rendezvous " + signal + " --stun " + host + ":" + stun.getPort());
+    out.flush();
+  }
+
+  /** The bind address, or for a wildcard bind this host's addresses (global IPv4 first, loopback last). */
+  static List<String> usableHosts(String bind) {
+    java.net.InetAddress b;
+    try {
+      b = java.net.InetAddress.getByName(bind);
+    } catch (java.net.UnknownHostException e) {
+      return List.of(bind);
+    }
+    if (!b.isAnyLocalAddress()) {
+      return List.of(hostLiteral(b));
+    }
+    List<java.net.InetAddress> found = new java.util.ArrayList<>();
+    try {
+      for (java.net.NetworkInterface nif : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+        if (nif.isUp() && !nif.isLoopback()) {
+          for (java.net.InetAddress a : java.util.Collections.list(nif.getInetAddresses())) {
+            if (!a.isLinkLocalAddress() && (b instanceof java.net.Inet6Address || a instanceof java.net.Inet4Address)) {
+              found.add(a);
+            }
+          }
+        }
+      }
+    } catch (java.net.SocketException e) {
+      // fall back to loopback below
+    }
+    found.sort(java.util.Comparator.comparing((java.net.InetAddress a) -> a instanceof java.net.Inet6Address)
+        .thenComparing(a -> a.isSiteLocalAddress()));
+    List<String> out = new java.util.ArrayList<>(found.stream().map(RendezvousCommand::hostLiteral).toList());
+    out.add("127.0.0.1");
+    return out;
+  }
+
+  private static String hostLiteral(java.net.InetAddress a) {
+    String h = a.getHostAddress();
+    int scope = h.indexOf('%');
+    h = scope >= 0 ? h.substring(0, scope) : h;
+    return a instanceof java.net.Inet6Address ? "[" + h + "]" : h;
   }
 
   /** The non-empty lines of a secret file, newest first (several: rotation; the first signs new credentials). */
@@ -101,6 +173,7 @@ final class RendezvousCommand implements Callable<Integer> {
     if (bind != null) json = ConfigFiles.with(json, "bind", bind);
     if (stunPort != null) json = ConfigFiles.with(json, "stun.port", stunPort);
     if (httpPort != null) json = ConfigFiles.with(json, "http.port", httpPort);
+    if (quicPort != null) json = ConfigFiles.with(json, "signalling.quicPort", quicPort);
     if (altAddress != null) json = ConfigFiles.with(json, "stun.alternateAddress", altAddress);
     if (altPort != null) json = ConfigFiles.with(json, "stun.alternatePort", altPort);
     if (cluster != null) json = ConfigFiles.with(json, "cluster", cluster);

@@ -96,21 +96,30 @@ public final class RendezvousVerticle extends VerticleBase {
     }
     HttpServerOptions options = config.signalling()
         .applyTo(new HttpServerOptions().setHost(config.httpBind()).setPort(config.httpPort()));
+    // Each listener's failure names its port and the flag, variable and key that set it.
     return stun.start()
+        .recover(err -> failStart(err, "STUN/TURN port " + config.stun().port() + " (udp+tcp)",
+            "--stun-port, P2P_STUN_PORT or stun.port"))
         .compose(v -> directory != null ? directory.start() : Future.succeededFuture())
         .compose(v -> signalling.start())
-        .compose(v -> startQuicSignalling())
-        .compose(v -> vertx.createHttpServer(options).requestHandler(router).listen())
+        .compose(v -> startQuicSignalling()
+            .recover(err -> failStart(err, "QUIC signalling port " + config.signalling().quicPort() + " (udp)",
+                "--quic-port, P2P_QUIC_PORT or signalling.quicPort; -1 turns QUIC signalling off")))
+        .compose(v -> vertx.createHttpServer(options).requestHandler(router).listen()
+            .recover(err -> failStart(err, "HTTP port " + config.httpPort() + " (signalling, /health, /metrics)",
+                "--http-port, P2P_HTTP_PORT or http.port")))
         .recover(err -> (directory != null ? directory.stop() : Future.<Void>succeededFuture())
-            .transform(x -> Future.failedFuture(new IllegalStateException(
-            "rendezvous cannot start: " + err.getMessage() + " (STUN port " + config.stun().port()
-                + ", HTTP port " + config.httpPort() + "; free them or pick others with --stun-port / --http-port)",
-            err))))
+            .transform(x -> Future.failedFuture(err)))
         .onSuccess(server -> {
           http = server;
           log.info("rendezvous ready: signalling ws://{}:{}{}, STUN udp/tcp {}",
               config.httpBind(), server.actualPort(), config.signalling().path(), stun.udpAddress());
         });
+  }
+
+  private static <T> Future<T> failStart(Throwable err, String what, String setBy) {
+    return Future.failedFuture(new IllegalStateException("rendezvous cannot start: " + what + " on "
+        + "the configured address: " + err.getMessage() + " (free it or pick another with " + setBy + ")", err));
   }
 
   /** The QUIC signalling transport (method quic-native) when {@code signalling.quicPort} is not -1. */

@@ -17,10 +17,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code natlab up|down|status}: a NAT lab from the command line. The launcher adds this as a
+ * {@code p2p-node lab up|down|status}: a NAT lab from the command line. The launcher adds this as a
  * subcommand; {@link #main} runs it alone.
  */
-@Command(name = "natlab",
+@Command(name = "lab",
     mixinStandardHelpOptions = true,
     subcommands = {LabCommand.Up.class, LabCommand.Down.class, LabCommand.Status.class},
     description = {
@@ -30,10 +30,10 @@ import picocli.CommandLine.Spec;
             + "commands; its state is kept in a JSON file (--state-file)."},
     footer = {"",
         "Examples:",
-        "  natlab up --peers a=port-restricted,b=symmetric --delay 20",
-        "  ip netns exec \"$(natlab status --host a)\" python3 -m http.server   # run on host a",
-        "  natlab status",
-        "  natlab down"})
+        "  p2p-node lab up --peers a=port-restricted,b=symmetric --delay 20",
+        "  ip netns exec \"$(p2p-node lab status --host a)\" python3 -m http.server   # run on host a",
+        "  p2p-node lab status",
+        "  p2p-node lab down"})
 public class LabCommand implements Callable<Integer> {
 
   /** Where {@code up} records the lab so {@code down} and {@code status} find it. */
@@ -61,10 +61,10 @@ public class LabCommand implements Callable<Integer> {
           "Per-peer values: --delay 20 applies to every peer; --delay a=20,b=5 to the peers named.",
           "",
           "Examples:",
-          "  natlab up --peers a=port-restricted,b=symmetric",
-          "  natlab up --peers a=full-cone,b=symmetric --delay a=20 --jitter a=5",
-          "  natlab up --peers a,b --loss 1 --udp-timeout 30",
-          "  natlab up --peers a=symmetric --state-file /tmp/lab2.json"})
+          "  p2p-node lab up --peers a=port-restricted,b=symmetric",
+          "  p2p-node lab up --peers a=full-cone,b=symmetric --delay a=20 --jitter a=5",
+          "  p2p-node lab up --peers a,b --loss 1 --udp-timeout 30",
+          "  p2p-node lab up --peers a=symmetric --state-file /tmp/lab2.json"})
   public static class Up implements Callable<Integer> {
 
     @Spec
@@ -118,7 +118,7 @@ public class LabCommand implements Callable<Integer> {
         NatLab old = NatLab.attach(stateFile);
         if (old.isAlive() && !replace) {
           err.println("A lab is already up (" + old.prefix() + ", recorded in " + stateFile
-              + "). Run 'natlab down' first, use --replace, or another --state-file.");
+              + "). Run 'p2p-node lab down' first, use --replace, or another --state-file.");
           return 1;
         }
         old.close();
@@ -133,7 +133,7 @@ public class LabCommand implements Callable<Integer> {
       try {
         lab.up();
       } catch (LabException e) {
-        err.println("natlab up failed (everything created was removed): " + e.getMessage());
+        err.println("lab up failed (everything created was removed): " + e.getMessage());
         return 1;
       }
       try {
@@ -155,8 +155,8 @@ public class LabCommand implements Callable<Integer> {
   @Command(name = "down", mixinStandardHelpOptions = true,
       description = "Tears down the lab recorded in the state file: kills its forwarders and "
           + "any process left inside, deletes its namespaces and the state file.",
-      footer = {"", "Examples:", "  natlab down", "  natlab down --state-file /tmp/lab2.json",
-          "  natlab down --stale    # also remove labs whose owner (a test JVM) has died"})
+      footer = {"", "Examples:", "  p2p-node lab down", "  p2p-node lab down --state-file /tmp/lab2.json",
+          "  p2p-node lab down --stale    # also remove labs whose owner (a test JVM) has died"})
   public static class Down implements Callable<Integer> {
 
     @Spec
@@ -195,7 +195,7 @@ public class LabCommand implements Callable<Integer> {
       description = {"Shows the lab recorded in the state file: namespaces, addresses, NAT "
           + "behaviours, link conditions, forwarder pids, and whether each is alive.",
           "Exit code 0 when everything is up, 1 when there is no lab or part of it is gone."},
-      footer = {"", "Examples:", "  natlab status", "  natlab status --host a   "
+      footer = {"", "Examples:", "  p2p-node lab status", "  p2p-node lab status --host a   "
           + "# print only peer a's host namespace (for ip netns exec)"})
   public static class Status implements Callable<Integer> {
 
@@ -219,7 +219,7 @@ public class LabCommand implements Callable<Integer> {
       PrintWriter out = spec.commandLine().getOut();
       PrintWriter err = spec.commandLine().getErr();
       if (!Files.exists(stateFile)) {
-        err.println("No lab recorded in " + stateFile + " (start one with 'natlab up').");
+        err.println("No lab recorded in " + stateFile + " (start one with 'p2p-node lab up').");
         return 1;
       }
       NatLab lab = NatLab.attach(stateFile);

@@ -48,7 +48,7 @@ class LabCommandTest {
       CommandLine cli = new CommandLine(new LabCommand());
       cli.setOut(new PrintWriter(out, true));
       assertThat(cli.execute(sub, "--help")).isZero();
-      assertThat(out.toString()).as(sub).contains("Usage: natlab " + sub).contains("Examples:")
+      assertThat(out.toString()).as(sub).contains("Usage: lab " + sub).contains("Examples:")
           .contains("--state-file");
     }
     StringWriter out = new StringWriter();
