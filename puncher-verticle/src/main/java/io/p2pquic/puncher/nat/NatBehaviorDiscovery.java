@@ -116,7 +116,8 @@ public final class NatBehaviorDiscovery {
               FilteringBehavior.UNKNOWN,
               "STUN server " + SocketAddresses.format(server) + " sent no usable OTHER-ADDRESS, so it has no"
                   + " alternate address for the RFC 5780 tests: configure the server with a second IP address and"
-                  + " port (StunServerConfig alternateAddress/alternatePort; on loopback e.g. 127.0.0.2)"));
+                  + " port (p2p-node rendezvous --bind ADDR --alt-address ADDR2, i.e. stun.alternateAddress and stun.alternatePort in "
+                  + "conf/rendezvous.json; on loopback e.g. --bind 127.0.0.1 --alt-address 127.0.0.2)"));
         }
         Future<NatProbe> f2 = probe("filtering-II", server, true, true);
         Future<NatProbe> f3 = probe("filtering-III", server, false, true);

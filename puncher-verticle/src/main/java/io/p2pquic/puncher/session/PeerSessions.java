@@ -235,7 +235,8 @@ public final class PeerSessions {
       }
       decideIncoming(id, from).onSuccess(accepted -> {
         if (!accepted) {
-          timeline.mark(actor, "offer rejected", "from " + from.value().substring(0, 12) + "…");
+          timeline.mark(actor, "offer rejected", "from " + from.value()
+              + " (not in acceptFrom, or refused by the p2p.peer.incoming consumer)");
           signalling.send(from, "bye", new JsonObject().put("sessionId", id).put("reason", "rejected by the peer"));
           return;
         }

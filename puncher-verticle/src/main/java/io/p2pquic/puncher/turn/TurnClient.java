@@ -283,16 +283,17 @@ public final class TurnClient {
     String s = "TURN server " + SocketAddresses.format(to) + " refused " + what + " (" + phrase + "): ";
     return s + switch (code) {
       case ErrorCodeAttribute.UNAUTHENTICATED -> "wrong credentials for user '" + options.username() + "' in realm '"
-          + realm + "'. Check the username and password; for a use-auth-secret server (coturn), check that the "
-          + "shared secret is the server's and that the expiry in the username is still in the future";
+          + realm + "'. Check the username and password; for credentials from a shared secret (our rendezvous "
+          + "hands them out: turn.authSecret; coturn: use-auth-secret), check that the secret is the server's and that "
+          + "the expiry in the username is still in the future";
       case ErrorCodeAttribute.ALLOCATION_QUOTA_REACHED -> "user '" + options.username() + "' holds as many "
           + "allocations as the server allows; close allocations no longer used (each lasts its lifetime unless "
-          + "closed) or raise the quota (coturn: --user-quota)";
+          + "closed) or raise the quota (our rendezvous: turn.maxAllocationsPerUser; coturn: --user-quota)";
       case ErrorCodeAttribute.FORBIDDEN -> "the server's policy forbids it; for a peer address, the server does "
-          + "not relay to that address (coturn refuses loopback and many private ranges unless "
-          + "--allow-loopback-peers / --allowed-peer-ip)";
+          + "not relay to that address (our rendezvous refuses loopback, private and its own addresses "
+          + "unless turn.allowedPeerRanges lists them; coturn: --allow-loopback-peers / --allowed-peer-ip)";
       case ErrorCodeAttribute.UNSUPPORTED_TRANSPORT_PROTOCOL -> "the server does not relay UDP; use a server "
-          + "that does (coturn without --no-udp-relay)";
+          + "that does (our rendezvous does with turn.enabled; coturn without --no-udp-relay)";
       case ErrorCodeAttribute.ALLOCATION_MISMATCH -> what.startsWith("Allocate")
           ? "an allocation already exists for this socket (5-tuple); it ends when its lifetime runs out, or "
               + "allocate from another local port"
