@@ -53,6 +53,8 @@ public final class Main {
       org.slf4j.LoggerFactory.getLogger(Main.class).debug("failure", ex);
       return ExitCodes.FAILURE;
     });
+    // Descriptions are paragraphs, wrapped to the terminal's width (80 columns when not a terminal).
+    cli.setUsageHelpAutoWidth(true);
     return cli;
   }
 }

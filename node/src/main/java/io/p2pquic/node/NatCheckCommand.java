@@ -16,9 +16,10 @@ import picocli.CommandLine.Model.CommandSpec;
     name = "nat-check",
     mixinStandardHelpOptions = true,
     description = {
-      "Classify this host's NAT (RFC 5780): how it maps (endpoint-independent, address-dependent,",
-      "address-and-port-dependent) and how it filters, in plain words or JSON.",
-      "Needs a STUN server started with an alternate address (p2p-node rendezvous --alt-address ...).",
+      "Classify this host's NAT (RFC 5780): how it maps and how it filters.",
+      "Mapping and filtering are each endpoint-independent, address-dependent or address-and-port-dependent; "
+          + "the result is printed in plain words or JSON. Needs a STUN server started with an alternate "
+          + "address (p2p-node rendezvous --bind ADDR --alt-address ADDR2).",
     },
     footer = {"", "Example:", "  p2p-node nat-check --stun 203.0.113.10:3478 --json"})
 final class NatCheckCommand implements Callable<Integer> {

@@ -11,8 +11,8 @@ import picocli.CommandLine.Option;
     description = {
       "Direct, encrypted QUIC connections between programs behind NATs, with a relay when no direct path exists.",
       "",
-      "A public rendezvous node answers STUN and relays signalling; peers register with it, find each other,",
-      "gather candidates and punch through their NATs.",
+      "A public rendezvous node answers STUN, relays signalling and relays traffic (TURN) when no direct path "
+          + "exists; peers register with it, find each other, gather candidates and punch through their NATs.",
     },
     footer = {
       "",
@@ -23,9 +23,9 @@ import picocli.CommandLine.Option;
       "  p2p-node nat-check --stun stun.example:3478 --json",
       "  p2p-node lab up --peers a=port-restricted,b=symmetric   (root: NAT lab in network namespaces)",
       "",
-      "Configuration: conf/<command>.json in the working directory (or the copy inside the jar),",
-      "overridden by P2P_* environment variables, overridden by flags. Exit codes: 0 ok, 1 failure, 2 bad",
-      "usage or configuration.",
+      "Configuration: conf/<command>.json in the working directory (or the copy inside the jar), overridden by "
+          + "P2P_* environment variables, overridden by flags. Exit codes: 0 ok, 1 failure, 2 bad usage or "
+          + "configuration.",
     })
 final class NodeCommand implements Runnable {
   @Option(

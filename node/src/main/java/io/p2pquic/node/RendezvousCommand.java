@@ -17,9 +17,12 @@ import picocli.CommandLine.Option;
     name = "rendezvous",
     mixinStandardHelpOptions = true,
     description = {
-      "Run a public rendezvous node: STUN server on UDP and TCP (RFC 8489; RFC 5780 with --alt-address),",
-      "signalling WebSocket at ws://BIND:HTTP_PORT/signal, /health and /metrics (Prometheus).",
-      "Peers must be able to reach both ports. Stops cleanly on Ctrl-C / SIGTERM.",
+      "Run a public rendezvous node: STUN, TURN relay and signalling for peers.",
+      "STUN and TURN on UDP and TCP (RFC 8489, RFC 8656; RFC 5780 NAT discovery with --alt-address), the "
+          + "signalling WebSocket at ws://HOST:HTTP_PORT/signal, QUIC signalling for method quic-native, /health "
+          + "and /metrics (Prometheus). Prints the addresses to give peers. Peers must be able to reach the STUN "
+          + "port (UDP and TCP), the HTTP port (TCP), the QUIC port (UDP) and the relay port range (UDP). Stops "
+          + "cleanly on Ctrl-C / SIGTERM.",
     },
     footer = {
       "",

@@ -24,8 +24,9 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     subcommands = {LabCommand.Up.class, LabCommand.Down.class, LabCommand.Status.class},
     description = {
-        "A NAT lab of Linux network namespaces: an internet bridge, a public server with two "
-            + "addresses (203.0.113.10 and .11), and per peer a NAT router and a host behind it.",
+        "A NAT lab in Linux network namespaces (root): NAT routers with hosts behind them, and a public server.",
+        "The lab has an internet bridge, a public server with two addresses (203.0.113.10 and .11), and per "
+            + "peer a NAT router and a host behind it.",
         "Needs root, iproute2, nftables and python3 (delay forwarder). The lab stays up between "
             + "commands; its state is kept in a JSON file (--state-file)."},
     footer = {"",
