@@ -50,6 +50,16 @@ class UsageErrorsTest {
   }
 
   @Test
+  void anUnknownKeyUnderGatheringStopsThePeerBeforeAnyNetworkWork(@TempDir Path dir) throws Exception {
+    Path conf = dir.resolve("peer.json");
+    Files.writeString(conf, "{\"gathering\": {\"stunServer\": [\"127.0.0.1:3478\"]}}");
+    Result r = run("peer", "--config", conf.toString(), "--identity", dir.resolve("id.json").toString());
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("configuration error: gathering.stunServer is not a known key (known: stunServers,");
+    assertThat(dir.resolve("id.json")).as("nothing done before the configuration is valid").doesNotExist();
+  }
+
+  @Test
   void aTakenHttpPortIsNamedWithTheFlagThatMovesIt() throws Exception {
     try (ServerSocket taken = new ServerSocket()) {
       taken.bind(new InetSocketAddress("127.0.0.1", 0));

@@ -1,11 +1,12 @@
 package io.p2pquic.puncher;
 
+import io.p2pquic.api.config.StrictConfig;
 import io.p2pquic.puncher.ice.GatheringOptions;
 import io.p2pquic.puncher.ice.agent.IceAgentOptions;
-import java.util.List;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -17,12 +18,17 @@ import java.util.Map;
  *   "connectTimeoutMs": 20000, "quicTimeoutMs": 10000, "acceptFrom": ["*"],
  *   "cluster": false,
  *   "ice": { "taMillis": 20, "nominationWaitMillis": 20, ... (docs/ice.md) },
- *   "gathering": { "stunServers": ["127.0.0.1:3478"], "includeLoopback": false,
+ *   "gathering": { "stunServers": [default: the rendezvous host, port 3478], "includeLoopback": false,
  *                  "turnServers": [{"host": ..., "port": 3478, "username": ..., "password": ...}], ... } }
  * }</pre>
  * ({@code turnServers}: docs/turn-client.md)
  */
 public final class PeerConfig {
+  /** The STUN port assumed on the rendezvous host when {@code gathering.stunServers} is not set. */
+  public static final int DEFAULT_STUN_PORT = 3478;
+  private static final List<String> KNOWN = List.of("rendezvous", "identity", "gathering", "ice", "connectTimeoutMs",
+      "quicTimeoutMs", "acceptFrom", "cluster");
+
   private URI rendezvous = URI.create("ws://127.0.0.1:8088/signal");
   private String identity = "p2p-identity.json";
   private GatheringOptions gathering = new GatheringOptions();
@@ -44,25 +50,24 @@ public final class PeerConfig {
   /** @throws IllegalArgumentException naming the bad key */
   public static PeerConfig fromJson(JsonObject json) {
     PeerConfig c = new PeerConfig();
-    for (Map.Entry<String, Object> e : json) {
-      String k = e.getKey();
-      Object v = e.getValue();
-      try {
-        switch (k) {
-          case "rendezvous" -> c.setRendezvous((String) v);
-          case "identity" -> c.identity = (String) v;
-          case "gathering" -> c.gathering = gathering((JsonObject) v);
-          case "ice" -> c.ice = ice((JsonObject) v);
-          case "connectTimeoutMs" -> c.connectTimeoutMs = ((Number) v).longValue();
-          case "quicTimeoutMs" -> c.quicTimeoutMs = ((Number) v).longValue();
-          case "acceptFrom" -> c.acceptFrom = ((io.vertx.core.json.JsonArray) v).stream().map(String.class::cast).toList();
-          case "cluster" -> c.cluster = (Boolean) v;
-          default -> throw new IllegalArgumentException(k + " is not a known key (known: rendezvous, identity, "
-              + "gathering, ice, connectTimeoutMs, quicTimeoutMs, acceptFrom, cluster)");
-        }
-      } catch (ClassCastException | NullPointerException bad) {
-        throw new IllegalArgumentException(k + " has the wrong type: " + v);
+    StrictConfig.read(json, KNOWN, (k, v) -> {
+      switch (k) {
+        case "rendezvous" -> c.setRendezvous(StrictConfig.string(v));
+        case "identity" -> c.identity = StrictConfig.string(v);
+        case "gathering" -> c.gathering = new GatheringOptions(StrictConfig.object(v));
+        case "ice" -> c.ice = new IceAgentOptions(defaultIce().toJson().mergeIn(StrictConfig.object(v)));
+        case "connectTimeoutMs" -> c.connectTimeoutMs = StrictConfig.longValue(v);
+        case "quicTimeoutMs" -> c.quicTimeoutMs = StrictConfig.longValue(v);
+        case "acceptFrom" -> c.acceptFrom = StrictConfig.strings(v);
+        case "cluster" -> c.cluster = StrictConfig.bool(v);
+        default -> throw new IllegalStateException(k);
       }
+    });
+    JsonObject gatheringJson = json.getValue("gathering") instanceof JsonObject g ? g : new JsonObject();
+    if (!gatheringJson.containsKey("stunServers")) {
+      // The rendezvous answers STUN on its STUN port (3478 by default): a peer given only --rendezvous
+      // gets server-reflexive candidates from the same host instead of from a loopback default.
+      c.gathering.stunServers(List.of(c.rendezvous.getHost() + ":" + DEFAULT_STUN_PORT));
     }
     if (c.connectTimeoutMs <= 0) {
       throw new IllegalArgumentException("connectTimeoutMs must be > 0, is " + c.connectTimeoutMs);
@@ -74,22 +79,6 @@ public final class PeerConfig {
       throw new IllegalArgumentException("identity must name a file");
     }
     return c;
-  }
-
-  private static IceAgentOptions ice(JsonObject json) {
-    try {
-      return new IceAgentOptions(defaultIce().toJson().mergeIn(json));
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(e.getMessage().startsWith("ice.") ? e.getMessage() : "ice." + e.getMessage(), e);
-    }
-  }
-
-  private static GatheringOptions gathering(JsonObject json) {
-    try {
-      return new GatheringOptions(json);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(e.getMessage().startsWith("gathering.") ? e.getMessage() : "gathering." + e.getMessage(), e);
-    }
   }
 
   public JsonObject toJson() {

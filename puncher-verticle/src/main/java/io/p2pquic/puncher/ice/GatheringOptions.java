@@ -1,5 +1,6 @@
 package io.p2pquic.puncher.ice;
 
+import io.p2pquic.api.config.StrictConfig;
 import io.p2pquic.puncher.stun.RetransmitPolicy;
 import io.p2pquic.puncher.turn.TurnClientOptions;
 import io.p2pquic.api.net.SocketAddresses;
@@ -24,6 +25,9 @@ import java.util.Objects;
  */
 public final class GatheringOptions {
   public static final long DEFAULT_GATHERING_TIMEOUT_MILLIS = 3_000;
+  private static final List<String> KNOWN = List.of("stunServers", "includeLoopback", "ipv4", "ipv6",
+      "includeLinkLocalIpv6", "port", "component", "pruneRedundant", "gatheringTimeoutMillis", "stunRetransmit",
+      "turnServers");
 
   private List<String> stunServers = new ArrayList<>();
   private boolean includeLoopback;
@@ -39,39 +43,28 @@ public final class GatheringOptions {
 
   public GatheringOptions() {}
 
+  /** Missing keys keep their defaults. @throws io.p2pquic.api.config.ConfigKeyException naming the bad key */
   public GatheringOptions(JsonObject json) {
-    if (json == null) {
-      return;
-    }
-    JsonArray servers = json.getJsonArray("stunServers");
-    if (servers != null) {
-      List<String> list = new ArrayList<>();
-      servers.forEach(s -> list.add(String.valueOf(s)));
-      stunServers(list);
-    }
-    includeLoopback = json.getBoolean("includeLoopback", includeLoopback);
-    ipv4 = json.getBoolean("ipv4", ipv4);
-    ipv6 = json.getBoolean("ipv6", ipv6);
-    includeLinkLocalIpv6 = json.getBoolean("includeLinkLocalIpv6", includeLinkLocalIpv6);
-    port(json.getInteger("port", port));
-    component(json.getInteger("component", component));
-    pruneRedundant = json.getBoolean("pruneRedundant", pruneRedundant);
-    gatheringTimeoutMillis(json.getLong("gatheringTimeoutMillis", gatheringTimeoutMillis));
-    stunRetransmit = RetransmitPolicy.fromJson(json.getJsonObject("stunRetransmit"), RetransmitPolicy.GATHERING);
-    JsonArray turn = json.getJsonArray("turnServers");
-    if (turn != null) {
-      List<TurnClientOptions> list = new ArrayList<>();
-      for (int i = 0; i < turn.size(); i++) {
-        try {
-          list.add(new TurnClientOptions(turn.getJsonObject(i)));
-        } catch (ClassCastException e) {
-          throw new IllegalArgumentException("turnServers[" + i + "] must be an object {host, port, username, password}");
-        } catch (IllegalArgumentException e) {
-          throw new IllegalArgumentException("turnServers[" + i + "]." + e.getMessage(), e);
+    StrictConfig.read(json, KNOWN, (k, v) -> {
+      switch (k) {
+        case "stunServers" -> stunServers(StrictConfig.strings(v));
+        case "includeLoopback" -> includeLoopback = StrictConfig.bool(v);
+        case "ipv4" -> ipv4 = StrictConfig.bool(v);
+        case "ipv6" -> ipv6 = StrictConfig.bool(v);
+        case "includeLinkLocalIpv6" -> includeLinkLocalIpv6 = StrictConfig.bool(v);
+        case "port" -> port(StrictConfig.intValue(v));
+        case "component" -> component(StrictConfig.intValue(v));
+        case "pruneRedundant" -> pruneRedundant = StrictConfig.bool(v);
+        case "gatheringTimeoutMillis" -> gatheringTimeoutMillis(StrictConfig.longValue(v));
+        case "stunRetransmit" -> stunRetransmit = RetransmitPolicy.fromJson(StrictConfig.object(v), RetransmitPolicy.GATHERING);
+        case "turnServers" -> {
+          List<TurnClientOptions> list = new ArrayList<>();
+          StrictConfig.readArray(StrictConfig.array(v), (i, t) -> list.add(new TurnClientOptions(StrictConfig.object(t))));
+          turnServers(list);
         }
+        default -> throw new IllegalStateException(k);
       }
-      turnServers(list);
-    }
+    });
   }
 
   public JsonObject toJson() {

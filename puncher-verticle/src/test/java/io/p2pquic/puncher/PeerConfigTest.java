@@ -1,0 +1,64 @@
+package io.p2pquic.puncher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.p2pquic.api.config.ConfigKeyException;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/** conf/peer.json: every section strict, every error with its full key path, STUN defaulting to the rendezvous. */
+class PeerConfigTest {
+
+  private static void assertBad(String json, String message) {
+    assertThatThrownBy(() -> PeerConfig.fromJson(new JsonObject(json)))
+        .isInstanceOf(ConfigKeyException.class)
+        .hasMessage(message);
+  }
+
+  @Test
+  void unknownKeysInAnySectionStopWithTheFullPath() {
+    assertBad("{\"gathering\":{\"foo\":1}}", "gathering.foo is not a known key (known: stunServers, includeLoopback, "
+        + "ipv4, ipv6, includeLinkLocalIpv6, port, component, pruneRedundant, gatheringTimeoutMillis, stunRetransmit, "
+        + "turnServers)");
+    assertBad("{\"gathering\":{\"stunRetransmit\":{\"rto\":5}}}",
+        "gathering.stunRetransmit.rto is not a known key (known: initialRtoMillis, maxRequests, lastWaitMultiplier, "
+            + "maxRtoMillis)");
+    assertBad("{\"gathering\":{\"turnServers\":[{\"host\":\"h\",\"username\":\"u\",\"password\":\"p\",\"secret\":1}]}}",
+        "gathering.turnServers[0].secret is not a known key (known: host, port, username, password, transport, "
+            + "lifetimeSeconds, permissionRefreshMillis, channelRefreshMillis, autoChannelBind, retransmit)");
+    assertBad("{\"ice\":{\"tA\":5}}", "ice.tA is not a known key (known: taMillis, checkRetransmit, maxPairs, "
+        + "nomination, nominationWaitMillis, checkingTimeoutMillis, keepaliveIntervalMillis, consentIntervalMillis, "
+        + "consentTimeoutMillis, disconnectedTimeoutMillis, component, candidatePolicy)");
+  }
+
+  @Test
+  void wrongTypesNameTheFullPath() {
+    assertBad("{\"gathering\":{\"port\":\"any\"}}", "gathering.port has the wrong type: \"any\" (expected a whole number)");
+    assertBad("{\"gathering\":{\"ipv6\":\"yes\"}}", "gathering.ipv6 has the wrong type: \"yes\" (expected true or false)");
+    assertBad("{\"ice\":{\"taMillis\":\"20\"}}", "ice.taMillis has the wrong type: \"20\" (expected a whole number)");
+    assertBad("{\"connectTimeoutMs\":true}", "connectTimeoutMs has the wrong type: true (expected a whole number)");
+    assertBad("{\"acceptFrom\":[\"*\",1]}", "acceptFrom[1] has the wrong type: 1 (expected a string)");
+  }
+
+  @Test
+  void stunDefaultsToTheRendezvousHostUnlessConfigured() {
+    PeerConfig derived = PeerConfig.fromJson(new JsonObject().put("rendezvous", "ws://203.0.113.10:8088/signal"));
+    assertThat(derived.gathering().stunServers()).containsExactly("203.0.113.10:3478");
+    PeerConfig v6 = PeerConfig.fromJson(new JsonObject().put("rendezvous", "ws://[2001:db8::10]:8088/signal"));
+    assertThat(v6.gathering().stunServers()).containsExactly("[2001:db8::10]:3478");
+    PeerConfig explicit = PeerConfig.fromJson(new JsonObject().put("rendezvous", "ws://203.0.113.10:8088/signal")
+        .put("gathering", new JsonObject().put("stunServers", io.vertx.core.json.JsonArray.of("198.51.100.1:3479"))));
+    assertThat(explicit.gathering().stunServers()).containsExactly("198.51.100.1:3479");
+  }
+
+  @Test
+  void theShippedFileParsesAndRoundTrips() throws Exception {
+    JsonObject shipped = new JsonObject(Files.readString(Path.of("../conf/peer.json")));
+    PeerConfig c = PeerConfig.fromJson(shipped);
+    assertThat(c.gathering().stunServers()).containsExactly("127.0.0.1:3478");
+    assertThat(PeerConfig.fromJson(c.toJson()).toJson()).isEqualTo(c.toJson());
+  }
+}
