@@ -185,9 +185,7 @@ public final class IceSession {
           restart("consent on the selected pair went silent");
         }
       });
-      agent.selected().onSuccess(this::onSelected).onFailure(err -> fail("no direct path: " + err.getMessage()
-          + ". When one NAT maps per destination (symmetric) and the other filters by port, or both are symmetric,"
-          + " no direct path exists: this pair needs a relay (TURN)."));
+      agent.selected().onSuccess(this::onSelected).onFailure(err -> fail(noPathReason(err.getMessage())));
       if (role == IceRole.CONTROLLED) {
         acceptQuicEarly();
       }
@@ -374,6 +372,20 @@ public final class IceSession {
    * roles: the answerer installed its server at session start. An offerer whose agent became controlled
    * dials once the peer's nomination selects a pair.
    */
+  /**
+   * Why no pair was found, in the terms of the method asked for: a relay-only session failing is about
+   * the relay (its allocation, permissions or reachability), not about a direct path.
+   */
+  private String noPathReason(String iceError) {
+    if (method == ConnectMethod.RELAY || method == ConnectMethod.DCUTR) {
+      return "no relayed path: " + iceError + ". Check that the TURN servers (the rendezvous's relay, or "
+          + "gathering.turnServers) are reachable over UDP from both peers and allow relaying to them.";
+    }
+    return "no direct path: " + iceError + ". When one NAT maps per destination (symmetric) and the other filters "
+        + "by port, or both are symmetric, no direct path exists: this pair needs a relay (method auto or relay, "
+        + "with a TURN server)" + (method == ConnectMethod.ICE ? "; method ice never uses one." : ".");
+  }
+
   private void onSelected(CandidatePair pair) {
     timings.put("checksDoneMs", elapsed());
     if (role == IceRole.CONTROLLING) {

@@ -132,10 +132,23 @@ public final class TurnClient {
       return Future.succeededFuture(server);
     }
     boolean v6 = stun.localAddress().getAddress() instanceof Inet6Address;
+    boolean dualStack = v6 && stun.localAddress().getAddress().isAnyLocalAddress();
     return vertx.executeBlocking(() -> {
-      for (InetAddress a : InetAddress.getAllByName(options.host())) {
-        if ((a instanceof Inet6Address) == v6) {
+      InetAddress[] all = InetAddress.getAllByName(options.host());
+      for (InetAddress a : all) {
+        if ((a instanceof Inet6Address) == v6 && !dualStack) {
           return new InetSocketAddress(a, options.port());
+        }
+      }
+      if (dualStack) {
+        // IPv4 first: the relayed candidate most peers can use; else whatever the name has.
+        for (InetAddress a : all) {
+          if (!(a instanceof Inet6Address)) {
+            return new InetSocketAddress(a, options.port());
+          }
+        }
+        if (all.length > 0) {
+          return new InetSocketAddress(all[0], options.port());
         }
       }
       throw new java.net.UnknownHostException("no " + (v6 ? "IPv6" : "IPv4") + " address");
@@ -148,9 +161,20 @@ public final class TurnClient {
     }).onSuccess(a -> server = a);
   }
 
+  /**
+   * Whether a socket bound to {@code local} can send to {@code server}: same family, or a wildcard IPv6
+   * socket, which on Linux is dual-stack and reaches IPv4 servers through IPv4-mapped addresses (a
+   * session socket bound to {@code ::} carries candidates of both families).
+   */
+  static boolean reaches(InetSocketAddress local, InetSocketAddress server) {
+    boolean localV6 = local.getAddress() instanceof Inet6Address;
+    boolean serverV6 = server.getAddress() instanceof Inet6Address;
+    return localV6 == serverV6 || (localV6 && local.getAddress().isAnyLocalAddress());
+  }
+
   private Future<RelayAllocation> allocateOn(InetSocketAddress server) {
     boolean v6 = server.getAddress() instanceof Inet6Address;
-    if (v6 != (stun.localAddress().getAddress() instanceof Inet6Address)) {
+    if (!reaches(stun.localAddress(), server)) {
       return Future.failedFuture(new IllegalArgumentException("TURN server " + SocketAddresses.format(server)
           + " is not of the socket's address family (" + SocketAddresses.format(stun.localAddress()) + ")"));
     }

@@ -10,8 +10,11 @@ import java.util.Set;
 /**
  * Which peers a relay may send to (CreatePermission, ChannelBind). Refused unless an allowed range
  * covers them: loopback, link-local, private (RFC 1918, RFC 6598 shared space, IPv6 ULA), unspecified,
- * "this network", multicast, broadcast and reserved ranges, and the relay's own addresses. So the relay
- * cannot be used to reach the operator's internal network or itself.
+ * "this network", multicast, broadcast and reserved ranges. The relay's own addresses are
+ * {@link Verdict#RELAY_ITSELF}: the server permits them, for relay-to-relay paths between two peers whose
+ * allocations are on the same node, but forwards to and from them only at ports of live allocations
+ * (never to another service on the host). So the relay cannot be used to reach the operator's internal
+ * network or the host's other listeners.
  */
 public final class PeerAddressPolicy {
   /** Why a peer address is refused; {@link #ALLOWED} when it is not. */
@@ -44,6 +47,11 @@ public final class PeerAddressPolicy {
         return Verdict.ALLOWED;
       }
     }
+    if (own.contains(a)) {
+      // Checked before the range rules: the relay's own addresses (loopback or private ones too) are
+      // reachable only at live allocations' relay ports, which the server checks per datagram.
+      return Verdict.RELAY_ITSELF;
+    }
     if (a.isAnyLocalAddress()) {
       return Verdict.UNSPECIFIED;
     }
@@ -69,10 +77,12 @@ public final class PeerAddressPolicy {
     if (a instanceof Inet6Address && (a.getAddress()[0] & 0xFF) == 0xFE && (a.getAddress()[1] & 0xC0) == 0xC0) {
       return Verdict.RESERVED; // fec0::/10, deprecated site-local
     }
-    if (own.contains(a)) {
-      return Verdict.RELAY_ITSELF;
-    }
     return Verdict.ALLOWED;
+  }
+
+  /** Whether {@code peer} is one of the relay's own addresses (IPv4-mapped forms included). */
+  public boolean isOwn(InetAddress peer) {
+    return own.contains(unmapped(peer));
   }
 
   /** ::ffff:a.b.c.d judged as a.b.c.d, so IPv4-mapped addresses cannot slip past the IPv4 rules. */

@@ -58,6 +58,9 @@ final class RelayAllocation {
     return relay == null;
   }
 
+  /** A permission for one of the relay's own addresses exists: datagrams to/from it are port-checked. */
+  boolean selfPermitted;
+
   boolean permitted(InetAddress peer, long nowMillis) {
     Permission p = permissions.get(peer);
     return p != null && p.activeAt(nowMillis);

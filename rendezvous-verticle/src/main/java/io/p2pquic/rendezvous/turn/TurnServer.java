@@ -103,6 +103,8 @@ public final class TurnServer {
   private final StunMessageEncoder encoder = new StunMessageEncoder();
 
   private final Map<AllocationKey, RelayAllocation> allocations = new HashMap<>();
+  /** Live allocations by relay port: the only ports of this host that a relay-to-relay path may reach. */
+  private final Map<Integer, RelayAllocation> byRelayPort = new HashMap<>();
   private final Map<String, Integer> allocationsPerUser = new HashMap<>();
   private final Map<Long, Reservation> reservations = new HashMap<>();
   private volatile int allocationCount;
@@ -373,6 +375,10 @@ public final class TurnServer {
       metrics.dropped("no-permission");
       return;
     }
+    if (a.selfPermitted && !reachableSelf(peer)) {
+      metrics.dropped("peer-relay-itself");
+      return;
+    }
     if (a.bandwidth != null && !a.bandwidth.tryConsume(data.length)) {
       metrics.dropped("bandwidth");
       return;
@@ -396,6 +402,10 @@ public final class TurnServer {
     long now = clock.getAsLong();
     if (!a.permitted(sender.getAddress(), now)) {
       metrics.dropped("no-permission");
+      return;
+    }
+    if (a.selfPermitted && !reachableSelf(sender)) {
+      metrics.dropped("peer-relay-itself");
       return;
     }
     ByteBuf content = packet.content();
@@ -544,6 +554,9 @@ public final class TurnServer {
   private void unpend(RelayAllocation a) {
     a.closed = true;
     allocations.remove(a.key, a);
+    if (a.relayedAddress != null) {
+      byRelayPort.remove(a.relayedAddress.getPort(), a);
+    }
     allocationsPerUser.computeIfPresent(a.user, (u, n) -> n <= 1 ? null : n - 1);
     allocationCount = allocations.size();
   }
@@ -553,6 +566,7 @@ public final class TurnServer {
     channel.pipeline().get(RelaySocketHandler.class).allocation = a;
     int port = ((InetSocketAddress) channel.localAddress()).getPort();
     a.relayedAddress = new InetSocketAddress(advertised, port);
+    byRelayPort.put(port, a);
     metrics.allocationCreated();
     StunMessage.Builder b = m.responseBuilder(true)
         .add(new AddressAttribute(StunAttributeType.XOR_RELAYED_ADDRESS, a.relayedAddress))
@@ -660,6 +674,13 @@ public final class TurnServer {
       return false;
     }
     PeerAddressPolicy.Verdict v = policy.check(peer.getAddress());
+    boolean channelBind = m.method() == StunMethod.CHANNEL_BIND;
+    if (v == PeerAddressPolicy.Verdict.RELAY_ITSELF && (!channelBind || byRelayPort.containsKey(peer.getPort()))) {
+      // Another allocation of this node (relay to relay). A permission has no port, so its datagrams are
+      // checked against byRelayPort; a channel names the port, so it is checked here.
+      a.selfPermitted = true;
+      return true;
+    }
     if (v != PeerAddressPolicy.Verdict.ALLOWED) {
       metrics.dropped("peer-" + v.name().toLowerCase().replace('_', '-'));
       error(from, m, a.integrityKey, a, ErrorCodeAttribute.FORBIDDEN, "Forbidden");
@@ -696,6 +717,11 @@ public final class TurnServer {
   }
 
   // ---- expiry -------------------------------------------------------------------------------------------
+
+  /** Not one of our own addresses, or one of them at a live allocation's relay port. */
+  private boolean reachableSelf(InetSocketAddress peer) {
+    return !policy.isOwn(peer.getAddress()) || byRelayPort.containsKey(peer.getPort());
+  }
 
   /** Removes expired allocations (closing their sockets), permissions, channels and reservations. */
   void sweep() {

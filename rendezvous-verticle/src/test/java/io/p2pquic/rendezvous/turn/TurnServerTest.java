@@ -147,6 +147,38 @@ class TurnServerTest {
     assertThat(metrics.counter(TurnMetrics.ALLOCATIONS_CREATED).count()).isEqualTo(1);
   }
 
+  /**
+   * Two peers relayed by the same node (both sides behind symmetric NATs, or one host): the relay's own
+   * address is a permitted peer with no allowedPeerRanges, but only at live allocations' relay ports; a
+   * listener on the host's own address at any other port gets nothing through the relay.
+   */
+  @Test
+  void relayToRelayOnOneNodeWorksWhileTheHostsOtherPortsStayUnreachable() throws Exception {
+    start(config().setAllowedPeerRanges(List.of()));
+    try (TurnTestClient alice = udpClient("alice"); TurnTestClient bob = udpClient("bob");
+         DatagramSocket service = peer()) {
+      InetSocketAddress aliceRelay = relayed(alice.allocate());
+      InetSocketAddress bobRelay = relayed(bob.allocate());
+      assertThat(alice.createPermission(bobRelay).messageClass()).isEqualTo(StunClass.SUCCESS_RESPONSE);
+      assertThat(bob.createPermission(aliceRelay).messageClass()).isEqualTo(StunClass.SUCCESS_RESPONSE);
+      alice.sendIndication(bobRelay, "relay to relay".getBytes(StandardCharsets.UTF_8));
+      StunMessage data = TurnTestClient.DECODER.decode(bob.receiveRaw(3000));
+      assertThat(data.attribute(StunAttributeType.DATA).map(a -> new String(((RawAttribute) a).value(),
+          StandardCharsets.UTF_8))).hasValue("relay to relay");
+      assertThat(data.address(StunAttributeType.XOR_PEER_ADDRESS)).hasValue(aliceRelay);
+
+      // The same own address at a port that is no relay: permitted by IP (RFC 8656 permissions have no
+      // port), refused per datagram both ways.
+      InetSocketAddress other = addr(service);
+      assertThat(alice.createPermission(other).messageClass()).isEqualTo(StunClass.SUCCESS_RESPONSE);
+      alice.sendIndication(other, "to the host".getBytes(StandardCharsets.UTF_8));
+      assertThat(receive(service, 300)).isNull();
+      send(service, aliceRelay, "from the host".getBytes(StandardCharsets.UTF_8));
+      assertThat(alice.receiveRaw(300)).isNull();
+      eventually(() -> count("p2p.turn.dropped", "reason", "peer-relay-itself") >= 2);
+    }
+  }
+
   @Test
   void everyPortOfTheRangeIsUsedBeforeInsufficientCapacity() throws Exception {
     // 200 ports above the kernel's ephemeral range (so no other socket of this JVM takes one), one taken
@@ -481,7 +513,12 @@ class TurnServerTest {
     start(config().setAllowedPeerRanges(List.of()));
     try (TurnTestClient c = udpClient("alice")) {
       c.allocate();
-      for (String ip : List.of("127.0.0.1", "10.0.0.1", "172.16.5.4", "192.168.1.1", "169.254.1.1", "0.0.0.0",
+      // The relay's own address (127.0.0.1 here): a permission is fine (relay to relay; datagrams are
+      // checked per port), a channel to a port that is no relay is not.
+      assertThat(c.createPermission(new InetSocketAddress("127.0.0.1", 3000)).messageClass())
+          .isEqualTo(StunClass.SUCCESS_RESPONSE);
+      assertThat(code(c.channelBind(CHANNEL, new InetSocketAddress("127.0.0.1", 3000)))).isEqualTo(403);
+      for (String ip : List.of("10.0.0.1", "172.16.5.4", "192.168.1.1", "169.254.1.1", "0.0.0.0",
           "224.0.0.1", "100.64.0.1", "255.255.255.255")) {
         assertThat(code(c.createPermission(new InetSocketAddress(ip, 3000)))).as(ip).isEqualTo(403);
         assertThat(code(c.channelBind(CHANNEL, new InetSocketAddress(ip, 3000)))).as(ip).isEqualTo(403);

@@ -1,0 +1,109 @@
+package io.p2pquic.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.p2pquic.api.Addresses;
+import io.p2pquic.api.timeline.Timeline;
+import io.p2pquic.identity.PeerIdentity;
+import io.p2pquic.puncher.PeerConfig;
+import io.p2pquic.rendezvous.RendezvousConfig;
+import io.p2pquic.rendezvous.RendezvousVerticle;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.util.Collections;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The shipped defaults on a host with IPv4 and IPv6: the rendezvous's own relay (default TURN settings, no
+ * allowedPeerRanges) and peers whose session sockets are dual-stack ({@code ::}). The relay is IPv4, so
+ * its allocation is made from the IPv6 wildcard socket through an IPv4-mapped address; both peers are
+ * relayed by the same node, so the relay forwards between two of its own allocations. Before the fix the
+ * allocation failed with "not of the socket's address family" and {@code relay} reported "no direct path".
+ */
+class DualStackRelayLoopbackTest {
+  private static Vertx vertx;
+  private static PeerNode alice;
+  private static PeerNode bob;
+
+  @BeforeAll
+  static void up() throws Exception {
+    vertx = Vertx.vertx();
+    SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+    RendezvousVerticle rendezvous = new RendezvousVerticle(RendezvousConfig.fromJson(new JsonObject()
+        .put("bind", "127.0.0.1").put("http", new JsonObject().put("port", 0))
+        .put("stun", new JsonObject().put("port", 0)).put("signalling", new JsonObject().put("quicPort", -1))),
+        metrics);
+    await(vertx.deployVerticle(rendezvous));
+    // conf/peer.json's settings (IPv4 and IPv6 on), plus loopback host candidates for one machine.
+    JsonObject peer = new JsonObject()
+        .put("rendezvous", "ws://127.0.0.1:" + rendezvous.httpPort() + "/signal")
+        .put("gathering", new JsonObject().put("includeLoopback", true)
+            .put("stunServers", JsonArray.of("127.0.0.1:" + rendezvous.stunAddress().getPort())));
+    PeerConfig cfg = PeerConfig.fromJson(peer);
+    assertThat(cfg.gathering().ipv6()).as("the shipped default").isTrue();
+    Timeline timeline = new Timeline();
+    alice = await(PeerNode.start(vertx, cfg, PeerIdentity.generate(), metrics, timeline, "alice", false));
+    bob = await(PeerNode.start(vertx, cfg, PeerIdentity.generate(), metrics, timeline, "bob", true));
+  }
+
+  @AfterAll
+  static void down() throws Exception {
+    if (vertx != null) {
+      await(vertx.close());
+    }
+  }
+
+  static <T> T await(Future<T> f) throws Exception {
+    return f.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+  }
+
+  private static JsonObject connect(String method) throws Exception {
+    return await(vertx.eventBus().<JsonObject>request(Addresses.peerConnect(alice.puncher.peerId()),
+            new JsonObject().put("peer", bob.puncher.peerId().value()).put("method", method).put("timeoutMs", 20_000),
+            new DeliveryOptions().setSendTimeout(25_000))
+        .map(m -> m.body()));
+  }
+
+  @Test
+  void relayWorksFromADualStackSocketWithTheDefaults() throws Exception {
+    JsonObject s = connect("relay");
+    assertThat(s.getString("path")).isEqualTo("relayed");
+    assertThat(s.getJsonObject("selectedPair").getString("localType")).isEqualTo("relay");
+    assertThat(s.getJsonObject("selectedPair").getString("local")).startsWith("127.0.0.1:");
+    EchoTransfer.sendAndVerify(vertx, s, 2 * 1024 * 1024, 32 * 1024, 3, null);
+  }
+
+  @Test
+  void autoConnectsAndPrefersIpv6WhenBothHaveAGlobalIpv6Address() throws Exception {
+    JsonObject s = connect("auto");
+    assertThat(await(PeerNode.echo(vertx, s, Buffer.buffer("dual-stack"))).toString()).isEqualTo("dual-stack");
+    if (hasGlobalIpv6()) {
+      // RFC 8421 ranks IPv6 host candidates first; both peers share this host's IPv6 address.
+      assertThat(s.getJsonObject("selectedPair").getString("local")).as(s.encodePrettily()).startsWith("[");
+    }
+  }
+
+  private static boolean hasGlobalIpv6() throws Exception {
+    for (NetworkInterface nif : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+      if (nif.isUp() && !nif.isLoopback()) {
+        for (InetAddress a : Collections.list(nif.getInetAddresses())) {
+          if (a instanceof Inet6Address && !a.isLinkLocalAddress()) {
+            return true;
+          }
+        }
+      }
+    }
+    return false;
+  }
+}
