@@ -70,6 +70,8 @@ public final class NatLab implements AutoCloseable {
   private final CommandRunner runner;
   private final Topology topology;
   private final boolean detached;
+  /** Dual-stack: global IPv6 on every host behind a stateful firewall (no NAT), beside NATed IPv4. */
+  private final boolean ipv6;
   private final Path workDir;
   private final Map<String, Long> forwarderPids = new LinkedHashMap<>();
   private final Map<String, Process> forwarders = new HashMap<>();
@@ -81,9 +83,14 @@ public final class NatLab implements AutoCloseable {
   private String createdAt = "";
 
   private NatLab(CommandRunner runner, Topology topology, boolean detached) {
+    this(runner, topology, detached, false);
+  }
+
+  private NatLab(CommandRunner runner, Topology topology, boolean detached, boolean ipv6) {
     this.runner = runner;
     this.topology = topology;
     this.detached = detached;
+    this.ipv6 = ipv6;
     this.workDir = RUN_DIR.resolve(topology.prefix.substring(0, topology.prefix.length() - 1));
     for (Topology.Peer p : topology.peers.values()) {
       loss.put(p.name(), p.spec().link().lossPercent());
@@ -100,6 +107,7 @@ public final class NatLab implements AutoCloseable {
     private final Map<String, PeerSpec> peers = new LinkedHashMap<>();
     private String prefix;
     private boolean detached;
+    private boolean ipv6;
     private CommandRunner runner = Shell.SYSTEM;
 
     private Builder() {
@@ -160,12 +168,23 @@ public final class NatLab implements AutoCloseable {
       return List.copyOf(peers.values());
     }
 
+    /**
+     * Dual-stack lab: besides its NATed IPv4 address every host gets a global IPv6 address
+     * (2001:db8:i::2/64) routed without NAT through a stateful firewall on its router (outbound opens,
+     * only replies of the same 5-tuple come back, like a home router's IPv6 firewall); the server gets
+     * 2001:db8::10 and ::11. Loss and blocked paths apply to IPv4 only.
+     */
+    public Builder ipv6(boolean ipv6) {
+      this.ipv6 = ipv6;
+      return this;
+    }
+
     public NatLab build() {
       if (peers.isEmpty()) {
         throw new IllegalArgumentException("a lab needs at least one peer");
       }
       String p = prefix != null ? prefix : randomPrefix();
-      return new NatLab(runner, new Topology(p, List.copyOf(peers.values())), detached);
+      return new NatLab(runner, new Topology(p, List.copyOf(peers.values())), detached, ipv6);
     }
   }
 
@@ -236,7 +255,12 @@ public final class NatLab implements AutoCloseable {
     // 1. namespaces: IPv6 off before any interface exists (new ones inherit "default")
     for (String ns : t.namespaces()) {
       ip("netns", "add", ns);
-      sysctl(ns, "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1");
+      if (ipv6) {
+        // No duplicate address detection: addresses are usable at once (DAD would hold them ~2 s).
+        sysctl(ns, "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0");
+      } else {
+        sysctl(ns, "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1");
+      }
       ipn(ns, "link", "set", "lo", "up");
     }
     // 2. the internet: a bridge
@@ -290,6 +314,9 @@ public final class NatLab implements AutoCloseable {
       ipBatch(p.hostNs(), neigh(p.lanIp(), p.lanMac(), Topology.HOST_IF));
     }
     ipBatch(t.serverNs, server.toString());
+    if (ipv6) {
+      buildIpv6();
+    }
     // 7. NAT and link rules, conntrack settings
     for (Topology.Peer p : t.peers.values()) {
       nft(p.routerNs(), NftRules.natScript(p) + NftRules.linkScript(loss.get(p.name()), Set.of()));
@@ -300,6 +327,27 @@ public final class NatLab implements AutoCloseable {
         }
       });
       flushConntrackQuietly(p.routerNs());
+    }
+  }
+
+  /** Global IPv6 for the server and every host; routers route it with a stateful firewall, no NAT. */
+  private void buildIpv6() {
+    Topology t = topology;
+    ipn(t.serverNs, "-6", "addr", "add", Topology.SERVER_IP6 + "/64", "dev", Topology.SERVER_IF, "nodad");
+    ipn(t.serverNs, "-6", "addr", "add", Topology.SERVER_ALT_IP6 + "/64", "dev", Topology.SERVER_IF, "nodad");
+    for (Topology.Peer p : t.peers.values()) {
+      sysctl(p.routerNs(), "net.ipv6.conf.all.forwarding=1");
+      ipn(p.routerNs(), "-6", "addr", "add", p.wanIp6() + "/64", "dev", Topology.WAN_IF, "nodad");
+      ipn(p.routerNs(), "-6", "addr", "add", p.lanIp6() + "/64", "dev", Topology.LAN_IF, "nodad");
+      ipn(p.hostNs(), "-6", "addr", "add", p.hostIp6() + "/64", "dev", Topology.HOST_IF, "nodad");
+      ipn(p.hostNs(), "-6", "route", "add", "default", "via", p.lanIp6());
+      ipn(t.serverNs, "-6", "route", "add", p.lanSubnet6(), "via", p.wanIp6());
+      for (Topology.Peer o : t.peers.values()) {
+        if (o != p) {
+          ipn(p.routerNs(), "-6", "route", "add", o.lanSubnet6(), "via", o.wanIp6());
+        }
+      }
+      nft(p.routerNs(), NftRules.ipv6FirewallScript());
     }
   }
 
@@ -682,6 +730,29 @@ public final class NatLab implements AutoCloseable {
 
   public String routerNamespace(String peer) {
     return topology.peer(peer).routerNs();
+  }
+
+  /** Whether hosts have global IPv6 ({@link Builder#ipv6}). */
+  public boolean ipv6() {
+    return ipv6;
+  }
+
+  /** The host's global IPv6 address, 2001:db8:i::2 (dual-stack labs only). */
+  public InetAddress hostAddress6(String peer) {
+    requireIpv6();
+    return addr(topology.peer(peer).hostIp6());
+  }
+
+  /** The server's IPv6 address, 2001:db8::10 (dual-stack labs only). */
+  public InetAddress serverAddress6() {
+    requireIpv6();
+    return addr(Topology.SERVER_IP6);
+  }
+
+  private void requireIpv6() {
+    if (!ipv6) {
+      throw new IllegalStateException("this lab has no IPv6 (NatLab.builder().ipv6(true))");
+    }
   }
 
   /** The router's public address (203.0.113.(100+i)): what the world sees of the peer. */

@@ -124,6 +124,23 @@ final class NftRules {
     return "table ip " + name + " {}\ndelete table ip " + name + "\n";
   }
 
+  /**
+   * A home router's IPv6 firewall (dual-stack labs): forwarded IPv6 from the LAN goes out and opens a
+   * conntrack entry; from the WAN only packets of an existing flow (the same 5-tuple: address- and
+   * port-dependent filtering) come in; ICMPv6 passes (neighbour discovery, PMTU).
+   */
+  static String ipv6FirewallScript() {
+    return "table ip6 p2p_fw6 {}\ndelete table ip6 p2p_fw6\n"
+        + "table ip6 p2p_fw6 {\n"
+        + "  chain forward {\n"
+        + "    type filter hook forward priority filter; policy drop;\n"
+        + "    ct state established,related accept\n"
+        + "    meta l4proto ipv6-icmp accept\n"
+        + "    iifname \"" + Topology.LAN_IF + "\" accept\n"
+        + "  }\n"
+        + "}\n";
+  }
+
   private static String chain(String name, String type, String hook, String priority,
       String... rules) {
     StringBuilder sb = new StringBuilder();

@@ -14,6 +14,9 @@ final class Topology {
 
   static final String SERVER_IP = "203.0.113.10";
   static final String SERVER_ALT_IP = "203.0.113.11";
+  /** Dual-stack labs: the "internet" 2001:db8::/64, peer i's LAN 2001:db8:i::/64 (documentation prefix). */
+  static final String SERVER_IP6 = "2001:db8::10";
+  static final String SERVER_ALT_IP6 = "2001:db8::11";
   static final int WAN_PREFIX_LEN = 24;
   static final String SERVER_MAC = "02:70:71:00:00:0a";
   static final String BRIDGE = "br0";
@@ -39,6 +42,22 @@ final class Topology {
 
     String lanSubnet() {
       return "10." + index + ".0.0/24";
+    }
+
+    String wanIp6() {
+      return "2001:db8::" + Integer.toHexString(0x100 + index);
+    }
+
+    String lanSubnet6() {
+      return "2001:db8:" + Integer.toHexString(index) + "::/64";
+    }
+
+    String lanIp6() {
+      return "2001:db8:" + Integer.toHexString(index) + "::1";
+    }
+
+    String hostIp6() {
+      return "2001:db8:" + Integer.toHexString(index) + "::2";
     }
 
     String wanMac() {

@@ -124,11 +124,14 @@ public final class StunServer {
   private Throwable bindError(Throwable err) {
     return new IllegalStateException(
         "STUN server cannot listen on " + config.bind() + ":" + config.port()
-            + " (" + err.getMessage() + "); choose another --stun-port or stop what holds it", err);
+            + " (" + err.getMessage() + ")", err);
   }
 
   private Future<Void> bindUdp(InetSocketAddress endpoint) {
-    DatagramSocket socket = vertx.createDatagramSocket(new DatagramSocketOptions().setIpV6(false).setReceiveBufferSize(1 << 20));
+    // An IPv6 bind address (:: included) needs an IPv6 socket; bound to :: it is dual-stack on Linux and
+    // answers IPv4 clients too.
+    boolean v6 = endpoint.getAddress() instanceof java.net.Inet6Address;
+    DatagramSocket socket = vertx.createDatagramSocket(new DatagramSocketOptions().setIpV6(v6).setReceiveBufferSize(1 << 20));
     return socket
         .listen(endpoint.getPort(), endpoint.getHostString())
         .map(s -> {

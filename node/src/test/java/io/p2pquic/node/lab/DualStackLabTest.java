@@ -1,0 +1,133 @@
+package io.p2pquic.node.lab;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.p2pquic.natlab.LinkConditions;
+import io.p2pquic.natlab.NatBehavior;
+import io.p2pquic.natlab.NatLab;
+import io.p2pquic.natlab.junit.LabTestSupport;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Dual-stack hosts in the NAT lab: each host has a NATed IPv4 address (port-restricted cone) and a
+ * global IPv6 address behind its router's stateful IPv6 firewall; the rendezvous listens on both
+ * families and relays over IPv4. With the shipped defaults (IPv4 and IPv6 on) a session gathers both
+ * families, punches through the IPv6 firewalls (as through port-restricted NATs) and prefers IPv6;
+ * method relay works from the same dual-stack socket. Echoes are SHA-256-checked by the CLI.
+ */
+class DualStackLabTest {
+  private static final Pattern PEER_ID = Pattern.compile("peer id: (pq1[a-z2-7]+)");
+  private static final Pattern SESSION = Pattern.compile("session \\S+: (direct|relayed), pair (\\S+) -> (\\S+),");
+  private static NatLab lab;
+  private static LabProcesses.Running rendezvous;
+  private static LabProcesses.Running echo;
+  private static String echoId;
+  private static Path dir;
+  private static String signal;
+  private static String stun;
+
+  @BeforeAll
+  static void up() throws Exception {
+    lab = LabTestSupport.start(NatLab.builder()
+        .peer("a", NatBehavior.PORT_RESTRICTED, LinkConditions.delayMillis(5))
+        .peer("b", NatBehavior.PORT_RESTRICTED, LinkConditions.delayMillis(5))
+        .ipv6(true));
+    dir = Files.createTempDirectory("p2p-dualstack-lab");
+    String server = lab.serverAddress().getHostAddress();
+    String server6 = lab.serverAddress6().getHostAddress();
+    Path conf = dir.resolve("rendezvous.json");
+    Files.writeString(conf, new JsonObject()
+        .put("turn", new JsonObject().put("authSecret", "lab-secret-" + System.nanoTime())
+            .put("relayAddress", server)
+            .put("allowedPeerRanges", new JsonArray(List.of("203.0.113.0/24", "10.0.0.0/8"))))
+        .encodePrettily());
+    // Listening on :: (both families): STUN answers IPv4 and IPv6 clients, so peers learn both mappings.
+    rendezvous = new LabProcesses.Running(lab, lab.serverNamespace(), "rendezvous ready",
+        "rendezvous", "--config", conf.toString(), "--bind", "::");
+    assertThat(rendezvous.awaitReady(Duration.ofSeconds(60))).as(rendezvous.output()).isTrue();
+    signal = "ws://" + server + ":8088/signal";
+    stun = server + ":3478,[" + server6 + "]:3478";
+    echo = new LabProcesses.Running(lab, lab.hostNamespace("b"), "peer id:", "peer", "--echo",
+        "--rendezvous", signal, "--stun", stun, "--identity", dir.resolve("b.json").toString());
+    assertThat(echo.awaitReady(Duration.ofSeconds(60))).as(echo.output()).isTrue();
+    Matcher m = PEER_ID.matcher(echo.output());
+    assertThat(m.find()).isTrue();
+    echoId = m.group(1);
+  }
+
+  @AfterAll
+  static void down() throws Exception {
+    if (echo != null) {
+      echo.stop();
+    }
+    if (rendezvous != null) {
+      rendezvous.stop();
+    }
+    if (lab != null) {
+      lab.close();
+    }
+    if (dir != null) {
+      try (var files = Files.list(dir)) {
+        for (Path f : files.toList()) {
+          Files.deleteIfExists(f);
+        }
+      }
+      Files.deleteIfExists(dir);
+    }
+  }
+
+  private static LabProcesses.Running connect(String method, String... payload) throws Exception {
+    List<String> args = new java.util.ArrayList<>(List.of("connect", echoId, "--rendezvous", signal, "--stun", stun,
+        "--method", method, "--timeout", "20000"));
+    args.addAll(List.of(payload));
+    LabProcesses.Running c = new LabProcesses.Running(lab, lab.hostNamespace("a"), "phases since connect",
+        args.toArray(String[]::new));
+    assertThat(c.process.waitFor(90, TimeUnit.SECONDS)).as(c.output()).isTrue();
+    assertThat(c.process.exitValue()).as(c.output()).isZero();
+    assertThat(c.output()).contains("identical");
+    return c;
+  }
+
+  private static Matcher session(LabProcesses.Running c) {
+    Matcher m = SESSION.matcher(c.output());
+    assertThat(m.find()).as(c.output()).isTrue();
+    return m;
+  }
+
+  @Test
+  void autoPunchesThroughBothIpv6FirewallsAndPrefersIpv6() throws Exception {
+    Matcher m = session(connect("auto", "--send", "dual-stack"));
+    assertThat(m.group(1)).isEqualTo("direct");
+    assertThat(m.group(2)).as("our global IPv6 host address").startsWith("[" + "2001:db8:1::2]");
+    assertThat(m.group(3)).as("the peer's global IPv6 host address").startsWith("[" + "2001:db8:2::2]");
+  }
+
+  @Test
+  void iceMovesAFileOverIpv6Intact() throws Exception {
+    byte[] b = new byte[4 << 20];
+    new Random(6).nextBytes(b);
+    Path file = dir.resolve("v6.bin");
+    Files.write(file, b);
+    Matcher m = session(connect("ice", "--file", file.toString()));
+    assertThat(m.group(2)).startsWith("[2001:db8:1::2]");
+  }
+
+  @Test
+  void relayWorksFromTheDualStackSessionSocket() throws Exception {
+    Matcher m = session(connect("relay", "--send", "via the relay"));
+    assertThat(m.group(1)).isEqualTo("relayed");
+    assertThat(m.group(2)).as("an IPv4 relayed candidate from the :: socket").startsWith("203.0.113.10:");
+  }
+}
