@@ -57,6 +57,48 @@ final class NodeRuntime {
     }
   }
 
+  /**
+   * Blocks until SIGINT/SIGTERM (exit code 0) or until {@code fatal} completes (its message printed, exit
+   * code 1, e.g. this peer id registered by another process), then closes Vert.x.
+   */
+  static int runUntilStopped(Vertx vertx, Future<String> fatal, java.io.PrintWriter err) {
+    CountDownLatch done = new CountDownLatch(1);
+    CountDownLatch closed = new CountDownLatch(1);
+    String[] why = {null};
+    fatal.onSuccess(message -> {
+      why[0] = message;
+      done.countDown();
+    });
+    // The hook holds the JVM until Vert.x is closed (sessions say goodbye), at most 12 s.
+    Thread hook = new Thread(() -> {
+      done.countDown();
+      try {
+        closed.await(12, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "p2p-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    try {
+      done.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (why[0] != null) {
+      Runtime.getRuntime().removeShutdownHook(hook);
+      err.println("error: " + why[0] + "; this one stops.");
+      err.flush();
+    }
+    try {
+      await(vertx.close(), Duration.ofSeconds(10), "stopping");
+    } catch (RuntimeException e) {
+      // stopping anyway
+    } finally {
+      closed.countDown();
+    }
+    return why[0] == null ? ExitCodes.OK : ExitCodes.FAILURE;
+  }
+
   /** Blocks the main thread until SIGINT/SIGTERM, then closes Vert.x (undeploying everything). */
   static void runUntilStopped(Vertx vertx) {
     CountDownLatch stopped = new CountDownLatch(1);

@@ -66,11 +66,10 @@ final class PeerCommand implements Callable<Integer> {
     });
     PrometheusMeterRegistry metrics = NodeRuntime.metrics();
     Vertx vertx = NodeRuntime.vertx(cfg.cluster(), clusterConfig);
-    PeerNode node = NodeRuntime.await(PeerNode.start(vertx, cfg, null, metrics, timeline, "peer", echo),
-        Duration.ofSeconds(30), "registering with " + cfg.rendezvous() + " (is the rendezvous running and reachable?)");
+    PeerNode node = NodeRuntime.await(PeerNode.start(vertx, cfg, null, metrics, timeline, "peer", echo, true),
+        Duration.ofSeconds(30), "starting the peer");
     out.println("peer id: " + node.puncher.peerId().value());
     out.flush();
-    NodeRuntime.runUntilStopped(vertx);
-    return ExitCodes.OK;
+    return NodeRuntime.runUntilStopped(vertx, node.puncher.replaced(), spec.commandLine().getErr());
   }
 }

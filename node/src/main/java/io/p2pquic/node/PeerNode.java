@@ -28,7 +28,16 @@ final class PeerNode {
 
   static Future<PeerNode> start(Vertx vertx, PeerConfig config, PeerIdentity identity, MeterRegistry metrics,
       Timeline timeline, String name, boolean echo) {
-    PuncherVerticle puncher = new PuncherVerticle(config, identity, metrics, timeline, name);
+    return start(vertx, config, identity, metrics, timeline, name, echo, false);
+  }
+
+  /**
+   * @param longRunning a peer that stays up: it starts even while the rendezvous is unreachable and
+   *     registers (again) whenever it can; false for one-shot commands, which fail fast instead
+   */
+  static Future<PeerNode> start(Vertx vertx, PeerConfig config, PeerIdentity identity, MeterRegistry metrics,
+      Timeline timeline, String name, boolean echo, boolean longRunning) {
+    PuncherVerticle puncher = new PuncherVerticle(config, identity, metrics, timeline, name).retryAtStart(longRunning);
     return vertx.deployVerticle(puncher).compose(id -> {
       QuicVerticle quic = new QuicVerticle(puncher.identity(), new QuicOptions(), echo);
       return vertx.deployVerticle(quic).map(x -> new PeerNode(puncher, quic));

@@ -3,6 +3,7 @@ package io.p2pquic.puncher;
 import io.p2pquic.api.config.StrictConfig;
 import io.p2pquic.puncher.ice.GatheringOptions;
 import io.p2pquic.puncher.ice.agent.IceAgentOptions;
+import io.p2pquic.puncher.signalling.SignallingClientOptions;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.util.LinkedHashMap;
@@ -27,7 +28,12 @@ public final class PeerConfig {
   /** The STUN port assumed on the rendezvous host when {@code gathering.stunServers} is not set. */
   public static final int DEFAULT_STUN_PORT = 3478;
   private static final List<String> KNOWN = List.of("rendezvous", "identity", "gathering", "ice", "connectTimeoutMs",
-      "quicTimeoutMs", "acceptFrom", "cluster");
+      "quicTimeoutMs", "acceptFrom", "cluster", "signalling");
+
+  /** A peer stays registered: it reconnects after any loss of its signalling connection. */
+  private static SignallingClientOptions defaultSignalling() {
+    return new SignallingClientOptions().setReconnect(true);
+  }
 
   private URI rendezvous = URI.create("ws://127.0.0.1:8088/signal");
   private String identity = "p2p-identity.json";
@@ -36,6 +42,7 @@ public final class PeerConfig {
   private long connectTimeoutMs = 20_000;
   private long quicTimeoutMs = 10_000;
   private List<String> acceptFrom = List.of("*");
+  private SignallingClientOptions signalling = defaultSignalling();
   private boolean cluster;
 
   /**
@@ -60,6 +67,8 @@ public final class PeerConfig {
         case "quicTimeoutMs" -> c.quicTimeoutMs = StrictConfig.longValue(v);
         case "acceptFrom" -> c.acceptFrom = StrictConfig.strings(v);
         case "cluster" -> c.cluster = StrictConfig.bool(v);
+        case "signalling" -> c.signalling =
+            new SignallingClientOptions(defaultSignalling().toJson().mergeIn(StrictConfig.object(v)));
         default -> throw new IllegalStateException(k);
       }
     });
@@ -91,7 +100,18 @@ public final class PeerConfig {
     m.put("quicTimeoutMs", quicTimeoutMs);
     m.put("acceptFrom", new io.vertx.core.json.JsonArray(acceptFrom));
     m.put("cluster", cluster);
+    m.put("signalling", signalling.toJson());
     return new JsonObject(m);
+  }
+
+  /** Signalling client timeouts, reconnect backoff and heartbeat (docs/signalling.md, "Staying registered"). */
+  public SignallingClientOptions signalling() {
+    return signalling;
+  }
+
+  public PeerConfig setSignalling(SignallingClientOptions signalling) {
+    this.signalling = signalling;
+    return this;
   }
 
   public URI rendezvous() {

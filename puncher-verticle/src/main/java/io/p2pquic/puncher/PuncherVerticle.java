@@ -11,6 +11,7 @@ import io.p2pquic.puncher.session.ConnectMethod;
 import io.p2pquic.puncher.session.PeerSessions;
 import io.p2pquic.puncher.signalling.SignallingClient;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
@@ -36,7 +37,9 @@ public final class PuncherVerticle extends VerticleBase {
   private SignallingClient signalling;
   private long renewalTimer = -1;
   private PeerSessions sessions;
-  private Registration registration;
+  private volatile Registration registration;
+  private boolean retryAtStart;
+  private final Promise<String> replaced = Promise.promise();
 
   /** @param identity the peer's key pair, or null to load (or create) {@link PeerConfig#identity()} */
   public PuncherVerticle(PeerConfig config, PeerIdentity identity, MeterRegistry metrics, Timeline timeline, String name) {
@@ -47,6 +50,16 @@ public final class PuncherVerticle extends VerticleBase {
     this.name = name;
   }
 
+  /**
+   * A long-running peer: start even when the rendezvous cannot be reached yet, and register as soon as it
+   * can (the start future does not wait for the registration). One-shot users (connect) leave it off and
+   * fail fast with the reason.
+   */
+  public PuncherVerticle retryAtStart(boolean retry) {
+    this.retryAtStart = retry;
+    return this;
+  }
+
   @Override
   public Future<?> start() {
     Future<PeerIdentity> id = identity != null
@@ -55,20 +68,23 @@ public final class PuncherVerticle extends VerticleBase {
     return id.compose(loaded -> {
           identity = loaded;
           timeline.mark(name, "identity", identity.peerId().value());
-          signalling = new SignallingClient(vertx, config.rendezvous(), identity, metrics)
+          signalling = new SignallingClient(vertx, config.rendezvous(), identity, metrics, config.signalling())
               .messageHandler(this::onSignal)
+              .registrationHandler(this::onRegistered)
+              .stateHandler(this::onSignallingState)
               .closeHandler(reason -> {
                 if (!"client".equals(reason)) { // our own close at shutdown is not news
                   timeline.mark(name, "signalling closed", reason);
                 }
               });
           sessions = new PeerSessions(vertx, signalling, config, metrics, timeline, name);
-          return signalling.connect();
+          if (retryAtStart) {
+            signalling.connectAndRetry().onFailure(err -> log.debug("{}: registration given up: {}", name, err.getMessage()));
+            return Future.succeededFuture();
+          }
+          return signalling.connect().mapEmpty();
         })
         .compose(reg -> {
-          registration = reg;
-          timeline.mark(name, "registered", "observed " + reg.observedAddress() + " via " + config.rendezvous());
-          scheduleRelayRenewal(signalling.relayCredentials());
           var bus = vertx.eventBus();
           // The plain addresses stay node-local: in a cluster Vert.x would round-robin them over every
           // peer of every node, so a request would connect from a random peer. The scoped ones name
@@ -100,6 +116,46 @@ public final class PuncherVerticle extends VerticleBase {
 
   public Registration registration() {
     return registration;
+  }
+
+  /** The signalling client: its state, rendezvous and registration for status output. */
+  public SignallingClient signalling() {
+    return signalling;
+  }
+
+  /** The live sessions, for status output. */
+  public PeerSessions sessions() {
+    return sessions;
+  }
+
+  /**
+   * Completes with the reason when another process registered this peer id at the rendezvous: this peer
+   * stopped signalling for good (a long-running command should exit with that message).
+   */
+  public Future<String> replaced() {
+    return replaced.future();
+  }
+
+  private void onRegistered(Registration reg) {
+    boolean again = registration != null;
+    registration = reg;
+    timeline.mark(name, again ? "registered again" : "registered", "observed " + reg.observedAddress() + " via "
+        + config.rendezvous());
+    vertx.cancelTimer(renewalTimer);
+    scheduleRelayRenewal(signalling.relayCredentials());
+  }
+
+  private void onSignallingState(io.p2pquic.puncher.signalling.SignallingState state) {
+    switch (state) {
+      case RECONNECTING -> timeline.mark(name, registration == null ? "rendezvous unreachable" : "signalling lost",
+          signalling.lastError() + "; " + (registration == null ? "retrying with backoff"
+              : "reconnecting with backoff (sessions keep running)"));
+      case REPLACED -> {
+        timeline.mark(name, "replaced", signalling.lastError());
+        replaced.tryComplete(signalling.lastError());
+      }
+      default -> { }
+    }
   }
 
   /** Punches to {@code target} and brings QUIC up; the session description as in docs/api.md. */

@@ -39,7 +39,13 @@ import org.slf4j.LoggerFactory;
  * then relays messages to other peers and looks them up.
  *
  * <p>Futures complete on the context that called {@link #connect()}. Handlers run there too.
- * Reconnecting is left to the caller (create a new client after {@link #closeHandler}).
+ *
+ * <p>Staying up ({@link SignallingClientOptions#reconnect()}): after any loss of the connection, except
+ * {@code replaced} (the same peer id registered elsewhere) and {@link #close()}, the client connects and
+ * registers again with capped exponential backoff and full jitter, on a fresh WebSocket, and tells
+ * {@link #registrationHandler} about each new registration. A heartbeat (application ping) notices a
+ * connection that died silently, e.g. after a NAT forgot its state. Requests made while disconnected fail
+ * at once with {@code closed}. The state is logged once per change, not once per attempt.
  */
 public final class SignallingClient {
   private static final long CLOSE_BOUND_MS = 2_000;
@@ -61,7 +67,20 @@ public final class SignallingClient {
   private volatile Registration registration;
   private volatile RelayCredentials renewedRelayCredentials;
   private volatile Promise<Registration> connecting;
+  /** The current connection ended (reset when a new one is made). */
   private volatile boolean closed;
+  /** Closed for good: by {@link #close()} or "replaced". */
+  private volatile boolean stopped;
+  private volatile SignallingState state = SignallingState.CONNECTING;
+  private volatile int attempts;
+  private volatile String lastError;
+  private volatile long registeredAtMillis;
+  private volatile long lostAtMillis;
+  private volatile boolean everRegistered;
+  private volatile long retryTimer = -1;
+  private volatile long heartbeatTimer = -1;
+  private volatile Handler<Registration> registrationHandler = r -> { };
+  private volatile Handler<SignallingState> stateHandler = st -> { };
   private volatile int maxMessageBytes = Integer.MAX_VALUE;
   private volatile Handler<SignallingMessage> messageHandler = m -> LOG.debug("signalling: unhandled {}", m);
   private volatile Handler<String> closeHandler = reason -> { };
@@ -96,8 +115,16 @@ public final class SignallingClient {
     if (connecting != null) {
       return connecting.future();
     }
+    return open();
+  }
+
+  /** One connection attempt: a fresh WebSocket, the challenge, {@code registered}. */
+  private Future<Registration> open() {
     Promise<Registration> promise = Promise.promise();
     connecting = promise;
+    closed = false;
+    registration = null;
+    attempts++;
     boolean tls = "wss".equals(rendezvous.getScheme());
     int port = rendezvous.getPort() > 0 ? rendezvous.getPort() : (tls ? 443 : 80);
     String path = (rendezvous.getRawPath() == null || rendezvous.getRawPath().isEmpty()) ? "/" : rendezvous.getRawPath();
@@ -113,6 +140,7 @@ public final class SignallingClient {
         shutdown("connect timeout");
       }
     });
+    promise.future().onFailure(err -> lastError = err.getMessage());
     promise.future().onComplete(ar -> vertx.cancelTimer(timer));
     client.connect(new WebSocketConnectOptions()
             .setHost(rendezvous.getHost())
@@ -128,7 +156,11 @@ public final class SignallingClient {
           ws = socket;
           socket.textMessageHandler(this::onText);
           socket.exceptionHandler(t -> LOG.debug("signalling: connection error: {}", t.toString()));
-          socket.closeHandler(v -> onClosed());
+          socket.closeHandler(v -> {
+            if (ws == socket) { // not an old connection's late close
+              onClosed();
+            }
+          });
         })
         .onFailure(t -> {
           if (promise.tryFail(new SignallingException(ErrorCode.CLOSED, "cannot connect to " + rendezvous + ": "
@@ -137,6 +169,40 @@ public final class SignallingClient {
           }
         });
     return promise.future();
+  }
+
+  /**
+   * Connects like {@link #connect()}, and when that fails keeps trying with the reconnect backoff
+   * (start-up before the rendezvous is reachable). Completes with the first registration; fails only
+   * when the client is closed or replaced meanwhile, or when reconnecting is off.
+   */
+  public Future<Registration> connectAndRetry() {
+    Promise<Registration> first = Promise.promise();
+    Handler<Registration> previous = registrationHandler;
+    registrationHandler = r -> {
+      registrationHandler = previous;
+      first.tryComplete(r);
+      previous.handle(r);
+    };
+    stateHandler = chain(stateHandler, st -> {
+      if (st == SignallingState.REPLACED || st == SignallingState.CLOSED) {
+        first.tryFail(new SignallingException(ErrorCode.CLOSED, "signalling " + st.name().toLowerCase()
+            + (lastError != null ? ": " + lastError : ""), null));
+      }
+    });
+    open().onFailure(err -> {
+      if (!options.reconnect()) {
+        first.tryFail(err);
+      }
+    });
+    return first.future();
+  }
+
+  private static Handler<SignallingState> chain(Handler<SignallingState> a, Handler<SignallingState> b) {
+    return st -> {
+      a.handle(st);
+      b.handle(st);
+    };
   }
 
   /**
@@ -201,6 +267,56 @@ public final class SignallingClient {
     return this;
   }
 
+  /** Told about every registration: the first and each one after a reconnect (new observed address, relays). */
+  public SignallingClient registrationHandler(Handler<Registration> handler) {
+    this.registrationHandler = Objects.requireNonNull(handler, "handler");
+    return this;
+  }
+
+  /** Told about each change of {@link #state()}. */
+  public SignallingClient stateHandler(Handler<SignallingState> handler) {
+    this.stateHandler = Objects.requireNonNull(handler, "handler");
+    return this;
+  }
+
+  public SignallingState state() {
+    return state;
+  }
+
+  /** Connection attempts so far (1 after a first connect). */
+  public int attempts() {
+    return attempts;
+  }
+
+  /** Why the last attempt or connection ended, or null. */
+  public String lastError() {
+    return lastError;
+  }
+
+  /** When the current registration was made (epoch ms), 0 when not registered. */
+  public long registeredAtMillis() {
+    return state == SignallingState.REGISTERED ? registeredAtMillis : 0;
+  }
+
+  public URI rendezvous() {
+    return rendezvous;
+  }
+
+  /** The state as JSON for status output: state, rendezvous, attempts, lastError, registeredAt, observed. */
+  public JsonObject stateJson() {
+    Registration r = registration;
+    JsonObject j = new JsonObject().put("state", state.label()).put("rendezvous", rendezvous.toString())
+        .put("attempts", attempts);
+    if (lastError != null) {
+      j.put("lastError", lastError);
+    }
+    if (state == SignallingState.REGISTERED && r != null) {
+      j.put("registeredAt", java.time.Instant.ofEpochMilli(registeredAtMillis).toString())
+          .put("observedAddress", String.valueOf(r.observedAddress()));
+    }
+    return j;
+  }
+
   /** The registration, or null before {@link #connect()} completed. */
   public Registration registration() {
     return registration;
@@ -212,20 +328,31 @@ public final class SignallingClient {
 
   public boolean isConnected() {
     WebSocket s = ws;
-    return registration != null && !closed && s != null && !s.isClosed();
+    return registration != null && !closed && !stopped && s != null && !s.isClosed();
   }
 
-  /** Closes the connection; pending requests fail with {@code closed}. */
+  /** Closes the connection for good (no reconnect); pending requests fail with {@code closed}. */
   public Future<Void> close() {
-    return shutdown("client");
+    stopped = true;
+    vertx.cancelTimer(retryTimer);
+    vertx.cancelTimer(heartbeatTimer);
+    Future<Void> f = shutdown("client");
+    setState(SignallingState.CLOSED);
+    return f;
   }
 
   // ---- internals ------------------------------------------------------------------------------------
 
   private <T> Future<T> request(JsonObject msg, Function<JsonObject, T> onReply) {
+    return request(msg, onReply, options.requestTimeoutMs());
+  }
+
+  private <T> Future<T> request(JsonObject msg, Function<JsonObject, T> onReply, long timeoutMs) {
     WebSocket s = ws;
     if (!isConnected() || s == null) {
-      return fail(ErrorCode.CLOSED, closed ? "client closed" : "not registered: call connect() first");
+      return fail(ErrorCode.CLOSED, stopped ? "client closed" : state == SignallingState.RECONNECTING
+          ? "not registered: the connection to " + rendezvous + " was lost and is being re-established"
+          : "not registered: call connect() first");
     }
     String id = "c" + ids.incrementAndGet();
     msg.put("id", id);
@@ -237,11 +364,11 @@ public final class SignallingClient {
     }
     Pending p = new Pending(id);
     // Timer first, then publish the pending entry: whoever removes it can cancel a real timer.
-    p.timer = vertx.setTimer(options.requestTimeoutMs(), t -> {
+    p.timer = vertx.setTimer(timeoutMs, t -> {
       if (pending.remove(id, p)) {
         count("p2p.signalling.client.errors", "code", ErrorCode.TIMEOUT.wire());
         p.promise.tryFail(new SignallingException(ErrorCode.TIMEOUT, "no reply to " + msg.getString("type")
-            + " within " + options.requestTimeoutMs() + " ms", id));
+            + " within " + timeoutMs + " ms", id));
       }
     });
     pending.put(id, p);
@@ -289,7 +416,11 @@ public final class SignallingClient {
         return;
       case SignallingProtocol.REPLACED:
         LOG.warn("signalling: {}", msg.getString("message"));
+        stopped = true; // another process holds this peer id now: reconnecting would take it back
+        lastError = "another process registered peer id " + identity.peerId().value() + " at " + rendezvous
+            + " (the same identity file?)";
         shutdown("replaced");
+        setState(SignallingState.REPLACED);
         return;
       default:
         if (SignallingProtocol.RELAY_TYPES.contains(type) && msg.getValue("from") instanceof String) {
@@ -351,11 +482,89 @@ public final class SignallingClient {
       maxMessageBytes = ((Number) limit).intValue();
     }
     registration = r;
+    registeredAtMillis = System.currentTimeMillis();
     LOG.debug("signalling: registered {} at {}, observed {}", r.peerId(), rendezvous, r.observedAddress());
     Promise<Registration> p = connecting;
     if (p != null) {
       p.tryComplete(r);
     }
+    if (state == SignallingState.RECONNECTING) {
+      LOG.info("signalling: registered{} at {} after {} attempt(s) in {} ms (observed {})",
+          everRegistered ? " again" : "", rendezvous, attempts, System.currentTimeMillis() - lostAtMillis,
+          r.observedAddress());
+    }
+    everRegistered = true;
+    attempts = 0;
+    lastError = null;
+    setState(SignallingState.REGISTERED);
+    scheduleHeartbeat();
+    try {
+      registrationHandler.handle(r);
+    } catch (RuntimeException e) {
+      LOG.warn("signalling: registration handler failed", e);
+    }
+  }
+
+  private void setState(SignallingState next) {
+    if (state == next) {
+      return;
+    }
+    state = next;
+    try {
+      stateHandler.handle(next);
+    } catch (RuntimeException e) {
+      LOG.warn("signalling: state handler failed", e);
+    }
+  }
+
+  /** An application ping every heartbeatIntervalMs; no pong within heartbeatTimeoutMs ends the connection. */
+  private void scheduleHeartbeat() {
+    vertx.cancelTimer(heartbeatTimer);
+    long interval = options.heartbeatIntervalMs();
+    if (interval <= 0 || stopped) {
+      return;
+    }
+    WebSocket current = ws;
+    heartbeatTimer = vertx.setTimer(interval, t -> {
+      if (ws != current || !isConnected()) {
+        return;
+      }
+      request(new JsonObject().put("type", SignallingProtocol.PING), reply -> null, options.heartbeatTimeoutMs())
+          .onSuccess(v -> scheduleHeartbeat())
+          .onFailure(err -> {
+            if (ws == current && !stopped) {
+              LOG.debug("signalling: heartbeat failed: {}", err.getMessage());
+              current.close(); // a dead connection may never finish the close handshake: shut down at once
+              if (!closed) {
+                shutdown("no answer to a heartbeat within " + options.heartbeatTimeoutMs() + " ms");
+              }
+            }
+          });
+    });
+  }
+
+  /** After losing a connection (or failing to make one): try again later, unless stopped. */
+  private void scheduleReconnect(String reason) {
+    if (stopped || !options.reconnect()) {
+      setState(stopped ? state : SignallingState.CLOSED);
+      return;
+    }
+    if (state != SignallingState.RECONNECTING) {
+      lostAtMillis = System.currentTimeMillis();
+      LOG.warn("signalling: {} {} ({}); {} with backoff (up to {} s between attempts)",
+          everRegistered ? "lost the connection to" : "cannot reach", rendezvous, reason,
+          everRegistered ? "reconnecting" : "retrying", options.reconnectMaxDelayMs() / 1000);
+      setState(SignallingState.RECONNECTING);
+    }
+    long delay = options.backoffMs(Math.max(1, attempts), java.util.concurrent.ThreadLocalRandom.current()::nextDouble);
+    LOG.debug("signalling: attempt {} in {} ms", attempts + 1, delay);
+    vertx.cancelTimer(retryTimer);
+    retryTimer = vertx.setTimer(delay, t -> {
+      if (!stopped) {
+        connecting = null;
+        open().onFailure(err -> lastError = err.getMessage());
+      }
+    });
   }
 
   private void onError(JsonObject msg) {
@@ -396,7 +605,7 @@ public final class SignallingClient {
   }
 
   private void onClosed() {
-    shutdown(closed ? "client" : "closed");
+    shutdown(stopped ? "client" : "closed");
   }
 
   private Future<Void> shutdown(String reason) {
@@ -405,6 +614,8 @@ public final class SignallingClient {
       first = !closed;
       closed = true;
     }
+    vertx.cancelTimer(heartbeatTimer);
+    boolean wasRegistered = registration != null;
     List<Pending> failed = new ArrayList<>();
     for (Map.Entry<String, Pending> e : pending.entrySet()) {
       if (pending.remove(e.getKey(), e.getValue())) {
@@ -421,6 +632,7 @@ public final class SignallingClient {
           null));
     }
     WebSocket s = ws;
+    ws = null; // a late close event of this connection must not end the next one
     WebSocketClient wc = client;
     Future<Void> closing = Future.succeededFuture();
     if (s != null && !s.isClosed()) {
@@ -429,12 +641,18 @@ public final class SignallingClient {
     if (wc != null) {
       closing = closing.compose(v -> wc.close()).otherwiseEmpty();
     }
-    if (first && registration != null) {
+    if (first && wasRegistered) {
       try {
         closeHandler.handle(reason);
       } catch (RuntimeException e) {
         LOG.warn("signalling: close handler failed", e);
       }
+    }
+    if (first && !"client".equals(reason) && !"replaced".equals(reason)) {
+      if (lastError == null || wasRegistered) {
+        lastError = reason.equals("closed") ? "the connection was closed (rendezvous stopped, or the network)" : reason;
+      }
+      scheduleReconnect(lastError);
     }
     // A close racing the server's own close (e.g. "replaced") can wait on a close handshake that never
     // ends; close() must not hang its caller, so it completes after a bound either way.
