@@ -37,6 +37,11 @@ public final class PeerId implements Comparable<PeerId> {
     this.hash = hash;
   }
 
+  /** The first 12 characters and an ellipsis, for logs and tables (the full id stays in JSON output). */
+  public String shortId() {
+    return value().substring(0, 12) + "\u2026";
+  }
+
   /** Derives the id of an Ed25519 public key. */
   public static PeerId of(PublicKey publicKey) {
     return ofRawPublicKey(Ed25519Keys.rawPublicKey(publicKey));

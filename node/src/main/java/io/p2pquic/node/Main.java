@@ -39,6 +39,11 @@ public final class Main {
         .addSubcommand(new RendezvousCommand())
         .addSubcommand(new PeerCommand())
         .addSubcommand(new ConnectCommand())
+        .addSubcommand(new ExposeCommand())
+        .addSubcommand(new ForwardCommand())
+        .addSubcommand(new PipeCommand())
+        .addSubcommand(new StatusCommand())
+        .addSubcommand(new PingCommand())
         .addSubcommand(new NatCheckCommand())
         .addSubcommand(new DemoCommand())
         .addSubcommand("lab", new LabCommand());

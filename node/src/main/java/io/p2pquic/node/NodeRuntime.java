@@ -20,6 +20,14 @@ import java.util.concurrent.TimeUnit;
 final class NodeRuntime {
   private NodeRuntime() {}
 
+  /** A timeline printed line by line as it happens (long-running commands). */
+  static io.p2pquic.api.timeline.Timeline printingTimeline(java.io.PrintWriter out) {
+    return new io.p2pquic.api.timeline.Timeline().listener(e -> {
+      out.println(e.format());
+      out.flush();
+    });
+  }
+
   static PrometheusMeterRegistry metrics() {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     new JvmMemoryMetrics().bindTo(registry);

@@ -42,9 +42,13 @@ final class PeerCommand implements Callable<Integer> {
       description = "Identity file (Ed25519 key pair, created with mode 0600 if missing; default p2p-identity.json).")
   String identity;
 
-  @Option(names = "--echo", negatable = true, defaultValue = "true", fallbackValue = "true",
-      description = "Echo every byte received on a session back to the sender (default: on).")
+  @Option(names = "--echo", negatable = true, defaultValue = "false", fallbackValue = "true",
+      description = "Echo every byte received on a session back to the sender (tests and demos; default: off).")
   boolean echo;
+
+  @Option(names = "--control-port", paramLabel = "N", defaultValue = "${env:P2P_CONTROL_PORT}",
+      description = "Local control endpoint port on 127.0.0.1 for status/ping/metrics (control.port, default 8790; 0 = off).")
+  Integer controlPort;
 
   @Option(names = "--cluster", defaultValue = "${env:P2P_CLUSTER}", fallbackValue = "true", arity = "0..1",
       description = "Join the Hazelcast cluster described by --cluster-config: the peer's scoped addresses and its "
@@ -58,7 +62,8 @@ final class PeerCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    PeerConfig cfg = peerOptions.resolve(identity, cluster);
+    PeerConfig cfg = peerOptions.resolve(identity, cluster,
+        j -> controlPort == null ? j : ConfigFiles.with(j, "control.port", controlPort));
     PrintWriter out = spec.commandLine().getOut();
     Timeline timeline = new Timeline().listener(e -> {
       out.println(e.format());
@@ -68,6 +73,7 @@ final class PeerCommand implements Callable<Integer> {
     Vertx vertx = NodeRuntime.vertx(cfg.cluster(), clusterConfig);
     PeerNode node = NodeRuntime.await(PeerNode.start(vertx, cfg, null, metrics, timeline, "peer", echo, true),
         Duration.ofSeconds(30), "starting the peer");
+    node.startControl(vertx);
     out.println("peer id: " + node.puncher.peerId().value());
     out.flush();
     return NodeRuntime.runUntilStopped(vertx, node.puncher.replaced(), spec.commandLine().getErr());

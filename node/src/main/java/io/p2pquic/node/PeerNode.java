@@ -8,6 +8,8 @@ import io.p2pquic.identity.PeerIdentity;
 import io.p2pquic.puncher.PeerConfig;
 import io.p2pquic.puncher.PuncherVerticle;
 import io.p2pquic.quic.QuicOptions;
+import io.p2pquic.puncher.session.ConnectMethod;
+import io.p2pquic.quic.session.PeerSession;
 import io.p2pquic.quic.session.QuicVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -20,10 +22,20 @@ import io.vertx.core.json.JsonObject;
 final class PeerNode {
   final PuncherVerticle puncher;
   final QuicVerticle quic;
+  final PeerConfig config;
+  final MeterRegistry metrics;
 
-  private PeerNode(PuncherVerticle puncher, QuicVerticle quic) {
+  private PeerNode(PuncherVerticle puncher, QuicVerticle quic, PeerConfig config, MeterRegistry metrics) {
     this.puncher = puncher;
     this.quic = quic;
+    this.config = config;
+    this.metrics = metrics;
+  }
+
+  /** The local control endpoint (status, ping, health, metrics) on 127.0.0.1:control.port; 0 = none. */
+  void startControl(Vertx vertx) {
+    NodeRuntime.await(ControlServer.start(vertx, this, metrics, config.controlPort()), java.time.Duration.ofSeconds(10),
+        "starting the control endpoint");
   }
 
   static Future<PeerNode> start(Vertx vertx, PeerConfig config, PeerIdentity identity, MeterRegistry metrics,
@@ -40,7 +52,24 @@ final class PeerNode {
     PuncherVerticle puncher = new PuncherVerticle(config, identity, metrics, timeline, name).retryAtStart(longRunning);
     return vertx.deployVerticle(puncher).compose(id -> {
       QuicVerticle quic = new QuicVerticle(puncher.identity(), new QuicOptions(), echo);
-      return vertx.deployVerticle(quic).map(x -> new PeerNode(puncher, quic));
+      return vertx.deployVerticle(quic).map(x -> new PeerNode(puncher, quic, config, metrics));
+    });
+  }
+
+  /**
+   * A live session with {@code target} (the newest one), or a new one made with {@code method}. Streams of
+   * {@code forward} and {@code pipe} share it: one punched path per peer pair.
+   */
+  Future<PeerSession> session(Vertx vertx, PeerId target, ConnectMethod method, long timeoutMs) {
+    for (PeerSession s : quic.sessions()) {
+      if (s.remotePeer().equals(target) && s.connection().closeReason() == null) {
+        return Future.succeededFuture(s);
+      }
+    }
+    return puncher.connect(target, timeoutMs, method).compose(d -> {
+      PeerSession s = quic.session(d.getString("sessionId"));
+      return s != null ? Future.succeededFuture(s)
+          : Future.failedFuture("session " + d.getString("sessionId") + " closed right after it came up");
     });
   }
 

@@ -32,6 +32,11 @@ final class PeerOptions {
 
   /** @param cluster {@code --cluster} (or P2P_CLUSTER) when the command has it; null keeps the file's value */
   PeerConfig resolve(String identity, Boolean cluster) {
+    return resolve(identity, cluster, j -> j);
+  }
+
+  /** As {@link #resolve(String, Boolean)} with a command's own flags applied to the JSON last. */
+  PeerConfig resolve(String identity, Boolean cluster, java.util.function.UnaryOperator<JsonObject> commandFlags) {
     JsonObject json = ConfigFiles.load("peer", config);
     if (cluster != null) json = ConfigFiles.with(json, "cluster", cluster);
     if (rendezvous != null) json = ConfigFiles.with(json, "rendezvous", rendezvous);
@@ -39,6 +44,7 @@ final class PeerOptions {
     if (stun != null && !stun.isEmpty()) json = ConfigFiles.with(json, "gathering.stunServers", new JsonArray(stun));
     if (port != null) json = ConfigFiles.with(json, "gathering.port", port);
     if (includeLoopback) json = ConfigFiles.with(json, "gathering.includeLoopback", true);
+    json = commandFlags.apply(json);
     try {
       return PeerConfig.fromJson(json);
     } catch (IllegalArgumentException e) {

@@ -28,7 +28,9 @@ public final class PeerConfig {
   /** The STUN port assumed on the rendezvous host when {@code gathering.stunServers} is not set. */
   public static final int DEFAULT_STUN_PORT = 3478;
   private static final List<String> KNOWN = List.of("rendezvous", "identity", "gathering", "ice", "connectTimeoutMs",
-      "quicTimeoutMs", "acceptFrom", "cluster", "signalling");
+      "quicTimeoutMs", "acceptFrom", "cluster", "signalling", "control");
+  /** Default port of a long-running peer's local control endpoint (status, ping, metrics) on 127.0.0.1. */
+  public static final int DEFAULT_CONTROL_PORT = 8790;
 
   /** A peer stays registered: it reconnects after any loss of its signalling connection. */
   private static SignallingClientOptions defaultSignalling() {
@@ -43,6 +45,7 @@ public final class PeerConfig {
   private long quicTimeoutMs = 10_000;
   private List<String> acceptFrom = List.of("*");
   private SignallingClientOptions signalling = defaultSignalling();
+  private int controlPort = DEFAULT_CONTROL_PORT;
   private boolean cluster;
 
   /**
@@ -67,6 +70,8 @@ public final class PeerConfig {
         case "quicTimeoutMs" -> c.quicTimeoutMs = StrictConfig.longValue(v);
         case "acceptFrom" -> c.acceptFrom = StrictConfig.strings(v);
         case "cluster" -> c.cluster = StrictConfig.bool(v);
+        case "control" -> StrictConfig.read(StrictConfig.object(v), List.of("port"),
+            (ck, cv) -> c.controlPort = StrictConfig.intValue(cv, 0, 65535));
         case "signalling" -> c.signalling =
             new SignallingClientOptions(defaultSignalling().toJson().mergeIn(StrictConfig.object(v)));
         default -> throw new IllegalStateException(k);
@@ -101,7 +106,18 @@ public final class PeerConfig {
     m.put("acceptFrom", new io.vertx.core.json.JsonArray(acceptFrom));
     m.put("cluster", cluster);
     m.put("signalling", signalling.toJson());
+    m.put("control", new JsonObject().put("port", controlPort));
     return new JsonObject(m);
+  }
+
+  /** Port of the local control endpoint (HTTP on 127.0.0.1 only; 0 = off). */
+  public int controlPort() {
+    return controlPort;
+  }
+
+  public PeerConfig setControlPort(int port) {
+    this.controlPort = port;
+    return this;
   }
 
   /** Signalling client timeouts, reconnect backoff and heartbeat (docs/signalling.md, "Staying registered"). */
@@ -159,6 +175,11 @@ public final class PeerConfig {
   }
 
   /** Whether an offer from {@code peer} is accepted when no service answers p2p.peer.incoming. */
+  /** Peer ids whose offers are accepted ({@code "*"}: all). */
+  public List<String> acceptFrom() {
+    return acceptFrom;
+  }
+
   public boolean accepts(io.p2pquic.identity.PeerId peer) {
     return acceptFrom.contains("*") || acceptFrom.contains(peer.value());
   }

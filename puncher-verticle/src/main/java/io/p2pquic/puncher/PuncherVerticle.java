@@ -40,6 +40,7 @@ public final class PuncherVerticle extends VerticleBase {
   private volatile Registration registration;
   private boolean retryAtStart;
   private final Promise<String> replaced = Promise.promise();
+  private final Promise<Registration> firstRegistration = Promise.promise();
 
   /** @param identity the peer's key pair, or null to load (or create) {@link PeerConfig#identity()} */
   public PuncherVerticle(PeerConfig config, PeerIdentity identity, MeterRegistry metrics, Timeline timeline, String name) {
@@ -136,7 +137,20 @@ public final class PuncherVerticle extends VerticleBase {
     return replaced.future();
   }
 
+  /** Where a session's packets go now (see PeerSessions#pathOf), read on this verticle's event loop. */
+  public Future<JsonObject> pathOf(String sessionId) {
+    Promise<JsonObject> p = Promise.promise();
+    context.runOnContext(v -> p.complete(sessions.pathOf(sessionId)));
+    return p.future();
+  }
+
+  /** Completes with the first registration (at once if registered already). */
+  public Future<Registration> registered() {
+    return firstRegistration.future();
+  }
+
   private void onRegistered(Registration reg) {
+    firstRegistration.tryComplete(reg);
     boolean again = registration != null;
     registration = reg;
     timeline.mark(name, again ? "registered again" : "registered", "observed " + reg.observedAddress() + " via "

@@ -136,6 +136,35 @@ public final class IceSession {
     return remotePeer;
   }
 
+  /**
+   * Where the session's packets go now, for status and ping: {@code path} "direct" or "relayed",
+   * {@code via} (the relay server when through our allocation), {@code remote} (the peer's address as we
+   * send to it), and the method and role.
+   */
+  JsonObject pathJson() {
+    JsonObject j = new JsonObject().put("method", method.label()).put("role", role.name().toLowerCase());
+    io.p2pquic.puncher.path.PeerPath p = steering == null ? null : steering.layer().path();
+    if (p == null) {
+      return j.put("path", "none");
+    }
+    j.put("remote", io.p2pquic.api.net.SocketAddresses.format(p.peer()));
+    if (p instanceof io.p2pquic.puncher.path.PeerPath.ViaRelay r) {
+      return j.put("path", "relayed").put("via", io.p2pquic.api.net.SocketAddresses.format(r.relay().server()));
+    }
+    // Sent straight from our socket: direct, unless it is the peer's relayed candidate (their TURN server).
+    boolean peersRelay = agentRemoteRelay(p.peer());
+    return j.put("path", peersRelay ? "relayed" : "direct").put("via", peersRelay ? "the peer's relay" : null);
+  }
+
+  private boolean agentRemoteRelay(java.net.InetSocketAddress addr) {
+    try {
+      return agent != null && agent.remoteCandidates().stream()
+          .anyMatch(c -> c.type() == io.p2pquic.puncher.ice.CandidateType.RELAYED && c.address().equals(addr));
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
   /** Completes with the session description once QUIC is up on the punched path; fails with a reason. */
   Future<JsonObject> result() {
     return result.future();

@@ -325,6 +325,24 @@ public final class PeerSessions {
     return relays;
   }
 
+  /**
+   * Where a session's packets go now ({@code path} direct/relayed, {@code via}, {@code remote}, {@code method},
+   * {@code role}), for status and ping; null when this peer holds no such session.
+   */
+  public JsonObject pathOf(String sessionId) {
+    IceSession ice = sessions.get(sessionId);
+    if (ice != null) {
+      return ice.pathJson();
+    }
+    if (tcpSessions.containsKey(sessionId)) {
+      return new JsonObject().put("method", "tcp").put("path", "direct");
+    }
+    if (nativeSessions.containsKey(sessionId)) {
+      return new JsonObject().put("method", "quic-native").put("path", "direct");
+    }
+    return null;
+  }
+
   public Future<Void> close() {
     List<Future<?>> all = new ArrayList<>();
     all.add(closedEvents.unregister());

@@ -13,13 +13,25 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One peer session on top of a QUIC connection: a default bidirectional stream (opened by the dialing
- * side right after the handshake, accepted as the first incoming stream by the other), the
- * event-bus addresses of docs/api.md, and, in echo mode, every byte received sent back.
+ * side right after the handshake: the client's first stream, id 0), the event-bus addresses of
+ * docs/api.md, and, in echo mode, every byte received on it sent back. Every other stream starts with a
+ * {@link StreamPreamble} and goes to the {@link StreamService} registered for its kind; a stream with no
+ * preamble, an unknown kind or no service is reset, logged and counted, and nothing else is disturbed.
  */
 public final class PeerSession {
+  private static final Logger LOG = LoggerFactory.getLogger(PeerSession.class);
+  /** Application error code of a stream reset because no service takes its kind. */
+  public static final int STREAM_REFUSED = 0x10;
+  /** Application error code of a stream reset because its first bytes were no preamble. */
+  public static final int STREAM_MALFORMED = 0x11;
+  /** How long an incoming stream may take to send its preamble. */
+  static final long PREAMBLE_TIMEOUT_MS = 10_000;
+
   private final Vertx vertx;
   private final PeerId local;
   private final String sessionId;
@@ -27,13 +39,21 @@ public final class PeerSession {
   private final boolean echo;
   private final Promise<QuicPeerStream> defaultStream = Promise.promise();
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+  private final java.util.function.Function<StreamKind, StreamService> services;
+  private final Runnable onRefused;
+  private final long startedAtMillis = System.currentTimeMillis();
+  private final String method;
 
-  PeerSession(Vertx vertx, PeerId local, String sessionId, QuicPeerConnection connection, boolean echo) {
+  PeerSession(Vertx vertx, PeerId local, String sessionId, QuicPeerConnection connection, boolean echo,
+      java.util.function.Function<StreamKind, StreamService> services, Runnable onRefused, String method) {
     this.vertx = vertx;
     this.local = local;
     this.sessionId = sessionId;
     this.connection = connection;
     this.echo = echo;
+    this.services = services;
+    this.onRefused = onRefused;
+    this.method = method;
   }
 
   /**
@@ -43,8 +63,12 @@ public final class PeerSession {
    */
   Future<Void> start() {
     connection.streamHandler(stream -> {
-      attach(stream);
-      defaultStream.tryComplete(stream);
+      if (stream.id() == 0) { // the client's first bidirectional stream: the default one
+        attach(stream);
+        defaultStream.tryComplete(stream);
+      } else {
+        route(stream);
+      }
     });
     if (connection.isClient()) {
       connection.openBidiStream().onSuccess(s -> {
@@ -63,7 +87,12 @@ public final class PeerSession {
             .onComplete(ar -> msg.reply(new JsonObject()))));
     // Control datagrams of the session's method (DCUtR): node-local both ways, never the user's streams.
     DeliveryOptions localOnly = new DeliveryOptions().setLocalOnly(true);
-    connection.datagramHandler(data -> vertx.eventBus().publish(Addresses.sessionControlIn(local, sessionId), data, localOnly));
+    connection.datagramHandler(data -> {
+      if (onPingDatagram(data)) {
+        return;
+      }
+      vertx.eventBus().publish(Addresses.sessionControlIn(local, sessionId), data, localOnly);
+    });
     consumers.add(vertx.eventBus().<Buffer>localConsumer(Addresses.sessionControl(local, sessionId), msg ->
         connection.sendDatagram(msg.body().copy())
             .onSuccess(v -> msg.reply(new JsonObject()))
@@ -91,6 +120,115 @@ public final class PeerSession {
         stream.end();
       }
     });
+  }
+
+  /** Reads the preamble of an incoming stream (bounded in bytes and time) and hands it to its service. */
+  private void route(QuicPeerStream stream) {
+    Buffer first = Buffer.buffer();
+    boolean[] done = {false};
+    long timer = vertx.setTimer(PREAMBLE_TIMEOUT_MS, t -> {
+      if (!done[0]) {
+        done[0] = true;
+        refuse(stream, STREAM_MALFORMED, "no preamble within " + PREAMBLE_TIMEOUT_MS + " ms");
+      }
+    });
+    stream.handler(data -> {
+      if (done[0]) {
+        return;
+      }
+      first.appendBuffer(data);
+      StreamPreamble.Decoded d;
+      try {
+        d = StreamPreamble.decode(first);
+      } catch (StreamPreamble.MalformedPreambleException e) {
+        done[0] = true;
+        vertx.cancelTimer(timer);
+        refuse(stream, STREAM_MALFORMED, e.getMessage());
+        return;
+      }
+      if (d == null) {
+        return; // a valid prefix: wait for the rest (MAX_LENGTH bounds it, the decoder refuses longer)
+      }
+      done[0] = true;
+      vertx.cancelTimer(timer);
+      stream.pause();
+      StreamService service = services.apply(d.preamble().kind());
+      if (service == null) {
+        refuse(stream, STREAM_REFUSED, "no " + d.preamble().kind().name().toLowerCase() + " service on this peer");
+        return;
+      }
+      try {
+        service.serve(this, stream, d.preamble(), first.getBuffer(d.length(), first.length()));
+      } catch (RuntimeException e) {
+        refuse(stream, STREAM_REFUSED, "service failed: " + e);
+      }
+    });
+  }
+
+  private void refuse(QuicPeerStream stream, int code, String why) {
+    LOG.warn("session {} with {}: stream {} refused: {}", sessionId, remotePeer().shortId(), stream.id(), why);
+    onRefused.run();
+    stream.reset(code);
+  }
+
+  // ---- ping: a 12-byte QUIC DATAGRAM each way on the session's control channel ------------------------
+
+  /** "P2PI" + 8-byte token asks for a pong; "P2PO" + the same token answers. DCUtR never starts so. */
+  static final Buffer PING_MAGIC = Buffer.buffer("P2PI");
+  static final Buffer PONG_MAGIC = Buffer.buffer("P2PO");
+  private final java.util.Map<Long, Promise<Double>> pings = new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicLong pingTokens =
+      new java.util.concurrent.atomic.AtomicLong(new java.security.SecureRandom().nextLong());
+
+  /** Answers a ping, completes a pong; false for any other datagram. */
+  private boolean onPingDatagram(Buffer data) {
+    if (data.length() != 12) {
+      return false;
+    }
+    Buffer magic = data.getBuffer(0, 4);
+    if (magic.equals(PING_MAGIC)) {
+      connection.sendDatagram(Buffer.buffer(12).appendBuffer(PONG_MAGIC).appendLong(data.getLong(4)));
+      return true;
+    }
+    if (magic.equals(PONG_MAGIC)) {
+      Promise<Double> p = pings.get(data.getLong(4));
+      if (p != null) {
+        p.tryComplete(null); // the waiter computes the RTT from its own clock
+      }
+      return true;
+    }
+    return false;
+  }
+
+  /** One round trip over the session (QUIC DATAGRAM ping/pong): the RTT in ms, or a failure after the timeout. */
+  public Future<Double> ping(long timeoutMs) {
+    long token = pingTokens.incrementAndGet();
+    Promise<Double> pong = Promise.promise();
+    pings.put(token, pong);
+    long start = System.nanoTime();
+    long timer = vertx.setTimer(timeoutMs, t -> pong.tryFail("no pong within " + timeoutMs + " ms"));
+    connection.sendDatagram(Buffer.buffer(12).appendBuffer(PING_MAGIC).appendLong(token)).onFailure(pong::tryFail);
+    return pong.future()
+        .map(x -> Math.round((System.nanoTime() - start) / 1e4) / 100.0)
+        .onComplete(ar -> {
+          vertx.cancelTimer(timer);
+          pings.remove(token);
+        });
+  }
+
+  /** Opens a stream for {@code preamble}'s service on the other side and sends the preamble at once. */
+  public Future<QuicPeerStream> openStream(StreamPreamble preamble) {
+    return connection.openBidiStream().compose(s -> s.write(preamble.encode()).map(s));
+  }
+
+  /** The connect method that made the session (as in its description), or null when unknown. */
+  public String method() {
+    return method;
+  }
+
+  /** When the session came up (epoch ms). */
+  public long startedAtMillis() {
+    return startedAtMillis;
   }
 
   public String sessionId() {

@@ -31,11 +31,37 @@ public final class QuicVerticle extends VerticleBase {
   private final QuicOptions options;
   private final boolean echo;
   private final Map<String, PeerSession> sessions = new ConcurrentHashMap<>();
+  private final Map<StreamKind, StreamService> services = new ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicLong refusedStreams = new java.util.concurrent.atomic.AtomicLong();
 
   public QuicVerticle(PeerIdentity identity, QuicOptions options, boolean echo) {
     this.identity = identity;
     this.options = options;
     this.echo = echo;
+    if (echo) {
+      streamService(StreamKind.ECHO, (session, stream, preamble, early) -> {
+        if (early.length() > 0) {
+          stream.write(early);
+        }
+        stream.pipeTo(stream); // back-pressured both ways; FIN answered with FIN
+      });
+    }
+  }
+
+  /** Serves incoming streams of {@code kind} with {@code service} (one per kind; the last one wins). */
+  public QuicVerticle streamService(StreamKind kind, StreamService service) {
+    services.put(kind, service);
+    return this;
+  }
+
+  /** Live sessions, for status output. */
+  public java.util.Collection<PeerSession> sessions() {
+    return java.util.List.copyOf(sessions.values());
+  }
+
+  /** Incoming streams reset so far: no preamble, unknown kind, or no service for it. */
+  public long refusedStreams() {
+    return refusedStreams.get();
   }
 
   @Override
@@ -62,7 +88,8 @@ public final class QuicVerticle extends VerticleBase {
         : accept(path, msg.body().getLong("timeoutMs", options.handshakeTimeoutMs() + 2_000));
     connected
         .compose(conn -> {
-          PeerSession session = new PeerSession(vertx, identity.peerId(), sessionId, conn, echo);
+          PeerSession session = new PeerSession(vertx, identity.peerId(), sessionId, conn, echo, services::get,
+              refusedStreams::incrementAndGet, msg.body().getString("method"));
           sessions.put(sessionId, session);
           conn.closeFuture().onComplete(x -> sessions.remove(sessionId));
           // "connected" and the reply go out once the session's addresses are registered (cluster-wide
@@ -132,6 +159,24 @@ public final class QuicVerticle extends VerticleBase {
     long timer = vertx.setTimer(timeoutMs, t -> first.tryFail(
         "no QUIC handshake from " + path.remotePeer().value() + " within " + timeoutMs + " ms"));
     return server.start().compose(v -> first.future()).onComplete(x -> vertx.cancelTimer(timer));
+  }
+
+  /**
+   * Says goodbye: every session's QUIC connection is closed with a CONNECTION_CLOSE ("peer stopped"), so
+   * the other side frees it at once instead of after its idle timeout. Bounded: a peer that cannot be
+   * reached any more does not hold the shutdown.
+   */
+  @Override
+  public Future<?> stop() {
+    java.util.List<Future<Void>> closing = sessions.values().stream()
+        .map(s -> s.close("peer stopped").otherwiseEmpty()).toList();
+    Promise<Void> done = Promise.promise();
+    long bound = vertx.setTimer(2_000, t -> done.tryComplete());
+    Future.join(closing).onComplete(ar -> {
+      vertx.cancelTimer(bound);
+      done.tryComplete();
+    });
+    return done.future();
   }
 
   /** A session by id, for code in the same JVM. */

@@ -1,0 +1,162 @@
+package io.p2pquic.node;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.p2pquic.identity.PeerId;
+import io.p2pquic.puncher.session.ConnectMethod;
+import io.p2pquic.puncher.signalling.SignallingState;
+import io.p2pquic.quic.session.PeerSession;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A long-running peer's local control endpoint: HTTP on 127.0.0.1 only (never another interface), for
+ * {@code p2p-node status} and {@code p2p-node ping} and for scraping. {@code GET /health} (200 registered,
+ * 503 otherwise), {@code GET|HEAD /metrics} (Prometheus text), {@code GET /status} (JSON), {@code GET
+ * /ping?peer=ID&count=N&intervalMs=MS&untilDirect=true} (one JSON object per line per reply, then a summary).
+ */
+final class ControlServer {
+  private static final Logger LOG = LoggerFactory.getLogger(ControlServer.class);
+  static final String HOST = "127.0.0.1";
+
+  private final Vertx vertx;
+  private final PeerNode node;
+  private final MeterRegistry metrics;
+
+  private ControlServer(Vertx vertx, PeerNode node, MeterRegistry metrics) {
+    this.vertx = vertx;
+    this.node = node;
+    this.metrics = metrics;
+  }
+
+  /** Listens on 127.0.0.1:port; a port in use is logged (naming the key and flag) and the peer runs on. */
+  static Future<HttpServer> start(Vertx vertx, PeerNode node, MeterRegistry metrics, int port) {
+    if (port <= 0) {
+      return Future.succeededFuture();
+    }
+    ControlServer c = new ControlServer(vertx, node, metrics);
+    Router router = Router.router(vertx);
+    router.route(HttpMethod.GET, "/health").handler(c::health);
+    router.route("/metrics").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(c::metrics);
+    router.route(HttpMethod.GET, "/status").handler(ctx -> c.status().onComplete(ar -> {
+      if (ar.succeeded()) {
+        ctx.json(ar.result());
+      } else {
+        ctx.response().setStatusCode(500).end(ar.cause().getMessage());
+      }
+    }));
+    router.route(HttpMethod.GET, "/ping").handler(c::ping);
+    return vertx.createHttpServer().requestHandler(router).listen(port, HOST)
+        .onSuccess(s -> LOG.info("control endpoint http://{}:{}/status (health, metrics, ping)", HOST, s.actualPort()))
+        .recover(err -> {
+          LOG.warn("control endpoint not started: {}:{} is taken ({}); status and ping will not reach this peer. "
+              + "Pick another port with --control-port or control.port in conf/peer.json (0 turns it off)",
+              HOST, port, err.getMessage());
+          return Future.succeededFuture();
+        });
+  }
+
+  private boolean registered() {
+    return node.puncher.signalling() != null && node.puncher.signalling().state() == SignallingState.REGISTERED;
+  }
+
+  private void health(RoutingContext ctx) {
+    JsonObject body = new JsonObject().put("status", registered() ? "up" : "not registered")
+        .put("peerId", node.puncher.peerId().value())
+        .put("signalling", node.puncher.signalling().stateJson());
+    ctx.response().setStatusCode(registered() ? 200 : 503).putHeader("content-type", "application/json")
+        .end(body.encode());
+  }
+
+  private void metrics(RoutingContext ctx) {
+    HttpServerResponse r = ctx.response().putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8");
+    String text = metrics instanceof PrometheusMeterRegistry p ? p.scrape() : "";
+    if (ctx.request().method() == HttpMethod.HEAD) {
+      r.putHeader("content-length", Integer.toString(text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length))
+          .end();
+    } else {
+      r.end(text);
+    }
+  }
+
+  /** Registration and every session: peer, method, path, RTT, bytes each way, age. */
+  Future<JsonObject> status() {
+    JsonObject doc = new JsonObject()
+        .put("peerId", node.puncher.peerId().value())
+        .put("signalling", node.puncher.signalling().stateJson())
+        .put("refusedStreams", node.quic.refusedStreams());
+    List<Future<JsonObject>> sessions = new ArrayList<>();
+    for (PeerSession s : node.quic.sessions()) {
+      sessions.add(describe(s));
+    }
+    return Future.join(sessions).map(cf -> {
+      JsonArray list = new JsonArray();
+      for (Future<JsonObject> f : sessions) {
+        if (f.succeeded()) {
+          list.add(f.result());
+        }
+      }
+      return doc.put("sessions", list);
+    });
+  }
+
+  private Future<JsonObject> describe(PeerSession s) {
+    JsonObject j = new JsonObject().put("sessionId", s.sessionId()).put("peer", s.remotePeer().value())
+        .put("ageSeconds", (System.currentTimeMillis() - s.startedAtMillis()) / 1000);
+    return node.puncher.pathOf(s.sessionId())
+        .map(path -> path == null ? j.put("path", "unknown") : j.mergeIn(path))
+        .compose(x -> s.connection().stats().map(st -> j
+            .put("rttMs", Math.round(st.rtt().toNanos() / 1e4) / 100.0)
+            .put("bytesSent", st.sentBytes()).put("bytesReceived", st.recvBytes()))
+            .otherwise(j));
+  }
+
+  /** NDJSON: one line per reply ({seq, rttMs, path, via, remote}), then {done, replies, direct}. */
+  private void ping(RoutingContext ctx) {
+    HttpServerResponse r = ctx.response().setChunked(true).putHeader("content-type", "application/x-ndjson");
+    PeerId target;
+    try {
+      target = PeerId.parse(ctx.request().getParam("peer"));
+    } catch (RuntimeException e) {
+      r.setStatusCode(400).end(new JsonObject().put("error", "peer must be a peer id (pq1...)").encode() + "\n");
+      return;
+    }
+    int count = Integer.parseInt(ctx.request().getParam("count", "5"));
+    long interval = Long.parseLong(ctx.request().getParam("intervalMs", "1000"));
+    boolean untilDirect = Boolean.parseBoolean(ctx.request().getParam("untilDirect", "false"));
+    ConnectMethod method = ConnectMethod.parse(ctx.request().getParam("method", "auto"));
+    node.puncher.registered()
+        .compose(reg -> node.session(vertx, target, method, 20_000))
+        .onFailure(err -> r.setStatusCode(502).end(new JsonObject().put("error", err.getMessage()).encode() + "\n"))
+        .onSuccess(session -> pingLoop(r, session, 1, count, interval, untilDirect, 0));
+  }
+
+  private void pingLoop(HttpServerResponse r, PeerSession session, int seq, int count, long interval,
+      boolean untilDirect, int replies) {
+    session.ping(2_000).compose(rtt -> node.puncher.pathOf(session.sessionId()).map(path -> new JsonObject()
+            .put("seq", seq).put("rttMs", rtt).mergeIn(path == null ? new JsonObject() : path)))
+        .recover(err -> Future.succeededFuture(new JsonObject().put("seq", seq).put("error", err.getMessage())))
+        .onSuccess(line -> {
+          r.write(line.encode() + "\n");
+          boolean direct = "direct".equals(line.getString("path")) && !line.containsKey("error");
+          int got = replies + (line.containsKey("error") ? 0 : 1);
+          if (seq >= count || (untilDirect && direct) || r.closed()) {
+            r.end(new JsonObject().put("done", true).put("replies", got).put("direct", direct).encode() + "\n");
+            return;
+          }
+          vertx.setTimer(interval, t -> pingLoop(r, session, seq + 1, count, interval, untilDirect, got));
+        });
+  }
+}
