@@ -76,8 +76,11 @@ final class ConnectCommand implements Callable<Integer> {
       description = "auto (default: relay at once if configured, upgrade to direct), ice (direct only, method 1), relay (only relayed candidates), dcutr (relayed first, then libp2p DCUtR over the relayed connection; waits for its outcome), tcp (TCP simultaneous open + TLS 1.3; needs a STUN server), quic-native (method 2: QUIC signalling from the session socket, QUIC Initials as checks).")
   String method;
 
-  @Option(names = "--json", description = "Print the session description (with timings) as JSON.")
+  @Option(names = "--json", description = "Print the session description (with timings) as JSON; on failure {\"error\": ...}.")
   boolean json;
+
+  @Option(names = "--quiet", description = "No progress line on stderr during a --file transfer.")
+  boolean quiet;
 
   @Option(names = "--repeat", paramLabel = "N", defaultValue = "1",
       description = "Connect N times in this process (a new session each, closed after its echo) and print the median, min and max of every phase: the benchmark of docs/benchmarks.md.")
@@ -114,7 +117,17 @@ final class ConnectCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ConfigException("--method: " + e.getMessage(), e);
     }
-    PeerConfig cfg = peerOptions.resolve(identity);
+    if (repeat < 1) {
+      throw new ConfigException("--repeat must be at least 1, is " + repeat);
+    }
+    if (warmup < 0) {
+      throw new ConfigException("--warmup must not be negative, is " + warmup);
+    }
+    if (payload != null && payload.file != null && !Files.isReadable(payload.file)) {
+      throw new ConfigException("--file " + payload.file + ": " + (Files.exists(payload.file) ? "cannot be read"
+          : "no such file"));
+    }
+    PeerConfig cfg = peerOptions.resolve(identity, null, j -> ConfigFiles.with(j, "control.port", 0));
     Buffer data = payload == null ? null
         : payload.text != null ? Buffer.buffer(payload.text, "UTF-8") : Buffer.buffer(Files.readAllBytes(payload.file));
     PrintWriter out = spec.commandLine().getOut();
@@ -132,9 +145,6 @@ final class ConnectCommand implements Callable<Integer> {
       PeerNode node = NodeRuntime.await(PeerNode.start(vertx, cfg, me, metrics, timeline, "me", false),
           Duration.ofSeconds(30), "registering with " + cfg.rendezvous());
       long timeout = timeoutMs != null ? timeoutMs : cfg.connectTimeoutMs();
-      if (repeat < 1) {
-        throw new ConfigException("--repeat must be at least 1");
-      }
       List<JsonObject> runs = new ArrayList<>();
       for (int w = 0; w < warmup; w++) {
         JsonObject session = once(vertx, node, target, timeout, data, timeline);
@@ -148,6 +158,10 @@ final class ConnectCommand implements Callable<Integer> {
         JsonObject session = once(vertx, node, target, timeout, data, timeline);
         if (session == null) {
           if (!keepGoing) {
+            if (json) {
+              out.println(new JsonObject().put("error", String.valueOf(lastError)).encodePrettily());
+              out.flush();
+            }
             return ExitCodes.FAILURE;
           }
           runs.add(new JsonObject().put("error", String.valueOf(lastError))
@@ -238,7 +252,7 @@ final class ConnectCommand implements Callable<Integer> {
       }
     }
     if (data != null) {
-      if (!echo(vertx, session, data, timeline, "echo received")) {
+      if (!echo(vertx, node, session, data, timeline, "echo received")) {
         return null;
       }
       double ms = Math.round((System.nanoTime() - start) / 1e5) / 10.0;
@@ -261,7 +275,7 @@ final class ConnectCommand implements Callable<Integer> {
           session.getJsonObject("timings").put("upgradeMs", outcome.getDouble("upgradeMs"));
         }
       }
-      if (data != null && !echo(vertx, session, data, timeline, "echo after dcutr")) {
+      if (data != null && !echo(vertx, node, session, data, timeline, "echo after dcutr")) {
         return null;
       }
     }
@@ -288,12 +302,18 @@ final class ConnectCommand implements Callable<Integer> {
   }
 
   /** Sends {@code data}, awaits the echo and compares it; marks {@code event} on the timeline. */
-  private boolean echo(Vertx vertx, JsonObject session, Buffer data, Timeline timeline, String event) {
+  private boolean echo(Vertx vertx, PeerNode node, JsonObject session, Buffer data, Timeline timeline, String event) {
     Buffer echoed;
     try {
       // A report run must not hang on one lost session; a user's transfer may take long.
-      echoed = NodeRuntime.await(PeerNode.echo(vertx, session, data), keepGoing ? Duration.ofSeconds(30) : Duration.ofMinutes(10),
-          "waiting for the echo");
+      TransferProgress progress = TransferProgress.start(vertx, spec.commandLine().getErr(),
+          quiet || json || data.length() < (1 << 20), () -> session.getString("path"));
+      try {
+        echoed = NodeRuntime.await(node.echoOverStream(vertx, session, data, progress),
+            keepGoing ? Duration.ofSeconds(30) : Duration.ofMinutes(10), "waiting for the echo");
+      } finally {
+        progress.finish(false);
+      }
     } catch (RuntimeException e) {
       lastError = e.getMessage();
       spec.commandLine().getErr().println("error: " + e.getMessage());

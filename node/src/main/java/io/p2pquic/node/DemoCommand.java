@@ -70,6 +70,7 @@ final class DemoCommand implements Callable<Integer> {
       PeerNode bob = NodeRuntime.await(PeerNode.start(vertx, cfg, PeerIdentity.generate(), metrics, timeline, "bob", true),
           Duration.ofSeconds(30), "starting bob");
 
+      long connectAt = System.nanoTime();
       JsonObject session = NodeRuntime.await(alice.puncher.connect(bob.puncher.peerId(), 20_000),
           Duration.ofSeconds(30), "connecting alice to bob");
       long t0 = System.nanoTime();
@@ -77,6 +78,7 @@ final class DemoCommand implements Callable<Integer> {
           Buffer.buffer(MESSAGE, "UTF-8")), Duration.ofSeconds(10), "waiting for bob's echo");
       timeline.mark("alice", "echo received", "\"" + echoed.toString(StandardCharsets.UTF_8) + "\" in "
           + Math.round((System.nanoTime() - t0) / 1e5) / 10.0 + " ms");
+      session.getJsonObject("timings").put("firstByteMs", Math.round((System.nanoTime() - connectAt) / 1e5) / 10.0);
       timeline.mark("demo", "done", session.getJsonObject("selectedPair").getString("local") + " <-> "
           + session.getJsonObject("selectedPair").getString("remote"));
       if (json) {

@@ -94,11 +94,63 @@ final class PeerNode {
     return done.future().onComplete(x -> consumer.unregister());
   }
 
+  /**
+   * Sends {@code payload} on the session's default stream through the local stream API (back-pressured
+   * writes, no event-bus request that could time out on a slow path) and completes with as many bytes as
+   * came back (the peer echoes). {@code progress} counts bytes each way.
+   */
+  Future<Buffer> echoOverStream(Vertx vertx, JsonObject session, Buffer payload, TransferProgress progress) {
+    PeerSession s = quic.session(session.getString("sessionId"));
+    if (s == null) {
+      return echo(vertx, session, payload); // not this JVM's session: the event-bus API
+    }
+    return s.defaultStream().compose(stream -> {
+      Promise<Buffer> done = Promise.promise();
+      Buffer received = Buffer.buffer(payload.length());
+      stream.handler(data -> {
+        received.appendBuffer(data);
+        if (progress != null) {
+          progress.received(data.length());
+        }
+        if (received.length() >= payload.length()) {
+          done.tryComplete(received);
+        }
+      });
+      stream.closeHandler(v -> done.tryFail("the session's stream closed after " + received.length() + " of "
+          + payload.length() + " bytes came back"));
+      stream.resume();
+      writeChunks(stream, payload, 0, progress, done);
+      return done.future();
+    });
+  }
+
+  private static void writeChunks(io.p2pquic.quic.QuicPeerStream stream, Buffer payload, int from,
+      TransferProgress progress, Promise<Buffer> done) {
+    int at = from;
+    while (at < payload.length()) {
+      int end = Math.min(payload.length(), at + 64 * 1024);
+      stream.write(payload.getBuffer(at, end)).onFailure(done::tryFail);
+      if (progress != null) {
+        progress.sent(end - at);
+      }
+      at = end;
+      if (stream.writeQueueFull()) {
+        int next = at;
+        stream.drainHandler(v -> {
+          stream.drainHandler(null);
+          writeChunks(stream, payload, next, progress, done);
+        });
+        return;
+      }
+    }
+  }
+
   static String phases(JsonObject description) {
     JsonObject t = description.getJsonObject("timings", new JsonObject());
     return "gathered " + t.getValue("gatheredMs", "-") + " ms, signalled " + t.getValue("signalledMs", "-")
         + " ms, checks done " + t.getValue("checksDoneMs", "-") + " ms, handshake done "
         + t.getValue("handshakeDoneMs", "-") + " ms"
+        + (t.containsKey("firstByteMs") ? ", first byte " + t.getValue("firstByteMs") + " ms" : "")
         + (t.containsKey("upgradeMs") ? ", upgraded to direct " + t.getValue("upgradeMs") + " ms" : "");
   }
 }

@@ -145,11 +145,17 @@ final class PipeCommand implements Callable<Integer> {
         Buffer chunk = Buffer.buffer(java.util.Arrays.copyOf(buf, n));
         progress.sent(n);
         NodeRuntime.await(s.write(chunk), Duration.ofMinutes(10), "sending");
+        // Back-pressure: wait while the stream's queue is full. The drain event may fire before the handler
+        // is in place, so the wait is also bounded and the queue checked again.
+        long waitedMs = 0;
         while (s.writeQueueFull()) {
-          Promise<Void> drained = Promise.promise();
-          s.drainHandler(drained::tryComplete);
-          if (s.writeQueueFull()) {
-            NodeRuntime.await(drained.future(), Duration.ofMinutes(10), "waiting for the peer to read");
+          CountDownLatch drained = new CountDownLatch(1);
+          s.drainHandler(v -> drained.countDown());
+          if (!drained.await(50, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            waitedMs += 50;
+            if (waitedMs > 600_000 && s.writeQueueFull()) {
+              throw new IllegalStateException("the peer has not read for 10 minutes");
+            }
           }
         }
       }

@@ -84,7 +84,7 @@ class ClusteredEventBusApiTest {
         "--identity", dir.resolve("a-identity.json").toString(), "--no-echo",
         "--cluster", "--cluster-config", aXml.toString());
     Child b = start("peer-b", "peer id: ", "peer", "--rendezvous", ws, "--stun", stun, "--include-loopback",
-        "--identity", dir.resolve("b-identity.json").toString(),
+        "--identity", dir.resolve("b-identity.json").toString(), "--echo",
         "--cluster", "--cluster-config", bXml.toString());
     vertx = NodeRuntime.vertx(true, testXml);
     assertThat(vertx.isClustered()).isTrue();

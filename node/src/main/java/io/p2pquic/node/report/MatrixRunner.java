@@ -84,7 +84,7 @@ public final class MatrixRunner implements AutoCloseable {
         List<String> batch = echoHosts.subList(i, Math.min(i + 2, echoHosts.size()));
         Map<String, NodeProcess> started = new LinkedHashMap<>();
         for (String h : batch) {
-          started.put(h, start(lab.hostNamespace(h), "peer id:", "peer", "--rendezvous", "ws://" + server + ":8088/signal",
+          started.put(h, start(lab.hostNamespace(h), "peer id:", "peer", "--echo", "--rendezvous", "ws://" + server + ":8088/signal",
               "--stun", server + ":3478", "--identity", dir.resolve(h + ".json").toString()));
         }
         for (Map.Entry<String, NodeProcess> e : started.entrySet()) {

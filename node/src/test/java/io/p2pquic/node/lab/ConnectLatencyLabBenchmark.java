@@ -61,7 +61,7 @@ class ConnectLatencyLabBenchmark {
       try {
         assertThat(rendezvous.awaitReady(Duration.ofSeconds(60))).isTrue();
         for (String p : List.of("b", "d")) {
-          LabProcesses.Running peer = new LabProcesses.Running(lab, lab.hostNamespace(p), "peer id:", "peer",
+          LabProcesses.Running peer = new LabProcesses.Running(lab, lab.hostNamespace(p), "peer id:", "peer", "--echo",
               "--rendezvous", "ws://" + server + ":8088/signal", "--stun", server + ":3478",
               "--identity", dir.resolve(p + ".json").toString());
           echo.put(p, peer);

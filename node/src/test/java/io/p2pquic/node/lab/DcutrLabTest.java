@@ -53,7 +53,7 @@ class DcutrLabTest {
         "rendezvous", "--config", conf.toString(), "--bind", server);
     assertThat(rendezvous.awaitReady(Duration.ofSeconds(60))).as(rendezvous.output()).isTrue();
     for (String name : List.of("pr2", "sym2")) {
-      peers.put(name, new LabProcesses.Running(lab, lab.hostNamespace(name), "peer id:", "peer",
+      peers.put(name, new LabProcesses.Running(lab, lab.hostNamespace(name), "peer id:", "peer", "--echo",
           "--rendezvous", "ws://" + server + ":8088/signal", "--stun", server + ":3478",
           "--identity", dir.resolve(name + ".json").toString()));
     }

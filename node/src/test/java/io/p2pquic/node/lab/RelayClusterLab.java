@@ -88,7 +88,7 @@ final class RelayClusterLab implements AutoCloseable {
       Thread.sleep(500);
     }
     assertThat(health).as("the signalling node's directory knows both relays").contains("\"relays\":2");
-    echo = new LabProcesses.Running(lab, lab.hostNamespace("d"), "peer id:", "peer", "--config",
+    echo = new LabProcesses.Running(lab, lab.hostNamespace("d"), "peer id:", "peer", "--echo", "--config",
         peerConfig("peer").toString(), "--rendezvous", "ws://203.0.113.10:8088/signal", "--stun", "203.0.113.10:3478",
         "--identity", dir.resolve("d.json").toString());
     assertThat(echo.awaitReady(Duration.ofSeconds(60))).as(echo.output()).isTrue();

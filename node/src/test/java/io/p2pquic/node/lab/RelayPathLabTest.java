@@ -48,7 +48,7 @@ class RelayPathLabTest {
     rendezvous = new LabProcesses.Running(lab, lab.serverNamespace(), "rendezvous ready",
         "rendezvous", "--config", conf.toString(), "--bind", server);
     assertThat(rendezvous.awaitReady(Duration.ofSeconds(60))).as(rendezvous.output()).isTrue();
-    echo = new LabProcesses.Running(lab, lab.hostNamespace("b"), "peer id:", "peer",
+    echo = new LabProcesses.Running(lab, lab.hostNamespace("b"), "peer id:", "peer", "--echo",
         "--rendezvous", "ws://" + server + ":8088/signal", "--stun", server + ":3478",
         "--identity", dir.resolve("b.json").toString());
     assertThat(echo.awaitReady(Duration.ofSeconds(60))).as(echo.output()).isTrue();
