@@ -163,4 +163,81 @@ class RelayPathLabTest {
     assertThat(out).contains("identical");
     assertThat(out).contains("back to the relay");
   }
+
+  /** A python3 helper from the test resources, run in a lab namespace. */
+  private static Process python(String namespace, String script, String... args) throws Exception {
+    List<String> cmd = new java.util.ArrayList<>(List.of("python3",
+        Path.of("src/test/resources/lab/" + script).toAbsolutePath().toString()));
+    cmd.addAll(List.of(args));
+    return lab.processBuilder(namespace, cmd).redirectErrorStream(true).start();
+  }
+
+  /**
+   * Issue 10: the rendezvous process is killed and started again while a {@code forward} transfer runs;
+   * the transfer (TCP through forward -> QUIC -> expose -> TCP echo server) keeps its SHA-256, both peers
+   * register again by themselves, and afterwards new sessions to them succeed.
+   */
+  @Test
+  void forwardTransferSurvivesARendezvousRestartAndNewSessionsSucceedAfterwards() throws Exception {
+    Process server = python(lab.hostNamespace("b"), "tcp_echo_server.py", "127.0.0.1", "9555");
+    LabProcesses.Running expose = null;
+    LabProcesses.Running forward = null;
+    try {
+      expose = new LabProcesses.Running(lab, lab.hostNamespace("b"), "exposing tcp", "expose", "--tcp", "9555",
+          "--rendezvous", "ws://" + server() + ":8088/signal", "--stun", server() + ":3478",
+          "--identity", dir.resolve("expose.json").toString(), "--control-port", "0");
+      assertThat(expose.awaitReady(Duration.ofSeconds(60))).as(expose.output()).isTrue();
+      Matcher m = PEER_ID.matcher(expose.output());
+      assertThat(m.find()).isTrue();
+      String exposeId = m.group(1);
+      forward = new LabProcesses.Running(lab, lab.hostNamespace("a"), "forwarding tcp", "forward", exposeId,
+          "--listen", "9600", "--rendezvous", "ws://" + server() + ":8088/signal", "--stun", server() + ":3478",
+          "--identity", dir.resolve("forward.json").toString(), "--control-port", "0");
+      assertThat(forward.awaitReady(Duration.ofSeconds(60))).as(forward.output()).isTrue();
+      Path file = randomFile("forward.bin", 16);
+      Process client = python(lab.hostNamespace("a"), "tcp_sha_client.py", "127.0.0.1", "9600", file.toString());
+      Thread.sleep(1_500); // bytes flowing
+      rendezvous.stop();
+      Thread.sleep(1_000);
+      rendezvous = new LabProcesses.Running(lab, lab.serverNamespace(), "rendezvous ready",
+          "rendezvous", "--config", dir.resolve("rendezvous.json").toString(), "--bind", server());
+      assertThat(rendezvous.awaitReady(Duration.ofSeconds(60))).as(rendezvous.output()).isTrue();
+      assertThat(client.waitFor(120, TimeUnit.SECONDS)).isTrue();
+      String result = new String(client.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      assertThat(client.exitValue()).as(result + "\n" + forward.output()).isZero();
+      assertThat(result).contains("received " + (16 << 20));
+      assertThat(waitFor(expose, "registered again", Duration.ofSeconds(60))).as(expose.output()).isTrue();
+      assertThat(waitFor(forward, "registered again", Duration.ofSeconds(60))).as(forward.output()).isTrue();
+      assertThat(waitFor(echo, "registered again", Duration.ofSeconds(60))).as(echo.output()).isTrue();
+      // New sessions after the restart: to the echo peer, and a second forward to the exposing peer.
+      LabProcesses.Running connect = new LabProcesses.Running(lab, lab.hostNamespace("a"), "echo received", "connect",
+          echoId, "--rendezvous", "ws://" + server() + ":8088/signal", "--stun", server() + ":3478", "--send", "again");
+      assertThat(connect.process.waitFor(60, TimeUnit.SECONDS)).as(connect.output()).isTrue();
+      assertThat(connect.process.exitValue()).as(connect.output()).isZero();
+      LabProcesses.Running second = new LabProcesses.Running(lab, lab.hostNamespace("a"), "forwarding tcp", "forward",
+          exposeId, "--listen", "9601", "--rendezvous", "ws://" + server() + ":8088/signal", "--stun", server() + ":3478",
+          "--control-port", "0");
+      try {
+        assertThat(second.awaitReady(Duration.ofSeconds(60))).as(second.output()).isTrue();
+        Process again = python(lab.hostNamespace("a"), "tcp_sha_client.py", "127.0.0.1", "9601", file.toString());
+        assertThat(again.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(again.exitValue()).as(new String(again.getInputStream().readAllBytes(),
+            java.nio.charset.StandardCharsets.UTF_8) + second.output()).isZero();
+      } finally {
+        second.stop();
+      }
+    } finally {
+      if (forward != null) {
+        forward.stop();
+      }
+      if (expose != null) {
+        expose.stop();
+      }
+      server.destroyForcibly();
+    }
+  }
+
+  private static String server() {
+    return server;
+  }
 }
