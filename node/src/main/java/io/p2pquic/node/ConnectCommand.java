@@ -40,11 +40,12 @@ import picocli.CommandLine.Spec;
     name = "connect",
     mixinStandardHelpOptions = true,
     description = {
-      "Connect to a peer (running 'p2p-node peer'): register, find a path with ICE (direct, or through a",
-      "TURN relay when one is configured), bring QUIC up on the session socket, send TEXT or a file on the",
-      "session's stream and wait for the echo. Prints the timeline, the selected pair and the phase",
-      "timings (ms since the connect call); --json prints the session description. Exit 1 if no path",
-      "could be found, with the reason.",
+      "Connect to a peer once, send TEXT or a file, and check the echo (the peer runs 'p2p-node peer --echo').",
+      "Registers, finds a path (direct with ICE, or through a TURN relay), brings QUIC up on the session socket, "
+          + "sends on the session's stream and compares the echo's SHA-256. Prints the timeline, the selected pair "
+          + "and the phase timings (ms since the connect call); --json prints the session description. A file "
+          + "transfer shows progress on a terminal, and a relay's bandwidth limit is named when the session stays "
+          + "relayed. Exit 1 if no path could be found, with the reason; 2 for bad usage.",
     },
     footer = {
       "",
@@ -306,6 +307,17 @@ final class ConnectCommand implements Callable<Integer> {
     Buffer echoed;
     try {
       // A report run must not hang on one lost session; a user's transfer may take long.
+      try {
+        String note = NodeRuntime.await(node.relayLimitNote(session.getString("sessionId")), Duration.ofSeconds(5),
+            "reading the session's path");
+        if (note != null) {
+          spec.commandLine().getErr().println("note: " + note);
+          spec.commandLine().getErr().flush();
+          session.put("relayLimit", note);
+        }
+      } catch (RuntimeException e) {
+        // only a note
+      }
       TransferProgress progress = TransferProgress.start(vertx, spec.commandLine().getErr(),
           quiet || json || data.length() < (1 << 20), () -> session.getString("path"));
       try {

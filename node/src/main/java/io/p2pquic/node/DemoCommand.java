@@ -24,11 +24,11 @@ import picocli.CommandLine.Spec;
     name = "demo",
     mixinStandardHelpOptions = true,
     description = {
-      "Everything in one process on loopback, no setup: a rendezvous (STUN + signalling) and two peers,",
-      "alice and bob. Both register (proving their keys); alice connects to bob: candidates trickle",
-      "through the rendezvous, ICE checks run on one UDP socket per side, and QUIC (TLS 1.3, each peer",
-      "id pinned in the handshake) comes up on the very socket ICE punched. alice sends a message, bob",
-      "echoes it. Prints the timeline as it happens, then the phase timings.",
+      "Everything in one process on loopback, no setup: a rendezvous and two peers that connect over QUIC.",
+      "A rendezvous (STUN + signalling) and two peers, alice and bob. Both register (proving their keys); alice "
+          + "connects to bob: candidates trickle through the rendezvous, ICE checks run on one UDP socket per side, "
+          + "and QUIC (TLS 1.3, each peer id pinned in the handshake) comes up on the very socket ICE punched. "
+          + "alice sends a message, bob echoes it. Prints the timeline as it happens, then the phase timings.",
     },
     footer = {"", "Example:", "  java -jar node/target/p2p-node.jar demo --json > timeline.json"})
 final class DemoCommand implements Callable<Integer> {

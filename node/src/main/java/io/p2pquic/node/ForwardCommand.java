@@ -85,6 +85,7 @@ final class ForwardCommand implements Callable<Integer> {
     PeerNode node = NodeRuntime.await(PeerNode.start(vertx, cfg, null, NodeRuntime.metrics(), timeline, "forward", false,
         true), Duration.ofSeconds(30), "starting the peer");
     AtomicLong connections = new AtomicLong();
+    java.util.Set<String> noted = java.util.concurrent.ConcurrentHashMap.newKeySet();
     NetServer server = vertx.createNetServer().connectHandler(socket -> {
       socket.pause();
       long n = connections.incrementAndGet();
@@ -98,6 +99,15 @@ final class ForwardCommand implements Callable<Integer> {
                   target.shortId());
             }
             TcpStreamBridge.join(socket, stream, null, x -> { }, x -> { });
+            String sessionId = stream.connection() == null ? null : sessionOf(node, stream);
+            if (sessionId != null && noted.add(sessionId)) {
+              node.relayLimitNote(sessionId).onSuccess(note -> {
+                if (note != null) {
+                  err.println("note: " + note);
+                  err.flush();
+                }
+              });
+            }
           })
           .onFailure(e -> {
             err.println("error: connection " + n + " not forwarded: " + e.getMessage());
@@ -116,6 +126,15 @@ final class ForwardCommand implements Callable<Integer> {
         .onFailure(e -> LOG.warn("forward: no session to {} yet ({}); trying again on the first connection",
             target.shortId(), e.getMessage()));
     return NodeRuntime.runUntilStopped(vertx, node.puncher.replaced(), err);
+  }
+
+  private static String sessionOf(PeerNode node, io.p2pquic.quic.QuicPeerStream stream) {
+    for (var s : node.quic.sessions()) {
+      if (s.connection() == stream.connection()) {
+        return s.sessionId();
+      }
+    }
+    return null;
   }
 
   static PeerId parsePeer(String value) {

@@ -18,18 +18,22 @@ import picocli.CommandLine.Spec;
     name = "peer",
     mixinStandardHelpOptions = true,
     description = {
-      "Run a peer and wait for connections: load (or create) its identity, register with the rendezvous,",
-      "and accept sessions: each offer is answered, candidates trickle, ICE punches, QUIC comes up on",
-      "the punched socket with both peer ids pinned. In echo mode (default) every byte received is sent",
-      "back. Prints its peer id and a timeline; runs until Ctrl-C.",
-      "With --cluster it joins the Hazelcast cluster: services on other cluster nodes can then use",
-      "this peer through the event bus (p2p.peer.connect.<peer id>, p2p.session.*; docs/api.md).",
+      "Run a peer that stays registered and accepts sessions from other peers.",
+      "Loads (or creates) its identity, registers with the rendezvous and registers again by itself after any "
+          + "loss (rendezvous restart, network loss; it also starts while the rendezvous is still unreachable). "
+          + "Each offer is answered, candidates trickle, ICE punches, QUIC comes up on the punched socket with both "
+          + "peer ids pinned. With --echo every byte received on a session is sent back (tests, demos). Serves "
+          + "'p2p-node status' and 'ping' on its local control endpoint (127.0.0.1, --control-port). Prints its "
+          + "peer id and a timeline; runs until Ctrl-C, closing its sessions with a goodbye; exits 1 if another "
+          + "process registers the same peer id.",
+      "With --cluster it joins the Hazelcast cluster: services on other cluster nodes can then use this peer "
+          + "through the event bus (p2p.peer.connect.<peer id>, p2p.session.*; docs/api.md).",
     },
     footer = {
       "",
       "Examples:",
       "  p2p-node peer --rendezvous ws://203.0.113.10:8088/signal --stun 203.0.113.10:3478",
-      "  p2p-node connect pq1... --rendezvous ws://203.0.113.10:8088/signal --send hello   (from elsewhere)",
+      "  p2p-node connect pq1... --rendezvous ws://203.0.113.10:8088/signal --send hello   (needs --echo here)",
       "  p2p-node peer --rendezvous ws://203.0.113.10:8088/signal --cluster --cluster-config conf/cluster.xml",
       "                                                             serve services on other cluster nodes",
       "",

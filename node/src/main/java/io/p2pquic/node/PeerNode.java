@@ -145,6 +145,24 @@ final class PeerNode {
     }
   }
 
+  /**
+   * For a session that is relayed: "relay HOST:PORT limits this session to N MiB/s; a direct path was not
+   * found" when the grant announced a bandwidth limit, else null. The user learns why a transfer is slow.
+   */
+  Future<String> relayLimitNote(String sessionId) {
+    var creds = puncher.signalling() == null ? null : puncher.signalling().relayCredentials();
+    long limit = creds == null ? 0 : creds.bandwidthBytesPerSecond();
+    return puncher.pathOf(sessionId).map(path -> {
+      if (limit <= 0 || path == null || !"relayed".equals(path.getString("path"))) {
+        return null;
+      }
+      String via = path.getString("via");
+      String relay = via != null && !via.startsWith("the peer") ? via : path.getString("remote") + " (the peer's relay)";
+      return "relay " + relay + " limits this session to " + TransferProgress.size(limit) + "/s; a direct path was "
+          + "not found";
+    });
+  }
+
   static String phases(JsonObject description) {
     JsonObject t = description.getJsonObject("timings", new JsonObject());
     return "gathered " + t.getValue("gatheredMs", "-") + " ms, signalled " + t.getValue("signalledMs", "-")

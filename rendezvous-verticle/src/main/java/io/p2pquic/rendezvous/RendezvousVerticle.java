@@ -64,7 +64,7 @@ public final class RendezvousVerticle extends VerticleBase {
       directory = new RelayDirectory(vertx, config.relays(), signalling.nodeId(), turn != null ? this::localRelay : null);
       grants = turn != null
           ? new RelayGrants(directory, turn::issueCredentials, turn.secretIds().get(0), turn.config().realm(),
-              turn.config().credentialTtlSeconds())
+              turn.config().credentialTtlSeconds()).bandwidthBytesPerSecond(turn.config().bandwidthBytesPerSecond())
           : signallingOnlyGrants();
       signalling.relayCredentials(peer -> {
         RelayCredentials c = grants.issue(peer.value());

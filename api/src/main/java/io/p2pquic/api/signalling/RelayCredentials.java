@@ -37,6 +37,7 @@ public final class RelayCredentials {
   private final long ttlSeconds;
   private final long expiresAt;
   private final List<Relay> relays;
+  private long bandwidthBytesPerSecond;
 
   public RelayCredentials(String username, String password, String realm, long ttlSeconds, long expiresAt,
       List<Relay> relays) {
@@ -57,7 +58,8 @@ public final class RelayCredentials {
         relays.add(new Relay(r.getString("host"), r.getInteger("port"), r.getString("transport")));
       }
       return new RelayCredentials(json.getString("username"), json.getString("password"), json.getString("realm"),
-          json.getLong("ttl", 0L), json.getLong("expiresAt", 0L), relays);
+          json.getLong("ttl", 0L), json.getLong("expiresAt", 0L), relays)
+          .bandwidthBytesPerSecond(json.getLong("bandwidthBytesPerSecond", 0L));
     } catch (ClassCastException | NullPointerException e) {
       throw new IllegalArgumentException("\"turn\" needs string username and password and a relays array", e);
     }
@@ -77,7 +79,21 @@ public final class RelayCredentials {
         .put("ttl", ttlSeconds)
         .put("expiresAt", expiresAt)
         .put("uris", uris)
-        .put("relays", r);
+        .put("relays", r)
+        .put("bandwidthBytesPerSecond", bandwidthBytesPerSecond);
+  }
+
+  /**
+   * What each relayed allocation may carry (turn.bandwidthBytesPerSecond of the issuing node; 0 = not
+   * limited or unknown): a session that stays relayed is told so by name instead of merely slowing down.
+   */
+  public long bandwidthBytesPerSecond() {
+    return bandwidthBytesPerSecond;
+  }
+
+  public RelayCredentials bandwidthBytesPerSecond(long bytesPerSecond) {
+    this.bandwidthBytesPerSecond = Math.max(0, bytesPerSecond);
+    return this;
   }
 
   /** {@code <unix expiry>:<peer id>}. */

@@ -43,7 +43,16 @@ public final class RelayGrants {
       }
     }
     TurnRestCredentials c = issuer.apply(userId);
-    return new RelayCredentials(c.username(), c.password(), realm, ttlSeconds, c.expiresAt().getEpochSecond(), relays);
+    return new RelayCredentials(c.username(), c.password(), realm, ttlSeconds, c.expiresAt().getEpochSecond(), relays)
+        .bandwidthBytesPerSecond(bandwidthBytesPerSecond);
+  }
+
+  private long bandwidthBytesPerSecond;
+
+  /** The per-allocation bandwidth limit announced with each grant (0: not limited or unknown). */
+  public RelayGrants bandwidthBytesPerSecond(long limit) {
+    this.bandwidthBytesPerSecond = limit;
+    return this;
   }
 
   public String secretId() {
