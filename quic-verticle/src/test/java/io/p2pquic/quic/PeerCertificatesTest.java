@@ -116,7 +116,7 @@ class PeerCertificatesTest {
     assertThat(QuicOptions.fromJson(new JsonObject(json.encode())).toJson()).isEqualTo(json);
     assertThat(new QuicOptions().toJson()).isEqualTo(QuicOptions.fromJson(new JsonObject()).toJson());
     assertThatThrownBy(() -> QuicOptions.fromJson(new JsonObject().put("idleTimeout", 5)))
-        .hasMessageContaining("\"idleTimeout\"");
+        .hasMessageStartingWith("idleTimeout is not a known key (known: idleTimeoutMs,");
     assertThatThrownBy(() -> QuicOptions.fromJson(new JsonObject().put("congestionControl", "vegas")))
         .hasMessageContaining("congestionControl");
     assertThatThrownBy(() -> QuicOptions.fromJson(new JsonObject().put("maxData", -1)))
