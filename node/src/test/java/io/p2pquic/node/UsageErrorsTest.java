@@ -2,8 +2,6 @@ package io.p2pquic.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -14,28 +12,23 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Errors a user makes first: each is a usage or configuration error (exit 2) that says what to change. */
 class UsageErrorsTest {
-  record Result(int code, String out, String err) {}
-
-  static Result run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
-    return new Result(code, out.toString(), err.toString());
+  private static CommandLineTest.Result run(String... args) {
+    return CommandLineTest.run(args);
   }
 
   @Test
   void unknownLogLevelOrFormatIsAUsageError() {
-    Result level = run("--log-level", "verbose", "demo");
+    CommandLineTest.Result level = run("--log-level", "verbose", "demo");
     assertThat(level.code()).isEqualTo(2);
     assertThat(level.err()).contains("--log-level", "error, warn, info, debug, trace", "\"verbose\"");
-    Result format = run("--log-format=xml", "demo");
+    CommandLineTest.Result format = run("--log-format=xml", "demo");
     assertThat(format.code()).isEqualTo(2);
     assertThat(format.err()).contains("--log-format", "text or json");
   }
 
   @Test
   void labHelpNamesTheCommandAsTyped() {
-    Result r = run("lab", "--help");
+    CommandLineTest.Result r = run("lab", "--help");
     assertThat(r.code()).isZero();
     assertThat(r.out()).startsWith("Usage: p2p-node lab ").doesNotContain("natlab");
   }
@@ -44,7 +37,7 @@ class UsageErrorsTest {
   void aWrongTypeInANestedSectionNamesTheFullKeyPath(@TempDir Path dir) throws Exception {
     Path conf = dir.resolve("rendezvous.json");
     Files.writeString(conf, "{\"http\": {\"port\": \"abc\"}}");
-    Result r = run("rendezvous", "--config", conf.toString());
+    CommandLineTest.Result r = run("rendezvous", "--config", conf.toString());
     assertThat(r.code()).isEqualTo(2);
     assertThat(r.err()).contains("configuration error: http.port has the wrong type: \"abc\" (expected a whole number)");
   }
@@ -53,7 +46,7 @@ class UsageErrorsTest {
   void anUnknownKeyUnderGatheringStopsThePeerBeforeAnyNetworkWork(@TempDir Path dir) throws Exception {
     Path conf = dir.resolve("peer.json");
     Files.writeString(conf, "{\"gathering\": {\"stunServer\": [\"127.0.0.1:3478\"]}}");
-    Result r = run("peer", "--config", conf.toString(), "--identity", dir.resolve("id.json").toString());
+    CommandLineTest.Result r = run("peer", "--config", conf.toString(), "--identity", dir.resolve("id.json").toString());
     assertThat(r.code()).isEqualTo(2);
     assertThat(r.err()).contains("configuration error: gathering.stunServer is not a known key (known: stunServers,");
     assertThat(dir.resolve("id.json")).as("nothing done before the configuration is valid").doesNotExist();
@@ -63,7 +56,7 @@ class UsageErrorsTest {
   void aTakenHttpPortIsNamedWithTheFlagThatMovesIt() throws Exception {
     try (ServerSocket taken = new ServerSocket()) {
       taken.bind(new InetSocketAddress("127.0.0.1", 0));
-      Result r = run("rendezvous", "--bind", "127.0.0.1", "--stun-port", "0", "--quic-port", "-1",
+      CommandLineTest.Result r = run("rendezvous", "--bind", "127.0.0.1", "--stun-port", "0", "--quic-port", "-1",
           "--http-port", Integer.toString(taken.getLocalPort()));
       assertThat(r.code()).isEqualTo(1);
       assertThat(r.err()).contains("HTTP port " + taken.getLocalPort(), "--http-port, P2P_HTTP_PORT or http.port");
@@ -73,7 +66,7 @@ class UsageErrorsTest {
   @Test
   void aTakenQuicSignallingPortIsNamedWithItsFlagAndVariable() throws Exception {
     try (DatagramSocket taken = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
-      Result r = run("rendezvous", "--bind", "127.0.0.1", "--stun-port", "0", "--http-port", "0",
+      CommandLineTest.Result r = run("rendezvous", "--bind", "127.0.0.1", "--stun-port", "0", "--http-port", "0",
           "--quic-port", Integer.toString(taken.getLocalPort()));
       assertThat(r.code()).isEqualTo(1);
       assertThat(r.err()).contains("QUIC signalling port " + taken.getLocalPort(),
