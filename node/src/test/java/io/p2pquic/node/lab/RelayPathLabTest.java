@@ -164,6 +164,51 @@ class RelayPathLabTest {
     assertThat(out).contains("back to the relay");
   }
 
+  /** The same fallback for bytes that come from ordinary programs: TCP through forward and expose. */
+  @Test
+  void forwardTransferFallsBackToTheRelayIntactWhenTheDirectPathIsCut() throws Exception {
+    Path file = randomFile("forward-down.bin", 32);
+    Path conf = dir.resolve("peer-fast-consent-fwd.json");
+    Files.writeString(conf, new JsonObject().put("ice", new JsonObject()
+        .put("consentIntervalMillis", 1000).put("disconnectedTimeoutMillis", 2500)).encode());
+    Process target = python(lab.hostNamespace("b"), "tcp_echo_server.py", "127.0.0.1", "9556");
+    LabProcesses.Running expose = null;
+    LabProcesses.Running forward = null;
+    try {
+      expose = new LabProcesses.Running(lab, lab.hostNamespace("b"), "exposing tcp", "expose", "--tcp", "9556",
+          "--config", conf.toString(), "--rendezvous", "ws://" + server + ":8088/signal", "--stun", server + ":3478",
+          "--identity", dir.resolve("expose-fb.json").toString(), "--control-port", "0");
+      assertThat(expose.awaitReady(Duration.ofSeconds(60))).as(expose.output()).isTrue();
+      Matcher m = PEER_ID.matcher(expose.output());
+      assertThat(m.find()).isTrue();
+      forward = new LabProcesses.Running(lab, lab.hostNamespace("a"), "forwarding tcp", "forward", m.group(1),
+          "--listen", "9610", "--config", conf.toString(), "--rendezvous", "ws://" + server + ":8088/signal",
+          "--stun", server + ":3478", "--identity", dir.resolve("forward-fb.json").toString(), "--control-port", "0");
+      assertThat(forward.awaitReady(Duration.ofSeconds(60))).as(forward.output()).isTrue();
+      assertThat(waitFor(forward, "quic handshake done", Duration.ofSeconds(30))).as(forward.output()).isTrue();
+      Process client = python(lab.hostNamespace("a"), "tcp_sha_client.py", "127.0.0.1", "9610", file.toString());
+      try {
+        Thread.sleep(500);
+        lab.setDirectPathBlocked("a", "b", true);
+        assertThat(client.waitFor(120, TimeUnit.SECONDS)).isTrue();
+      } finally {
+        lab.setDirectPathBlocked("a", "b", false);
+      }
+      String result = new String(client.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      assertThat(client.exitValue()).as(result + "\n" + forward.output()).isZero();
+      assertThat(result).contains("received " + (32 << 20));
+      assertThat(forward.output()).contains("back to the relay");
+    } finally {
+      if (forward != null) {
+        forward.stop();
+      }
+      if (expose != null) {
+        expose.stop();
+      }
+      target.destroyForcibly();
+    }
+  }
+
   /** A python3 helper from the test resources, run in a lab namespace. */
   private static Process python(String namespace, String script, String... args) throws Exception {
     List<String> cmd = new java.util.ArrayList<>(List.of("python3",

@@ -86,14 +86,15 @@ public final class TurnClientOptions {
 
   /** @throws IllegalArgumentException when host, username or password is missing */
   public TurnClientOptions validate() {
+    // ConfigKeyException (an IllegalArgumentException) so a missing key is named with its full path.
     if (host == null || host.isBlank()) {
-      throw new IllegalArgumentException("host is required (the TURN server's IP or name)");
+      throw new io.p2pquic.api.config.ConfigKeyException("host", "is required (the TURN server's IP or name)");
     }
     if (username == null) {
-      throw new IllegalArgumentException("username is required (TURN uses long-term credentials)");
+      throw new io.p2pquic.api.config.ConfigKeyException("username", "is required (TURN uses long-term credentials)");
     }
     if (password == null) {
-      throw new IllegalArgumentException("password is required (TURN uses long-term credentials)");
+      throw new io.p2pquic.api.config.ConfigKeyException("password", "is required (TURN uses long-term credentials)");
     }
     return this;
   }
