@@ -34,6 +34,8 @@ final class ControlServer {
   private final Vertx vertx;
   private final PeerNode node;
   private final MeterRegistry metrics;
+  /** NAT behaviour (RFC 5780) measured once against the first STUN server at start; null until then. */
+  private volatile JsonObject nat;
 
   private ControlServer(Vertx vertx, PeerNode node, MeterRegistry metrics) {
     this.vertx = vertx;
@@ -47,6 +49,7 @@ final class ControlServer {
       return Future.succeededFuture();
     }
     ControlServer c = new ControlServer(vertx, node, metrics);
+    c.measureNat();
     Router router = Router.router(vertx);
     router.route(HttpMethod.GET, "/health").handler(c::health);
     router.route("/metrics").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(c::metrics);
@@ -66,6 +69,19 @@ final class ControlServer {
               HOST, port, err.getMessage());
           return Future.succeededFuture();
         });
+  }
+
+  /** Runs nat-check once in the background; a server without an alternate address gives a reason, not a type. */
+  private void measureNat() {
+    var servers = node.config.gathering().stunServers();
+    if (servers.isEmpty()) {
+      nat = new JsonObject().put("natType", "UNKNOWN").put("reason", "no STUN server configured");
+      return;
+    }
+    io.p2pquic.puncher.nat.NatCheck.run(vertx, servers.get(0), new io.p2pquic.puncher.nat.NatCheckOptions())
+        .onSuccess(b -> nat = new JsonObject().put("natType", b.natType().name()).put("mapping", b.mapping().name())
+            .put("filtering", b.filtering().name()).put("reason", b.reason()))
+        .onFailure(err -> nat = new JsonObject().put("natType", "UNKNOWN").put("reason", err.getMessage()));
   }
 
   private boolean registered() {
@@ -96,7 +112,8 @@ final class ControlServer {
     JsonObject doc = new JsonObject()
         .put("peerId", node.puncher.peerId().value())
         .put("signalling", node.puncher.signalling().stateJson())
-        .put("refusedStreams", node.quic.refusedStreams());
+        .put("refusedStreams", node.quic.refusedStreams())
+        .put("nat", nat != null ? nat : new JsonObject().put("natType", "UNKNOWN").put("reason", "being measured"));
     List<Future<JsonObject>> sessions = new ArrayList<>();
     for (PeerSession s : node.quic.sessions()) {
       sessions.add(describe(s));

@@ -58,6 +58,10 @@ final class StatusCommand implements Callable<Integer> {
     out.printf("  %s at %s%s%s%n", sig.getString("state"), sig.getString("rendezvous"),
         sig.containsKey("registeredAt") ? " since " + sig.getString("registeredAt") : "",
         sig.containsKey("observedAddress") ? ", observed " + sig.getString("observedAddress") : "");
+    JsonObject nat = s.getJsonObject("nat", new JsonObject());
+    out.printf("  NAT: %s%s%n", nat.getString("natType", "UNKNOWN"), nat.containsKey("mapping")
+        ? " (mapping " + nat.getString("mapping") + ", filtering " + nat.getString("filtering") + ")"
+        : nat.getString("reason") != null ? " (" + nat.getString("reason") + ")" : "");
     if (sig.containsKey("lastError")) {
       out.printf("  last error: %s (attempt %s)%n", sig.getString("lastError"), sig.getValue("attempts"));
     }

@@ -200,6 +200,7 @@ class DataPlaneLoopbackTest {
     assertThat(status.code()).as(status.err()).isZero();
     JsonObject doc = new JsonObject(status.out());
     assertThat(doc.getJsonObject("signalling").getString("state")).isEqualTo("registered");
+    assertThat(doc.getJsonObject("nat").getString("natType")).as("measured or explained").isNotBlank();
     JsonObject session = doc.getJsonArray("sessions").getJsonObject(0);
     assertThat(session.getString("peer")).isEqualTo(exposeId);
     assertThat(session.getString("method")).isEqualTo("auto");
@@ -223,6 +224,31 @@ class DataPlaneLoopbackTest {
         Integer.toString(forwardControl));
     assertThat(untilDirect.code()).isZero();
     assertThat(untilDirect.out()).contains("pong from " + exposeId.substring(0, 12)).contains("direct");
+
+    // The endpoint itself: health, metrics (GET and HEAD), and nothing but loopback.
+    var http = java.net.http.HttpClient.newHttpClient();
+    var healthReply = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+        "http://127.0.0.1:" + forwardControl + "/health")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertThat(healthReply.statusCode()).isEqualTo(200);
+    assertThat(new JsonObject(healthReply.body()).getString("status")).isEqualTo("up");
+    var metricsReply = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+        "http://127.0.0.1:" + forwardControl + "/metrics")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertThat(metricsReply.body()).contains("p2p_", "jvm_memory");
+    var head = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+            "http://127.0.0.1:" + forwardControl + "/metrics")).method("HEAD", java.net.http.HttpRequest.BodyPublishers.noBody())
+        .build(), java.net.http.HttpResponse.BodyHandlers.discarding());
+    assertThat(head.statusCode()).isEqualTo(200);
+    for (var nif : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+      for (var a : java.util.Collections.list(nif.getInetAddresses())) {
+        if (!a.isLoopbackAddress() && a instanceof java.net.Inet4Address) {
+          try (Socket probe = new Socket()) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> probe.connect(
+                new java.net.InetSocketAddress(a, forwardControl), 1000)).as("control port on " + a)
+                .isInstanceOf(java.io.IOException.class);
+          }
+        }
+      }
+    }
 
     CommandLineTest.Result health = CommandLineTest.run("status", "--control-port", Integer.toString(freePort()));
     assertThat(health.code()).isEqualTo(1);
