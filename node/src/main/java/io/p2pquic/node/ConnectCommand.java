@@ -141,9 +141,10 @@ final class ConnectCommand implements Callable<Integer> {
     }
     PrometheusMeterRegistry metrics = NodeRuntime.metrics();
     Vertx vertx = Vertx.vertx();
+    PeerNode[] started = {null};
     try {
       PeerIdentity me = identity == null ? PeerIdentity.generate() : null;
-      PeerNode node = NodeRuntime.await(PeerNode.start(vertx, cfg, me, metrics, timeline, "me", false),
+      PeerNode node = started[0] = NodeRuntime.await(PeerNode.start(vertx, cfg, me, metrics, timeline, "me", false),
           Duration.ofSeconds(30), "registering with " + cfg.rendezvous());
       long timeout = timeoutMs != null ? timeoutMs : cfg.connectTimeoutMs();
       List<JsonObject> runs = new ArrayList<>();
@@ -205,6 +206,9 @@ final class ConnectCommand implements Callable<Integer> {
       out.flush();
       return ExitCodes.OK;
     } finally {
+      if (started[0] != null) {
+        NodeRuntime.await(started[0].goodbye(vertx, "connect done").otherwiseEmpty(), Duration.ofSeconds(3), "closing");
+      }
       NodeRuntime.await(vertx.close(), Duration.ofSeconds(10), "stopping");
     }
   }

@@ -95,6 +95,6 @@ final class ExposeCommand implements Callable<Integer> {
     out.println("exposing tcp " + target + " to peers allowed by acceptFrom " + cfg.acceptFrom()
         + "; on the other machine: p2p-node forward " + node.puncher.peerId().value() + " --listen PORT");
     out.flush();
-    return NodeRuntime.runUntilStopped(vertx, node.puncher.replaced(), spec.commandLine().getErr());
+    return NodeRuntime.runUntilStopped(vertx, node, spec.commandLine().getErr());
   }
 }

@@ -125,7 +125,7 @@ final class ForwardCommand implements Callable<Integer> {
     node.puncher.registered().compose(r -> node.session(vertx, target, connectMethod, timeout))
         .onFailure(e -> LOG.warn("forward: no session to {} yet ({}); trying again on the first connection",
             target.shortId(), e.getMessage()));
-    return NodeRuntime.runUntilStopped(vertx, node.puncher.replaced(), err);
+    return NodeRuntime.runUntilStopped(vertx, node, err);
   }
 
   private static String sessionOf(PeerNode node, io.p2pquic.quic.QuicPeerStream stream) {

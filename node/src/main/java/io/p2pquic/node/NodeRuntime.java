@@ -69,7 +69,12 @@ final class NodeRuntime {
    * Blocks until SIGINT/SIGTERM (exit code 0) or until {@code fatal} completes (its message printed, exit
    * code 1, e.g. this peer id registered by another process), then closes Vert.x.
    */
-  static int runUntilStopped(Vertx vertx, Future<String> fatal, java.io.PrintWriter err) {
+  static int runUntilStopped(Vertx vertx, PeerNode node, java.io.PrintWriter err) {
+    return runUntilStopped(vertx, node.puncher.replaced(), err, () -> node.goodbye(vertx, "peer stopped"));
+  }
+
+  static int runUntilStopped(Vertx vertx, Future<String> fatal, java.io.PrintWriter err,
+      java.util.function.Supplier<Future<Void>> beforeClose) {
     CountDownLatch done = new CountDownLatch(1);
     CountDownLatch closed = new CountDownLatch(1);
     String[] why = {null};
@@ -98,6 +103,7 @@ final class NodeRuntime {
       err.flush();
     }
     try {
+      await(beforeClose.get().otherwiseEmpty(), Duration.ofSeconds(3), "saying goodbye");
       await(vertx.close(), Duration.ofSeconds(10), "stopping");
     } catch (RuntimeException e) {
       // stopping anyway

@@ -80,6 +80,6 @@ final class PeerCommand implements Callable<Integer> {
     node.startControl(vertx);
     out.println("peer id: " + node.puncher.peerId().value());
     out.flush();
-    return NodeRuntime.runUntilStopped(vertx, node.puncher.replaced(), spec.commandLine().getErr());
+    return NodeRuntime.runUntilStopped(vertx, node, spec.commandLine().getErr());
   }
 }

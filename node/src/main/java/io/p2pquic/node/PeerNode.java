@@ -32,6 +32,22 @@ final class PeerNode {
     this.metrics = metrics;
   }
 
+  /**
+   * Closes every QUIC session with a CONNECTION_CLOSE while the session sockets are still open (before
+   * Vert.x undeploys the verticles, whose order it does not promise), so the far side frees them at once.
+   * Bounded to 2 s.
+   */
+  Future<Void> goodbye(Vertx vertx, String reason) {
+    java.util.List<Future<Void>> closing = quic.sessions().stream().map(s -> s.close(reason).otherwiseEmpty()).toList();
+    Promise<Void> done = Promise.promise();
+    long bound = vertx.setTimer(2_000, t -> done.tryComplete());
+    Future.join(closing).onComplete(ar -> {
+      vertx.cancelTimer(bound);
+      done.tryComplete();
+    });
+    return done.future();
+  }
+
   /** The local control endpoint (status, ping, health, metrics) on 127.0.0.1:control.port; 0 = none. */
   void startControl(Vertx vertx) {
     NodeRuntime.await(ControlServer.start(vertx, this, metrics, config.controlPort()), java.time.Duration.ofSeconds(10),
