@@ -24,6 +24,8 @@ final class PeerNode {
   final QuicVerticle quic;
   final PeerConfig config;
   final MeterRegistry metrics;
+  /** Connects under way, by target: callers that need a session meanwhile join it instead of punching twice. */
+  private final java.util.Map<PeerId, Future<PeerSession>> connecting = new java.util.concurrent.ConcurrentHashMap<>();
 
   private PeerNode(PuncherVerticle puncher, QuicVerticle quic, PeerConfig config, MeterRegistry metrics) {
     this.puncher = puncher;
@@ -77,16 +79,48 @@ final class PeerNode {
    * {@code forward} and {@code pipe} share it: one punched path per peer pair.
    */
   Future<PeerSession> session(Vertx vertx, PeerId target, ConnectMethod method, long timeoutMs) {
-    for (PeerSession s : quic.sessions()) {
-      if (s.remotePeer().equals(target) && s.connection().closeReason() == null) {
-        return Future.succeededFuture(s);
-      }
+    PeerSession open = openSession(target);
+    if (open != null) {
+      return Future.succeededFuture(open);
     }
-    return puncher.connect(target, timeoutMs, method).compose(d -> {
+    Future<PeerSession> pending = connecting.get(target);
+    if (pending != null) {
+      return pending;
+    }
+    Promise<PeerSession> made = Promise.promise();
+    Future<PeerSession> raced = connecting.putIfAbsent(target, made.future());
+    if (raced != null) {
+      return raced;
+    }
+    puncher.connect(target, timeoutMs, method).<PeerSession>compose(d -> {
       PeerSession s = quic.session(d.getString("sessionId"));
       return s != null ? Future.succeededFuture(s)
           : Future.failedFuture("session " + d.getString("sessionId") + " closed right after it came up");
+    }).onComplete(ar -> {
+      connecting.remove(target, made.future());
+      if (ar.succeeded()) {
+        made.complete(ar.result());
+        return;
+      }
+      // A session made meanwhile another way (the peer dialled us) serves as well as our own.
+      PeerSession other = openSession(target);
+      if (other != null) {
+        made.complete(other);
+      } else {
+        made.fail(ar.cause());
+      }
     });
+    return made.future();
+  }
+
+  private PeerSession openSession(PeerId target) {
+    PeerSession newest = null;
+    for (PeerSession s : quic.sessions()) {
+      if (s.remotePeer().equals(target) && s.connection().closeReason() == null) {
+        newest = s;
+      }
+    }
+    return newest;
   }
 
   /**
