@@ -20,6 +20,7 @@ import io.vertx.core.json.JsonObject;
 
 /** A peer in this JVM: the puncher and the quic-verticle sharing one identity. */
 final class PeerNode {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PeerNode.class);
   final PuncherVerticle puncher;
   final QuicVerticle quic;
   final PeerConfig config;
@@ -69,7 +70,7 @@ final class PeerNode {
       Timeline timeline, String name, boolean echo, boolean longRunning) {
     PuncherVerticle puncher = new PuncherVerticle(config, identity, metrics, timeline, name).retryAtStart(longRunning);
     return vertx.deployVerticle(puncher).compose(id -> {
-      QuicVerticle quic = new QuicVerticle(puncher.identity(), new QuicOptions(), echo);
+      QuicVerticle quic = new QuicVerticle(puncher.identity(), config.quic(), echo);
       return vertx.deployVerticle(quic).map(x -> new PeerNode(puncher, quic, config, metrics));
     });
   }
@@ -92,12 +93,29 @@ final class PeerNode {
     if (raced != null) {
       return raced;
     }
-    puncher.connect(target, timeoutMs, method).<PeerSession>compose(d -> {
+    attempt(vertx, target, method, System.currentTimeMillis() + timeoutMs, 1_000, made, null);
+    made.future().onComplete(ar -> connecting.remove(target, made.future()));
+    return made.future();
+  }
+
+  /**
+   * One connect within what is left of the caller's timeout; a failed one is tried again after a
+   * doubling pause while time remains: a rendezvous restart or a lost answer during the punch costs a
+   * retry, not the caller's connection.
+   */
+  private void attempt(Vertx vertx, PeerId target, ConnectMethod method, long deadline, long pause,
+      Promise<PeerSession> made, Throwable last) {
+    long remaining = deadline - System.currentTimeMillis();
+    if (remaining < 1_000 || puncher.replaced().isComplete()) {
+      made.fail(last != null ? last : new IllegalStateException("no connection to " + target.value()
+          + " within the timeout (is the peer online and running p2p-node peer?)"));
+      return;
+    }
+    puncher.connect(target, remaining, method).<PeerSession>compose(d -> {
       PeerSession s = quic.session(d.getString("sessionId"));
       return s != null ? Future.succeededFuture(s)
           : Future.failedFuture("session " + d.getString("sessionId") + " closed right after it came up");
     }).onComplete(ar -> {
-      connecting.remove(target, made.future());
       if (ar.succeeded()) {
         made.complete(ar.result());
         return;
@@ -106,11 +124,16 @@ final class PeerNode {
       PeerSession other = openSession(target);
       if (other != null) {
         made.complete(other);
-      } else {
-        made.fail(ar.cause());
+        return;
       }
+      long left = deadline - System.currentTimeMillis();
+      if (left < pause + 1_000 || puncher.replaced().isComplete()) {
+        made.fail(ar.cause());
+        return;
+      }
+      LOG.info("connect to {} failed ({}); trying again in {} ms", target.shortId(), ar.cause().getMessage(), pause);
+      vertx.setTimer(pause, t -> attempt(vertx, target, method, deadline, pause * 2, made, ar.cause()));
     });
-    return made.future();
   }
 
   private PeerSession openSession(PeerId target) {

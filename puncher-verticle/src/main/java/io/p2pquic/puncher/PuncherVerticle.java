@@ -161,9 +161,14 @@ public final class PuncherVerticle extends VerticleBase {
 
   private void onSignallingState(io.p2pquic.puncher.signalling.SignallingState state) {
     switch (state) {
-      case RECONNECTING -> timeline.mark(name, registration == null ? "rendezvous unreachable" : "signalling lost",
-          signalling.lastError() + "; " + (registration == null ? "retrying with backoff"
-              : "reconnecting with backoff (sessions keep running)"));
+      case RECONNECTING -> {
+        timeline.mark(name, registration == null ? "rendezvous unreachable" : "signalling lost",
+            signalling.lastError() + "; " + (registration == null ? "retrying with backoff"
+                : "reconnecting with backoff (sessions keep running)"));
+        if (sessions != null) {
+          sessions.onSignallingLost();
+        }
+      }
       case REPLACED -> {
         timeline.mark(name, "replaced", signalling.lastError());
         replaced.tryComplete(signalling.lastError());

@@ -241,7 +241,7 @@ class RelayPathLabTest {
       assertThat(forward.awaitReady(Duration.ofSeconds(60))).as(forward.output()).isTrue();
       Path file = randomFile("forward.bin", 16);
       Process client = python(lab.hostNamespace("a"), "tcp_sha_client.py", "127.0.0.1", "9600", file.toString());
-      Thread.sleep(1_500); // bytes flowing
+      Thread.sleep(Long.getLong("dbg.sleep", 1_500)); // bytes flowing
       rendezvous.stop();
       Thread.sleep(1_000);
       rendezvous = new LabProcesses.Running(lab, lab.serverNamespace(), "rendezvous ready",
@@ -249,7 +249,7 @@ class RelayPathLabTest {
       assertThat(rendezvous.awaitReady(Duration.ofSeconds(60))).as(rendezvous.output()).isTrue();
       assertThat(client.waitFor(120, TimeUnit.SECONDS)).isTrue();
       String result = new String(client.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-      assertThat(client.exitValue()).as(result + "\n" + forward.output()).isZero();
+      assertThat(client.exitValue()).as(result + "\n" + forward.output() + "\n--- expose:\n" + expose.output()).isZero();
       assertThat(result).contains("received " + (16 << 20));
       assertThat(waitFor(expose, "registered again", Duration.ofSeconds(60))).as(expose.output()).isTrue();
       assertThat(waitFor(forward, "registered again", Duration.ofSeconds(60))).as(forward.output()).isTrue();

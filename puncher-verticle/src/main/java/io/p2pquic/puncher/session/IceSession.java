@@ -2,6 +2,7 @@ package io.p2pquic.puncher.session;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.p2pquic.api.Addresses;
+import io.p2pquic.api.signalling.ErrorCode;
 import io.p2pquic.api.net.SocketAddresses;
 import io.p2pquic.api.session.PunchedPath;
 import io.p2pquic.api.session.PunchedPaths;
@@ -254,7 +255,16 @@ public final class IceSession {
     JsonObject body = new PeerDescription(credentials, List.of(), false).toJson()
         .put("sessionId", sessionId).put("method", method.label());
     mark(type + " sent", "session " + sessionId.substring(0, 8));
-    signalling.send(remotePeer, type, body).onFailure(err -> fail(type + " could not be delivered: " + err.getMessage()));
+    signalling.send(remotePeer, type, body).onFailure(err -> {
+      if (role == IceRole.CONTROLLED && err instanceof io.p2pquic.api.signalling.SignallingException se
+          && (ErrorCode.CLOSED.wire().equals(se.code()) || ErrorCode.TIMEOUT.wire().equals(se.code()))) {
+        // The connection dropped after the answer was written: it may well have arrived, and the checks
+        // (or their timeout) tell. Failing here would close a session the dialer is already using.
+        mark("answer unconfirmed", err.getMessage() + "; the connectivity checks decide");
+        return;
+      }
+      fail(type + " could not be delivered: " + err.getMessage());
+    });
   }
 
   private void onLocalCandidate(Candidate c) {
@@ -333,6 +343,24 @@ public final class IceSession {
     } catch (IllegalArgumentException e) {
       metrics.counter("p2p.session.bad-signal", "type", type).increment();
       mark("bad " + type, e.getMessage());
+    }
+  }
+
+  /**
+   * The signalling connection dropped. A dialer still waiting for the answer will never get it (the
+   * rendezvous forgets the old connection's traffic), so it fails now and the caller may try again once
+   * registered, instead of waiting for its whole timeout. Sessions past that point keep going: their
+   * checks or QUIC decide.
+   */
+  void onSignallingLost() {
+    if (role != IceRole.CONTROLLING || result.future().isComplete()) {
+      return; // the acceptor's checks or their timeout decide: failing would close a path the dialer may use
+    }
+    if (!remoteDescribed) {
+      fail("the signalling connection was lost before the answer arrived (try again once registered)");
+    } else if (agent.pairs().stream().noneMatch(CandidatePair::valid)) {
+      fail("the signalling connection was lost before any candidate pair worked (candidates still trickling "
+          + "are lost with it; try again once registered)");
     }
   }
 

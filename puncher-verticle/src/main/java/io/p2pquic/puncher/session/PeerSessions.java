@@ -343,6 +343,11 @@ public final class PeerSessions {
     return null;
   }
 
+  /** Signalling was lost: sessions that can no longer complete without it fail at once. */
+  public void onSignallingLost() {
+    List.copyOf(sessions.values()).forEach(IceSession::onSignallingLost);
+  }
+
   public Future<Void> close() {
     List<Future<?>> all = new ArrayList<>();
     all.add(closedEvents.unregister());
