@@ -64,6 +64,7 @@ final class TcpStreamBridge {
     // client's FIN (input shutdown) is then only seen after every byte before it was handed on, so
     // ending the stream cannot overtake data still queued.
     io.netty.channel.Channel ch = internal.channelHandlerContext().channel();
+    // The stream's drain handler fires even when it drained before the handler was set (QuicPeerStream).
     tcp.handler(data -> {
       toStreamBytes.accept(data.length());
       stream.write(data);
@@ -85,6 +86,11 @@ final class TcpStreamBridge {
       if (tcp.writeQueueFull()) {
         stream.pause();
         tcp.drainHandler(v -> stream.resume());
+        // The socket drains on its own event loop, not this one: if it drained between the check and
+        // the handler being set (Vert.x does not look again), resume now, or the stream stays paused.
+        if (!tcp.writeQueueFull()) {
+          stream.resume();
+        }
       }
     });
     stream.endHandler(v -> onStreamEnd());

@@ -40,6 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
 class DataPlaneLoopbackTest {
   private static final Pattern PEER_ID = Pattern.compile("peer id: (pq1[a-z2-7]+)");
   private static final byte[] BANNER = "HELLO\n".getBytes(StandardCharsets.US_ASCII);
+  private static final long IDLE_TIMEOUT_MS = 4_000;
   private static Vertx vertx;
   private static String signal;
   private static String stun;
@@ -117,8 +118,12 @@ class DataPlaneLoopbackTest {
       }
       return null;
     });
+    // A short idle timeout, so that the keepalive test below waits seconds, not minutes.
+    Path quicConf = dir.resolve("peer-quic.json");
+    java.nio.file.Files.writeString(quicConf, new JsonObject().put("quic", new JsonObject()
+        .put("idleTimeoutMs", IDLE_TIMEOUT_MS).put("keepAliveIntervalMs", 1_000)).encode());
     exposeControl = freePort();
-    expose = start("exposing tcp", "expose", "--tcp", Integer.toString(target.getLocalPort()), "--rendezvous", signal,
+    expose = start("exposing tcp", "expose", "--config", quicConf.toString(), "--tcp", Integer.toString(target.getLocalPort()), "--rendezvous", signal,
         "--stun", stun, "--include-loopback", "--identity", dir.resolve("expose.json").toString(),
         "--control-port", Integer.toString(exposeControl));
     Matcher m = PEER_ID.matcher(expose.output());
@@ -126,7 +131,7 @@ class DataPlaneLoopbackTest {
     exposeId = m.group(1);
     forwardPort = freePort();
     forwardControl = freePort();
-    forward = start("forwarding tcp", "forward", exposeId, "--listen", Integer.toString(forwardPort),
+    forward = start("forwarding tcp", "forward", exposeId, "--config", quicConf.toString(), "--listen", Integer.toString(forwardPort),
         "--rendezvous", signal, "--stun", stun, "--include-loopback", "--identity", dir.resolve("forward.json").toString(),
         "--control-port", Integer.toString(forwardControl));
   }
@@ -189,7 +194,31 @@ class DataPlaneLoopbackTest {
       parallel.add(pool.submit(() -> sha(roundTrip(p)).equals(sha(p))));
     }
     for (Future<Boolean> f : parallel) {
-      assertThat(f.get(180, TimeUnit.SECONDS)).isTrue();
+      try {
+        assertThat(f.get(180, TimeUnit.SECONDS)).isTrue();
+      } catch (java.util.concurrent.ExecutionException e) {
+        throw new AssertionError("--- forward:\n" + forward.output() + "\n--- expose:\n" + expose.output(), e);
+      }
+    }
+  }
+
+  /**
+   * A forwarded connection nobody types in (an idle SSH login) outlives the QUIC idle timeout: the
+   * session's keepalive pings keep it open; before, the session closed after the idle timeout and took
+   * the TCP connection with it.
+   */
+  @Test
+  void anIdleForwardedConnectionOutlivesTheIdleTimeout() throws Exception {
+    try (Socket s = new Socket("127.0.0.1", forwardPort)) {
+      s.setSoTimeout(30_000);
+      InputStream in = s.getInputStream();
+      OutputStream out = s.getOutputStream();
+      assertThat(in.readNBytes(BANNER.length)).isEqualTo(BANNER);
+      out.write("before".getBytes(StandardCharsets.US_ASCII));
+      assertThat(new String(in.readNBytes(6), StandardCharsets.US_ASCII)).isEqualTo("before");
+      Thread.sleep(IDLE_TIMEOUT_MS * 2 + 1_000);
+      out.write("after".getBytes(StandardCharsets.US_ASCII));
+      assertThat(new String(in.readNBytes(5), StandardCharsets.US_ASCII)).as(forward.output()).isEqualTo("after");
     }
   }
 

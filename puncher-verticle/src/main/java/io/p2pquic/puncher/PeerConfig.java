@@ -20,7 +20,10 @@ import java.util.Map;
  *   "cluster": false,
  *   "ice": { "taMillis": 20, "nominationWaitMillis": 20, ... (docs/ice.md) },
  *   "gathering": { "stunServers": [default: the rendezvous host, port 3478], "includeLoopback": false,
- *                  "turnServers": [{"host": ..., "port": 3478, "username": ..., "password": ...}], ... } }
+ *                  "turnServers": [{"host": ..., "port": 3478, "username": ..., "password": ...}], ... },
+ *   "quic": { "idleTimeoutMs": 30000, "keepAliveIntervalMs": 10000, ... (docs/quic.md) },
+ *   "signalling": { "reconnect": true, "heartbeatIntervalMs": 15000, ... (docs/signalling.md) },
+ *   "control": { "port": 8790 } }
  * }</pre>
  * ({@code turnServers}: docs/turn-client.md)
  */
@@ -28,7 +31,7 @@ public final class PeerConfig {
   /** The STUN port assumed on the rendezvous host when {@code gathering.stunServers} is not set. */
   public static final int DEFAULT_STUN_PORT = 3478;
   private static final List<String> KNOWN = List.of("rendezvous", "identity", "gathering", "ice", "connectTimeoutMs",
-      "quicTimeoutMs", "acceptFrom", "cluster", "signalling", "control");
+      "quicTimeoutMs", "acceptFrom", "cluster", "signalling", "control", "quic");
   /** Default port of a long-running peer's local control endpoint (status, ping, metrics) on 127.0.0.1. */
   public static final int DEFAULT_CONTROL_PORT = 8790;
 
@@ -47,6 +50,7 @@ public final class PeerConfig {
   private SignallingClientOptions signalling = defaultSignalling();
   private int controlPort = DEFAULT_CONTROL_PORT;
   private boolean cluster;
+  private io.p2pquic.quic.QuicOptions quic = new io.p2pquic.quic.QuicOptions();
 
   /**
    * Faster than the RFC defaults where the RFC allows: Ta 20 ms (RFC 8445 14.2 permits a lower Ta for
@@ -72,6 +76,7 @@ public final class PeerConfig {
         case "cluster" -> c.cluster = StrictConfig.bool(v);
         case "control" -> StrictConfig.read(StrictConfig.object(v), List.of("port"),
             (ck, cv) -> c.controlPort = StrictConfig.intValue(cv, 0, 65535));
+        case "quic" -> c.quic = new io.p2pquic.quic.QuicOptions(StrictConfig.object(v));
         case "signalling" -> c.signalling =
             new SignallingClientOptions(defaultSignalling().toJson().mergeIn(StrictConfig.object(v)));
         default -> throw new IllegalStateException(k);
@@ -107,7 +112,13 @@ public final class PeerConfig {
     m.put("cluster", cluster);
     m.put("signalling", signalling.toJson());
     m.put("control", new JsonObject().put("port", controlPort));
+    m.put("quic", quic.toJson());
     return new JsonObject(m);
+  }
+
+  /** Transport options of the peer's QUIC sessions (idle timeout, keepalive, windows: docs/quic.md). */
+  public io.p2pquic.quic.QuicOptions quic() {
+    return quic;
   }
 
   /** Port of the local control endpoint (HTTP on 127.0.0.1 only; 0 = off). */

@@ -12,6 +12,8 @@ import java.util.Set;
  * Transport and diagnostics options of a QUIC endpoint (docs/quic.md, "Options").
  *
  * <p>JSON keys (all optional, defaults in brackets): {@code idleTimeoutMs} [30000],
+ * {@code keepAliveIntervalMs} [10000: a session sends a keepalive DATAGRAM this often, so an idle
+ * session (an SSH connection nobody types in) outlives the idle timeout and NAT UDP timeouts; 0 = off],
  * {@code handshakeTimeoutMs} [10000], {@code maxData} [16 MiB, connection flow-control window],
  * {@code maxStreamData} [4 MiB, per stream], {@code maxBidiStreams} [100], {@code maxUniStreams}
  * [100], {@code datagrams} [true, RFC 9221], {@code datagramQueueLength} [128],
@@ -24,11 +26,12 @@ public final class QuicOptions {
   /** ALPN protocol id spoken on every connection. */
   public static final String ALPN = "p2p-quic/1";
 
-  private static final List<String> KEYS = List.of("idleTimeoutMs", "handshakeTimeoutMs", "maxData",
+  private static final List<String> KEYS = List.of("idleTimeoutMs", "keepAliveIntervalMs", "handshakeTimeoutMs", "maxData",
       "maxStreamData", "maxBidiStreams", "maxUniStreams", "datagrams", "datagramQueueLength",
       "congestionControl", "keyLog", "keyLogFile", "qlogDir");
 
   private long idleTimeoutMs = 30_000;
+  private long keepAliveIntervalMs = 10_000;
   private long handshakeTimeoutMs = 10_000;
   private long maxData = 16L << 20;
   private long maxStreamData = 4L << 20;
@@ -55,6 +58,7 @@ public final class QuicOptions {
     StrictConfig.read(json, KEYS, (k, v) -> {
       switch (k) {
         case "idleTimeoutMs" -> idleTimeoutMs(StrictConfig.longValue(v));
+        case "keepAliveIntervalMs" -> keepAliveIntervalMs(StrictConfig.longValue(v));
         case "handshakeTimeoutMs" -> handshakeTimeoutMs(StrictConfig.longValue(v));
         case "maxData" -> maxData(StrictConfig.longValue(v));
         case "maxStreamData" -> maxStreamData(StrictConfig.longValue(v));
@@ -79,6 +83,7 @@ public final class QuicOptions {
   public JsonObject toJson() {
     JsonObject j = new JsonObject()
         .put("idleTimeoutMs", idleTimeoutMs)
+        .put("keepAliveIntervalMs", keepAliveIntervalMs)
         .put("handshakeTimeoutMs", handshakeTimeoutMs)
         .put("maxData", maxData)
         .put("maxStreamData", maxStreamData)
@@ -104,6 +109,19 @@ public final class QuicOptions {
   /** Idle timeout advertised to the peer (the smaller of both sides applies); 0 disables it. */
   public QuicOptions idleTimeoutMs(long v) {
     this.idleTimeoutMs = nonNegative("idleTimeoutMs", v);
+    return this;
+  }
+
+  public long keepAliveIntervalMs() {
+    return keepAliveIntervalMs;
+  }
+
+  /**
+   * How often a session sends a keepalive (a ping DATAGRAM the peer answers), so that neither the idle
+   * timeout nor a NAT's UDP mapping timeout (30 s on many routers) ends a quiet session; 0 disables it.
+   */
+  public QuicOptions keepAliveIntervalMs(long v) {
+    this.keepAliveIntervalMs = nonNegative("keepAliveIntervalMs", v);
     return this;
   }
 

@@ -161,7 +161,15 @@ public final class QuicPeerStream implements ReadStream<Buffer>, WriteStream<Buf
 
   @Override
   public QuicPeerStream drainHandler(Handler<Void> handler) {
-    onLoop(() -> this.drainHandler = handler);
+    onLoop(() -> {
+      this.drainHandler = handler;
+      // The stream may have become writable between the caller's writeQueueFull() and now (another
+      // thread, or this task queued behind the writability event): a drain missed here would stall the
+      // writer for good, as Vert.x's own streams know.
+      if (handler != null && channel.isWritable()) {
+        context.emit(null, handler);
+      }
+    });
     return this;
   }
 

@@ -43,9 +43,11 @@ public final class PeerSession {
   private final Runnable onRefused;
   private final long startedAtMillis = System.currentTimeMillis();
   private final String method;
+  private final long keepAliveMs;
 
   PeerSession(Vertx vertx, PeerId local, String sessionId, QuicPeerConnection connection, boolean echo,
-      java.util.function.Function<StreamKind, StreamService> services, Runnable onRefused, String method) {
+      java.util.function.Function<StreamKind, StreamService> services, Runnable onRefused, String method,
+      long keepAliveMs) {
     this.vertx = vertx;
     this.local = local;
     this.sessionId = sessionId;
@@ -54,6 +56,7 @@ public final class PeerSession {
     this.services = services;
     this.onRefused = onRefused;
     this.method = method;
+    this.keepAliveMs = keepAliveMs;
   }
 
   /**
@@ -97,7 +100,12 @@ public final class PeerSession {
         connection.sendDatagram(msg.body().copy())
             .onSuccess(v -> msg.reply(new JsonObject()))
             .onFailure(err -> msg.fail(500, "control datagram on session " + sessionId + " not sent: " + err.getMessage()))));
+    // QUIC's idle timer only counts QUIC packets (not ICE consent): a quiet session keeps itself alive
+    // with a ping the peer answers (token 0: nobody waits for its pong).
+    long keepAlive = keepAliveMs <= 0 ? -1 : vertx.setPeriodic(keepAliveMs, t ->
+        connection.sendDatagram(Buffer.buffer(12).appendBuffer(PING_MAGIC).appendLong(0L)));
     connection.closeHandler(reason -> {
+      vertx.cancelTimer(keepAlive);
       consumers.forEach(MessageConsumer::unregister);
       vertx.eventBus().publish(Addresses.SESSION_EVENTS, new JsonObject()
           .put("type", "closed").put("sessionId", sessionId).put("localPeer", local.value())

@@ -89,7 +89,7 @@ public final class QuicVerticle extends VerticleBase {
     connected
         .compose(conn -> {
           PeerSession session = new PeerSession(vertx, identity.peerId(), sessionId, conn, echo, services::get,
-              refusedStreams::incrementAndGet, msg.body().getString("method"));
+              refusedStreams::incrementAndGet, msg.body().getString("method"), options.keepAliveIntervalMs());
           sessions.put(sessionId, session);
           conn.closeFuture().onComplete(x -> sessions.remove(sessionId));
           // "connected" and the reply go out once the session's addresses are registered (cluster-wide
