@@ -16,6 +16,7 @@ import io.p2pquic.stun.StunClass;
 import io.p2pquic.stun.StunDecodeException;
 import io.p2pquic.stun.StunMessage;
 import io.p2pquic.stun.StunMessageDecoder;
+import io.p2pquic.stun.StunStreamFramer;
 import io.p2pquic.stun.StunMessageEncoder;
 import io.p2pquic.stun.StunMessageType;
 import io.p2pquic.stun.TransactionId;
@@ -55,7 +56,6 @@ public final class StunTcpClient {
   private static final Logger log = LoggerFactory.getLogger(StunTcpClient.class);
   /** RFC 8489 Ti: how long a TCP transaction waits for its response. */
   public static final Duration DEFAULT_TIMEOUT = Duration.ofMillis(39_500);
-  private static final int MAX_FRAME = StunMessage.HEADER_LENGTH + 0xFFFF;
 
   private final VertxInternal vertx;
   private final MeterRegistry registry;
@@ -176,7 +176,7 @@ public final class StunTcpClient {
     private final Promise<StunResponse> promise;
     private final long start;
     private final java.util.concurrent.atomic.AtomicBoolean settled = new java.util.concurrent.atomic.AtomicBoolean();
-    private ByteBuf acc;
+    private final StunStreamFramer framer = new StunStreamFramer(false, StunStreamFramer.MAX_STUN_FRAME);
     volatile long sentNanos;
 
     /** Fails the request once (counting the reason first); false when it was already settled. */
@@ -205,44 +205,40 @@ public final class StunTcpClient {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
       ByteBuf in = (ByteBuf) msg;
+      String notStun;
       try {
-        if (acc == null) {
-          acc = ctx.alloc().buffer(Math.max(256, in.readableBytes()));
-        }
-        acc.writeBytes(in);
+        notStun = framer.feed(in, bytes -> onFrame(ctx, bytes));
       } finally {
         in.release();
       }
-      while (true) {
-        int frame = StunMessageDecoder.frameLength(acc);
-        if (frame < 0 || acc.readableBytes() < frame) {
-          if (frame > MAX_FRAME || (acc.readableBytes() > 0 && (acc.getUnsignedByte(acc.readerIndex()) & 0xC0) != 0)) {
-            fail("not-stun", new StunException(server, "TCP peer " + SocketAddresses.format(server)
-                + " sent something that is not STUN", null));
-            ctx.close();
-          }
-          break;
-        }
-        byte[] bytes = new byte[frame];
-        acc.readBytes(bytes);
-        StunMessage m;
-        try {
-          m = decoder.decode(bytes);
-        } catch (StunDecodeException e) {
-          fail("malformed", new StunException(server, "malformed STUN frame from "
-              + SocketAddresses.format(server) + " over TCP: " + e.getMessage(), e));
-          ctx.close();
-          return;
-        }
-        if (m.messageClass().isResponse() && m.transactionId().equals(tid)) {
-          long now = System.nanoTime();
-          complete(new StunResponse(
-              m, server, Duration.ofNanos(now - sentNanos), Duration.ofNanos(now - start), 1));
-          ctx.close();
-          return;
-        }
-        log.debug("ignoring {} from {} over TCP (not our transaction)", m.type(), server);
+      if (notStun != null) {
+        fail("not-stun", new StunException(server, "TCP peer " + SocketAddresses.format(server)
+            + " sent something that is not STUN", null));
+        ctx.close();
       }
+    }
+
+    private void onFrame(ChannelHandlerContext ctx, byte[] bytes) {
+      if (settled.get()) {
+        return;
+      }
+      StunMessage m;
+      try {
+        m = decoder.decode(bytes);
+      } catch (StunDecodeException e) {
+        fail("malformed", new StunException(server, "malformed STUN frame from "
+            + SocketAddresses.format(server) + " over TCP: " + e.getMessage(), e));
+        ctx.close();
+        return;
+      }
+      if (m.messageClass().isResponse() && m.transactionId().equals(tid)) {
+        long now = System.nanoTime();
+        complete(new StunResponse(
+            m, server, Duration.ofNanos(now - sentNanos), Duration.ofNanos(now - start), 1));
+        ctx.close();
+        return;
+      }
+      log.debug("ignoring {} from {} over TCP (not our transaction)", m.type(), server);
     }
 
     @Override
@@ -260,10 +256,7 @@ public final class StunTcpClient {
     }
 
     private void release() {
-      if (acc != null) {
-        acc.release();
-        acc = null;
-      }
+      framer.release();
     }
   }
 }

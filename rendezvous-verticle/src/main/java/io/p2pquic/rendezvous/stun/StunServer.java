@@ -10,6 +10,7 @@ import io.p2pquic.stun.StunDecodeException;
 import io.p2pquic.stun.StunMessage;
 import io.p2pquic.stun.StunMessageDecoder;
 import io.p2pquic.stun.StunMessageEncoder;
+import io.p2pquic.stun.StunStreamFramer;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -46,7 +47,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class StunServer {
   private static final Logger log = LoggerFactory.getLogger(StunServer.class);
-  private static final int MAX_TCP_FRAME = StunMessage.HEADER_LENGTH + 0xFFFF;
+  private static final int MAX_TCP_FRAME = StunStreamFramer.MAX_STUN_FRAME;
 
   private final Vertx vertx;
   private final StunServerConfig config;
@@ -63,6 +64,9 @@ public final class StunServer {
   private final Counter successResponses;
   private final Counter errorResponses;
   private final Counter indications;
+  private final Counter tcpPaused;
+  private final java.util.Set<NetSocket> tcpConnections = new java.util.HashSet<>();
+  private final Map<java.net.InetAddress, Integer> tcpPerIp = new java.util.HashMap<>();
   private NetServer tcpServer;
   private InetSocketAddress udpAddress;
   private InetSocketAddress tcpAddress;
@@ -84,6 +88,8 @@ public final class StunServer {
     this.successResponses = metrics.counter("p2p.stun.responses", "class", "success");
     this.errorResponses = metrics.counter("p2p.stun.responses", "class", "error");
     this.indications = metrics.counter("p2p.stun.indications");
+    this.tcpPaused = metrics.counter("p2p.stun.tcp.paused");
+    metrics.gauge("p2p.stun.tcp.connections", tcpConnections, java.util.Set::size);
   }
 
   public Future<Void> start() {
@@ -229,59 +235,96 @@ public final class StunServer {
   private void onTcpConnection(NetSocket socket) {
     InetSocketAddress source = SocketAddresses.toInet(socket.remoteAddress());
     InetSocketAddress local = SocketAddresses.toInet(socket.localAddress());
+    java.net.InetAddress ip = source.getAddress();
+    int fromIp = tcpPerIp.merge(ip, 1, Integer::sum);
+    if (tcpConnections.size() >= config.tcpMaxConnections() || fromIp > config.tcpMaxConnectionsPerIp()) {
+      tcpPerIp.computeIfPresent(ip, (k, n) -> n <= 1 ? null : n - 1);
+      drop("tcp-connection-limit");
+      socket.close();
+      return;
+    }
+    tcpConnections.add(socket);
     TcpClientTransport client = turn == null ? null
         : new TcpClientTransport(socket, new AllocationKey(AllocationKey.Protocol.TCP, source, local));
-    if (client != null) {
-      socket.closeHandler(v -> turn.onConnectionClosed(client.key()));
-    }
-    Buffer[] pendingRef = {Buffer.buffer()}; // bytes of an incomplete frame
+    StunStreamFramer framer = new StunStreamFramer(client != null, MAX_TCP_FRAME);
+    long[] lastFrameNanos = {System.nanoTime()};
+    long idleNanos = config.tcpIdleTimeoutSeconds() * 1_000_000_000L;
+    long idleCheck = vertx.setPeriodic(Math.min(5_000, config.tcpIdleTimeoutSeconds() * 1000L / 2 + 1), t -> {
+      // A connection without an allocation has nothing to keep it open; one with an allocation lives
+      // as long as the allocation (the server-wide idle timeout covers that case).
+      if (System.nanoTime() - lastFrameNanos[0] > idleNanos && (client == null || !turn.hasAllocation(client.key()))) {
+        drop("tcp-idle");
+        socket.close();
+      }
+    });
+    socket.closeHandler(v -> {
+      vertx.cancelTimer(idleCheck);
+      framer.release();
+      tcpConnections.remove(socket);
+      tcpPerIp.computeIfPresent(ip, (k, n) -> n <= 1 ? null : n - 1);
+      if (client != null) {
+        turn.onConnectionClosed(client.key());
+      }
+    });
+    boolean[] closed = {false};
+    StunStreamFramer.Frames frames = new StunStreamFramer.Frames() {
+      @Override
+      public void stun(byte[] bytes) {
+        if (closed[0]) {
+          return;
+        }
+        lastFrameNanos[0] = System.nanoTime();
+        StunMessage m = decode(bytes);
+        if (m == null) {
+          closed[0] = true;
+          socket.close(); // a bad frame on a stream leaves no way to find the next one
+          return;
+        }
+        if (client != null && TurnServer.handles(m.method())) {
+          turn.onStun(m, client);
+          return;
+        }
+        StunMessage request = requestOnly(m);
+        if (request == null) {
+          return;
+        }
+        tcpRequests.increment();
+        StunReply reply = binding.handle(request, source, local, null, false);
+        count(reply);
+        socket.write(Buffer.buffer(encoder.encodeToBytes(reply.message())));
+      }
+
+      @Override
+      public void channelData(byte[] frame) {
+        if (!closed[0]) {
+          lastFrameNanos[0] = System.nanoTime();
+          turn.onChannelData(frame, client);
+        }
+      }
+    };
     socket.handler(data -> {
+      if (closed[0]) {
+        return;
+      }
       try {
-        Buffer pending = pendingRef[0].appendBuffer(data);
-        pendingRef[0] = pending;
-        while (pending.length() >= 4) {
-          int first = pending.getUnsignedByte(0);
-          boolean channelData = client != null && (first & 0xC0) == 0x40;
-          // ChannelData is padded to a multiple of four on streams (RFC 8656 section 12.5).
-          int frame = channelData
-              ? (4 + pending.getUnsignedShort(2) + 3) & ~3
-              : StunMessage.HEADER_LENGTH + pending.getUnsignedShort(2);
-          if (!channelData && ((first & 0xC0) != 0 || frame > MAX_TCP_FRAME)) {
-            drop("tcp-not-stun");
-            socket.close();
-            return;
-          }
-          if (pending.length() < frame) {
-            return;
-          }
-          byte[] bytes = pending.getBytes(0, frame);
-          pending = pending.getBuffer(frame, pending.length());
-          pendingRef[0] = pending;
-          if (channelData) {
-            turn.onChannelData(bytes, client);
-            continue;
-          }
-          StunMessage m = decode(bytes);
-          if (m == null) {
-            socket.close(); // a bad frame on a stream leaves no way to find the next one
-            return;
-          }
-          if (client != null && TurnServer.handles(m.method())) {
-            turn.onStun(m, client);
-            continue;
-          }
-          StunMessage request = requestOnly(m);
-          if (request == null) {
-            continue;
-          }
-          tcpRequests.increment();
-          StunReply reply = binding.handle(request, source, local, null, false);
-          count(reply);
-          socket.write(Buffer.buffer(encoder.encodeToBytes(reply.message())));
+        String notStun = framer.feed(((io.vertx.core.internal.buffer.BufferInternal) data).getByteBuf(), frames);
+        if (notStun != null) {
+          drop("tcp-" + notStun);
+          closed[0] = true;
+          socket.close();
+          return;
+        }
+        // A client that sends faster than it reads its answers is paused until it reads: the replies
+        // would otherwise queue without bound.
+        if (!closed[0] && socket.writeQueueFull()) {
+          tcpPaused.increment();
+          socket.pause();
+          socket.drainHandler(v -> socket.resume());
         }
       } catch (RuntimeException e) {
         log.warn("STUN over TCP from {} failed: {}", source, e.toString());
         drop("internal-error");
+        closed[0] = true;
         socket.close();
       }
     });

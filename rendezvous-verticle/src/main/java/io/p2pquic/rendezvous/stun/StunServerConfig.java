@@ -12,13 +12,17 @@ import java.util.Objects;
  * listens on both addresses and both ports, honours CHANGE-REQUEST and reports OTHER-ADDRESS.
  *
  * <p>JSON keys (all optional): {@code bind}, {@code port}, {@code alternateAddress},
- * {@code alternatePort}, {@code tcp}, {@code software}.
+ * {@code alternatePort}, {@code tcp}, {@code software}, {@code tcpIdleTimeoutSeconds} (30: a TCP
+ * connection that holds no TURN allocation is closed after this long without a complete message),
+ * {@code tcpMaxConnections} (4096) and {@code tcpMaxConnectionsPerIp} (64): connections beyond them are
+ * closed at once and counted in {@code p2p.stun.dropped{reason=tcp-connection-limit}}.
  */
 public final class StunServerConfig {
   public static final int DEFAULT_PORT = 3478;
   private static final String PREFIX = "stun.";
   private static final java.util.List<String> KNOWN =
-      java.util.List.of("bind", "port", "alternateAddress", "alternatePort", "tcp", "software");
+      java.util.List.of("bind", "port", "alternateAddress", "alternatePort", "tcp", "software",
+          "tcpIdleTimeoutSeconds", "tcpMaxConnections", "tcpMaxConnectionsPerIp");
 
   private String bind = "0.0.0.0";
   private int port = DEFAULT_PORT;
@@ -26,6 +30,9 @@ public final class StunServerConfig {
   private int alternatePort = 0; // 0: port + 1
   private boolean tcp = true;
   private String software = "p2p-quic";
+  private int tcpIdleTimeoutSeconds = 30;
+  private int tcpMaxConnections = 4096;
+  private int tcpMaxConnectionsPerIp = 64;
 
   /**
    * Reads the {@code "stun"} configuration object (null means all defaults).
@@ -45,6 +52,9 @@ public final class StunServerConfig {
         case "alternatePort" -> c.setAlternatePort(StrictConfig.intValue(v));
         case "tcp" -> c.setTcp(StrictConfig.bool(v));
         case "software" -> c.setSoftware(StrictConfig.string(v));
+        case "tcpIdleTimeoutSeconds" -> c.setTcpIdleTimeoutSeconds(StrictConfig.intValue(v));
+        case "tcpMaxConnections" -> c.setTcpMaxConnections(StrictConfig.intValue(v));
+        case "tcpMaxConnectionsPerIp" -> c.setTcpMaxConnectionsPerIp(StrictConfig.intValue(v));
         default -> throw new IllegalStateException(k);
       }
     });
@@ -61,6 +71,9 @@ public final class StunServerConfig {
     m.put("alternatePort", alternatePort);
     m.put("tcp", tcp);
     m.put("software", software);
+    m.put("tcpIdleTimeoutSeconds", tcpIdleTimeoutSeconds);
+    m.put("tcpMaxConnections", tcpMaxConnections);
+    m.put("tcpMaxConnectionsPerIp", tcpMaxConnectionsPerIp);
     return new JsonObject(m);
   }
 
@@ -71,6 +84,13 @@ public final class StunServerConfig {
     }
     if (alternatePort < 0 || alternatePort > 65535) {
       throw new IllegalArgumentException(PREFIX + "alternatePort must be 0-65535, is " + alternatePort);
+    }
+    if (tcpIdleTimeoutSeconds < 1) {
+      throw new IllegalArgumentException(PREFIX + "tcpIdleTimeoutSeconds must be at least 1, is " + tcpIdleTimeoutSeconds);
+    }
+    if (tcpMaxConnections < 1 || tcpMaxConnectionsPerIp < 1) {
+      throw new IllegalArgumentException(PREFIX + "tcpMaxConnections and " + PREFIX
+          + "tcpMaxConnectionsPerIp must be at least 1, are " + tcpMaxConnections + " and " + tcpMaxConnectionsPerIp);
     }
     if (alternateAddress != null) {
       if (isWildcard(bind)) {
@@ -148,5 +168,32 @@ public final class StunServerConfig {
 
   public boolean rfc5780() {
     return alternateAddress != null;
+  }
+
+  public int tcpIdleTimeoutSeconds() {
+    return tcpIdleTimeoutSeconds;
+  }
+
+  public StunServerConfig setTcpIdleTimeoutSeconds(int seconds) {
+    this.tcpIdleTimeoutSeconds = seconds;
+    return this;
+  }
+
+  public int tcpMaxConnections() {
+    return tcpMaxConnections;
+  }
+
+  public StunServerConfig setTcpMaxConnections(int max) {
+    this.tcpMaxConnections = max;
+    return this;
+  }
+
+  public int tcpMaxConnectionsPerIp() {
+    return tcpMaxConnectionsPerIp;
+  }
+
+  public StunServerConfig setTcpMaxConnectionsPerIp(int max) {
+    this.tcpMaxConnectionsPerIp = max;
+    return this;
   }
 }

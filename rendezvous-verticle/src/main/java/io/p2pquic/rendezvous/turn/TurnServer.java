@@ -242,6 +242,11 @@ public final class TurnServer {
     return allocationCount;
   }
 
+  /** True while the client on {@code key} holds an allocation (its connection may stay quiet between refreshes). */
+  public boolean hasAllocation(AllocationKey key) {
+    return allocations.containsKey(key);
+  }
+
   // ---- client side: requests, indications, ChannelData ------------------------------------------
 
   /** A STUN request or indication of a TURN method from a client (see {@link #handles}). */

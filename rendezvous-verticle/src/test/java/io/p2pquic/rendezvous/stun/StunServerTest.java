@@ -145,6 +145,87 @@ class StunServerTest {
     }
   }
 
+  /**
+   * Issue 15: a client that pipelines requests and never reads its answers is paused once its answers
+   * fill the write queue; before, the server read everything and queued every reply in the heap.
+   */
+  @Test
+  void aClientThatNeverReadsIsPausedInsteadOfQueueingRepliesInTheHeap() throws Exception {
+    server = start(new StunServerConfig().setBind("127.0.0.1").setPort(0));
+    byte[] one = encoder.encodeToBytes(StunMessage.builder(StunMessageType.BINDING_REQUEST).build());
+    byte[] chunk = new byte[one.length * 4096];
+    for (int i = 0; i < 4096; i++) {
+      System.arraycopy(one, 0, chunk, i * one.length, one.length);
+    }
+    long offered = 64L << 20;
+    long accepted = 0;
+    try (java.nio.channels.SocketChannel c = java.nio.channels.SocketChannel.open()) {
+      c.setOption(java.net.StandardSocketOptions.SO_SNDBUF, 64 * 1024);
+      c.setOption(java.net.StandardSocketOptions.SO_RCVBUF, 64 * 1024);
+      c.connect(server.tcpAddress());
+      c.configureBlocking(false);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(chunk);
+      while (accepted < offered && System.nanoTime() < deadline) {
+        if (!buf.hasRemaining()) {
+          buf.rewind();
+        }
+        int n = c.write(buf);
+        accepted += n;
+        if (n == 0) {
+          Thread.sleep(5);
+        }
+      }
+    }
+    // Kernel buffers on both sides and one write queue's worth of replies, not the 64 MiB offered.
+    assertThat(accepted).isLessThan(24L << 20);
+    assertThat(metrics.counter("p2p.stun.tcp.paused").count()).isGreaterThanOrEqualTo(1);
+  }
+
+  /** Issue 15: a TCP connection that sends nothing (and holds no allocation) is closed after the idle limit. */
+  @Test
+  void anIdleTcpConnectionIsClosedAfterTheIdleTimeout() throws Exception {
+    server = start(new StunServerConfig().setBind("127.0.0.1").setPort(0).setTcpIdleTimeoutSeconds(1));
+    try (Socket s = new Socket(server.tcpAddress().getAddress(), server.tcpAddress().getPort())) {
+      s.setSoTimeout(10_000);
+      long start = System.nanoTime();
+      assertThat(s.getInputStream().read()).isEqualTo(-1);
+      assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isBetween(900L, 6_000L);
+    }
+    assertThat(metrics.counter("p2p.stun.dropped", "reason", "tcp-idle").count()).isEqualTo(1);
+  }
+
+  /** Issue 15: connections beyond the per-IP cap are closed at once and counted; the others keep working. */
+  @Test
+  void connectionsBeyondThePerIpCapAreClosedAndCounted() throws Exception {
+    server = start(new StunServerConfig().setBind("127.0.0.1").setPort(0).setTcpMaxConnectionsPerIp(3));
+    java.util.List<Socket> open = new java.util.ArrayList<>();
+    try {
+      for (int i = 0; i < 3; i++) {
+        open.add(new Socket(server.tcpAddress().getAddress(), server.tcpAddress().getPort()));
+      }
+      try (Socket fourth = new Socket(server.tcpAddress().getAddress(), server.tcpAddress().getPort())) {
+        fourth.setSoTimeout(5_000);
+        assertThat(fourth.getInputStream().read()).isEqualTo(-1);
+      }
+      Socket first = open.get(0);
+      first.setSoTimeout(5_000);
+      StunMessage req = StunMessage.builder(StunMessageType.BINDING_REQUEST).build();
+      first.getOutputStream().write(encoder.encodeToBytes(req));
+      DataInputStream in = new DataInputStream(first.getInputStream());
+      byte[] header = new byte[20];
+      in.readFully(header);
+      byte[] whole = Arrays.copyOf(header, 20 + ((header[2] & 0xff) << 8 | header[3] & 0xff));
+      in.readFully(whole, 20, whole.length - 20);
+      assertThat(decoder.decode(whole).transactionId()).isEqualTo(req.transactionId());
+    } finally {
+      for (Socket s : open) {
+        s.close();
+      }
+    }
+    assertThat(metrics.counter("p2p.stun.dropped", "reason", "tcp-connection-limit").count()).isEqualTo(1);
+  }
+
   private StunServer start(StunServerConfig config) throws Exception {
     StunServer s = new StunServer(vertx, config, metrics);
     await(s.start());
