@@ -204,6 +204,13 @@ public final class PeerCertificates {
       throw new PeerCertificateException(Reason.NOT_SELF_SIGNED, "issuer differs from subject");
     }
     PublicKey tlsKey = cert.getPublicKey();
+    if (tlsKey.getAlgorithm().equals("EdDSA") || tlsKey.getAlgorithm().equals("Ed25519")) {
+      try {
+        Ed25519Keys.requireStrict(Ed25519Keys.rawPublicKey(tlsKey)); // a small-order key signs anything
+      } catch (IllegalArgumentException e) {
+        throw new PeerCertificateException(Reason.MALFORMED, "certificate key refused: " + e.getMessage());
+      }
+    }
     try {
       cert.verify(tlsKey);
     } catch (GeneralSecurityException | RuntimeException e) {

@@ -65,6 +65,21 @@ class PeerCertificatesTest {
         .hasMessageContaining("does not verify");
   }
 
+  /** Issue 15: a small-order identity key with a forged signature (R = identity, S = 0) claims an id. */
+  @Test
+  void aSmallOrderIdentityKeyIsRejected() throws Exception {
+    byte[] identityPoint = new byte[32];
+    identityPoint[0] = 1;
+    byte[] forged = new byte[64];
+    forged[0] = 1;
+    io.p2pquic.identity.PeerId claimed = io.p2pquic.identity.PeerId.ofRawPublicKey(identityPoint);
+    X509Certificate cert = PeerCertificates.build(claimed, p256(),
+        PeerCertificates.encodeExtension(identityPoint, forged), Duration.ofHours(1));
+    assertThatThrownBy(() -> PeerCertificates.verify(new Certificate[] {cert}, Instant.now()))
+        .isInstanceOf(PeerCertificateException.class).hasMessageContaining("small order");
+    assertThat(reasonOf(new Certificate[] {cert})).isEqualTo(Reason.MALFORMED_EXTENSION);
+  }
+
   @Test
   void extensionCopiedOntoAnotherKeyIsRejected() throws Exception {
     // Alice's genuine extension, but over someone else's TLS key: the signed SPKI differs.

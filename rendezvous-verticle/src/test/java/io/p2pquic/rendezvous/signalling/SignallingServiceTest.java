@@ -186,6 +186,33 @@ class SignallingServiceTest {
     assertThat(ok.getString("peerId")).isEqualTo(id.peerId().value());
   }
 
+  /**
+   * Issue 15: the identity point (a small-order key) with a forged signature (R = identity, S = 0)
+   * registered a peer id without any private key. The key is refused before the signature is checked.
+   */
+  @Test
+  void aSmallOrderKeyWithAForgedSignatureDoesNotRegister() {
+    RawClient observer = registered();
+    RawClient c = connected();
+    c.challengeNonce();
+    byte[] identityPoint = new byte[32];
+    identityPoint[0] = 1;
+    byte[] spki = java.util.HexFormat.of().parseHex("302a300506032b6570032100");
+    byte[] key = java.util.Arrays.copyOf(spki, 44);
+    System.arraycopy(identityPoint, 0, key, 12, 32);
+    byte[] forged = new byte[64];
+    forged[0] = 1;
+    String claimed = io.p2pquic.identity.PeerId.ofRawPublicKey(identityPoint).value();
+    c.send(new JsonObject().put("type", "register").put("id", "so1").put("peerId", claimed)
+        .put("publicKey", Base64.getEncoder().encodeToString(key))
+        .put("signature", Base64.getEncoder().encodeToString(forged)));
+    JsonObject error = c.next();
+    assertError(error, "so1", "malformed");
+    assertThat(error.getString("message")).contains("small order");
+    observer.send(new JsonObject().put("type", "lookup").put("id", "o1").put("peerId", claimed));
+    assertThat(observer.next().getBoolean("online")).isFalse();
+  }
+
   @Test
   void signatureForAnotherConnectionsNonceIsRejected() {
     RawClient first = connected();
