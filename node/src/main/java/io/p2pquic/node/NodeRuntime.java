@@ -7,10 +7,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
-import java.io.ByteArrayInputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
@@ -39,12 +36,7 @@ final class NodeRuntime {
     if (!cluster) {
       return Vertx.vertx();
     }
-    Config hz = ConfigUtil.loadConfig(); // defaults Vert.x needs (maps, locks) ...
-    Config file = new com.hazelcast.config.XmlConfigBuilder(
-            new ByteArrayInputStream(ConfigFiles.clusterXml(clusterConfig).getBytes(StandardCharsets.UTF_8)))
-        .build(); // ... then ours wins for network and cluster name
-    file.getMapConfigs().putAll(hz.getMapConfigs());
-    file.getMultiMapConfigs().putAll(hz.getMultiMapConfigs());
+    Config file = ClusterConfigs.build(ConfigFiles.clusterXml(clusterConfig), ClusterConfigs.secretFromEnvironment());
     return await(
         Vertx.builder().withClusterManager(new HazelcastClusterManager(file)).buildClustered(),
         Duration.ofSeconds(60),
