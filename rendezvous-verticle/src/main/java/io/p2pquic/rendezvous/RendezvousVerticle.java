@@ -44,6 +44,7 @@ public final class RendezvousVerticle extends VerticleBase {
   private RelayDirectory directory;
   private RelayGrants grants;
   private HttpServer http;
+  private io.p2pquic.rendezvous.signalling.ConnectionLimiter httpConnections;
 
   /** Gauge of live relays in the directory (this node's included). */
   public static final String RELAYS_KNOWN = "p2p.relays.known";
@@ -51,6 +52,10 @@ public final class RendezvousVerticle extends VerticleBase {
   public RendezvousVerticle(RendezvousConfig config, MeterRegistry metrics) {
     this.config = config;
     this.metrics = metrics;
+    this.httpConnections = new io.p2pquic.rendezvous.signalling.ConnectionLimiter(
+        config.signalling().maxConnections(), config.signalling().maxConnectionsPerIp());
+    metrics.gauge("p2p.signalling.connections.open", httpConnections,
+        io.p2pquic.rendezvous.signalling.ConnectionLimiter::open);
   }
 
   @Override
@@ -105,7 +110,8 @@ public final class RendezvousVerticle extends VerticleBase {
         .compose(v -> startQuicSignalling()
             .recover(err -> failStart(err, "QUIC signalling port " + config.signalling().quicPort() + " (udp)",
                 "--quic-port, P2P_QUIC_PORT or signalling.quicPort; -1 turns QUIC signalling off")))
-        .compose(v -> vertx.createHttpServer(options).requestHandler(router).listen()
+        .compose(v -> vertx.createHttpServer(options).connectionHandler(this::admitConnection)
+            .requestHandler(router).listen()
             .recover(err -> failStart(err, "HTTP port " + config.httpPort() + " (signalling, /health, /metrics)",
                 "--http-port, P2P_HTTP_PORT or http.port")))
         .recover(err -> (directory != null ? directory.stop() : Future.<Void>succeededFuture())
@@ -115,6 +121,17 @@ public final class RendezvousVerticle extends VerticleBase {
           log.info("rendezvous ready: signalling ws://{}:{}{}, STUN udp/tcp {}",
               config.httpBind(), server.actualPort(), config.signalling().path(), stun.udpAddress());
         });
+  }
+
+  /** Connection caps of the HTTP/WebSocket listener: over them the connection is closed at once. */
+  private void admitConnection(io.vertx.core.http.HttpConnection conn) {
+    java.net.InetAddress ip = io.p2pquic.api.net.SocketAddresses.toInet(conn.remoteAddress()).getAddress();
+    if (!httpConnections.tryAcquire(ip)) {
+      metrics.counter("p2p.signalling.connections.refused").increment();
+      conn.close();
+      return;
+    }
+    conn.closeHandler(v -> httpConnections.release(ip));
   }
 
   private static <T> Future<T> failStart(Throwable err, String what, String setBy) {

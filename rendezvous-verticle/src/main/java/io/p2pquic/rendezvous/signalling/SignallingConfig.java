@@ -33,6 +33,11 @@ import java.util.Objects;
  *       the node holding a peer</td></tr>
  *   <tr><td>registryMapName</td><td>p2p.rendezvous.peers</td><td>name of the cluster-wide AsyncMap</td></tr>
  *   <tr><td>nodeId</td><td>(random UUID)</td><td>this node's id in registry entries</td></tr>
+ *   <tr><td>idleTimeoutMs</td><td>60000</td><td>an HTTP or WebSocket connection that sends nothing for
+ *       this long is closed (peers send a heartbeat every 15 s; a half-sent request is not held)</td></tr>
+ *   <tr><td>maxConnections</td><td>10000</td><td>open HTTP/WebSocket connections of this node; more are
+ *       closed at once and counted ({@code p2p.signalling.connections.refused})</td></tr>
+ *   <tr><td>maxConnectionsPerIp</td><td>64</td><td>the same, per client address</td></tr>
  *   <tr><td>quicPort</td><td>-1 (off)</td><td>UDP port of the QUIC signalling transport (method
  *       quic-native, {@link QuicSignallingListener}); 0 picks a free port; conf/rendezvous.json uses 8089</td></tr>
  * </table>
@@ -53,7 +58,7 @@ public final class SignallingConfig {
   private static final String PREFIX = "signalling.";
   private static final List<String> KNOWN = List.of("path", "maxMessageBytes", "maxWebSocketFrameBytes", "ratePerSecond",
       "rateBurst", "registrationTimeoutMs", "registryTtlMs", "deliveryTimeoutMs", "lookupProbeTimeoutMs",
-      "registryMapName", "nodeId", "quicPort");
+      "registryMapName", "nodeId", "quicPort", "idleTimeoutMs", "maxConnections", "maxConnectionsPerIp");
 
   private String path = DEFAULT_PATH;
   private int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
@@ -67,6 +72,9 @@ public final class SignallingConfig {
   private String registryMapName = DEFAULT_REGISTRY_MAP_NAME;
   private String nodeId;
   private int quicPort = -1;
+  private long idleTimeoutMs = 60_000;
+  private int maxConnections = 10_000;
+  private int maxConnectionsPerIp = 64;
 
   public SignallingConfig() {
   }
@@ -84,6 +92,9 @@ public final class SignallingConfig {
     this.registryMapName = other.registryMapName;
     this.nodeId = other.nodeId;
     this.quicPort = other.quicPort;
+    this.idleTimeoutMs = other.idleTimeoutMs;
+    this.maxConnections = other.maxConnections;
+    this.maxConnectionsPerIp = other.maxConnectionsPerIp;
   }
 
   /**
@@ -134,6 +145,15 @@ public final class SignallingConfig {
         case "quicPort":
           c.setQuicPort(StrictConfig.intValue(v));
           break;
+        case "idleTimeoutMs":
+          c.idleTimeoutMs = positive("idleTimeoutMs", StrictConfig.longValue(v));
+          break;
+        case "maxConnections":
+          c.maxConnections = (int) positive("maxConnections", StrictConfig.intValue(v));
+          break;
+        case "maxConnectionsPerIp":
+          c.maxConnectionsPerIp = (int) positive("maxConnectionsPerIp", StrictConfig.intValue(v));
+          break;
         default:
           throw new IllegalStateException(k);
       }
@@ -159,6 +179,9 @@ public final class SignallingConfig {
       m.put("nodeId", nodeId);
     }
     m.put("quicPort", quicPort);
+    m.put("idleTimeoutMs", idleTimeoutMs);
+    m.put("maxConnections", maxConnections);
+    m.put("maxConnectionsPerIp", maxConnectionsPerIp);
     return new JsonObject(m);
   }
 
@@ -181,12 +204,55 @@ public final class SignallingConfig {
    * above {@link #maxMessageBytes()}, so the service sees oversized messages and answers them.
    */
   public HttpServerOptions applyTo(HttpServerOptions options) {
+    // No permessage/perframe-deflate: signalling messages are small JSON, and a 58 KB compressed frame
+    // inflated to 60 MB before any size check could see it.
+    options.setPerMessageWebSocketCompressionSupported(false);
+    options.setPerFrameWebSocketCompressionSupported(false);
+    // HTTP/1.1 only: without cleartext HTTP/2 detection a connection exists (and counts against the
+    // connection caps) from its first moment, not from its first bytes.
+    options.setHttp2ClearTextEnabled(false);
+    options.setIdleTimeout((int) Math.min(Integer.MAX_VALUE, idleTimeoutMs));
+    options.setIdleTimeoutUnit(java.util.concurrent.TimeUnit.MILLISECONDS);
     options.setMaxWebSocketFrameSize(maxWebSocketFrameBytes);
     options.setMaxWebSocketMessageSize(Math.max(options.getMaxWebSocketMessageSize(), maxWebSocketFrameBytes));
     return options;
   }
 
   // ---- accessors -------------------------------------------------------------------------------
+
+  private static long positive(String key, long v) {
+    if (v <= 0) {
+      throw new IllegalArgumentException(PREFIX + key + " must be > 0, is " + v);
+    }
+    return v;
+  }
+
+  public long idleTimeoutMs() {
+    return idleTimeoutMs;
+  }
+
+  public SignallingConfig setIdleTimeoutMs(long ms) {
+    this.idleTimeoutMs = positive("idleTimeoutMs", ms);
+    return this;
+  }
+
+  public int maxConnections() {
+    return maxConnections;
+  }
+
+  public SignallingConfig setMaxConnections(int max) {
+    this.maxConnections = (int) positive("maxConnections", max);
+    return this;
+  }
+
+  public int maxConnectionsPerIp() {
+    return maxConnectionsPerIp;
+  }
+
+  public SignallingConfig setMaxConnectionsPerIp(int max) {
+    this.maxConnectionsPerIp = (int) positive("maxConnectionsPerIp", max);
+    return this;
+  }
 
   public String path() {
     return path;

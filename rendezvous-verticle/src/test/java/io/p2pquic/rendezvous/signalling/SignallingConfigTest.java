@@ -22,7 +22,10 @@ class SignallingConfigTest {
         .put("deliveryTimeoutMs", 5000L)
         .put("lookupProbeTimeoutMs", 2000L)
         .put("registryMapName", "p2p.rendezvous.peers")
-        .put("quicPort", -1);
+        .put("quicPort", -1)
+        .put("idleTimeoutMs", 60000L)
+        .put("maxConnections", 10000)
+        .put("maxConnectionsPerIp", 64);
     assertThat(new SignallingConfig().toJson()).isEqualTo(expected);
     assertThat(SignallingConfig.fromJson(null)).isEqualTo(new SignallingConfig());
     assertThat(SignallingConfig.fromJson(new JsonObject())).isEqualTo(new SignallingConfig());
