@@ -20,14 +20,6 @@ public final class SignallingQuicTls {
 
   private SignallingQuicTls() {}
 
-  /**
-   * The signalling server's token handler: no Retry (address validation would cost every attachment a
-   * round trip; QUIC's 3x amplification limit still applies), as on the peer-to-peer server.
-   */
-  public static io.netty.handler.codec.quic.QuicTokenHandler noRetry() {
-    return QuicPeerEndpoint.NO_TOKENS;
-  }
-
   /** The rendezvous side: certificate of {@code identity}, no client certificate asked for. */
   public static QuicSslContext server(PeerIdentity identity) {
     PeerCertificate cert = PeerCertificates.current(identity);

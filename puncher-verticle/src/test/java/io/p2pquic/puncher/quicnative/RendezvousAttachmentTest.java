@@ -77,6 +77,72 @@ class RendezvousAttachmentTest {
     await(ep.close());
   }
 
+  /**
+   * Issue 15: a garbage QUIC Initial logged a stack trace per datagram (no exception handler on the
+   * listener); it is now dropped and counted, and the listener serves the next client. With
+   * quicRetryAboveConnections 0 every client gets a Retry first and still attaches.
+   */
+  @Test
+  void garbageInitialsAreCountedAndClientsAttachThroughARetry() throws Exception {
+    RendezvousVerticle strict = new RendezvousVerticle(RendezvousConfig.fromJson(new JsonObject()
+        .put("bind", "127.0.0.1").put("http", new JsonObject().put("port", 0)).put("stun", new JsonObject().put("port", 0))
+        .put("turn", new JsonObject().put("enabled", false))
+        .put("signalling", new JsonObject().put("quicPort", 0).put("quicRetryAboveConnections", 0)
+            .put("maxConnectionsPerIp", 2))), rendezvousMetrics);
+    String id = await(vertx.deployVerticle(strict));
+    try {
+      InetSocketAddress at = strict.quicSignallingAddress();
+      PeerId strictId = PeerId.parse(strict.signalling().quicSignalling().getString("peerId"));
+      try (java.net.DatagramSocket junk = new java.net.DatagramSocket()) {
+        java.util.Random r = new java.util.Random(7);
+        for (int i = 0; i < 20; i++) {
+          byte[] b = new byte[1200];
+          r.nextBytes(b);
+          b[0] = (byte) 0xC3; // long header, Initial
+          b[1] = 0; b[2] = 0; b[3] = 0; b[4] = 1; // version 1
+          b[5] = 8; // DCID length, then random bytes
+          junk.send(new java.net.DatagramPacket(b, b.length, at));
+        }
+      }
+      double retriesBefore = count("p2p.signalling.quic.dropped", "reason", "retry-sent");
+      NettyUdpEndpoint ep = await(socket());
+      RendezvousAttachment a = await(RendezvousAttachment.open(vertx, ep.channel(), at, strictId, PeerIdentity.generate(), 5_000));
+      assertThat(a.observed()).isEqualTo(ep.localAddress());
+      assertThat(count("p2p.signalling.quic.dropped", "reason", "retry-sent")).isGreaterThan(retriesBefore);
+      // Two connections per address: the second attaches, the third is refused and counted.
+      NettyUdpEndpoint ep2 = await(socket());
+      RendezvousAttachment b = await(RendezvousAttachment.open(vertx, ep2.channel(), at, strictId, PeerIdentity.generate(), 5_000));
+      NettyUdpEndpoint ep3 = await(socket());
+      double limitedBefore = count("p2p.signalling.quic.dropped", "reason", "connection-limit");
+      assertThatThrownBy(() -> await(RendezvousAttachment.open(vertx, ep3.channel(), at, strictId, PeerIdentity.generate(), 3_000)))
+          .isNotNull();
+      assertThat(count("p2p.signalling.quic.dropped", "reason", "connection-limit")).isGreaterThan(limitedBefore);
+      await(a.close());
+      await(b.close());
+      await(ep.close());
+      await(ep2.close());
+      await(ep3.close());
+      // A client that speaks another protocol (ALPN h3): its failed handshake is counted on the server,
+      // not left to reach the end of the connection's pipeline (a WARN with a stack trace each time).
+      double errorsBefore = count("p2p.signalling.quic.dropped", "reason", "connection-error");
+      NettyUdpEndpoint h3 = await(socket());
+      h3.channel().pipeline().addLast(new QuicClientCodecBuilder()
+          .sslContext(io.netty.handler.codec.quic.QuicSslContextBuilder.forClient()
+              .trustManager(io.netty.handler.ssl.util.InsecureTrustManagerFactory.INSTANCE).applicationProtocols("h3").build())
+          .maxIdleTimeout(5, TimeUnit.SECONDS).initialMaxData(1 << 16).build());
+      assertThatThrownBy(() -> QuicChannel.newBootstrap(h3.channel()).handler(new ChannelInboundHandlerAdapter())
+          .remoteAddress(at).connect().get(5, TimeUnit.SECONDS)).isNotNull();
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (count("p2p.signalling.quic.dropped", "reason", "connection-error") <= errorsBefore && System.nanoTime() < until) {
+        Thread.sleep(50);
+      }
+      assertThat(count("p2p.signalling.quic.dropped", "reason", "connection-error")).isGreaterThan(errorsBefore);
+      await(h3.close());
+    } finally {
+      await(vertx.undeploy(id));
+    }
+  }
+
   @Test
   void aRendezvousWithAnotherIdentityIsRefused() throws Exception {
     NettyUdpEndpoint ep = await(socket());

@@ -16,6 +16,7 @@ import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.netty.handler.codec.quic.QuicStreamType;
 import io.p2pquic.identity.PeerIdentity;
+import io.p2pquic.quic.RetryTokens;
 import io.p2pquic.quic.SignallingQuicTls;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -48,12 +49,14 @@ public final class QuicSignallingListener {
   private final int port;
   private final PeerIdentity identity = PeerIdentity.generate();
   private Channel channel;
+  private final ConnectionLimiter connections;
 
   public QuicSignallingListener(Vertx vertx, SignallingService service, String host, int port) {
     this.vertx = vertx;
     this.service = service;
     this.host = host;
     this.port = port;
+    this.connections = new ConnectionLimiter(service.config().maxConnections(), service.config().maxConnectionsPerIp());
   }
 
   /** Binds the port (0: any) and tells the service to advertise it; completes with the bound address. */
@@ -63,7 +66,20 @@ public final class QuicSignallingListener {
       Promise<InetSocketAddress> bound = context.promise();
       new Bootstrap().group(context.nettyEventLoop())
           .channel(NioDatagramChannel.class)
-          .handler(codec(ssl))
+          .handler(new ChannelInitializer<io.netty.channel.socket.DatagramChannel>() {
+            @Override
+            protected void initChannel(io.netty.channel.socket.DatagramChannel ch) {
+              ch.pipeline().addLast(codec(ssl)).addLast(new ChannelInboundHandlerAdapter() {
+                // Garbage on the port (a malformed Initial, a stray packet) is counted, not logged as
+                // a stack trace at the end of the pipeline once per datagram.
+                @Override
+                public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                  service.metrics().quicDropped("bad-packet");
+                  LOG.debug("signalling: QUIC datagram dropped: {}", cause.toString());
+                }
+              });
+            }
+          })
           .bind(host == null ? new InetSocketAddress(port) : new InetSocketAddress(host, port)).addListener(f -> {
             if (!f.isSuccess()) {
               bound.fail(new java.io.IOException("cannot bind QUIC signalling UDP " + host + ":" + port + ": "
@@ -110,11 +126,31 @@ public final class QuicSignallingListener {
         .initialMaxStreamDataBidirectionalLocal(4L * maxFrame)
         .initialMaxStreamsBidirectional(1)
         .initialMaxStreamsUnidirectional(0)
-        .tokenHandler(SignallingQuicTls.noRetry())
+        // Retry once signalling.quicRetryAboveConnections connections are open (spoofed Initials pile up
+        // state): a client then proves its address before the server keeps state or sends more.
+        .tokenHandler(new RetryTokens(10_000,
+            () -> connections.open() >= service.config().quicRetryAboveConnections(),
+            () -> service.metrics().quicDropped("retry-sent")))
         // One handler instance serves every connection: it must be sharable (an initializer is).
         .handler(new ChannelInitializer<QuicChannel>() {
           @Override
-          protected void initChannel(QuicChannel ch) {}
+          protected void initChannel(QuicChannel ch) {
+            java.net.InetAddress ip = ch.remoteSocketAddress() instanceof InetSocketAddress r ? r.getAddress() : null;
+            if (ip == null || !connections.tryAcquire(ip)) {
+              service.metrics().quicDropped("connection-limit");
+              ch.close(true, 0x2, io.netty.buffer.Unpooled.EMPTY_BUFFER); // CONNECTION_REFUSED
+              return;
+            }
+            ch.closeFuture().addListener(f -> connections.release(ip));
+            ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+              @Override
+              public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                service.metrics().quicDropped("connection-error");
+                LOG.debug("signalling: QUIC connection from {} failed: {}", ip, cause.toString());
+                ctx.close();
+              }
+            });
+          }
         })
         .streamHandler(new ChannelInitializer<QuicStreamChannel>() {
           @Override

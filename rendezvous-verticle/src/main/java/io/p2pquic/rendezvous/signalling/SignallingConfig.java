@@ -37,7 +37,10 @@ import java.util.Objects;
  *       this long is closed (peers send a heartbeat every 15 s; a half-sent request is not held)</td></tr>
  *   <tr><td>maxConnections</td><td>10000</td><td>open HTTP/WebSocket connections of this node; more are
  *       closed at once and counted ({@code p2p.signalling.connections.refused})</td></tr>
- *   <tr><td>maxConnectionsPerIp</td><td>64</td><td>the same, per client address</td></tr>
+ *   <tr><td>maxConnectionsPerIp</td><td>64</td><td>the same, per client address (the QUIC transport
+ *       has caps of its own with the same values)</td></tr>
+ *   <tr><td>quicRetryAboveConnections</td><td>100</td><td>the QUIC transport sends a Retry (address
+ *       validation, one more round trip) to new clients once this many connections are open; 0 = always</td></tr>
  *   <tr><td>quicPort</td><td>-1 (off)</td><td>UDP port of the QUIC signalling transport (method
  *       quic-native, {@link QuicSignallingListener}); 0 picks a free port; conf/rendezvous.json uses 8089</td></tr>
  * </table>
@@ -58,7 +61,8 @@ public final class SignallingConfig {
   private static final String PREFIX = "signalling.";
   private static final List<String> KNOWN = List.of("path", "maxMessageBytes", "maxWebSocketFrameBytes", "ratePerSecond",
       "rateBurst", "registrationTimeoutMs", "registryTtlMs", "deliveryTimeoutMs", "lookupProbeTimeoutMs",
-      "registryMapName", "nodeId", "quicPort", "idleTimeoutMs", "maxConnections", "maxConnectionsPerIp");
+      "registryMapName", "nodeId", "quicPort", "idleTimeoutMs", "maxConnections", "maxConnectionsPerIp",
+      "quicRetryAboveConnections");
 
   private String path = DEFAULT_PATH;
   private int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
@@ -75,6 +79,7 @@ public final class SignallingConfig {
   private long idleTimeoutMs = 60_000;
   private int maxConnections = 10_000;
   private int maxConnectionsPerIp = 64;
+  private int quicRetryAboveConnections = 100;
 
   public SignallingConfig() {
   }
@@ -95,6 +100,7 @@ public final class SignallingConfig {
     this.idleTimeoutMs = other.idleTimeoutMs;
     this.maxConnections = other.maxConnections;
     this.maxConnectionsPerIp = other.maxConnectionsPerIp;
+    this.quicRetryAboveConnections = other.quicRetryAboveConnections;
   }
 
   /**
@@ -154,6 +160,9 @@ public final class SignallingConfig {
         case "maxConnectionsPerIp":
           c.maxConnectionsPerIp = (int) positive("maxConnectionsPerIp", StrictConfig.intValue(v));
           break;
+        case "quicRetryAboveConnections":
+          c.setQuicRetryAboveConnections(StrictConfig.intValue(v));
+          break;
         default:
           throw new IllegalStateException(k);
       }
@@ -182,6 +191,7 @@ public final class SignallingConfig {
     m.put("idleTimeoutMs", idleTimeoutMs);
     m.put("maxConnections", maxConnections);
     m.put("maxConnectionsPerIp", maxConnectionsPerIp);
+    m.put("quicRetryAboveConnections", quicRetryAboveConnections);
     return new JsonObject(m);
   }
 
@@ -242,6 +252,18 @@ public final class SignallingConfig {
 
   public SignallingConfig setMaxConnections(int max) {
     this.maxConnections = (int) positive("maxConnections", max);
+    return this;
+  }
+
+  public int quicRetryAboveConnections() {
+    return quicRetryAboveConnections;
+  }
+
+  public SignallingConfig setQuicRetryAboveConnections(int n) {
+    if (n < 0) {
+      throw new IllegalArgumentException(PREFIX + "quicRetryAboveConnections must be >= 0, is " + n);
+    }
+    this.quicRetryAboveConnections = n;
     return this;
   }
 

@@ -25,7 +25,8 @@ class SignallingConfigTest {
         .put("quicPort", -1)
         .put("idleTimeoutMs", 60000L)
         .put("maxConnections", 10000)
-        .put("maxConnectionsPerIp", 64);
+        .put("maxConnectionsPerIp", 64)
+        .put("quicRetryAboveConnections", 100);
     assertThat(new SignallingConfig().toJson()).isEqualTo(expected);
     assertThat(SignallingConfig.fromJson(null)).isEqualTo(new SignallingConfig());
     assertThat(SignallingConfig.fromJson(new JsonObject())).isEqualTo(new SignallingConfig());
