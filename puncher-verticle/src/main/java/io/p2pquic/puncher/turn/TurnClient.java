@@ -256,7 +256,16 @@ public final class TurnClient {
           + " could not be sent: " + err.getMessage(), err);
     }).compose(r -> {
       if (r.isSuccess()) {
-        if (k != null && r.message().hasMessageIntegrity() && !r.message().verifyMessageIntegrity(k)) {
+        // RFC 8489 9.2.5: a response to an authenticated request must carry MESSAGE-INTEGRITY that
+        // verifies with our key; without one it could come from anybody who saw the transaction id.
+        if (k != null && !r.message().hasMessageIntegrity()) {
+          metrics.unauthenticatedResponse();
+          return fail(what, TurnException.Reason.BAD_RESPONSE, 0, "the " + what + " success response from "
+              + SocketAddresses.format(to) + " has no MESSAGE-INTEGRITY although the request was authenticated; "
+              + "ignored (forged, or not a TURN server with long-term credentials)");
+        }
+        if (k != null && !r.message().verifyMessageIntegrity(k)) {
+          metrics.unauthenticatedResponse();
           return fail(what, TurnException.Reason.BAD_RESPONSE, 0, "the " + what + " success response from "
               + SocketAddresses.format(to) + " has a MESSAGE-INTEGRITY that does not verify with our key; "
               + "ignored (forged, or the server uses another password for this user)");

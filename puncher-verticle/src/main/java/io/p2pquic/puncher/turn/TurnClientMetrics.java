@@ -59,6 +59,11 @@ public final class TurnClientMetrics {
     registry.counter("p2p.turn.client.failures", "reason", reason.tag()).increment();
   }
 
+  /** A success response to an authenticated request without a MESSAGE-INTEGRITY that verifies. */
+  void unauthenticatedResponse() {
+    registry.counter("p2p.turn.client.unauthenticated.responses").increment();
+  }
+
   void staleNonce() {
     registry.counter("p2p.turn.client.stale.nonces").increment();
   }
