@@ -228,6 +228,13 @@ public final class QuicNativeSession {
     timings.put("signalledMs", elapsed());
     remote = d.candidates().stream()
         .filter(c -> c.type() != CandidateType.RELAYED)
+        .filter(c -> {
+          String refused = io.p2pquic.puncher.ice.RemoteAddressPolicy.refuse(c.address(), gathering.includeLoopback());
+          if (refused != null) {
+            mark("remote candidate refused", refused + ": " + c.toSdp());
+          }
+          return refused == null;
+        })
         .sorted(Comparator.comparingLong((Candidate c) -> c.priority()).reversed())
         .toList();
     mark(dialer ? "answer received" : "offer received", remote.size() + " candidates");

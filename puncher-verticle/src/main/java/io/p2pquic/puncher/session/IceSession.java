@@ -176,7 +176,7 @@ public final class IceSession {
     return bindSessionSocket().map(ep -> {
       endpoint = ep;
       stun = new StunClient(vertx, ep, metrics);
-      agent = new IceAgent(vertx, iceOptions, role, credentials, metrics);
+      agent = new IceAgent(vertx, iceOptions, role, credentials, metrics).allowLoopbackRemotes(gathering.includeLoopback());
       // QUIC talks to a virtual peer; the path layer maps it onto the current path (pair or relay).
       steering = new PathSteering(vertx, sessionId, localPeer, remotePeer, role != IceRole.CONTROLLING, agent,
           relayed -> {

@@ -97,7 +97,11 @@ final class TcpSession {
   /** Picks the port, learns its mapping over TCP, and sends the offer (or, answering, the answer). */
   Future<Void> start(List<InetSocketAddress> offered) {
     if (offered != null) {
-      remote = offered;
+      try {
+        remote = acceptable(offered);
+      } catch (IllegalArgumentException e) {
+        return Future.failedFuture(e);
+      }
       timings.put("signalledMs", elapsed());
     }
     return TcpSimultaneousOpen.open(vertx, metrics).compose(s -> s.listen().map(s)).compose(s -> {
@@ -152,7 +156,12 @@ final class TcpSession {
         if (!offerer || remote != null) {
           return;
         }
-        remote = candidates(body);
+        try {
+          remote = acceptable(candidates(body));
+        } catch (IllegalArgumentException e) {
+          fail("tcp answer refused: " + e.getMessage());
+          return;
+        }
         socket.expectPeer(remote);
         timings.put("signalledMs", elapsed());
         mark("tcp answer", remote.stream().map(SocketAddresses::format).toList().toString());
@@ -267,17 +276,37 @@ final class TcpSession {
   private static List<InetSocketAddress> candidates(JsonObject body) {
     JsonArray list = body.getJsonArray("candidates", new JsonArray());
     List<InetSocketAddress> out = new ArrayList<>();
+    List<String> refused = new ArrayList<>();
     for (int i = 0; i < list.size() && i < 8; i++) {
       InetSocketAddress a = SocketAddresses.parseHostPort(list.getString(i));
       if (a.isUnresolved()) {
         throw new IllegalArgumentException("tcp candidates must be IP:port, got " + list.getString(i));
       }
-      out.add(a);
+      // Loopback only works, and is only offered, when both peers use a STUN server on loopback (tests
+      // on one host); the peer cannot make us connect to our own loopback services otherwise.
+      String why = io.p2pquic.puncher.ice.RemoteAddressPolicy.refuse(a, true);
+      if (why != null) {
+        refused.add(list.getString(i) + " (" + why + ")");
+      } else {
+        out.add(a);
+      }
     }
     if (out.isEmpty()) {
-      throw new IllegalArgumentException("no tcp candidates");
+      throw new IllegalArgumentException(refused.isEmpty() ? "no tcp candidates" : "no acceptable tcp candidates: " + refused);
     }
     return out;
+  }
+
+  /** Loopback candidates only when our own STUN server (and so our host candidate) is on loopback. */
+  private List<InetSocketAddress> acceptable(List<InetSocketAddress> candidates) {
+    boolean loopback = stunServer.getAddress() != null && stunServer.getAddress().isLoopbackAddress();
+    List<InetSocketAddress> ok = candidates.stream()
+        .filter(a -> io.p2pquic.puncher.ice.RemoteAddressPolicy.refuse(a, loopback) == null).toList();
+    if (ok.isEmpty()) {
+      throw new IllegalArgumentException("no acceptable tcp candidates in " + candidates + " (loopback ones are "
+          + "refused unless this peer's STUN server is on loopback too)");
+    }
+    return ok;
   }
 
   /** The candidates of a {@code tcp-offer} body; IllegalArgumentException when malformed. */

@@ -10,7 +10,9 @@ import java.util.Set;
 /**
  * Which peers a relay may send to (CreatePermission, ChannelBind). Refused unless an allowed range
  * covers them: loopback, link-local, private (RFC 1918, RFC 6598 shared space, IPv6 ULA), unspecified,
- * "this network", multicast, broadcast and reserved ranges. The relay's own addresses are
+ * "this network", multicast, broadcast, reserved, documentation (TEST-NET-1/2/3, 2001:db8::/32) and
+ * benchmarking (198.18.0.0/15) ranges, and the IPv6 prefixes that embed IPv4 addresses (NAT64
+ * 64:ff9b::/96, 6to4 2002::/16). The relay's own addresses (every address of the host) are
  * {@link Verdict#RELAY_ITSELF}: the server permits them, for relay-to-relay paths between two peers whose
  * allocations are on the same node, but forwards to and from them only at ports of live allocations
  * (never to another service on the host). So the relay cannot be used to reach the operator's internal
@@ -26,7 +28,10 @@ public final class PeerAddressPolicy {
       Cidr.parse("10.0.0.0/8"), Cidr.parse("172.16.0.0/12"), Cidr.parse("192.168.0.0/16"),
       Cidr.parse("100.64.0.0/10"), Cidr.parse("fc00::/7"));
   private static final List<Cidr> RESERVED = List.of(
-      Cidr.parse("0.0.0.0/8"), Cidr.parse("240.0.0.0/4"), Cidr.parse("192.0.0.0/24"));
+      Cidr.parse("0.0.0.0/8"), Cidr.parse("240.0.0.0/4"), Cidr.parse("192.0.0.0/24"),
+      Cidr.parse("192.0.2.0/24"), Cidr.parse("198.51.100.0/24"), Cidr.parse("203.0.113.0/24"),
+      Cidr.parse("198.18.0.0/15"), Cidr.parse("192.88.99.0/24"), Cidr.parse("2001:db8::/32"),
+      Cidr.parse("64:ff9b::/96"), Cidr.parse("64:ff9b:1::/48"), Cidr.parse("2002::/16"));
 
   private final List<Cidr> allowed;
   private final Set<InetAddress> own;

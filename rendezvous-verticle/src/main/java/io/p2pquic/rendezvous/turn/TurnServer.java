@@ -902,19 +902,24 @@ public final class TurnServer {
     return InetAddress.getLoopbackAddress();
   }
 
-  /** The relay's own addresses (the peer policy refuses them): bind and advertised, or every local one. */
+  /**
+   * The relay's own addresses (reachable only at live relay ports): bind and advertised, and every
+   * address of every interface whatever the bind address, so neither a second address of the host nor
+   * the RFC 5780 alternate address reaches the host's other listeners through the relay.
+   */
   private static Set<InetAddress> ownAddresses(InetAddress relayBind, InetAddress advertised) {
     Set<InetAddress> own = new HashSet<>();
     own.add(advertised);
     own.add(relayBind);
-    if (relayBind.isAnyLocalAddress()) {
-      try {
-        for (NetworkInterface nif : Collections.list(NetworkInterface.getNetworkInterfaces())) {
-          own.addAll(Collections.list(nif.getInetAddresses()));
+    try {
+      for (NetworkInterface nif : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+        for (InetAddress a : Collections.list(nif.getInetAddresses())) {
+          // Without the scope: a peer address parsed from the wire carries none.
+          own.add(InetAddress.getByAddress(a.getAddress()));
         }
-      } catch (SocketException e) {
-        log.warn("TURN: cannot list interfaces for the peer policy: {}", e.toString());
       }
+    } catch (SocketException | java.net.UnknownHostException e) {
+      log.warn("TURN: cannot list interfaces for the peer policy: {}", e.toString());
     }
     return own;
   }

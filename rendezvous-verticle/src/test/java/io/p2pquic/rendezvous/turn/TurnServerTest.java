@@ -179,6 +179,31 @@ class TurnServerTest {
     }
   }
 
+  /**
+   * Issue 15: with the relay bound to one address, a listener on the host's other address was reachable
+   * through the relay both ways (own addresses were only the bind and advertised ones).
+   */
+  @Test
+  void theHostsOtherAddressesAreOwnAddressesToo() throws Exception {
+    InetAddress second = java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces()).stream()
+        .flatMap(java.net.NetworkInterface::inetAddresses)
+        .filter(a -> a instanceof java.net.Inet4Address && !a.isLoopbackAddress() && !a.isLinkLocalAddress())
+        .findFirst().orElse(null);
+    assertThat(second).as("this test needs a non-loopback IPv4 address on the host").isNotNull();
+    start(config().setAllowedPeerRanges(List.of()));
+    try (TurnTestClient alice = udpClient("alice"); DatagramSocket service = new DatagramSocket(0, second)) {
+      service.setSoTimeout(3000);
+      InetSocketAddress aliceRelay = relayed(alice.allocate());
+      InetSocketAddress target = new InetSocketAddress(second, service.getLocalPort());
+      assertThat(alice.createPermission(target).messageClass()).isEqualTo(StunClass.SUCCESS_RESPONSE);
+      alice.sendIndication(target, "to the host".getBytes(StandardCharsets.UTF_8));
+      assertThat(receive(service, 300)).isNull();
+      send(service, aliceRelay, "from the host".getBytes(StandardCharsets.UTF_8));
+      assertThat(alice.receiveRaw(300)).isNull();
+      eventually(() -> count("p2p.turn.dropped", "reason", "peer-relay-itself") >= 2);
+    }
+  }
+
   @Test
   void everyPortOfTheRangeIsUsedBeforeInsufficientCapacity() throws Exception {
     // 200 ports above the kernel's ephemeral range (so no other socket of this JVM takes one), one taken
@@ -524,7 +549,11 @@ class TurnServerTest {
         assertThat(code(c.channelBind(CHANNEL, new InetSocketAddress(ip, 3000)))).as(ip).isEqualTo(403);
       }
       assertThat(code(c.createPermission(new InetSocketAddress("::1", 3000)))).isEqualTo(443);
-      assertThat(c.createPermission(new InetSocketAddress("203.0.113.7", 3000)).messageClass())
+      // Documentation and benchmarking ranges are no real peers either (issue 15).
+      for (String ip : List.of("192.0.2.7", "198.51.100.7", "203.0.113.7", "198.18.0.1")) {
+        assertThat(code(c.createPermission(new InetSocketAddress(ip, 3000)))).as(ip).isEqualTo(403);
+      }
+      assertThat(c.createPermission(new InetSocketAddress("8.8.8.8", 3000)).messageClass())
           .isEqualTo(StunClass.SUCCESS_RESPONSE);
     }
   }

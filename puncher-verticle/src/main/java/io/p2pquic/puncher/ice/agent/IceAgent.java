@@ -107,6 +107,7 @@ public final class IceAgent {
   private final ContextInternal context;
   private final IceAgentOptions options;
   private final IceMetrics metrics;
+  private volatile boolean allowLoopbackRemotes = true;
   private final long tieBreaker;
   private final long createdNanos = System.nanoTime();
   private final StunMessageEncoder encoder = new StunMessageEncoder();
@@ -208,6 +209,16 @@ public final class IceAgent {
    * Candidates of another component or transport, or with a name instead of an IP (mDNS/FQDN: resolve
    * them first), are ignored and counted.
    */
+  /**
+   * Whether remote loopback candidates are checked (default true, for a library agent; sessions allow
+   * them only when they offer loopback candidates themselves). Other refused addresses:
+   * {@link io.p2pquic.puncher.ice.RemoteAddressPolicy}.
+   */
+  public IceAgent allowLoopbackRemotes(boolean allow) {
+    this.allowLoopbackRemotes = allow;
+    return this;
+  }
+
   public IceAgent addRemoteCandidate(Candidate candidate) {
     Objects.requireNonNull(candidate, "candidate");
     onContext(() -> addRemote(candidate));
@@ -465,6 +476,12 @@ public final class IceAgent {
     if (c.address().isUnresolved()) {
       metrics.dropped("unsupported-candidate");
       emit(IceEvent.Type.CANDIDATE, "remote candidate ignored (a name, not an IP; resolve it first): " + c.toSdp(), null);
+      return;
+    }
+    String refused = io.p2pquic.puncher.ice.RemoteAddressPolicy.refuse(c.address(), allowLoopbackRemotes);
+    if (refused != null) {
+      metrics.dropped("refused-address");
+      emit(IceEvent.Type.CANDIDATE, "remote candidate refused (" + refused + "): " + c.toSdp(), null);
       return;
     }
     Candidate existing = remoteByAddress(c.address());
