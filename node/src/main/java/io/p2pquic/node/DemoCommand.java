@@ -7,6 +7,7 @@ import io.p2pquic.puncher.PeerConfig;
 import io.p2pquic.puncher.ice.GatheringOptions;
 import io.p2pquic.rendezvous.RendezvousConfig;
 import io.p2pquic.rendezvous.RendezvousVerticle;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -52,6 +53,7 @@ final class DemoCommand implements Callable<Integer> {
     }
     PrometheusMeterRegistry metrics = NodeRuntime.metrics();
     Vertx vertx = Vertx.vertx();
+    List<PeerNode> peers = new java.util.ArrayList<>();
     try {
       RendezvousConfig rc = RendezvousConfig.fromJson(new JsonObject()
           .put("bind", "127.0.0.1")
@@ -67,8 +69,10 @@ final class DemoCommand implements Callable<Integer> {
           .setGathering(new GatheringOptions().stunServers(List.of(stun)).includeLoopback(true).ipv6(false));
       PeerNode alice = NodeRuntime.await(PeerNode.start(vertx, cfg, PeerIdentity.generate(), metrics, timeline, "alice", false),
           Duration.ofSeconds(30), "starting alice");
+      peers.add(alice);
       PeerNode bob = NodeRuntime.await(PeerNode.start(vertx, cfg, PeerIdentity.generate(), metrics, timeline, "bob", true),
           Duration.ofSeconds(30), "starting bob");
+      peers.add(bob);
 
       long connectAt = System.nanoTime();
       JsonObject session = NodeRuntime.await(alice.puncher.connect(bob.puncher.peerId(), 20_000),
@@ -93,6 +97,10 @@ final class DemoCommand implements Callable<Integer> {
       out.flush();
       return ExitCodes.OK;
     } finally {
+      // Peers first: the rendezvous going away under them would read as a lost connection.
+      NodeRuntime.await(Future.join(peers.stream().map(p -> p.goodbye(vertx, "the demo is over")).toList())
+          .compose(x -> Future.join(peers.stream().map(p -> p.undeploy(vertx)).toList())), Duration.ofSeconds(10),
+          "stopping the peers");
       NodeRuntime.await(vertx.close(), Duration.ofSeconds(10), "stopping");
     }
   }

@@ -51,6 +51,17 @@ final class PeerNode {
     return done.future();
   }
 
+  /**
+   * Undeploys this peer's verticles (after {@link #goodbye}), so that in a process that also runs the
+   * rendezvous the peer is gone before the rendezvous (no "signalling lost, reconnecting" at exit).
+   */
+  Future<Void> undeploy(Vertx vertx) {
+    return (quic.deploymentID() == null ? Future.<Void>succeededFuture() : vertx.undeploy(quic.deploymentID()))
+        .recover(err -> Future.succeededFuture())
+        .compose(v -> puncher.deploymentID() == null ? Future.<Void>succeededFuture() : vertx.undeploy(puncher.deploymentID()))
+        .recover(err -> Future.succeededFuture());
+  }
+
   /** The local control endpoint (status, ping, health, metrics) on 127.0.0.1:control.port; 0 = none. */
   void startControl(Vertx vertx) {
     NodeRuntime.await(ControlServer.start(vertx, this, metrics, config.controlPort()), java.time.Duration.ofSeconds(10),

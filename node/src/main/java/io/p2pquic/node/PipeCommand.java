@@ -76,7 +76,7 @@ final class PipeCommand implements Callable<Integer> {
     if (listen == (peer != null)) {
       throw new ConfigException(listen ? "pipe --listen takes no PEER_ID" : "pipe needs PEER_ID, or --listen");
     }
-    PeerConfig cfg = peerOptions.resolve(listen ? identity : identity, null, j -> ConfigFiles.with(j, "control.port", 0));
+    PeerConfig cfg = peerOptions.resolve(identity, null, j -> ConfigFiles.with(j, "control.port", 0));
     PrintWriter err = spec.commandLine().getErr();
     Timeline timeline = quiet ? new Timeline() : NodeRuntime.printingTimeline(err);
     Vertx vertx = Vertx.vertx();
