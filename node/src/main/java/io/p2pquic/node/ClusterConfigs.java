@@ -64,6 +64,10 @@ final class ClusterConfigs {
     }
     try {
       String s = Files.readString(Path.of(file)).trim();
+      String exposed = io.p2pquic.api.config.SecretFiles.exposure(Path.of(file));
+      if (exposed != null) {
+        LOG.warn("cluster secret: {}", exposed);
+      }
       if (s.length() < 16) {
         throw new ConfigException(SECRET_FILE_ENV + " " + file + ": the secret must be at least 16 characters");
       }

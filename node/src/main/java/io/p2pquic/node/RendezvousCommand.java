@@ -167,6 +167,10 @@ final class RendezvousCommand implements Callable<Integer> {
     if (lines.isEmpty()) {
       throw new ConfigException("--turn-secret-file " + file + " is empty: put the TURN shared secret on its first line");
     }
+    String exposed = io.p2pquic.api.config.SecretFiles.exposure(file);
+    if (exposed != null) {
+      org.slf4j.LoggerFactory.getLogger(RendezvousCommand.class).warn("turn secret: {}", exposed);
+    }
     return new io.vertx.core.json.JsonArray(lines);
   }
 

@@ -65,7 +65,14 @@ public final class PuncherVerticle extends VerticleBase {
   public Future<?> start() {
     Future<PeerIdentity> id = identity != null
         ? Future.succeededFuture(identity)
-        : vertx.executeBlocking(() -> PeerIdentity.loadOrCreate(Path.of(config.identity())));
+        : vertx.executeBlocking(() -> {
+          PeerIdentity loaded = PeerIdentity.loadOrCreate(Path.of(config.identity()));
+          String exposed = io.p2pquic.api.config.SecretFiles.exposure(Path.of(config.identity()));
+          if (exposed != null) {
+            org.slf4j.LoggerFactory.getLogger(PuncherVerticle.class).warn("identity: {}", exposed);
+          }
+          return loaded;
+        });
     return id.compose(loaded -> {
           identity = loaded;
           timeline.mark(name, "identity", identity.peerId().value());
