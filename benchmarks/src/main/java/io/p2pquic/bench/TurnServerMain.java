@@ -47,7 +47,7 @@ public final class TurnServerMain {
     Vertx vertx = Vertx.vertx();
     TurnServerConfig cfg = new TurnServerConfig().setAuthSecrets(List.of(secret)).setRelayAddress("127.0.0.1")
         .setAllowedPeerRanges(List.of("127.0.0.0/8")).setBandwidthBytesPerSecond(0)
-        .setMaxAllocations(0).setMaxAllocationsPerUser(0);
+        .setMaxAllocations(0).setMaxAllocationsPerUser(0).setMaxAllocationsPerIp(0);
     TurnServer turn = new TurnServer(vertx, cfg, "127.0.0.1", "p2p-quic", metrics);
     StunServer server = new StunServer(vertx, new StunServerConfig().setBind("127.0.0.1").setPort(port), metrics, turn);
     server.start().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);

@@ -106,6 +106,7 @@ public final class TurnServer {
   /** Live allocations by relay port: the only ports of this host that a relay-to-relay path may reach. */
   private final Map<Integer, RelayAllocation> byRelayPort = new HashMap<>();
   private final Map<String, Integer> allocationsPerUser = new HashMap<>();
+  private final Map<InetAddress, Integer> allocationsPerIp = new HashMap<>();
   private final Map<Long, Reservation> reservations = new HashMap<>();
   private volatile int allocationCount;
   private ContextInternal context;
@@ -511,6 +512,13 @@ public final class TurnServer {
       error(from, m, key, null, ErrorCodeAttribute.ALLOCATION_QUOTA_REACHED, "Allocation Quota Reached");
       return;
     }
+    InetAddress clientIp = from.key().client().getAddress();
+    if (config.maxAllocationsPerIp() > 0
+        && allocationsPerIp.getOrDefault(clientIp, 0) >= config.maxAllocationsPerIp()) {
+      metrics.quotaRejected("ip");
+      error(from, m, key, null, ErrorCodeAttribute.ALLOCATION_QUOTA_REACHED, "Allocation Quota Reached");
+      return;
+    }
     long lifetime = lifetimeSeconds(m);
     BandwidthLimiter bandwidth = config.bandwidthBytesPerSecond() > 0
         ? new BandwidthLimiter(config.bandwidthBytesPerSecond(), System::nanoTime) : null;
@@ -518,6 +526,7 @@ public final class TurnServer {
         now + lifetime * 1000);
     allocations.put(a.key, a);
     allocationsPerUser.merge(a.user, 1, Integer::sum);
+    allocationsPerIp.merge(a.key.client().getAddress(), 1, Integer::sum);
     allocationCount = allocations.size();
     if (token != null) {
       Reservation r = reservations.remove(token);
@@ -563,6 +572,7 @@ public final class TurnServer {
       byRelayPort.remove(a.relayedAddress.getPort(), a);
     }
     allocationsPerUser.computeIfPresent(a.user, (u, n) -> n <= 1 ? null : n - 1);
+    allocationsPerIp.computeIfPresent(a.key.client().getAddress(), (ip, n) -> n <= 1 ? null : n - 1);
     allocationCount = allocations.size();
   }
 

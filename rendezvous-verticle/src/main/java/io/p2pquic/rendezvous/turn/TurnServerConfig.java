@@ -18,14 +18,15 @@ import java.util.Map;
  * newest first), {@code relayAddress}, {@code externalAddress}, {@code portRange} ("min-max"),
  * {@code defaultLifetimeSeconds}, {@code maxLifetimeSeconds}, {@code permissionLifetimeSeconds},
  * {@code channelLifetimeSeconds}, {@code nonceLifetimeSeconds}, {@code credentialTtlSeconds},
- * {@code maxAllocations}, {@code maxAllocationsPerUser}, {@code bandwidthBytesPerSecond},
+ * {@code maxAllocations}, {@code maxAllocationsPerUser}, {@code maxAllocationsPerIp} (32: one client
+ * address cannot take the port range with many user names), {@code bandwidthBytesPerSecond},
  * {@code allowedPeerRanges}.
  */
 public final class TurnServerConfig {
   private static final String PREFIX = "turn.";
   private static final List<String> KNOWN = List.of("enabled", "realm", "authSecret", "relayAddress", "externalAddress",
       "portRange", "defaultLifetimeSeconds", "maxLifetimeSeconds", "permissionLifetimeSeconds",
-      "channelLifetimeSeconds", "nonceLifetimeSeconds", "credentialTtlSeconds", "maxAllocations", "maxAllocationsPerUser",
+      "channelLifetimeSeconds", "nonceLifetimeSeconds", "credentialTtlSeconds", "maxAllocations", "maxAllocationsPerUser", "maxAllocationsPerIp",
       "bandwidthBytesPerSecond", "allowedPeerRanges", "rfc5766Channels");
 
   private boolean enabled = true;
@@ -43,6 +44,7 @@ public final class TurnServerConfig {
   private int credentialTtlSeconds = 86400;
   private int maxAllocations = 1000;
   private int maxAllocationsPerUser = 16;
+  private int maxAllocationsPerIp = 32;
   private long bandwidthBytesPerSecond = 2_097_152;
   private List<String> allowedPeerRanges = new ArrayList<>();
   private boolean rfc5766Channels = true;
@@ -65,6 +67,7 @@ public final class TurnServerConfig {
     credentialTtlSeconds = o.credentialTtlSeconds;
     maxAllocations = o.maxAllocations;
     maxAllocationsPerUser = o.maxAllocationsPerUser;
+    maxAllocationsPerIp = o.maxAllocationsPerIp;
     bandwidthBytesPerSecond = o.bandwidthBytesPerSecond;
     allowedPeerRanges = new ArrayList<>(o.allowedPeerRanges);
     rfc5766Channels = o.rfc5766Channels;
@@ -96,6 +99,7 @@ public final class TurnServerConfig {
         case "credentialTtlSeconds" -> c.credentialTtlSeconds = StrictConfig.intValue(v);
         case "maxAllocations" -> c.maxAllocations = StrictConfig.intValue(v);
         case "maxAllocationsPerUser" -> c.maxAllocationsPerUser = StrictConfig.intValue(v);
+        case "maxAllocationsPerIp" -> c.maxAllocationsPerIp = StrictConfig.intValue(v);
         case "bandwidthBytesPerSecond" -> c.bandwidthBytesPerSecond = StrictConfig.longValue(v);
         case "allowedPeerRanges" -> c.allowedPeerRanges = strings(k, v);
         case "rfc5766Channels" -> c.rfc5766Channels = StrictConfig.bool(v);
@@ -142,6 +146,7 @@ public final class TurnServerConfig {
     m.put("credentialTtlSeconds", credentialTtlSeconds);
     m.put("maxAllocations", maxAllocations);
     m.put("maxAllocationsPerUser", maxAllocationsPerUser);
+    m.put("maxAllocationsPerIp", maxAllocationsPerIp);
     m.put("bandwidthBytesPerSecond", bandwidthBytesPerSecond);
     m.put("allowedPeerRanges", new JsonArray(new ArrayList<>(allowedPeerRanges)));
     m.put("rfc5766Channels", rfc5766Channels);
@@ -165,6 +170,9 @@ public final class TurnServerConfig {
     if (maxLifetimeSeconds < defaultLifetimeSeconds) {
       throw new IllegalArgumentException(PREFIX + "maxLifetimeSeconds (" + maxLifetimeSeconds
           + ") must be >= defaultLifetimeSeconds (" + defaultLifetimeSeconds + ")");
+    }
+    if (maxAllocationsPerIp < 0) {
+      throw new IllegalArgumentException(PREFIX + "maxAllocationsPerIp must be >= 0 (0 = no limit), is " + maxAllocationsPerIp);
     }
     if (maxAllocations < 0 || maxAllocationsPerUser < 0 || bandwidthBytesPerSecond < 0) {
       throw new IllegalArgumentException(PREFIX + "maxAllocations, maxAllocationsPerUser and "
@@ -322,6 +330,16 @@ public final class TurnServerConfig {
   }
 
   /** Allocations per user (the username after its expiry); 0: unlimited. */
+  /** Allocations one client IP address may hold at once; 0 = no limit. */
+  public int maxAllocationsPerIp() {
+    return maxAllocationsPerIp;
+  }
+
+  public TurnServerConfig setMaxAllocationsPerIp(int n) {
+    this.maxAllocationsPerIp = n;
+    return this;
+  }
+
   public int maxAllocationsPerUser() {
     return maxAllocationsPerUser;
   }

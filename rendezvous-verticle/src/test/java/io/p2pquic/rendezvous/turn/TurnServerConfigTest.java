@@ -30,7 +30,7 @@ class TurnServerConfigTest {
         .put("relayAddress", "10.0.0.2").put("externalAddress", "203.0.113.10").put("portRange", "50000-50999")
         .put("defaultLifetimeSeconds", 300).put("maxLifetimeSeconds", 1200).put("permissionLifetimeSeconds", 60)
         .put("channelLifetimeSeconds", 120).put("nonceLifetimeSeconds", 90).put("credentialTtlSeconds", 3600)
-        .put("maxAllocations", 10).put("maxAllocationsPerUser", 2).put("bandwidthBytesPerSecond", 0L)
+        .put("maxAllocations", 10).put("maxAllocationsPerUser", 2).put("maxAllocationsPerIp", 4).put("bandwidthBytesPerSecond", 0L)
         .put("allowedPeerRanges", new JsonArray().add("10.0.0.0/8")).put("rfc5766Channels", false);
     TurnServerConfig c = TurnServerConfig.fromJson(json);
     assertThat(c.rfc5766Channels()).isFalse();

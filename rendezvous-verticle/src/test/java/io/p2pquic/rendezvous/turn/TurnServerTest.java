@@ -221,7 +221,7 @@ class TurnServerTest {
       }
     }
     assertThat(squatter).as("a free port to squat on").isNotNull();
-    start(config().setPortRange(base + "-" + (base + size - 1)).setMaxAllocations(0));
+    start(config().setPortRange(base + "-" + (base + size - 1)).setMaxAllocations(0).setMaxAllocationsPerIp(0));
     List<TurnTestClient> clients = new java.util.ArrayList<>();
     try {
       java.util.Set<Integer> ports = new java.util.HashSet<>();
@@ -516,6 +516,20 @@ class TurnServerTest {
     }
     assertThat(count(TurnMetrics.QUOTA_REJECTIONS, "quota", "user")).isEqualTo(1);
     assertThat(count(TurnMetrics.QUOTA_REJECTIONS, "quota", "total")).isEqualTo(1);
+  }
+
+  /** Issue 15: one address took the whole port range with a handful of user names. */
+  @Test
+  void oneClientAddressCannotHoldMoreThanItsQuotaWhateverTheUserNames() throws Exception {
+    start(config().setMaxAllocationsPerIp(2));
+    try (TurnTestClient a = udpClient("u1"); TurnTestClient b = udpClient("u2"); TurnTestClient c = udpClient("u3")) {
+      assertThat(a.allocate().messageClass()).isEqualTo(StunClass.SUCCESS_RESPONSE);
+      assertThat(b.allocate().messageClass()).isEqualTo(StunClass.SUCCESS_RESPONSE);
+      assertThat(code(c.allocate())).isEqualTo(486);
+      assertThat(a.refresh(0).messageClass()).isEqualTo(StunClass.SUCCESS_RESPONSE);
+      assertThat(c.allocate().messageClass()).as("quota freed by the delete").isEqualTo(StunClass.SUCCESS_RESPONSE);
+    }
+    assertThat(count(TurnMetrics.QUOTA_REJECTIONS, "quota", "ip")).isEqualTo(1);
   }
 
   @Test
