@@ -58,7 +58,9 @@ final class DemoCommand implements Callable<Integer> {
       RendezvousConfig rc = RendezvousConfig.fromJson(new JsonObject()
           .put("bind", "127.0.0.1")
           .put("http", new JsonObject().put("port", 0))
-          .put("stun", new JsonObject().put("port", 0)));
+          .put("stun", new JsonObject().put("port", 0))
+          // The demo's peers are its own: the relay serves them (a real relay is closed by default).
+          .put("turn", new JsonObject().put("grant", "all-registered")));
       RendezvousVerticle rendezvous = new RendezvousVerticle(rc, metrics);
       NodeRuntime.await(vertx.deployVerticle(rendezvous), Duration.ofSeconds(30), "starting the rendezvous");
       String signal = "ws://127.0.0.1:" + rendezvous.httpPort() + "/signal";

@@ -3,6 +3,7 @@ package io.p2pquic.node;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.p2pquic.rendezvous.RendezvousConfig;
 import io.p2pquic.rendezvous.RendezvousVerticle;
+import io.p2pquic.rendezvous.turn.TurnServerConfig;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.io.PrintWriter;
@@ -27,14 +28,16 @@ import picocli.CommandLine.Option;
     footer = {
       "",
       "Examples:",
-      "  p2p-node rendezvous                                        STUN 3478, HTTP 8088 on all addresses",
+      "  p2p-node rendezvous                                        STUN 3478, HTTP 8088 on all addresses, relay closed",
+      "  p2p-node rendezvous --grant pq1abc...,pq1def...            relay for these two peers only",
+      "  p2p-node rendezvous --grant all-registered                 relay for every peer that registers",
       "  p2p-node rendezvous --bind 203.0.113.10 --alt-address 203.0.113.11   NAT discovery server",
       "  p2p-node rendezvous --cluster --cluster-config conf/cluster.xml      join other nodes",
       "",
       "  P2P_TURN_SECRET_FILE=/run/secrets/turn p2p-node rendezvous --cluster   relays share a secret",
       "",
       "Environment: P2P_BIND, P2P_STUN_PORT, P2P_HTTP_PORT, P2P_QUIC_PORT, P2P_ALT_ADDRESS, P2P_CLUSTER,",
-      "P2P_TURN_SECRET_FILE (flags win).",
+      "P2P_TURN_SECRET_FILE, P2P_TURN_GRANT, P2P_CLUSTER_SECRET_FILE (flags win).",
     })
 final class RendezvousCommand implements Callable<Integer> {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -78,6 +81,12 @@ final class RendezvousCommand implements Callable<Integer> {
       description = {"File holding the TURN REST shared secret (turn.authSecret; first line, trimmed).",
           "Every rendezvous and relay node of a cluster needs the same secret. Several lines rotate: newest first (it signs new credentials), older ones still verify."})
   Path turnSecretFile;
+
+  @Option(names = "--grant", paramLabel = "all-registered|PEER_ID[,PEER_ID...]", split = ",",
+      defaultValue = "${env:P2P_TURN_GRANT}",
+      description = {"Who gets relay credentials (turn.grant). Default: nobody, the relay is closed.",
+          "all-registered: every peer that registers (anyone able to make a key pair); or the peer ids of your own peers."})
+  List<String> grant;
 
   @Override
   public Integer call() {
@@ -185,6 +194,10 @@ final class RendezvousCommand implements Callable<Integer> {
     if (altPort != null) json = ConfigFiles.with(json, "stun.alternatePort", altPort);
     if (cluster != null) json = ConfigFiles.with(json, "cluster", cluster);
     if (turnSecretFile != null) json = ConfigFiles.with(json, "turn.authSecret", readSecrets(turnSecretFile));
+    if (grant != null && !grant.isEmpty()) {
+      json = ConfigFiles.with(json, "turn.grant", grant.equals(List.of(TurnServerConfig.GRANT_ALL))
+          ? TurnServerConfig.GRANT_ALL : new io.vertx.core.json.JsonArray(grant));
+    }
     try {
       return RendezvousConfig.fromJson(json);
     } catch (IllegalArgumentException e) {

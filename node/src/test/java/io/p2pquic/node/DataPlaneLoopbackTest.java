@@ -97,7 +97,8 @@ class DataPlaneLoopbackTest {
     vertx = Vertx.vertx();
     RendezvousVerticle rendezvous = new RendezvousVerticle(RendezvousConfig.fromJson(new JsonObject()
         .put("bind", "127.0.0.1").put("http", new JsonObject().put("port", 0)).put("stun", new JsonObject().put("port", 0))
-        .put("signalling", new JsonObject().put("quicPort", -1))), new SimpleMeterRegistry());
+        .put("signalling", new JsonObject().put("quicPort", -1))
+        .put("turn", new JsonObject().put("grant", "all-registered"))), new SimpleMeterRegistry());
     vertx.deployVerticle(rendezvous).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     signal = "ws://127.0.0.1:" + rendezvous.httpPort() + "/signal";
     stun = "127.0.0.1:" + rendezvous.stunAddress().getPort();

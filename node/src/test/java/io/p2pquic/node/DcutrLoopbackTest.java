@@ -42,7 +42,7 @@ class DcutrLoopbackTest {
     metrics = new SimpleMeterRegistry();
     RendezvousVerticle rendezvous = new RendezvousVerticle(RendezvousConfig.fromJson(new JsonObject()
         .put("bind", "127.0.0.1").put("http", new JsonObject().put("port", 0)).put("stun", new JsonObject().put("port", 0))
-        .put("turn", new JsonObject().put("allowedPeerRanges", new JsonArray(List.of("127.0.0.0/8"))))), metrics);
+        .put("turn", new JsonObject().put("grant", "all-registered").put("allowedPeerRanges", new JsonArray(List.of("127.0.0.0/8"))))), metrics);
     await(vertx.deployVerticle(rendezvous));
     PeerConfig cfg = new PeerConfig().setRendezvous("ws://127.0.0.1:" + rendezvous.httpPort() + "/signal")
         .setGathering(new GatheringOptions().stunServers(List.of()).includeLoopback(true).ipv6(false));

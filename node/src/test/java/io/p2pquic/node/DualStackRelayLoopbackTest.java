@@ -42,7 +42,8 @@ class DualStackRelayLoopbackTest {
     SimpleMeterRegistry metrics = new SimpleMeterRegistry();
     RendezvousVerticle rendezvous = new RendezvousVerticle(RendezvousConfig.fromJson(new JsonObject()
         .put("bind", "127.0.0.1").put("http", new JsonObject().put("port", 0))
-        .put("stun", new JsonObject().put("port", 0)).put("signalling", new JsonObject().put("quicPort", -1))),
+        .put("stun", new JsonObject().put("port", 0)).put("signalling", new JsonObject().put("quicPort", -1))
+        .put("turn", new JsonObject().put("grant", "all-registered"))),
         metrics);
     await(vertx.deployVerticle(rendezvous));
     // conf/peer.json's settings (IPv4 and IPv6 on), plus loopback host candidates for one machine.

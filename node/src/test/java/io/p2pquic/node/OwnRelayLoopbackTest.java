@@ -39,7 +39,7 @@ class OwnRelayLoopbackTest {
     SimpleMeterRegistry metrics = new SimpleMeterRegistry();
     RendezvousVerticle rendezvous = new RendezvousVerticle(RendezvousConfig.fromJson(new JsonObject()
         .put("bind", "127.0.0.1").put("http", new JsonObject().put("port", 0)).put("stun", new JsonObject().put("port", 0))
-        .put("turn", new JsonObject().put("credentialTtlSeconds", 3)
+        .put("turn", new JsonObject().put("grant", "all-registered").put("credentialTtlSeconds", 3)
             .put("allowedPeerRanges", new JsonArray(List.of("127.0.0.0/8", "192.0.2.0/24", "10.0.0.0/8",
                 "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"))))), metrics);
     await(vertx.deployVerticle(rendezvous));

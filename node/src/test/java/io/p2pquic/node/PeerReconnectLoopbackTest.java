@@ -62,7 +62,8 @@ class PeerReconnectLoopbackTest {
     Vertx v = Vertx.vertx();
     await(v.deployVerticle(new RendezvousVerticle(RendezvousConfig.fromJson(new JsonObject().put("bind", "127.0.0.1")
         .put("http", new JsonObject().put("port", httpPort)).put("stun", new JsonObject().put("port", stunPort))
-        .put("signalling", new JsonObject().put("quicPort", -1))), metrics)));
+        .put("signalling", new JsonObject().put("quicPort", -1))
+        .put("turn", new JsonObject().put("grant", "all-registered"))), metrics)));
     rendezvousNodes.add(v);
     return v;
   }

@@ -72,9 +72,14 @@ public final class RendezvousVerticle extends VerticleBase {
               turn.config().credentialTtlSeconds()).bandwidthBytesPerSecond(turn.config().bandwidthBytesPerSecond())
           : signallingOnlyGrants();
       signalling.relayCredentials(peer -> {
-        RelayCredentials c = grants.issue(peer.value());
+        RelayCredentials c = relayCredentials(peer.value());
         return c == null ? null : c.toJson();
       });
+      log.info("relay grants: {}", config.turn().grantsAll()
+          ? "every registered peer (turn.grant all-registered: anyone who makes a key pair may use the relays)"
+          : config.turn().grantPeers().isEmpty()
+              ? "nobody (the relay is closed: set turn.grant to a list of peer ids, or --grant all-registered)"
+              : config.turn().grantPeers().size() + " listed peer(s) (turn.grant)");
       Gauge.builder(RELAYS_KNOWN, directory, RelayDirectory::size)
           .description("live TURN relays in the cluster-wide directory").register(metrics);
       if (turn != null && turn.generatedSecret() && vertx.isClustered()) {
@@ -166,10 +171,17 @@ public final class RendezvousVerticle extends VerticleBase {
 
   /**
    * The {@code turn} grant a peer registering as {@code userId} gets: credentials and the relays of the
-   * directory that accept them; null when this node issues no grants or no relay is known.
+   * directory that accept them; null when this node issues no grants, {@code turn.grant} does not name
+   * the peer, or no relay is known.
    */
   public RelayCredentials relayCredentials(String userId) {
-    return grants == null ? null : grants.issue(userId);
+    if (grants == null || !config.turn().grants(userId)) {
+      if (grants != null) {
+        metrics.counter("p2p.relay.grants.refused").increment();
+      }
+      return null;
+    }
+    return grants.issue(userId);
   }
 
   /** This node's relay as announced in the directory: advertised address, STUN port, current load. */

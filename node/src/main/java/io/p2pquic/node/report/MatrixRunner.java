@@ -68,7 +68,7 @@ public final class MatrixRunner implements AutoCloseable {
     try {
       server = lab.serverAddress().getHostAddress();
       Path conf = dir.resolve("rendezvous.json");
-      Files.writeString(conf, new JsonObject().put("turn", new JsonObject()
+      Files.writeString(conf, new JsonObject().put("turn", new JsonObject().put("grant", "all-registered")
           .put("authSecret", "report-" + System.nanoTime())
           .put("allowedPeerRanges", new JsonArray(List.of("203.0.113.0/24", "10.0.0.0/8")))
           .put("bandwidthBytesPerSecond", 200_000_000L))

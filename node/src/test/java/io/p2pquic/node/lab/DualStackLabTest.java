@@ -49,7 +49,7 @@ class DualStackLabTest {
     String server6 = lab.serverAddress6().getHostAddress();
     Path conf = dir.resolve("rendezvous.json");
     Files.writeString(conf, new JsonObject()
-        .put("turn", new JsonObject().put("authSecret", "lab-secret-" + System.nanoTime())
+        .put("turn", new JsonObject().put("grant", "all-registered").put("authSecret", "lab-secret-" + System.nanoTime())
             .put("relayAddress", server)
             .put("allowedPeerRanges", new JsonArray(List.of("203.0.113.0/24", "10.0.0.0/8"))))
         .encodePrettily());

@@ -51,10 +51,10 @@ final class RelayClusterLab implements AutoCloseable {
   private void start(int maxPerGrant) throws Exception {
     JsonObject directory = new JsonObject().put("announceIntervalMs", 1000);
     Path noRelay = dir.resolve("signalling.json");
-    Files.writeString(noRelay, new JsonObject().put("turn", new JsonObject().put("enabled", false)
+    Files.writeString(noRelay, new JsonObject().put("turn", new JsonObject().put("grant", "all-registered").put("enabled", false)
         .put("authSecret", secret)).put("relays", directory.copy().put("maxPerGrant", maxPerGrant)).encode());
     Path relayConf = dir.resolve("relay.json");
-    Files.writeString(relayConf, new JsonObject().put("turn", new JsonObject()
+    Files.writeString(relayConf, new JsonObject().put("turn", new JsonObject().put("grant", "all-registered")
         .put("authSecret", secret)
         .put("allowedPeerRanges", new JsonArray(List.of("203.0.113.0/24", "10.0.0.0/8")))
         .put("bandwidthBytesPerSecond", 200_000_000L)).put("relays", directory).encode());

@@ -59,7 +59,7 @@ class RelayPathLabTest {
 
   /** The relay may reach the lab's own ranges (they are private or reserved; refused by default). */
   static JsonObject turnConfig() {
-    return new JsonObject().put("turn", new JsonObject()
+    return new JsonObject().put("turn", new JsonObject().put("grant", "all-registered")
         .put("authSecret", "lab-secret-" + System.nanoTime())
         .put("allowedPeerRanges", new JsonArray(List.of("203.0.113.0/24", "10.0.0.0/8")))
         .put("bandwidthBytesPerSecond", 200_000_000L));

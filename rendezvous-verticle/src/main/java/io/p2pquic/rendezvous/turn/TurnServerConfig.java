@@ -20,14 +20,15 @@ import java.util.Map;
  * {@code channelLifetimeSeconds}, {@code nonceLifetimeSeconds}, {@code credentialTtlSeconds},
  * {@code maxAllocations}, {@code maxAllocationsPerUser}, {@code maxAllocationsPerIp} (32: one client
  * address cannot take the port range with many user names), {@code bandwidthBytesPerSecond},
- * {@code allowedPeerRanges}.
+ * {@code allowedPeerRanges}, {@code grant} ({@code "all-registered"} or a list of peer ids; default
+ * none: the relay is closed until the operator says whom it serves).
  */
 public final class TurnServerConfig {
   private static final String PREFIX = "turn.";
   private static final List<String> KNOWN = List.of("enabled", "realm", "authSecret", "relayAddress", "externalAddress",
       "portRange", "defaultLifetimeSeconds", "maxLifetimeSeconds", "permissionLifetimeSeconds",
       "channelLifetimeSeconds", "nonceLifetimeSeconds", "credentialTtlSeconds", "maxAllocations", "maxAllocationsPerUser", "maxAllocationsPerIp",
-      "bandwidthBytesPerSecond", "allowedPeerRanges", "rfc5766Channels");
+      "bandwidthBytesPerSecond", "allowedPeerRanges", "rfc5766Channels", "grant");
 
   private boolean enabled = true;
   private String realm = "p2p-quic";
@@ -48,6 +49,9 @@ public final class TurnServerConfig {
   private long bandwidthBytesPerSecond = 2_097_152;
   private List<String> allowedPeerRanges = new ArrayList<>();
   private boolean rfc5766Channels = true;
+  /** Closed by default: relay credentials only for peers the operator names, or for all registered peers. */
+  private boolean grantAll;
+  private List<String> grantPeers = new ArrayList<>();
 
   public TurnServerConfig() {}
 
@@ -70,6 +74,8 @@ public final class TurnServerConfig {
     maxAllocationsPerIp = o.maxAllocationsPerIp;
     bandwidthBytesPerSecond = o.bandwidthBytesPerSecond;
     allowedPeerRanges = new ArrayList<>(o.allowedPeerRanges);
+    grantAll = o.grantAll;
+    grantPeers = new ArrayList<>(o.grantPeers);
     rfc5766Channels = o.rfc5766Channels;
   }
 
@@ -103,6 +109,16 @@ public final class TurnServerConfig {
         case "bandwidthBytesPerSecond" -> c.bandwidthBytesPerSecond = StrictConfig.longValue(v);
         case "allowedPeerRanges" -> c.allowedPeerRanges = strings(k, v);
         case "rfc5766Channels" -> c.rfc5766Channels = StrictConfig.bool(v);
+        case "grant" -> {
+          if (v instanceof String s && s.equals(GRANT_ALL)) {
+            c.setGrantAllRegistered();
+          } else if (v instanceof JsonArray) {
+            c.setGrantPeers(strings(k, v));
+          } else {
+            throw new IllegalArgumentException(PREFIX + "grant must be \"" + GRANT_ALL
+                + "\" or a list of peer ids, is " + v);
+          }
+        }
         default -> throw new IllegalStateException(k);
       }
     });
@@ -150,6 +166,7 @@ public final class TurnServerConfig {
     m.put("bandwidthBytesPerSecond", bandwidthBytesPerSecond);
     m.put("allowedPeerRanges", new JsonArray(new ArrayList<>(allowedPeerRanges)));
     m.put("rfc5766Channels", rfc5766Channels);
+    m.put("grant", grantAll ? GRANT_ALL : new JsonArray(grantPeers));
     return new JsonObject(m);
   }
 
@@ -356,6 +373,41 @@ public final class TurnServerConfig {
 
   public TurnServerConfig setBandwidthBytesPerSecond(long b) {
     this.bandwidthBytesPerSecond = b;
+    return this;
+  }
+
+  /** The value of {@code turn.grant} that gives relay credentials to every registered peer. */
+  public static final String GRANT_ALL = "all-registered";
+
+  /** Whether a peer registering as {@code peerId} gets relay credentials ({@code turn.grant}). */
+  public boolean grants(String peerId) {
+    return grantAll || grantPeers.contains(peerId);
+  }
+
+  public boolean grantsAll() {
+    return grantAll;
+  }
+
+  public List<String> grantPeers() {
+    return List.copyOf(grantPeers);
+  }
+
+  /** Every registered peer gets relay credentials: an open relay for anyone who can make a key pair. */
+  public TurnServerConfig setGrantAllRegistered() {
+    this.grantAll = true;
+    this.grantPeers = new ArrayList<>();
+    return this;
+  }
+
+  /** Only these peers get relay credentials (the default: none). */
+  public TurnServerConfig setGrantPeers(List<String> peerIds) {
+    for (String id : peerIds) {
+      if (io.p2pquic.identity.PeerId.tryParse(id) == null) {
+        throw new IllegalArgumentException(PREFIX + "grant lists \"" + id + "\", which is not a peer id (pq1...)");
+      }
+    }
+    this.grantAll = false;
+    this.grantPeers = new ArrayList<>(peerIds);
     return this;
   }
 

@@ -90,7 +90,7 @@ class RelayClusterTest {
         .put("http", new JsonObject().put("port", 0))
         .put("stun", new JsonObject().put("port", 0))
         .put("signalling", new JsonObject().put("nodeId", nodeId))
-        .put("turn", new JsonObject().put("enabled", relay).put("authSecret", SECRET)
+        .put("turn", new JsonObject().put("grant", "all-registered").put("enabled", relay).put("authSecret", SECRET)
             .put("allowedPeerRanges", new JsonArray().add("127.0.0.0/8")))
         .put("relays", new JsonObject().put("announceIntervalMs", ANNOUNCE_MS)));
   }

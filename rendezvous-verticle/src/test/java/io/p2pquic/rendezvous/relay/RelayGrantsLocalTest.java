@@ -33,6 +33,11 @@ class RelayGrantsLocalTest {
   }
 
   static RendezvousConfig config(String node, JsonObject turn) {
+    return rawConfig(node, turn.copy().put("grant", "all-registered"));
+  }
+
+  /** As {@link #config} without opening the relay to every registered peer. */
+  static RendezvousConfig rawConfig(String node, JsonObject turn) {
     return RendezvousConfig.fromJson(new JsonObject()
         .put("bind", "127.0.0.1")
         .put("http", new JsonObject().put("port", 0))
@@ -45,6 +50,32 @@ class RelayGrantsLocalTest {
     RendezvousVerticle v = new RendezvousVerticle(config(node, turn), new SimpleMeterRegistry());
     await(vertx.deployVerticle(v));
     return v;
+  }
+
+  /**
+   * Issue 15: any fresh key that registered received TURN credentials. The relay is closed unless
+   * turn.grant names the peer (or says all-registered), and refusals are counted.
+   */
+  @Test
+  void theRelayIsClosedByDefaultAndServesOnlyThePeersTheOperatorNames() throws Exception {
+    String mine = io.p2pquic.identity.PeerIdentity.generate().peerId().value();
+    String stranger = io.p2pquic.identity.PeerIdentity.generate().peerId().value();
+    SimpleMeterRegistry closedMetrics = new SimpleMeterRegistry();
+    RendezvousVerticle closed = new RendezvousVerticle(rawConfig("closed", new JsonObject()), closedMetrics);
+    await(vertx.deployVerticle(closed));
+    assertThat(closed.relayCredentials(mine)).isNull();
+    assertThat(closed.relayCredentials(stranger)).isNull();
+    assertThat(closedMetrics.counter("p2p.relay.grants.refused").count()).isEqualTo(2);
+    RendezvousVerticle listed = new RendezvousVerticle(rawConfig("listed",
+        new JsonObject().put("grant", new io.vertx.core.json.JsonArray().add(mine))), new SimpleMeterRegistry());
+    await(vertx.deployVerticle(listed));
+    assertThat(listed.relayCredentials(mine)).isNotNull();
+    assertThat(listed.relayCredentials(mine).relays()).isNotEmpty();
+    assertThat(listed.relayCredentials(stranger)).isNull();
+    RendezvousVerticle open = new RendezvousVerticle(rawConfig("open",
+        new JsonObject().put("grant", "all-registered")), new SimpleMeterRegistry());
+    await(vertx.deployVerticle(open));
+    assertThat(open.relayCredentials(stranger)).isNotNull();
   }
 
   @Test

@@ -30,7 +30,8 @@ class TurnServerConfigTest {
         .put("relayAddress", "10.0.0.2").put("externalAddress", "203.0.113.10").put("portRange", "50000-50999")
         .put("defaultLifetimeSeconds", 300).put("maxLifetimeSeconds", 1200).put("permissionLifetimeSeconds", 60)
         .put("channelLifetimeSeconds", 120).put("nonceLifetimeSeconds", 90).put("credentialTtlSeconds", 3600)
-        .put("maxAllocations", 10).put("maxAllocationsPerUser", 2).put("maxAllocationsPerIp", 4).put("bandwidthBytesPerSecond", 0L)
+        .put("maxAllocations", 10).put("maxAllocationsPerUser", 2).put("maxAllocationsPerIp", 4)
+        .put("grant", new JsonArray().add(io.p2pquic.identity.PeerIdentity.generate().peerId().value())).put("bandwidthBytesPerSecond", 0L)
         .put("allowedPeerRanges", new JsonArray().add("10.0.0.0/8")).put("rfc5766Channels", false);
     TurnServerConfig c = TurnServerConfig.fromJson(json);
     assertThat(c.rfc5766Channels()).isFalse();
@@ -87,5 +88,19 @@ class TurnServerConfigTest {
     assertThat(new NonceManager(List.of("t".getBytes()), "r", 60_000).check(nonce, "192.0.2.1", 1_000_000))
         .isEqualTo(NonceManager.Check.INVALID);
     assertThat(b.check("garbage", "192.0.2.1", 1_000_000)).isEqualTo(NonceManager.Check.INVALID);
+  }
+
+  @Test
+  void grantIsClosedByDefaultAndTakesAllRegisteredOrPeerIds() {
+    TurnServerConfig closed = TurnServerConfig.fromJson(new JsonObject());
+    String id = io.p2pquic.identity.PeerIdentity.generate().peerId().value();
+    assertThat(closed.grants(id)).isFalse();
+    assertThat(closed.toJson().getValue("grant")).isEqualTo(new JsonArray());
+    assertThat(TurnServerConfig.fromJson(new JsonObject().put("grant", "all-registered")).grants(id)).isTrue();
+    assertThat(TurnServerConfig.fromJson(new JsonObject().put("grant", new JsonArray().add(id))).grants(id)).isTrue();
+    assertThatThrownBy(() -> TurnServerConfig.fromJson(new JsonObject().put("grant", "everyone")))
+        .hasMessageContaining("turn.grant");
+    assertThatThrownBy(() -> TurnServerConfig.fromJson(new JsonObject().put("grant", new JsonArray().add("bob"))))
+        .hasMessageContaining("not a peer id");
   }
 }
