@@ -163,6 +163,17 @@ final class PipeCommand implements Callable<Integer> {
       outDone.await();
       progress.finish(!quiet);
       PeerSession session = sessionOf.future().result()[0];
+      // Both directions are done here, but the peer may not have read all we sent yet (it is in its QUIC
+      // stack): say we have read everything, and close only once the peer says the same (or closes).
+      session.announceReadAll(s.id());
+      Promise<Void> peerDone = Promise.promise();
+      session.peerReadAll(s.id()).onComplete(peerDone);
+      session.connection().closeFuture().onComplete(x -> peerDone.tryComplete());
+      try {
+        NodeRuntime.await(peerDone.future(), Duration.ofSeconds(60), "waiting for the peer to read everything");
+      } catch (IllegalStateException timedOut) {
+        err.println("note: the peer did not confirm it read everything within 60 s; closing anyway");
+      }
       NodeRuntime.await(session.close("pipe done").otherwiseEmpty(), Duration.ofSeconds(5), "closing the session");
       return ExitCodes.OK;
     } finally {

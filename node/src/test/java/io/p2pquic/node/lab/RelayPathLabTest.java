@@ -241,7 +241,7 @@ class RelayPathLabTest {
       assertThat(forward.awaitReady(Duration.ofSeconds(60))).as(forward.output()).isTrue();
       Path file = randomFile("forward.bin", 16);
       Process client = python(lab.hostNamespace("a"), "tcp_sha_client.py", "127.0.0.1", "9600", file.toString());
-      Thread.sleep(Long.getLong("dbg.sleep", 1_500)); // bytes flowing
+      Thread.sleep(1_500); // bytes flowing
       rendezvous.stop();
       Thread.sleep(1_000);
       rendezvous = new LabProcesses.Running(lab, lab.serverNamespace(), "rendezvous ready",

@@ -77,6 +77,8 @@ public final class DcutrUpgrade {
   private MessageConsumer<Buffer> consumer;
   private int attempt;
   private boolean finished;
+  /** The last attempt whose failure was reported (the timer or the peer moving on may both notice it). */
+  private int failedAttempt;
   private long timer = -1;
   private PunchNoise noise;
   // initiator
@@ -197,7 +199,8 @@ public final class DcutrUpgrade {
       return;
     }
     int n = c.attempt();
-    if (pending != null && !finished) {
+    if (pending != null && !finished && failedAttempt != attempt) {
+      // Not already reported by its own timeout: one "failed" line per attempt, whichever side noticed first.
       mark.accept("dcutr attempt failed", "attempt " + attempt + ": the peer started attempt " + n);
     }
     attempt = n;
@@ -247,6 +250,7 @@ public final class DcutrUpgrade {
     }
     cancelTimer();
     stopNoise();
+    failedAttempt = n;
     mark.accept("dcutr attempt failed", "attempt " + n + ": " + why);
     if (n >= MAX_ATTEMPTS) {
       finish(false, "dcutr: no direct path after " + MAX_ATTEMPTS + " attempts; the session stays on the relay");

@@ -188,12 +188,46 @@ public final class PeerSession {
   private final java.util.concurrent.atomic.AtomicLong pingTokens =
       new java.util.concurrent.atomic.AtomicLong(new java.security.SecureRandom().nextLong());
 
-  /** Answers a ping, completes a pong; false for any other datagram. */
+  /** "P2PD" + 8-byte stream id: the sender has read (and handed on) everything up to our FIN on that stream. */
+  static final Buffer READ_ALL_MAGIC = Buffer.buffer("P2PD");
+  private final java.util.Map<Long, Promise<Void>> peerReadAll = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * Completes once the peer said it has read everything we sent on {@code streamId}, FIN included
+   * ({@link #announceReadAll}). Closing the session before that loses what the peer's QUIC stack holds
+   * but its application has not read yet (QUIC acknowledgements say "received", not "read").
+   */
+  public Future<Void> peerReadAll(long streamId) {
+    return peerReadAll.computeIfAbsent(streamId, id -> Promise.promise()).future();
+  }
+
+  /**
+   * Tells the peer we have read everything it sent on {@code streamId}: a small DATAGRAM, repeated every
+   * 200 ms (datagrams may be lost) until the session closes, at most 50 times.
+   */
+  public void announceReadAll(long streamId) {
+    Buffer msg = Buffer.buffer(12).appendBuffer(READ_ALL_MAGIC).appendLong(streamId);
+    int[] left = {50};
+    connection.sendDatagram(msg.copy());
+    vertx.setPeriodic(200, t -> {
+      if (--left[0] <= 0 || connection.closeReason() != null) {
+        vertx.cancelTimer(t);
+        return;
+      }
+      connection.sendDatagram(msg.copy());
+    });
+  }
+
+  /** Answers a ping, completes a pong or a read-all; false for any other datagram. */
   private boolean onPingDatagram(Buffer data) {
     if (data.length() != 12) {
       return false;
     }
     Buffer magic = data.getBuffer(0, 4);
+    if (magic.equals(READ_ALL_MAGIC)) {
+      peerReadAll.computeIfAbsent(data.getLong(4), id -> Promise.promise()).tryComplete();
+      return true;
+    }
     if (magic.equals(PING_MAGIC)) {
       connection.sendDatagram(Buffer.buffer(12).appendBuffer(PONG_MAGIC).appendLong(data.getLong(4)));
       return true;
