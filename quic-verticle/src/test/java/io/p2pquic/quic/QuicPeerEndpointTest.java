@@ -192,6 +192,38 @@ class QuicPeerEndpointTest {
     assertThat(t).hasMessageContaining("does not verify");
   }
 
+  /**
+   * A FIN written after every byte before it was sent and acknowledged (a half-close after a pause, as
+   * TCP clients do) must still reach the peer, in both directions of a bidirectional stream.
+   */
+  @Test
+  void aFinWrittenAfterTheDataWasAcknowledgedStillArrives() throws Exception {
+    CompletableFuture<Buffer> atServer = new CompletableFuture<>();
+    QuicPeerServer server = QuicPeerEndpoint.server(vertx, b.channel(), bob, id -> true, new QuicOptions())
+        .connectionHandler(conn -> conn.streamHandler(st -> {
+          Buffer all = Buffer.buffer();
+          st.handler(d -> {
+            all.appendBuffer(d);
+            st.write(d); // echo at once; our own FIN comes only after a pause
+          });
+          st.endHandler(v -> {
+            atServer.complete(all);
+            vertx.setTimer(500, t -> st.end()); // data long acknowledged by now
+          });
+        }));
+    await(server.start());
+    QuicPeerConnection client = await(aliceDials(bob.peerId(), new QuicOptions()));
+    QuicPeerStream s = await(client.openBidiStream());
+    Buffer echoed = Buffer.buffer();
+    CompletableFuture<Buffer> ended = new CompletableFuture<>();
+    s.handler(echoed::appendBuffer).endHandler(v -> ended.complete(echoed));
+    await(s.write(Buffer.buffer("request")));
+    Thread.sleep(500); // acknowledged
+    s.end();
+    assertThat(atServer.get(5, TimeUnit.SECONDS).toString()).isEqualTo("request");
+    assertThat(ended.get(5, TimeUnit.SECONDS).toString()).isEqualTo("request");
+  }
+
   @Test
   void bidiEchoUniStreamAndDatagrams() throws Exception {
     CompletableFuture<QuicPeerConnection> accepted = new CompletableFuture<>();
