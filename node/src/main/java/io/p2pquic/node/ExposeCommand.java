@@ -42,9 +42,8 @@ final class ExposeCommand implements Callable<Integer> {
 
   @Mixin PeerOptions peerOptions;
 
-  @Option(names = "--identity", paramLabel = "FILE", defaultValue = "${env:P2P_IDENTITY}",
-      description = "Identity file (created with mode 0600 if missing; default p2p-identity.json).")
-  String identity;
+  @Mixin LongRunningPeerOptions longRunning;
+
 
   @Option(names = "--tcp", required = true, paramLabel = "[HOST:]PORT",
       description = "The TCP service to expose (a port alone means 127.0.0.1).")
@@ -54,25 +53,14 @@ final class ExposeCommand implements Callable<Integer> {
       description = "Peers allowed to open sessions (repeatable or comma-separated; default: acceptFrom).")
   List<String> allow;
 
-  @Option(names = "--control-port", paramLabel = "N", defaultValue = "${env:P2P_CONTROL_PORT}",
-      description = "Local control endpoint port on 127.0.0.1 for status/ping (control.port; 0 = off).")
-  Integer controlPort;
 
   @Spec CommandSpec spec;
 
   @Override
   public Integer call() {
     TcpEndpoint target = TcpEndpoint.parse("--tcp", tcp);
-    PeerConfig cfg = peerOptions.resolve(identity, null, json -> {
-      var j = json;
-      if (allow != null && !allow.isEmpty()) {
-        j = ConfigFiles.with(j, "acceptFrom", new JsonArray(allow));
-      }
-      if (controlPort != null) {
-        j = ConfigFiles.with(j, "control.port", controlPort);
-      }
-      return j;
-    });
+    PeerConfig cfg = peerOptions.resolve(longRunning.identity, null, json -> longRunning.apply(
+        allow == null || allow.isEmpty() ? json : ConfigFiles.with(json, "acceptFrom", new JsonArray(allow))));
     PrintWriter out = spec.commandLine().getOut();
     Timeline timeline = NodeRuntime.printingTimeline(out);
     Vertx vertx = NodeRuntime.vertx(cfg.cluster(), null);

@@ -46,9 +46,8 @@ final class ForwardCommand implements Callable<Integer> {
 
   @Mixin PeerOptions peerOptions;
 
-  @Option(names = "--identity", paramLabel = "FILE", defaultValue = "${env:P2P_IDENTITY}",
-      description = "Identity file (created with mode 0600 if missing; default p2p-identity.json).")
-  String identity;
+  @Mixin LongRunningPeerOptions longRunning;
+
 
   @Option(names = "--listen", required = true, paramLabel = "[ADDR:]PORT",
       description = "Where to accept TCP connections (a port alone means 127.0.0.1).")
@@ -61,9 +60,6 @@ final class ForwardCommand implements Callable<Integer> {
   @Option(names = "--timeout", paramLabel = "MS", description = "Give up connecting after MS (default connectTimeoutMs).")
   Long timeoutMs;
 
-  @Option(names = "--control-port", paramLabel = "N", defaultValue = "${env:P2P_CONTROL_PORT}",
-      description = "Local control endpoint port on 127.0.0.1 for status/ping (control.port; 0 = off).")
-  Integer controlPort;
 
   @Option(names = "--quiet", description = "No per-connection lines on stderr.")
   boolean quiet;
@@ -75,8 +71,7 @@ final class ForwardCommand implements Callable<Integer> {
     PeerId target = parsePeer(peer);
     ConnectMethod connectMethod = parseMethod(method);
     TcpEndpoint at = TcpEndpoint.parse("--listen", listen);
-    PeerConfig cfg = peerOptions.resolve(identity, null,
-        j -> controlPort == null ? j : ConfigFiles.with(j, "control.port", controlPort));
+    PeerConfig cfg = peerOptions.resolve(longRunning.identity, null, longRunning::apply);
     long timeout = timeoutMs != null ? timeoutMs : cfg.connectTimeoutMs();
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();

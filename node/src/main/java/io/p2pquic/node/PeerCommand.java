@@ -42,17 +42,13 @@ import picocli.CommandLine.Spec;
 final class PeerCommand implements Callable<Integer> {
   @Mixin PeerOptions peerOptions;
 
-  @Option(names = "--identity", paramLabel = "FILE", defaultValue = "${env:P2P_IDENTITY}",
-      description = "Identity file (Ed25519 key pair, created with mode 0600 if missing; default p2p-identity.json).")
-  String identity;
+  @Mixin LongRunningPeerOptions longRunning;
+
 
   @Option(names = "--echo", negatable = true, defaultValue = "false", fallbackValue = "true",
       description = "Echo every byte received on a session back to the sender (tests and demos; default: off).")
   boolean echo;
 
-  @Option(names = "--control-port", paramLabel = "N", defaultValue = "${env:P2P_CONTROL_PORT}",
-      description = "Local control endpoint port on 127.0.0.1 for status/ping/metrics (control.port, default 8790; 0 = off).")
-  Integer controlPort;
 
   @Option(names = "--cluster", defaultValue = "${env:P2P_CLUSTER}", fallbackValue = "true", arity = "0..1",
       description = "Join the Hazelcast cluster described by --cluster-config: the peer's scoped addresses and its "
@@ -66,8 +62,7 @@ final class PeerCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    PeerConfig cfg = peerOptions.resolve(identity, cluster,
-        j -> controlPort == null ? j : ConfigFiles.with(j, "control.port", controlPort));
+    PeerConfig cfg = peerOptions.resolve(longRunning.identity, cluster, longRunning::apply);
     PrintWriter out = spec.commandLine().getOut();
     Timeline timeline = new Timeline().listener(e -> {
       out.println(e.format());

@@ -44,7 +44,7 @@ public final class RendezvousVerticle extends VerticleBase {
   private RelayDirectory directory;
   private RelayGrants grants;
   private HttpServer http;
-  private io.p2pquic.rendezvous.signalling.ConnectionLimiter httpConnections;
+  private io.p2pquic.rendezvous.ConnectionLimiter httpConnections;
 
   /** Gauge of live relays in the directory (this node's included). */
   public static final String RELAYS_KNOWN = "p2p.relays.known";
@@ -52,10 +52,10 @@ public final class RendezvousVerticle extends VerticleBase {
   public RendezvousVerticle(RendezvousConfig config, MeterRegistry metrics) {
     this.config = config;
     this.metrics = metrics;
-    this.httpConnections = new io.p2pquic.rendezvous.signalling.ConnectionLimiter(
+    this.httpConnections = new io.p2pquic.rendezvous.ConnectionLimiter(
         config.signalling().maxConnections(), config.signalling().maxConnectionsPerIp());
     metrics.gauge("p2p.signalling.connections.open", httpConnections,
-        io.p2pquic.rendezvous.signalling.ConnectionLimiter::open);
+        io.p2pquic.rendezvous.ConnectionLimiter::open);
   }
 
   @Override

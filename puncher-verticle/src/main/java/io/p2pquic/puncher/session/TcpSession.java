@@ -276,28 +276,24 @@ final class TcpSession {
   private static List<InetSocketAddress> candidates(JsonObject body) {
     JsonArray list = body.getJsonArray("candidates", new JsonArray());
     List<InetSocketAddress> out = new ArrayList<>();
-    List<String> refused = new ArrayList<>();
     for (int i = 0; i < list.size() && i < 8; i++) {
       InetSocketAddress a = SocketAddresses.parseHostPort(list.getString(i));
       if (a.isUnresolved()) {
         throw new IllegalArgumentException("tcp candidates must be IP:port, got " + list.getString(i));
       }
-      // Loopback only works, and is only offered, when both peers use a STUN server on loopback (tests
-      // on one host); the peer cannot make us connect to our own loopback services otherwise.
-      String why = io.p2pquic.puncher.ice.RemoteAddressPolicy.refuse(a, true);
-      if (why != null) {
-        refused.add(list.getString(i) + " (" + why + ")");
-      } else {
-        out.add(a);
-      }
+      out.add(a);
     }
     if (out.isEmpty()) {
-      throw new IllegalArgumentException(refused.isEmpty() ? "no tcp candidates" : "no acceptable tcp candidates: " + refused);
+      throw new IllegalArgumentException("no tcp candidates");
     }
     return out;
   }
 
-  /** Loopback candidates only when our own STUN server (and so our host candidate) is on loopback. */
+  /**
+   * The candidates the address policy lets us connect to; loopback ones only when our own STUN server
+   * (and so our host candidate) is on loopback (tests on one host): the peer cannot make us connect to
+   * our own loopback services otherwise.
+   */
   private List<InetSocketAddress> acceptable(List<InetSocketAddress> candidates) {
     boolean loopback = stunServer.getAddress() != null && stunServer.getAddress().isLoopbackAddress();
     List<InetSocketAddress> ok = candidates.stream()

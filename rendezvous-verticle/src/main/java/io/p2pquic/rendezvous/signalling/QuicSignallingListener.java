@@ -17,6 +17,7 @@ import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.netty.handler.codec.quic.QuicStreamType;
 import io.p2pquic.identity.PeerIdentity;
 import io.p2pquic.quic.RetryTokens;
+import io.p2pquic.rendezvous.ConnectionLimiter;
 import io.p2pquic.quic.SignallingQuicTls;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;

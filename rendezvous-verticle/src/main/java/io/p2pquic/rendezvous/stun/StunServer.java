@@ -65,8 +65,7 @@ public final class StunServer {
   private final Counter errorResponses;
   private final Counter indications;
   private final Counter tcpPaused;
-  private final java.util.Set<NetSocket> tcpConnections = new java.util.HashSet<>();
-  private final Map<java.net.InetAddress, Integer> tcpPerIp = new java.util.HashMap<>();
+  private final io.p2pquic.rendezvous.ConnectionLimiter tcpConnections;
   private NetServer tcpServer;
   private InetSocketAddress udpAddress;
   private InetSocketAddress tcpAddress;
@@ -89,7 +88,9 @@ public final class StunServer {
     this.errorResponses = metrics.counter("p2p.stun.responses", "class", "error");
     this.indications = metrics.counter("p2p.stun.indications");
     this.tcpPaused = metrics.counter("p2p.stun.tcp.paused");
-    metrics.gauge("p2p.stun.tcp.connections", tcpConnections, java.util.Set::size);
+    this.tcpConnections = new io.p2pquic.rendezvous.ConnectionLimiter(
+        config.tcpMaxConnections(), config.tcpMaxConnectionsPerIp());
+    metrics.gauge("p2p.stun.tcp.connections", tcpConnections, io.p2pquic.rendezvous.ConnectionLimiter::open);
   }
 
   public Future<Void> start() {
@@ -236,14 +237,11 @@ public final class StunServer {
     InetSocketAddress source = SocketAddresses.toInet(socket.remoteAddress());
     InetSocketAddress local = SocketAddresses.toInet(socket.localAddress());
     java.net.InetAddress ip = source.getAddress();
-    int fromIp = tcpPerIp.merge(ip, 1, Integer::sum);
-    if (tcpConnections.size() >= config.tcpMaxConnections() || fromIp > config.tcpMaxConnectionsPerIp()) {
-      tcpPerIp.computeIfPresent(ip, (k, n) -> n <= 1 ? null : n - 1);
+    if (!tcpConnections.tryAcquire(ip)) {
       drop("tcp-connection-limit");
       socket.close();
       return;
     }
-    tcpConnections.add(socket);
     TcpClientTransport client = turn == null ? null
         : new TcpClientTransport(socket, new AllocationKey(AllocationKey.Protocol.TCP, source, local));
     StunStreamFramer framer = new StunStreamFramer(client != null, MAX_TCP_FRAME);
@@ -260,8 +258,7 @@ public final class StunServer {
     socket.closeHandler(v -> {
       vertx.cancelTimer(idleCheck);
       framer.release();
-      tcpConnections.remove(socket);
-      tcpPerIp.computeIfPresent(ip, (k, n) -> n <= 1 ? null : n - 1);
+      tcpConnections.release(ip);
       if (client != null) {
         turn.onConnectionClosed(client.key());
       }

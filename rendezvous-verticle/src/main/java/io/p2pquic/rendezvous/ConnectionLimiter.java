@@ -1,4 +1,4 @@
-package io.p2pquic.rendezvous.signalling;
+package io.p2pquic.rendezvous;
 
 import java.net.InetAddress;
 import java.util.Map;
