@@ -119,12 +119,8 @@ class DataPlaneLoopbackTest {
       }
       return null;
     });
-    // A short idle timeout, so that the keepalive test below waits seconds, not minutes.
-    Path quicConf = dir.resolve("peer-quic.json");
-    java.nio.file.Files.writeString(quicConf, new JsonObject().put("quic", new JsonObject()
-        .put("idleTimeoutMs", IDLE_TIMEOUT_MS).put("keepAliveIntervalMs", 1_000)).encode());
     exposeControl = freePort();
-    expose = start("exposing tcp", "expose", "--config", quicConf.toString(), "--tcp", Integer.toString(target.getLocalPort()), "--rendezvous", signal,
+    expose = start("exposing tcp", "expose", "--tcp", Integer.toString(target.getLocalPort()), "--rendezvous", signal,
         "--stun", stun, "--include-loopback", "--identity", dir.resolve("expose.json").toString(),
         "--control-port", Integer.toString(exposeControl));
     Matcher m = PEER_ID.matcher(expose.output());
@@ -132,7 +128,7 @@ class DataPlaneLoopbackTest {
     exposeId = m.group(1);
     forwardPort = freePort();
     forwardControl = freePort();
-    forward = start("forwarding tcp", "forward", exposeId, "--config", quicConf.toString(), "--listen", Integer.toString(forwardPort),
+    forward = start("forwarding tcp", "forward", exposeId, "--listen", Integer.toString(forwardPort),
         "--rendezvous", signal, "--stun", stun, "--include-loopback", "--identity", dir.resolve("forward.json").toString(),
         "--control-port", Integer.toString(forwardControl));
   }
@@ -210,7 +206,20 @@ class DataPlaneLoopbackTest {
    */
   @Test
   void anIdleForwardedConnectionOutlivesTheIdleTimeout() throws Exception {
-    try (Socket s = new Socket("127.0.0.1", forwardPort)) {
+    // A pair of its own with a short idle timeout, so that the test waits seconds, not minutes.
+    Path quicConf = dir.resolve("peer-quic.json");
+    java.nio.file.Files.writeString(quicConf, new JsonObject().put("quic", new JsonObject()
+        .put("idleTimeoutMs", IDLE_TIMEOUT_MS).put("keepAliveIntervalMs", 1_000)).encode());
+    Child quietExpose = start("exposing tcp", "expose", "--config", quicConf.toString(), "--tcp",
+        Integer.toString(target.getLocalPort()), "--rendezvous", signal, "--stun", stun, "--include-loopback",
+        "--identity", dir.resolve("quiet-expose.json").toString(), "--control-port", "0");
+    Matcher m = PEER_ID.matcher(quietExpose.output());
+    assertThat(m.find()).isTrue();
+    int port = freePort();
+    Child quietForward = start("forwarding tcp", "forward", m.group(1), "--config", quicConf.toString(), "--listen",
+        Integer.toString(port), "--rendezvous", signal, "--stun", stun, "--include-loopback",
+        "--identity", dir.resolve("quiet-forward.json").toString(), "--control-port", "0");
+    try (Socket s = new Socket("127.0.0.1", port)) {
       s.setSoTimeout(30_000);
       InputStream in = s.getInputStream();
       OutputStream out = s.getOutputStream();
@@ -219,7 +228,10 @@ class DataPlaneLoopbackTest {
       assertThat(new String(in.readNBytes(6), StandardCharsets.US_ASCII)).isEqualTo("before");
       Thread.sleep(IDLE_TIMEOUT_MS * 2 + 1_000);
       out.write("after".getBytes(StandardCharsets.US_ASCII));
-      assertThat(new String(in.readNBytes(5), StandardCharsets.US_ASCII)).as(forward.output()).isEqualTo("after");
+      assertThat(new String(in.readNBytes(5), StandardCharsets.US_ASCII)).as(quietForward.output()).isEqualTo("after");
+    } finally {
+      quietForward.process().destroyForcibly();
+      quietExpose.process().destroyForcibly();
     }
   }
 
