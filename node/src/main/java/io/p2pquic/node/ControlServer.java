@@ -136,7 +136,8 @@ final class ControlServer {
         .map(path -> path == null ? j.put("path", "unknown") : j.mergeIn(path))
         .compose(x -> s.connection().stats().map(st -> j
             .put("rttMs", Math.round(st.rtt().toNanos() / 1e4) / 100.0)
-            .put("bytesSent", st.sentBytes()).put("bytesReceived", st.recvBytes()))
+            .put("bytesSent", st.sentBytes()).put("bytesReceived", st.recvBytes())
+            .put("streamsEndedByNotice", s.connection().streamsEndedByNotice()))
             .otherwise(j));
   }
 

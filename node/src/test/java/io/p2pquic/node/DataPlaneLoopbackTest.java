@@ -197,6 +197,15 @@ class DataPlaneLoopbackTest {
         throw new AssertionError("--- forward:\n" + forward.output() + "\n--- expose:\n" + expose.output(), e);
       }
     }
+    // How often quiche lost a data-less FIN and the final-size notice ended the stream (informational:
+    // the transfers above are what must hold).
+    CommandLineTest.Result status = CommandLineTest.run("status", "--json", "--control-port",
+        Integer.toString(forwardControl));
+    assertThat(status.code()).as(status.err()).isZero();
+    for (Object o : new JsonObject(status.out()).getJsonArray("sessions")) {
+      System.out.println("forward: streams ended by a final-size notice: "
+          + ((JsonObject) o).getLong("streamsEndedByNotice"));
+    }
   }
 
   /**

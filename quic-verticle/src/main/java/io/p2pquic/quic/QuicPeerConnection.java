@@ -34,6 +34,10 @@ import java.security.cert.Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import org.slf4j.Logger;
@@ -107,6 +111,20 @@ public final class QuicPeerConnection {
   private final ArrayDeque<QuicPeerStream> pendingStreams = new ArrayDeque<>();
   private Handler<Buffer> datagramHandler;
   private Handler<QuicCloseReason> closeHandler;
+
+  // Final-size notices (StreamFinalSizeNotice): the live streams by id, and notices that arrived before
+  // the peer's stream did (a datagram can overtake the stream's first packet), a few at most.
+  private static final long[] FINAL_SIZE_NOTICE_DELAYS_MS = {0, 250, 1000, 3000};
+  private static final int MAX_EARLY_NOTICES = 64;
+  private final Map<Long, QuicPeerStream> streamsById = new ConcurrentHashMap<>();
+  private final Map<Long, Long> earlyFinalSizes = new LinkedHashMap<>() {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<Long, Long> eldest) {
+      return size() > MAX_EARLY_NOTICES;
+    }
+  };
+  private long highestPeerStreamSeen = -1;
+  private final AtomicLong streamsEndedByNotice = new AtomicLong();
 
   private QuicPeerConnection(ContextInternal context, boolean client, QuicOptions options,
       PeerTrustManager.Policy policy, InetSocketAddress dialled, QuicPeerServer server) {
@@ -267,6 +285,70 @@ public final class QuicPeerConnection {
     PromiseInternal<Void> p = context.promise();
     ch.writeAndFlush(data).addListener(p);
     return p.future();
+  }
+
+  /**
+   * How many of the peer's streams ended on a final-size notice before their FIN frame arrived (the FIN
+   * frame is usually just behind; a count that keeps growing while FIN frames never follow means the
+   * peer's QUIC stack lost them, see {@link StreamFinalSizeNotice}).
+   */
+  public long streamsEndedByNotice() {
+    return streamsEndedByNotice.get();
+  }
+
+  // ---------------------------------------------------------------- final-size notices
+
+  /** Tells the peer that {@code streamId} ended at {@code finalSize}: a datagram, sent 4 times over 3 s. */
+  void announceFinalSize(long streamId, long finalSize) {
+    if (maxDatagramLength() < StreamFinalSizeNotice.LENGTH) {
+      return; // no datagrams on this connection: the FIN frame is all there is
+    }
+    StreamFinalSizeNotice notice = new StreamFinalSizeNotice(streamId, finalSize);
+    for (long delay : FINAL_SIZE_NOTICE_DELAYS_MS) {
+      Runnable send = () -> {
+        if (closeReason == null) {
+          sendDatagram(notice.encode()); // a full datagram queue drops it; the next copy may pass
+        }
+      };
+      if (delay == 0) {
+        send.run();
+      } else {
+        context.owner().setTimer(delay, t -> send.run());
+      }
+    }
+  }
+
+  void register(QuicPeerStream stream) {
+    streamsById.put(stream.id(), stream);
+    if (isPeerInitiated(stream.id())) {
+      highestPeerStreamSeen = Math.max(highestPeerStreamSeen, stream.id());
+    }
+    Long early = earlyFinalSizes.remove(stream.id());
+    if (early != null) {
+      stream.onFinalSizeNotice(early);
+    }
+  }
+
+  void unregister(QuicPeerStream stream) {
+    streamsById.remove(stream.id(), stream);
+  }
+
+  void countEndedByNotice() {
+    streamsEndedByNotice.incrementAndGet();
+  }
+
+  private boolean isPeerInitiated(long streamId) {
+    return (streamId & 1) == (client ? 1 : 0); // RFC 9000 section 2.1: bit 0 is the initiator
+  }
+
+  private void onFinalSizeNotice(StreamFinalSizeNotice notice) {
+    QuicPeerStream stream = streamsById.get(notice.streamId());
+    if (stream != null) {
+      stream.onFinalSizeNotice(notice.finalSize());
+    } else if (isPeerInitiated(notice.streamId()) && notice.streamId() > highestPeerStreamSeen) {
+      earlyFinalSizes.put(notice.streamId(), notice.finalSize());
+    }
+    // Otherwise the stream is gone (it ended with its FIN frame): nothing to do.
   }
 
   /** Closes with application error 0 and no reason. */
@@ -592,6 +674,13 @@ public final class QuicPeerConnection {
       }
       Buffer data;
       try {
+        if (StreamFinalSizeNotice.matches(buf)) {
+          StreamFinalSizeNotice notice = StreamFinalSizeNotice.decode(buf);
+          if (notice != null) {
+            onFinalSizeNotice(notice);
+          }
+          return;
+        }
         data = Buffer.buffer(ByteBufUtil.getBytes(buf));
       } finally {
         buf.release();

@@ -22,6 +22,7 @@ import io.vertx.core.streams.WriteStream;
 import java.nio.channels.ClosedChannelException;
 import java.util.ArrayDeque;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One QUIC stream as a Vert.x {@link ReadStream} and {@link WriteStream} of {@link Buffer}s.
@@ -36,6 +37,8 @@ import java.util.Objects;
  */
 public final class QuicPeerStream implements ReadStream<Buffer>, WriteStream<Buffer> {
 
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(QuicPeerStream.class);
+
   private final QuicPeerConnection connection;
   private final QuicStreamChannel channel;
   private final ContextInternal context;
@@ -49,9 +52,14 @@ public final class QuicPeerStream implements ReadStream<Buffer>, WriteStream<Buf
   private long demand = Long.MAX_VALUE;
   private final ArrayDeque<Buffer> pending = new ArrayDeque<>();
   private boolean finReceived;
+  // Bytes received so far, and the final size the peer announced in a StreamFinalSizeNotice (-1: none).
+  private long bytesReceived;
+  private long noticedFinalSize = -1;
   private boolean endDelivered;
   private boolean failed;
   private boolean closed;
+  // Write side: bytes handed to write()/end() so far (any thread), the final size a data-less FIN announces.
+  private final AtomicLong bytesWritten = new AtomicLong();
 
   QuicPeerStream(QuicPeerConnection connection, QuicStreamChannel channel, ContextInternal context) {
     this.connection = connection;
@@ -62,6 +70,7 @@ public final class QuicPeerStream implements ReadStream<Buffer>, WriteStream<Buf
     channel.config().setAutoRead(false);
     channel.pipeline().addLast("p2p-quic-stream", new Adapter());
     channel.attr(QuicPeerConnection.STREAM_KEY).set(this);
+    connection.register(this);
   }
 
   /** The QUIC stream id (RFC 9000 section 2.1: low bits give initiator and direction). */
@@ -105,6 +114,7 @@ public final class QuicPeerStream implements ReadStream<Buffer>, WriteStream<Buf
     if (!isWritable()) {
       return context.failedFuture(new IllegalStateException("stream " + id() + " is receive-only"));
     }
+    bytesWritten.addAndGet(data.length());
     PromiseInternal<Void> p = context.promise();
     channel.writeAndFlush(((BufferInternal) data).getByteBuf()).addListener(p);
     return p.future();
@@ -126,9 +136,15 @@ public final class QuicPeerStream implements ReadStream<Buffer>, WriteStream<Buf
     if (!isWritable()) {
       return context.failedFuture(new IllegalStateException("stream " + id() + " is receive-only"));
     }
+    boolean bareFin = !data.isReadable();
+    long finalSize = bytesWritten.addAndGet(data.readableBytes());
     PromiseInternal<Void> p = context.promise();
     // Through the ordinary write path (not shutdownOutput) so FIN queues behind pending data.
     channel.writeAndFlush(new DefaultQuicStreamFrame(data, true)).addListener(p);
+    if (bareFin && finalSize > 0) {
+      // quiche may lose a FIN without data (StreamFinalSizeNotice): tell the peer the final size as well.
+      p.future().onSuccess(v -> connection.announceFinalSize(id(), finalSize));
+    }
     return p.future();
   }
 
@@ -248,8 +264,27 @@ public final class QuicPeerStream implements ReadStream<Buffer>, WriteStream<Buf
     }
   }
 
+  /** The peer announced that it ended this stream at {@code finalSize} bytes (event loop). */
+  void onFinalSizeNotice(long finalSize) {
+    if (finReceived || noticedFinalSize >= 0 || !isReadable()) {
+      return;
+    }
+    if (finalSize < bytesReceived) {
+      log.debug("stream {}: ignored a final-size notice of {} bytes after {} arrived", id(), finalSize, bytesReceived);
+      return;
+    }
+    noticedFinalSize = finalSize;
+    maybeEnd();
+  }
+
+  private boolean allReceived() {
+    return finReceived || (noticedFinalSize >= 0 && bytesReceived >= noticedFinalSize);
+  }
+
   private void updateReading() {
-    boolean want = handler != null && demand > 0 && !finReceived && isReadable();
+    // After the end was delivered on a notice, read on (nothing is delivered) so quiche's FIN, if it
+    // comes, is consumed and the stream is released.
+    boolean want = !finReceived && isReadable() && (endDelivered || handler != null && demand > 0);
     if (channel.config().isAutoRead() != want) {
       channel.config().setAutoRead(want); // true also issues a read()
     }
@@ -278,8 +313,13 @@ public final class QuicPeerStream implements ReadStream<Buffer>, WriteStream<Buf
 
   private void maybeEnd() {
     Handler<Void> h = endHandler;
-    if (finReceived && pending.isEmpty() && !endDelivered && h != null) {
+    if (allReceived() && pending.isEmpty() && !endDelivered && h != null) {
       endDelivered = true;
+      if (!finReceived) {
+        connection.countEndedByNotice();
+        log.debug("stream {}: ended at {} bytes on the peer's final-size notice", id(), bytesReceived);
+        updateReading();
+      }
       context.emit(null, h);
     }
   }
@@ -312,7 +352,14 @@ public final class QuicPeerStream implements ReadStream<Buffer>, WriteStream<Buf
       }
       try {
         if (content.isReadable()) {
-          deliver(Buffer.buffer(ByteBufUtil.getBytes(content)));
+          bytesReceived += content.readableBytes();
+          if (endDelivered) {
+            // Past the final size the peer announced: it broke its own notice; nothing more is delivered.
+            log.debug("stream {}: dropped {} bytes past the announced final size {}", id(), content.readableBytes(),
+                noticedFinalSize);
+          } else {
+            deliver(Buffer.buffer(ByteBufUtil.getBytes(content)));
+          }
         }
       } finally {
         ReferenceCountUtil.release(msg);
@@ -321,8 +368,13 @@ public final class QuicPeerStream implements ReadStream<Buffer>, WriteStream<Buf
         finReceived = true;
         updateReading();
         maybeEnd();
-      } else if (demand == 0 || handler == null) {
-        updateReading();
+      } else {
+        if (demand == 0 || handler == null) {
+          updateReading();
+        }
+        if (noticedFinalSize >= 0) {
+          maybeEnd();
+        }
       }
     }
 
@@ -342,7 +394,8 @@ public final class QuicPeerStream implements ReadStream<Buffer>, WriteStream<Buf
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-      if (isReadable() && !finReceived) {
+      connection.unregister(QuicPeerStream.this);
+      if (isReadable() && !finReceived && !endDelivered) {
         fail(new ClosedChannelException() {
           @Override
           public String getMessage() {

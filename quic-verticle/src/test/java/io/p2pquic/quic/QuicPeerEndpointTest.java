@@ -224,6 +224,78 @@ class QuicPeerEndpointTest {
     assertThat(ended.get(5, TimeUnit.SECONDS).toString()).isEqualTo("request");
   }
 
+  /**
+   * quiche can lose a FIN written without data (StreamFinalSizeNotice); the peer's final-size notice ends
+   * the stream anyway, whether it arrives after the data, before the stream's first byte, or not at all
+   * for a notice that contradicts what already arrived.
+   */
+  @Test
+  void aStreamWhoseFinNeverCameEndsOnTheFinalSizeNotice() throws Exception {
+    java.util.Map<Long, CompletableFuture<Buffer>> endedAtServer = new java.util.concurrent.ConcurrentHashMap<>();
+    java.util.Map<Long, Buffer> receivedAtServer = new java.util.concurrent.ConcurrentHashMap<>();
+    java.util.List<Buffer> appDatagrams = new java.util.concurrent.CopyOnWriteArrayList<>();
+    CompletableFuture<QuicPeerConnection> accepted = new CompletableFuture<>();
+    QuicPeerServer server = QuicPeerEndpoint.server(vertx, b.channel(), bob, id -> true, new QuicOptions())
+        .connectionHandler(conn -> {
+          conn.datagramHandler(appDatagrams::add);
+          conn.streamHandler(st -> {
+            Buffer all = receivedAtServer.computeIfAbsent(st.id(), id -> Buffer.buffer());
+            CompletableFuture<Buffer> ended = endedAtServer.computeIfAbsent(st.id(), id -> new CompletableFuture<>());
+            st.handler(all::appendBuffer);
+            st.endHandler(v -> {
+              if (!ended.complete(all.copy())) {
+                ended.completeExceptionally(new AssertionError("end delivered twice"));
+              }
+            });
+          });
+          accepted.complete(conn);
+        });
+    await(server.start());
+    QuicPeerConnection client = await(aliceDials(bob.peerId(), new QuicOptions()));
+    QuicPeerConnection serverSide = accepted.get(5, TimeUnit.SECONDS);
+
+    // 1. Data, no FIN, then the notice: the stream ends with exactly that data.
+    QuicPeerStream first = await(client.openBidiStream());
+    await(first.write(Buffer.buffer("hello")));
+    await(client.sendDatagram(new StreamFinalSizeNotice(first.id(), 5).encode()));
+    assertThat(endedAtServer.computeIfAbsent(first.id(), id -> new CompletableFuture<>()).get(5, TimeUnit.SECONDS)
+        .toString()).isEqualTo("hello");
+    assertThat(serverSide.streamsEndedByNotice()).isEqualTo(1);
+
+    // 2. The notice overtakes the stream's first byte: the stream ends once all 10 bytes are there.
+    QuicPeerStream second = await(client.openBidiStream());
+    await(client.sendDatagram(new StreamFinalSizeNotice(second.id(), 10).encode()));
+    Thread.sleep(200);
+    await(second.write(Buffer.buffer("01234")));
+    Thread.sleep(200);
+    CompletableFuture<Buffer> secondEnded = endedAtServer.computeIfAbsent(second.id(), id -> new CompletableFuture<>());
+    assertThat(secondEnded).isNotDone();
+    await(second.write(Buffer.buffer("56789")));
+    assertThat(secondEnded.get(5, TimeUnit.SECONDS).toString()).isEqualTo("0123456789");
+
+    // 3. A notice below what already arrived is ignored; the real FIN ends the stream once.
+    QuicPeerStream third = await(client.openBidiStream());
+    await(third.write(Buffer.buffer("abcdef")));
+    Thread.sleep(200);
+    await(client.sendDatagram(new StreamFinalSizeNotice(third.id(), 3).encode()));
+    Thread.sleep(200);
+    CompletableFuture<Buffer> thirdEnded = endedAtServer.computeIfAbsent(third.id(), id -> new CompletableFuture<>());
+    assertThat(thirdEnded).isNotDone();
+    third.end(Buffer.buffer("g"));
+    assertThat(thirdEnded.get(5, TimeUnit.SECONDS).toString()).isEqualTo("abcdefg");
+
+    // 4. An ordinary bare FIN sends notices too; none of them reaches the application's datagram handler,
+    // and the stream ends once.
+    QuicPeerStream fourth = await(client.openBidiStream());
+    await(fourth.write(Buffer.buffer("xyz")));
+    await(fourth.end());
+    assertThat(endedAtServer.computeIfAbsent(fourth.id(), id -> new CompletableFuture<>()).get(5, TimeUnit.SECONDS)
+        .toString()).isEqualTo("xyz");
+    Thread.sleep(1200); // the copies at 0, 250 and 1000 ms have arrived
+    assertThat(appDatagrams).isEmpty();
+    assertThat(endedAtServer.values()).allSatisfy(f -> assertThat(f).isCompleted());
+  }
+
   @Test
   void bidiEchoUniStreamAndDatagrams() throws Exception {
     CompletableFuture<QuicPeerConnection> accepted = new CompletableFuture<>();
