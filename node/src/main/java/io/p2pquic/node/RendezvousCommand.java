@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
     description = {
       "Run a public rendezvous node: STUN, TURN relay and signalling for peers.",
       "STUN and TURN on UDP and TCP (RFC 8489, RFC 8656; RFC 5780 NAT discovery with --alt-address), the "
-          + "signalling WebSocket at ws://HOST:HTTP_PORT/signal, QUIC signalling for method quic-native, /health "
+          + "signalling WebSocket at ws://HOST:HTTP_PORT/signal (wss:// with --tls), QUIC signalling for method quic-native, /health "
           + "and /metrics (Prometheus). Prints the addresses to give peers. Peers must be able to reach the STUN "
           + "port (UDP and TCP), the HTTP port (TCP), the QUIC port (UDP) and the relay port range (UDP). Stops "
           + "cleanly on Ctrl-C / SIGTERM.",
@@ -33,11 +33,13 @@ import picocli.CommandLine.Option;
       "  p2p-node rendezvous --grant all-registered                 relay for every peer that registers",
       "  p2p-node rendezvous --bind 203.0.113.10 --alt-address 203.0.113.11   NAT discovery server",
       "  p2p-node rendezvous --cluster --cluster-config conf/cluster.xml      join other nodes",
+      "  p2p-node rendezvous --tls                                  wss:// with a self-signed certificate peers pin",
+      "  p2p-node rendezvous --tls-cert fullchain.pem --tls-key key.pem       wss:// with your certificate",
       "",
       "  P2P_TURN_SECRET_FILE=/run/secrets/turn p2p-node rendezvous --cluster   relays share a secret",
       "",
       "Environment: P2P_BIND, P2P_STUN_PORT, P2P_HTTP_PORT, P2P_QUIC_PORT, P2P_ALT_ADDRESS, P2P_CLUSTER,",
-      "P2P_TURN_SECRET_FILE, P2P_TURN_GRANT, P2P_CLUSTER_SECRET_FILE (flags win).",
+      "P2P_TURN_SECRET_FILE, P2P_TURN_GRANT, P2P_CLUSTER_SECRET_FILE, P2P_TLS, P2P_TLS_CERT, P2P_TLS_KEY (flags win).",
     })
 final class RendezvousCommand implements Callable<Integer> {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -88,6 +90,20 @@ final class RendezvousCommand implements Callable<Integer> {
           "all-registered: every peer that registers (anyone able to make a key pair); or the peer ids of your own peers."})
   List<String> grant;
 
+  @Option(names = "--tls", defaultValue = "${env:P2P_TLS}", fallbackValue = "true", arity = "0..1",
+      description = {"TLS on the HTTP port (http.tls.enabled): wss:// signalling, HTTPS /health and /metrics.",
+          "Without --tls-cert/--tls-key a self-signed certificate is created in rendezvous-tls.crt/.key (kept "
+              + "for later starts); peers pin it with the #sha256=... this command prints."})
+  Boolean tls;
+
+  @Option(names = "--tls-cert", paramLabel = "FILE", defaultValue = "${env:P2P_TLS_CERT}",
+      description = "PEM certificate chain, leaf first (http.tls.certFile; implies --tls).")
+  Path tlsCert;
+
+  @Option(names = "--tls-key", paramLabel = "FILE", defaultValue = "${env:P2P_TLS_KEY}",
+      description = "PEM (PKCS#8) private key of --tls-cert (http.tls.keyFile).")
+  Path tlsKey;
+
   @Override
   public Integer call() {
     RendezvousConfig cfg = resolve();
@@ -109,7 +125,9 @@ final class RendezvousCommand implements Callable<Integer> {
     java.net.InetSocketAddress stun = rendezvous.stunAddress();
     List<String> hosts = usableHosts(cfg.httpBind());
     String host = hosts.get(0);
-    String signal = "ws://" + host + ":" + rendezvous.httpPort() + cfg.signalling().path();
+    io.p2pquic.rendezvous.ServerCertificate cert = rendezvous.certificate();
+    String signal = (cert != null ? "wss://" : "ws://") + host + ":" + rendezvous.httpPort() + cfg.signalling().path()
+        + (cert != null ? "#" + cert.pin().fragment() : "");
     out.println("rendezvous ready");
     out.println("  signalling   " + signal);
     out.println("  STUN/TURN    " + host + ":" + stun.getPort() + " (udp+tcp)");
@@ -117,7 +135,12 @@ final class RendezvousCommand implements Callable<Integer> {
     if (quic != null) {
       out.println("  QUIC signal  " + host + ":" + quic.getPort() + " (udp, method quic-native)");
     }
-    out.println("  health       http://" + host + ":" + rendezvous.httpPort() + "/health  (metrics: /metrics)");
+    out.println("  health       " + (cert != null ? "https" : "http") + "://" + host + ":" + rendezvous.httpPort()
+        + "/health  (metrics: /metrics)");
+    if (cert != null) {
+      out.println("  certificate  " + cert.certFile() + (cert.created() ? " (self-signed, created now)" : "")
+          + ", pin " + cert.pin().fragment());
+    }
     if (hosts.size() > 1) {
       out.println("  listening on all addresses; this host's others: " + String.join(", ", hosts.subList(1, hosts.size())));
     }
@@ -193,6 +216,10 @@ final class RendezvousCommand implements Callable<Integer> {
     if (altAddress != null) json = ConfigFiles.with(json, "stun.alternateAddress", altAddress);
     if (altPort != null) json = ConfigFiles.with(json, "stun.alternatePort", altPort);
     if (cluster != null) json = ConfigFiles.with(json, "cluster", cluster);
+    if (tls != null) json = ConfigFiles.with(json, "http.tls.enabled", tls);
+    if (tlsCert != null) json = ConfigFiles.with(ConfigFiles.with(json, "http.tls.certFile", tlsCert.toString()),
+        "http.tls.enabled", true);
+    if (tlsKey != null) json = ConfigFiles.with(json, "http.tls.keyFile", tlsKey.toString());
     if (turnSecretFile != null) json = ConfigFiles.with(json, "turn.authSecret", readSecrets(turnSecretFile));
     if (grant != null && !grant.isEmpty()) {
       json = ConfigFiles.with(json, "turn.grant", grant.equals(List.of(TurnServerConfig.GRANT_ALL))

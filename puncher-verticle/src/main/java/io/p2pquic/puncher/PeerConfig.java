@@ -153,7 +153,14 @@ public final class PeerConfig {
       throw new IllegalArgumentException("rendezvous is not a URI: " + uri);
     }
     if (!"ws".equals(u.getScheme()) && !"wss".equals(u.getScheme()) || u.getHost() == null) {
-      throw new IllegalArgumentException("rendezvous must look like ws://HOST:PORT/signal, is " + uri);
+      throw new IllegalArgumentException("rendezvous must look like ws://HOST:PORT/signal or "
+          + "wss://HOST:PORT/signal#sha256=PIN, is " + uri);
+    }
+    if (u.getRawFragment() != null) {
+      if (!"wss".equals(u.getScheme())) {
+        throw new IllegalArgumentException("rendezvous " + uri + ": a #sha256= pin needs wss://");
+      }
+      io.p2pquic.api.tls.CertificatePin.parse(u.getRawFragment()); // says what is wrong with it
     }
     this.rendezvous = u;
     return this;

@@ -16,7 +16,7 @@ import java.util.Map;
  *
  * <pre>{@code
  * { "bind": "0.0.0.0",
- *   "http": { "port": 8088 },
+ *   "http": { "port": 8088, "tls": { "enabled": false, "certFile": ..., "keyFile": ... } },
  *   "stun": { "port": 3478, "alternateAddress": null, "alternatePort": 0, "tcp": true },
  *   "signalling": { ...see docs/signalling.md... },
  *   "turn": { "enabled": true, "authSecret": [...], ...see docs/turn.md... },
@@ -35,6 +35,7 @@ public final class RendezvousConfig {
   private String bind = "0.0.0.0";
   private String httpBind;
   private int httpPort = DEFAULT_HTTP_PORT;
+  private HttpTlsConfig httpTls = new HttpTlsConfig();
   private StunServerConfig stun = new StunServerConfig();
   private SignallingConfig signalling = new SignallingConfig();
   private TurnServerConfig turn = new TurnServerConfig();
@@ -49,9 +50,10 @@ public final class RendezvousConfig {
       switch (k) {
         case "bind" -> c.bind = StrictConfig.string(v);
         case "cluster" -> c.cluster = StrictConfig.bool(v);
-        case "http" -> StrictConfig.read(StrictConfig.object(v), List.of("port", "bind"), (hk, hv) -> {
+        case "http" -> StrictConfig.read(StrictConfig.object(v), List.of("port", "bind", "tls"), (hk, hv) -> {
           switch (hk) {
             case "port" -> c.httpPort = StrictConfig.intValue(hv, 0, 65535);
+            case "tls" -> c.httpTls = HttpTlsConfig.fromJson(StrictConfig.object(hv));
             case "bind" -> c.httpBind = StrictConfig.optionalString(hv);
             default -> throw new IllegalStateException(hk);
           }
@@ -84,6 +86,7 @@ public final class RendezvousConfig {
     if (httpBind != null) {
       http.put("bind", httpBind);
     }
+    http.put("tls", httpTls.toJson());
     m.put("http", http);
     m.put("stun", stun.toJson());
     m.put("signalling", signalling.toJson());
@@ -107,6 +110,16 @@ public final class RendezvousConfig {
 
   public RendezvousConfig setHttpPort(int httpPort) {
     this.httpPort = httpPort;
+    return this;
+  }
+
+  /** TLS of the HTTP listener (wss:// signalling, HTTPS /health and /metrics). */
+  public HttpTlsConfig httpTls() {
+    return httpTls;
+  }
+
+  public RendezvousConfig setHttpTls(HttpTlsConfig httpTls) {
+    this.httpTls = httpTls;
     return this;
   }
 

@@ -44,6 +44,7 @@ public final class RendezvousVerticle extends VerticleBase {
   private RelayDirectory directory;
   private RelayGrants grants;
   private HttpServer http;
+  private ServerCertificate certificate;
   private io.p2pquic.rendezvous.ConnectionLimiter httpConnections;
 
   /** Gauge of live relays in the directory (this node's included). */
@@ -106,6 +107,16 @@ public final class RendezvousVerticle extends VerticleBase {
     }
     HttpServerOptions options = config.signalling()
         .applyTo(new HttpServerOptions().setHost(config.httpBind()).setPort(config.httpPort()));
+    if (config.httpTls().enabled()) {
+      try {
+        certificate = ServerCertificate.loadOrCreate(java.nio.file.Path.of(config.httpTls().certFile()),
+            java.nio.file.Path.of(config.httpTls().keyFile()), certificateNames(config.httpBind()));
+      } catch (IllegalArgumentException e) {
+        return Future.failedFuture(e);
+      }
+      options.setSsl(true).setKeyCertOptions(new io.vertx.core.net.PemKeyCertOptions()
+          .setCertPath(certificate.certFile().toString()).setKeyPath(certificate.keyFile().toString()));
+    }
     // Each listener's failure names its port and the flag, variable and key that set it.
     return stun.start()
         .recover(err -> failStart(err, "STUN/TURN port " + config.stun().port() + " (udp+tcp)",
@@ -123,8 +134,9 @@ public final class RendezvousVerticle extends VerticleBase {
             .transform(x -> Future.failedFuture(err)))
         .onSuccess(server -> {
           http = server;
-          log.info("rendezvous ready: signalling ws://{}:{}{}, STUN udp/tcp {}",
-              config.httpBind(), server.actualPort(), config.signalling().path(), stun.udpAddress());
+          log.info("rendezvous ready: signalling {}://{}:{}{}{}, STUN udp/tcp {}", certificate != null ? "wss" : "ws",
+              config.httpBind(), server.actualPort(), config.signalling().path(),
+              certificate != null ? "#" + certificate.pin().fragment() : "", stun.udpAddress());
         });
   }
 
@@ -216,6 +228,22 @@ public final class RendezvousVerticle extends VerticleBase {
   }
 
   /** The HTTP port actually bound (useful when configured as 0). */
+  /** The HTTP listener's certificate with TLS on (http.tls.enabled), else null. */
+  public ServerCertificate certificate() {
+    return certificate;
+  }
+
+  /** subjectAltNames of a self-signed certificate: the bind address unless a wildcard, and loopback. */
+  private static java.util.List<String> certificateNames(String bind) {
+    java.util.List<String> names = new java.util.ArrayList<>();
+    if (!"0.0.0.0".equals(bind) && !"::".equals(bind) && !"[::]".equals(bind)) {
+      names.add(bind);
+    }
+    names.add("localhost");
+    names.add("127.0.0.1");
+    return names;
+  }
+
   public int httpPort() {
     return http.actualPort();
   }

@@ -20,7 +20,11 @@ class RendezvousConfigTest {
   void wrongTypesAndUnknownKeysNameTheFullPath() {
     assertBad("{\"http\":{\"port\":\"abc\"}}", "http.port has the wrong type: \"abc\" (expected a whole number)");
     assertBad("{\"http\":{\"port\":70000}}", "http.port must be between 0 and 65535, is 70000");
-    assertBad("{\"http\":{\"prot\":1}}", "http.prot is not a known key (known: port, bind)");
+    assertBad("{\"http\":{\"prot\":1}}", "http.prot is not a known key (known: port, bind, tls)");
+    assertBad("{\"http\":{\"tls\":{\"enabled\":\"yes\"}}}",
+        "http.tls.enabled has the wrong type: \"yes\" (expected true or false)");
+    assertBad("{\"http\":{\"tls\":{\"cert\":\"a.pem\"}}}",
+        "http.tls.cert is not a known key (known: enabled, certFile, keyFile)");
     assertBad("{\"stun\":{\"port\":true}}", "stun.port has the wrong type: true (expected a whole number)");
     assertBad("{\"turn\":{\"enabled\":\"yes\"}}", "turn.enabled has the wrong type: \"yes\" (expected true or false)");
     assertBad("{\"signalling\":{\"quicPort\":\"8089\"}}",

@@ -20,6 +20,8 @@ import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
+import io.p2pquic.api.tls.CertificatePin;
+import io.vertx.core.net.TrustOptions;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -55,6 +57,7 @@ public final class SignallingClient {
 
   private final Vertx vertx;
   private final URI rendezvous;
+  private final CertificatePin pin;
   private final PeerIdentity identity;
   private final MeterRegistry meters;
   private final SignallingClientOptions options;
@@ -103,6 +106,49 @@ public final class SignallingClient {
     if (rendezvous.getHost() == null) {
       throw new IllegalArgumentException("rendezvous URI has no host: " + rendezvous);
     }
+    String fragment = rendezvous.getRawFragment();
+    if (fragment != null && !"wss".equals(scheme)) {
+      throw new IllegalArgumentException("#" + fragment + " pins a TLS certificate: use wss:// (" + rendezvous + ")");
+    }
+    this.pin = fragment == null ? null : CertificatePin.parse(fragment);
+  }
+
+  /** The certificate pin of a {@code wss://...#sha256=} address, or null. */
+  public CertificatePin pin() {
+    return pin;
+  }
+
+  private WebSocketClientOptions clientOptions(boolean tls) {
+    WebSocketClientOptions o = new WebSocketClientOptions()
+        .setMaxFrameSize(options.maxFrameBytes())
+        .setMaxMessageSize(options.maxFrameBytes());
+    if (tls && pin != null) {
+      // The pin is the trust: a self-signed certificate works, any other certificate fails the handshake.
+      o.setSsl(true).setVerifyHost(false).setTrustOptions(TrustOptions.wrap(new PinnedTrustManager(pin)));
+    } else if (tls) {
+      o.setSsl(true).setVerifyHost(true); // the JVM's CA store and the host name, as a browser would
+    }
+    return o;
+  }
+
+  /** A failed connect in words that say what to do, for TLS failures in particular. */
+  private String describeConnectFailure(Throwable t) {
+    Throwable root = t;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    boolean tlsFailure = t instanceof javax.net.ssl.SSLException || root instanceof java.security.cert.CertificateException
+        || root instanceof javax.net.ssl.SSLException
+        || root.getClass().getName().startsWith("sun.security.provider.certpath");
+    if (!tlsFailure) {
+      return t.getMessage();
+    }
+    String why = root.getMessage() != null ? root.getMessage() : root.toString();
+    if (pin == null && "wss".equals(rendezvous.getScheme())) {
+      return "TLS: " + why + " (a rendezvous with a self-signed certificate is reached by its pin: --rendezvous "
+          + "wss://HOST:PORT/signal#sha256=<the pin the rendezvous prints at start>)";
+    }
+    return "TLS: " + why;
   }
 
   /**
@@ -131,9 +177,7 @@ public final class SignallingClient {
     if (rendezvous.getRawQuery() != null) {
       path += "?" + rendezvous.getRawQuery();
     }
-    client = vertx.createWebSocketClient(new WebSocketClientOptions()
-        .setMaxFrameSize(options.maxFrameBytes())
-        .setMaxMessageSize(options.maxFrameBytes()));
+    client = vertx.createWebSocketClient(clientOptions(tls));
     long timer = vertx.setTimer(options.connectTimeoutMs(), t -> {
       if (promise.tryFail(new SignallingException(ErrorCode.TIMEOUT, "no \"registered\" from " + rendezvous
           + " within " + options.connectTimeoutMs() + " ms", null))) {
@@ -164,7 +208,7 @@ public final class SignallingClient {
         })
         .onFailure(t -> {
           if (promise.tryFail(new SignallingException(ErrorCode.CLOSED, "cannot connect to " + rendezvous + ": "
-              + t.getMessage(), null))) {
+              + describeConnectFailure(t), null))) {
             shutdown("connect failed");
           }
         });

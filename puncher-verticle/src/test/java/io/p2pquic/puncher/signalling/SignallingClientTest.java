@@ -76,6 +76,88 @@ class SignallingClientTest {
     }
   }
 
+  /** The same service behind TLS with a self-signed certificate created in {@code dir}. */
+  io.p2pquic.rendezvous.ServerCertificate startTlsServer(Vertx vertx, java.nio.file.Path dir) {
+    io.p2pquic.rendezvous.ServerCertificate cert = io.p2pquic.rendezvous.ServerCertificate.loadOrCreate(
+        dir.resolve("r.crt"), dir.resolve("r.key"), List.of("127.0.0.1"));
+    this.vertx = vertx;
+    SignallingConfig config = new SignallingConfig().setNodeId("rv-tls");
+    CompletableFuture<Void> up = new CompletableFuture<>();
+    vertx.getOrCreateContext().runOnContext(v -> {
+      service = new SignallingService(vertx, config, new SimpleMeterRegistry());
+      Router router = Router.router(vertx);
+      service.mount(router);
+      service.start()
+          .compose(x -> vertx.createHttpServer(config.applyTo(new HttpServerOptions().setHost("127.0.0.1")
+                  .setSsl(true).setKeyCertOptions(new io.vertx.core.net.PemKeyCertOptions()
+                      .setCertPath(cert.certFile().toString()).setKeyPath(cert.keyFile().toString()))))
+              .requestHandler(router).listen(0))
+          .onSuccess(srv -> {
+            server = srv;
+            up.complete(null);
+          })
+          .onFailure(up::completeExceptionally);
+    });
+    try {
+      up.get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+    return cert;
+  }
+
+  SignallingClient client(PeerIdentity id, String uri) {
+    SignallingClient c = new SignallingClient(vertx, URI.create(uri), id, meters,
+        new SignallingClientOptions().setRequestTimeoutMs(5000).setConnectTimeoutMs(5000));
+    clients.add(c);
+    return c;
+  }
+
+  @Test
+  void wssWithThePinnedCertificateRegistersAndAnyOtherCertificateIsRefusedWithAClearReason(Vertx vertx,
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    io.p2pquic.rendezvous.ServerCertificate cert = startTlsServer(vertx, dir);
+    String base = "wss://127.0.0.1:" + server.actualPort() + "/signal";
+
+    Registration r = await(client(PeerIdentity.generate(), base + "#" + cert.pin().fragment()).connect());
+    assertThat(r.node()).isEqualTo("rv-tls");
+
+    // openssl's colon form of the same pin works too
+    String colons = cert.pin().sha256Hex().toUpperCase().replaceAll("(..)(?!$)", "$1:");
+    assertThat(await(client(PeerIdentity.generate(), base + "#sha256=" + colons).connect()).node()).isEqualTo("rv-tls");
+
+    // someone else's certificate (a different pin): refused, and the reason says so
+    Throwable wrongPin = awaitFailure(client(PeerIdentity.generate(), base + "#sha256=" + "ab".repeat(32)).connect());
+    assertThat(wrongPin).isInstanceOf(SignallingException.class).hasMessageContaining("does not match the pinned");
+
+    // no pin: the JVM's CAs do not know a self-signed certificate; the message says how to pin it
+    Throwable noPin = awaitFailure(client(PeerIdentity.generate(), base).connect());
+    assertThat(noPin).hasMessageContaining("TLS").hasMessageContaining("#sha256=");
+    System.out.println("wrong pin: " + wrongPin.getMessage() + "\nno pin: " + noPin.getMessage());
+  }
+
+  @Test
+  void aPinOnAPlainWebSocketAddressIsAUsageError(Vertx vertx) {
+    this.vertx = vertx;
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new SignallingClient(vertx,
+            URI.create("ws://127.0.0.1:1/signal#sha256=" + "ab".repeat(32)), PeerIdentity.generate(), meters))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("use wss://");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new SignallingClient(vertx,
+            URI.create("wss://127.0.0.1:1/signal#sha256=abc"), PeerIdentity.generate(), meters))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("64 hex digits");
+  }
+
+  static Throwable awaitFailure(Future<?> f) {
+    try {
+      f.toCompletionStage().toCompletableFuture().get(15, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      return e.getCause();
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+    throw new AssertionError("expected a failure");
+  }
+
   @AfterEach
   void stop() {
     clients.forEach(c -> await(c.close()));
