@@ -39,7 +39,8 @@ import picocli.CommandLine.Option;
       "  P2P_TURN_SECRET_FILE=/run/secrets/turn p2p-node rendezvous --cluster   relays share a secret",
       "",
       "Environment: P2P_BIND, P2P_STUN_PORT, P2P_HTTP_PORT, P2P_QUIC_PORT, P2P_ALT_ADDRESS, P2P_CLUSTER,",
-      "P2P_TURN_SECRET_FILE, P2P_TURN_GRANT, P2P_CLUSTER_SECRET_FILE, P2P_TLS, P2P_TLS_CERT, P2P_TLS_KEY (flags win).",
+      "P2P_TURN_SECRET_FILE, P2P_TURN_GRANT, P2P_CLUSTER_SECRET_FILE, P2P_TLS, P2P_TLS_CERT, P2P_TLS_KEY,",
+      "P2P_ADMIN_PORT (flags win).",
     })
 final class RendezvousCommand implements Callable<Integer> {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -104,6 +105,12 @@ final class RendezvousCommand implements Callable<Integer> {
       description = "PEM (PKCS#8) private key of --tls-cert (http.tls.keyFile).")
   Path tlsKey;
 
+  @Option(names = "--admin-port", paramLabel = "N", defaultValue = "${env:P2P_ADMIN_PORT}",
+      description = {"/health and /metrics on a listener of their own at admin.bind (127.0.0.1) instead of the HTTP "
+          + "port (admin.port; 0 = any free port). Default -1: on the HTTP port, for loopback, private "
+          + "addresses and this host only (admin.allow)."})
+  Integer adminPort;
+
   @Override
   public Integer call() {
     RendezvousConfig cfg = resolve();
@@ -135,8 +142,13 @@ final class RendezvousCommand implements Callable<Integer> {
     if (quic != null) {
       out.println("  QUIC signal  " + host + ":" + quic.getPort() + " (udp, method quic-native)");
     }
-    out.println("  health       " + (cert != null ? "https" : "http") + "://" + host + ":" + rendezvous.httpPort()
-        + "/health  (metrics: /metrics)");
+    if (rendezvous.adminPort() >= 0) {
+      out.println("  health       " + (cert != null ? "https" : "http") + "://" + cfg.admin().bind() + ":"
+          + rendezvous.adminPort() + "/health  (metrics: /metrics; admin port)");
+    } else {
+      out.println("  health       " + (cert != null ? "https" : "http") + "://" + host + ":" + rendezvous.httpPort()
+          + "/health  (metrics: /metrics; loopback, private addresses and this host only: admin.allow)");
+    }
     if (cert != null) {
       out.println("  certificate  " + cert.certFile() + (cert.created() ? " (self-signed, created now)" : "")
           + ", pin " + cert.pin().fragment());
@@ -216,6 +228,7 @@ final class RendezvousCommand implements Callable<Integer> {
     if (altAddress != null) json = ConfigFiles.with(json, "stun.alternateAddress", altAddress);
     if (altPort != null) json = ConfigFiles.with(json, "stun.alternatePort", altPort);
     if (cluster != null) json = ConfigFiles.with(json, "cluster", cluster);
+    if (adminPort != null) json = ConfigFiles.with(json, "admin.port", adminPort);
     if (tls != null) json = ConfigFiles.with(json, "http.tls.enabled", tls);
     if (tlsCert != null) json = ConfigFiles.with(ConfigFiles.with(json, "http.tls.certFile", tlsCert.toString()),
         "http.tls.enabled", true);

@@ -17,6 +17,7 @@ import java.util.Map;
  * <pre>{@code
  * { "bind": "0.0.0.0",
  *   "http": { "port": 8088, "tls": { "enabled": false, "certFile": ..., "keyFile": ... } },
+ *   "admin": { "port": -1, "bind": "127.0.0.1", "allow": [loopback and private ranges] },
  *   "stun": { "port": 3478, "alternateAddress": null, "alternatePort": 0, "tcp": true },
  *   "signalling": { ...see docs/signalling.md... },
  *   "turn": { "enabled": true, "authSecret": [...], ...see docs/turn.md... },
@@ -30,12 +31,13 @@ import java.util.Map;
 public final class RendezvousConfig {
   public static final int DEFAULT_HTTP_PORT = 8088;
   private static final List<String> KNOWN =
-      List.of("bind", "http", "stun", "signalling", "turn", "relays", "cluster");
+      List.of("bind", "http", "admin", "stun", "signalling", "turn", "relays", "cluster");
 
   private String bind = "0.0.0.0";
   private String httpBind;
   private int httpPort = DEFAULT_HTTP_PORT;
   private HttpTlsConfig httpTls = new HttpTlsConfig();
+  private AdminConfig admin = new AdminConfig();
   private StunServerConfig stun = new StunServerConfig();
   private SignallingConfig signalling = new SignallingConfig();
   private TurnServerConfig turn = new TurnServerConfig();
@@ -58,6 +60,7 @@ public final class RendezvousConfig {
             default -> throw new IllegalStateException(hk);
           }
         });
+        case "admin" -> c.admin = AdminConfig.fromJson(StrictConfig.object(v));
         case "stun" -> stunJson[0] = StrictConfig.object(v);
         case "signalling" -> c.signalling = SignallingConfig.fromJson(StrictConfig.object(v));
         case "turn" -> c.turn = TurnServerConfig.fromJson(StrictConfig.object(v));
@@ -88,6 +91,7 @@ public final class RendezvousConfig {
     }
     http.put("tls", httpTls.toJson());
     m.put("http", http);
+    m.put("admin", admin.toJson());
     m.put("stun", stun.toJson());
     m.put("signalling", signalling.toJson());
     m.put("turn", turn.toJson());
@@ -110,6 +114,16 @@ public final class RendezvousConfig {
 
   public RendezvousConfig setHttpPort(int httpPort) {
     this.httpPort = httpPort;
+    return this;
+  }
+
+  /** Who reaches /health and /metrics, and where. */
+  public AdminConfig admin() {
+    return admin;
+  }
+
+  public RendezvousConfig setAdmin(AdminConfig admin) {
+    this.admin = admin;
     return this;
   }
 

@@ -45,6 +45,7 @@ public final class RendezvousVerticle extends VerticleBase {
   private RelayGrants grants;
   private HttpServer http;
   private ServerCertificate certificate;
+  private HttpServer adminServer;
   private io.p2pquic.rendezvous.ConnectionLimiter httpConnections;
 
   /** Gauge of live relays in the directory (this node's included). */
@@ -94,14 +95,21 @@ public final class RendezvousVerticle extends VerticleBase {
     }
     Router router = Router.router(vertx);
     signalling.mount(router);
-    router.get("/health").handler(ctx -> ctx.json(new JsonObject()
+    AdminConfig admin = config.admin();
+    Router adminRouter = admin.port() >= 0 ? Router.router(vertx) : router;
+    if (admin.port() < 0) {
+      // Shared port: only loopback, private ranges (admin.allow) and the host itself read them.
+      router.route("/health").handler(this::adminGate);
+      router.route("/metrics").handler(this::adminGate);
+    }
+    adminRouter.get("/health").handler(ctx -> ctx.json(new JsonObject()
         .put("status", "up")
         .put("node", signalling.nodeId())
         .put("stun", String.valueOf(stun.udpAddress()))
         .put("turn", turn != null ? turn.allocationCount() + " allocations" : "off")
         .put("relays", directory != null ? directory.size() : 0)));
     if (metrics instanceof PrometheusMeterRegistry prometheus) {
-      router.get("/metrics").handler(ctx -> ctx.response()
+      adminRouter.get("/metrics").handler(ctx -> ctx.response()
           .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
           .end(prometheus.scrape()));
     }
@@ -130,6 +138,16 @@ public final class RendezvousVerticle extends VerticleBase {
             .requestHandler(router).listen()
             .recover(err -> failStart(err, "HTTP port " + config.httpPort() + " (signalling, /health, /metrics)",
                 "--http-port, P2P_HTTP_PORT or http.port")))
+        .compose(server -> admin.port() < 0 ? Future.succeededFuture(server)
+            : vertx.createHttpServer(new HttpServerOptions().setHost(admin.bind()).setPort(admin.port())
+                    .setIdleTimeout(60).setSsl(options.isSsl()).setKeyCertOptions(options.getKeyCertOptions()))
+                .requestHandler(adminRouter).listen()
+                .recover(err -> failStart(err, "admin port " + admin.port() + " on " + admin.bind()
+                    + " (/health, /metrics)", "admin.port, admin.bind; -1 serves them on the HTTP port"))
+                .map(a -> {
+                  adminServer = a;
+                  return server;
+                }))
         .recover(err -> (directory != null ? directory.stop() : Future.<Void>succeededFuture())
             .transform(x -> Future.failedFuture(err)))
         .onSuccess(server -> {
@@ -173,7 +191,8 @@ public final class RendezvousVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    Future<Void> closing = http != null ? http.close() : Future.succeededFuture();
+    Future<Void> closing = (http != null ? http.close() : Future.<Void>succeededFuture())
+        .compose(v -> adminServer != null ? adminServer.close() : Future.succeededFuture());
     return closing
         .compose(v -> quicSignalling != null ? quicSignalling.stop() : Future.succeededFuture())
         .compose(v -> signalling != null ? signalling.stop() : Future.succeededFuture())
@@ -228,6 +247,26 @@ public final class RendezvousVerticle extends VerticleBase {
   }
 
   /** The HTTP port actually bound (useful when configured as 0). */
+  /** Refuses /health and /metrics on the public port to clients outside admin.allow (counted). */
+  private void adminGate(io.vertx.ext.web.RoutingContext ctx) {
+    java.net.InetAddress remote = io.p2pquic.api.net.SocketAddresses.toInet(ctx.request().remoteAddress()).getAddress();
+    java.net.InetAddress local = io.p2pquic.api.net.SocketAddresses.toInet(ctx.request().localAddress()).getAddress();
+    if (config.admin().allows(remote, local)) {
+      ctx.next();
+      return;
+    }
+    metrics.counter("p2p.admin.refused").increment();
+    ctx.response().setStatusCode(403).putHeader("content-type", "application/json")
+        .end(new JsonObject().put("error", "not served to " + remote.getHostAddress()
+            + ": admin.allow lists who may read /health and /metrics here (or give them a port of their own, admin.port)")
+            .encode());
+  }
+
+  /** The admin listener's port when admin.port is 0 or more, else -1 (on the HTTP port). */
+  public int adminPort() {
+    return adminServer != null ? adminServer.actualPort() : -1;
+  }
+
   /** The HTTP listener's certificate with TLS on (http.tls.enabled), else null. */
   public ServerCertificate certificate() {
     return certificate;

@@ -30,7 +30,7 @@ class RendezvousConfigTest {
     assertBad("{\"signalling\":{\"quicPort\":\"8089\"}}",
         "signalling.quicPort has the wrong type: \"8089\" (expected a whole number)");
     assertBad("{\"relays\":{\"ttl\":1}}", "relays.ttl is not a known key (known: announceIntervalMs, maxPerGrant, mapName)");
-    assertBad("{\"clutser\":true}", "clutser is not a known key (known: bind, http, stun, signalling, turn, relays, cluster)");
+    assertBad("{\"clutser\":true}", "clutser is not a known key (known: bind, http, admin, stun, signalling, turn, relays, cluster)");
   }
 
   @Test

@@ -1,0 +1,91 @@
+package io.p2pquic.rendezvous;
+
+import io.p2pquic.api.config.StrictConfig;
+import io.p2pquic.rendezvous.turn.Cidr;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.InetAddress;
+import java.util.List;
+
+/**
+ * Who reaches {@code /health} and {@code /metrics} ({@code "admin"}).
+ *
+ * <pre>{@code "admin": { "port": -1, "bind": "127.0.0.1", "allow": ["127.0.0.0/8", "::1", "10.0.0.0/8", ...] }}</pre>
+ *
+ * <p>{@code port} -1 (default): served on the public HTTP port, but only to clients in {@code allow}
+ * (loopback and private ranges by default) and to the host itself through any of its addresses; others
+ * get 403. {@code port} 0 or N: served only on a listener of their own at {@code bind}:{@code port} (0
+ * picks a free port), to anyone who can reach it, and not on the public port.
+ */
+public final class AdminConfig {
+  static final List<String> DEFAULT_ALLOW = List.of("127.0.0.0/8", "::1", "10.0.0.0/8", "172.16.0.0/12",
+      "192.168.0.0/16", "fc00::/7");
+  private static final List<String> KNOWN = List.of("port", "bind", "allow");
+
+  private int port = -1;
+  private String bind = "127.0.0.1";
+  private List<String> allow = DEFAULT_ALLOW;
+  private List<Cidr> allowCidrs = DEFAULT_ALLOW.stream().map(Cidr::parse).toList();
+
+  /** @throws IllegalArgumentException naming the bad key */
+  public static AdminConfig fromJson(JsonObject json) {
+    AdminConfig c = new AdminConfig();
+    StrictConfig.read(json, KNOWN, (k, v) -> {
+      switch (k) {
+        case "port" -> c.port = StrictConfig.intValue(v, -1, 65535);
+        case "bind" -> c.bind = StrictConfig.string(v);
+        case "allow" -> c.setAllow(StrictConfig.strings(v));
+        default -> throw new IllegalStateException(k);
+      }
+    });
+    return c;
+  }
+
+  public JsonObject toJson() {
+    return new JsonObject().put("port", port).put("bind", bind).put("allow", new JsonArray(allow));
+  }
+
+  /** -1: on the public HTTP port for {@link #allows} clients; otherwise a listener of their own. */
+  public int port() {
+    return port;
+  }
+
+  public AdminConfig setPort(int port) {
+    if (port < -1 || port > 65535) {
+      throw new IllegalArgumentException("admin.port must be -1 (on the HTTP port), 0 (any) or a port, is " + port);
+    }
+    this.port = port;
+    return this;
+  }
+
+  public String bind() {
+    return bind;
+  }
+
+  public AdminConfig setBind(String bind) {
+    this.bind = bind;
+    return this;
+  }
+
+  public List<String> allow() {
+    return allow;
+  }
+
+  public AdminConfig setAllow(List<String> prefixes) {
+    List<Cidr> parsed = prefixes.stream().map(Cidr::parse).toList(); // names the bad entry
+    this.allow = List.copyOf(prefixes);
+    this.allowCidrs = parsed;
+    return this;
+  }
+
+  /** Whether a client at {@code remote} on a connection to our {@code local} address may read them. */
+  public boolean allows(InetAddress remote, InetAddress local) {
+    if (remote == null) {
+      return false;
+    }
+    if (remote.equals(local)) {
+      return true; // the host itself, through one of its public addresses
+    }
+    return allowCidrs.stream().anyMatch(c -> c.contains(remote));
+  }
+}
