@@ -76,6 +76,13 @@ public final class DcutrDecoder {
 
     String string(int n) throws DcutrDecodeException {
       need(n);
+      for (int i = pos; i < pos + n; i++) {
+        int c = b.getUnsignedByte(i);
+        if (c < 0x20 || c > 0x7E) {
+          // Decoding as US-ASCII would turn it into U+FFFD, which a candidate takes for a host name.
+          throw new DcutrDecodeException(String.format("byte 0x%02x in a text field (printable ASCII only)", c));
+        }
+      }
       String s = b.getString(pos, pos + n, StandardCharsets.US_ASCII.name());
       pos += n;
       return s;

@@ -27,6 +27,19 @@ class DcutrCodecTest {
         List.of(Candidate.parse("1 1 UDP 2130706431 192.0.2.1 50000 typ host")));
   }
 
+  /** Found by DcutrDecoderFuzzTest: 0xB2 in an address became U+FFFD, which a candidate took for a host name. */
+  @Test
+  void aNonAsciiByteInATextFieldIsRefused() {
+    byte[] sdp = "candidate:1 1 udp 2130706431 192.0.2.1 40000 typ host".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    sdp[37] = (byte) 0xB2;
+    Buffer b = Buffer.buffer().appendUnsignedByte((short) 0xDC).appendUnsignedByte((short) 1).appendUnsignedByte((short) 1)
+        .appendUnsignedByte((short) 4).appendString("abcd").appendUnsignedByte((short) 22)
+        .appendString("pppppppppppppppppppppp").appendUnsignedByte((short) 1).appendUnsignedShort(sdp.length)
+        .appendBytes(sdp);
+    assertThatThrownBy(() -> DcutrDecoder.decode(b)).isInstanceOf(DcutrDecodeException.class)
+        .hasMessageContaining("0xb2");
+  }
+
   @Test
   void connectEncodesToTheDocumentedBytesAndBack() throws Exception {
     assertThat(HEX.formatHex(DcutrEncoder.encode(connect()).getBytes())).isEqualTo(CONNECT_HEX);
