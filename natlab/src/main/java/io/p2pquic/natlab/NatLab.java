@@ -77,6 +77,7 @@ public final class NatLab implements AutoCloseable {
   private final Map<String, Process> forwarders = new HashMap<>();
   private final List<Process> processes = new ArrayList<>();
   private final Map<String, Double> loss = new HashMap<>();
+  private final Map<String, Integer> rebinds = new HashMap<>();
   private final Map<String, Set<String>> blocked = new HashMap<>();
   private Phase phase = Phase.NEW;
   private Thread shutdownHook;
@@ -967,6 +968,19 @@ public final class NatLab implements AutoCloseable {
     requireUp();
     Shell.check(runner, List.of(Tools.ip(), "netns", "exec", topology.peer(peer).routerNs(),
         Tools.conntrack(), "-F"), null);
+  }
+
+  /**
+   * The peer's router loses its state and maps from other public ports from now on (a reboot, a CGNAT
+   * reassignment): every flow through it, existing ones included, gets a new public port with its next
+   * packet. Filtering and mapping behaviour stay as configured.
+   */
+  public synchronized void rebindMappings(String peer) {
+    requireUp();
+    Topology.Peer p = topology.peer(peer);
+    int n = rebinds.merge(peer, 1, Integer::sum);
+    nft(p.routerNs(), NftRules.natScript(p, n));
+    Shell.check(runner, List.of(Tools.ip(), "netns", "exec", p.routerNs(), Tools.conntrack(), "-F"), null);
   }
 
   /** The nftables ruleset of a peer's router, as {@code nft list ruleset} prints it. */

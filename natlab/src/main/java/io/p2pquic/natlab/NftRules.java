@@ -22,6 +22,15 @@ final class NftRules {
 
   /** Script replacing the NAT table of the router of {@code p}. */
   static String natScript(Topology.Peer p) {
+    return natScript(p, 0);
+  }
+
+  /**
+   * As {@link #natScript(Topology.Peer)}; after {@code rebinds} > 0 rebindings the router maps to public
+   * ports from another range (20000 + 1000 x rebinds, 1000 ports), so every mapping it makes after its
+   * state was flushed has a new public port, as after a router reboot or a CGNAT reassignment.
+   */
+  static String natScript(Topology.Peer p, int rebinds) {
     String wan = q(Topology.WAN_IF);
     String host = p.hostIp();
     long timeout = p.spec().udpTimeoutOption().orElse(DEFAULT_SET_TIMEOUT).toSeconds();
@@ -58,10 +67,15 @@ final class NftRules {
       default:
         break;
     }
-    String masquerade = nat == NatBehavior.SYMMETRIC
-        ? "oifname " + wan + " masquerade random,fully-random"
-        : "oifname " + wan + " masquerade";
-    sb.append(chain("postrouting", "nat", "postrouting", "srcnat", masquerade));
+    String random = nat == NatBehavior.SYMMETRIC ? " random,fully-random" : "";
+    String masquerade = "oifname " + wan + " masquerade" + random;
+    String remapped = null;
+    if (rebinds > 0) {
+      // A port range needs a transport match; other protocols (ICMP) keep the plain rule after it.
+      int from = 20000 + 1000 * (rebinds % 40);
+      remapped = "oifname " + wan + " meta l4proto { tcp, udp } masquerade to :" + from + "-" + (from + 999) + random;
+    }
+    sb.append(chain("postrouting", "nat", "postrouting", "srcnat", remapped, masquerade));
     if (nat == NatBehavior.FULL_CONE) {
       // runs after masquerade: th sport is the public (mapped) port
       sb.append(chain("record", "filter", "postrouting", "srcnat + 10",

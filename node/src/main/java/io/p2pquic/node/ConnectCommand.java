@@ -242,8 +242,8 @@ final class ConnectCommand implements Callable<Integer> {
     try {
       session = NodeRuntime.await(node.puncher.connect(target, timeout, ConnectMethod.parse(method)), Duration.ofMillis(timeout + 5_000), "connecting");
     } catch (RuntimeException e) {
-      lastError = e.getMessage();
-      spec.commandLine().getErr().println("error: " + e.getMessage());
+      lastError = why(e);
+      spec.commandLine().getErr().println("error: " + lastError);
       if (outcomes != null) {
         outcomes.unregister();
       }
@@ -331,8 +331,8 @@ final class ConnectCommand implements Callable<Integer> {
         progress.finish(false);
       }
     } catch (RuntimeException e) {
-      lastError = e.getMessage();
-      spec.commandLine().getErr().println("error: " + e.getMessage());
+      lastError = why(e);
+      spec.commandLine().getErr().println("error: " + lastError);
       return false;
     }
     boolean same = MessageDigest.isEqual(sha256(data), sha256(echoed.slice(0, Math.min(echoed.length(), data.length()))));
@@ -366,5 +366,17 @@ final class ConnectCommand implements Callable<Integer> {
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /** A failure in words: its message, else its kind and cause (a closed channel has no message). */
+  static String why(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t.getMessage() != null && !t.getMessage().isBlank()) {
+        return t == e ? t.getMessage() : e.getClass().getSimpleName() + ": " + t.getMessage();
+      }
+    }
+    return e instanceof java.nio.channels.ClosedChannelException || e.getCause() instanceof java.nio.channels.ClosedChannelException
+        ? "the session's stream was closed (the session ended; see the timeline above)"
+        : e.getClass().getSimpleName();
   }
 }

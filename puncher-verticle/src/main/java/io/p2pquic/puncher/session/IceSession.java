@@ -40,6 +40,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.net.InetAddress;
 import java.util.HashSet;
@@ -75,6 +76,10 @@ public final class IceSession {
   private IceCredentials credentials = IceCredentials.random();
   /** An ICE restart in progress (RFC 8445 section 9), null otherwise. */
   private Promise<CandidatePair> restarting;
+  private boolean restartAnswered;
+  // Answerer: the offerer's ufrag of the restart we answered, and our answer (sent again on a repeated offer).
+  private String restartFrom;
+  private JsonObject restartAnswer;
   private final Promise<JsonObject> result = Promise.promise();
   private final JsonObject timings = new JsonObject();
   private final long startNanos = System.nanoTime();
@@ -509,26 +514,100 @@ public final class IceSession {
       return restarting.future();
     }
     restarting = Promise.promise();
+    restartAnswered = false;
     Promise<CandidatePair> done = restarting;
-    credentials = IceCredentials.random();
     mark("ice restart", why);
     metrics.counter("p2p.session.ice-restarts", "side", "offerer").increment();
-    agent.restart(credentials).onComplete(ar -> finishRestart(done, ar.succeeded() ? ar.result() : null,
-        ar.failed() ? ar.cause().getMessage() : null));
+    // Our public address may be new (a NAT that rebooted or rebound): ask STUN again before offering.
+    refreshReflexive().onComplete(x -> {
+      if (restarting != done || closed) {
+        return;
+      }
+      credentials = IceCredentials.random();
+      agent.restart(credentials).onComplete(ar -> finishRestart(done, ar.succeeded() ? ar.result() : null,
+          ar.failed() ? ar.cause().getMessage() : null));
+      offerRestart(done, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RESTART_DELIVERY_MILLIS), null);
+    });
+    return done.future();
+  }
+
+  /** How long a restart offer is sent again while the peer does not answer (its signalling may be down too). */
+  static final long RESTART_DELIVERY_MILLIS = 30_000;
+
+  /**
+   * Sends the restart offer, again every 2 s until the peer answers: the same NAT event that broke the
+   * path often broke a signalling connection too (ours or the peer's), and a peer that comes back
+   * registered must still get it. The peer answers a repeated offer without restarting again.
+   */
+  private void offerRestart(Promise<CandidatePair> done, long deadlineNanos, String lastError) {
+    if (restarting != done || done.future().isComplete() || closed || restartAnswered) {
+      return;
+    }
+    if (System.nanoTime() > deadlineNanos) {
+      finishRestart(done, null, "the peer did not answer the restart within " + RESTART_DELIVERY_MILLIS / 1000
+          + " s" + (lastError != null ? " (last delivery error: " + lastError + ")" : ""));
+      return;
+    }
     JsonArray dead = new JsonArray();
     silentRelays.forEach(ip -> dead.add(SocketAddresses.formatIp(ip)));
     signalling.send(remotePeer, "restart", localDescription().toJson().put("sessionId", sessionId).put("deadRelays", dead))
-        .onFailure(err -> finishRestart(done, null, "restart could not be delivered: " + err.getMessage()));
-    return done.future();
+        .onComplete(ar -> {
+          if (ar.failed()) {
+            mark("restart not delivered", ar.cause().getMessage() + "; trying again");
+          }
+          vertx.setTimer(ar.failed() ? 1_000 : 2_000,
+              t -> offerRestart(done, deadlineNanos, ar.failed() ? ar.cause().getMessage() : lastError));
+        });
+  }
+
+  /**
+   * Asks the STUN server(s) again from the session socket; server-reflexive candidates with a new address
+   * join the agent (and the restart description). At most 2 s; a failure leaves the candidates as they were.
+   */
+  private Future<Void> refreshReflexive() {
+    if (gathering.stunServers().isEmpty()) {
+      return Future.succeededFuture();
+    }
+    Set<InetSocketAddress> known = new HashSet<>();
+    agent.localCandidates().forEach(c -> known.add(c.address()));
+    return new CandidateGatherer(vertx, new GatheringOptions(gathering.toJson()).turnServers(List.of())
+            .gatheringTimeoutMillis(2_000), metrics)
+        .gather(List.of(stun), c -> {
+          if (c.type() == io.p2pquic.puncher.ice.CandidateType.SERVER_REFLEXIVE && known.add(c.address()) && !closed) {
+            agent.addLocalCandidate(c, stun);
+            mark("candidate", c.toSdp() + " (public address changed)");
+          }
+        })
+        .<Void>mapEmpty()
+        .recover(err -> Future.succeededFuture());
   }
 
   private void onRemoteRestart(PeerDescription d, Set<InetAddress> dead) {
     if (role == IceRole.CONTROLLING) {
       return; // the offerer drives restarts; a peer's restart would race ours
     }
-    credentials = IceCredentials.random();
+    if (d.credentials().ufrag().equals(restartFrom)) {
+      // The offerer sent it again (our answer may have been lost with a signalling connection): answer again.
+      if (restartAnswer != null) {
+        signalling.send(remotePeer, "restart-answer", restartAnswer.copy())
+            .onFailure(err -> mark("restart answer failed", err.getMessage()));
+      }
+      return;
+    }
+    restartFrom = d.credentials().ufrag();
+    restartAnswer = null;
     mark("ice restart", "asked by the peer" + (dead.isEmpty() ? "" : "; relays gone silent: " + dead));
     metrics.counter("p2p.session.ice-restarts", "side", "answerer").increment();
+    // Our public address may be new too: ask STUN again before answering.
+    refreshReflexive().onComplete(x -> {
+      if (!closed && d.credentials().ufrag().equals(restartFrom)) {
+        answerRestart(d, dead);
+      }
+    });
+  }
+
+  private void answerRestart(PeerDescription d, Set<InetAddress> dead) {
+    credentials = IceCredentials.random();
     agent.restart(credentials).onComplete(ar -> mark(ar.succeeded() ? "ice restart done" : "ice restart failed",
         ar.succeeded() ? ar.result().describe() : ar.cause().getMessage()));
     agent.setRemoteCredentials(d.credentials());
@@ -542,8 +621,8 @@ public final class IceSession {
     Future<Void> replaced = replaceRelaysAt(dead);
     boolean complete = replaced.isComplete();
     PeerDescription mine = localDescription();
-    signalling.send(remotePeer, "restart-answer", new PeerDescription(mine.credentials(), mine.candidates(), complete)
-            .toJson().put("sessionId", sessionId))
+    restartAnswer = new PeerDescription(mine.credentials(), mine.candidates(), complete).toJson().put("sessionId", sessionId);
+    signalling.send(remotePeer, "restart-answer", restartAnswer.copy())
         .onFailure(err -> mark("restart answer failed", err.getMessage()));
     if (!complete) {
       replaced.onComplete(ar -> signalling.send(remotePeer, "end-of-candidates", new JsonObject().put("sessionId", sessionId)));
@@ -565,9 +644,10 @@ public final class IceSession {
   }
 
   private void onRestartAnswer(PeerDescription d) {
-    if (restarting == null) {
-      return;
+    if (restarting == null || restartAnswered) {
+      return; // a repeated answer to a repeated offer
     }
+    restartAnswered = true;
     agent.setRemoteCredentials(d.credentials());
     d.candidates().forEach(c -> steering.layer().allowSource(c.address()));
     d.candidates().forEach(agent::addRemoteCandidate);
