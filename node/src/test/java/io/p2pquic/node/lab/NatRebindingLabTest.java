@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Test;
  * Issue 15: a NAT that loses its state and maps the peer to a new public port (a router reboot, a CGNAT
  * reassignment) in the middle of a direct transfer. Two port-restricted cone NATs, 20 ms one-way per
  * router, method ice (no relay to fall back on): the transfer goes on over the new mapping and its
- * SHA-256 matches.
+ * SHA-256 matches. And a session left idle for longer than the routers' UDP timeout stays up with the
+ * default keepalives (ICE consent every ~5 s, QUIC pings after 10 s of quiet).
  */
 class NatRebindingLabTest {
   private static final Pattern PEER_ID = Pattern.compile("peer id: (pq1[a-z2-7]+)");
@@ -34,12 +35,16 @@ class NatRebindingLabTest {
   private static Path dir;
   private static String server;
   private static Path fastConsent;
+  private static final int UDP_TIMEOUT_S = 15;
 
   @BeforeAll
   static void up() throws Exception {
+    // Routers forget an idle UDP mapping after 15 s (home routers: 30-180 s; the shortest seen ~20 s).
     lab = LabTestSupport.start(NatLab.builder()
-        .peer("a", NatBehavior.PORT_RESTRICTED, LinkConditions.delayMillis(20))
-        .peer("b", NatBehavior.PORT_RESTRICTED, LinkConditions.delayMillis(20)));
+        .peer(io.p2pquic.natlab.PeerSpec.of("a", NatBehavior.PORT_RESTRICTED, LinkConditions.delayMillis(20))
+            .withUdpTimeout(Duration.ofSeconds(UDP_TIMEOUT_S)))
+        .peer(io.p2pquic.natlab.PeerSpec.of("b", NatBehavior.PORT_RESTRICTED, LinkConditions.delayMillis(20))
+            .withUdpTimeout(Duration.ofSeconds(UDP_TIMEOUT_S))));
     dir = Files.createTempDirectory("p2p-rebind-lab");
     server = lab.serverAddress().getHostAddress();
     rendezvous = new LabProcesses.Running(lab, lab.serverNamespace(), "rendezvous ready", "rendezvous", "--bind", server);
@@ -118,5 +123,48 @@ class NatRebindingLabTest {
   @Test
   void theAcceptorsRouterRebindsMidTransfer() throws Exception {
     transferWhileRebinding("b");
+  }
+
+  /** Default peer settings: the keepalives alone must hold both routers' mappings through 40 s of quiet. */
+  @Test
+  void anIdleForwardedConnectionOutlivesTheRoutersUdpTimeout() throws Exception {
+    Process target = python(lab.hostNamespace("b"), "tcp_echo_server.py", "127.0.0.1", "9557");
+    LabProcesses.Running expose = null;
+    LabProcesses.Running forward = null;
+    try {
+      expose = new LabProcesses.Running(lab, lab.hostNamespace("b"), "exposing tcp", "expose", "--tcp", "9557",
+          "--rendezvous", "ws://" + server + ":8088/signal", "--stun", server + ":3478",
+          "--identity", dir.resolve("expose-idle.json").toString(), "--control-port", "0");
+      assertThat(expose.awaitReady(Duration.ofSeconds(60))).as(expose.output()).isTrue();
+      Matcher m = PEER_ID.matcher(expose.output());
+      assertThat(m.find()).isTrue();
+      forward = new LabProcesses.Running(lab, lab.hostNamespace("a"), "forwarding tcp", "forward", m.group(1),
+          "--listen", "9611", "--rendezvous", "ws://" + server + ":8088/signal", "--stun", server + ":3478",
+          "--identity", dir.resolve("forward-idle.json").toString(), "--control-port", "0");
+      assertThat(forward.awaitReady(Duration.ofSeconds(60))).as(forward.output()).isTrue();
+      assertThat(waitFor(forward, "quic handshake done", Duration.ofSeconds(30))).as(forward.output()).isTrue();
+      Process client = python(lab.hostNamespace("a"), "tcp_idle_client.py", "127.0.0.1", "9611",
+          Integer.toString(UDP_TIMEOUT_S * 2 + 10));
+      assertThat(client.waitFor(120, TimeUnit.SECONDS)).isTrue();
+      String result = new String(client.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      assertThat(client.exitValue()).as(result + "\n--- forward:\n" + forward.output()).isZero();
+      assertThat(result).contains("before=True after=True");
+      assertThat(forward.output()).as("no restart was needed").doesNotContain("ice restart");
+    } finally {
+      if (forward != null) {
+        forward.stop();
+      }
+      if (expose != null) {
+        expose.stop();
+      }
+      target.destroyForcibly();
+    }
+  }
+
+  private static Process python(String namespace, String script, String... args) throws Exception {
+    List<String> cmd = new java.util.ArrayList<>(List.of("python3",
+        Path.of("src/test/resources/lab/" + script).toAbsolutePath().toString()));
+    cmd.addAll(List.of(args));
+    return lab.processBuilder(namespace, cmd).redirectErrorStream(true).start();
   }
 }
