@@ -441,7 +441,22 @@ public final class SignallingClient {
       LOG.warn("signalling: server sent a frame that is not a JSON object; ignored");
       return;
     }
-    String type = msg.getString("type", "");
+    Object t = msg.getValue("type");
+    String type = t instanceof String str ? str : "";
+    try {
+      dispatch(type, msg);
+    } catch (RuntimeException e) {
+      // A field of the wrong type from the rendezvous (hostile or broken): never an exception on the loop.
+      count("p2p.signalling.client.malformed", "type", type.isEmpty() ? "none" : type);
+      LOG.warn("signalling: malformed \"{}\" from the rendezvous ignored: {}", type, e.toString());
+      if (registration == null) {
+        failConnect(new SignallingException(ErrorCode.MALFORMED, "the rendezvous sent a malformed \"" + type
+            + "\": " + e.getMessage(), null));
+      }
+    }
+  }
+
+  private void dispatch(String type, JsonObject msg) {
     switch (type) {
       case SignallingProtocol.CHALLENGE:
         onChallenge(msg);

@@ -32,6 +32,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -145,6 +146,27 @@ class SignallingClientTest {
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> new SignallingClient(vertx,
             URI.create("wss://127.0.0.1:1/signal#sha256=abc"), PeerIdentity.generate(), meters))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("64 hex digits");
+  }
+
+  /** A hostile or broken rendezvous: fields of the wrong type fail the connect with a reason, nothing throws. */
+  @Test
+  void aRendezvousSendingWrongFieldTypesFailsTheConnectCleanly(Vertx vertx) throws Exception {
+    this.vertx = vertx;
+    AtomicReference<Throwable> uncaught = new AtomicReference<>();
+    vertx.exceptionHandler(uncaught::set);
+    HttpServer fake = await(vertx.createHttpServer().webSocketHandler(ws -> {
+      ws.writeTextMessage("{\"type\":7}");
+      ws.writeTextMessage("{\"type\":\"pong\",\"id\":[1]}");
+      ws.writeTextMessage("{\"type\":\"challenge\",\"nonce\":{\"a\":[1]}}");
+    }).listen(0, "127.0.0.1"));
+    try {
+      Throwable failed = awaitFailure(client(PeerIdentity.generate(), "ws://127.0.0.1:" + fake.actualPort() + "/signal")
+          .connect());
+      assertThat(failed).isInstanceOf(SignallingException.class).hasMessageContaining("malformed");
+      assertThat(uncaught.get()).isNull();
+    } finally {
+      await(fake.close());
+    }
   }
 
   static Throwable awaitFailure(Future<?> f) {
