@@ -19,6 +19,7 @@ import io.p2pquic.api.signalling.SignallingProtocol;
 import io.p2pquic.identity.InvalidPeerIdException;
 import io.p2pquic.identity.PeerId;
 import io.p2pquic.identity.PeerIdentity;
+import io.p2pquic.rendezvous.TokenBucket;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.security.PublicKey;

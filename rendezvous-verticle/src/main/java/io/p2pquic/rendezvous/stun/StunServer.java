@@ -53,6 +53,7 @@ public final class StunServer {
   private final StunServerConfig config;
   private final MeterRegistry metrics;
   private final BindingRequestHandler binding;
+  private final io.p2pquic.rendezvous.SourceRateLimiter bindingLimiter;
   private final TurnServer turn;
   private final StunMessageDecoder decoder = new StunMessageDecoder();
   private final StunMessageEncoder encoder = new StunMessageEncoder();
@@ -82,6 +83,7 @@ public final class StunServer {
     this.config = config.validate();
     this.metrics = metrics;
     this.binding = new BindingRequestHandler(config);
+    this.bindingLimiter = new io.p2pquic.rendezvous.SourceRateLimiter(config.bindingRatePerIp(), config.bindingRateTotal());
     this.udpRequests = metrics.counter("p2p.stun.requests", "transport", "udp");
     this.tcpRequests = metrics.counter("p2p.stun.requests", "transport", "tcp");
     this.successResponses = metrics.counter("p2p.stun.responses", "class", "success");
@@ -212,6 +214,12 @@ public final class StunServer {
         return;
       }
       udpRequests.increment();
+      // Unauthenticated and answered to whatever source the packet claims: a reflector unless rationed.
+      // Loopback cannot be spoofed from the network (and load tests run there).
+      if (!source.getAddress().isLoopbackAddress() && !bindingLimiter.tryAcquire(source.getAddress())) {
+        drop("rate-limited");
+        return;
+      }
       InetSocketAddress receivedOn = config.rfc5780() ? keyOf(local) : local;
       StunReply reply = binding.handle(request, source, receivedOn, otherAddress(receivedOn), true);
       DatagramSocket out = socket;

@@ -22,7 +22,7 @@ public final class StunServerConfig {
   private static final String PREFIX = "stun.";
   private static final java.util.List<String> KNOWN =
       java.util.List.of("bind", "port", "alternateAddress", "alternatePort", "tcp", "software",
-          "tcpIdleTimeoutSeconds", "tcpMaxConnections", "tcpMaxConnectionsPerIp");
+          "tcpIdleTimeoutSeconds", "tcpMaxConnections", "tcpMaxConnectionsPerIp", "bindingRatePerIp", "bindingRateTotal");
 
   private String bind = "0.0.0.0";
   private int port = DEFAULT_PORT;
@@ -33,6 +33,8 @@ public final class StunServerConfig {
   private int tcpIdleTimeoutSeconds = 30;
   private int tcpMaxConnections = 4096;
   private int tcpMaxConnectionsPerIp = 64;
+  private double bindingRatePerIp = 50;
+  private double bindingRateTotal = 20_000;
 
   /**
    * Reads the {@code "stun"} configuration object (null means all defaults).
@@ -55,6 +57,8 @@ public final class StunServerConfig {
         case "tcpIdleTimeoutSeconds" -> c.setTcpIdleTimeoutSeconds(StrictConfig.intValue(v));
         case "tcpMaxConnections" -> c.setTcpMaxConnections(StrictConfig.intValue(v));
         case "tcpMaxConnectionsPerIp" -> c.setTcpMaxConnectionsPerIp(StrictConfig.intValue(v));
+        case "bindingRatePerIp" -> c.bindingRatePerIp = StrictConfig.doubleValue(v);
+        case "bindingRateTotal" -> c.bindingRateTotal = StrictConfig.doubleValue(v);
         default -> throw new IllegalStateException(k);
       }
     });
@@ -74,6 +78,8 @@ public final class StunServerConfig {
     m.put("tcpIdleTimeoutSeconds", tcpIdleTimeoutSeconds);
     m.put("tcpMaxConnections", tcpMaxConnections);
     m.put("tcpMaxConnectionsPerIp", tcpMaxConnectionsPerIp);
+    m.put("bindingRatePerIp", bindingRatePerIp);
+    m.put("bindingRateTotal", bindingRateTotal);
     return new JsonObject(m);
   }
 
@@ -87,6 +93,10 @@ public final class StunServerConfig {
     }
     if (tcpIdleTimeoutSeconds < 1) {
       throw new IllegalArgumentException(PREFIX + "tcpIdleTimeoutSeconds must be at least 1, is " + tcpIdleTimeoutSeconds);
+    }
+    if (!(bindingRatePerIp > 0) || !(bindingRateTotal > 0)) {
+      throw new IllegalArgumentException(PREFIX + "bindingRatePerIp and " + PREFIX
+          + "bindingRateTotal must be above 0, are " + bindingRatePerIp + " and " + bindingRateTotal);
     }
     if (tcpMaxConnections < 1 || tcpMaxConnectionsPerIp < 1) {
       throw new IllegalArgumentException(PREFIX + "tcpMaxConnections and " + PREFIX
@@ -185,6 +195,22 @@ public final class StunServerConfig {
 
   public StunServerConfig setTcpMaxConnections(int max) {
     this.tcpMaxConnections = max;
+    return this;
+  }
+
+  /** Binding answers per second over UDP to one source address (burst twice that); more are dropped and counted. */
+  public double bindingRatePerIp() {
+    return bindingRatePerIp;
+  }
+
+  /** Binding answers per second over UDP to all sources together. */
+  public double bindingRateTotal() {
+    return bindingRateTotal;
+  }
+
+  public StunServerConfig setBindingRates(double perIp, double total) {
+    this.bindingRatePerIp = perIp;
+    this.bindingRateTotal = total;
     return this;
   }
 

@@ -58,6 +58,41 @@ class StunServerTest {
     assertThat(metrics.counter("p2p.stun.requests", "transport", "udp").count()).isEqualTo(1);
   }
 
+  /**
+   * Issue 15: Binding answers over UDP were unlimited (a reflector for spoofed sources). A source beyond
+   * its rate gets nothing and the drop is counted. Needs a non-loopback address of this host (loopback
+   * sources are exempt); this machine's containers have one.
+   */
+  @Test
+  void bindingAnswersToOneSourceAreRationed() throws Exception {
+    InetAddress own = java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces()).stream()
+        .filter(n -> { try { return n.isUp() && !n.isLoopback(); } catch (java.net.SocketException e) { return false; } })
+        .flatMap(n -> java.util.Collections.list(n.getInetAddresses()).stream())
+        .filter(a -> a instanceof java.net.Inet4Address && !a.isLinkLocalAddress())
+        .findFirst().orElse(null);
+    org.junit.jupiter.api.Assumptions.assumeTrue(own != null, "no non-loopback IPv4 address on this host");
+    server = start(new StunServerConfig().setBind(own.getHostAddress()).setPort(0).setBindingRates(5, 1000));
+    int answered = 0;
+    try (DatagramSocket client = new DatagramSocket(0, own)) {
+      client.setSoTimeout(300);
+      for (int i = 0; i < 30; i++) {
+        byte[] req = encoder.encodeToBytes(StunMessage.builder(StunMessageType.BINDING_REQUEST).build());
+        client.send(new java.net.DatagramPacket(req, req.length, server.udpAddress()));
+      }
+      byte[] buf = new byte[1500];
+      try {
+        while (true) {
+          client.receive(new java.net.DatagramPacket(buf, buf.length));
+          answered++;
+        }
+      } catch (java.net.SocketTimeoutException done) {
+        // no more answers
+      }
+    }
+    assertThat(answered).as("the burst (twice the rate of 5/s), give or take the refill").isBetween(10, 12);
+    assertThat(metrics.counter("p2p.stun.dropped", "reason", "rate-limited").count()).isBetween(18.0, 20.0);
+  }
+
   @Test
   void tcpBindingHandlesAFrameSplitAcrossWritesAndTwoFramesInOneWrite() throws Exception {
     server = start(new StunServerConfig().setBind("127.0.0.1").setPort(0));

@@ -1,4 +1,4 @@
-package io.p2pquic.rendezvous.signalling;
+package io.p2pquic.rendezvous;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,9 +1,9 @@
-package io.p2pquic.rendezvous.signalling;
+package io.p2pquic.rendezvous;
 
 import java.util.function.LongSupplier;
 
 /** A token bucket: {@code burst} tokens, refilled at {@code ratePerSecond}. Not thread-safe. */
-final class TokenBucket {
+public final class TokenBucket {
 
   private final double ratePerNano;
   private final double capacity;
@@ -11,7 +11,7 @@ final class TokenBucket {
   private double tokens;
   private long last;
 
-  TokenBucket(double ratePerSecond, int burst) {
+  public TokenBucket(double ratePerSecond, int burst) {
     this(ratePerSecond, burst, System::nanoTime);
   }
 
@@ -24,7 +24,7 @@ final class TokenBucket {
   }
 
   /** Takes one token if there is one. */
-  boolean tryTake() {
+  public boolean tryTake() {
     long now = nanoClock.getAsLong();
     tokens = Math.min(capacity, tokens + (now - last) * ratePerNano);
     last = now;
