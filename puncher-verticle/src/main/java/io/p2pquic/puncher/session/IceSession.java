@@ -856,6 +856,10 @@ public final class IceSession {
 
   void fail(String reason) {
     if (result.tryFail(reason)) {
+      if (reason != null && reason.contains("peer id mismatch")) {
+        // Someone else answered for the peer (a hostile rendezvous or relay): no byte went to them.
+        metrics.counter("p2p.session.identity-mismatch").increment();
+      }
       mark("failed", reason);
       close();
     }
