@@ -7,6 +7,10 @@ import io.p2pquic.natlab.NatBehavior;
 import io.p2pquic.natlab.NatLab;
 import io.p2pquic.natlab.junit.LabTestSupport;
 import io.vertx.core.json.JsonObject;
+import static io.p2pquic.node.lab.LabProcesses.python;
+import static io.p2pquic.node.lab.LabProcesses.randomFile;
+import static io.p2pquic.node.lab.LabProcesses.waitFor;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -77,27 +81,10 @@ class NatRebindingLabTest {
     }
   }
 
-  private static Path randomFile(String name, int megabytes) throws Exception {
-    byte[] b = new byte[megabytes << 20];
-    new Random(megabytes).nextBytes(b);
-    Path f = dir.resolve(name);
-    Files.write(f, b);
-    return f;
-  }
 
-  private static boolean waitFor(LabProcesses.Running p, String text, Duration timeout) throws InterruptedException {
-    long end = System.nanoTime() + timeout.toNanos();
-    while (System.nanoTime() < end) {
-      if (p.output().contains(text) || !p.process.isAlive()) {
-        return p.output().contains(text);
-      }
-      Thread.sleep(50);
-    }
-    return false;
-  }
 
   private String transferWhileRebinding(String router) throws Exception {
-    Path file = randomFile("rebind-" + router + ".bin", 24);
+    Path file = randomFile(dir, "rebind-" + router + ".bin", 24);
     LabProcesses.Running connect = new LabProcesses.Running(lab, lab.hostNamespace("a"), "echo received", "connect",
         echoId, "--config", fastConsent.toString(), "--rendezvous", "ws://" + server + ":8088/signal",
         "--stun", server + ":3478", "--file", file.toString(), "--method", "ice", "--timeout", "60000");
@@ -128,7 +115,7 @@ class NatRebindingLabTest {
   /** Default peer settings: the keepalives alone must hold both routers' mappings through 40 s of quiet. */
   @Test
   void anIdleForwardedConnectionOutlivesTheRoutersUdpTimeout() throws Exception {
-    Process target = python(lab.hostNamespace("b"), "tcp_echo_server.py", "127.0.0.1", "9557");
+    Process target = python(lab, lab.hostNamespace("b"), "tcp_echo_server.py", "127.0.0.1", "9557");
     LabProcesses.Running expose = null;
     LabProcesses.Running forward = null;
     try {
@@ -143,7 +130,7 @@ class NatRebindingLabTest {
           "--identity", dir.resolve("forward-idle.json").toString(), "--control-port", "0");
       assertThat(forward.awaitReady(Duration.ofSeconds(60))).as(forward.output()).isTrue();
       assertThat(waitFor(forward, "quic handshake done", Duration.ofSeconds(30))).as(forward.output()).isTrue();
-      Process client = python(lab.hostNamespace("a"), "tcp_idle_client.py", "127.0.0.1", "9611",
+      Process client = python(lab, lab.hostNamespace("a"), "tcp_idle_client.py", "127.0.0.1", "9611",
           Integer.toString(UDP_TIMEOUT_S * 2 + 10));
       assertThat(client.waitFor(120, TimeUnit.SECONDS)).isTrue();
       String result = new String(client.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
@@ -161,10 +148,4 @@ class NatRebindingLabTest {
     }
   }
 
-  private static Process python(String namespace, String script, String... args) throws Exception {
-    List<String> cmd = new java.util.ArrayList<>(List.of("python3",
-        Path.of("src/test/resources/lab/" + script).toAbsolutePath().toString()));
-    cmd.addAll(List.of(args));
-    return lab.processBuilder(namespace, cmd).redirectErrorStream(true).start();
-  }
 }

@@ -8,6 +8,10 @@ import io.p2pquic.natlab.NatLab;
 import io.p2pquic.natlab.junit.LabTestSupport;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import static io.p2pquic.node.lab.LabProcesses.python;
+import static io.p2pquic.node.lab.LabProcesses.randomFile;
+import static io.p2pquic.node.lab.LabProcesses.waitFor;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -86,24 +90,7 @@ class RelayPathLabTest {
     }
   }
 
-  private static Path randomFile(String name, int megabytes) throws Exception {
-    byte[] b = new byte[megabytes << 20];
-    new Random(megabytes).nextBytes(b);
-    Path f = dir.resolve(name);
-    Files.write(f, b);
-    return f;
-  }
 
-  private static boolean waitFor(LabProcesses.Running p, String text, Duration timeout) throws InterruptedException {
-    long end = System.nanoTime() + timeout.toNanos();
-    while (System.nanoTime() < end) {
-      if (p.output().contains(text) || !p.process.isAlive()) {
-        return p.output().contains(text);
-      }
-      Thread.sleep(50);
-    }
-    return false;
-  }
 
   private static List<String> pathLines(LabProcesses.Running p) {
     return p.lines.stream().filter(l -> l.matches(".*\\bme\\s+path\\s+.*")).toList();
@@ -111,7 +98,7 @@ class RelayPathLabTest {
 
   @Test
   void transferStartsOnTheRelayAndCrossesTheUpgradeToDirectIntact() throws Exception {
-    Path file = randomFile("up.bin", 24);
+    Path file = randomFile(dir, "up.bin", 24);
     lab.setDirectPathBlocked("a", "b", true);
     LabProcesses.Running connect;
     try {
@@ -141,7 +128,7 @@ class RelayPathLabTest {
 
   @Test
   void transferOnTheDirectPathFallsBackToTheRelayIntactWhenTheDirectPathIsCut() throws Exception {
-    Path file = randomFile("down.bin", 32);
+    Path file = randomFile(dir, "down.bin", 32);
     // Faster consent so the test does not wait the default 10 s before the fallback.
     Path conf = dir.resolve("peer-fast-consent.json");
     Files.writeString(conf, new JsonObject().put("ice", new JsonObject()
@@ -167,11 +154,11 @@ class RelayPathLabTest {
   /** The same fallback for bytes that come from ordinary programs: TCP through forward and expose. */
   @Test
   void forwardTransferFallsBackToTheRelayIntactWhenTheDirectPathIsCut() throws Exception {
-    Path file = randomFile("forward-down.bin", 32);
+    Path file = randomFile(dir, "forward-down.bin", 32);
     Path conf = dir.resolve("peer-fast-consent-fwd.json");
     Files.writeString(conf, new JsonObject().put("ice", new JsonObject()
         .put("consentIntervalMillis", 1000).put("disconnectedTimeoutMillis", 2500)).encode());
-    Process target = python(lab.hostNamespace("b"), "tcp_echo_server.py", "127.0.0.1", "9556");
+    Process target = python(lab, lab.hostNamespace("b"), "tcp_echo_server.py", "127.0.0.1", "9556");
     LabProcesses.Running expose = null;
     LabProcesses.Running forward = null;
     try {
@@ -186,7 +173,7 @@ class RelayPathLabTest {
           "--stun", server + ":3478", "--identity", dir.resolve("forward-fb.json").toString(), "--control-port", "0");
       assertThat(forward.awaitReady(Duration.ofSeconds(60))).as(forward.output()).isTrue();
       assertThat(waitFor(forward, "quic handshake done", Duration.ofSeconds(30))).as(forward.output()).isTrue();
-      Process client = python(lab.hostNamespace("a"), "tcp_sha_client.py", "127.0.0.1", "9610", file.toString());
+      Process client = python(lab, lab.hostNamespace("a"), "tcp_sha_client.py", "127.0.0.1", "9610", file.toString());
       try {
         Thread.sleep(500);
         lab.setDirectPathBlocked("a", "b", true);
@@ -210,12 +197,6 @@ class RelayPathLabTest {
   }
 
   /** A python3 helper from the test resources, run in a lab namespace. */
-  private static Process python(String namespace, String script, String... args) throws Exception {
-    List<String> cmd = new java.util.ArrayList<>(List.of("python3",
-        Path.of("src/test/resources/lab/" + script).toAbsolutePath().toString()));
-    cmd.addAll(List.of(args));
-    return lab.processBuilder(namespace, cmd).redirectErrorStream(true).start();
-  }
 
   /**
    * Issue 10: the rendezvous process is killed and started again while a {@code forward} transfer runs;
@@ -224,7 +205,7 @@ class RelayPathLabTest {
    */
   @Test
   void forwardTransferSurvivesARendezvousRestartAndNewSessionsSucceedAfterwards() throws Exception {
-    Process server = python(lab.hostNamespace("b"), "tcp_echo_server.py", "127.0.0.1", "9555");
+    Process server = python(lab, lab.hostNamespace("b"), "tcp_echo_server.py", "127.0.0.1", "9555");
     LabProcesses.Running expose = null;
     LabProcesses.Running forward = null;
     try {
@@ -239,8 +220,8 @@ class RelayPathLabTest {
           "--listen", "9600", "--rendezvous", "ws://" + server() + ":8088/signal", "--stun", server() + ":3478",
           "--identity", dir.resolve("forward.json").toString(), "--control-port", "0");
       assertThat(forward.awaitReady(Duration.ofSeconds(60))).as(forward.output()).isTrue();
-      Path file = randomFile("forward.bin", 16);
-      Process client = python(lab.hostNamespace("a"), "tcp_sha_client.py", "127.0.0.1", "9600", file.toString());
+      Path file = randomFile(dir, "forward.bin", 16);
+      Process client = python(lab, lab.hostNamespace("a"), "tcp_sha_client.py", "127.0.0.1", "9600", file.toString());
       Thread.sleep(1_500); // bytes flowing
       rendezvous.stop();
       Thread.sleep(1_000);
@@ -264,7 +245,7 @@ class RelayPathLabTest {
           "--control-port", "0");
       try {
         assertThat(second.awaitReady(Duration.ofSeconds(60))).as(second.output()).isTrue();
-        Process again = python(lab.hostNamespace("a"), "tcp_sha_client.py", "127.0.0.1", "9601", file.toString());
+        Process again = python(lab, lab.hostNamespace("a"), "tcp_sha_client.py", "127.0.0.1", "9601", file.toString());
         assertThat(again.waitFor(120, TimeUnit.SECONDS)).isTrue();
         assertThat(again.exitValue()).as(new String(again.getInputStream().readAllBytes(),
             java.nio.charset.StandardCharsets.UTF_8) + second.output()).isZero();

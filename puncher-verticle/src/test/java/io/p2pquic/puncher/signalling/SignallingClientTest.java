@@ -55,6 +55,10 @@ class SignallingClientTest {
   }
 
   void startServer(Vertx vertx, SignallingConfig config) {
+    startServer(vertx, config, new HttpServerOptions());
+  }
+
+  void startServer(Vertx vertx, SignallingConfig config, HttpServerOptions options) {
     this.vertx = vertx;
     CompletableFuture<Void> up = new CompletableFuture<>();
     vertx.getOrCreateContext().runOnContext(v -> {
@@ -62,7 +66,7 @@ class SignallingClientTest {
       Router router = Router.router(vertx);
       service.mount(router);
       service.start()
-          .compose(x -> vertx.createHttpServer(config.applyTo(new HttpServerOptions().setHost("127.0.0.1")))
+          .compose(x -> vertx.createHttpServer(config.applyTo(options.setHost("127.0.0.1")))
               .requestHandler(router).listen(0))
           .onSuccess(s -> {
             server = s;
@@ -81,29 +85,9 @@ class SignallingClientTest {
   io.p2pquic.rendezvous.ServerCertificate startTlsServer(Vertx vertx, java.nio.file.Path dir) {
     io.p2pquic.rendezvous.ServerCertificate cert = io.p2pquic.rendezvous.ServerCertificate.loadOrCreate(
         dir.resolve("r.crt"), dir.resolve("r.key"), List.of("127.0.0.1"));
-    this.vertx = vertx;
-    SignallingConfig config = new SignallingConfig().setNodeId("rv-tls");
-    CompletableFuture<Void> up = new CompletableFuture<>();
-    vertx.getOrCreateContext().runOnContext(v -> {
-      service = new SignallingService(vertx, config, new SimpleMeterRegistry());
-      Router router = Router.router(vertx);
-      service.mount(router);
-      service.start()
-          .compose(x -> vertx.createHttpServer(config.applyTo(new HttpServerOptions().setHost("127.0.0.1")
-                  .setSsl(true).setKeyCertOptions(new io.vertx.core.net.PemKeyCertOptions()
-                      .setCertPath(cert.certFile().toString()).setKeyPath(cert.keyFile().toString()))))
-              .requestHandler(router).listen(0))
-          .onSuccess(srv -> {
-            server = srv;
-            up.complete(null);
-          })
-          .onFailure(up::completeExceptionally);
-    });
-    try {
-      up.get(30, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
+    startServer(vertx, new SignallingConfig().setNodeId("rv-tls"), new HttpServerOptions().setSsl(true)
+        .setKeyCertOptions(new io.vertx.core.net.PemKeyCertOptions()
+            .setCertPath(cert.certFile().toString()).setKeyPath(cert.keyFile().toString())));
     return cert;
   }
 
