@@ -45,6 +45,7 @@ public final class Main {
         .addSubcommand(new StatusCommand())
         .addSubcommand(new PingCommand())
         .addSubcommand(new NatCheckCommand())
+        .addSubcommand(new RelayTokenCommand())
         .addSubcommand(new DemoCommand())
         .addSubcommand("lab", new LabCommand());
     // The report needs the node (rendezvous, peers, connect), so it joins natlab's lab command here.

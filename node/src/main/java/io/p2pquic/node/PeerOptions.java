@@ -23,6 +23,11 @@ final class PeerOptions {
   @Option(names = "--port", paramLabel = "N", description = "Local UDP port of each session's socket (default: any).")
   Integer port;
 
+  @Option(names = "--relay-token", paramLabel = "TOKEN", defaultValue = "${env:P2P_RELAY_TOKEN}",
+      description = "Relay grant token from the rendezvous operator (p2p-node relay-token; signalling.grantToken; "
+          + "env P2P_RELAY_TOKEN): a closed relay serves this peer.")
+  String relayToken;
+
   @Option(names = "--include-loopback", description = "Offer loopback addresses as host candidates (same-machine tests).")
   boolean includeLoopback;
 
@@ -44,6 +49,7 @@ final class PeerOptions {
     if (stun != null && !stun.isEmpty()) json = ConfigFiles.with(json, "gathering.stunServers", new JsonArray(stun));
     if (port != null) json = ConfigFiles.with(json, "gathering.port", port);
     if (includeLoopback) json = ConfigFiles.with(json, "gathering.includeLoopback", true);
+    if (relayToken != null) json = ConfigFiles.with(json, "signalling.grantToken", relayToken);
     json = commandFlags.apply(json);
     try {
       return PeerConfig.fromJson(json);

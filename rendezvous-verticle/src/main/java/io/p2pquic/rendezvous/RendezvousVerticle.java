@@ -73,8 +73,8 @@ public final class RendezvousVerticle extends VerticleBase {
           ? new RelayGrants(directory, turn::issueCredentials, turn.secretIds().get(0), turn.config().realm(),
               turn.config().credentialTtlSeconds()).bandwidthBytesPerSecond(turn.config().bandwidthBytesPerSecond())
           : signallingOnlyGrants();
-      signalling.relayCredentials(peer -> {
-        RelayCredentials c = relayCredentials(peer.value());
+      signalling.relayCredentials((peer, token) -> {
+        RelayCredentials c = relayCredentials(peer.value(), token);
         return c == null ? null : c.toJson();
       });
       log.info("relay grants: {}", config.turn().grantsAll()
@@ -206,13 +206,37 @@ public final class RendezvousVerticle extends VerticleBase {
    * the peer, or no relay is known.
    */
   public RelayCredentials relayCredentials(String userId) {
-    if (grants == null || !config.turn().grants(userId)) {
+    return relayCredentials(userId, null);
+  }
+
+  /**
+   * As {@link #relayCredentials(String)}, for a peer that registered with {@code grantToken}: a valid token
+   * of an issuer in {@code turn.grantIssuers} admits a peer {@code turn.grant} does not name.
+   */
+  public RelayCredentials relayCredentials(String userId, String grantToken) {
+    if (grants == null || !(config.turn().grants(userId) || validToken(userId, grantToken))) {
       if (grants != null) {
         metrics.counter("p2p.relay.grants.refused").increment();
       }
       return null;
     }
     return grants.issue(userId);
+  }
+
+  private boolean validToken(String userId, String token) {
+    if (token == null || config.turn().grantIssuers().isEmpty()) {
+      return false;
+    }
+    try {
+      io.p2pquic.api.signalling.RelayGrantToken.verify(token, io.p2pquic.identity.PeerId.parse(userId),
+          config.turn().grantIssuers(), Instant.now());
+      metrics.counter("p2p.relay.grants.token", "outcome", "accepted").increment();
+      return true;
+    } catch (IllegalArgumentException e) {
+      metrics.counter("p2p.relay.grants.token", "outcome", "refused").increment();
+      log.info("relay grant token of {} refused: {}", userId, e.getMessage());
+      return false;
+    }
   }
 
   /** This node's relay as announced in the directory: advertised address, STUN port, current load. */

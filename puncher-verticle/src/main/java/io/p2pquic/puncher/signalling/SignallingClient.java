@@ -514,13 +514,16 @@ public final class SignallingClient {
       return;
     }
     byte[] sig = identity.sign(SignallingProtocol.registrationPayload(nonce));
-    ws.writeTextMessage(new JsonObject()
+    JsonObject register = new JsonObject()
         .put("type", SignallingProtocol.REGISTER)
         .put("id", REGISTER_ID)
         .put("peerId", identity.peerId().value())
         .put("publicKey", identity.publicKeyBase64())
-        .put("signature", Base64.getEncoder().encodeToString(sig))
-        .encode());
+        .put("signature", Base64.getEncoder().encodeToString(sig));
+    if (options.grantToken() != null) {
+      register.put("grantToken", options.grantToken());
+    }
+    ws.writeTextMessage(register.encode());
   }
 
   private void onRegistered(JsonObject msg) {

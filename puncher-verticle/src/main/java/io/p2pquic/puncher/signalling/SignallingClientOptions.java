@@ -24,7 +24,8 @@ public final class SignallingClientOptions {
   public static final long DEFAULT_HEARTBEAT_INTERVAL_MS = 15_000;
   public static final long DEFAULT_HEARTBEAT_TIMEOUT_MS = 10_000;
   private static final List<String> KNOWN = List.of("connectTimeoutMs", "requestTimeoutMs", "maxFrameBytes",
-      "reconnect", "reconnectInitialDelayMs", "reconnectMaxDelayMs", "heartbeatIntervalMs", "heartbeatTimeoutMs");
+      "reconnect", "reconnectInitialDelayMs", "reconnectMaxDelayMs", "heartbeatIntervalMs", "heartbeatTimeoutMs",
+      "grantToken");
 
   private long connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS;
   private long requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS;
@@ -34,6 +35,7 @@ public final class SignallingClientOptions {
   private long reconnectMaxDelayMs = DEFAULT_RECONNECT_MAX_DELAY_MS;
   private long heartbeatIntervalMs = DEFAULT_HEARTBEAT_INTERVAL_MS;
   private long heartbeatTimeoutMs = DEFAULT_HEARTBEAT_TIMEOUT_MS;
+  private String grantToken;
 
   public SignallingClientOptions() {}
 
@@ -53,6 +55,7 @@ public final class SignallingClientOptions {
         case "reconnectMaxDelayMs" -> setReconnectMaxDelayMs(StrictConfig.longValue(v));
         case "heartbeatIntervalMs" -> setHeartbeatIntervalMs(StrictConfig.longValue(v));
         case "heartbeatTimeoutMs" -> setHeartbeatTimeoutMs(StrictConfig.longValue(v));
+        case "grantToken" -> setGrantToken(StrictConfig.optionalString(v));
         default -> throw new IllegalStateException(k);
       }
     });
@@ -63,7 +66,7 @@ public final class SignallingClientOptions {
   }
 
   public JsonObject toJson() {
-    return new JsonObject()
+    JsonObject j = new JsonObject()
         .put("connectTimeoutMs", connectTimeoutMs)
         .put("requestTimeoutMs", requestTimeoutMs)
         .put("maxFrameBytes", maxFrameBytes)
@@ -72,6 +75,10 @@ public final class SignallingClientOptions {
         .put("reconnectMaxDelayMs", reconnectMaxDelayMs)
         .put("heartbeatIntervalMs", heartbeatIntervalMs)
         .put("heartbeatTimeoutMs", heartbeatTimeoutMs);
+    if (grantToken != null) {
+      j.put("grantToken", grantToken);
+    }
+    return j;
   }
 
   private static long positive(String key, long v) {
@@ -162,5 +169,22 @@ public final class SignallingClientOptions {
   long backoffMs(int attempt, java.util.function.DoubleSupplier random) {
     double cap = Math.min(reconnectMaxDelayMs, reconnectInitialDelayMs * Math.pow(2, Math.min(30, attempt - 1)));
     return Math.max(50, Math.round(cap * random.getAsDouble()));
+  }
+
+  /**
+   * A relay grant token from the rendezvous operator ({@code p2p-node relay-token}), sent with the
+   * registration: a closed relay gives relay credentials to the peer it names. Null: none.
+   */
+  public String grantToken() {
+    return grantToken;
+  }
+
+  public SignallingClientOptions setGrantToken(String token) {
+    if (token != null && (token.length() > io.p2pquic.api.signalling.RelayGrantToken.MAX_LENGTH
+        || !token.startsWith(io.p2pquic.api.signalling.RelayGrantToken.PREFIX))) {
+      throw new IllegalArgumentException("grantToken must be a relay grant token (p2pg1...., from p2p-node relay-token)");
+    }
+    this.grantToken = token;
+    return this;
   }
 }

@@ -132,6 +132,28 @@ class SignallingClientTest {
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("64 hex digits");
   }
 
+  /** signalling.grantToken travels with the registration to whoever issues relay credentials. */
+  @Test
+  void aGrantTokenIsPresentedWithTheRegistration(Vertx vertx) throws Exception {
+    startServer(vertx, new SignallingConfig().setNodeId("rv-1"));
+    PeerIdentity operator = PeerIdentity.generate();
+    PeerIdentity me = PeerIdentity.generate();
+    String token = io.p2pquic.api.signalling.RelayGrantToken.mint(operator, me.peerId(),
+        java.time.Instant.now().plusSeconds(3600));
+    List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    service.relayCredentials((peer, t) -> {
+      seen.add(peer.value() + " " + t);
+      return null;
+    });
+    SignallingClient c = new SignallingClient(vertx, URI.create("ws://127.0.0.1:" + server.actualPort() + "/signal"),
+        me, meters, new SignallingClientOptions().setGrantToken(token));
+    clients.add(c);
+    await(c.connect());
+    assertThat(seen).containsExactly(me.peerId().value() + " " + token);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new SignallingClientOptions().setGrantToken("hello"))
+        .hasMessageContaining("relay grant token");
+  }
+
   /** A hostile or broken rendezvous: fields of the wrong type fail the connect with a reason, nothing throws. */
   @Test
   void aRendezvousSendingWrongFieldTypesFailsTheConnectCleanly(Vertx vertx) throws Exception {

@@ -47,6 +47,7 @@ final class Session {
   private final SignallingService service;
   private final SignallingConnection ws;
   private final TokenBucket bucket;
+  private String grantToken;
   final String id = UUID.randomUUID().toString();
   final byte[] nonce;
   final String observedAddress;
@@ -222,7 +223,7 @@ final class Session {
     if (SignallingProtocol.LOOKUP.equals(type)) {
       onLookup(id, msg);
     } else if (SignallingProtocol.TURN_CREDENTIALS.equals(type)) {
-      JsonObject turn = service.relayCredentialsFor(peerId);
+      JsonObject turn = service.relayCredentialsFor(peerId, grantToken);
       if (turn == null) {
         sendError(id, ErrorCode.UNKNOWN_TARGET, "this rendezvous hands out no relay credentials (no TURN relay"
             + " and no turn.authSecret configured)");
@@ -240,6 +241,9 @@ final class Session {
           + "; open a new connection to register another id");
       return;
     }
+    Object token = msg.getValue("grantToken");
+    // Optional relay grant token (RelayGrantToken), checked by whoever issues relay credentials.
+    grantToken = token instanceof String t && t.length() <= io.p2pquic.api.signalling.RelayGrantToken.MAX_LENGTH ? t : null;
     String idText = stringField(msg, F_PEER_ID);
     String keyText = stringField(msg, F_PUBLIC_KEY);
     String sigText = stringField(msg, F_SIGNATURE);
@@ -316,7 +320,7 @@ final class Session {
               .put("maxMessageBytes", cfg.maxMessageBytes())
               .put("ratePerSecond", cfg.ratePerSecond())
               .put("rateBurst", cfg.rateBurst()));
-      JsonObject turn = service.relayCredentialsFor(peerId);
+      JsonObject turn = service.relayCredentialsFor(peerId, grantToken);
       if (turn != null) {
         registered.put("turn", turn);
       }

@@ -84,7 +84,7 @@ public final class SignallingService {
   /** This node's consumer of p2p.signal.<peerId> for each local peer. */
   private final Map<PeerId, MessageConsumer<JsonObject>> peerConsumers = new HashMap<>();
   private long refreshTimer = -1;
-  private volatile java.util.function.Function<PeerId, JsonObject> relayCredentials;
+  private volatile java.util.function.BiFunction<PeerId, String, JsonObject> relayCredentials;
   private volatile boolean started;
   private volatile boolean stopped;
 
@@ -174,14 +174,14 @@ public final class SignallingService {
    * Issues TURN credentials to each peer that registers: the function's JSON (see {@code
    * RelayCredentials}) goes into the {@code registered} reply as {@code "turn"}. Null: no relay, no field.
    */
-  public void relayCredentials(java.util.function.Function<PeerId, JsonObject> issuer) {
+  public void relayCredentials(java.util.function.BiFunction<PeerId, String, JsonObject> issuer) {
     this.relayCredentials = issuer;
   }
 
-  /** The {@code "turn"} field of a registration reply for {@code p}, or null. */
-  JsonObject relayCredentialsFor(PeerId p) {
-    java.util.function.Function<PeerId, JsonObject> issuer = relayCredentials;
-    return issuer == null ? null : issuer.apply(p);
+  /** The {@code "turn"} field of a registration reply for {@code p} (who registered with {@code grantToken}, or null), or null. */
+  JsonObject relayCredentialsFor(PeerId p, String grantToken) {
+    java.util.function.BiFunction<PeerId, String, JsonObject> issuer = relayCredentials;
+    return issuer == null ? null : issuer.apply(p, grantToken);
   }
 
   /** This node's id (as in registry entries and {@code registered} replies). */

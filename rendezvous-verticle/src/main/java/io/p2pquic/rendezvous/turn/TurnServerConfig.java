@@ -28,7 +28,7 @@ public final class TurnServerConfig {
   private static final List<String> KNOWN = List.of("enabled", "realm", "authSecret", "relayAddress", "externalAddress",
       "portRange", "defaultLifetimeSeconds", "maxLifetimeSeconds", "permissionLifetimeSeconds",
       "channelLifetimeSeconds", "nonceLifetimeSeconds", "credentialTtlSeconds", "maxAllocations", "maxAllocationsPerUser", "maxAllocationsPerIp",
-      "bandwidthBytesPerSecond", "allowedPeerRanges", "rfc5766Channels", "grant");
+      "bandwidthBytesPerSecond", "allowedPeerRanges", "rfc5766Channels", "grant", "grantIssuers");
 
   private boolean enabled = true;
   private String realm = "p2p-quic";
@@ -52,6 +52,7 @@ public final class TurnServerConfig {
   /** Closed by default: relay credentials only for peers the operator names, or for all registered peers. */
   private boolean grantAll;
   private List<String> grantPeers = new ArrayList<>();
+  private List<io.p2pquic.identity.PeerId> grantIssuers = new ArrayList<>();
 
   public TurnServerConfig() {}
 
@@ -76,6 +77,7 @@ public final class TurnServerConfig {
     allowedPeerRanges = new ArrayList<>(o.allowedPeerRanges);
     grantAll = o.grantAll;
     grantPeers = new ArrayList<>(o.grantPeers);
+    grantIssuers = new ArrayList<>(o.grantIssuers);
     rfc5766Channels = o.rfc5766Channels;
   }
 
@@ -119,6 +121,7 @@ public final class TurnServerConfig {
                 + "\" or a list of peer ids, is " + v);
           }
         }
+        case "grantIssuers" -> c.setGrantIssuers(strings(k, v));
         default -> throw new IllegalStateException(k);
       }
     });
@@ -167,6 +170,7 @@ public final class TurnServerConfig {
     m.put("allowedPeerRanges", new JsonArray(new ArrayList<>(allowedPeerRanges)));
     m.put("rfc5766Channels", rfc5766Channels);
     m.put("grant", grantAll ? GRANT_ALL : new JsonArray(grantPeers));
+    m.put("grantIssuers", new JsonArray(grantIssuers.stream().map(io.p2pquic.identity.PeerId::value).toList()));
     return new JsonObject(m);
   }
 
@@ -382,6 +386,27 @@ public final class TurnServerConfig {
   /** Whether a peer registering as {@code peerId} gets relay credentials ({@code turn.grant}). */
   public boolean grants(String peerId) {
     return grantAll || grantPeers.contains(peerId);
+  }
+
+  /**
+   * Peer ids of the keys whose relay grant tokens ({@code RelayGrantToken}, minted with
+   * {@code p2p-node relay-token}) admit a peer that {@code turn.grant} does not list.
+   */
+  public List<io.p2pquic.identity.PeerId> grantIssuers() {
+    return List.copyOf(grantIssuers);
+  }
+
+  public TurnServerConfig setGrantIssuers(List<String> issuerIds) {
+    List<io.p2pquic.identity.PeerId> ids = new ArrayList<>();
+    for (String id : issuerIds) {
+      io.p2pquic.identity.PeerId p = io.p2pquic.identity.PeerId.tryParse(id);
+      if (p == null) {
+        throw new IllegalArgumentException(PREFIX + "grantIssuers lists \"" + id + "\", which is not a peer id (pq1...)");
+      }
+      ids.add(p);
+    }
+    this.grantIssuers = ids;
+    return this;
   }
 
   public boolean grantsAll() {

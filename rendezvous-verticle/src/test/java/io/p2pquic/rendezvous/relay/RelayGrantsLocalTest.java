@@ -78,6 +78,30 @@ class RelayGrantsLocalTest {
     assertThat(open.relayCredentials(stranger)).isNotNull();
   }
 
+  /** An operator admits their own users with signed tokens instead of listing every peer id. */
+  @Test
+  void aSignedGrantTokenOfATrustedIssuerAdmitsItsPeerOnly() throws Exception {
+    io.p2pquic.identity.PeerIdentity operator = io.p2pquic.identity.PeerIdentity.generate();
+    io.p2pquic.identity.PeerIdentity rogue = io.p2pquic.identity.PeerIdentity.generate();
+    io.p2pquic.identity.PeerId user = io.p2pquic.identity.PeerIdentity.generate().peerId();
+    String other = io.p2pquic.identity.PeerIdentity.generate().peerId().value();
+    SimpleMeterRegistry m = new SimpleMeterRegistry();
+    RendezvousVerticle closed = new RendezvousVerticle(rawConfig("tokens", new JsonObject()
+        .put("grantIssuers", new io.vertx.core.json.JsonArray().add(operator.peerId().value()))), m);
+    await(vertx.deployVerticle(closed));
+    java.time.Instant inADay = java.time.Instant.now().plusSeconds(86_400);
+    String token = io.p2pquic.api.signalling.RelayGrantToken.mint(operator, user, inADay);
+    assertThat(closed.relayCredentials(user.value(), token)).as("valid token").isNotNull();
+    assertThat(closed.relayCredentials(user.value(), null)).as("no token").isNull();
+    assertThat(closed.relayCredentials(other, token)).as("someone else's token").isNull();
+    assertThat(closed.relayCredentials(user.value(),
+        io.p2pquic.api.signalling.RelayGrantToken.mint(rogue, user, inADay))).as("untrusted issuer").isNull();
+    assertThat(closed.relayCredentials(user.value(), io.p2pquic.api.signalling.RelayGrantToken.mint(operator, user,
+        java.time.Instant.now().minusSeconds(1)))).as("expired").isNull();
+    assertThat(m.counter("p2p.relay.grants.token", "outcome", "accepted").count()).isEqualTo(1);
+    assertThat(m.counter("p2p.relay.grants.token", "outcome", "refused").count()).isEqualTo(3);
+  }
+
   @Test
   void signallingOnlyNodeListsRelaysWithItsSecretAndNoOthers() throws Exception {
     RendezvousVerticle relay = deploy("relay", new JsonObject().put("authSecret", "shared"));

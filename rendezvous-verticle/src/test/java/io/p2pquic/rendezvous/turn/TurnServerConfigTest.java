@@ -32,7 +32,8 @@ class TurnServerConfigTest {
         .put("channelLifetimeSeconds", 120).put("nonceLifetimeSeconds", 90).put("credentialTtlSeconds", 3600)
         .put("maxAllocations", 10).put("maxAllocationsPerUser", 2).put("maxAllocationsPerIp", 4)
         .put("grant", new JsonArray().add(io.p2pquic.identity.PeerIdentity.generate().peerId().value())).put("bandwidthBytesPerSecond", 0L)
-        .put("allowedPeerRanges", new JsonArray().add("10.0.0.0/8")).put("rfc5766Channels", false);
+        .put("allowedPeerRanges", new JsonArray().add("10.0.0.0/8")).put("rfc5766Channels", false)
+        .put("grantIssuers", new JsonArray().add(io.p2pquic.identity.PeerIdentity.generate().peerId().value()));
     TurnServerConfig c = TurnServerConfig.fromJson(json);
     assertThat(c.rfc5766Channels()).isFalse();
     assertThat(c.authSecrets()).containsExactly("new", "old");

@@ -1,0 +1,87 @@
+package io.p2pquic.node.lab;
+
+import static io.p2pquic.node.lab.LabProcesses.randomFile;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.p2pquic.natlab.LinkConditions;
+import io.p2pquic.natlab.NatBehavior;
+import io.p2pquic.natlab.NatLab;
+import io.p2pquic.natlab.junit.LabTestSupport;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Issue 15 fault matrix: 20 % loss both ways on one peer's WAN link (signalling, STUN, TURN and the
+ * session alike) during the connect and the transfer, for every method. Two port-restricted cone NATs,
+ * 20 ms one-way per router; 2 MiB echoed, SHA-256 compared by the CLI.
+ */
+class LossyLinkLabTest {
+  private static final Pattern PEER_ID = Pattern.compile("peer id: (pq1[a-z2-7]+)");
+  private static NatLab lab;
+  private static LabProcesses.Running rendezvous;
+  private static LabProcesses.Running echo;
+  private static String echoId;
+  private static Path dir;
+  private static String server;
+  private static Path file;
+
+  @BeforeAll
+  static void up() throws Exception {
+    lab = LabTestSupport.start(NatLab.builder()
+        .peer("a", NatBehavior.PORT_RESTRICTED, LinkConditions.delayMillis(20))
+        .peer("b", NatBehavior.PORT_RESTRICTED, LinkConditions.delayMillis(20)));
+    dir = Files.createTempDirectory("p2p-loss-lab");
+    server = lab.serverAddress().getHostAddress();
+    Path conf = dir.resolve("rendezvous.json");
+    Files.writeString(conf, RelayPathLabTest.turnConfig().encodePrettily());
+    rendezvous = new LabProcesses.Running(lab, lab.serverNamespace(), "rendezvous ready",
+        "rendezvous", "--config", conf.toString(), "--bind", server);
+    assertThat(rendezvous.awaitReady(Duration.ofSeconds(60))).as(rendezvous.output()).isTrue();
+    echo = new LabProcesses.Running(lab, lab.hostNamespace("b"), "peer id:", "peer", "--echo",
+        "--rendezvous", "ws://" + server + ":8088/signal", "--stun", server + ":3478",
+        "--identity", dir.resolve("b.json").toString(), "--control-port", "0");
+    assertThat(echo.awaitReady(Duration.ofSeconds(60))).as(echo.output()).isTrue();
+    Matcher m = PEER_ID.matcher(echo.output());
+    assertThat(m.find()).isTrue();
+    echoId = m.group(1);
+    file = randomFile(dir, "lossy.bin", 2);
+    lab.setLoss("a", 20);
+  }
+
+  @AfterAll
+  static void down() throws Exception {
+    if (echo != null) {
+      echo.stop();
+    }
+    if (rendezvous != null) {
+      rendezvous.stop();
+    }
+    if (lab != null) {
+      lab.close();
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"ice", "auto", "relay", "dcutr", "quic-native", "tcp"})
+  void twoMegabytesArriveIntactAtTwentyPercentLoss(String method) throws Exception {
+    long t0 = System.nanoTime();
+    LabProcesses.Running connect = new LabProcesses.Running(lab, lab.hostNamespace("a"), "echo received", "connect",
+        echoId, "--rendezvous", "ws://" + server + ":8088/signal", "--stun", server + ":3478",
+        "--file", file.toString(), "--method", method, "--timeout", "60000");
+    assertThat(connect.process.waitFor(180, TimeUnit.SECONDS)).as(connect.output()).isTrue();
+    String out = connect.output();
+    System.out.printf("20%% loss, method %s: exit %d after %.1f s%n%s%n", method, connect.process.exitValue(),
+        (System.nanoTime() - t0) / 1e9, out.lines().filter(l -> l.contains("echo received") || l.contains("session ")
+            || l.contains("error") || l.contains("phases")).reduce("", (x, y) -> x + y + "\n"));
+    assertThat(connect.process.exitValue()).as(out).isZero();
+    assertThat(out).contains("identical");
+  }
+}
