@@ -108,10 +108,11 @@ class DualStackLabTest {
 
   @Test
   void autoPunchesThroughBothIpv6FirewallsAndPrefersIpv6() throws Exception {
-    Matcher m = session(connect("auto", "--send", "dual-stack"));
-    assertThat(m.group(1)).isEqualTo("direct");
-    assertThat(m.group(2)).as("our global IPv6 host address").startsWith("[" + "2001:db8:1::2]");
-    assertThat(m.group(3)).as("the peer's global IPv6 host address").startsWith("[" + "2001:db8:2::2]");
+    LabProcesses.Running c = connect("auto", "--send", "dual-stack");
+    Matcher m = session(c);
+    assertThat(m.group(1)).as(c.output()).isEqualTo("direct");
+    assertThat(m.group(2)).as("our global IPv6 host address\n" + c.output()).startsWith("[" + "2001:db8:1::2]");
+    assertThat(m.group(3)).as("the peer's global IPv6 host address\n" + c.output()).startsWith("[" + "2001:db8:2::2]");
   }
 
   @Test

@@ -386,7 +386,8 @@ public final class IceSession {
 
   private void onIceEvent(IceEvent e) {
     switch (e.type()) {
-      case NOMINATING, NOMINATED, SELECTED, ROLE_SWITCHED, FAILED, CONSENT ->
+      case NOMINATING -> mark("ice " + e.type().label(), e.detail()); // the pair and why now
+      case NOMINATED, SELECTED, ROLE_SWITCHED, FAILED, CONSENT ->
           mark("ice " + e.type().label(), e.pair() != null ? e.pair().describe() : e.detail());
       case PEER_REFLEXIVE -> {
         mark("ice " + e.type().label(), e.pair() != null ? e.pair().describe() : e.detail());

@@ -992,13 +992,22 @@ public final class IceAgent {
       // path (a NAT that opens after a few retransmissions) still wins.
       return;
     }
-    if (betterPending && waited < options.nominationWaitMillis()) {
+    // With trickle, a better pair may not exist yet: a candidate still on its way (the peer's IPv6 host
+    // candidate after its IPv4 server-reflexive one) deserves the same wait as a pair still checking.
+    boolean candidatesOpen = !remoteComplete || !localComplete;
+    // A better pair's check sent about when the first valid pair's was needs about the same round trip:
+    // (a punched one: its first request may be dropped until the peer's own check opened the way), so wait
+    // at least four such RTTs (at most 1 s), or a configured 20 ms loses the race to every path
+    // longer than 10 ms and a slower-to-answer IPv6 host pair to an IPv4 server-reflexive one.
+    long rttWait = Math.min(1_000, 4 * Math.max(0, best.rttMillis()));
+    if ((betterPending || candidatesOpen) && waited < Math.max(options.nominationWaitMillis(), rttWait)) {
       return;
     }
     nominating = best;
-    emit(IceEvent.Type.NOMINATING, best.describe() + (betterPending
-        ? " (waited " + waited + " ms for higher-priority pairs)"
-        : " (no higher-priority pair pending)"), best);
+    emit(IceEvent.Type.NOMINATING, best.describe() + (betterPending || candidatesOpen
+        ? " (waited " + waited + " ms for higher-priority pairs" + (candidatesOpen ? " and candidates" : "") + ")"
+        : " (no higher-priority pair pending: " + checkList.pairs().stream().filter(q -> q.priority() > best.priority())
+            .map(q -> q.describe() + " " + q.state()).toList() + ")"), best);
     sendCheck(best, CheckKind.NOMINATION);
   }
 
