@@ -17,7 +17,7 @@ import java.util.Set;
  * {@code handshakeTimeoutMs} [10000], {@code maxData} [16 MiB, connection flow-control window],
  * {@code maxStreamData} [4 MiB, per stream], {@code maxBidiStreams} [100], {@code maxUniStreams}
  * [100], {@code datagrams} [true, RFC 9221], {@code datagramQueueLength} [128],
- * {@code congestionControl} ["cubic" | "reno" | "bbr"], {@code keyLog} [false],
+ * {@code congestionControl} ["bbr" | "cubic" | "reno"], {@code keyLog} [false],
  * {@code keyLogFile} [null: $SSLKEYLOGFILE], {@code qlogDir} [null: off]. {@link #fromJson} rejects
  * unknown keys and names them.
  */
@@ -39,7 +39,7 @@ public final class QuicOptions {
   private long maxUniStreams = 100;
   private boolean datagrams = true;
   private int datagramQueueLength = 128;
-  private String congestionControl = "cubic";
+  private String congestionControl = "bbr";
   private boolean keyLog;
   private String keyLogFile;
   private String qlogDir;
@@ -205,7 +205,7 @@ public final class QuicOptions {
     return congestionControl;
   }
 
-  /** "cubic" (default), "reno" or "bbr". */
+  /** "bbr" (default: random loss does not read as congestion), "cubic" or "reno". */
   public QuicOptions congestionControl(String v) {
     Objects.requireNonNull(v, "congestionControl");
     String lower = v.toLowerCase(Locale.ROOT);
