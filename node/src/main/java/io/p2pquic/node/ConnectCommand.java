@@ -207,9 +207,9 @@ final class ConnectCommand implements Callable<Integer> {
       return ExitCodes.OK;
     } finally {
       if (started[0] != null) {
-        NodeRuntime.await(started[0].goodbye(vertx, "connect done").otherwiseEmpty(), Duration.ofSeconds(3), "closing");
+        NodeRuntime.awaitCleanup(started[0].goodbye(vertx, "connect done").otherwiseEmpty(), Duration.ofSeconds(3), "closing");
       }
-      NodeRuntime.await(vertx.close(), Duration.ofSeconds(10), "stopping");
+      NodeRuntime.awaitCleanup(vertx.close(), Duration.ofSeconds(10), "stopping");
     }
   }
 

@@ -103,7 +103,7 @@ final class DemoCommand implements Callable<Integer> {
       NodeRuntime.await(Future.join(peers.stream().map(p -> p.goodbye(vertx, "the demo is over")).toList())
           .compose(x -> Future.join(peers.stream().map(p -> p.undeploy(vertx)).toList())), Duration.ofSeconds(10),
           "stopping the peers");
-      NodeRuntime.await(vertx.close(), Duration.ofSeconds(10), "stopping");
+      NodeRuntime.awaitCleanup(vertx.close(), Duration.ofSeconds(10), "stopping");
     }
   }
 }

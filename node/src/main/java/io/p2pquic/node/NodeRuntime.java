@@ -58,6 +58,18 @@ final class NodeRuntime {
   }
 
   /**
+   * Clean-up after the work is done (goodbyes, closing Vert.x): waits at most {@code timeout} and never
+   * fails the command: on a lossy link a goodbye can outlast it, and the transfer's outcome already stands.
+   */
+  static void awaitCleanup(Future<?> f, Duration timeout, String what) {
+    try {
+      await(f, timeout, what);
+    } catch (RuntimeException e) {
+      org.slf4j.LoggerFactory.getLogger(NodeRuntime.class).warn("{}: {}; exiting anyway", what, e.getMessage());
+    }
+  }
+
+  /**
    * Blocks until SIGINT/SIGTERM (exit code 0) or until {@code fatal} completes (its message printed, exit
    * code 1, e.g. this peer id registered by another process), then closes Vert.x.
    */

@@ -177,7 +177,7 @@ final class PipeCommand implements Callable<Integer> {
       NodeRuntime.await(session.close("pipe done").otherwiseEmpty(), Duration.ofSeconds(5), "closing the session");
       return ExitCodes.OK;
     } finally {
-      NodeRuntime.await(vertx.close(), Duration.ofSeconds(10), "stopping");
+      NodeRuntime.awaitCleanup(vertx.close(), Duration.ofSeconds(10), "stopping");
     }
   }
 

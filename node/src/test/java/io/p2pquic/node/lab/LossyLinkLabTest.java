@@ -21,8 +21,12 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Issue 15 fault matrix: 20 % loss both ways on one peer's WAN link (signalling, STUN, TURN and the
  * session alike) during the connect and the transfer, for every method. Two port-restricted cone NATs,
- * 20 ms one-way per router; 2 MiB echoed, SHA-256 compared by the CLI.
+ * 20 ms one-way per router; 2 MiB echoed, SHA-256 compared by the CLI. Not in {@code mvn verify}: at 20 %
+ * loss a TURN allocation sometimes fails within the gathering time (method relay then has no path), so a run
+ * is a measurement; run it with {@code mvn -pl node test -Dgroups=fault-matrix -Dexcluded.groups=
+ * -Dtest=LossyLinkLabTest} (docs/faults.md).
  */
+@org.junit.jupiter.api.Tag("fault-matrix")
 class LossyLinkLabTest {
   private static final Pattern PEER_ID = Pattern.compile("peer id: (pq1[a-z2-7]+)");
   private static NatLab lab;
@@ -41,7 +45,9 @@ class LossyLinkLabTest {
     dir = Files.createTempDirectory("p2p-loss-lab");
     server = lab.serverAddress().getHostAddress();
     Path conf = dir.resolve("rendezvous.json");
-    Files.writeString(conf, RelayPathLabTest.turnConfig().encodePrettily());
+    // QUIC signalling on (method quic-native attaches to the rendezvous over QUIC).
+    Files.writeString(conf, RelayPathLabTest.turnConfig()
+        .put("signalling", new io.vertx.core.json.JsonObject().put("quicPort", 8089)).encodePrettily());
     rendezvous = new LabProcesses.Running(lab, lab.serverNamespace(), "rendezvous ready",
         "rendezvous", "--config", conf.toString(), "--bind", server);
     assertThat(rendezvous.awaitReady(Duration.ofSeconds(60))).as(rendezvous.output()).isTrue();
@@ -70,8 +76,7 @@ class LossyLinkLabTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  // quic-native is left out: at 20 % loss it does not connect within 60 s (docs/faults.md, open).
-  @ValueSource(strings = {"ice", "auto", "relay", "dcutr", "tcp"})
+  @ValueSource(strings = {"ice", "auto", "relay", "dcutr", "quic-native", "tcp"})
   void twoMegabytesArriveIntactAtTwentyPercentLoss(String method) throws Exception {
     long t0 = System.nanoTime();
     LabProcesses.Running connect = new LabProcesses.Running(lab, lab.hostNamespace("a"), "echo received", "connect",
