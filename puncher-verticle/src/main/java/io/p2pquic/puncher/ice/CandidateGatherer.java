@@ -55,8 +55,9 @@ import org.slf4j.LoggerFactory;
  * that the relay reaches exactly the socket ICE and QUIC use. Type preference 0, local preference of the
  * base (the host address routed toward the TURN server), related address the mapped address the TURN
  * server saw. The {@link RelayAllocation}s are in {@link GatheringResult#relays()}; the caller owns them
- * (they end when closed or when their socket closes). An allocation that completes after the gathering
- * timeout is closed at once.
+ * (they end when closed or when their socket closes). A pending allocation is waited for until
+ * {@link GatheringOptions#relayGatheringTimeoutMillis()} (longer than the server-reflexive timeout: under
+ * loss it needs its retransmissions); one that completes after that is closed at once.
  *
  * <p><b>Order and priorities.</b> Host addresses are ranked IPv6 and IPv4 interleaved, IPv6 first
  * (RFC 8421), loopback last, and get local preference 65535 minus their rank; a server-reflexive
@@ -64,8 +65,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Trickle.</b> Candidates go to the handler as they are found (host candidates at once, each
  * server-reflexive one when its response arrives), on the Vert.x context current at {@link #gather}.
- * The returned future completes when every binding has answered or failed, or at the gathering
- * timeout (then {@code timedOut} is true; nothing is emitted afterwards). It fails only on bad input.
+ * The returned future completes when every binding and allocation has answered or failed, or at the
+ * gathering timeout (the relay gathering timeout while an allocation is pending; then {@code timedOut}
+ * is true; nothing is emitted afterwards). It fails only on bad input.
  *
  * <p>Metrics: {@code p2p.ice.gathering.candidates{type}}, {@code p2p.ice.gathering.stun{outcome}},
  * {@code p2p.ice.gathering.turn{outcome=allocated|error|late}} (and the TURN client's {@code p2p.turn.*}).
@@ -275,6 +277,8 @@ public final class CandidateGatherer {
     long hostMillis;
     long timer = -1;
     boolean done;
+    /** Past the gathering timeout while TURN allocations are still awaited: late STUN answers are ignored. */
+    boolean stunOver;
 
     Run(Context context, Plan plan, Handler<Candidate> onCandidate, long start, Promise<GatheringResult> promise) {
       this.context = context;
@@ -359,14 +363,30 @@ public final class CandidateGatherer {
         finish(false);
         return;
       }
-      timer = vertx.setTimer(options.gatheringTimeoutMillis(), id -> finish(true));
+      timer = vertx.setTimer(options.gatheringTimeoutMillis(), id -> onGatheringTimeout());
       Future.join(lookups).onComplete(ar -> context.runOnContext(v -> finish(false)));
+    }
+
+    /**
+     * Server-reflexive candidates are not waited for any longer; a pending TURN allocation is, until the
+     * relay gathering timeout: under loss its two transactions need their retransmissions, and where no
+     * direct path exists the relayed candidate is the only one that can work.
+     */
+    void onGatheringTimeout() {
+      long left = options.relayGatheringTimeoutMillis() - elapsed();
+      if (pendingRelays == 0 || left <= 0) {
+        finish(true);
+        return;
+      }
+      stunOver = true;
+      log.debug("gathering: {} TURN allocation(s) still pending, waiting up to {} ms more", pendingRelays, left);
+      timer = vertx.setTimer(left, id -> finish(true));
     }
 
     void onBinding(int slot, InetSocketAddress server, InetSocketAddress local, InetSocketAddress base,
         StunResponse response, Throwable error) {
-      if (done) {
-        return; // after the timeout: gathering is over
+      if (done || stunOver) {
+        return; // after the timeout: gathering (of server-reflexive candidates) is over
       }
       if (response == null) {
         Outcome o = error instanceof StunTimeoutException ? Outcome.TIMEOUT : Outcome.ERROR;

@@ -17,7 +17,10 @@ import java.util.Objects;
  * the event loop), {@code includeLoopback} (false), {@code ipv4} (true), {@code ipv6} (true), {@code
  * includeLinkLocalIpv6} (false), {@code port} (0: the port {@link CandidateGatherer#openSockets()}
  * binds), {@code component} (1), {@code pruneRedundant} (true: drop a server-reflexive candidate equal
- * to its base, RFC 8445 5.1.3), {@code gatheringTimeoutMillis} (3000), {@code stunRetransmit}
+ * to its base, RFC 8445 5.1.3), {@code gatheringTimeoutMillis} (3000: server-reflexive candidates
+ * after this are not waited for), {@code relayGatheringTimeoutMillis} (10000: how long a pending TURN
+ * allocation is still waited for; on a lossy link an allocation's two transactions need their
+ * retransmissions, and a relayed candidate is often the only path), {@code stunRetransmit}
  * ({@link RetransmitPolicy#toJson()}, default {@link RetransmitPolicy#GATHERING}), {@code turnServers}
  * (array of {@link TurnClientOptions} objects: {@code host}, {@code port} (3478), {@code username},
  * {@code password}, and optional timing keys; each gives a relayed candidate per socket of its family;
@@ -25,9 +28,10 @@ import java.util.Objects;
  */
 public final class GatheringOptions {
   public static final long DEFAULT_GATHERING_TIMEOUT_MILLIS = 3_000;
+  public static final long DEFAULT_RELAY_GATHERING_TIMEOUT_MILLIS = 10_000;
   private static final List<String> KNOWN = List.of("stunServers", "includeLoopback", "ipv4", "ipv6",
       "includeLinkLocalIpv6", "port", "component", "pruneRedundant", "gatheringTimeoutMillis", "stunRetransmit",
-      "turnServers");
+      "turnServers", "relayGatheringTimeoutMillis");
 
   private List<String> stunServers = new ArrayList<>();
   private boolean includeLoopback;
@@ -38,6 +42,7 @@ public final class GatheringOptions {
   private int component = 1;
   private boolean pruneRedundant = true;
   private long gatheringTimeoutMillis = DEFAULT_GATHERING_TIMEOUT_MILLIS;
+  private long relayGatheringTimeoutMillis = DEFAULT_RELAY_GATHERING_TIMEOUT_MILLIS;
   private RetransmitPolicy stunRetransmit = RetransmitPolicy.GATHERING;
   private List<TurnClientOptions> turnServers = new ArrayList<>();
 
@@ -56,6 +61,7 @@ public final class GatheringOptions {
         case "component" -> component(StrictConfig.intValue(v));
         case "pruneRedundant" -> pruneRedundant = StrictConfig.bool(v);
         case "gatheringTimeoutMillis" -> gatheringTimeoutMillis(StrictConfig.longValue(v));
+        case "relayGatheringTimeoutMillis" -> relayGatheringTimeoutMillis(StrictConfig.longValue(v));
         case "stunRetransmit" -> stunRetransmit = RetransmitPolicy.fromJson(StrictConfig.object(v), RetransmitPolicy.GATHERING);
         case "turnServers" -> {
           List<TurnClientOptions> list = new ArrayList<>();
@@ -78,6 +84,7 @@ public final class GatheringOptions {
         .put("component", component)
         .put("pruneRedundant", pruneRedundant)
         .put("gatheringTimeoutMillis", gatheringTimeoutMillis)
+        .put("relayGatheringTimeoutMillis", relayGatheringTimeoutMillis)
         .put("stunRetransmit", stunRetransmit.toJson())
         .put("turnServers", new JsonArray(turnServers.stream().map(TurnClientOptions::toJson).toList()));
   }
@@ -186,6 +193,22 @@ public final class GatheringOptions {
 
   public GatheringOptions pruneRedundant(boolean v) {
     pruneRedundant = v;
+    return this;
+  }
+
+  /**
+   * How long after the start of gathering a pending TURN allocation is still waited for (relayed
+   * candidates trickle when they come); never shorter than {@link #gatheringTimeoutMillis()}.
+   */
+  public long relayGatheringTimeoutMillis() {
+    return Math.max(relayGatheringTimeoutMillis, gatheringTimeoutMillis);
+  }
+
+  public GatheringOptions relayGatheringTimeoutMillis(long millis) {
+    if (millis <= 0) {
+      throw new IllegalArgumentException("relayGatheringTimeoutMillis must be positive: " + millis);
+    }
+    relayGatheringTimeoutMillis = millis;
     return this;
   }
 

@@ -107,6 +107,102 @@ class CandidateGathererTurnTest {
     }
   }
 
+  /**
+   * A lossy link: the first three Allocate requests are lost, so the allocation completes on the fourth
+   * transmission (1.75 s), after the server-reflexive gathering timeout (1 s). The gatherer keeps waiting
+   * for it (relay gathering timeout) and trickles the relayed candidate; before, it was closed as late.
+   */
+  @Test
+  void aTurnAllocationSlowedByLossStillBecomesACandidateAfterTheGatheringTimeout() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try (Coturn coturn = Coturn.start(); LossyForwarder lossy = new LossyForwarder(coturn.address(), 3)) {
+      NettyUdpEndpoint endpoint = await(NettyUdpEndpoint.bind(vertx, "127.0.0.1", 0, metrics));
+      StunClient stun = new StunClient(vertx, endpoint, metrics).installAsHandler();
+      TurnClientOptions turn = coturn.options("lossy").setHost("127.0.0.1").setPort(lossy.port());
+      GatheringOptions options = new GatheringOptions().includeLoopback(true)
+          .gatheringTimeoutMillis(1_000).relayGatheringTimeoutMillis(8_000).addTurnServer(turn);
+      List<Candidate> trickled = new CopyOnWriteArrayList<>();
+      GatheringResult r = await(new CandidateGatherer(vertx, options, metrics).gather(List.of(stun), trickled::add));
+
+      assertThat(lossy.dropped()).isEqualTo(3);
+      assertThat(r.durationMillis()).as("waited past the 1 s gathering timeout").isGreaterThanOrEqualTo(1_000);
+      assertThat(r.timedOut()).isFalse();
+      assertThat(trickled).extracting(Candidate::type).contains(CandidateType.RELAYED);
+      assertThat(r.allocations()).hasSize(1);
+      assertThat(metrics.counter("p2p.ice.gathering.turn", "outcome", "late").count()).isZero();
+      await(r.allocations().get(0).close());
+      await(endpoint.close());
+    } finally {
+      await(vertx.close());
+    }
+  }
+
+  @Test
+  void theRelayGatheringTimeoutIsAnOptionNeverShorterThanTheGatheringTimeout() {
+    assertThat(new GatheringOptions().relayGatheringTimeoutMillis()).isEqualTo(GatheringOptions.DEFAULT_RELAY_GATHERING_TIMEOUT_MILLIS);
+    GatheringOptions o = new GatheringOptions(new JsonObject().put("relayGatheringTimeoutMillis", 15_000));
+    assertThat(o.relayGatheringTimeoutMillis()).isEqualTo(15_000);
+    assertThat(new GatheringOptions(o.toJson())).isEqualTo(o);
+    assertThat(new GatheringOptions().gatheringTimeoutMillis(20_000).relayGatheringTimeoutMillis(5_000)
+        .relayGatheringTimeoutMillis()).isEqualTo(20_000);
+    assertThatThrownBy(() -> new GatheringOptions(new JsonObject().put("relayGatheringTimeoutMillis", 0)))
+        .hasMessageContaining("relayGatheringTimeoutMillis");
+  }
+
+  /** Forwards UDP between one client and a server, losing the client's first {@code drop} datagrams. */
+  static final class LossyForwarder implements AutoCloseable {
+    private final DatagramSocket front = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
+    private final DatagramSocket back = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
+    private final java.util.concurrent.atomic.AtomicInteger dropped = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile java.net.SocketAddress client;
+
+    LossyForwarder(InetSocketAddress server, int drop) throws java.io.IOException {
+      Thread up = new Thread(() -> pump(front, back, server, drop), "lossy-up");
+      Thread down = new Thread(() -> pump(back, front, null, 0), "lossy-down");
+      up.setDaemon(true);
+      down.setDaemon(true);
+      up.start();
+      down.start();
+    }
+
+    private void pump(DatagramSocket from, DatagramSocket to, InetSocketAddress server, int drop) {
+      byte[] buf = new byte[2048];
+      try {
+        while (true) {
+          DatagramPacket p = new DatagramPacket(buf, buf.length);
+          from.receive(p);
+          if (server != null) {
+            client = p.getSocketAddress();
+            if (dropped.get() < drop) {
+              dropped.incrementAndGet();
+              continue;
+            }
+          }
+          java.net.SocketAddress target = server != null ? server : client;
+          if (target != null) {
+            to.send(new DatagramPacket(p.getData(), p.getLength(), target));
+          }
+        }
+      } catch (java.io.IOException closed) {
+        // socket closed: done
+      }
+    }
+
+    int port() {
+      return front.getLocalPort();
+    }
+
+    int dropped() {
+      return dropped.get();
+    }
+
+    @Override
+    public void close() {
+      front.close();
+      back.close();
+    }
+  }
+
   @Test
   void turnServersRoundTripThroughJsonAndPeerConfig() {
     JsonObject json = new JsonObject()
