@@ -103,6 +103,8 @@ public final class TurnServer {
   private final StunMessageEncoder encoder = new StunMessageEncoder();
 
   private final Map<AllocationKey, RelayAllocation> allocations = new HashMap<>();
+  /** Answers to requests that did not authenticate (challenges, 401, 438): a reflector's fuel, so rationed. */
+  private final io.p2pquic.rendezvous.SourceRateLimiter rejectLimiter;
   /** Live allocations by relay port: the only ports of this host that a relay-to-relay path may reach. */
   private final Map<Integer, RelayAllocation> byRelayPort = new HashMap<>();
   private final Map<String, Integer> allocationsPerUser = new HashMap<>();
@@ -131,6 +133,8 @@ public final class TurnServer {
     this.software = software;
     this.clock = clock;
     this.metrics = new TurnMetrics(registry, () -> allocationCount);
+    this.rejectLimiter = new io.p2pquic.rendezvous.SourceRateLimiter(
+        this.config.rejectRatePerIp(), this.config.rejectRateTotal());
     List<byte[]> s = new ArrayList<>();
     for (String secret : this.config.authSecrets()) {
       s.add(secret.getBytes(StandardCharsets.UTF_8));
@@ -283,6 +287,11 @@ public final class TurnServer {
       String clientIp = from.key().client().getAddress().getHostAddress();
       TurnAuthenticator.Result auth = authenticator.authenticate(m, clientIp, now);
       if (auth instanceof TurnAuthenticator.Rejected r) {
+        if (!from.key().client().getAddress().isLoopbackAddress()
+            && !rejectLimiter.tryAcquire(from.key().client().getAddress())) {
+          metrics.dropped("rate-limited"); // an unauthenticated source (perhaps spoofed) gets no more answers
+          return;
+        }
         if (r.failure() == null) {
           metrics.challenge();
         } else {

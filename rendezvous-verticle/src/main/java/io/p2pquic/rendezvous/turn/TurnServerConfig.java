@@ -19,7 +19,10 @@ import java.util.Map;
  * {@code defaultLifetimeSeconds}, {@code maxLifetimeSeconds}, {@code permissionLifetimeSeconds},
  * {@code channelLifetimeSeconds}, {@code nonceLifetimeSeconds}, {@code credentialTtlSeconds},
  * {@code maxAllocations}, {@code maxAllocationsPerUser}, {@code maxAllocationsPerIp} (32: one client
- * address cannot take the port range with many user names), {@code bandwidthBytesPerSecond},
+ * address cannot take the port range with many user names), {@code rejectRatePerIp} (20) and
+ * {@code rejectRateTotal} (5000): error answers (401 challenges, 438, ...) per second to one client
+ * address and to all, so a spoofed source cannot use the relay as a reflector; loopback is exempt,
+ * {@code bandwidthBytesPerSecond},
  * {@code allowedPeerRanges}, {@code grant} ({@code "all-registered"} or a list of peer ids; default
  * none: the relay is closed until the operator says whom it serves).
  */
@@ -28,7 +31,7 @@ public final class TurnServerConfig {
   private static final List<String> KNOWN = List.of("enabled", "realm", "authSecret", "relayAddress", "externalAddress",
       "portRange", "defaultLifetimeSeconds", "maxLifetimeSeconds", "permissionLifetimeSeconds",
       "channelLifetimeSeconds", "nonceLifetimeSeconds", "credentialTtlSeconds", "maxAllocations", "maxAllocationsPerUser", "maxAllocationsPerIp",
-      "bandwidthBytesPerSecond", "allowedPeerRanges", "rfc5766Channels", "grant", "grantIssuers");
+      "rejectRatePerIp", "rejectRateTotal", "bandwidthBytesPerSecond", "allowedPeerRanges", "rfc5766Channels", "grant", "grantIssuers");
 
   private boolean enabled = true;
   private String realm = "p2p-quic";
@@ -46,6 +49,8 @@ public final class TurnServerConfig {
   private int maxAllocations = 1000;
   private int maxAllocationsPerUser = 16;
   private int maxAllocationsPerIp = 32;
+  private double rejectRatePerIp = 20;
+  private double rejectRateTotal = 5000;
   private long bandwidthBytesPerSecond = 2_097_152;
   private List<String> allowedPeerRanges = new ArrayList<>();
   private boolean rfc5766Channels = true;
@@ -73,6 +78,8 @@ public final class TurnServerConfig {
     maxAllocations = o.maxAllocations;
     maxAllocationsPerUser = o.maxAllocationsPerUser;
     maxAllocationsPerIp = o.maxAllocationsPerIp;
+    rejectRatePerIp = o.rejectRatePerIp;
+    rejectRateTotal = o.rejectRateTotal;
     bandwidthBytesPerSecond = o.bandwidthBytesPerSecond;
     allowedPeerRanges = new ArrayList<>(o.allowedPeerRanges);
     grantAll = o.grantAll;
@@ -108,6 +115,8 @@ public final class TurnServerConfig {
         case "maxAllocations" -> c.maxAllocations = StrictConfig.intValue(v);
         case "maxAllocationsPerUser" -> c.maxAllocationsPerUser = StrictConfig.intValue(v);
         case "maxAllocationsPerIp" -> c.maxAllocationsPerIp = StrictConfig.intValue(v);
+        case "rejectRatePerIp" -> c.rejectRatePerIp = StrictConfig.doubleValue(v);
+        case "rejectRateTotal" -> c.rejectRateTotal = StrictConfig.doubleValue(v);
         case "bandwidthBytesPerSecond" -> c.bandwidthBytesPerSecond = StrictConfig.longValue(v);
         case "allowedPeerRanges" -> c.allowedPeerRanges = strings(k, v);
         case "rfc5766Channels" -> c.rfc5766Channels = StrictConfig.bool(v);
@@ -166,6 +175,8 @@ public final class TurnServerConfig {
     m.put("maxAllocations", maxAllocations);
     m.put("maxAllocationsPerUser", maxAllocationsPerUser);
     m.put("maxAllocationsPerIp", maxAllocationsPerIp);
+    m.put("rejectRatePerIp", rejectRatePerIp);
+    m.put("rejectRateTotal", rejectRateTotal);
     m.put("bandwidthBytesPerSecond", bandwidthBytesPerSecond);
     m.put("allowedPeerRanges", new JsonArray(new ArrayList<>(allowedPeerRanges)));
     m.put("rfc5766Channels", rfc5766Channels);
@@ -194,6 +205,10 @@ public final class TurnServerConfig {
     }
     if (maxAllocationsPerIp < 0) {
       throw new IllegalArgumentException(PREFIX + "maxAllocationsPerIp must be >= 0 (0 = no limit), is " + maxAllocationsPerIp);
+    }
+    if (!(rejectRatePerIp > 0) || !(rejectRateTotal > 0)) {
+      throw new IllegalArgumentException(PREFIX + "rejectRatePerIp and rejectRateTotal must be > 0 (answers/s), are "
+          + rejectRatePerIp + " and " + rejectRateTotal);
     }
     if (maxAllocations < 0 || maxAllocationsPerUser < 0 || bandwidthBytesPerSecond < 0) {
       throw new IllegalArgumentException(PREFIX + "maxAllocations, maxAllocationsPerUser and "
@@ -358,6 +373,22 @@ public final class TurnServerConfig {
 
   public TurnServerConfig setMaxAllocationsPerIp(int n) {
     this.maxAllocationsPerIp = n;
+    return this;
+  }
+
+  /** Error answers per second to one client address (burst twice that); loopback is exempt. */
+  public double rejectRatePerIp() {
+    return rejectRatePerIp;
+  }
+
+  /** Error answers per second to all client addresses together. */
+  public double rejectRateTotal() {
+    return rejectRateTotal;
+  }
+
+  public TurnServerConfig setRejectRates(double perIp, double total) {
+    this.rejectRatePerIp = perIp;
+    this.rejectRateTotal = total;
     return this;
   }
 

@@ -148,6 +148,47 @@ class TurnServerTest {
   }
 
   /**
+   * Unauthenticated Allocates from one (non-loopback) source: only the burst (twice the rate) gets a 401
+   * challenge; the rest are dropped and counted, so a spoofed source cannot turn the relay into a reflector.
+   */
+  @Test
+  void challengesToOneSourceAreRateLimited() throws Exception {
+    InetAddress own = java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces()).stream()
+        .flatMap(java.net.NetworkInterface::inetAddresses)
+        .filter(a -> a instanceof java.net.Inet4Address && !a.isLoopbackAddress() && !a.isLinkLocalAddress())
+        .findFirst().orElse(null);
+    assertThat(own).as("this test needs a non-loopback IPv4 address on the host").isNotNull();
+    vertx = Vertx.vertx();
+    turn = new TurnServer(vertx, config().setRejectRates(5, 1000), own.getHostAddress(), "test", metrics, clock::get);
+    stun = new StunServer(vertx, new StunServerConfig().setBind(own.getHostAddress()).setPort(0), metrics, turn);
+    TurnTestSupport.await(stun.start());
+    io.p2pquic.stun.StunMessageEncoder encoder = new io.p2pquic.stun.StunMessageEncoder();
+    int answered = 0;
+    try (DatagramSocket client = new DatagramSocket(0, own)) {
+      for (int i = 0; i < 30; i++) {
+        byte[] req = encoder.encodeToBytes(StunMessage.builder(StunMessageType.of(StunMethod.ALLOCATE, StunClass.REQUEST))
+            .add(StunAttributes.requestedTransport(17)).build());
+        send(client, stun.udpAddress(), req);
+      }
+      while (receive(client, 300) != null) {
+        answered++;
+      }
+    }
+    assertThat(answered).as("the burst (twice the rate of 5/s), give or take the refill").isBetween(10, 12);
+    assertThat(count("p2p.turn.dropped", "reason", "rate-limited")).isBetween(18.0, 20.0);
+    assertThat(metrics.counter(TurnMetrics.AUTH_CHALLENGES).count()).isEqualTo(answered);
+  }
+
+  @Test
+  void rejectRatesRoundTripThroughJsonAndAreChecked() {
+    TurnServerConfig c = config().setRejectRates(7, 700);
+    assertThat(TurnServerConfig.fromJson(c.toJson()).toJson()).isEqualTo(c.toJson());
+    assertThat(c.toJson().getDouble("rejectRatePerIp")).isEqualTo(7.0);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> config().setRejectRates(0, 10).validate())
+        .hasMessageContaining("turn.rejectRatePerIp");
+  }
+
+  /**
    * Two peers relayed by the same node (both sides behind symmetric NATs, or one host): the relay's own
    * address is a permitted peer with no allowedPeerRanges, but only at live allocations' relay ports; a
    * listener on the host's own address at any other port gets nothing through the relay.
