@@ -387,7 +387,7 @@ public final class NatLab implements AutoCloseable {
     LinkConditions link = p.spec().link();
     List<String> cmd = new ArrayList<>(List.of(Tools.python(), script.toString(),
         p.routerNs(), Topology.WAN_IF, topology.inetNs, p.bridgePort(),
-        millis(link.delay()), millis(link.jitter())));
+        millis(link.delay()), millis(link.jitter()), "--control", delayControlFile(p.name()).toString()));
     if (detached) {
       cmd.add("--detach");
     } else {
@@ -918,6 +918,36 @@ public final class NatLab implements AutoCloseable {
   }
 
   // ---------------------------------------------------------------- changing conditions
+
+  /**
+   * Changes the one-way delay and jitter of a peer's WAN link (each direction) for packets from now on, e.g.
+   * a delay spike and its end; packets already held keep their delay and order is preserved. The link
+   * must have been created with a delay (it runs through the delay forwarder).
+   */
+  public synchronized void setLinkDelay(String peer, Duration delay, Duration jitter) {
+    requireUp();
+    Topology.Peer p = topology.peer(peer);
+    new LinkConditions(delay, jitter, 0); // checks the bounds
+    Long pid = forwarderPids.get(p.name());
+    if (pid == null) {
+      throw new LabException("peer " + peer + " has no delayed link (create it with a delay to change it later)");
+    }
+    Path control = delayControlFile(p.name());
+    try {
+      Files.writeString(control, millis(delay) + " " + millis(jitter) + "\n");
+    } catch (IOException e) {
+      throw new LabException("cannot write " + control + ": " + e.getMessage(), e);
+    }
+    ExecResult r = runner.run(List.of("kill", "-HUP", Long.toString(pid)), null, Duration.ofSeconds(5));
+    if (r.exitCode() != 0) {
+      throw new LabException("cannot signal the delay forwarder of " + peer + " (pid " + pid + "): " + r.stderr());
+    }
+  }
+
+  /** Where {@link #setLinkDelay} tells a peer's forwarder its new delay (named by the lab's prefix). */
+  private Path delayControlFile(String peer) {
+    return Path.of(System.getProperty("java.io.tmpdir"), "natlab-" + topology.prefix + "-" + peer + ".delay");
+  }
 
   /** Sets random loss (percent, each direction) on a peer's WAN; applies at once, atomically. */
   public synchronized void setLoss(String peer, double percent) {

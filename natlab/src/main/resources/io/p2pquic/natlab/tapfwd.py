@@ -4,13 +4,15 @@ forwards Ethernet frames both ways, holding each frame for DELAY ms plus a unifo
 extra in [0, JITTER] ms. Order is preserved per direction (a frame never overtakes the one
 before it), so jitter never reorders packets.
 
-usage: tapfwd.py NS_A TAP_A NS_B TAP_B DELAY_MS JITTER_MS [--parent PID] [--detach]
+usage: tapfwd.py NS_A TAP_A NS_B TAP_B DELAY_MS JITTER_MS [--parent PID] [--detach] [--control FILE]
 
 Both TAP devices must already exist (ip tuntap add ... mode tap). Each is opened from inside
 its namespace (setns via libc, since Python 3.11 has no os.setns). Prints READY on stdout
 once both are attached, then detaches stdout. With --parent, exits when that process dies
 (a lab owned by a test JVM); with --detach, starts its own session so it outlives the
-launcher and its terminal (a lab made by `natlab up`).
+launcher and its terminal (a lab made by `natlab up`). With --control, SIGHUP makes it read
+"DELAY_MS JITTER_MS" from FILE and use them for frames arriving from then on (a delay spike);
+frames already held keep their due time, and order is still preserved.
 Shipped inside the natlab jar and written to a temporary file at run time.
 """
 import collections, ctypes, errno, fcntl, os, random, select, signal, struct, sys, time
@@ -46,6 +48,7 @@ def main(argv):
     delay = float(argv[5]) / 1000.0
     jitter = float(argv[6]) / 1000.0
     parent = None
+    control = None
     rest = argv[7:]
     while rest:
         opt = rest.pop(0)
@@ -53,9 +56,23 @@ def main(argv):
             parent = int(rest.pop(0))
         elif opt == "--detach":
             os.setsid()
+        elif opt == "--control":
+            control = rest.pop(0)
         else:
             sys.exit("unknown option " + opt)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    cond = {"delay": delay, "jitter": jitter}
+
+    def reread(*_):
+        try:
+            with open(control) as f:
+                d, j = f.read().split()[:2]
+            cond["delay"], cond["jitter"] = float(d) / 1000.0, float(j) / 1000.0
+        except (OSError, ValueError) as e:
+            print("control file %s: %s" % (control, e), file=sys.stderr, flush=True)
+
+    if control is not None:
+        signal.signal(signal.SIGHUP, reread)
     fd_a = open_tap(ns_a, tap_a)
     fd_b = open_tap(ns_b, tap_b)  # the process stays in ns_b (so `ip netns pids` finds it)
     print("READY", flush=True)
@@ -94,6 +111,7 @@ def main(argv):
                     raise
                 if not frame:
                     break
+                delay, jitter = cond["delay"], cond["jitter"]
                 due = now + delay + (uniform(0.0, jitter) if jitter > 0 else 0.0)
                 if due < last_due[out]:
                     due = last_due[out]

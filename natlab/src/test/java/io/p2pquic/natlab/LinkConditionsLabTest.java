@@ -61,6 +61,27 @@ class LinkConditionsLabTest {
     assertThat(Probe.median(fast)).isLessThan(5.0);
   }
 
+  /** A delay spike: the "jit" link (10 ms + 10 ms jitter) goes to 250 ms each way, then back. */
+  @Test
+  void theDelayOfALinkCanChangeWhileTheLabRuns() {
+    String host = lab.hostNamespace("jit");
+    try {
+      lab.setLinkDelay("jit", Duration.ofMillis(250), Duration.ZERO);
+      double[] spiked = Probe.rtts(lab, host, server, 3, 2.0);
+      LOG.info("RTT host->server during a 250 ms spike: {}", Arrays.toString(spiked));
+      assertThat(spiked).doesNotContain(Double.NaN);
+      assertThat(Arrays.stream(spiked).min().orElseThrow()).isGreaterThanOrEqualTo(500.0);
+    } finally {
+      lab.setLinkDelay("jit", Duration.ofMillis(10), Duration.ofMillis(10));
+    }
+    double[] after = Probe.rtts(lab, host, server, 5, 1.0);
+    assertThat(after).doesNotContain(Double.NaN);
+    assertThat(Probe.median(after)).isLessThan(60.0);
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+        () -> lab.setLinkDelay("fast", Duration.ofMillis(100), Duration.ZERO))
+        .hasMessageContaining("no delayed link");
+  }
+
   @Test
   void jitterSpreadsDelaysButNeverReorders() {
     Map<String, String> r = Probe.burst(lab, lab.hostNamespace("jit"), server, 100, 2, 0.5);
