@@ -19,6 +19,7 @@ import java.util.Map;
  *   "connectTimeoutMs": 20000, "quicTimeoutMs": 10000, "acceptFrom": ["*"],
  *   "cluster": false,
  *   "ice": { "taMillis": 20, "nominationWaitMillis": 20, ... (docs/ice.md) },
+ *   "session": { "restartDeliveryMillis": 30000, "relayProbeMillis": 1500, ... (SessionOptions) },
  *   "gathering": { "stunServers": [default: the rendezvous host, port 3478], "includeLoopback": false,
  *                  "turnServers": [{"host": ..., "port": 3478, "username": ..., "password": ...}], ... },
  *   "quic": { "idleTimeoutMs": 30000, "keepAliveIntervalMs": 10000, ... (docs/quic.md) },
@@ -31,7 +32,7 @@ public final class PeerConfig {
   /** The STUN port assumed on the rendezvous host when {@code gathering.stunServers} is not set. */
   public static final int DEFAULT_STUN_PORT = 3478;
   private static final List<String> KNOWN = List.of("rendezvous", "identity", "gathering", "ice", "connectTimeoutMs",
-      "quicTimeoutMs", "acceptFrom", "cluster", "signalling", "control", "quic");
+      "quicTimeoutMs", "acceptFrom", "cluster", "signalling", "control", "quic", "session");
   /** Default port of a long-running peer's local control endpoint (status, ping, metrics) on 127.0.0.1. */
   public static final int DEFAULT_CONTROL_PORT = 8790;
 
@@ -51,6 +52,7 @@ public final class PeerConfig {
   private int controlPort = DEFAULT_CONTROL_PORT;
   private boolean cluster;
   private io.p2pquic.quic.QuicOptions quic = new io.p2pquic.quic.QuicOptions();
+  private io.p2pquic.puncher.session.SessionOptions session = new io.p2pquic.puncher.session.SessionOptions();
 
   /**
    * Faster than the RFC defaults where the RFC allows: Ta 20 ms (RFC 8445 14.2 permits a lower Ta for
@@ -70,6 +72,7 @@ public final class PeerConfig {
         case "identity" -> c.identity = StrictConfig.string(v);
         case "gathering" -> c.gathering = new GatheringOptions(StrictConfig.object(v));
         case "ice" -> c.ice = new IceAgentOptions(defaultIce().toJson().mergeIn(StrictConfig.object(v)));
+        case "session" -> c.session = new io.p2pquic.puncher.session.SessionOptions(StrictConfig.object(v));
         case "connectTimeoutMs" -> c.connectTimeoutMs = StrictConfig.longValue(v);
         case "quicTimeoutMs" -> c.quicTimeoutMs = StrictConfig.longValue(v);
         case "acceptFrom" -> c.acceptFrom = StrictConfig.strings(v);
@@ -113,7 +116,18 @@ public final class PeerConfig {
     m.put("signalling", signalling.toJson());
     m.put("control", new JsonObject().put("port", controlPort));
     m.put("quic", quic.toJson());
+    m.put("session", session.toJson());
     return new JsonObject(m);
+  }
+
+  /** Timings of ICE sessions above the agent: restart delivery, relay upkeep ({@code session}). */
+  public io.p2pquic.puncher.session.SessionOptions session() {
+    return session;
+  }
+
+  public PeerConfig setSession(io.p2pquic.puncher.session.SessionOptions session) {
+    this.session = new io.p2pquic.puncher.session.SessionOptions(session);
+    return this;
   }
 
   /** Transport options of the peer's QUIC sessions (idle timeout, keepalive, windows: docs/quic.md). */

@@ -21,8 +21,8 @@ class PeerConfigTest {
   @Test
   void unknownKeysInAnySectionStopWithTheFullPath() {
     assertBad("{\"gathering\":{\"foo\":1}}", "gathering.foo is not a known key (known: stunServers, includeLoopback, "
-        + "ipv4, ipv6, includeLinkLocalIpv6, port, component, pruneRedundant, gatheringTimeoutMillis, stunRetransmit, "
-        + "turnServers)");
+        + "ipv4, ipv6, includeLinkLocalIpv6, port, component, pruneRedundant, gatheringTimeoutMillis, relayGatheringTimeoutMillis, "
+        + "stunRetransmit, turnServers)");
     assertBad("{\"gathering\":{\"stunRetransmit\":{\"rto\":5}}}",
         "gathering.stunRetransmit.rto is not a known key (known: initialRtoMillis, maxRequests, lastWaitMultiplier, "
             + "maxRtoMillis)");
@@ -32,6 +32,19 @@ class PeerConfigTest {
     assertBad("{\"ice\":{\"tA\":5}}", "ice.tA is not a known key (known: taMillis, checkRetransmit, maxPairs, "
         + "nomination, nominationWaitMillis, checkingTimeoutMillis, keepaliveIntervalMillis, consentIntervalMillis, "
         + "consentTimeoutMillis, disconnectedTimeoutMillis, component, candidatePolicy)");
+    assertBad("{\"session\":{\"relayProbe\":5}}", "session.relayProbe is not a known key (known: "
+        + "restartDeliveryMillis, restartResendMillis, reflexiveRefreshMillis, relayProbeMillis, reallocationMillis)");
+  }
+
+  @Test
+  void sessionTimingsRoundTripAndRefuseNonPositiveValues() {
+    PeerConfig c = PeerConfig.fromJson(new JsonObject("{\"session\":{\"relayProbeMillis\":900,\"reallocationMillis\":4000}}"));
+    assertThat(c.session().relayProbeMillis()).isEqualTo(900);
+    assertThat(c.session().reallocationMillis()).isEqualTo(4000);
+    assertThat(c.session().restartDeliveryMillis()).isEqualTo(io.p2pquic.puncher.session.SessionOptions.DEFAULT_RESTART_DELIVERY_MILLIS);
+    assertThat(PeerConfig.fromJson(c.toJson()).session()).isEqualTo(c.session());
+    assertThatThrownBy(() -> PeerConfig.fromJson(new JsonObject("{\"session\":{\"restartResendMillis\":0}}")))
+        .hasMessageContaining("session.restartResendMillis").hasMessageContaining("positive");
   }
 
   @Test

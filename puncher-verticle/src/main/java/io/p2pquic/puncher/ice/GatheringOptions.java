@@ -30,8 +30,8 @@ public final class GatheringOptions {
   public static final long DEFAULT_GATHERING_TIMEOUT_MILLIS = 3_000;
   public static final long DEFAULT_RELAY_GATHERING_TIMEOUT_MILLIS = 10_000;
   private static final List<String> KNOWN = List.of("stunServers", "includeLoopback", "ipv4", "ipv6",
-      "includeLinkLocalIpv6", "port", "component", "pruneRedundant", "gatheringTimeoutMillis", "stunRetransmit",
-      "turnServers", "relayGatheringTimeoutMillis");
+      "includeLinkLocalIpv6", "port", "component", "pruneRedundant", "gatheringTimeoutMillis",
+      "relayGatheringTimeoutMillis", "stunRetransmit", "turnServers");
 
   private List<String> stunServers = new ArrayList<>();
   private boolean includeLoopback;

@@ -5,7 +5,10 @@ import io.p2pquic.api.Addresses;
 import io.p2pquic.api.net.SocketAddresses;
 import io.p2pquic.api.session.PunchedPath;
 import io.p2pquic.api.session.PunchedPaths;
-import io.p2pquic.api.timeline.Timeline;
+import io.p2pquic.puncher.session.ConnectMethod;
+import io.p2pquic.puncher.session.PunchSession;
+import io.p2pquic.puncher.session.SessionContext;
+import io.p2pquic.puncher.session.SessionDescription;
 import io.p2pquic.identity.PeerId;
 import io.p2pquic.puncher.IceCredentials;
 import io.p2pquic.puncher.PeerDescription;
@@ -42,13 +45,14 @@ import java.util.List;
  * <p>Phase timings (ms since the session started): gatheredMs (host candidates and observed address
  * known), signalledMs (remote description in), handshakeDoneMs.
  */
-public final class QuicNativeSession {
+public final class QuicNativeSession implements PunchSession {
   /** The {@code method} label in offers and session descriptions. */
   public static final String METHOD = "quic-native";
   private static final String NO_PATH = "no direct path: ";
   private static final String NO_PATH_HINT = "When one NAT maps per destination (symmetric) and the other filters by"
       + " port, or both are symmetric, no direct path exists: this pair needs a relay (method auto or relay).";
 
+  private final SessionContext ctx;
   private final Vertx vertx;
   private final String sessionId;
   private final SignallingClient signalling;
@@ -60,8 +64,6 @@ public final class QuicNativeSession {
   private final long quicTimeoutMs;
   private final QuicNativeOptions options;
   private final MeterRegistry metrics;
-  private final Timeline timeline;
-  private final String actor;
   private final Promise<JsonObject> result = Promise.promise();
   private final Promise<PeerDescription> remoteDescription = Promise.promise();
   private final JsonObject timings = new JsonObject();
@@ -72,34 +74,40 @@ public final class QuicNativeSession {
   private List<Candidate> remote = List.of();
   private CandidateProbe probe;
 
-  public QuicNativeSession(Vertx vertx, String sessionId, SignallingClient signalling, PeerId remotePeer, boolean dialer,
-      URI rendezvous, GatheringOptions gathering, long quicTimeoutMs, QuicNativeOptions options, MeterRegistry metrics,
-      Timeline timeline, String actor) {
-    this.vertx = vertx;
+  public QuicNativeSession(SessionContext ctx, String sessionId, PeerId remotePeer,
+      boolean dialer, URI rendezvous, GatheringOptions gathering, QuicNativeOptions options) {
+    this.ctx = ctx;
+    this.vertx = ctx.vertx();
     this.sessionId = sessionId;
-    this.signalling = signalling;
-    this.localPeer = signalling.identity().peerId();
+    this.signalling = ctx.signalling();
+    this.localPeer = ctx.localPeer();
     this.remotePeer = remotePeer;
     this.dialer = dialer;
     this.rendezvous = rendezvous;
     // Host candidates only from gathering: the rendezvous connection itself gives the srflx address.
     this.gathering = new GatheringOptions(gathering.toJson()).stunServers(List.of()).turnServers(List.of());
-    this.quicTimeoutMs = quicTimeoutMs;
+    this.quicTimeoutMs = ctx.quicTimeoutMs();
     this.options = options;
-    this.metrics = metrics;
-    this.timeline = timeline;
-    this.actor = actor;
+    this.metrics = ctx.metrics();
   }
 
+  @Override
   public String sessionId() {
     return sessionId;
   }
 
+  @Override
+  public ConnectMethod method() {
+    return ConnectMethod.QUIC_NATIVE;
+  }
+
+  @Override
   public PeerId remotePeer() {
     return remotePeer;
   }
 
   /** Completes with the session description once QUIC is up; fails with a reason. */
+  @Override
   public Future<JsonObject> result() {
     return result.future();
   }
@@ -201,6 +209,7 @@ public final class QuicNativeSession {
   }
 
   /** A signalling message of this session from the remote peer (through the main registration). */
+  @Override
   public void onSignal(String type, JsonObject body) {
     if (result.future().isComplete()) {
       return;
@@ -296,24 +305,14 @@ public final class QuicNativeSession {
     Candidate localCandidate = local.stream()
         .filter(c -> "host".equals(remoteType) == (c.type() == CandidateType.HOST))
         .findFirst().orElse(local.get(0));
-    JsonObject description = new JsonObject()
-        .put("sessionId", sessionId)
-        .put("localPeer", localPeer.value())
-        .put("peer", remotePeer.value())
-        .put("method", METHOD)
-        .put("path", "direct")
-        .put("role", dialer ? "controlling" : "controlled")
-        .put("timings", timings.copy());
-    if (winner != null) {
-      description.put("selectedPair", new JsonObject()
-          .put("local", SocketAddresses.format(localCandidate.address()))
-          .put("localType", localCandidate.type().sdpName())
-          .put("remote", SocketAddresses.format(winner))
-          .put("remoteType", remoteType));
-    }
-    result.tryComplete(description);
+    SessionDescription.SelectedPair pair = winner == null ? null
+        : new SessionDescription.SelectedPair(localCandidate.address(),
+            localCandidate.type().sdpName(), winner, remoteType);
+    result.tryComplete(new SessionDescription(sessionId, localPeer, remotePeer,
+        ConnectMethod.QUIC_NATIVE, false, dialer, timings, pair, null, null).toJson());
   }
 
+  @Override
   public void fail(String reason) {
     if (result.tryFail(reason)) {
       mark("failed", reason);
@@ -322,6 +321,7 @@ public final class QuicNativeSession {
   }
 
   /** Ends the attachment (if still open) and the socket; the QUIC connection goes with its channel. */
+  @Override
   public Future<Void> close() {
     List<Future<?>> all = new ArrayList<>();
     if (attachment != null) {
@@ -338,6 +338,6 @@ public final class QuicNativeSession {
   }
 
   private void mark(String event, String detail) {
-    timeline.mark(actor, event, detail);
+    ctx.mark(event, detail);
   }
 }

@@ -6,7 +6,6 @@ import io.p2pquic.api.signalling.ErrorCode;
 import io.p2pquic.api.net.SocketAddresses;
 import io.p2pquic.api.session.PunchedPath;
 import io.p2pquic.api.session.PunchedPaths;
-import io.p2pquic.api.timeline.Timeline;
 import io.p2pquic.identity.PeerId;
 import io.p2pquic.puncher.IceCredentials;
 import io.p2pquic.puncher.PeerDescription;
@@ -36,8 +35,6 @@ import io.p2pquic.puncher.transport.RelayUdpEndpoint;
 import io.vertx.core.Handler;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -55,11 +52,12 @@ import io.vertx.core.json.JsonArray;
  * <p>Phase timings are milliseconds since the session started ({@code connect} call or offer received):
  * gathered, signalled (remote description in), checksDone (pair selected), handshakeDone.
  */
-public final class IceSession {
+public final class IceSession implements PunchSession {
   /** Signalling message types of a session (bodies carry {@code sessionId}). */
   static final Set<String> TYPES = Set.of("offer", "answer", "candidate", "end-of-candidates", "bye", "restart",
       "restart-answer", "relays-silent");
 
+  private final SessionContext ctx;
   private final Vertx vertx;
   private final String sessionId;
   private final PeerId localPeer;
@@ -70,22 +68,14 @@ public final class IceSession {
   private final GatheringOptions gathering;
   private final IceAgentOptions iceOptions;
   private final MeterRegistry metrics;
-  private final Timeline timeline;
-  private final String actor;
   private final long quicTimeoutMs;
   private IceCredentials credentials = IceCredentials.random();
-  /** An ICE restart in progress (RFC 8445 section 9), null otherwise. */
-  private Promise<CandidatePair> restarting;
-  private boolean restartAnswered;
-  // Answerer: the offerer's ufrag of the restart we answered, and our answer (sent again on a repeated offer).
-  private String restartFrom;
-  private JsonObject restartAnswer;
   private final Promise<JsonObject> result = Promise.promise();
   private final JsonObject timings = new JsonObject();
   private final long startNanos = System.nanoTime();
   private NettyUdpEndpoint endpoint;
-  /** Our TURN allocations on the session socket, by relayed address (the relayed candidates' bases). */
-  private final Map<InetSocketAddress, RelayUdpEndpoint> relayEndpoints = new ConcurrentHashMap<>();
+  private final SessionRelays relays;
+  private final IceRestart restart;
   private PathSteering steering;
   private StunClient stun;
   private IceAgent agent;
@@ -98,47 +88,91 @@ public final class IceSession {
   private DcutrUpgrade dcutr;
   /** Signals that arrived while the socket was being bound. */
   private final List<Runnable> early = new ArrayList<>();
-  /** Where fresh relays come from when every relay of the session died (a new grant); null: the configured ones. */
-  private Supplier<Future<List<TurnClientOptions>>> relaySource;
-  /** Relay servers (by IP) that went silent in this session: re-allocation avoids them. */
-  private final Set<InetAddress> deadRelays = new HashSet<>();
-  /** Relay IPs a path went silent through (ours or the peer's): told to the peer, which probes its own there. */
-  private final Set<InetAddress> silentRelays = new HashSet<>();
   private boolean closed;
-  /** A re-allocation in progress, null otherwise. */
-  private Future<Void> reallocation;
+  /** The dialer's connect deadline (System.nanoTime()), 0 when none: QUIC may take until then. */
+  private long connectDeadlineNanos;
 
-  IceSession(Vertx vertx, String sessionId, PeerId localPeer, PeerId remotePeer, IceRole role, ConnectMethod method,
-      SignallingClient signalling,
-      GatheringOptions gathering, IceAgentOptions iceOptions, long quicTimeoutMs, MeterRegistry metrics,
-      Timeline timeline, String actor) {
-    this.vertx = vertx;
+  IceSession(SessionContext ctx, String sessionId, PeerId remotePeer, IceRole role, ConnectMethod method,
+      GatheringOptions gathering, IceAgentOptions iceOptions) {
+    this.ctx = ctx;
+    this.vertx = ctx.vertx();
     this.sessionId = sessionId;
-    this.localPeer = localPeer;
+    this.localPeer = ctx.localPeer();
     this.remotePeer = remotePeer;
     this.role = role;
     this.method = method;
-    this.signalling = signalling;
+    this.signalling = ctx.signalling();
     // Method ice never touches a relay: no allocation is made.
     this.gathering = method == ConnectMethod.ICE ? new GatheringOptions(gathering.toJson()).turnServers(List.of()) : gathering;
     this.iceOptions = iceOptions;
-    this.quicTimeoutMs = quicTimeoutMs;
-    this.metrics = metrics;
-    this.timeline = timeline;
-    this.actor = actor;
+    this.quicTimeoutMs = ctx.quicTimeoutMs();
+    this.metrics = ctx.metrics();
+    this.relays = new SessionRelays(ctx, method, this.gathering);
+    this.restart = new IceRestart(ctx, this, relays);
   }
 
-  String sessionId() {
+  @Override
+  public String sessionId() {
     return sessionId;
+  }
+
+  @Override
+  public ConnectMethod method() {
+    return method;
+  }
+
+  IceRole role() {
+    return role;
+  }
+
+  IceAgent agent() {
+    return agent;
+  }
+
+  PathSteering steering() {
+    return steering;
+  }
+
+  StunClient stunClient() {
+    return stun;
+  }
+
+  GatheringOptions gathering() {
+    return gathering;
+  }
+
+  boolean isUp() {
+    return result.future().succeeded();
+  }
+
+  boolean isClosed() {
+    return closed;
+  }
+
+  /** New ICE credentials for a restart (RFC 8445 section 9): ours change, and the peer's with its answer. */
+  IceCredentials renewCredentials() {
+    credentials = IceCredentials.random();
+    return credentials;
+  }
+
+  /**
+   * The caller's connect deadline: the QUIC handshake may use whatever is left of it when longer than
+   * {@code quicTimeoutMs} (at 20 % loss a handshake's retransmission backoff alone can pass 10 s; a
+   * caller that allows 60 s should get them).
+   */
+  IceSession connectDeadline(long deadlineNanos) {
+    this.connectDeadlineNanos = deadlineNanos;
+    return this;
   }
 
   /** Where fresh relays come from once every relay of this session died (e.g. a new grant from the rendezvous). */
   IceSession relaySource(Supplier<Future<List<TurnClientOptions>>> source) {
-    this.relaySource = source;
+    relays.source(source);
     return this;
   }
 
-  PeerId remotePeer() {
+  @Override
+  public PeerId remotePeer() {
     return remotePeer;
   }
 
@@ -147,7 +181,8 @@ public final class IceSession {
    * {@code via} (the relay server when through our allocation), {@code remote} (the peer's address as we
    * send to it), and the method and role.
    */
-  JsonObject pathJson() {
+  @Override
+  public JsonObject pathJson() {
     JsonObject j = new JsonObject().put("method", method.label()).put("role", role.name().toLowerCase());
     io.p2pquic.puncher.path.PeerPath p = steering == null ? null : steering.layer().path();
     if (p == null) {
@@ -172,7 +207,8 @@ public final class IceSession {
   }
 
   /** Completes with the session description once QUIC is up on the punched path; fails with a reason. */
-  Future<JsonObject> result() {
+  @Override
+  public Future<JsonObject> result() {
     return result.future();
   }
 
@@ -185,9 +221,10 @@ public final class IceSession {
       // QUIC talks to a virtual peer; the path layer maps it onto the current path (pair or relay).
       steering = new PathSteering(vertx, sessionId, localPeer, remotePeer, role != IceRole.CONTROLLING, agent,
           relayed -> {
-            RelayUdpEndpoint r = relayEndpoints.get(relayed);
+            RelayUdpEndpoint r = relays.at(relayed);
             return r == null ? null : r.relay();
           }, this::onQuicSilent, this::mark, metrics);
+      relays.attach(ep, stun, this::onLocalCandidate, () -> closed || result.future().failed());
       ep.channel().pipeline().addAfter("demux", PathLayer.NAME, steering.layer());
       if (method == ConnectMethod.DCUTR) {
         // libp2p's B (the side that received the relayed connection, our answerer) initiates.
@@ -200,7 +237,7 @@ public final class IceSession {
       ep.stunHandler(d -> {
         if (d.relayed()) {
           // Relayed by one of our TURN allocations: a check or response of a relayed local candidate.
-          RelayUdpEndpoint relay = relayEndpoints.get(d.relayedAddress());
+          RelayUdpEndpoint relay = relays.at(d.relayedAddress());
           if (relay != null) {
             relay.deliver(d);
           } else {
@@ -215,7 +252,7 @@ public final class IceSession {
         // Consent went silent on the selected pair: look for another path while QUIC keeps retrying
         // (RFC 7675 section 5.1 suggests an ICE restart); the dialer drives it, as it drives nomination.
         if (state == io.p2pquic.puncher.ice.agent.IceAgentState.DISCONNECTED && role == IceRole.CONTROLLING
-            && result.future().succeeded() && restarting == null) {
+            && result.future().succeeded() && !restart.inProgress()) {
           steering.onConsentSilent();
           restart("consent on the selected pair went silent");
         }
@@ -307,7 +344,8 @@ public final class IceSession {
   }
 
   /** A signalling message of this session from the remote peer. */
-  void onSignal(String type, JsonObject body) {
+  @Override
+  public void onSignal(String type, JsonObject body) {
     boolean up = result.future().succeeded();
     // Once up, only restarts, byes and the candidates a restart trickles (a relay re-allocated meanwhile) matter.
     if (result.future().failed() || result.future().isComplete()
@@ -334,14 +372,14 @@ public final class IceSession {
             fail("the peer ended the session: " + body.getString("reason", "no reason given"));
           }
         }
-        case "restart" -> onRemoteRestart(PeerDescription.fromJson(body), deadRelays(body));
-        case "restart-answer" -> onRestartAnswer(PeerDescription.fromJson(body));
+        case "restart" -> restart.onOffer(PeerDescription.fromJson(body), deadRelays(body));
+        case "restart-answer" -> restart.onAnswer(PeerDescription.fromJson(body));
         case "relays-silent" -> {
           // The dialer's QUIC went silent through these relays before ICE selected: ours there are
           // likely dead too (one grant for both peers); replace them, the new candidate trickles.
           Set<InetAddress> dead = deadRelays(body);
           mark("relays silent", "the peer heard nothing through " + dead);
-          replaceRelaysAt(dead);
+          relays.replaceAt(dead);
         }
         default -> { }
       }
@@ -357,7 +395,8 @@ public final class IceSession {
    * registered, instead of waiting for its whole timeout. Sessions past that point keep going: their
    * checks or QUIC decide.
    */
-  void onSignallingLost() {
+  @Override
+  public void onSignallingLost() {
     if (role != IceRole.CONTROLLING || result.future().isComplete()) {
       return; // the acceptor's checks or their timeout decide: failing would close a path the dialer may use
     }
@@ -376,6 +415,11 @@ public final class IceSession {
     remoteDescribed = true;
     timings.put("signalledMs", elapsed());
     mark(role == IceRole.CONTROLLING ? "answer received" : "offer received", d.candidates().size() + " candidates");
+    applyDescription(d);
+  }
+
+  /** A description from the peer (offer, answer, or a restart's): its credentials and candidates. */
+  void applyDescription(PeerDescription d) {
     agent.setRemoteCredentials(d.credentials());
     d.candidates().forEach(c -> steering.layer().allowSource(c.address()));
     d.candidates().forEach(agent::addRemoteCandidate);
@@ -467,8 +511,11 @@ public final class IceSession {
     steering.moveTo(pair, "first valid pair");
     PunchedPaths.put(vertx, localPeer, new PunchedPath(sessionId, endpoint.channel(), steering.layer().virtualPeer(), remotePeer, true));
     mark("quic dialing", SocketAddresses.format(pair.remote().address()) + " " + when);
+    long left = connectDeadlineNanos == 0 ? 0 : TimeUnit.NANOSECONDS.toMillis(connectDeadlineNanos - System.nanoTime());
+    long handshakeMs = Math.max(quicTimeoutMs, left);
     Future<JsonObject> quic = vertx.eventBus().<JsonObject>request(Addresses.quicAdopt(localPeer),
-            new JsonObject().put("sessionId", sessionId), new DeliveryOptions().setSendTimeout(quicTimeoutMs))
+            new JsonObject().put("sessionId", sessionId).put("timeoutMs", handshakeMs),
+            new DeliveryOptions().setSendTimeout(handshakeMs + 1_000))
         .map(reply -> {
           mark("quic handshake done", "peer id verified " + remotePeer.value().substring(0, 12) + "…");
           timings.put("handshakeDoneMs", elapsed());
@@ -500,134 +547,11 @@ public final class IceSession {
   }
 
   /**
-   * ICE restart (RFC 8445 section 9), driven by the offerer: new credentials for both agents, the
-   * candidates paired again, checks and nomination as at the start. The current path carries QUIC
-   * until the new selection, then the path layer moves the connection to it; streams do not notice.
+   * ICE restart (RFC 8445 section 9), driven by the offerer ({@link IceRestart}); completes with the newly
+   * selected pair.
    */
   Future<CandidatePair> restart(String why) {
-    if (role != IceRole.CONTROLLING) {
-      return Future.failedFuture("only the side that dialed (the offerer) restarts ICE; ask the peer to");
-    }
-    if (!result.future().succeeded()) {
-      return Future.failedFuture("the session is not up");
-    }
-    if (restarting != null) {
-      return restarting.future();
-    }
-    restarting = Promise.promise();
-    restartAnswered = false;
-    Promise<CandidatePair> done = restarting;
-    mark("ice restart", why);
-    metrics.counter("p2p.session.ice-restarts", "side", "offerer").increment();
-    // Our public address may be new (a NAT that rebooted or rebound): ask STUN again before offering.
-    refreshReflexive().onComplete(x -> {
-      if (restarting != done || closed) {
-        return;
-      }
-      credentials = IceCredentials.random();
-      agent.restart(credentials).onComplete(ar -> finishRestart(done, ar.succeeded() ? ar.result() : null,
-          ar.failed() ? ar.cause().getMessage() : null));
-      offerRestart(done, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RESTART_DELIVERY_MILLIS), null);
-    });
-    return done.future();
-  }
-
-  /** How long a restart offer is sent again while the peer does not answer (its signalling may be down too). */
-  static final long RESTART_DELIVERY_MILLIS = 30_000;
-
-  /**
-   * Sends the restart offer, again every 2 s until the peer answers: the same NAT event that broke the
-   * path often broke a signalling connection too (ours or the peer's), and a peer that comes back
-   * registered must still get it. The peer answers a repeated offer without restarting again.
-   */
-  private void offerRestart(Promise<CandidatePair> done, long deadlineNanos, String lastError) {
-    if (restarting != done || done.future().isComplete() || closed || restartAnswered) {
-      return;
-    }
-    if (System.nanoTime() > deadlineNanos) {
-      finishRestart(done, null, "the peer did not answer the restart within " + RESTART_DELIVERY_MILLIS / 1000
-          + " s" + (lastError != null ? " (last delivery error: " + lastError + ")" : ""));
-      return;
-    }
-    JsonArray dead = new JsonArray();
-    silentRelays.forEach(ip -> dead.add(SocketAddresses.formatIp(ip)));
-    signalling.send(remotePeer, "restart", localDescription().toJson().put("sessionId", sessionId).put("deadRelays", dead))
-        .onComplete(ar -> {
-          if (ar.failed()) {
-            mark("restart not delivered", ar.cause().getMessage() + "; trying again");
-          }
-          vertx.setTimer(ar.failed() ? 1_000 : 2_000,
-              t -> offerRestart(done, deadlineNanos, ar.failed() ? ar.cause().getMessage() : lastError));
-        });
-  }
-
-  /**
-   * Asks the STUN server(s) again from the session socket; server-reflexive candidates with a new address
-   * join the agent (and the restart description). At most 2 s; a failure leaves the candidates as they were.
-   */
-  private Future<Void> refreshReflexive() {
-    if (gathering.stunServers().isEmpty()) {
-      return Future.succeededFuture();
-    }
-    Set<InetSocketAddress> known = new HashSet<>();
-    agent.localCandidates().forEach(c -> known.add(c.address()));
-    return new CandidateGatherer(vertx, new GatheringOptions(gathering.toJson()).turnServers(List.of())
-            .gatheringTimeoutMillis(2_000), metrics)
-        .gather(List.of(stun), c -> {
-          if (c.type() == io.p2pquic.puncher.ice.CandidateType.SERVER_REFLEXIVE && known.add(c.address()) && !closed) {
-            agent.addLocalCandidate(c, stun);
-            mark("candidate", c.toSdp() + " (public address changed)");
-          }
-        })
-        .<Void>mapEmpty()
-        .recover(err -> Future.succeededFuture());
-  }
-
-  private void onRemoteRestart(PeerDescription d, Set<InetAddress> dead) {
-    if (role == IceRole.CONTROLLING) {
-      return; // the offerer drives restarts; a peer's restart would race ours
-    }
-    if (d.credentials().ufrag().equals(restartFrom)) {
-      // The offerer sent it again (our answer may have been lost with a signalling connection): answer again.
-      if (restartAnswer != null) {
-        signalling.send(remotePeer, "restart-answer", restartAnswer.copy())
-            .onFailure(err -> mark("restart answer failed", err.getMessage()));
-      }
-      return;
-    }
-    restartFrom = d.credentials().ufrag();
-    restartAnswer = null;
-    mark("ice restart", "asked by the peer" + (dead.isEmpty() ? "" : "; relays gone silent: " + dead));
-    metrics.counter("p2p.session.ice-restarts", "side", "answerer").increment();
-    // Our public address may be new too: ask STUN again before answering.
-    refreshReflexive().onComplete(x -> {
-      if (!closed && d.credentials().ufrag().equals(restartFrom)) {
-        answerRestart(d, dead);
-      }
-    });
-  }
-
-  private void answerRestart(PeerDescription d, Set<InetAddress> dead) {
-    credentials = IceCredentials.random();
-    agent.restart(credentials).onComplete(ar -> mark(ar.succeeded() ? "ice restart done" : "ice restart failed",
-        ar.succeeded() ? ar.result().describe() : ar.cause().getMessage()));
-    agent.setRemoteCredentials(d.credentials());
-    d.candidates().forEach(c -> steering.layer().allowSource(c.address()));
-    d.candidates().forEach(agent::addRemoteCandidate);
-    if (d.complete()) {
-      agent.remoteCandidatesComplete();
-    }
-    // A relay the dialer found silent is likely ours too (one grant for both): replace it; the new
-    // relayed candidate trickles after this answer, then end-of-candidates.
-    Future<Void> replaced = replaceRelaysAt(dead);
-    boolean complete = replaced.isComplete();
-    PeerDescription mine = localDescription();
-    restartAnswer = new PeerDescription(mine.credentials(), mine.candidates(), complete).toJson().put("sessionId", sessionId);
-    signalling.send(remotePeer, "restart-answer", restartAnswer.copy())
-        .onFailure(err -> mark("restart answer failed", err.getMessage()));
-    if (!complete) {
-      replaced.onComplete(ar -> signalling.send(remotePeer, "end-of-candidates", new JsonObject().put("sessionId", sessionId)));
-    }
+    return restart.restart(why);
   }
 
   private Set<InetAddress> deadRelays(JsonObject body) {
@@ -644,37 +568,11 @@ public final class IceSession {
     return dead;
   }
 
-  private void onRestartAnswer(PeerDescription d) {
-    if (restarting == null || restartAnswered) {
-      return; // a repeated answer to a repeated offer
-    }
-    restartAnswered = true;
-    agent.setRemoteCredentials(d.credentials());
-    d.candidates().forEach(c -> steering.layer().allowSource(c.address()));
-    d.candidates().forEach(agent::addRemoteCandidate);
-    if (d.complete()) {
-      agent.remoteCandidatesComplete();
-    }
-  }
-
-  private void finishRestart(Promise<CandidatePair> done, CandidatePair pair, String failure) {
-    if (restarting == done) {
-      restarting = null;
-    }
-    if (pair != null) {
-      steering.moveTo(pair, "ICE restart selected this pair");
-      mark("ice restart done", pair.describe());
-      done.tryComplete(pair);
-    } else if (done.tryFail(failure)) {
-      mark("ice restart failed", failure);
-    }
-  }
-
   /** Our credentials and the candidates the agent pairs after a restart (gathered ones, no prflx). */
-  private PeerDescription localDescription() {
+  PeerDescription localDescription() {
     List<Candidate> mine = agent.localCandidates().stream()
         .filter(c -> c.type() != io.p2pquic.puncher.ice.CandidateType.PEER_REFLEXIVE)
-        .filter(c -> c.type() != io.p2pquic.puncher.ice.CandidateType.RELAYED || relayEndpoints.containsKey(c.address()))
+        .filter(c -> c.type() != io.p2pquic.puncher.ice.CandidateType.RELAYED || relays.holds(c.address()))
         .toList();
     return new PeerDescription(credentials, mine, true);
   }
@@ -684,8 +582,7 @@ public final class IceSession {
    * session socket), and a pair using it carries QUIC through the relay (the path layer wraps).
    */
   void addRelayedCandidate(Candidate c, RelayTransport relay) {
-    RelayUdpEndpoint ep = new RelayUdpEndpoint(relay);
-    relayEndpoints.put(relay.relayedAddress(), ep);
+    RelayUdpEndpoint ep = relays.add(relay);
     StunClient client = new StunClient(vertx, ep, metrics);
     client.installAsHandler(agent.incomingHandler(client));
     agent.addLocalCandidate(c, client);
@@ -703,7 +600,7 @@ public final class IceSession {
       return;
     }
     String why = steering.onQuicSilent(silentPath);
-    if (why == null || restarting != null) {
+    if (why == null || restart.inProgress()) {
       return;
     }
     InetAddress relay = steering.relayServerOf(silentPath);
@@ -716,146 +613,27 @@ public final class IceSession {
     // A relay went silent: when it was our last one, allocate on another first, so that the restart's
     // description already offers the new relayed candidate. Before ICE selected there is nothing to
     // restart: the new candidate trickles, and the peer is told which relay went silent.
-    silentRelays.add(relay);
-    replaceRelaysAt(Set.of(relay)).onComplete(ar -> {
-      if (result.future().failed() || closed || restarting != null) {
+    relays.markSilent(relay);
+    relays.replaceAt(Set.of(relay)).onComplete(ar -> {
+      if (result.future().failed() || closed || restart.inProgress()) {
         return;
       }
       if (agent.selected().isComplete()) {
         restart(why);
       } else {
         signalling.send(remotePeer, "relays-silent", new JsonObject().put("sessionId", sessionId)
-            .put("deadRelays", new JsonArray(silentRelays.stream().map(SocketAddresses::formatIp).toList())))
+            .put("deadRelays", new JsonArray(relays.silent().stream().map(SocketAddresses::formatIp).toList())))
             .onFailure(err -> mark("relays-silent not delivered", err.getMessage()));
       }
     });
   }
 
-  /**
-   * The relays at {@code dead} stopped answering: forget our allocations there and, when none is left,
-   * allocate on another relay (a fresh grant, which may still list a node the cluster has not yet
-   * noticed is gone: those are skipped, and asked again for a while). The new relayed candidate is added
-   * and trickled like any other. Completes when done or given up (the session keeps what it has).
-   */
-  Future<Void> replaceRelaysAt(Set<InetAddress> suspects) {
-    if (suspects.isEmpty() || method == ConnectMethod.ICE) {
-      return Future.succeededFuture();
-    }
-    // Silence on a path is a hint, not proof (a peer's relay, a loaded host, QUIC's probe backoff):
-    // ask each of our allocations there for a Refresh and drop only those that do not answer.
-    List<Future<Void>> probes = new ArrayList<>();
-    for (RelayUdpEndpoint r : List.copyOf(relayEndpoints.values())) {
-      InetAddress server = r.relay().server().getAddress();
-      if (!suspects.contains(server) || !(r.relay() instanceof io.p2pquic.puncher.turn.RelayAllocation allocation)) {
-        continue;
-      }
-      Promise<Void> probed = Promise.promise();
-      // Drop before completing: completing runs the join below at once, which must see the drop.
-      long timer = vertx.setTimer(RELAY_PROBE_MILLIS, t -> {
-        if (!probed.future().isComplete()) {
-          drop(r, allocation);
-          probed.tryComplete();
-        }
-      });
-      allocation.refresh().onComplete(ar -> {
-        vertx.cancelTimer(timer);
-        if (!probed.future().isComplete()) {
-          if (ar.succeeded()) {
-            mark("relay alive", SocketAddresses.format(r.relay().server()) + " answered a Refresh; keeping our allocation");
-          } else {
-            drop(r, allocation);
-          }
-          probed.tryComplete();
-        }
-      });
-      probes.add(probed.future());
-    }
-    return Future.join(probes).transform(x -> {
-      if (!relayEndpoints.isEmpty() || reallocation != null) {
-        return reallocation != null ? reallocation : Future.<Void>succeededFuture();
-      }
-      if (relaySource == null && gathering.turnServers().isEmpty() || closed) {
-        return Future.<Void>succeededFuture();
-      }
-      metrics.counter("p2p.session.relay-reallocations").increment();
-      Promise<Void> done = Promise.promise();
-      reallocation = done.future();
-      allocateElsewhere(System.nanoTime() + REALLOCATION_MILLIS * 1_000_000L, done);
-      return reallocation.onComplete(y -> reallocation = null);
-    });
-  }
-
-  /** How long a suspect relay has to answer a Refresh before our allocation there counts as dead. */
-  static final long RELAY_PROBE_MILLIS = 1_500;
-
-  private void drop(RelayUdpEndpoint r, io.p2pquic.puncher.turn.RelayAllocation allocation) {
-    deadRelays.add(r.relay().server().getAddress());
-    relayEndpoints.values().remove(r);
-    mark("relay dropped", "our allocation " + SocketAddresses.format(r.relay().relayedAddress()) + " on "
-        + SocketAddresses.format(r.relay().server()) + " did not answer a Refresh within " + RELAY_PROBE_MILLIS + " ms");
-    endpoint.removeRelay(r.relay());
-    allocation.close(); // stops its refreshes; a dead node never answers the deallocation
-  }
-
-  /** How long a session keeps asking for a live relay after its last one died. */
-  static final long REALLOCATION_MILLIS = 10_000;
-
-  private void allocateElsewhere(long deadlineNanos, Promise<Void> done) {
-    Future<List<TurnClientOptions>> offered = relaySource != null ? relaySource.get() : Future.succeededFuture(gathering.turnServers());
-    offered.recover(err -> Future.succeededFuture(List.of())).onSuccess(relays -> {
-      if (result.future().failed() || closed) {
-        done.tryComplete();
-        return;
-      }
-      List<TurnClientOptions> live = relays.stream()
-          .filter(t -> !SocketAddresses.isIpLiteral(t.host()) || !deadRelays.contains(SocketAddresses.parseIp(t.host())))
-          .toList();
-      Future<Boolean> allocated = live.isEmpty() ? Future.succeededFuture(false)
-          : new CandidateGatherer(vertx, new GatheringOptions(gathering.toJson()).stunServers(List.of()).turnServers(live), metrics)
-              .gather(List.of(stun), c -> {
-                if (c.type() == io.p2pquic.puncher.ice.CandidateType.RELAYED) {
-                  onLocalCandidate(c);
-                }
-              })
-              .map(r -> r.relays().stream().anyMatch(x -> x.allocation() != null));
-      allocated.onComplete(ar -> {
-        if (ar.succeeded() && ar.result()) {
-          mark("relay re-allocated", relayEndpoints.keySet().stream().map(SocketAddresses::format).toList().toString());
-          done.tryComplete();
-        } else if (System.nanoTime() < deadlineNanos && !closed) {
-          vertx.setTimer(1_000, t -> allocateElsewhere(deadlineNanos, done));
-        } else {
-          mark("relay re-allocation failed", "no live relay within " + REALLOCATION_MILLIS + " ms (offered: "
-              + relays.stream().map(TurnClientOptions::host).toList() + ", silent: " + deadRelays + ")");
-          done.tryComplete();
-        }
-      });
-    });
-  }
-
   private void complete(CandidatePair pair, boolean dials) {
-    JsonObject description = new JsonObject()
-        .put("sessionId", sessionId)
-        .put("localPeer", localPeer.value())
-        .put("peer", remotePeer.value())
-        .put("method", method.label())
-        .put("path", pair != null && (pair.local().type() == io.p2pquic.puncher.ice.CandidateType.RELAYED
-            || pair.remote().type() == io.p2pquic.puncher.ice.CandidateType.RELAYED) ? "relayed" : "direct")
-        .put("role", dials ? "controlling" : "controlled")
-        .put("timings", timings.copy());
-    if (pair != null) {
-      description
-          .put("selectedPair", new JsonObject()
-              .put("local", SocketAddresses.format(pair.local().address()))
-              .put("localType", pair.local().type().sdpName())
-              .put("remote", SocketAddresses.format(pair.remote().address()))
-              .put("remoteType", pair.remote().type().sdpName()))
-          .put("rttMs", pair.rttMillis());
-    }
-    result.tryComplete(description);
+    result.tryComplete(SessionDescription.ofPair(sessionId, localPeer, remotePeer, method, dials, timings, pair).toJson());
   }
 
-  void fail(String reason) {
+  @Override
+  public void fail(String reason) {
     if (result.tryFail(reason)) {
       if (reason != null && reason.contains("peer id mismatch")) {
         // Someone else answered for the peer (a hostile rendezvous or relay): no byte went to them.
@@ -867,28 +645,14 @@ public final class IceSession {
   }
 
   /** Ends ICE and the socket (the QUIC connection, once adopted, closes with its channel). */
-  Future<Void> close() {
+  @Override
+  public Future<Void> close() {
     closed = true;
-    // Deallocate on the relays first (Refresh with lifetime 0 needs the socket): an allocation left to
-    // expire counts against the user's quota for its whole lifetime (seen in the lab: 486 after 16
-    // sessions). Bounded, since a dead relay never answers.
     if (dcutr != null) {
       dcutr.close();
     }
-    List<Future<?>> deallocations = new ArrayList<>();
-    for (RelayUdpEndpoint r : relayEndpoints.values()) {
-      if (r.relay() instanceof io.p2pquic.puncher.turn.RelayAllocation allocation) {
-        deallocations.add(allocation.close());
-      }
-    }
-    Promise<Void> released = Promise.promise();
-    Future.join(deallocations).onComplete(x -> released.tryComplete());
-    long timer = deallocations.isEmpty() ? -1 : vertx.setTimer(1_000, t -> released.tryComplete());
-    if (deallocations.isEmpty()) {
-      released.tryComplete();
-    }
-    return released.future().compose(v -> {
-      vertx.cancelTimer(timer);
+    // Deallocate on the relays first: that needs the socket.
+    return relays.close().compose(v -> {
       List<Future<?>> all = new ArrayList<>();
       if (agent != null) {
         all.add(agent.close());
@@ -905,6 +669,6 @@ public final class IceSession {
   }
 
   private void mark(String event, String detail) {
-    timeline.mark(actor, event, detail);
+    ctx.mark(event, detail);
   }
 }

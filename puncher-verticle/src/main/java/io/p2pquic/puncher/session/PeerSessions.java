@@ -37,16 +37,18 @@ import org.slf4j.LoggerFactory;
 public final class PeerSessions {
   private static final Logger log = LoggerFactory.getLogger(PeerSessions.class);
 
+  /** Signalling message types that belong to a session (their bodies carry {@code sessionId}). */
+  private static final java.util.Set<String> SESSION_TYPES = union(IceSession.TYPES, TcpSession.TYPES);
+
   private final Vertx vertx;
   private final SignallingClient signalling;
   private final PeerConfig config;
   private final MeterRegistry metrics;
   private final Timeline timeline;
   private final String actor;
-  private final Map<String, IceSession> sessions = new HashMap<>();
-  private final Map<String, TcpSession> tcpSessions = new HashMap<>();
-  /** Sessions of method quic-native, by session id. */
-  private final Map<String, QuicNativeSession> nativeSessions = new HashMap<>();
+  private final SessionContext context;
+  /** Every session of this peer, whatever its method, by session id. */
+  private final Map<String, PunchSession> sessions = new HashMap<>();
   private final io.vertx.core.eventbus.MessageConsumer<JsonObject> closedEvents;
 
   public PeerSessions(Vertx vertx, SignallingClient signalling, PeerConfig config, MeterRegistry metrics,
@@ -57,18 +59,17 @@ public final class PeerSessions {
     this.metrics = metrics;
     this.timeline = timeline;
     this.actor = actor;
+    this.context = new SessionContext(vertx, signalling, signalling.identity().peerId(), metrics, timeline, actor,
+        config.session(), config.quicTimeoutMs());
     // When QUIC ends a session, ICE (consent checks) and the socket go too.
     this.closedEvents = vertx.eventBus().<JsonObject>localConsumer(Addresses.SESSION_EVENTS, m -> {
       JsonObject e = m.body();
       if ("closed".equals(e.getString("type")) && signalling.identity().peerId().value().equals(e.getString("localPeer"))) {
-        tcpSessions.remove(e.getString("sessionId"));
-        QuicNativeSession n = nativeSessions.remove(e.getString("sessionId"));
-        if (n != null) {
-          n.close();
-        }
-        IceSession s = sessions.remove(e.getString("sessionId"));
-        if (s != null) {
+        PunchSession s = sessions.remove(e.getString("sessionId"));
+        if (s instanceof IceSession) {
           timeline.mark(actor, "session closed", e.getString("sessionId", "").substring(0, 8) + ": " + e.getString("reason"));
+        }
+        if (s != null) {
           s.close();
         }
       }
@@ -96,7 +97,8 @@ public final class PeerSessions {
     if (method == ConnectMethod.QUIC_NATIVE) {
       return connectQuicNative(target, timeoutMs);
     }
-    IceSession s = session(UUID.randomUUID().toString(), target, IceRole.CONTROLLING, method);
+    IceSession s = session(UUID.randomUUID().toString(), target, IceRole.CONTROLLING, method)
+        .connectDeadline(System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(timeoutMs));
     timeline.mark(actor, "connect", "to " + target.value().substring(0, 12) + "…, method " + method.label());
     long timer = vertx.setTimer(timeoutMs, t -> s.fail("no connection to " + target.value() + " within "
         + timeoutMs + " ms (is the peer online and running p2p-node peer?)"));
@@ -109,9 +111,9 @@ public final class PeerSessions {
    * description's {@code selectedPair}.
    */
   public Future<JsonObject> restartIce(String sessionId, String why) {
-    IceSession s = sessions.get(sessionId);
-    if (s == null) {
-      return Future.failedFuture("no session " + sessionId + " on this peer");
+    if (!(sessions.get(sessionId) instanceof IceSession s)) {
+      return Future.failedFuture("no session " + sessionId + " on this peer"
+          + (sessions.containsKey(sessionId) ? " that runs ICE (method " + sessions.get(sessionId).method().label() + ")" : ""));
     }
     return s.restart(why).map(p -> new JsonObject()
         .put("local", io.p2pquic.api.net.SocketAddresses.format(p.local().address()))
@@ -134,10 +136,13 @@ public final class PeerSessions {
   }
 
   private TcpSession tcpSession(String id, PeerId remote, boolean offerer, InetSocketAddress stun) {
-    TcpSession s = new TcpSession(vertx, id, signalling.identity().peerId(), remote, offerer, signalling, stun,
-        config.quicTimeoutMs(), metrics, timeline, actor);
-    tcpSessions.put(id, s);
-    s.result().onFailure(err -> tcpSessions.remove(id));
+    return register(new TcpSession(context, id, remote, offerer, stun));
+  }
+
+  /** Adds a new session to the registry; a session that fails leaves it. */
+  private <S extends PunchSession> S register(S s) {
+    sessions.put(s.sessionId(), s);
+    s.result().onFailure(err -> sessions.remove(s.sessionId(), s));
     return s;
   }
 
@@ -151,10 +156,20 @@ public final class PeerSessions {
     return a.isUnresolved() ? new InetSocketAddress(a.getHostString(), a.getPort()) : a;
   }
 
-  /** Method tcp's messages: its own types, and a bye for one of its sessions. */
-  private boolean onTcpSignal(SignallingMessage msg, String id, JsonObject body) {
+  /**
+   * Handles a session message; false if it is not one (no {@code sessionId}, a cluster service's, or not a
+   * session type). A message for a running session goes to it when it comes from that session's peer
+   * (another peer cannot steer it: counted); an offer starts a session once accepted; anything else for
+   * an unknown session is late or stray, and dropped.
+   */
+  public boolean onSignal(SignallingMessage msg) {
+    JsonObject body = msg.body();
+    String id = body == null ? null : body.getString("sessionId");
+    if (id == null || msg.isFromService() || !SESSION_TYPES.contains(msg.type())) {
+      return false;
+    }
     PeerId from = msg.fromPeer();
-    TcpSession existing = tcpSessions.get(id);
+    PunchSession existing = sessions.get(id);
     if (existing != null) {
       if (existing.remotePeer().equals(from)) {
         existing.onSignal(msg.type(), body);
@@ -163,16 +178,22 @@ public final class PeerSessions {
       }
       return true;
     }
-    if (!"tcp-offer".equals(msg.type())) {
-      return true; // late or stray
+    if ("tcp-offer".equals(msg.type())) {
+      onTcpOffer(id, from, body);
+    } else if ("offer".equals(msg.type())) {
+      onOffer(id, from, body);
     }
+    return true;
+  }
+
+  private void onTcpOffer(String id, PeerId from, JsonObject body) {
     List<InetSocketAddress> offered;
     try {
       offered = TcpSession.offered(body);
     } catch (IllegalArgumentException e) {
       metrics.counter("p2p.session.bad-signal", "type", "tcp-offer").increment();
       timeline.mark(actor, "bad tcp offer", e.getMessage());
-      return true;
+      return;
     }
     InetSocketAddress stun = tcpStunServer();
     decideIncoming(id, from).onSuccess(accepted -> {
@@ -189,71 +210,38 @@ public final class PeerSessions {
       s.result().onComplete(ar -> vertx.cancelTimer(timer))
           .onSuccess(d -> timeline.mark(actor, "session up", id.substring(0, 8) + " (tcp) with " + from.value().substring(0, 12) + "…"));
     });
-    return true;
   }
 
-  /** Handles a session message; false if it is not one (no {@code sessionId}). */
-  public boolean onSignal(SignallingMessage msg) {
-    JsonObject body = msg.body();
-    String id = body == null ? null : body.getString("sessionId");
-    if (id != null && !msg.isFromService()
-        && (TcpSession.TYPES.contains(msg.type()) || "bye".equals(msg.type()) && tcpSessions.containsKey(id))) {
-      return onTcpSignal(msg, id, body);
+  private void onOffer(String id, PeerId from, JsonObject body) {
+    PeerDescription offer;
+    ConnectMethod method;
+    try {
+      offer = PeerDescription.fromJson(body);
+      method = ConnectMethod.parse(body.getString("method", "ice"));
+    } catch (IllegalArgumentException e) {
+      metrics.counter("p2p.session.bad-signal", "type", "offer").increment();
+      timeline.mark(actor, "bad offer", e.getMessage());
+      return;
     }
-    if (id == null || msg.isFromService() || !IceSession.TYPES.contains(msg.type())) {
-      return false;
-    }
-    PeerId from = msg.fromPeer();
-    QuicNativeSession quicNative = nativeSessions.get(id);
-    if (quicNative != null) {
-      if (quicNative.remotePeer().equals(from)) {
-        quicNative.onSignal(msg.type(), body);
-      } else {
-        metrics.counter("p2p.session.foreign-signal").increment();
+    decideIncoming(id, from).onSuccess(accepted -> {
+      if (!accepted) {
+        timeline.mark(actor, "offer rejected", "from " + from.value()
+            + " (not in acceptFrom, or refused by the p2p.peer.incoming consumer)");
+        signalling.send(from, "bye", new JsonObject().put("sessionId", id).put("reason", "rejected by the peer"));
+        return;
       }
-      return true;
-    }
-    IceSession existing = sessions.get(id);
-    if (existing != null) {
-      if (existing.remotePeer().equals(from)) { // another peer cannot steer this session
-        existing.onSignal(msg.type(), body);
-      } else {
-        metrics.counter("p2p.session.foreign-signal").increment();
+      if (method == ConnectMethod.QUIC_NATIVE) {
+        QuicNativeSession n = quicNative(id, from, false);
+        n.start(offer);
+        n.result().onSuccess(d -> timeline.mark(actor, "session up", id.substring(0, 8) + " with "
+            + from.value().substring(0, 12) + "… (quic-native)"));
+        return;
       }
-      return true;
-    }
-    if ("offer".equals(msg.type())) {
-      PeerDescription offer;
-      ConnectMethod method;
-      try {
-        offer = PeerDescription.fromJson(body);
-        method = ConnectMethod.parse(body.getString("method", "ice"));
-      } catch (IllegalArgumentException e) {
-        metrics.counter("p2p.session.bad-signal", "type", "offer").increment();
-        timeline.mark(actor, "bad offer", e.getMessage());
-        return true;
-      }
-      decideIncoming(id, from).onSuccess(accepted -> {
-        if (!accepted) {
-          timeline.mark(actor, "offer rejected", "from " + from.value()
-              + " (not in acceptFrom, or refused by the p2p.peer.incoming consumer)");
-          signalling.send(from, "bye", new JsonObject().put("sessionId", id).put("reason", "rejected by the peer"));
-          return;
-        }
-        if (method == ConnectMethod.QUIC_NATIVE) {
-          QuicNativeSession n = quicNative(id, from, false);
-          n.start(offer);
-          n.result().onSuccess(d -> timeline.mark(actor, "session up", id.substring(0, 8) + " with "
-              + from.value().substring(0, 12) + "… (quic-native)"));
-          return;
-        }
-        IceSession s = session(id, from, IceRole.CONTROLLED, method);
-        s.start(offer).onFailure(err -> s.fail(err.getMessage()));
-        s.result().onSuccess(d -> timeline.mark(actor, "session up", id.substring(0, 8) + " with "
-            + from.value().substring(0, 12) + "…"));
-      });
-    }
-    return true; // other messages of unknown sessions: late or stray, dropped
+      IceSession s = session(id, from, IceRole.CONTROLLED, method);
+      s.start(offer).onFailure(err -> s.fail(err.getMessage()));
+      s.result().onSuccess(d -> timeline.mark(actor, "session up", id.substring(0, 8) + " with "
+          + from.value().substring(0, 12) + "…"));
+    });
   }
 
   private Future<Boolean> decideIncoming(String sessionId, PeerId from) {
@@ -280,23 +268,17 @@ public final class PeerSessions {
   }
 
   private QuicNativeSession quicNative(String id, PeerId remote, boolean dialer) {
-    QuicNativeSession s = new QuicNativeSession(vertx, id, signalling, remote, dialer, config.rendezvous(), gathering(),
-        config.quicTimeoutMs(), new QuicNativeOptions(), metrics, timeline, actor);
-    nativeSessions.put(id, s);
-    s.result().onFailure(err -> nativeSessions.remove(id));
-    return s;
+    return register(new QuicNativeSession(context, id, remote, dialer, config.rendezvous(), gathering(),
+        new QuicNativeOptions()));
   }
 
   private IceSession session(String id, PeerId remote, IceRole role, ConnectMethod method) {
-    IceSession s = new IceSession(vertx, id, signalling.identity().peerId(), remote, role, method, signalling, gathering(), config.ice(),
-        config.quicTimeoutMs(), metrics, timeline, actor);
+    IceSession s = new IceSession(context, id, remote, role, method, gathering(), config.ice());
     if (config.gathering().turnServers().isEmpty()) {
       // Relays came with a grant: when they all die, a fresh grant lists the live ones.
       s.relaySource(() -> signalling.renewRelayCredentials().map(PeerSessions::udpRelays));
     }
-    sessions.put(id, s);
-    s.result().onFailure(err -> sessions.remove(id));
-    return s;
+    return register(s);
   }
 
   /**
@@ -312,6 +294,12 @@ public final class PeerSessions {
     }
     List<TurnClientOptions> relays = udpRelays(grant);
     return relays.isEmpty() ? g : new GatheringOptions(g.toJson()).turnServers(relays);
+  }
+
+  private static java.util.Set<String> union(java.util.Set<String> a, java.util.Set<String> b) {
+    java.util.Set<String> all = new java.util.HashSet<>(a);
+    all.addAll(b);
+    return java.util.Set.copyOf(all);
   }
 
   /** The UDP relays of a grant, with its credentials. */
@@ -330,32 +318,19 @@ public final class PeerSessions {
    * {@code role}), for status and ping; null when this peer holds no such session.
    */
   public JsonObject pathOf(String sessionId) {
-    IceSession ice = sessions.get(sessionId);
-    if (ice != null) {
-      return ice.pathJson();
-    }
-    if (tcpSessions.containsKey(sessionId)) {
-      return new JsonObject().put("method", "tcp").put("path", "direct");
-    }
-    if (nativeSessions.containsKey(sessionId)) {
-      return new JsonObject().put("method", "quic-native").put("path", "direct");
-    }
-    return null;
+    PunchSession s = sessions.get(sessionId);
+    return s == null ? null : s.pathJson();
   }
 
   /** Signalling was lost: sessions that can no longer complete without it fail at once. */
   public void onSignallingLost() {
-    List.copyOf(sessions.values()).forEach(IceSession::onSignallingLost);
+    List.copyOf(sessions.values()).forEach(PunchSession::onSignallingLost);
   }
 
   public Future<Void> close() {
     List<Future<?>> all = new ArrayList<>();
     all.add(closedEvents.unregister());
-    sessions.values().forEach(s -> all.add(s.close()));
-    tcpSessions.values().forEach(s -> s.fail("the peer is shutting down"));
-    tcpSessions.clear();
-    nativeSessions.values().forEach(s -> all.add(s.close()));
-    nativeSessions.clear();
+    List.copyOf(sessions.values()).forEach(s -> all.add(s.close()));
     sessions.clear();
     return Future.join(all).mapEmpty();
   }

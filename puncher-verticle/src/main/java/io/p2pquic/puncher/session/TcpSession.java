@@ -5,7 +5,6 @@ import io.p2pquic.api.Addresses;
 import io.p2pquic.api.net.SocketAddresses;
 import io.p2pquic.api.session.PunchedPaths;
 import io.p2pquic.api.session.PunchedStream;
-import io.p2pquic.api.timeline.Timeline;
 import io.p2pquic.identity.PeerId;
 import io.p2pquic.puncher.signalling.SignallingClient;
 import io.p2pquic.puncher.tcp.TcpSimultaneousOpen;
@@ -41,11 +40,12 @@ import java.util.Set;
  * Up to {@link #ATTEMPTS} attempts, each a fresh go; a SYN that reaches a NAT before that side's own SYN
  * left is dropped (or answered with a reset) and TCP's retransmission or the next attempt gets through.
  */
-final class TcpSession {
+final class TcpSession implements PunchSession {
   /** Signalling message types of a tcp session (bodies carry {@code sessionId}). */
   static final Set<String> TYPES = io.p2pquic.api.signalling.SignallingProtocol.TCP_TYPES;
   static final int ATTEMPTS = 3;
 
+  private final SessionContext ctx;
   private final Vertx vertx;
   private final String sessionId;
   private final PeerId localPeer;
@@ -55,8 +55,6 @@ final class TcpSession {
   private final InetSocketAddress stunServer;
   private final long tlsTimeoutMs;
   private final MeterRegistry metrics;
-  private final Timeline timeline;
-  private final String actor;
   private final Promise<JsonObject> result = Promise.promise();
   private final JsonObject timings = new JsonObject();
   private final long startNanos = System.nanoTime();
@@ -70,27 +68,36 @@ final class TcpSession {
   private boolean connecting;
   private boolean handedOver;
 
-  TcpSession(Vertx vertx, String sessionId, PeerId localPeer, PeerId remotePeer, boolean offerer,
-      SignallingClient signalling, InetSocketAddress stunServer, long tlsTimeoutMs, MeterRegistry metrics,
-      Timeline timeline, String actor) {
-    this.vertx = vertx;
+  TcpSession(SessionContext ctx, String sessionId, PeerId remotePeer, boolean offerer, InetSocketAddress stunServer) {
+    this.ctx = ctx;
+    this.vertx = ctx.vertx();
     this.sessionId = sessionId;
-    this.localPeer = localPeer;
+    this.localPeer = ctx.localPeer();
     this.remotePeer = remotePeer;
     this.offerer = offerer;
-    this.signalling = signalling;
+    this.signalling = ctx.signalling();
     this.stunServer = stunServer;
-    this.tlsTimeoutMs = tlsTimeoutMs;
-    this.metrics = metrics;
-    this.timeline = timeline;
-    this.actor = actor;
+    this.tlsTimeoutMs = ctx.quicTimeoutMs();
+    this.metrics = ctx.metrics();
   }
 
-  PeerId remotePeer() {
+  @Override
+  public String sessionId() {
+    return sessionId;
+  }
+
+  @Override
+  public ConnectMethod method() {
+    return ConnectMethod.TCP;
+  }
+
+  @Override
+  public PeerId remotePeer() {
     return remotePeer;
   }
 
-  Future<JsonObject> result() {
+  @Override
+  public Future<JsonObject> result() {
     return result.future();
   }
 
@@ -143,7 +150,8 @@ final class TcpSession {
   }
 
   /** A signalling message of this session from the remote peer. */
-  void onSignal(String type, JsonObject body) {
+  @Override
+  public void onSignal(String type, JsonObject body) {
     if (result.future().isComplete()) {
       return;
     }
@@ -251,21 +259,10 @@ final class TcpSession {
           mark("tls handshake done", "peer id verified " + remotePeer.value().substring(0, 12) + "…");
           InetSocketAddress remoteCandidate = remote.stream().filter(r -> SocketAddresses.sameEndpoint(r, to)).findFirst()
               .orElse(to);
-          result.tryComplete(new JsonObject()
-              .put("sessionId", sessionId)
-              .put("localPeer", localPeer.value())
-              .put("peer", remotePeer.value())
-              .put("method", ConnectMethod.TCP.label())
-              .put("path", "direct")
-              .put("role", offerer ? "controlling" : "controlled")
-              .put("attempts", attempt)
-              .put("selectedPair", new JsonObject()
-                  .put("local", SocketAddresses.format(local.get(0)))
-                  .put("localType", "srflx")
-                  .put("remote", SocketAddresses.format(remoteCandidate))
-                  .put("remoteType", remote.indexOf(remoteCandidate) == 0 ? "srflx" : "host"))
-              .put("rttMs", rttMs < 0 ? null : Math.round(rttMs))
-              .put("timings", timings.copy()));
+          result.tryComplete(new SessionDescription(sessionId, localPeer, remotePeer, ConnectMethod.TCP, false, offerer,
+              timings, new SessionDescription.SelectedPair(local.get(0), "srflx", remoteCandidate,
+                  remote.indexOf(remoteCandidate) == 0 ? "srflx" : "host"),
+              rttMs < 0 ? null : Math.round(rttMs), attempt).toJson());
         })
         .onFailure(err -> {
           ch.close();
@@ -310,7 +307,8 @@ final class TcpSession {
     return candidates(body);
   }
 
-  void fail(String reason) {
+  @Override
+  public void fail(String reason) {
     if (result.tryFail(reason)) {
       mark("failed", reason);
       if (socket != null) {
@@ -323,7 +321,16 @@ final class TcpSession {
     return Math.round((System.nanoTime() - startNanos) / 1e5) / 10.0;
   }
 
+  /** Closes the sockets of an attempt still running; a connection handed to TLS lives on with its session. */
+  @Override
+  public Future<Void> close() {
+    if (!result.future().isComplete()) {
+      fail("the peer is shutting down");
+    }
+    return Future.succeededFuture();
+  }
+
   private void mark(String event, String detail) {
-    timeline.mark(actor, event, detail);
+    ctx.mark(event, detail);
   }
 }

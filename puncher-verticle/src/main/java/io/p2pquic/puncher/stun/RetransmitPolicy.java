@@ -32,10 +32,14 @@ public record RetransmitPolicy(Duration initialRto, int maxRequests, int lastWai
   public static final RetransmitPolicy DISCOVERY = new RetransmitPolicy(Duration.ofMillis(150), 4, 4, null);
 
   /**
-   * For candidate gathering: RTO 200 ms, 5 requests (0, 200, 600, 1400, 3000 ms), Rm 4; times out
-   * after 3.8 s (gathering has its own, usually shorter, overall timeout).
+   * For candidate gathering: RTO 200 ms doubling up to 500 ms, 7 requests (0, 200, 600, 1100, 1600, 2100,
+   * 2600 ms), Rm 4; times out after 3.4 s (gathering's own timeout, 3 s, usually ends it first). The cap
+   * puts seven requests inside the gathering time instead of four: at 20 % loss each way a server-reflexive
+   * candidate was missing in about one session in 60 (0.36^4), now about one in 1200; a lost srflx
+   * candidate costs a port-restricted peer its direct path. Seven small packets at most, and only while
+   * unanswered.
    */
-  public static final RetransmitPolicy GATHERING = new RetransmitPolicy(Duration.ofMillis(200), 5, 4, null);
+  public static final RetransmitPolicy GATHERING = new RetransmitPolicy(Duration.ofMillis(200), 7, 4, Duration.ofMillis(500));
 
   public RetransmitPolicy {
     if (initialRto == null || initialRto.isNegative() || initialRto.isZero()) {
@@ -97,10 +101,8 @@ public record RetransmitPolicy(Duration initialRto, int maxRequests, int lastWai
         .put("initialRtoMillis", initialRto.toMillis())
         .put("maxRequests", maxRequests)
         .put("lastWaitMultiplier", lastWaitMultiplier);
-    if (maxRto != null) {
-      j.put("maxRtoMillis", maxRto.toMillis());
-    }
-    return j;
+    // Always written (null: no cap), so that reading it back never takes a default's cap.
+    return j.put("maxRtoMillis", maxRto == null ? null : maxRto.toMillis());
   }
 
   /** Missing keys take their value from {@code defaults}. */

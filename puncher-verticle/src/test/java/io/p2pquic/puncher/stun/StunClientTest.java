@@ -231,6 +231,9 @@ class StunClientTest {
     assertThat(RetransmitPolicy.RFC_8489.timeoutMillis()).isEqualTo(39_500);
     assertThat(RetransmitPolicy.DISCOVERY.sendOffsetsMillis()).containsExactly(0L, 150L, 450L, 1_050L);
     assertThat(RetransmitPolicy.DISCOVERY.timeoutMillis()).isEqualTo(1_650);
+    // Gathering: seven requests inside its 3 s timeout (lossy links lose a candidate far less often).
+    assertThat(RetransmitPolicy.GATHERING.sendOffsetsMillis()).containsExactly(0L, 200L, 600L, 1_100L, 1_600L, 2_100L, 2_600L);
+    assertThat(RetransmitPolicy.GATHERING.timeoutMillis()).isEqualTo(3_400);
     RetransmitPolicy capped = new RetransmitPolicy(java.time.Duration.ofMillis(100), 5, 2, java.time.Duration.ofMillis(300));
     assertThat(capped.sendOffsetsMillis()).containsExactly(0L, 100L, 300L, 600L, 900L);
     assertThat(RetransmitPolicy.fromJson(capped.toJson(), RetransmitPolicy.RFC_8489)).isEqualTo(capped);

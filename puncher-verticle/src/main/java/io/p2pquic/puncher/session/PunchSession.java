@@ -1,0 +1,45 @@
+package io.p2pquic.puncher.session;
+
+import io.p2pquic.identity.PeerId;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * One attempt to connect with one peer by one {@link ConnectMethod}, from the first signal to a QUIC (or
+ * TLS over TCP) session or a failure. {@link PeerSessions} keeps every session of a peer in one registry
+ * by session id and routes the peer's signalling messages to {@link #onSignal}; starting is method
+ * specific (each session class has its own {@code start}).
+ */
+public interface PunchSession {
+
+  String sessionId();
+
+  /** The peer at the other end; only its messages reach {@link #onSignal}. */
+  PeerId remotePeer();
+
+  ConnectMethod method();
+
+  /** Completes with the session description ({@link SessionDescription#toJson()}) once up; fails with a reason. */
+  Future<JsonObject> result();
+
+  /** A signalling message of this session from {@link #remotePeer()}. */
+  void onSignal(String type, JsonObject body);
+
+  /** Ends the attempt with {@code reason} if it is not over yet (then closes it). */
+  void fail(String reason);
+
+  /** Releases the session's sockets and relays; the QUIC connection, once adopted, goes with its channel. */
+  Future<Void> close();
+
+  /**
+   * Where the session's packets go now, for status and ping: {@code method}, {@code path} ("direct",
+   * "relayed" or "none") and, where known, {@code via} and {@code remote}.
+   */
+  default JsonObject pathJson() {
+    return new JsonObject().put("method", method().label()).put("path", "direct");
+  }
+
+  /** The signalling connection dropped; a session that cannot complete without it fails now. */
+  default void onSignallingLost() {
+  }
+}

@@ -1,0 +1,32 @@
+package io.p2pquic.puncher.session;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.p2pquic.api.timeline.Timeline;
+import io.p2pquic.identity.PeerId;
+import io.p2pquic.puncher.signalling.SignallingClient;
+import io.vertx.core.Vertx;
+import java.util.Objects;
+
+/**
+ * What every punching session of one peer needs, whatever its method: the Vert.x instance, the
+ * signalling client (and through it this peer's identity), metrics, the timeline and the name it is
+ * marked under, the session timing options and how long a QUIC (or TLS) handshake may take.
+ */
+public record SessionContext(Vertx vertx, SignallingClient signalling, PeerId localPeer, MeterRegistry metrics,
+    Timeline timeline, String actor, SessionOptions options, long quicTimeoutMs) {
+
+  public SessionContext {
+    Objects.requireNonNull(vertx, "vertx");
+    Objects.requireNonNull(signalling, "signalling");
+    Objects.requireNonNull(localPeer, "localPeer");
+    Objects.requireNonNull(metrics, "metrics");
+    Objects.requireNonNull(timeline, "timeline");
+    Objects.requireNonNull(actor, "actor");
+    Objects.requireNonNull(options, "options");
+  }
+
+  /** A timeline entry under this peer's name. */
+  public void mark(String event, String detail) {
+    timeline.mark(actor, event, detail);
+  }
+}

@@ -1,0 +1,136 @@
+package io.p2pquic.puncher.session;
+
+import io.p2pquic.api.config.StrictConfig;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+
+/**
+ * Timings of an ICE session above the agent ({@code session} in the peer configuration): ICE restart
+ * delivery and relay upkeep. A mutable data object with a JSON round trip; unknown keys and values that
+ * are not positive are refused with the key's name. All keys optional:
+ *
+ * <table>
+ * <caption>JSON keys and defaults</caption>
+ * <tr><td>{@code restartDeliveryMillis}</td><td>30000</td><td>how long a restart offer is sent again while
+ *     the peer does not answer (its signalling may be reconnecting after the same NAT event)</td></tr>
+ * <tr><td>{@code restartResendMillis}</td><td>2000</td><td>the gap between those sends</td></tr>
+ * <tr><td>{@code reflexiveRefreshMillis}</td><td>2000</td><td>the STUN-only gathering before a restart
+ *     description (a rebound NAT gives a new server-reflexive address)</td></tr>
+ * <tr><td>{@code relayProbeMillis}</td><td>1500</td><td>a relay suspected dead has this long to answer a
+ *     Refresh before our allocation there is dropped</td></tr>
+ * <tr><td>{@code reallocationMillis}</td><td>10000</td><td>how long a session keeps asking for a live relay
+ *     after its last one died</td></tr>
+ * </table>
+ */
+public final class SessionOptions {
+  public static final long DEFAULT_RESTART_DELIVERY_MILLIS = 30_000;
+  public static final long DEFAULT_RESTART_RESEND_MILLIS = 2_000;
+  public static final long DEFAULT_REFLEXIVE_REFRESH_MILLIS = 2_000;
+  public static final long DEFAULT_RELAY_PROBE_MILLIS = 1_500;
+  public static final long DEFAULT_REALLOCATION_MILLIS = 10_000;
+  private static final List<String> KNOWN = List.of("restartDeliveryMillis", "restartResendMillis",
+      "reflexiveRefreshMillis", "relayProbeMillis", "reallocationMillis");
+
+  private long restartDeliveryMillis = DEFAULT_RESTART_DELIVERY_MILLIS;
+  private long restartResendMillis = DEFAULT_RESTART_RESEND_MILLIS;
+  private long reflexiveRefreshMillis = DEFAULT_REFLEXIVE_REFRESH_MILLIS;
+  private long relayProbeMillis = DEFAULT_RELAY_PROBE_MILLIS;
+  private long reallocationMillis = DEFAULT_REALLOCATION_MILLIS;
+
+  public SessionOptions() {}
+
+  public SessionOptions(SessionOptions other) {
+    this(other.toJson());
+  }
+
+  /** Missing keys keep their defaults. @throws IllegalArgumentException naming the bad key */
+  public SessionOptions(JsonObject json) {
+    StrictConfig.read(json, KNOWN, (k, v) -> {
+      long n = StrictConfig.longValue(v);
+      switch (k) {
+        case "restartDeliveryMillis" -> setRestartDeliveryMillis(n);
+        case "restartResendMillis" -> setRestartResendMillis(n);
+        case "reflexiveRefreshMillis" -> setReflexiveRefreshMillis(n);
+        case "relayProbeMillis" -> setRelayProbeMillis(n);
+        case "reallocationMillis" -> setReallocationMillis(n);
+        default -> throw new IllegalStateException(k);
+      }
+    });
+  }
+
+  public JsonObject toJson() {
+    return new JsonObject()
+        .put("restartDeliveryMillis", restartDeliveryMillis)
+        .put("restartResendMillis", restartResendMillis)
+        .put("reflexiveRefreshMillis", reflexiveRefreshMillis)
+        .put("relayProbeMillis", relayProbeMillis)
+        .put("reallocationMillis", reallocationMillis);
+  }
+
+  public long restartDeliveryMillis() {
+    return restartDeliveryMillis;
+  }
+
+  public SessionOptions setRestartDeliveryMillis(long millis) {
+    restartDeliveryMillis = positive("restartDeliveryMillis", millis);
+    return this;
+  }
+
+  public long restartResendMillis() {
+    return restartResendMillis;
+  }
+
+  public SessionOptions setRestartResendMillis(long millis) {
+    restartResendMillis = positive("restartResendMillis", millis);
+    return this;
+  }
+
+  public long reflexiveRefreshMillis() {
+    return reflexiveRefreshMillis;
+  }
+
+  public SessionOptions setReflexiveRefreshMillis(long millis) {
+    reflexiveRefreshMillis = positive("reflexiveRefreshMillis", millis);
+    return this;
+  }
+
+  public long relayProbeMillis() {
+    return relayProbeMillis;
+  }
+
+  public SessionOptions setRelayProbeMillis(long millis) {
+    relayProbeMillis = positive("relayProbeMillis", millis);
+    return this;
+  }
+
+  public long reallocationMillis() {
+    return reallocationMillis;
+  }
+
+  public SessionOptions setReallocationMillis(long millis) {
+    reallocationMillis = positive("reallocationMillis", millis);
+    return this;
+  }
+
+  private static long positive(String key, long millis) {
+    if (millis <= 0) {
+      throw new IllegalArgumentException(key + " must be a positive number of milliseconds, is " + millis);
+    }
+    return millis;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof SessionOptions s && toJson().equals(s.toJson());
+  }
+
+  @Override
+  public int hashCode() {
+    return toJson().hashCode();
+  }
+
+  @Override
+  public String toString() {
+    return "SessionOptions" + toJson().encode();
+  }
+}
