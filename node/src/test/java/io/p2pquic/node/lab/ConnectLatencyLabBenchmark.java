@@ -52,7 +52,7 @@ class ConnectLatencyLabBenchmark {
         .peer("d", NatBehavior.SYMMETRIC, LinkConditions.delayMillis(20)))) {
       String server = lab.serverAddress().getHostAddress();
       Path conf = dir.resolve("rendezvous.json");
-      Files.writeString(conf, RelayPathLabTest.turnConfig()
+      Files.writeString(conf, LabCast.turnConfig()
           .put("signalling", new io.vertx.core.json.JsonObject().put("quicPort", 8089)).encode());
       LabProcesses.Running rendezvous = new LabProcesses.Running(lab, lab.serverNamespace(), "rendezvous ready",
           "rendezvous", "--config", conf.toString(), "--bind", server);

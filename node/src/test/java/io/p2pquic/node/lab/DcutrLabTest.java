@@ -6,7 +6,6 @@ import io.p2pquic.natlab.ExecResult;
 import io.p2pquic.natlab.LinkConditions;
 import io.p2pquic.natlab.NatBehavior;
 import io.p2pquic.natlab.NatLab;
-import io.p2pquic.natlab.junit.LabTestSupport;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,10 +28,9 @@ import org.junit.jupiter.api.Test;
  * the session stays relayed, still carrying data.
  */
 class DcutrLabTest {
-  private static final Pattern PEER_ID = Pattern.compile("peer id: (pq1[a-z2-7]+)");
   private static final Pattern AT = Pattern.compile("t\\+\\s*([0-9.]+) ms\\s+me\\s+");
   private static NatLab lab;
-  private static LabProcesses.Running rendezvous;
+  private static LabCast cast;
   private static final Map<String, LabProcesses.Running> peers = new LinkedHashMap<>();
   private static final Map<String, String> ids = new LinkedHashMap<>();
   private static Path dir;
@@ -40,49 +38,25 @@ class DcutrLabTest {
 
   @BeforeAll
   static void up() throws Exception {
-    lab = LabTestSupport.start(NatLab.builder()
+    cast = LabCast.start(NatLab.builder()
         .peer("pr1", NatBehavior.PORT_RESTRICTED, LinkConditions.delayMillis(20))
         .peer("pr2", NatBehavior.PORT_RESTRICTED, LinkConditions.delayMillis(20))
         .peer("sym1", NatBehavior.SYMMETRIC, LinkConditions.delayMillis(20))
-        .peer("sym2", NatBehavior.SYMMETRIC, LinkConditions.delayMillis(20)));
-    dir = Files.createTempDirectory("p2p-dcutr-lab");
-    server = lab.serverAddress().getHostAddress();
-    Path conf = dir.resolve("rendezvous.json");
-    Files.writeString(conf, RelayPathLabTest.turnConfig().encodePrettily());
-    rendezvous = new LabProcesses.Running(lab, lab.serverNamespace(), "rendezvous ready",
-        "rendezvous", "--config", conf.toString(), "--bind", server);
-    assertThat(rendezvous.awaitReady(Duration.ofSeconds(60))).as(rendezvous.output()).isTrue();
+        .peer("sym2", NatBehavior.SYMMETRIC, LinkConditions.delayMillis(20)), "dcutr")
+        .rendezvous(LabCast.turnConfig()).echoPeers(List.of("pr2", "sym2"));
+    lab = cast.lab;
+    dir = cast.dir;
+    server = cast.server;
     for (String name : List.of("pr2", "sym2")) {
-      peers.put(name, new LabProcesses.Running(lab, lab.hostNamespace(name), "peer id:", "peer", "--echo",
-          "--rendezvous", "ws://" + server + ":8088/signal", "--stun", server + ":3478",
-          "--identity", dir.resolve(name + ".json").toString()));
-    }
-    for (Map.Entry<String, LabProcesses.Running> p : peers.entrySet()) {
-      assertThat(p.getValue().awaitReady(Duration.ofSeconds(90))).as(p.getValue().output()).isTrue();
-      Matcher m = PEER_ID.matcher(p.getValue().output());
-      assertThat(m.find()).isTrue();
-      ids.put(p.getKey(), m.group(1));
+      peers.put(name, cast.peer(name));
+      ids.put(name, cast.id(name));
     }
   }
 
   @AfterAll
   static void down() throws Exception {
-    for (LabProcesses.Running p : peers.values()) {
-      p.stop();
-    }
-    if (rendezvous != null) {
-      rendezvous.stop();
-    }
-    if (lab != null) {
-      lab.close();
-    }
-    if (dir != null) {
-      try (var files = Files.list(dir)) {
-        for (Path f : files.toList()) {
-          Files.deleteIfExists(f);
-        }
-      }
-      Files.deleteIfExists(dir);
+    if (cast != null) {
+      cast.close();
     }
   }
 

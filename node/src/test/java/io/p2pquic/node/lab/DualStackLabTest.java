@@ -5,12 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.p2pquic.natlab.LinkConditions;
 import io.p2pquic.natlab.NatBehavior;
 import io.p2pquic.natlab.NatLab;
-import io.p2pquic.natlab.junit.LabTestSupport;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -28,10 +26,9 @@ import org.junit.jupiter.api.Test;
  * method relay works from the same dual-stack socket. Echoes are SHA-256-checked by the CLI.
  */
 class DualStackLabTest {
-  private static final Pattern PEER_ID = Pattern.compile("peer id: (pq1[a-z2-7]+)");
   private static final Pattern SESSION = Pattern.compile("session \\S+: (direct|relayed), pair (\\S+) -> (\\S+),");
   private static NatLab lab;
-  private static LabProcesses.Running rendezvous;
+  private static LabCast cast;
   private static LabProcesses.Running echo;
   private static String echoId;
   private static Path dir;
@@ -40,51 +37,31 @@ class DualStackLabTest {
 
   @BeforeAll
   static void up() throws Exception {
-    lab = LabTestSupport.start(NatLab.builder()
+    LabCast c = LabCast.start(NatLab.builder()
         .peer("a", NatBehavior.PORT_RESTRICTED, LinkConditions.delayMillis(5))
         .peer("b", NatBehavior.PORT_RESTRICTED, LinkConditions.delayMillis(5))
-        .ipv6(true));
-    dir = Files.createTempDirectory("p2p-dualstack-lab");
-    String server = lab.serverAddress().getHostAddress();
+        .ipv6(true), "dualstack");
+    cast = c;
+    lab = c.lab;
+    dir = c.dir;
+    String server = c.server;
     String server6 = lab.serverAddress6().getHostAddress();
-    Path conf = dir.resolve("rendezvous.json");
-    Files.writeString(conf, new JsonObject()
+    // Listening on :: (both families): STUN answers IPv4 and IPv6 clients, so peers learn both mappings.
+    c.rendezvous(new JsonObject()
         .put("turn", new JsonObject().put("grant", "all-registered").put("authSecret", "lab-secret-" + System.nanoTime())
             .put("relayAddress", server)
-            .put("allowedPeerRanges", new JsonArray(List.of("203.0.113.0/24", "10.0.0.0/8"))))
-        .encodePrettily());
-    // Listening on :: (both families): STUN answers IPv4 and IPv6 clients, so peers learn both mappings.
-    rendezvous = new LabProcesses.Running(lab, lab.serverNamespace(), "rendezvous ready",
-        "rendezvous", "--config", conf.toString(), "--bind", "::");
-    assertThat(rendezvous.awaitReady(Duration.ofSeconds(60))).as(rendezvous.output()).isTrue();
-    signal = "ws://" + server + ":8088/signal";
+            .put("allowedPeerRanges", new JsonArray(List.of("203.0.113.0/24", "10.0.0.0/8")))), "::");
+    signal = c.signal();
     stun = server + ":3478,[" + server6 + "]:3478";
-    echo = new LabProcesses.Running(lab, lab.hostNamespace("b"), "peer id:", "peer", "--echo",
-        "--rendezvous", signal, "--stun", stun, "--identity", dir.resolve("b.json").toString());
-    assertThat(echo.awaitReady(Duration.ofSeconds(60))).as(echo.output()).isTrue();
-    Matcher m = PEER_ID.matcher(echo.output());
-    assertThat(m.find()).isTrue();
-    echoId = m.group(1);
+    c.stun(stun).echoPeers(List.of("b"));
+    echo = c.peer("b");
+    echoId = c.id("b");
   }
 
   @AfterAll
   static void down() throws Exception {
-    if (echo != null) {
-      echo.stop();
-    }
-    if (rendezvous != null) {
-      rendezvous.stop();
-    }
-    if (lab != null) {
-      lab.close();
-    }
-    if (dir != null) {
-      try (var files = Files.list(dir)) {
-        for (Path f : files.toList()) {
-          Files.deleteIfExists(f);
-        }
-      }
-      Files.deleteIfExists(dir);
+    if (cast != null) {
+      cast.close();
     }
   }
 

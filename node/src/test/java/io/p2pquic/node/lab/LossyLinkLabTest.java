@@ -6,13 +6,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.p2pquic.natlab.LinkConditions;
 import io.p2pquic.natlab.NatBehavior;
 import io.p2pquic.natlab.NatLab;
-import io.p2pquic.natlab.junit.LabTestSupport;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -28,10 +24,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 @org.junit.jupiter.api.Tag("fault-matrix")
 class LossyLinkLabTest {
-  private static final Pattern PEER_ID = Pattern.compile("peer id: (pq1[a-z2-7]+)");
   private static NatLab lab;
-  private static LabProcesses.Running rendezvous;
-  private static LabProcesses.Running echo;
+  private static LabCast cast;
   private static String echoId;
   private static Path dir;
   private static String server;
@@ -39,39 +33,24 @@ class LossyLinkLabTest {
 
   @BeforeAll
   static void up() throws Exception {
-    lab = LabTestSupport.start(NatLab.builder()
+    cast = LabCast.start(NatLab.builder()
         .peer("a", NatBehavior.PORT_RESTRICTED, LinkConditions.delayMillis(20))
-        .peer("b", NatBehavior.PORT_RESTRICTED, LinkConditions.delayMillis(20)));
-    dir = Files.createTempDirectory("p2p-loss-lab");
-    server = lab.serverAddress().getHostAddress();
-    Path conf = dir.resolve("rendezvous.json");
-    // QUIC signalling on (method quic-native attaches to the rendezvous over QUIC).
-    Files.writeString(conf, RelayPathLabTest.turnConfig()
-        .put("signalling", new io.vertx.core.json.JsonObject().put("quicPort", 8089)).encodePrettily());
-    rendezvous = new LabProcesses.Running(lab, lab.serverNamespace(), "rendezvous ready",
-        "rendezvous", "--config", conf.toString(), "--bind", server);
-    assertThat(rendezvous.awaitReady(Duration.ofSeconds(60))).as(rendezvous.output()).isTrue();
-    echo = new LabProcesses.Running(lab, lab.hostNamespace("b"), "peer id:", "peer", "--echo",
-        "--rendezvous", "ws://" + server + ":8088/signal", "--stun", server + ":3478",
-        "--identity", dir.resolve("b.json").toString(), "--control-port", "0");
-    assertThat(echo.awaitReady(Duration.ofSeconds(60))).as(echo.output()).isTrue();
-    Matcher m = PEER_ID.matcher(echo.output());
-    assertThat(m.find()).isTrue();
-    echoId = m.group(1);
+        .peer("b", NatBehavior.PORT_RESTRICTED, LinkConditions.delayMillis(20)), "loss")
+        // QUIC signalling on (method quic-native attaches to the rendezvous over QUIC).
+        .rendezvous(LabCast.turnConfig().put("signalling", new io.vertx.core.json.JsonObject().put("quicPort", 8089)))
+        .echoPeers(List.of("b"), "--control-port", "0");
+    lab = cast.lab;
+    dir = cast.dir;
+    server = cast.server;
+    echoId = cast.id("b");
     file = randomFile(dir, "lossy.bin", 2);
     lab.setLoss("a", 20);
   }
 
   @AfterAll
   static void down() throws Exception {
-    if (echo != null) {
-      echo.stop();
-    }
-    if (rendezvous != null) {
-      rendezvous.stop();
-    }
-    if (lab != null) {
-      lab.close();
+    if (cast != null) {
+      cast.close();
     }
   }
 

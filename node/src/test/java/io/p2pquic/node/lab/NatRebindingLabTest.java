@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.p2pquic.natlab.LinkConditions;
 import io.p2pquic.natlab.NatBehavior;
 import io.p2pquic.natlab.NatLab;
-import io.p2pquic.natlab.junit.LabTestSupport;
 import io.vertx.core.json.JsonObject;
 import static io.p2pquic.node.lab.LabProcesses.python;
 import static io.p2pquic.node.lab.LabProcesses.randomFile;
@@ -15,10 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -32,9 +28,8 @@ import org.junit.jupiter.api.Test;
  * on one link mid-transfer (the NAT keeps its state) is ridden out.
  */
 class NatRebindingLabTest {
-  private static final Pattern PEER_ID = Pattern.compile("peer id: (pq1[a-z2-7]+)");
   private static NatLab lab;
-  private static LabProcesses.Running rendezvous;
+  private static LabCast cast;
   private static LabProcesses.Running echo;
   private static String echoId;
   private static Path dir;
@@ -45,44 +40,33 @@ class NatRebindingLabTest {
   @BeforeAll
   static void up() throws Exception {
     // Routers forget an idle UDP mapping after 15 s (home routers: 30-180 s; the shortest seen ~20 s).
-    lab = LabTestSupport.start(NatLab.builder()
+    LabCast c = LabCast.start(NatLab.builder()
         .peer(io.p2pquic.natlab.PeerSpec.of("a", NatBehavior.PORT_RESTRICTED, LinkConditions.delayMillis(20))
             .withUdpTimeout(Duration.ofSeconds(UDP_TIMEOUT_S)))
         .peer(io.p2pquic.natlab.PeerSpec.of("b", NatBehavior.PORT_RESTRICTED, LinkConditions.delayMillis(20))
-            .withUdpTimeout(Duration.ofSeconds(UDP_TIMEOUT_S))));
-    dir = Files.createTempDirectory("p2p-rebind-lab");
-    server = lab.serverAddress().getHostAddress();
-    rendezvous = new LabProcesses.Running(lab, lab.serverNamespace(), "rendezvous ready", "rendezvous", "--bind", server);
-    assertThat(rendezvous.awaitReady(Duration.ofSeconds(60))).as(rendezvous.output()).isTrue();
+            .withUdpTimeout(Duration.ofSeconds(UDP_TIMEOUT_S))), "rebind");
+    cast = c;
+    lab = c.lab;
+    dir = c.dir;
+    server = c.server;
+    c.rendezvous(null);
     fastConsent = dir.resolve("peer.json");
     Files.writeString(fastConsent, new JsonObject().put("ice", new JsonObject()
         .put("consentIntervalMillis", 1000).put("disconnectedTimeoutMillis", 2500))
         // A rebinding kills the signalling connection through that NAT too: notice it within 4 s.
         .put("signalling", new JsonObject().put("heartbeatIntervalMs", 2000).put("heartbeatTimeoutMs", 2000)
             .put("reconnectMaxDelayMs", 2000)).encode());
-    echo = new LabProcesses.Running(lab, lab.hostNamespace("b"), "peer id:", "peer", "--echo", "--config",
-        fastConsent.toString(), "--rendezvous", "ws://" + server + ":8088/signal", "--stun", server + ":3478",
-        "--identity", dir.resolve("b.json").toString(), "--control-port", "0");
-    assertThat(echo.awaitReady(Duration.ofSeconds(60))).as(echo.output()).isTrue();
-    Matcher m = PEER_ID.matcher(echo.output());
-    assertThat(m.find()).isTrue();
-    echoId = m.group(1);
+    c.echoPeers(List.of("b"), "--config", fastConsent.toString(), "--control-port", "0");
+    echo = c.peer("b");
+    echoId = c.id("b");
   }
 
   @AfterAll
   static void down() throws Exception {
-    if (echo != null) {
-      echo.stop();
-    }
-    if (rendezvous != null) {
-      rendezvous.stop();
-    }
-    if (lab != null) {
-      lab.close();
+    if (cast != null) {
+      cast.close();
     }
   }
-
-
 
   private String transferWhileRebinding(String router) throws Exception {
     return transferDuring("rebinding " + router + "'s router", () -> lab.rebindMappings(router));
@@ -151,9 +135,7 @@ class NatRebindingLabTest {
           "--rendezvous", "ws://" + server + ":8088/signal", "--stun", server + ":3478",
           "--identity", dir.resolve("expose-idle.json").toString(), "--control-port", "0");
       assertThat(expose.awaitReady(Duration.ofSeconds(60))).as(expose.output()).isTrue();
-      Matcher m = PEER_ID.matcher(expose.output());
-      assertThat(m.find()).isTrue();
-      forward = new LabProcesses.Running(lab, lab.hostNamespace("a"), "forwarding tcp", "forward", m.group(1),
+      forward = new LabProcesses.Running(lab, lab.hostNamespace("a"), "forwarding tcp", "forward", LabCast.peerId(expose),
           "--listen", "9611", "--rendezvous", "ws://" + server + ":8088/signal", "--stun", server + ":3478",
           "--identity", dir.resolve("forward-idle.json").toString(), "--control-port", "0");
       assertThat(forward.awaitReady(Duration.ofSeconds(60))).as(forward.output()).isTrue();

@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.p2pquic.natlab.LinkConditions;
 import io.p2pquic.natlab.NatBehavior;
 import io.p2pquic.natlab.NatLab;
-import io.p2pquic.natlab.junit.LabTestSupport;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import static io.p2pquic.node.lab.LabProcesses.python;
 import static io.p2pquic.node.lab.LabProcesses.randomFile;
@@ -16,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -34,7 +31,7 @@ import org.junit.jupiter.api.Test;
 class RelayPathLabTest {
   private static final Pattern PEER_ID = Pattern.compile("peer id: (pq1[a-z2-7]+)");
   private static NatLab lab;
-  private static LabProcesses.Running rendezvous;
+  private static LabCast cast;
   private static LabProcesses.Running echo;
   private static String echoId;
   private static Path dir;
@@ -42,55 +39,23 @@ class RelayPathLabTest {
 
   @BeforeAll
   static void up() throws Exception {
-    lab = LabTestSupport.start(NatLab.builder()
+    cast = LabCast.start(NatLab.builder()
         .peer("a", NatBehavior.PORT_RESTRICTED, LinkConditions.delayMillis(20))
-        .peer("b", NatBehavior.PORT_RESTRICTED, LinkConditions.delayMillis(20)));
-    dir = Files.createTempDirectory("p2p-relay-lab");
-    server = lab.serverAddress().getHostAddress();
-    Path conf = dir.resolve("rendezvous.json");
-    Files.writeString(conf, turnConfig().encodePrettily());
-    rendezvous = new LabProcesses.Running(lab, lab.serverNamespace(), "rendezvous ready",
-        "rendezvous", "--config", conf.toString(), "--bind", server);
-    assertThat(rendezvous.awaitReady(Duration.ofSeconds(60))).as(rendezvous.output()).isTrue();
-    echo = new LabProcesses.Running(lab, lab.hostNamespace("b"), "peer id:", "peer", "--echo",
-        "--rendezvous", "ws://" + server + ":8088/signal", "--stun", server + ":3478",
-        "--identity", dir.resolve("b.json").toString());
-    assertThat(echo.awaitReady(Duration.ofSeconds(60))).as(echo.output()).isTrue();
-    Matcher m = PEER_ID.matcher(echo.output());
-    assertThat(m.find()).isTrue();
-    echoId = m.group(1);
-  }
-
-  /** The relay may reach the lab's own ranges (they are private or reserved; refused by default). */
-  static JsonObject turnConfig() {
-    return new JsonObject().put("turn", new JsonObject().put("grant", "all-registered")
-        .put("authSecret", "lab-secret-" + System.nanoTime())
-        .put("allowedPeerRanges", new JsonArray(List.of("203.0.113.0/24", "10.0.0.0/8")))
-        .put("bandwidthBytesPerSecond", 200_000_000L));
+        .peer("b", NatBehavior.PORT_RESTRICTED, LinkConditions.delayMillis(20)), "relay")
+        .rendezvous(LabCast.turnConfig()).echoPeers(List.of("b"));
+    lab = cast.lab;
+    dir = cast.dir;
+    server = cast.server;
+    echo = cast.peer("b");
+    echoId = cast.id("b");
   }
 
   @AfterAll
   static void down() throws Exception {
-    if (echo != null) {
-      echo.stop();
-    }
-    if (rendezvous != null) {
-      rendezvous.stop();
-    }
-    if (lab != null) {
-      lab.close();
-    }
-    if (dir != null) {
-      try (var files = Files.list(dir)) {
-        for (Path f : files.toList()) {
-          Files.deleteIfExists(f);
-        }
-      }
-      Files.deleteIfExists(dir);
+    if (cast != null) {
+      cast.close();
     }
   }
-
-
 
   private static List<String> pathLines(LabProcesses.Running p) {
     return p.lines.stream().filter(l -> l.matches(".*\\bme\\s+path\\s+.*")).toList();
@@ -213,9 +178,7 @@ class RelayPathLabTest {
           "--rendezvous", "ws://" + server() + ":8088/signal", "--stun", server() + ":3478",
           "--identity", dir.resolve("expose.json").toString(), "--control-port", "0");
       assertThat(expose.awaitReady(Duration.ofSeconds(60))).as(expose.output()).isTrue();
-      Matcher m = PEER_ID.matcher(expose.output());
-      assertThat(m.find()).isTrue();
-      String exposeId = m.group(1);
+      String exposeId = LabCast.peerId(expose);
       forward = new LabProcesses.Running(lab, lab.hostNamespace("a"), "forwarding tcp", "forward", exposeId,
           "--listen", "9600", "--rendezvous", "ws://" + server() + ":8088/signal", "--stun", server() + ":3478",
           "--identity", dir.resolve("forward.json").toString(), "--control-port", "0");
@@ -223,11 +186,7 @@ class RelayPathLabTest {
       Path file = randomFile(dir, "forward.bin", 16);
       Process client = python(lab, lab.hostNamespace("a"), "tcp_sha_client.py", "127.0.0.1", "9600", file.toString());
       Thread.sleep(1_500); // bytes flowing
-      rendezvous.stop();
-      Thread.sleep(1_000);
-      rendezvous = new LabProcesses.Running(lab, lab.serverNamespace(), "rendezvous ready",
-          "rendezvous", "--config", dir.resolve("rendezvous.json").toString(), "--bind", server());
-      assertThat(rendezvous.awaitReady(Duration.ofSeconds(60))).as(rendezvous.output()).isTrue();
+      cast.restartRendezvous(Duration.ofSeconds(1));
       assertThat(client.waitFor(120, TimeUnit.SECONDS)).isTrue();
       String result = new String(client.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
       assertThat(client.exitValue()).as(result + "\n" + forward.output() + "\n--- expose:\n" + expose.output()).isZero();

@@ -5,14 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.p2pquic.natlab.LinkConditions;
 import io.p2pquic.natlab.NatBehavior;
 import io.p2pquic.natlab.NatLab;
-import io.p2pquic.natlab.junit.LabTestSupport;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -29,9 +27,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SignallingRecoveryLabTest {
-  private static final Pattern PEER_ID = Pattern.compile("peer id: (pq1[a-z2-7]+)");
   private static NatLab lab;
-  private static LabProcesses.Running rendezvous;
+  private static LabCast cast;
   private static LabProcesses.Running peer;
   private static String peerId;
   private static Path dir;
@@ -39,40 +36,27 @@ class SignallingRecoveryLabTest {
 
   @BeforeAll
   static void up() throws Exception {
-    lab = LabTestSupport.start(NatLab.builder()
+    cast = LabCast.start(NatLab.builder()
         .peer("a", NatBehavior.PORT_RESTRICTED, LinkConditions.delayMillis(10))
-        .peer("b", NatBehavior.SYMMETRIC, LinkConditions.delayMillis(10)));
-    dir = Files.createTempDirectory("p2p-signalling-lab");
-    server = lab.serverAddress().getHostAddress();
-    Path conf = dir.resolve("rendezvous.json");
-    Files.writeString(conf, RelayPathLabTest.turnConfig().encodePrettily());
-    rendezvous = new LabProcesses.Running(lab, lab.serverNamespace(), "rendezvous ready",
-        "rendezvous", "--config", conf.toString(), "--bind", server);
-    assertThat(rendezvous.awaitReady(Duration.ofSeconds(60))).as(rendezvous.output()).isTrue();
+        .peer("b", NatBehavior.SYMMETRIC, LinkConditions.delayMillis(10)), "signalling")
+        .rendezvous(LabCast.turnConfig());
+    lab = cast.lab;
+    dir = cast.dir;
+    server = cast.server;
     Path peerConf = dir.resolve("peer.json");
     Files.writeString(peerConf, new JsonObject().put("signalling", new JsonObject()
         .put("heartbeatIntervalMs", 2_000).put("heartbeatTimeoutMs", 2_000)
         .put("reconnectInitialDelayMs", 250).put("reconnectMaxDelayMs", 4_000)).encode());
-    peer = new LabProcesses.Running(lab, lab.hostNamespace("b"), "peer id:", "peer", "--echo",
-        "--config", peerConf.toString(), "--rendezvous", "ws://" + server + ":8088/signal",
-        "--stun", server + ":3478", "--identity", dir.resolve("b.json").toString(), "--control-port", "0");
-    assertThat(peer.awaitReady(Duration.ofSeconds(60))).as(peer.output()).isTrue();
+    cast.echoPeers(List.of("b"), "--config", peerConf.toString(), "--control-port", "0");
+    peer = cast.peer("b");
     assertThat(waitFor(() -> count(peer.output(), "registered") >= 1, Duration.ofSeconds(30))).as(peer.output()).isTrue();
-    Matcher m = PEER_ID.matcher(peer.output());
-    assertThat(m.find()).isTrue();
-    peerId = m.group(1);
+    peerId = cast.id("b");
   }
 
   @AfterAll
   static void down() throws Exception {
-    if (peer != null) {
-      peer.stop();
-    }
-    if (rendezvous != null) {
-      rendezvous.stop();
-    }
-    if (lab != null) {
-      lab.close();
+    if (cast != null) {
+      cast.close();
     }
   }
 

@@ -1,0 +1,161 @@
+package io.p2pquic.node.lab;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.p2pquic.natlab.NatLab;
+import io.p2pquic.natlab.junit.LabTestSupport;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The processes of one node lab test, set up the way most of them need: the lab, a temporary directory, a
+ * rendezvous on the server and long-running peers behind the routers (echo peers, usually), each found
+ * ready and its peer id read. {@link #close()} stops them all, closes the lab and removes the directory.
+ */
+final class LabCast implements AutoCloseable {
+  static final Pattern PEER_ID = Pattern.compile("peer id: (pq1[a-z2-7]+)");
+
+  final NatLab lab;
+  final Path dir;
+  /** The rendezvous server's IPv4 address. */
+  final String server;
+  private String stun;
+  private LabProcesses.Running rendezvous;
+  private String[] rendezvousArgs;
+  private final Map<String, LabProcesses.Running> peers = new LinkedHashMap<>();
+  private final Map<String, String> ids = new LinkedHashMap<>();
+
+  private LabCast(NatLab lab, Path dir) {
+    this.lab = lab;
+    this.dir = dir;
+    this.server = lab.serverAddress().getHostAddress();
+    this.stun = server + ":3478";
+  }
+
+  /** Builds the lab (or fails under CI=true / skips without root, as {@link LabTestSupport} does). */
+  static LabCast start(NatLab.Builder topology, String name) throws Exception {
+    NatLab lab = LabTestSupport.start(topology);
+    return new LabCast(lab, Files.createTempDirectory("p2p-" + name + "-lab"));
+  }
+
+  /**
+   * The relay configuration of lab tests: open to every registered peer, a fresh secret, and allowed to
+   * reach the lab's own ranges (private or reserved; refused by default).
+   */
+  static JsonObject turnConfig() {
+    return new JsonObject().put("turn", new JsonObject().put("grant", "all-registered")
+        .put("authSecret", "lab-secret-" + System.nanoTime())
+        .put("allowedPeerRanges", new JsonArray(List.of("203.0.113.0/24", "10.0.0.0/8")))
+        .put("bandwidthBytesPerSecond", 200_000_000L));
+  }
+
+  /** Starts the rendezvous on the server bound to {@code bind} with {@code config} (none: defaults). */
+  LabCast rendezvous(JsonObject config, String bind) throws Exception {
+    List<String> args = new ArrayList<>(List.of("rendezvous"));
+    if (config != null) {
+      Path conf = dir.resolve("rendezvous.json");
+      Files.writeString(conf, config.encodePrettily());
+      args.addAll(List.of("--config", conf.toString()));
+    }
+    args.addAll(List.of("--bind", bind));
+    rendezvousArgs = args.toArray(String[]::new);
+    startRendezvous();
+    return this;
+  }
+
+  private void startRendezvous() throws Exception {
+    rendezvous = new LabProcesses.Running(lab, lab.serverNamespace(), "rendezvous ready", rendezvousArgs);
+    assertThat(rendezvous.awaitReady(Duration.ofSeconds(60))).as(rendezvous.output()).isTrue();
+  }
+
+  /** Kills the rendezvous process (as a crash would) and starts it again with the same arguments. */
+  LabProcesses.Running restartRendezvous(Duration down) throws Exception {
+    rendezvous.stop();
+    Thread.sleep(down.toMillis());
+    startRendezvous();
+    return rendezvous;
+  }
+
+  LabCast rendezvous(JsonObject config) throws Exception {
+    return rendezvous(config, server);
+  }
+
+  /** What peers are given as {@code --stun} (default: the server's IPv4 address, port 3478). */
+  LabCast stun(String servers) {
+    this.stun = servers;
+    return this;
+  }
+
+  String stun() {
+    return stun;
+  }
+
+  String signal() {
+    return "ws://" + server + ":8088/signal";
+  }
+
+  /**
+   * Starts {@code peer --echo} behind each of {@code hosts} (identity {@code <host>.json} in the
+   * directory, {@code extraArgs} appended), all before waiting for any, then reads their peer ids.
+   */
+  LabCast echoPeers(List<String> hosts, String... extraArgs) throws Exception {
+    for (String host : hosts) {
+      List<String> args = new ArrayList<>(List.of("peer", "--echo", "--rendezvous", signal(), "--stun", stun,
+          "--identity", dir.resolve(host + ".json").toString()));
+      args.addAll(List.of(extraArgs));
+      peers.put(host, new LabProcesses.Running(lab, lab.hostNamespace(host), "peer id:", args.toArray(String[]::new)));
+    }
+    for (String host : hosts) {
+      LabProcesses.Running p = peers.get(host);
+      assertThat(p.awaitReady(Duration.ofSeconds(90))).as(p.output()).isTrue();
+      ids.put(host, peerId(p));
+    }
+    return this;
+  }
+
+  /** The peer id of the echo peer behind {@code host}. */
+  String id(String host) {
+    return ids.get(host);
+  }
+
+  LabProcesses.Running peer(String host) {
+    return peers.get(host);
+  }
+
+  LabProcesses.Running rendezvousProcess() {
+    return rendezvous;
+  }
+
+  /** The peer id a node process printed ("peer id: pq1..."). */
+  static String peerId(LabProcesses.Running p) {
+    Matcher m = PEER_ID.matcher(p.output());
+    assertThat(m.find()).as(p.output()).isTrue();
+    return m.group(1);
+  }
+
+  @Override
+  public void close() throws Exception {
+    for (LabProcesses.Running p : peers.values()) {
+      p.stop();
+    }
+    if (rendezvous != null) {
+      rendezvous.stop();
+    }
+    lab.close();
+    try (var files = Files.list(dir)) {
+      for (Path f : files.toList()) {
+        Files.deleteIfExists(f);
+      }
+    }
+    Files.deleteIfExists(dir);
+  }
+}
