@@ -946,7 +946,7 @@ public final class NatLab implements AutoCloseable {
 
   /** Where {@link #setLinkDelay} tells a peer's forwarder its new delay (named by the lab's prefix). */
   private Path delayControlFile(String peer) {
-    return Path.of(System.getProperty("java.io.tmpdir"), "natlab-" + topology.prefix + "-" + peer + ".delay");
+    return Path.of(System.getProperty("java.io.tmpdir"), "natlab-" + topology.prefix + peer + ".delay");
   }
 
   /** Sets random loss (percent, each direction) on a peer's WAN; applies at once, atomically. */

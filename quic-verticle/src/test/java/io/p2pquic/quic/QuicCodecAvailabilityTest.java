@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The QUIC codec's native part (quiche, classifier linux-x86_64) must load with the Netty that Vert.x
- * uses: the incubator codec built for Netty 4.1 cannot (shared/DESIGN.md). This pins that fact in CI.
+ * uses: the incubator codec built for Netty 4.1 cannot (docs/quic.md). This pins that fact in CI.
  */
 class QuicCodecAvailabilityTest {
   @Test

@@ -13,7 +13,7 @@ import java.util.SplittableRandom;
  * The DCUtR initiator's half of a QUIC hole punch (libp2p DCUtR spec, "QUIC"): UDP packets of random
  * bytes to each of the peer's addresses, repeated at random intervals of 10-200 ms, so our NAT opens a
  * mapping towards the peer while the peer dials us. The first byte is kept in 0x04-0x3F, outside STUN
- * (0x00-0x03) and QUIC (0x40-0xFF): the peer's demultiplexer counts and drops them (rule 4, DESIGN.md).
+ * (0x00-0x03) and QUIC (0x40-0xFF): the peer's demultiplexer counts and drops them (docs/ARCHITECTURE.md, "One socket, many protocols").
  */
 public final class PunchNoise {
   static final int MIN_INTERVAL_MS = 10;

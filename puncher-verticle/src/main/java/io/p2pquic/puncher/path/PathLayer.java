@@ -16,7 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
 /**
- * The path layer (shared/DESIGN.md): sits between the demultiplexer and the QUIC codec of a session
+ * The path layer (docs/ARCHITECTURE.md, "Path layer"): sits between the demultiplexer and the QUIC codec of a session
  * socket. The codec talks to one stable {@link #virtualPeer()} address; outbound packets to it leave on
  * the current {@link PeerPath} (straight to the peer, or wrapped through a TURN allocation), and inbound
  * QUIC packets from any of the peer's known addresses, direct or relayed, are handed to the codec as

@@ -290,7 +290,7 @@ public final class QuicNativeSession implements PunchSession {
             new DeliveryOptions().setSendTimeout(quicTimeoutMs + 2_000))
         .onSuccess(reply -> {
           timings.put("handshakeDoneMs", elapsed());
-          mark("quic handshake done", "peer id verified " + remotePeer.value().substring(0, 12) + "…");
+          mark("quic handshake done", "peer id verified " + remotePeer.shortId());
           complete();
         })
         .onFailure(err -> fail(NO_PATH + "no QUIC handshake on any candidate pair (" + err.getMessage() + "). "

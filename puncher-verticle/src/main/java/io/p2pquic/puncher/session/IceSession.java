@@ -467,7 +467,7 @@ public final class IceSession implements PunchSession {
             new JsonObject().put("sessionId", sessionId).put("timeoutMs", timeout),
             new DeliveryOptions().setSendTimeout(timeout + 2_000))
         .map(reply -> {
-          mark("quic handshake done", "accepted " + remotePeer.value().substring(0, 12) + "…, identity verified");
+          mark("quic handshake done", "accepted " + remotePeer.shortId() + ", identity verified");
           timings.put("handshakeDoneMs", elapsed());
           return reply.body();
         });
@@ -517,7 +517,7 @@ public final class IceSession implements PunchSession {
             new JsonObject().put("sessionId", sessionId).put("timeoutMs", handshakeMs),
             new DeliveryOptions().setSendTimeout(handshakeMs + 1_000))
         .map(reply -> {
-          mark("quic handshake done", "peer id verified " + remotePeer.value().substring(0, 12) + "…");
+          mark("quic handshake done", "peer id verified " + remotePeer.shortId());
           timings.put("handshakeDoneMs", elapsed());
           steering.quicUp();
           return reply.body();

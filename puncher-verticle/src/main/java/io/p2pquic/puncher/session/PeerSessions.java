@@ -99,7 +99,7 @@ public final class PeerSessions {
     }
     IceSession s = session(UUID.randomUUID().toString(), target, IceRole.CONTROLLING, method)
         .connectDeadline(System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(timeoutMs));
-    timeline.mark(actor, "connect", "to " + target.value().substring(0, 12) + "…, method " + method.label());
+    timeline.mark(actor, "connect", "to " + target.shortId() + ", method " + method.label());
     long timer = vertx.setTimer(timeoutMs, t -> s.fail("no connection to " + target.value() + " within "
         + timeoutMs + " ms (is the peer online and running p2p-node peer?)"));
     return s.start(null).compose(v -> s.result()).onComplete(x -> vertx.cancelTimer(timer));
@@ -129,7 +129,7 @@ public final class PeerSessions {
       return Future.failedFuture("method tcp needs a STUN server (over TCP): set gathering.stunServers (conf/peer.json) or --stun");
     }
     TcpSession s = tcpSession(UUID.randomUUID().toString(), target, true, stun);
-    timeline.mark(actor, "connect", "to " + target.value().substring(0, 12) + "…, method tcp");
+    timeline.mark(actor, "connect", "to " + target.shortId() + ", method tcp");
     long timer = vertx.setTimer(timeoutMs, t -> s.fail("no connection to " + target.value() + " within "
         + timeoutMs + " ms (is the peer online and running p2p-node peer?)"));
     return s.start(null).compose(v -> s.result()).onComplete(x -> vertx.cancelTimer(timer));
@@ -208,7 +208,7 @@ public final class PeerSessions {
       long timer = vertx.setTimer(config.connectTimeoutMs(), t -> s.fail("tcp session not up within "
           + config.connectTimeoutMs() + " ms"));
       s.result().onComplete(ar -> vertx.cancelTimer(timer))
-          .onSuccess(d -> timeline.mark(actor, "session up", id.substring(0, 8) + " (tcp) with " + from.value().substring(0, 12) + "…"));
+          .onSuccess(d -> timeline.mark(actor, "session up", id.substring(0, 8) + " (tcp) with " + from.shortId()));
     });
   }
 
@@ -234,13 +234,13 @@ public final class PeerSessions {
         QuicNativeSession n = quicNative(id, from, false);
         n.start(offer);
         n.result().onSuccess(d -> timeline.mark(actor, "session up", id.substring(0, 8) + " with "
-            + from.value().substring(0, 12) + "… (quic-native)"));
+            + from.shortId() + " (quic-native)"));
         return;
       }
       IceSession s = session(id, from, IceRole.CONTROLLED, method);
       s.start(offer).onFailure(err -> s.fail(err.getMessage()));
       s.result().onSuccess(d -> timeline.mark(actor, "session up", id.substring(0, 8) + " with "
-          + from.value().substring(0, 12) + "…"));
+          + from.shortId()));
     });
   }
 
@@ -260,7 +260,7 @@ public final class PeerSessions {
 
   private Future<JsonObject> connectQuicNative(PeerId target, long timeoutMs) {
     QuicNativeSession s = quicNative(UUID.randomUUID().toString(), target, true);
-    timeline.mark(actor, "connect", "to " + target.value().substring(0, 12) + "…, method " + ConnectMethod.QUIC_NATIVE.label());
+    timeline.mark(actor, "connect", "to " + target.shortId() + ", method " + ConnectMethod.QUIC_NATIVE.label());
     long timer = vertx.setTimer(timeoutMs, t -> s.fail("no connection to " + target.value() + " within "
         + timeoutMs + " ms (is the peer online and running p2p-node peer?)"));
     s.start(null);

@@ -256,7 +256,7 @@ final class TcpSession implements PunchSession {
             new DeliveryOptions().setSendTimeout(tlsTimeoutMs + 2_000))
         .onSuccess(reply -> {
           timings.put("handshakeDoneMs", elapsed());
-          mark("tls handshake done", "peer id verified " + remotePeer.value().substring(0, 12) + "…");
+          mark("tls handshake done", "peer id verified " + remotePeer.shortId());
           InetSocketAddress remoteCandidate = remote.stream().filter(r -> SocketAddresses.sameEndpoint(r, to)).findFirst()
               .orElse(to);
           result.tryComplete(new SessionDescription(sessionId, localPeer, remotePeer, ConnectMethod.TCP, false, offerer,

@@ -8,7 +8,7 @@ import java.net.InetSocketAddress;
  *
  * @param data the payload
  * @param sender the peer that sent it: for a datagram relayed by a TURN server, the peer on the far side
- *     of the relay, not the server (shared/DESIGN.md, demultiplexing rule 1)
+ *     of the relay, not the server (docs/ARCHITECTURE.md, "One socket, many protocols": rule 1)
  * @param relayedAddress the local relayed transport address it arrived at (the relayed candidate), or
  *     null when it came straight to the socket
  */

@@ -12,7 +12,7 @@ import java.net.InetSocketAddress;
 import java.util.function.Consumer;
 
 /**
- * First handler of a session channel's pipeline (shared/DESIGN.md, demultiplexing rules 1-4):
+ * First handler of a session channel's pipeline (docs/ARCHITECTURE.md, "One socket, many protocols"):
  *
  * <ol>
  *   <li>from a registered relay's server address ({@link RelayTransport}): offered to the relay first;

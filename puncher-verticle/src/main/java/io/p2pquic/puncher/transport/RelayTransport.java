@@ -10,7 +10,7 @@ import java.net.InetSocketAddress;
  * A relay on a shared UDP socket (a TURN allocation, {@code io.p2pquic.puncher.turn.RelayAllocation}):
  * the seam between the socket's demultiplexer and whatever wraps and unwraps relayed traffic.
  *
- * <p><b>Inbound</b> (shared/DESIGN.md, demultiplexing rule 1): a socket with a relay registered
+ * <p><b>Inbound</b> (docs/ARCHITECTURE.md, "One socket, many protocols": rule 1): a socket with a relay registered
  * ({@link UdpEndpoint#addRelay}) offers every datagram whose source is {@link #server()} to {@link
  * #unwrap} <em>before</em> the STUN/QUIC classification, because ChannelData (first byte 0x40-0x4F) and
  * QUIC short headers share a range and only the source address tells them apart. The unwrapped payload

@@ -6,7 +6,7 @@ import io.vertx.core.buffer.Buffer;
 import java.net.InetSocketAddress;
 
 /**
- * A bound UDP socket that several protocol layers share (shared/DESIGN.md, "one socket, many
+ * A bound UDP socket that several protocol layers share (docs/ARCHITECTURE.md, "One socket, many
  * protocols"): STUN transactions, ICE checks, TURN and, on a session socket, QUIC. Inbound STUN
  * (RFC 7983: first byte 0-3 and the magic cookie) goes to the {@link #stunHandler}; what happens to
  * the rest depends on the implementation ({@link NettyUdpEndpoint} hands QUIC to its pipeline).
