@@ -184,6 +184,19 @@ final class PeerNode {
    * came back (the peer echoes). {@code progress} counts bytes each way.
    */
   Future<Buffer> echoOverStream(Vertx vertx, JsonObject session, Buffer payload, TransferProgress progress) {
+    return echoOverStream(vertx, session, payload, progress, DEFAULT_FIRST_ECHO_MILLIS);
+  }
+
+  /** How long an echo may take to start before the peer is taken for one that does not echo. */
+  static final long DEFAULT_FIRST_ECHO_MILLIS = 20_000;
+
+  /**
+   * As above; fails when no echoed byte arrives within {@code firstEchoMillis} of sending: a peer that
+   * accepted the session but does not run {@code --echo} would otherwise leave the caller waiting for its
+   * whole timeout.
+   */
+  Future<Buffer> echoOverStream(Vertx vertx, JsonObject session, Buffer payload, TransferProgress progress,
+      long firstEchoMillis) {
     PeerSession s = quic.session(session.getString("sessionId"));
     if (s == null) {
       return echo(vertx, session, payload); // not this JVM's session: the event-bus API
@@ -191,6 +204,13 @@ final class PeerNode {
     return s.defaultStream().compose(stream -> {
       Promise<Buffer> done = Promise.promise();
       Buffer received = Buffer.buffer(payload.length());
+      long noEcho = vertx.setTimer(firstEchoMillis, t -> {
+        if (received.length() == 0) {
+          done.tryFail("nothing came back within " + firstEchoMillis / 1000.0 + " s of sending: the peer accepted the "
+              + "session but does not echo (run it with 'p2p-node peer --echo', or use forward/pipe for other peers)");
+        }
+      });
+      done.future().onComplete(x -> vertx.cancelTimer(noEcho));
       stream.handler(data -> {
         received.appendBuffer(data);
         if (progress != null) {

@@ -63,6 +63,19 @@ class PeerSessionLoopbackTest {
         .map(m -> m.body());
   }
 
+  /** Alice runs without --echo: an echo over her session fails with a hint instead of waiting for its timeout. */
+  @Test
+  void anEchoFromAPeerThatDoesNotEchoFailsSoonWithAHint() throws Exception {
+    JsonObject s = await(vertx.eventBus().<JsonObject>request(Addresses.peerConnect(bob.puncher.peerId()),
+            new JsonObject().put("peer", alice.puncher.peerId().value()).put("method", "ice").put("timeoutMs", 15_000),
+            new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(20_000))
+        .map(m -> m.body()));
+    long t0 = System.nanoTime();
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> await(bob.echoOverStream(vertx, s, Buffer.buffer("hello?"), null, 1_500)))
+        .hasMessageContaining("does not echo").hasMessageContaining("p2p-node peer --echo");
+    assertThat((System.nanoTime() - t0) / 1e9).as("seconds until the failure").isLessThan(10);
+  }
+
   @Test
   void connectReturnsADirectSessionAndTheEchoComesBack() throws Exception {
     JsonObject s = await(connect(bob.puncher.peerId()));
