@@ -14,43 +14,43 @@ class LabConfigTest {
 
   @Test
   void natBehaviourNamesParse() {
-    assertThat(NatBehavior.parse("port-restricted")).isEqualTo(NatBehavior.PORT_RESTRICTED);
-    assertThat(NatBehavior.parse("PORT_RESTRICTED")).isEqualTo(NatBehavior.PORT_RESTRICTED);
-    assertThat(NatBehavior.parse(" Symmetric ")).isEqualTo(NatBehavior.SYMMETRIC);
-    assertThat(NatBehavior.parse("full-cone")).isEqualTo(NatBehavior.FULL_CONE);
-    assertThat(NatBehavior.parse("restricted")).isEqualTo(NatBehavior.ADDRESS_RESTRICTED);
-    assertThat(NatBehavior.parse("none")).isEqualTo(NatBehavior.NONE);
-    for (NatBehavior b : NatBehavior.values()) {
-      assertThat(NatBehavior.parse(b.cliName())).isEqualTo(b);
+    assertThat(NatType.parse("port-restricted")).isEqualTo(NatType.PORT_RESTRICTED);
+    assertThat(NatType.parse("PORT_RESTRICTED")).isEqualTo(NatType.PORT_RESTRICTED);
+    assertThat(NatType.parse(" Symmetric ")).isEqualTo(NatType.SYMMETRIC);
+    assertThat(NatType.parse("full-cone")).isEqualTo(NatType.FULL_CONE);
+    assertThat(NatType.parse("restricted")).isEqualTo(NatType.ADDRESS_RESTRICTED);
+    assertThat(NatType.parse("none")).isEqualTo(NatType.NONE);
+    for (NatType b : NatType.values()) {
+      assertThat(NatType.parse(b.cliName())).isEqualTo(b);
     }
-    assertThatThrownBy(() -> NatBehavior.parse("carrier-grade"))
+    assertThatThrownBy(() -> NatType.parse("carrier-grade"))
         .hasMessageContaining("carrier-grade").hasMessageContaining("port-restricted");
-    assertThat(NatBehavior.SYMMETRIC.mapping())
-        .isEqualTo(NatBehavior.Mapping.ADDRESS_AND_PORT_DEPENDENT);
-    assertThat(NatBehavior.ADDRESS_RESTRICTED.filtering())
-        .isEqualTo(NatBehavior.Filtering.ADDRESS_DEPENDENT);
+    assertThat(NatType.SYMMETRIC.mapping())
+        .isEqualTo(NatType.Mapping.ADDRESS_AND_PORT_DEPENDENT);
+    assertThat(NatType.ADDRESS_RESTRICTED.filtering())
+        .isEqualTo(NatType.Filtering.ADDRESS_DEPENDENT);
   }
 
   @Test
   void peerNamesMustFitInterfaceNames() {
-    assertThat(PeerSpec.of("a", NatBehavior.NONE, LinkConditions.none()).name()).isEqualTo("a");
-    assertThat(PeerSpec.of("peer12345678", NatBehavior.NONE, LinkConditions.none()).name())
+    assertThat(PeerSpec.of("a", NatType.NONE, LinkConditions.none()).name()).isEqualTo("a");
+    assertThat(PeerSpec.of("peer12345678", NatType.NONE, LinkConditions.none()).name())
         .hasSize(12);
     for (String bad : List.of("", "A", "1a", "a-b", "peer123456789", "a b")) {
-      assertThatThrownBy(() -> PeerSpec.of(bad, NatBehavior.NONE, LinkConditions.none()))
+      assertThatThrownBy(() -> PeerSpec.of(bad, NatType.NONE, LinkConditions.none()))
           .as(bad).isInstanceOf(IllegalArgumentException.class);
     }
   }
 
   @Test
   void builderRejectsDuplicatesAndEmptyLabsAndCreatesNothing() {
-    assertThatThrownBy(() -> NatLab.builder().peer("a", NatBehavior.NONE).peer("a", NatBehavior.SYMMETRIC))
+    assertThatThrownBy(() -> NatLab.builder().peer("a", NatType.NONE).peer("a", NatType.SYMMETRIC))
         .hasMessageContaining("duplicate");
     assertThatThrownBy(() -> NatLab.builder().build()).hasMessageContaining("at least one");
     assertThatThrownBy(() -> NatLab.builder().prefix("lab-")).hasMessageContaining("prefix");
     NatLab lab = NatLab.builder()
-        .peer("a", NatBehavior.PORT_RESTRICTED, LinkConditions.delayMillis(20))
-        .peer("b", NatBehavior.SYMMETRIC)
+        .peer("a", NatType.PORT_RESTRICTED, LinkConditions.delayMillis(20))
+        .peer("b", NatType.SYMMETRIC)
         .build();
     assertThat(lab.prefix()).matches("pq[0-9a-f]{6}-");
     assertThat(lab.isUp()).isFalse();
@@ -88,8 +88,8 @@ class LabConfigTest {
     List<PeerSpec> specs = PeerListParser.parse("a=port-restricted, b=symmetric,c", "a=20",
         "5", null, "b=30");
     assertThat(specs).extracting(PeerSpec::name).containsExactly("a", "b", "c");
-    assertThat(specs).extracting(PeerSpec::nat).containsExactly(NatBehavior.PORT_RESTRICTED,
-        NatBehavior.SYMMETRIC, NatBehavior.PORT_RESTRICTED);
+    assertThat(specs).extracting(PeerSpec::nat).containsExactly(NatType.PORT_RESTRICTED,
+        NatType.SYMMETRIC, NatType.PORT_RESTRICTED);
     assertThat(specs.get(0).link().delay()).isEqualTo(Duration.ofMillis(20));
     assertThat(specs.get(1).link().delay()).isZero();
     assertThat(specs).allSatisfy(s -> assertThat(s.link().jitter()).isEqualTo(Duration.ofMillis(5)));
@@ -110,12 +110,12 @@ class LabConfigTest {
   @Test
   void nftRulesPerBehaviour() {
     Topology t = new Topology("pq000001-", List.of(
-        PeerSpec.of("none", NatBehavior.NONE, LinkConditions.none()),
-        PeerSpec.of("full", NatBehavior.FULL_CONE, LinkConditions.none()),
-        PeerSpec.of("addr", NatBehavior.ADDRESS_RESTRICTED, LinkConditions.none())
+        PeerSpec.of("none", NatType.NONE, LinkConditions.none()),
+        PeerSpec.of("full", NatType.FULL_CONE, LinkConditions.none()),
+        PeerSpec.of("addr", NatType.ADDRESS_RESTRICTED, LinkConditions.none())
             .withUdpTimeout(Duration.ofSeconds(30)),
-        PeerSpec.of("port", NatBehavior.PORT_RESTRICTED, LinkConditions.none()),
-        PeerSpec.of("sym", NatBehavior.SYMMETRIC, LinkConditions.none())));
+        PeerSpec.of("port", NatType.PORT_RESTRICTED, LinkConditions.none()),
+        PeerSpec.of("sym", NatType.SYMMETRIC, LinkConditions.none())));
     assertThat(NftRules.natScript(t.peer("none")))
         .isEqualTo("table ip natlab {}\ndelete table ip natlab\n");
     assertThat(NftRules.natScript(t.peer("full")))
@@ -143,10 +143,10 @@ class LabConfigTest {
   @Test
   void stateRoundTripsThroughJson() {
     LabState s = new LabState("pq00abcd-", 4242, 1700000000123L, true, "2024-01-01T00:00:00Z",
-        List.of(PeerSpec.of("a", NatBehavior.PORT_RESTRICTED,
+        List.of(PeerSpec.of("a", NatType.PORT_RESTRICTED,
                 LinkConditions.delayMillis(20).withJitter(Duration.ofMillis(3)).withLoss(1.5))
                 .withUdpTimeout(Duration.ofSeconds(7)),
-            PeerSpec.of("b", NatBehavior.FULL_CONE, LinkConditions.none())),
+            PeerSpec.of("b", NatType.FULL_CONE, LinkConditions.none())),
         Map.of("a", 777L));
     String json = s.toJson();
     assertThat(json).contains("\"hostNamespace\": \"pq00abcd-h-a\"")

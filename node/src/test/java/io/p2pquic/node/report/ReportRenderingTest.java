@@ -2,7 +2,7 @@ package io.p2pquic.node.report;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.p2pquic.natlab.NatBehavior;
+import io.p2pquic.natlab.NatType;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
@@ -91,10 +91,10 @@ class ReportRenderingTest {
 
   @Test
   void expectationsFollowTheNatBehaviours() {
-    NatBehavior fc = NatBehavior.FULL_CONE;
-    NatBehavior pr = NatBehavior.PORT_RESTRICTED;
-    NatBehavior ar = NatBehavior.ADDRESS_RESTRICTED;
-    NatBehavior sym = NatBehavior.SYMMETRIC;
+    NatType fc = NatType.FULL_CONE;
+    NatType pr = NatType.PORT_RESTRICTED;
+    NatType ar = NatType.ADDRESS_RESTRICTED;
+    NatType sym = NatType.SYMMETRIC;
     assertThat(Expectations.of("ice", pr, pr)).isEqualTo(Expectation.DIRECT);
     assertThat(Expectations.of("ice", pr, sym)).isEqualTo(Expectation.FAILS);
     assertThat(Expectations.of("ice", ar, sym)).isEqualTo(Expectation.DIRECT);

@@ -10,7 +10,7 @@ import io.netty.channel.socket.DatagramPacket;
  */
 final class RelaySocketHandler extends SimpleChannelInboundHandler<DatagramPacket> {
   private final TurnServer server;
-  RelayAllocation allocation;
+  ServerAllocation allocation;
 
   RelaySocketHandler(TurnServer server) {
     this.server = server;

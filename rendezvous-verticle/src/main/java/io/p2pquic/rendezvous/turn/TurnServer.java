@@ -102,11 +102,11 @@ public final class TurnServer {
   private final SecureRandom random = new SecureRandom();
   private final StunMessageEncoder encoder = new StunMessageEncoder();
 
-  private final Map<AllocationKey, RelayAllocation> allocations = new HashMap<>();
+  private final Map<AllocationKey, ServerAllocation> allocations = new HashMap<>();
   /** Answers to requests that did not authenticate (challenges, 401, 438): a reflector's fuel, so rationed. */
   private final io.p2pquic.rendezvous.SourceRateLimiter rejectLimiter;
   /** Live allocations by relay port: the only ports of this host that a relay-to-relay path may reach. */
-  private final Map<Integer, RelayAllocation> byRelayPort = new HashMap<>();
+  private final Map<Integer, ServerAllocation> byRelayPort = new HashMap<>();
   private final Map<String, Integer> allocationsPerUser = new HashMap<>();
   private final Map<InetAddress, Integer> allocationsPerIp = new HashMap<>();
   private final Map<Long, Reservation> reservations = new HashMap<>();
@@ -197,7 +197,7 @@ public final class TurnServer {
         vertx.cancelTimer(sweepTimer);
         sweepTimer = -1;
       }
-      for (RelayAllocation a : new ArrayList<>(allocations.values())) {
+      for (ServerAllocation a : new ArrayList<>(allocations.values())) {
         release(a, null);
       }
       reservations.values().forEach(r -> r.channel.close());
@@ -269,7 +269,7 @@ public final class TurnServer {
         metrics.dropped("unexpected-response");
         return;
       }
-      RelayAllocation existing = allocations.get(from.key());
+      ServerAllocation existing = allocations.get(from.key());
       if (existing != null) {
         byte[] cached = existing.cachedResponse(m.transactionId());
         if (cached != null) {
@@ -341,7 +341,7 @@ public final class TurnServer {
 
   /** One ChannelData message from a client (a whole datagram, or one frame of a TCP stream). */
   public void onChannelData(byte[] frame, ClientTransport from) {
-    RelayAllocation a = allocations.get(from.key());
+    ServerAllocation a = allocations.get(from.key());
     if (a == null || a.pending()) {
       metrics.dropped("no-allocation");
       return;
@@ -364,14 +364,14 @@ public final class TurnServer {
 
   /** A client's TCP connection closed: its allocation goes with it (RFC 8656 section 3.1). */
   public void onConnectionClosed(AllocationKey key) {
-    RelayAllocation a = allocations.get(key);
+    ServerAllocation a = allocations.get(key);
     if (a != null) {
       release(a, Boolean.FALSE);
     }
   }
 
   private void onSend(StunMessage m, ClientTransport from) {
-    RelayAllocation a = allocations.get(from.key());
+    ServerAllocation a = allocations.get(from.key());
     if (a == null || a.pending()) {
       metrics.dropped("no-allocation");
       return;
@@ -385,7 +385,7 @@ public final class TurnServer {
     toPeer(a, peer, raw.value(), clock.getAsLong());
   }
 
-  private void toPeer(RelayAllocation a, InetSocketAddress peer, byte[] data, long now) {
+  private void toPeer(ServerAllocation a, InetSocketAddress peer, byte[] data, long now) {
     if (!a.permitted(peer.getAddress(), now)) {
       metrics.dropped("no-permission");
       return;
@@ -408,7 +408,7 @@ public final class TurnServer {
 
   // ---- peer side ------------------------------------------------------------------------------------
 
-  void onPeerDatagram(RelayAllocation a, DatagramPacket packet) {
+  void onPeerDatagram(ServerAllocation a, DatagramPacket packet) {
     if (a == null || a.closed) {
       metrics.dropped("no-allocation");
       return;
@@ -463,7 +463,7 @@ public final class TurnServer {
   // ---- requests ---------------------------------------------------------------------------------------
 
   private void allocate(StunMessage m, ClientTransport from, TurnAuthenticator.Authenticated ok,
-      RelayAllocation existing, long now) {
+      ServerAllocation existing, long now) {
     byte[] key = ok.key();
     if (existing != null) {
       error(from, m, key, null, ErrorCodeAttribute.ALLOCATION_MISMATCH, "Allocation Mismatch");
@@ -531,7 +531,7 @@ public final class TurnServer {
     long lifetime = lifetimeSeconds(m);
     BandwidthLimiter bandwidth = config.bandwidthBytesPerSecond() > 0
         ? new BandwidthLimiter(config.bandwidthBytesPerSecond(), System::nanoTime) : null;
-    RelayAllocation a = new RelayAllocation(from.key(), from, ok.username(), key, m.transactionId(), bandwidth,
+    ServerAllocation a = new ServerAllocation(from.key(), from, ok.username(), key, m.transactionId(), bandwidth,
         now + lifetime * 1000);
     allocations.put(a.key, a);
     allocationsPerUser.merge(a.user, 1, Integer::sum);
@@ -574,7 +574,7 @@ public final class TurnServer {
     });
   }
 
-  private void unpend(RelayAllocation a) {
+  private void unpend(ServerAllocation a) {
     a.closed = true;
     allocations.remove(a.key, a);
     if (a.relayedAddress != null) {
@@ -585,7 +585,7 @@ public final class TurnServer {
     allocationCount = allocations.size();
   }
 
-  private void attach(RelayAllocation a, DatagramChannel channel, StunMessage m, long lifetime, Long token) {
+  private void attach(ServerAllocation a, DatagramChannel channel, StunMessage m, long lifetime, Long token) {
     a.relay = channel;
     channel.pipeline().get(RelaySocketHandler.class).allocation = a;
     int port = ((InetSocketAddress) channel.localAddress()).getPort();
@@ -603,7 +603,7 @@ public final class TurnServer {
     send(a.client, m, b, a.integrityKey, a);
   }
 
-  private void refresh(StunMessage m, ClientTransport from, RelayAllocation a, long now) {
+  private void refresh(StunMessage m, ClientTransport from, ServerAllocation a, long now) {
     Long family = m.uint32(StunAttributeType.REQUESTED_ADDRESS_FAMILY).orElse(null);
     if (family != null && (family >>> 24) != FAMILY_IPV4) {
       error(from, m, a.integrityKey, a, ErrorCodeAttribute.PEER_ADDRESS_FAMILY_MISMATCH, "Peer Address Family Mismatch");
@@ -622,7 +622,7 @@ public final class TurnServer {
     send(from, m, b, a.integrityKey, a);
   }
 
-  private void createPermission(StunMessage m, ClientTransport from, RelayAllocation a, long now) {
+  private void createPermission(StunMessage m, ClientTransport from, ServerAllocation a, long now) {
     List<InetSocketAddress> peers = new ArrayList<>();
     for (StunAttribute attr : m.attributes()) {
       if (attr.type() == StunAttributeType.XOR_PEER_ADDRESS) {
@@ -648,7 +648,7 @@ public final class TurnServer {
     send(from, m, m.responseBuilder(true), a.integrityKey, a);
   }
 
-  private void channelBind(StunMessage m, ClientTransport from, RelayAllocation a, long now) {
+  private void channelBind(StunMessage m, ClientTransport from, ServerAllocation a, long now) {
     Long raw = m.uint32(StunAttributeType.CHANNEL_NUMBER).orElse(null);
     InetSocketAddress peer = m.address(StunAttributeType.XOR_PEER_ADDRESS).orElse(null);
     if (raw == null || peer == null) {
@@ -692,7 +692,7 @@ public final class TurnServer {
   }
 
   /** 443 for a non-IPv4 peer (the relay is IPv4), 403 for a peer the policy refuses; true if fine. */
-  private boolean checkPeer(StunMessage m, ClientTransport from, RelayAllocation a, InetSocketAddress peer) {
+  private boolean checkPeer(StunMessage m, ClientTransport from, ServerAllocation a, InetSocketAddress peer) {
     if (!(peer.getAddress() instanceof Inet4Address)) {
       error(from, m, a.integrityKey, a, ErrorCodeAttribute.PEER_ADDRESS_FAMILY_MISMATCH, "Peer Address Family Mismatch");
       return false;
@@ -713,14 +713,14 @@ public final class TurnServer {
     return true;
   }
 
-  private boolean roomForPermissions(RelayAllocation a, List<InetAddress> peers, long now) {
+  private boolean roomForPermissions(ServerAllocation a, List<InetAddress> peers, long now) {
     a.expireAt(now);
     Set<InetAddress> fresh = new HashSet<>(peers);
     fresh.removeAll(a.permissions.keySet());
     return a.permissions.size() + fresh.size() <= MAX_PERMISSIONS;
   }
 
-  private void permit(RelayAllocation a, InetAddress peer, long now) {
+  private void permit(ServerAllocation a, InetAddress peer, long now) {
     long until = now + config.permissionLifetimeSeconds() * 1000L;
     Permission p = a.permissions.get(peer);
     if (p == null) {
@@ -750,7 +750,7 @@ public final class TurnServer {
   /** Removes expired allocations (closing their sockets), permissions, channels and reservations. */
   void sweep() {
     long now = clock.getAsLong();
-    for (RelayAllocation a : new ArrayList<>(allocations.values())) {
+    for (ServerAllocation a : new ArrayList<>(allocations.values())) {
       if (a.pending()) {
         continue;
       }
@@ -770,7 +770,7 @@ public final class TurnServer {
   }
 
   /** @param expired true: lifetime ran out; false: deleted by the client; null: server stopping */
-  private void release(RelayAllocation a, Boolean expired) {
+  private void release(ServerAllocation a, Boolean expired) {
     if (a.closed) {
       return;
     }
@@ -849,12 +849,12 @@ public final class TurnServer {
 
   // ---- responses ----------------------------------------------------------------------------------
 
-  private void error(ClientTransport to, StunMessage m, byte[] key, RelayAllocation cacheIn, int code, String reason) {
+  private void error(ClientTransport to, StunMessage m, byte[] key, ServerAllocation cacheIn, int code, String reason) {
     metrics.error(code);
     send(to, m, m.responseBuilder(false).add(StunAttributes.errorCode(code, reason)), key, cacheIn);
   }
 
-  private void unknownAttributes(ClientTransport to, StunMessage m, byte[] key, RelayAllocation cacheIn,
+  private void unknownAttributes(ClientTransport to, StunMessage m, byte[] key, ServerAllocation cacheIn,
       List<Integer> unknown) {
     metrics.error(ErrorCodeAttribute.UNKNOWN_ATTRIBUTE);
     send(to, m, m.responseBuilder(false)
@@ -863,7 +863,7 @@ public final class TurnServer {
   }
 
   /** Adds SOFTWARE, integrity (SHA-256 if the request used only that) and FINGERPRINT if the request had one. */
-  private void send(ClientTransport to, StunMessage request, StunMessage.Builder b, byte[] key, RelayAllocation cacheIn) {
+  private void send(ClientTransport to, StunMessage request, StunMessage.Builder b, byte[] key, ServerAllocation cacheIn) {
     b.add(StunAttributes.software(software));
     if (key != null) {
       if (request.hasMessageIntegritySha256() && !request.hasMessageIntegrity()) {

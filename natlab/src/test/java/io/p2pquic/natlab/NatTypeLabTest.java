@@ -11,24 +11,24 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Proves each router behaves as its {@link NatBehavior} says, from behind it: mapping (the public
+ * Proves each router behaves as its {@link NatType} says, from behind it: mapping (the public
  * address seen by four server endpoints: two addresses x two ports), filtering (which answers
  * from endpoints the host never contacted get through), the conntrack trap (an unsolicited
  * packet must not change the host's later mapping), and peer-to-peer hole punching.
  */
-class NatBehaviorLabTest {
+class NatTypeLabTest {
 
   private static NatLab lab;
 
   @BeforeAll
   static void up() throws Exception {
     lab = LabTestSupport.start(NatLab.builder()
-        .peer("none", NatBehavior.NONE)
-        .peer("full", NatBehavior.FULL_CONE)
-        .peer("addr", NatBehavior.ADDRESS_RESTRICTED)
-        .peer("port", NatBehavior.PORT_RESTRICTED)
-        .peer("port2", NatBehavior.PORT_RESTRICTED)
-        .peer("sym", NatBehavior.SYMMETRIC));
+        .peer("none", NatType.NONE)
+        .peer("full", NatType.FULL_CONE)
+        .peer("addr", NatType.ADDRESS_RESTRICTED)
+        .peer("port", NatType.PORT_RESTRICTED)
+        .peer("port2", NatType.PORT_RESTRICTED)
+        .peer("sym", NatType.SYMMETRIC));
     Probe.startServer(lab, lab.serverNamespace(), lab.serverAddress().getHostAddress(),
         lab.serverAlternateAddress().getHostAddress());
   }

@@ -10,8 +10,9 @@ import java.util.Map;
 /**
  * One allocation (RFC 8656 section 2.2): the client's 5-tuple, the credentials it was created with, its
  * own UDP relay socket, and its permissions and channel bindings. Touched only on the relay's event loop.
+ * (The server's record; a peer's side of an allocation is {@code io.p2pquic.puncher.turn.RelayAllocation}.)
  */
-final class RelayAllocation {
+final class ServerAllocation {
   /** Responses kept per allocation for retransmitted requests (RFC 8656 section 7.2, RFC 8489 6.3.4). */
   private static final int CACHED_RESPONSES = 8;
 
@@ -42,7 +43,7 @@ final class RelayAllocation {
   private byte[][] responses;
   private int nextResponse;
 
-  RelayAllocation(AllocationKey key, ClientTransport client, String username, byte[] integrityKey,
+  ServerAllocation(AllocationKey key, ClientTransport client, String username, byte[] integrityKey,
       TransactionId allocateTransaction, BandwidthLimiter bandwidth, long expiresAtMillis) {
     this.key = key;
     this.client = client;

@@ -6,7 +6,7 @@ import java.util.Locale;
  * How a lab router translates and filters, in RFC 4787 terms. Each constant is made by the
  * nftables rules described in docs/natlab.md and proven by the natlab tests.
  */
-public enum NatBehavior {
+public enum NatType {
 
   /** Plain routing, no translation, no filtering: the host's 10.x address is reachable. */
   NONE("none", Mapping.NONE, Filtering.NONE),
@@ -34,7 +34,7 @@ public enum NatBehavior {
   private final Mapping mapping;
   private final Filtering filtering;
 
-  NatBehavior(String cliName, Mapping mapping, Filtering filtering) {
+  NatType(String cliName, Mapping mapping, Filtering filtering) {
     this.cliName = cliName;
     this.mapping = mapping;
     this.filtering = filtering;
@@ -60,9 +60,9 @@ public enum NatBehavior {
    *
    * @throws IllegalArgumentException naming the accepted values
    */
-  public static NatBehavior parse(String text) {
+  public static NatType parse(String text) {
     String t = text.trim().toLowerCase(Locale.ROOT).replace('_', '-');
-    for (NatBehavior b : values()) {
+    for (NatType b : values()) {
       if (b.cliName.equals(t)) {
         return b;
       }
