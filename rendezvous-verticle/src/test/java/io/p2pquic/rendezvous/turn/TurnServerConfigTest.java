@@ -31,11 +31,14 @@ class TurnServerConfigTest {
         .put("defaultLifetimeSeconds", 300).put("maxLifetimeSeconds", 1200).put("permissionLifetimeSeconds", 60)
         .put("channelLifetimeSeconds", 120).put("nonceLifetimeSeconds", 90).put("credentialTtlSeconds", 3600)
         .put("maxAllocations", 10).put("maxAllocationsPerUser", 2).put("maxAllocationsPerIp", 4)
+        .put("rejectRatePerIp", 7.5).put("rejectRateTotal", 900.0)
         .put("grant", new JsonArray().add(io.p2pquic.identity.PeerIdentity.generate().peerId().value())).put("bandwidthBytesPerSecond", 0L)
         .put("allowedPeerRanges", new JsonArray().add("10.0.0.0/8")).put("rfc5766Channels", false)
         .put("grantIssuers", new JsonArray().add(io.p2pquic.identity.PeerIdentity.generate().peerId().value()));
     TurnServerConfig c = TurnServerConfig.fromJson(json);
     assertThat(c.rfc5766Channels()).isFalse();
+    assertThat(c.rejectRatePerIp()).isEqualTo(7.5);
+    assertThat(c.rejectRateTotal()).isEqualTo(900.0);
     assertThat(c.authSecrets()).containsExactly("new", "old");
     assertThat(c.minPort()).isEqualTo(50000);
     assertThat(c.maxPort()).isEqualTo(50999);
