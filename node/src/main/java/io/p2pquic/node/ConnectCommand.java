@@ -103,6 +103,8 @@ final class ConnectCommand implements Callable<Integer> {
 
   /** The error of the last failed run, as printed. */
   private String lastError;
+  /** Why the last connect failed ({@code reason} in --json output), null when it was not the connect. */
+  private io.p2pquic.api.session.ConnectFailure lastReason;
 
   @Override
   public Integer call() throws IOException {
@@ -161,13 +163,12 @@ final class ConnectCommand implements Callable<Integer> {
         if (session == null) {
           if (!keepGoing) {
             if (json) {
-              out.println(new JsonObject().put("error", String.valueOf(lastError)).encodePrettily());
+              out.println(failure().encodePrettily());
               out.flush();
             }
             return ExitCodes.FAILURE;
           }
-          runs.add(new JsonObject().put("error", String.valueOf(lastError))
-              .put("failedAfterMs", Math.round((System.nanoTime() - t0) / 1e5) / 10.0));
+          runs.add(failure().put("failedAfterMs", Math.round((System.nanoTime() - t0) / 1e5) / 10.0));
           continue;
         }
         runs.add(session);
@@ -243,6 +244,7 @@ final class ConnectCommand implements Callable<Integer> {
       session = NodeRuntime.await(node.puncher.connect(target, timeout, ConnectMethod.parse(method)), Duration.ofMillis(timeout + 5_000), "connecting");
     } catch (RuntimeException e) {
       lastError = why(e);
+      lastReason = reasonOf(e);
       spec.commandLine().getErr().println("error: " + lastError);
       if (outcomes != null) {
         outcomes.unregister();
@@ -332,6 +334,7 @@ final class ConnectCommand implements Callable<Integer> {
       }
     } catch (RuntimeException e) {
       lastError = why(e);
+      lastReason = null; // connected: the echo failed
       spec.commandLine().getErr().println("error: " + lastError);
       return false;
     }
@@ -341,6 +344,7 @@ final class ConnectCommand implements Callable<Integer> {
         + HexFormat.of().formatHex(sha256(echoed)).substring(0, 16) + "…"));
     if (!same) {
       lastError = "the echo differs from what was sent";
+      lastReason = null;
       spec.commandLine().getErr().println("error: the echo differs from what was sent");
     }
     return same;
@@ -366,6 +370,26 @@ final class ConnectCommand implements Callable<Integer> {
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /** {@code {"error", "reason"}} of the last failure for --json output. */
+  private JsonObject failure() {
+    JsonObject j = new JsonObject().put("error", String.valueOf(lastError));
+    return lastReason == null ? j : j.put("reason", lastReason.label());
+  }
+
+  /** Why a connect failed: carried by the session's exception, or by the event-bus failure code. */
+  static io.p2pquic.api.session.ConnectFailure reasonOf(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof io.p2pquic.api.session.ConnectFailedException c) {
+        return c.reason();
+      }
+      if (t instanceof io.vertx.core.eventbus.ReplyException r
+          && r.failureType() == io.vertx.core.eventbus.ReplyFailure.RECIPIENT_FAILURE) {
+        return io.p2pquic.api.session.ConnectFailure.fromCode(r.failureCode());
+      }
+    }
+    return null;
   }
 
   /** A failure in words: its message, else its kind and cause (a closed channel has no message). */

@@ -119,14 +119,36 @@ class PeerSessionLoopbackTest {
     assertThatThrownBy(() -> await(vertx.eventBus().request(Addresses.peerConnect(alice.puncher.peerId()),
             new JsonObject().put("peer", nobody.value()).put("timeoutMs", 3_000))))
         .hasRootCauseInstanceOf(ReplyException.class)
-        .rootCause().hasMessageContaining("could not be delivered");
+        .rootCause().hasMessageContaining("could not be delivered")
+        .isInstanceOfSatisfying(ReplyException.class, e -> assertThat(e.failureCode())
+            .isEqualTo(io.p2pquic.api.session.ConnectFailure.SIGNALLING.code()));
     assertThat((System.nanoTime() - start) / 1e9).isLessThan(10);
+  }
+
+  /** The peer's p2p.peer.incoming consumer says no: the dialer hears "rejected" at once, with its code. */
+  @Test
+  void aRejectedOfferFailsWithTheRejectedCode() throws Exception {
+    var refuse = vertx.eventBus().<JsonObject>localConsumer(Addresses.PEER_INCOMING,
+        m -> m.reply(new JsonObject().put("accept", false)));
+    await(refuse.completion());
+    try {
+      long start = System.nanoTime();
+      assertThatThrownBy(() -> await(vertx.eventBus().request(Addresses.peerConnect(alice.puncher.peerId()),
+              new JsonObject().put("peer", bob.puncher.peerId().value()).put("method", "ice").put("timeoutMs", 10_000))))
+          .rootCause().hasMessageContaining("rejected by the peer")
+          .isInstanceOfSatisfying(ReplyException.class, e -> assertThat(io.p2pquic.api.session.ConnectFailure
+              .fromCode(e.failureCode())).isEqualTo(io.p2pquic.api.session.ConnectFailure.REJECTED));
+      assertThat((System.nanoTime() - start) / 1e9).as("seconds: a bye, not the timeout").isLessThan(5);
+    } finally {
+      await(refuse.unregister());
+    }
   }
 
   @Test
   void badRequestsAreRefusedWithTheReason() {
     assertThatThrownBy(() -> await(vertx.eventBus().request(Addresses.peerConnect(alice.puncher.peerId()), new JsonObject().put("peer", "x"))))
-        .rootCause().hasMessageContaining("\"peer\" must be a peer id");
+        .rootCause().hasMessageContaining("\"peer\" must be a peer id")
+        .isInstanceOfSatisfying(ReplyException.class, e -> assertThat(e.failureCode()).isEqualTo(400));
     assertThatThrownBy(() -> await(vertx.eventBus().request(Addresses.peerConnect(alice.puncher.peerId()),
             new JsonObject().put("peer", bob.puncher.peerId().value()).put("method", "carrier-pigeon"))))
         .rootCause().hasMessageContaining("supported: auto, ice, relay");

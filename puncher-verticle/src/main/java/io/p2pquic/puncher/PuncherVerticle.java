@@ -232,18 +232,20 @@ public final class PuncherVerticle extends VerticleBase {
     try {
       target = PeerId.parse(req == null ? null : req.getString("peer"));
     } catch (RuntimeException e) {
-      msg.fail(400, "\"peer\" must be a peer id (pq1...): " + e.getMessage());
+      msg.fail(io.p2pquic.api.session.ConnectFailure.INVALID_REQUEST.code(), "\"peer\" must be a peer id (pq1...): " + e.getMessage());
       return;
     }
     ConnectMethod method;
     try {
       method = ConnectMethod.parse(req.getString("method", ConnectMethod.AUTO.label()));
     } catch (IllegalArgumentException e) {
-      msg.fail(400, e.getMessage());
+      msg.fail(io.p2pquic.api.session.ConnectFailure.INVALID_REQUEST.code(), e.getMessage());
       return;
     }
     long timeout = req.getLong("timeoutMs", config.connectTimeoutMs());
-    sessions.connect(target, timeout, method).onSuccess(msg::reply).onFailure(err -> msg.fail(504, err.getMessage()));
+    // The failure code says why (ConnectFailure, docs/api.md); the message says what to do next.
+    sessions.connect(target, timeout, method).onSuccess(msg::reply)
+        .onFailure(err -> msg.fail(io.p2pquic.api.session.ConnectFailure.of(err).code(), err.getMessage()));
   }
 
   private void onSignal(SignallingMessage msg) {

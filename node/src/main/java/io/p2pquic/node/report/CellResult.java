@@ -78,7 +78,8 @@ public record CellResult(String from, String to, String method, double lossPerce
     for (Object o : list) {
       JsonObject run = (JsonObject) o;
       if (run.containsKey("error")) {
-        errors.add(firstLine(run.getString("error")));
+        String reason = run.getString("reason");
+        errors.add((reason != null ? "[" + reason + "] " : "") + firstLine(run.getString("error")));
         continue;
       }
       Double t = run.getJsonObject("timings", new JsonObject()).getDouble("firstByteMs");

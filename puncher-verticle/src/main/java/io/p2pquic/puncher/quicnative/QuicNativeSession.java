@@ -3,6 +3,8 @@ package io.p2pquic.puncher.quicnative;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.p2pquic.api.Addresses;
 import io.p2pquic.api.net.SocketAddresses;
+import io.p2pquic.api.session.ConnectFailedException;
+import io.p2pquic.api.session.ConnectFailure;
 import io.p2pquic.api.session.PunchedPath;
 import io.p2pquic.api.session.PunchedPaths;
 import io.p2pquic.puncher.session.ConnectMethod;
@@ -143,7 +145,7 @@ public final class QuicNativeSession implements PunchSession {
             return describe(attached.result());
           });
         }))
-        .onFailure(err -> fail(err.getMessage()))
+        .onFailure(err -> fail(ConnectFailure.SIGNALLING, err.getMessage()))
         .mapEmpty();
   }
 
@@ -221,7 +223,7 @@ public final class QuicNativeSession implements PunchSession {
             onRemoteDescription(PeerDescription.fromJson(body));
           }
         }
-        case "bye" -> fail("the peer ended the session: " + body.getString("reason", "no reason given"));
+        case "bye" -> fail(PunchSession.byeReason(body), "the peer ended the session: " + body.getString("reason", "no reason given"));
         default -> { } // no trickle in this method
       }
     } catch (IllegalArgumentException e) {
@@ -248,7 +250,7 @@ public final class QuicNativeSession implements PunchSession {
         .toList();
     mark(dialer ? "answer received" : "offer received", remote.size() + " candidates");
     if (remote.isEmpty()) {
-      fail("the peer described no direct candidates");
+      fail(ConnectFailure.NO_DIRECT_PATH, "the peer described no direct candidates");
       return;
     }
     remoteDescription.tryComplete(d);
@@ -280,7 +282,7 @@ public final class QuicNativeSession implements PunchSession {
     if (dialer) {
       long deadline = vertx.setTimer(options.probeTimeoutMs(), t -> {
         if (probe.winner() == null) {
-          fail(NO_PATH + "no candidate of the peer answered QUIC within " + options.probeTimeoutMs() + " ms ("
+          fail(ConnectFailure.NO_DIRECT_PATH, NO_PATH + "no candidate of the peer answered QUIC within " + options.probeTimeoutMs() + " ms ("
               + targets.size() + " probed). " + NO_PATH_HINT);
         }
       });
@@ -293,7 +295,8 @@ public final class QuicNativeSession implements PunchSession {
           mark("quic handshake done", "peer id verified " + remotePeer.shortId());
           complete();
         })
-        .onFailure(err -> fail(NO_PATH + "no QUIC handshake on any candidate pair (" + err.getMessage() + "). "
+        .onFailure(err -> fail(PunchSession.handshakeFailure(err) == ConnectFailure.IDENTITY_MISMATCH
+            ? ConnectFailure.IDENTITY_MISMATCH : ConnectFailure.NO_DIRECT_PATH, NO_PATH + "no QUIC handshake on any candidate pair (" + err.getMessage() + "). "
             + NO_PATH_HINT));
   }
 
@@ -313,9 +316,9 @@ public final class QuicNativeSession implements PunchSession {
   }
 
   @Override
-  public void fail(String reason) {
-    if (result.tryFail(reason)) {
-      mark("failed", reason);
+  public void fail(ConnectFailure reason, String detail) {
+    if (result.tryFail(new ConnectFailedException(reason, detail))) {
+      mark("failed", reason.label() + ": " + detail);
       close();
     }
   }

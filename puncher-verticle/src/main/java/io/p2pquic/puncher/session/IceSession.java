@@ -2,6 +2,8 @@ package io.p2pquic.puncher.session;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.p2pquic.api.Addresses;
+import io.p2pquic.api.session.ConnectFailedException;
+import io.p2pquic.api.session.ConnectFailure;
 import io.p2pquic.api.signalling.ErrorCode;
 import io.p2pquic.api.net.SocketAddresses;
 import io.p2pquic.api.session.PunchedPath;
@@ -257,7 +259,8 @@ public final class IceSession implements PunchSession {
           restart("consent on the selected pair went silent");
         }
       });
-      agent.selected().onSuccess(this::onSelected).onFailure(err -> fail(noPathReason(err.getMessage())));
+      agent.selected().onSuccess(this::onSelected).onFailure(err -> fail(method == ConnectMethod.RELAY || method == ConnectMethod.DCUTR
+          ? ConnectFailure.NO_RELAYED_PATH : ConnectFailure.NO_DIRECT_PATH, noPathReason(err.getMessage())));
       if (role == IceRole.CONTROLLED) {
         acceptQuicEarly();
       }
@@ -269,7 +272,7 @@ public final class IceSession implements PunchSession {
       sendDescription(); // offer or answer, with whatever candidates exist (none yet): the rest trickle
       new CandidateGatherer(vertx, gathering, metrics).gather(List.of(stun), this::onLocalCandidate)
           .onSuccess(this::onGathered)
-          .onFailure(err -> fail("gathering failed: " + err.getMessage()));
+          .onFailure(err -> fail(ConnectFailure.FAILED, "gathering failed: " + err.getMessage()));
       return null;
     });
   }
@@ -305,7 +308,7 @@ public final class IceSession implements PunchSession {
         mark("answer unconfirmed", err.getMessage() + "; the connectivity checks decide");
         return;
       }
-      fail(type + " could not be delivered: " + err.getMessage());
+      fail(ConnectFailure.SIGNALLING, type + " could not be delivered: " + err.getMessage());
     });
   }
 
@@ -369,7 +372,7 @@ public final class IceSession implements PunchSession {
         case "end-of-candidates" -> agent.remoteCandidatesComplete();
         case "bye" -> {
           if (!up) {
-            fail("the peer ended the session: " + body.getString("reason", "no reason given"));
+            fail(PunchSession.byeReason(body), "the peer ended the session: " + body.getString("reason", "no reason given"));
           }
         }
         case "restart" -> restart.onOffer(PeerDescription.fromJson(body), deadRelays(body));
@@ -401,9 +404,9 @@ public final class IceSession implements PunchSession {
       return; // the acceptor's checks or their timeout decide: failing would close a path the dialer may use
     }
     if (!remoteDescribed) {
-      fail("the signalling connection was lost before the answer arrived (try again once registered)");
+      fail(ConnectFailure.SIGNALLING, "the signalling connection was lost before the answer arrived (try again once registered)");
     } else if (agent.pairs().stream().noneMatch(CandidatePair::valid)) {
-      fail("the signalling connection was lost before any candidate pair worked (candidates still trickling "
+      fail(ConnectFailure.SIGNALLING, "the signalling connection was lost before any candidate pair worked (candidates still trickling "
           + "are lost with it; try again once registered)");
     }
   }
@@ -534,7 +537,7 @@ public final class IceSession implements PunchSession {
   private void completeWhenQuicIsUp(Future<JsonObject> quic, boolean dials) {
     quic.onComplete(ar -> {
       if (ar.failed()) {
-        fail(ar.cause().getMessage());
+        fail(PunchSession.handshakeFailure(ar.cause()), ar.cause().getMessage());
         return;
       }
       steering.connected();
@@ -633,13 +636,13 @@ public final class IceSession implements PunchSession {
   }
 
   @Override
-  public void fail(String reason) {
-    if (result.tryFail(reason)) {
-      if (reason != null && reason.contains("peer id mismatch")) {
+  public void fail(ConnectFailure reason, String detail) {
+    if (result.tryFail(new ConnectFailedException(reason, detail))) {
+      if (reason == ConnectFailure.IDENTITY_MISMATCH) {
         // Someone else answered for the peer (a hostile rendezvous or relay): no byte went to them.
         metrics.counter("p2p.session.identity-mismatch").increment();
       }
-      mark("failed", reason);
+      mark("failed", reason.label() + ": " + detail);
       close();
     }
   }

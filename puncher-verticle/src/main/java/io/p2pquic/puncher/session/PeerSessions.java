@@ -2,6 +2,8 @@ package io.p2pquic.puncher.session;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.p2pquic.api.Addresses;
+import io.p2pquic.api.session.ConnectFailedException;
+import io.p2pquic.api.session.ConnectFailure;
 import io.p2pquic.api.signalling.SignallingMessage;
 import io.p2pquic.api.timeline.Timeline;
 import io.p2pquic.identity.PeerId;
@@ -84,12 +86,12 @@ public final class PeerSessions {
   /** Punches to {@code target} with {@code method} and brings QUIC up; completes with the session description. */
   public Future<JsonObject> connect(PeerId target, long timeoutMs, ConnectMethod method) {
     if (target.equals(signalling.identity().peerId())) {
-      return Future.failedFuture("cannot connect to " + target.value() + ": that is this peer itself"
-          + " (with several peers in one JVM, use p2p.peer.connect.<your peer id>)");
+      return Future.failedFuture(new ConnectFailedException(ConnectFailure.INVALID_REQUEST, "cannot connect to "
+          + target.value() + ": that is this peer itself (with several peers in one JVM, use p2p.peer.connect.<your peer id>)"));
     }
     if ((method == ConnectMethod.RELAY || method == ConnectMethod.DCUTR) && gathering().turnServers().isEmpty()) {
-      return Future.failedFuture("method " + method.label() + " needs a TURN server: set gathering.turnServers (conf/peer.json)"
-          + " or use a rendezvous that hands out relay credentials");
+      return Future.failedFuture(new ConnectFailedException(ConnectFailure.UNAVAILABLE, "method " + method.label()
+          + " needs a TURN server: set gathering.turnServers (conf/peer.json) or use a rendezvous that hands out relay credentials"));
     }
     if (method == ConnectMethod.TCP) {
       return connectTcp(target, timeoutMs);
@@ -100,7 +102,7 @@ public final class PeerSessions {
     IceSession s = session(UUID.randomUUID().toString(), target, IceRole.CONTROLLING, method)
         .connectDeadline(System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(timeoutMs));
     timeline.mark(actor, "connect", "to " + target.shortId() + ", method " + method.label());
-    long timer = vertx.setTimer(timeoutMs, t -> s.fail("no connection to " + target.value() + " within "
+    long timer = vertx.setTimer(timeoutMs, t -> s.fail(ConnectFailure.TIMEOUT, "no connection to " + target.value() + " within "
         + timeoutMs + " ms (is the peer online and running p2p-node peer?)"));
     return s.start(null).compose(v -> s.result()).onComplete(x -> vertx.cancelTimer(timer));
   }
@@ -126,11 +128,12 @@ public final class PeerSessions {
   private Future<JsonObject> connectTcp(PeerId target, long timeoutMs) {
     InetSocketAddress stun = tcpStunServer();
     if (stun == null) {
-      return Future.failedFuture("method tcp needs a STUN server (over TCP): set gathering.stunServers (conf/peer.json) or --stun");
+      return Future.failedFuture(new ConnectFailedException(ConnectFailure.UNAVAILABLE,
+          "method tcp needs a STUN server (over TCP): set gathering.stunServers (conf/peer.json) or --stun"));
     }
     TcpSession s = tcpSession(UUID.randomUUID().toString(), target, true, stun);
     timeline.mark(actor, "connect", "to " + target.shortId() + ", method tcp");
-    long timer = vertx.setTimer(timeoutMs, t -> s.fail("no connection to " + target.value() + " within "
+    long timer = vertx.setTimer(timeoutMs, t -> s.fail(ConnectFailure.TIMEOUT, "no connection to " + target.value() + " within "
         + timeoutMs + " ms (is the peer online and running p2p-node peer?)"));
     return s.start(null).compose(v -> s.result()).onComplete(x -> vertx.cancelTimer(timer));
   }
@@ -200,12 +203,13 @@ public final class PeerSessions {
       if (!accepted || stun == null) {
         timeline.mark(actor, "tcp offer rejected", accepted ? "no STUN server for TCP" : "by this peer");
         signalling.send(from, "bye", new JsonObject().put("sessionId", id)
-            .put("reason", accepted ? "the peer has no STUN server for method tcp" : "rejected by the peer"));
+            .put("reason", accepted ? "the peer has no STUN server for method tcp" : "rejected by the peer")
+            .put("failure", (accepted ? ConnectFailure.UNAVAILABLE : ConnectFailure.REJECTED).label()));
         return;
       }
       TcpSession s = tcpSession(id, from, false, stun);
       s.start(offered);
-      long timer = vertx.setTimer(config.connectTimeoutMs(), t -> s.fail("tcp session not up within "
+      long timer = vertx.setTimer(config.connectTimeoutMs(), t -> s.fail(ConnectFailure.TIMEOUT, "tcp session not up within "
           + config.connectTimeoutMs() + " ms"));
       s.result().onComplete(ar -> vertx.cancelTimer(timer))
           .onSuccess(d -> timeline.mark(actor, "session up", id.substring(0, 8) + " (tcp) with " + from.shortId()));
@@ -227,7 +231,8 @@ public final class PeerSessions {
       if (!accepted) {
         timeline.mark(actor, "offer rejected", "from " + from.value()
             + " (not in acceptFrom, or refused by the p2p.peer.incoming consumer)");
-        signalling.send(from, "bye", new JsonObject().put("sessionId", id).put("reason", "rejected by the peer"));
+        signalling.send(from, "bye", new JsonObject().put("sessionId", id).put("reason", "rejected by the peer")
+            .put("failure", ConnectFailure.REJECTED.label()));
         return;
       }
       if (method == ConnectMethod.QUIC_NATIVE) {
@@ -238,7 +243,7 @@ public final class PeerSessions {
         return;
       }
       IceSession s = session(id, from, IceRole.CONTROLLED, method);
-      s.start(offer).onFailure(err -> s.fail(err.getMessage()));
+      s.start(offer).onFailure(err -> s.fail(ConnectFailure.FAILED, err.getMessage()));
       s.result().onSuccess(d -> timeline.mark(actor, "session up", id.substring(0, 8) + " with "
           + from.shortId()));
     });
@@ -261,7 +266,7 @@ public final class PeerSessions {
   private Future<JsonObject> connectQuicNative(PeerId target, long timeoutMs) {
     QuicNativeSession s = quicNative(UUID.randomUUID().toString(), target, true);
     timeline.mark(actor, "connect", "to " + target.shortId() + ", method " + ConnectMethod.QUIC_NATIVE.label());
-    long timer = vertx.setTimer(timeoutMs, t -> s.fail("no connection to " + target.value() + " within "
+    long timer = vertx.setTimer(timeoutMs, t -> s.fail(ConnectFailure.TIMEOUT, "no connection to " + target.value() + " within "
         + timeoutMs + " ms (is the peer online and running p2p-node peer?)"));
     s.start(null);
     return s.result().onComplete(x -> vertx.cancelTimer(timer));

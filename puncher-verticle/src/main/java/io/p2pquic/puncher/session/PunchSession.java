@@ -1,5 +1,6 @@
 package io.p2pquic.puncher.session;
 
+import io.p2pquic.api.session.ConnectFailure;
 import io.p2pquic.identity.PeerId;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
@@ -19,14 +20,17 @@ public interface PunchSession {
 
   ConnectMethod method();
 
-  /** Completes with the session description ({@link SessionDescription#toJson()}) once up; fails with a reason. */
+  /**
+   * Completes with the session description ({@link SessionDescription#toJson()}) once up; fails with a
+   * {@link io.p2pquic.api.session.ConnectFailedException} (the reason and what to do next).
+   */
   Future<JsonObject> result();
 
   /** A signalling message of this session from {@link #remotePeer()}. */
   void onSignal(String type, JsonObject body);
 
-  /** Ends the attempt with {@code reason} if it is not over yet (then closes it). */
-  void fail(String reason);
+  /** Ends the attempt with {@code reason} and {@code detail} (for a person) if it is not over yet, then closes it. */
+  void fail(ConnectFailure reason, String detail);
 
   /** Releases the session's sockets and relays; the QUIC connection, once adopted, goes with its channel. */
   Future<Void> close();
@@ -41,5 +45,25 @@ public interface PunchSession {
 
   /** The signalling connection dropped; a session that cannot complete without it fails now. */
   default void onSignallingLost() {
+  }
+
+  /**
+   * Why a {@code bye} ended an attempt: the sender's {@code failure} label when it gave one (e.g.
+   * "rejected"), else {@link ConnectFailure#PEER_ENDED}.
+   */
+  static ConnectFailure byeReason(JsonObject body) {
+    String label = body == null ? null : body.getValue("failure") instanceof String s ? s : null;
+    for (ConnectFailure f : ConnectFailure.values()) {
+      if (f.label().equals(label)) {
+        return f;
+      }
+    }
+    return ConnectFailure.PEER_ENDED;
+  }
+
+  /** A QUIC (or TLS) hand-over that failed: a wrong peer identity, or any other handshake failure. */
+  static ConnectFailure handshakeFailure(Throwable cause) {
+    String m = cause == null ? null : cause.getMessage();
+    return m != null && m.contains("peer id mismatch") ? ConnectFailure.IDENTITY_MISMATCH : ConnectFailure.HANDSHAKE_FAILED;
   }
 }

@@ -3,6 +3,8 @@ package io.p2pquic.puncher.session;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.p2pquic.api.Addresses;
 import io.p2pquic.api.net.SocketAddresses;
+import io.p2pquic.api.session.ConnectFailedException;
+import io.p2pquic.api.session.ConnectFailure;
 import io.p2pquic.api.session.PunchedPaths;
 import io.p2pquic.api.session.PunchedStream;
 import io.p2pquic.identity.PeerId;
@@ -146,7 +148,7 @@ final class TcpSession implements PunchSession {
       });
       return signalling.send(remotePeer, type, new JsonObject().put("sessionId", sessionId)
           .put("candidates", new JsonArray(mine.stream().map(SocketAddresses::format).toList())));
-    }).onFailure(err -> fail(err.getMessage()));
+    }).onFailure(err -> fail(ConnectFailure.FAILED, err.getMessage()));
   }
 
   /** A signalling message of this session from the remote peer. */
@@ -167,7 +169,7 @@ final class TcpSession implements PunchSession {
         try {
           remote = acceptable(candidates(body));
         } catch (IllegalArgumentException e) {
-          fail("tcp answer refused: " + e.getMessage());
+          fail(ConnectFailure.NO_DIRECT_PATH, "tcp answer refused: " + e.getMessage());
           return;
         }
         socket.expectPeer(remote);
@@ -191,7 +193,7 @@ final class TcpSession implements PunchSession {
           connect(n);
         }
       }
-      case "bye" -> fail("the peer ended the session: " + body.getString("reason", "no reason given"));
+      case "bye" -> fail(PunchSession.byeReason(body), "the peer ended the session: " + body.getString("reason", "no reason given"));
       default -> { }
     }
   }
@@ -234,8 +236,9 @@ final class TcpSession implements PunchSession {
             + "). Both NATs must map the TCP port the same way for every destination (endpoint-independent"
             + " mapping) and let the peer's SYN in once their own SYN went out; a symmetric NAT gives the"
             + " connection a port the peer never learnt. Use method auto (relay) or ice for this pair.";
-        signalling.send(remotePeer, "bye", new JsonObject().put("sessionId", sessionId).put("reason", "tcp: no connection"));
-        fail(why);
+        signalling.send(remotePeer, "bye", new JsonObject().put("sessionId", sessionId).put("reason", "tcp: no connection")
+            .put("failure", ConnectFailure.NO_DIRECT_PATH.label()));
+        fail(ConnectFailure.NO_DIRECT_PATH, why);
       }
     });
   }
@@ -266,7 +269,7 @@ final class TcpSession implements PunchSession {
         })
         .onFailure(err -> {
           ch.close();
-          fail(err.getMessage());
+          fail(PunchSession.handshakeFailure(err), err.getMessage());
         });
   }
 
@@ -308,9 +311,9 @@ final class TcpSession implements PunchSession {
   }
 
   @Override
-  public void fail(String reason) {
-    if (result.tryFail(reason)) {
-      mark("failed", reason);
+  public void fail(ConnectFailure reason, String detail) {
+    if (result.tryFail(new ConnectFailedException(reason, detail))) {
+      mark("failed", reason.label() + ": " + detail);
       if (socket != null) {
         socket.close();
       }
@@ -325,7 +328,7 @@ final class TcpSession implements PunchSession {
   @Override
   public Future<Void> close() {
     if (!result.future().isComplete()) {
-      fail("the peer is shutting down");
+      fail(ConnectFailure.CLOSED, "the peer is shutting down");
     }
     return Future.succeededFuture();
   }
