@@ -68,7 +68,8 @@ public final class QuicVerticle extends VerticleBase {
   public Future<?> start() {
     // The TLS certificate (an ECDSA key bound to the identity) is made once per identity and cached;
     // making it here, off the event loop, keeps that cost out of the first session's handshake.
-    return vertx.executeBlocking(() -> PeerCertificates.current(identity), false)
+    return io.p2pquic.quic.QuicNativeLibrary.check()
+        .compose(v -> vertx.executeBlocking(() -> PeerCertificates.current(identity), false))
         .compose(cert -> vertx.eventBus().<JsonObject>localConsumer(Addresses.quicAdopt(identity.peerId()), this::adopt)
             .completion())
         .compose(v -> vertx.eventBus().<JsonObject>localConsumer(Addresses.tlsAdopt(identity.peerId()), this::adoptStream)
