@@ -102,14 +102,17 @@ public final class RendezvousVerticle extends VerticleBase {
       router.route("/health").handler(this::adminGate);
       router.route("/metrics").handler(this::adminGate);
     }
-    adminRouter.get("/health").handler(ctx -> ctx.json(new JsonObject()
+    // GET and HEAD (monitoring probes use HEAD; Vert.x answers HEAD with the headers only).
+    adminRouter.route("/health").method(io.vertx.core.http.HttpMethod.GET).method(io.vertx.core.http.HttpMethod.HEAD)
+        .handler(ctx -> ctx.json(new JsonObject()
         .put("status", "up")
         .put("node", signalling.nodeId())
         .put("stun", String.valueOf(stun.udpAddress()))
         .put("turn", turn != null ? turn.allocationCount() + " allocations" : "off")
         .put("relays", directory != null ? directory.size() : 0)));
     if (metrics instanceof PrometheusMeterRegistry prometheus) {
-      adminRouter.get("/metrics").handler(ctx -> ctx.response()
+      adminRouter.route("/metrics").method(io.vertx.core.http.HttpMethod.GET).method(io.vertx.core.http.HttpMethod.HEAD)
+          .handler(ctx -> ctx.response()
           .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
           .end(prometheus.scrape()));
     }

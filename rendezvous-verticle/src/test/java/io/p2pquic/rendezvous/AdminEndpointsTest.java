@@ -41,11 +41,15 @@ class AdminEndpointsTest {
 
   /** A GET from {@code from} (a loopback address other than the server's, to look like another host). */
   private static String get(String from, int port, String path) throws Exception {
+    return request("GET", from, port, path);
+  }
+
+  private static String request(String method, String from, int port, String path) throws Exception {
     try (Socket s = new Socket()) {
       s.bind(new InetSocketAddress(InetAddress.getByName(from), 0));
       s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
       s.setSoTimeout(10_000);
-      s.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+      s.getOutputStream().write((method + " " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
           .getBytes(StandardCharsets.US_ASCII));
       return new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
     }
@@ -70,6 +74,10 @@ class AdminEndpointsTest {
     assertThat(r.adminPort()).isPositive().isNotEqualTo(r.httpPort());
     assertThat(get("127.0.0.2", r.adminPort(), "/health")).startsWith("HTTP/1.1 200").contains("\"status\":\"up\"");
     assertThat(get("127.0.0.2", r.adminPort(), "/metrics")).startsWith("HTTP/1.1 200");
+    // Monitoring probes use HEAD: the headers, no body (it was 405).
+    String head = request("HEAD", "127.0.0.2", r.adminPort(), "/metrics");
+    assertThat(head).startsWith("HTTP/1.1 200").contains("text/plain").doesNotContain("p2p_");
+    assertThat(request("HEAD", "127.0.0.2", r.adminPort(), "/health")).startsWith("HTTP/1.1 200");
     assertThat(get("127.0.0.1", r.httpPort(), "/health")).startsWith("HTTP/1.1 404");
     assertThat(get("127.0.0.1", r.httpPort(), "/metrics")).startsWith("HTTP/1.1 404");
   }

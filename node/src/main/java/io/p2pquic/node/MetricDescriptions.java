@@ -1,0 +1,126 @@
+package io.p2pquic.node;
+
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.config.MeterFilter;
+import java.util.Map;
+
+/**
+ * The HELP text of every {@code p2p.*} meter, in one place: a meter filter fills in the description of a
+ * meter that did not bring its own, so {@code /metrics} explains each family. A new meter without an entry
+ * here fails {@code MetricDescriptionsTest}.
+ */
+final class MetricDescriptions {
+  private MetricDescriptions() {}
+
+  static final Map<String, String> HELP = Map.ofEntries(
+      // rendezvous: admin endpoints, signalling
+      Map.entry("p2p.admin.refused", "Requests for /health or /metrics refused by admin.allow"),
+      Map.entry("p2p.signalling.connections", "Signalling connections accepted, by transport"),
+      Map.entry("p2p.signalling.connections.open", "Signalling connections open now"),
+      Map.entry("p2p.signalling.connections.refused", "Signalling connections refused, by reason (limits, TLS, origin)"),
+      Map.entry("p2p.signalling.registrations", "Registrations, by outcome"),
+      Map.entry("p2p.signalling.peers", "Peers registered on this node now"),
+      Map.entry("p2p.signalling.lookups", "Peer lookups, by outcome"),
+      Map.entry("p2p.signalling.relayed", "Signalling messages relayed between peers, by type"),
+      Map.entry("p2p.signalling.errors", "Error replies sent to signalling clients, by code"),
+      Map.entry("p2p.signalling.registry.stale", "Registry entries dropped because their node or connection is gone"),
+      Map.entry("p2p.signalling.attachments", "QUIC attachments of session sockets (method quic-native), by outcome"),
+      Map.entry("p2p.signalling.quic.dropped", "QUIC signalling packets or connections dropped, by reason"),
+      // rendezvous: STUN server
+      Map.entry("p2p.stun.requests", "STUN requests received, by transport"),
+      Map.entry("p2p.stun.responses", "STUN responses sent, by class (success, error)"),
+      Map.entry("p2p.stun.indications", "STUN indications received"),
+      Map.entry("p2p.stun.dropped", "STUN/TURN input dropped, by reason (malformed, rate-limited, tcp limits)"),
+      Map.entry("p2p.stun.tcp.connections", "STUN/TURN TCP connections open now"),
+      Map.entry("p2p.stun.tcp.paused", "Times a TCP client was paused because it did not read its answers"),
+      // rendezvous: TURN server
+      Map.entry("p2p.turn.requests", "TURN requests received, by method"),
+      Map.entry("p2p.turn.errors", "TURN error responses sent, by code"),
+      Map.entry("p2p.turn.auth.challenges", "401 challenges sent to unauthenticated TURN requests"),
+      Map.entry("p2p.turn.auth.failures", "TURN requests that failed authentication, by reason"),
+      Map.entry("p2p.turn.allocations.active", "TURN allocations held now"),
+      Map.entry("p2p.turn.allocations.created", "TURN allocations created"),
+      Map.entry("p2p.turn.allocations.deleted", "TURN allocations deleted by their client"),
+      Map.entry("p2p.turn.allocations.expired", "TURN allocations that expired"),
+      Map.entry("p2p.turn.permissions.created", "TURN permissions created"),
+      Map.entry("p2p.turn.channels.bound", "TURN channels bound"),
+      Map.entry("p2p.turn.quota.rejections", "Allocations refused by a quota (per user, per address, total), by quota"),
+      Map.entry("p2p.turn.relayed.packets", "Packets relayed, by direction"),
+      Map.entry("p2p.turn.relayed.bytes", "Bytes relayed, by direction"),
+      Map.entry("p2p.turn.dropped", "Relay packets or requests dropped, by reason (no permission, policy, bandwidth, rate-limited)"),
+      Map.entry("p2p.relay.grants.refused", "Relay credentials refused to registered peers (turn.grant), by reason"),
+      Map.entry("p2p.relay.grants.token", "Relay grant tokens presented at registration, by outcome"),
+      Map.entry("p2p.relays.known", "Relays in the cluster's relay directory"),
+      // peer: signalling client
+      Map.entry("p2p.signalling.client.sent", "Signalling messages this peer sent, by type"),
+      Map.entry("p2p.signalling.client.received", "Signalling messages this peer received, by type"),
+      Map.entry("p2p.signalling.client.errors", "Error replies this peer received from the rendezvous, by code"),
+      Map.entry("p2p.signalling.client.malformed", "Frames from the rendezvous this peer could not use, by what was wrong"),
+      // peer: STUN and TURN clients
+      Map.entry("p2p.stun.client.transactions", "STUN client transactions started"),
+      Map.entry("p2p.stun.client.responses", "STUN client responses, by class"),
+      Map.entry("p2p.stun.client.retransmissions", "STUN client retransmissions"),
+      Map.entry("p2p.stun.client.timeouts", "STUN client transactions that timed out"),
+      Map.entry("p2p.stun.client.dropped", "STUN messages the client dropped, by reason"),
+      Map.entry("p2p.stun.client.tcp.transactions", "STUN-over-TCP client transactions"),
+      Map.entry("p2p.stun.client.tcp.failures", "STUN-over-TCP client failures, by reason"),
+      Map.entry("p2p.turn.client.allocations", "TURN allocations this peer made, by outcome"),
+      Map.entry("p2p.turn.client.refreshes", "TURN refreshes this peer sent, by outcome"),
+      Map.entry("p2p.turn.client.deallocations", "TURN allocations this peer deleted"),
+      Map.entry("p2p.turn.client.failures", "TURN client failures, by reason"),
+      Map.entry("p2p.turn.client.dropped", "TURN messages the client dropped, by reason"),
+      Map.entry("p2p.turn.client.stale.nonces", "438 Stale Nonce answers the client retried"),
+      Map.entry("p2p.turn.client.unauthenticated.responses", "TURN responses dropped for missing or bad MESSAGE-INTEGRITY"),
+      Map.entry("p2p.turn.client.relayed.packets", "Packets this peer sent or received through its relay, by direction and framing"),
+      Map.entry("p2p.turn.client.relayed.bytes", "Bytes this peer sent or received through its relay, by direction and framing"),
+      // peer: sockets, ICE, path layer, sessions
+      Map.entry("p2p.udp.inbound", "Datagrams received on session sockets, by kind (stun, quic, relay)"),
+      Map.entry("p2p.udp.dropped", "Datagrams dropped by the demultiplexer, by kind"),
+      Map.entry("p2p.ice.gathering.candidates", "Local candidates gathered, by type"),
+      Map.entry("p2p.ice.gathering.stun", "Server-reflexive lookups while gathering, by outcome"),
+      Map.entry("p2p.ice.gathering.turn", "TURN allocations while gathering, by outcome (allocated, error, late)"),
+      Map.entry("p2p.ice.checks.sent", "ICE connectivity checks sent"),
+      Map.entry("p2p.ice.checks.succeeded", "ICE connectivity checks that succeeded"),
+      Map.entry("p2p.ice.checks.failed", "ICE connectivity checks that failed, by reason"),
+      Map.entry("p2p.ice.requests.received", "ICE check requests received"),
+      Map.entry("p2p.ice.indications.received", "ICE binding indications (keepalives) received"),
+      Map.entry("p2p.ice.keepalives.sent", "ICE keepalives sent"),
+      Map.entry("p2p.ice.rejected", "ICE checks rejected (bad integrity, unknown user, role conflict), by reason"),
+      Map.entry("p2p.ice.dropped", "ICE messages dropped, by reason"),
+      Map.entry("p2p.ice.prflx", "Peer-reflexive candidates learnt"),
+      Map.entry("p2p.ice.role.switches", "ICE role conflicts that switched this agent's role"),
+      Map.entry("p2p.ice.nominated", "Candidate pairs nominated"),
+      Map.entry("p2p.ice.selected", "Candidate pairs selected"),
+      Map.entry("p2p.ice.failed", "ICE sessions that failed (no pair worked)"),
+      Map.entry("p2p.ice.consent", "ICE consent freshness outcomes (RFC 7675), by outcome"),
+      Map.entry("p2p.path.inbound", "QUIC datagrams the path layer handed to QUIC, by path (direct, relayed)"),
+      Map.entry("p2p.path.outbound", "QUIC datagrams the path layer sent, by path"),
+      Map.entry("p2p.path.dropped", "QUIC datagrams the path layer dropped (unknown source, no path)"),
+      Map.entry("p2p.path.silent", "Paths that went silent under QUIC (moved or restarted), by path"),
+      Map.entry("p2p.session.bad-signal", "Session signalling messages that could not be used, by type"),
+      Map.entry("p2p.session.foreign-signal", "Session messages from a peer that is not the session's (dropped)"),
+      Map.entry("p2p.session.dropped", "Session datagrams dropped, by reason"),
+      Map.entry("p2p.session.ice-restarts", "ICE restarts, by side (offerer, answerer)"),
+      Map.entry("p2p.session.identity-mismatch", "Sessions whose far end proved another peer id (hostile rendezvous or relay)"),
+      Map.entry("p2p.session.relay-reallocations", "Relay re-allocations after every relay of a session died"),
+      Map.entry("p2p.tcp.attempts", "TCP simultaneous-open attempts (method tcp), by outcome"),
+      Map.entry("p2p.tcp.refused", "Incoming TCP connections refused (not the expected peer address)"),
+      Map.entry("p2p.quicnative.probes", "QUIC probes to peer candidates (method quic-native)"),
+      Map.entry("p2p.quicnative.punches-received", "Punch packets received from peers (method quic-native)"),
+      Map.entry("p2p.dcutr.attempts", "DCUtR upgrade attempts, by outcome"),
+      Map.entry("p2p.dcutr.upgrades", "Sessions DCUtR moved from the relay to a direct path"),
+      Map.entry("p2p.dcutr.noise.sent", "Random UDP packets sent to open NAT mappings (DCUtR)"),
+      Map.entry("p2p.dcutr.dropped", "DCUtR messages dropped, by reason"));
+
+  /** Fills in the description of {@code p2p.*} meters that have none. */
+  static MeterFilter filter() {
+    return new MeterFilter() {
+      @Override
+      public Meter.Id map(Meter.Id id) {
+        String help = id.getDescription() == null ? HELP.get(id.getName()) : null;
+        return help == null ? id : new Meter.Id(id.getName(), io.micrometer.core.instrument.Tags.of(id.getTagsAsIterable()),
+            id.getBaseUnit(), help, id.getType());
+      }
+    };
+  }
+}

@@ -1,0 +1,75 @@
+package io.p2pquic.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.p2pquic.api.Addresses;
+import io.p2pquic.api.timeline.Timeline;
+import io.p2pquic.identity.PeerIdentity;
+import io.p2pquic.puncher.PeerConfig;
+import io.p2pquic.puncher.ice.GatheringOptions;
+import io.p2pquic.rendezvous.RendezvousConfig;
+import io.p2pquic.rendezvous.RendezvousVerticle;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 14: every p2p metric a running rendezvous and two peers register (a relayed-then-direct session,
+ * an echo) carries HELP text on /metrics, and the process and JVM metrics are there too.
+ */
+class MetricDescriptionsTest {
+
+  @Test
+  void everyP2pMetricOfARunningNodeHasHelpText() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      PrometheusMeterRegistry metrics = NodeRuntime.metrics();
+      RendezvousVerticle rendezvous = new RendezvousVerticle(RendezvousConfig.fromJson(new JsonObject()
+          .put("bind", "127.0.0.1").put("http", new JsonObject().put("port", 0)).put("stun", new JsonObject().put("port", 0))
+          .put("turn", new JsonObject().put("grant", "all-registered")
+              .put("allowedPeerRanges", new JsonArray(List.of("127.0.0.0/8", "192.0.2.0/24", "10.0.0.0/8",
+                  "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"))))), metrics);
+      await(vertx.deployVerticle(rendezvous));
+      PeerConfig cfg = new PeerConfig().setRendezvous("ws://127.0.0.1:" + rendezvous.httpPort() + "/signal")
+          .setGathering(new GatheringOptions().stunServers(List.of("127.0.0.1:" + rendezvous.stunAddress().getPort()))
+              .includeLoopback(true).ipv6(false));
+      Timeline timeline = new Timeline();
+      PeerNode alice = await(PeerNode.start(vertx, cfg, PeerIdentity.generate(), metrics, timeline, "alice", false));
+      PeerNode bob = await(PeerNode.start(vertx, cfg, PeerIdentity.generate(), metrics, timeline, "bob", true));
+      JsonObject s = await(vertx.eventBus().<JsonObject>request(Addresses.peerConnect(alice.puncher.peerId()),
+              new JsonObject().put("peer", bob.puncher.peerId().value()).put("method", "auto").put("timeoutMs", 15_000),
+              new DeliveryOptions().setSendTimeout(20_000)).map(m -> m.body()));
+      assertThat(await(PeerNode.echo(vertx, s, Buffer.buffer("metrics"))).toString()).isEqualTo("metrics");
+
+      TreeSet<String> undescribed = new TreeSet<>();
+      for (Meter m : metrics.getMeters()) {
+        if (m.getId().getName().startsWith("p2p.") && (m.getId().getDescription() == null || m.getId().getDescription().isBlank())) {
+          undescribed.add(m.getId().getName());
+        }
+      }
+      assertThat(undescribed).as("p2p meters without HELP text: add them to MetricDescriptions").isEmpty();
+      assertThat(metrics.getMeters().stream().filter(m -> m.getId().getName().startsWith("p2p.")).count())
+          .as("a session registers many p2p meters").isGreaterThan(30);
+      String scrape = metrics.scrape();
+      assertThat(scrape.lines().filter(l -> l.startsWith("# HELP p2p_"))
+          .filter(l -> l.split(" ", 4).length < 4 || l.split(" ", 4)[3].isBlank()).toList()).isEmpty();
+      assertThat(scrape).contains("process_cpu_usage").contains("process_uptime_seconds").contains("jvm_gc_")
+          .contains("jvm_memory_used_bytes");
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  static <T> T await(Future<T> f) throws Exception {
+    return f.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+  }
+}
