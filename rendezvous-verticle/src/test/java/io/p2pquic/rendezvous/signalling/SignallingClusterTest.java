@@ -181,13 +181,18 @@ class SignallingClusterTest {
     assertThat(offline).as("peer of the crashed node reported offline").isTrue();
     // The stale entry goes once a probe finds no handler. Right after the crash a probe may time out
     // instead (the subscription is still listed); that answers offline but keeps the entry, since a
-    // slow node is not a dead one. So keep looking up, as clients would, until it is removed.
+    // slow node is not a dead one. So keep looking up, as clients would, until it is removed. Only node
+    // 2's Hazelcast member was terminated: its Vert.x still runs in this JVM, so while node 1 still lists
+    // its subscription a probe can reach it and answer "online" (a real crash takes the whole process;
+    // a CI run saw exactly that once). What counts is that the entry goes and stays gone.
     for (int i = 0; i < 100 && await(map.get(c.peerId())) != null; i++) {
       a.send(new JsonObject().put("type", "lookup").put("id", "r" + i).put("peerId", c.peerId()));
-      assertThat(a.next().getBoolean("online")).isFalse();
+      a.next();
       SignallingServiceTest.sleep(50);
     }
     assertThat(await(map.get(c.peerId()))).isNull();
+    a.send(new JsonObject().put("type", "lookup").put("id", "after").put("peerId", c.peerId()));
+    assertThat(a.next().getBoolean("online")).as("once the entry is gone").isFalse();
     assertThat(node1.meters.find("p2p.signalling.registry.stale").counter().count()).isEqualTo(1.0);
     a.send(new JsonObject().put("type", "offer").put("id", "dead").put("to", c.peerId()));
     TestSupport.assertError(a.next(), "dead", "unknown-target");
