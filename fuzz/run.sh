@@ -15,6 +15,8 @@ cd "$(dirname "$0")/.."
 duration="${1:-5m}"
 only="${2:-}"
 targets=(
+  "api:io.p2pquic.api.signalling.frame.ClientFrameDecoderFuzzTest"
+  "api:io.p2pquic.api.signalling.frame.ServerFrameDecoderFuzzTest"
   "stun-codec:io.p2pquic.stun.StunMessageDecoderFuzzTest"
   "stun-codec:io.p2pquic.stun.turn.ChannelDataDecoderFuzzTest"
   "stun-codec:io.p2pquic.stun.StunStreamFramerFuzzTest"

@@ -87,6 +87,17 @@ public final class PeerInfo {
     return node;
   }
 
+  /** Equal when the JSON forms are: an offline peer is only its id. */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof PeerInfo p && toJson().equals(p.toJson());
+  }
+
+  @Override
+  public int hashCode() {
+    return toJson().hashCode();
+  }
+
   @Override
   public String toString() {
     return "PeerInfo" + toJson().encode();

@@ -1,5 +1,6 @@
 package io.p2pquic.api.signalling;
 
+import io.p2pquic.api.signalling.frame.ServerFrame;
 import io.p2pquic.identity.PeerId;
 import io.vertx.core.json.JsonObject;
 import java.util.Objects;
@@ -9,8 +10,11 @@ import java.util.Objects;
  * "body":{...}}}. {@code from} was set by the rendezvous from the sender's authenticated
  * connection; for messages a cluster service sent it is {@code "service:<name>"} and
  * {@code origin} is {@code "service"}.
+ *
+ * <p>It is also the {@link ServerFrame} {@link io.p2pquic.api.signalling.frame.ServerFrameDecoder} decodes a
+ * relayed message to; equality is that of the wire form.
  */
-public final class SignallingMessage {
+public final class SignallingMessage implements ServerFrame {
 
   private final String type;
   private final String from;
@@ -39,6 +43,7 @@ public final class SignallingMessage {
     return new SignallingMessage((String) type, (String) from, service, (JsonObject) body);
   }
 
+  @Override
   public JsonObject toJson() {
     JsonObject j = new JsonObject().put(SignallingProtocol.F_TYPE, type).put(SignallingProtocol.F_FROM, from);
     if (fromService) {
@@ -48,6 +53,7 @@ public final class SignallingMessage {
   }
 
   /** {@code offer}, {@code answer}, {@code candidate}, ... */
+  @Override
   public String type() {
     return type;
   }
@@ -69,6 +75,17 @@ public final class SignallingMessage {
 
   public JsonObject body() {
     return body;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof SignallingMessage m && type.equals(m.type) && from.equals(m.from) && fromService == m.fromService
+        && body.equals(m.body);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(type, from, fromService, body);
   }
 
   @Override

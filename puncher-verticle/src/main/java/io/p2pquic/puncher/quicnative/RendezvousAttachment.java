@@ -13,9 +13,19 @@ import io.netty.handler.codec.quic.QuicClientCodecBuilder;
 import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.netty.handler.codec.quic.QuicStreamType;
 import io.p2pquic.api.net.SocketAddresses;
+import io.p2pquic.api.signalling.ErrorCode;
+import io.p2pquic.api.signalling.SignallingException;
 import io.p2pquic.api.signalling.SignallingProtocol;
+import io.p2pquic.api.signalling.frame.AckReply;
+import io.p2pquic.api.signalling.frame.Challenge;
+import io.p2pquic.api.signalling.frame.ErrorReply;
+import io.p2pquic.api.signalling.frame.RegisteredReply;
+import io.p2pquic.api.signalling.frame.ServerFrame;
+import io.p2pquic.api.signalling.frame.ServerFrameDecoder;
+import io.p2pquic.api.signalling.frame.SignallingFrameException;
 import io.p2pquic.identity.PeerId;
 import io.p2pquic.identity.PeerIdentity;
+import io.p2pquic.puncher.signalling.RegistrationHandshake;
 import io.p2pquic.quic.SignallingQuicTls;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -24,7 +34,6 @@ import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.json.JsonObject;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -47,8 +56,9 @@ final class RendezvousAttachment {
 
   private final ContextInternal context;
   private final DatagramChannel channel;
-  private final PeerIdentity me;
   private final Promise<InetSocketAddress> attached;
+  private final ServerFrameDecoder decoder = new ServerFrameDecoder();
+  private final RegistrationHandshake handshake;
   private final Map<String, Promise<Void>> pending = new HashMap<>();
   private QuicChannel connection;
   private QuicStreamChannel stream;
@@ -57,8 +67,8 @@ final class RendezvousAttachment {
   private RendezvousAttachment(ContextInternal context, DatagramChannel channel, PeerIdentity me) {
     this.context = context;
     this.channel = channel;
-    this.me = me;
     this.attached = context.promise();
+    this.handshake = new RegistrationHandshake(me, ATTACH_ID, true, null);
   }
 
   /**
@@ -133,53 +143,43 @@ final class RendezvousAttachment {
   }
 
   private void onMessage(String text) {
-    JsonObject msg;
+    ServerFrame frame;
     try {
-      msg = new JsonObject(text);
-    } catch (RuntimeException e) {
-      attached.tryFail("the rendezvous sent a malformed frame");
+      frame = decoder.decode(text);
+    } catch (SignallingFrameException refused) {
+      if (refused.code() == ErrorCode.UNKNOWN_TYPE) {
+        return; // a type this version does not know: a newer rendezvous may send more
+      }
+      Promise<Void> p = refused.requestId() == null ? null : pending.remove(refused.requestId().toString());
+      if (p != null) {
+        p.tryFail("the rendezvous sent a malformed reply: " + refused.getMessage());
+      }
+      attached.tryFail("the rendezvous sent a malformed frame: " + refused.getMessage());
       return;
     }
-    String type = msg.getString("type", "");
-    Object id = msg.getValue("id");
-    switch (type) {
-      case SignallingProtocol.CHALLENGE -> {
-        byte[] nonce = Base64.getDecoder().decode(msg.getString("nonce", ""));
-        write(new JsonObject()
-            .put("type", SignallingProtocol.REGISTER)
-            .put("id", ATTACH_ID)
-            .put("peerId", me.peerId().value())
-            .put("publicKey", me.publicKeyBase64())
-            .put("signature", Base64.getEncoder().encodeToString(me.sign(SignallingProtocol.registrationPayload(nonce))))
-            .put(SignallingProtocol.F_ATTACH, true));
+    if (frame instanceof Challenge challenge) {
+      write(handshake.answer(challenge).toJson());
+    } else if (frame instanceof RegisteredReply registered) {
+      try {
+        attached.tryComplete(handshake.accept(registered));
+      } catch (SignallingException e) {
+        attached.tryFail(e.getMessage());
       }
-      case SignallingProtocol.REGISTERED -> {
-        InetSocketAddress observed;
-        try {
-          observed = SocketAddresses.parseHostPort(msg.getString("observedAddress", ""));
-        } catch (RuntimeException e) {
-          attached.tryFail("the rendezvous told no usable observed address: " + msg.getString("observedAddress"));
-          return;
-        }
-        attached.tryComplete(observed);
+    } else if (frame instanceof AckReply ack) {
+      Promise<Void> p = ack.idText() == null ? null : pending.remove(ack.idText());
+      if (p != null) {
+        p.tryComplete();
       }
-      case SignallingProtocol.ACK -> {
-        Promise<Void> p = id == null ? null : pending.remove(id.toString());
-        if (p != null) {
-          p.tryComplete();
-        }
+    } else if (frame instanceof ErrorReply error) {
+      String why = error.code() + ": " + error.message();
+      Promise<Void> p = error.idText() == null ? null : pending.remove(error.idText());
+      if (p != null) {
+        p.tryFail(why);
+      } else if (handshake.refusedBy(error)) {
+        attached.tryFail("attachment refused: " + why);
       }
-      case SignallingProtocol.ERROR -> {
-        String why = msg.getString("code") + ": " + msg.getString("message");
-        Promise<Void> p = id == null ? null : pending.remove(id.toString());
-        if (p != null) {
-          p.tryFail(why);
-        } else if (ATTACH_ID.equals(String.valueOf(id))) {
-          attached.tryFail("attachment refused: " + why);
-        }
-      }
-      default -> { } // pong to the hello
     }
+    // else: the pong to the hello
   }
 
   /** The address the rendezvous saw this session socket at: its server-reflexive candidate. */

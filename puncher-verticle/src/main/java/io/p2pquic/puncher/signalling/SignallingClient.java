@@ -9,6 +9,16 @@ import io.p2pquic.api.signalling.RelayCredentials;
 import io.p2pquic.api.signalling.SignallingException;
 import io.p2pquic.api.signalling.SignallingMessage;
 import io.p2pquic.api.signalling.SignallingProtocol;
+import io.p2pquic.api.signalling.frame.Challenge;
+import io.p2pquic.api.signalling.frame.ErrorReply;
+import io.p2pquic.api.signalling.frame.PeerReply;
+import io.p2pquic.api.signalling.frame.RegisteredReply;
+import io.p2pquic.api.signalling.frame.ReplacedNotice;
+import io.p2pquic.api.signalling.frame.ServerFrame;
+import io.p2pquic.api.signalling.frame.ServerFrameDecoder;
+import io.p2pquic.api.signalling.frame.ServerReply;
+import io.p2pquic.api.signalling.frame.SignallingFrameException;
+import io.p2pquic.api.signalling.frame.TurnCredentialsReply;
 import io.p2pquic.identity.PeerId;
 import io.p2pquic.identity.PeerIdentity;
 import io.vertx.core.Future;
@@ -25,7 +35,6 @@ import io.vertx.core.net.TrustOptions;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -54,6 +63,7 @@ public final class SignallingClient {
 
   private static final Logger LOG = LoggerFactory.getLogger(SignallingClient.class);
   private static final String REGISTER_ID = "register";
+  private final ServerFrameDecoder decoder = new ServerFrameDecoder();
 
   private final Vertx vertx;
   private final URI rendezvous;
@@ -70,6 +80,8 @@ public final class SignallingClient {
   private volatile Registration registration;
   private volatile RelayCredentials renewedRelayCredentials;
   private volatile Promise<Registration> connecting;
+  /** The registration checks of the current connection attempt (its grant token is read at the attempt). */
+  private volatile RegistrationHandshake handshake;
   /** The current connection ended (reset when a new one is made). */
   private volatile boolean closed;
   /** Closed for good: by {@link #close()} or "replaced". */
@@ -168,6 +180,7 @@ public final class SignallingClient {
   private Future<Registration> open() {
     Promise<Registration> promise = Promise.promise();
     connecting = promise;
+    handshake = new RegistrationHandshake(identity, REGISTER_ID, false, options.grantToken());
     closed = false;
     registration = null;
     attempts++;
@@ -266,7 +279,7 @@ public final class SignallingClient {
   public Future<PeerInfo> lookup(PeerId peer) {
     Objects.requireNonNull(peer, "peer");
     return request(new JsonObject().put("type", SignallingProtocol.LOOKUP).put("peerId", peer.value()),
-        PeerInfo::fromJson);
+        reply -> expect(reply, PeerReply.class).info());
   }
 
   /**
@@ -275,7 +288,7 @@ public final class SignallingClient {
    */
   public Future<RelayCredentials> renewRelayCredentials() {
     return request(new JsonObject().put("type", SignallingProtocol.TURN_CREDENTIALS),
-        reply -> RelayCredentials.fromJson(reply.getJsonObject("turn", new JsonObject())))
+        reply -> expect(reply, TurnCredentialsReply.class).relayCredentials())
         .onSuccess(c -> renewedRelayCredentials = c);
   }
 
@@ -387,11 +400,11 @@ public final class SignallingClient {
 
   // ---- internals ------------------------------------------------------------------------------------
 
-  private <T> Future<T> request(JsonObject msg, Function<JsonObject, T> onReply) {
+  private <T> Future<T> request(JsonObject msg, Function<ServerReply, T> onReply) {
     return request(msg, onReply, options.requestTimeoutMs());
   }
 
-  private <T> Future<T> request(JsonObject msg, Function<JsonObject, T> onReply, long timeoutMs) {
+  private <T> Future<T> request(JsonObject msg, Function<ServerReply, T> onReply, long timeoutMs) {
     WebSocket s = ws;
     if (!isConnected() || s == null) {
       return fail(ErrorCode.CLOSED, stopped ? "client closed" : state == SignallingState.RECONNECTING
@@ -434,109 +447,86 @@ public final class SignallingClient {
   }
 
   private void onText(String text) {
-    JsonObject msg;
+    ServerFrame frame;
     try {
-      msg = new JsonObject(text);
-    } catch (RuntimeException e) {
-      LOG.warn("signalling: server sent a frame that is not a JSON object; ignored");
+      frame = decoder.decode(text);
+    } catch (SignallingFrameException refused) {
+      onUndecodable(refused);
       return;
     }
-    Object t = msg.getValue("type");
-    String type = t instanceof String str ? str : "";
     try {
-      dispatch(type, msg);
+      dispatch(frame);
     } catch (RuntimeException e) {
-      // A field of the wrong type from the rendezvous (hostile or broken): never an exception on the loop.
-      count("p2p.signalling.client.malformed", "type", type.isEmpty() ? "none" : type);
-      LOG.warn("signalling: malformed \"{}\" from the rendezvous ignored: {}", type, e.toString());
-      if (registration == null) {
-        failConnect(new SignallingException(ErrorCode.MALFORMED, "the rendezvous sent a malformed \"" + type
-            + "\": " + e.getMessage(), null));
+      LOG.warn("signalling: failed to handle \"{}\" from the rendezvous: {}", frame.type(), e.toString());
+    }
+  }
+
+  /** A frame the decoder refused: the rendezvous is hostile or broken, and never an exception on the loop. */
+  private void onUndecodable(SignallingFrameException refused) {
+    String type = refused.frameType();
+    if (type == null) {
+      // Not JSON, no type, or a type this version does not know (a newer server may send more): ignored.
+      if (refused.code() == ErrorCode.UNKNOWN_TYPE) {
+        LOG.debug("signalling: ignoring {}", refused.getMessage());
+      } else {
+        LOG.warn("signalling: server sent a frame that is not a JSON object with a type; ignored");
       }
-    }
-  }
-
-  private void dispatch(String type, JsonObject msg) {
-    switch (type) {
-      case SignallingProtocol.CHALLENGE:
-        onChallenge(msg);
-        return;
-      case SignallingProtocol.REGISTERED:
-        onRegistered(msg);
-        return;
-      case SignallingProtocol.ACK:
-      case SignallingProtocol.PEER:
-      case SignallingProtocol.PONG:
-      case SignallingProtocol.TURN_CREDENTIALS:
-        complete(msg);
-        return;
-      case SignallingProtocol.ERROR:
-        onError(msg);
-        return;
-      case SignallingProtocol.REPLACED:
-        LOG.warn("signalling: {}", msg.getString("message"));
-        stopped = true; // another process holds this peer id now: reconnecting would take it back
-        lastError = "another process registered peer id " + identity.peerId().value() + " at " + rendezvous
-            + " (the same identity file?)";
-        shutdown("replaced");
-        setState(SignallingState.REPLACED);
-        return;
-      default:
-        if (SignallingProtocol.RELAY_TYPES.contains(type) && msg.getValue("from") instanceof String) {
-          SignallingMessage m;
-          try {
-            m = SignallingMessage.fromJson(msg);
-          } catch (IllegalArgumentException e) {
-            LOG.warn("signalling: malformed relayed message ignored: {}", e.getMessage());
-            return;
-          }
-          count("p2p.signalling.client.received", "type", type);
-          try {
-            messageHandler.handle(m);
-          } catch (RuntimeException e) {
-            LOG.warn("signalling: message handler failed on {}", type, e);
-          }
-        } else {
-          LOG.debug("signalling: ignoring message of type \"{}\"", type);
-        }
-    }
-  }
-
-  private void onChallenge(JsonObject msg) {
-    byte[] nonce;
-    try {
-      nonce = Base64.getDecoder().decode(msg.getString("nonce", ""));
-    } catch (IllegalArgumentException e) {
-      nonce = new byte[0];
-    }
-    if (nonce.length != SignallingProtocol.NONCE_LENGTH) {
-      failConnect(new SignallingException(ErrorCode.MALFORMED, "server challenge has no 32-byte nonce", null));
       return;
     }
-    byte[] sig = identity.sign(SignallingProtocol.registrationPayload(nonce));
-    JsonObject register = new JsonObject()
-        .put("type", SignallingProtocol.REGISTER)
-        .put("id", REGISTER_ID)
-        .put("peerId", identity.peerId().value())
-        .put("publicKey", identity.publicKeyBase64())
-        .put("signature", Base64.getEncoder().encodeToString(sig));
-    if (options.grantToken() != null) {
-      register.put("grantToken", options.grantToken());
+    if (SignallingProtocol.RELAY_TYPES.contains(type)) {
+      LOG.warn("signalling: malformed relayed message ignored: {}", refused.getMessage());
+      return;
     }
-    ws.writeTextMessage(register.encode());
+    count("p2p.signalling.client.malformed", "type", type);
+    LOG.warn("signalling: malformed \"{}\" from the rendezvous ignored: {}", type, refused.getMessage());
+    Object id = refused.requestId();
+    Pending p = id == null ? null : pending.remove(id.toString());
+    if (p != null) { // a reply to a request of ours: fail it now rather than at its timeout
+      vertx.cancelTimer(p.timer);
+      p.promise.tryFail(new SignallingException(ErrorCode.MALFORMED, refused.getMessage(), p.id));
+    }
+    if (registration == null) {
+      failConnect(new SignallingException(ErrorCode.MALFORMED, "the rendezvous sent a malformed "
+          + refused.getMessage(), null));
+    }
   }
 
-  private void onRegistered(JsonObject msg) {
+  private void dispatch(ServerFrame frame) {
+    if (frame instanceof Challenge challenge) {
+      ws.writeTextMessage(handshake.answer(challenge).toJson().encode());
+    } else if (frame instanceof RegisteredReply registered) {
+      onRegistered(registered);
+    } else if (frame instanceof ErrorReply error) {
+      onError(error);
+    } else if (frame instanceof ReplacedNotice replaced) {
+      LOG.warn("signalling: {}", replaced.message());
+      stopped = true; // another process holds this peer id now: reconnecting would take it back
+      lastError = "another process registered peer id " + identity.peerId().value() + " at " + rendezvous
+          + " (the same identity file?)";
+      shutdown("replaced");
+      setState(SignallingState.REPLACED);
+    } else if (frame instanceof SignallingMessage m) {
+      count("p2p.signalling.client.received", "type", m.type());
+      try {
+        messageHandler.handle(m);
+      } catch (RuntimeException e) {
+        LOG.warn("signalling: message handler failed on {}", m.type(), e);
+      }
+    } else if (frame instanceof ServerReply reply) { // ack, peer, pong, turn-credentials
+      complete(reply);
+    }
+  }
+
+  private void onRegistered(RegisteredReply reply) {
     Registration r;
     try {
-      r = Registration.fromJson(msg);
+      handshake.accept(reply);
+      r = reply.registration();
+    } catch (SignallingException e) {
+      failConnect(e);
+      return;
     } catch (RuntimeException e) {
       failConnect(new SignallingException(ErrorCode.MALFORMED, "bad registered reply: " + e.getMessage(), null));
-      return;
-    }
-    if (!identity.peerId().equals(r.peerId())) {
-      failConnect(new SignallingException(ErrorCode.ID_MISMATCH, "server registered " + r.peerId()
-          + " instead of " + identity.peerId(), null));
       return;
     }
     Object limit = r.limits().getValue("maxMessageBytes");
@@ -629,34 +619,39 @@ public final class SignallingClient {
     });
   }
 
-  private void onError(JsonObject msg) {
-    String code = msg.getString("code", ErrorCode.INTERNAL.wire());
-    String text = msg.getString("message", "");
-    Object idValue = msg.getValue("id");
-    String id = idValue == null ? null : idValue.toString();
-    count("p2p.signalling.client.errors", "code", ErrorCode.fromWire(code).map(ErrorCode::wire).orElse("other"));
-    if (registration == null && (id == null || REGISTER_ID.equals(id))) {
-      failConnect(new SignallingException(code, text, id));
+  private void onError(ErrorReply error) {
+    String id = error.idText();
+    count("p2p.signalling.client.errors", "code", error.errorCode().map(ErrorCode::wire).orElse("other"));
+    if (registration == null && handshake.refusedBy(error)) {
+      failConnect(handshake.refusal(error));
       return;
     }
     Pending p = id == null ? null : pending.remove(id);
     if (p == null) {
-      LOG.warn("signalling: server error {}: {}", code, text);
+      LOG.warn("signalling: server error {}: {}", error.code(), error.message());
       return;
     }
     vertx.cancelTimer(p.timer);
-    p.promise.tryFail(new SignallingException(code, text, id));
+    p.promise.tryFail(new SignallingException(error.code(), error.message(), id));
   }
 
-  private void complete(JsonObject msg) {
-    Object idValue = msg.getValue("id");
-    Pending p = idValue == null ? null : pending.remove(idValue.toString());
+  private void complete(ServerReply reply) {
+    String id = reply.idText();
+    Pending p = id == null ? null : pending.remove(id);
     if (p == null) {
-      LOG.debug("signalling: reply for unknown request {}", idValue);
+      LOG.debug("signalling: reply for unknown request {}", id);
       return;
     }
     vertx.cancelTimer(p.timer);
-    p.promise.tryComplete(msg);
+    p.promise.tryComplete(reply);
+  }
+
+  /** The reply as the frame a request expects; another type from the rendezvous fails the request. */
+  private static <F extends ServerReply> F expect(ServerReply reply, Class<F> type) {
+    if (!type.isInstance(reply)) {
+      throw new SignallingException(ErrorCode.MALFORMED, "the rendezvous answered with \"" + reply.type() + "\"", null);
+    }
+    return type.cast(reply);
   }
 
   private void failConnect(SignallingException e) {
@@ -734,7 +729,7 @@ public final class SignallingClient {
 
   private static final class Pending {
     final String id;
-    final Promise<JsonObject> promise = Promise.promise();
+    final Promise<ServerReply> promise = Promise.promise();
     volatile long timer;
 
     Pending(String id) {

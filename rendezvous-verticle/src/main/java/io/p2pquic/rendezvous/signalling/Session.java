@@ -1,30 +1,31 @@
 package io.p2pquic.rendezvous.signalling;
 
-import static io.p2pquic.api.signalling.SignallingProtocol.F_BODY;
-import static io.p2pquic.api.signalling.SignallingProtocol.F_CODE;
-import static io.p2pquic.api.signalling.SignallingProtocol.F_FROM;
-import static io.p2pquic.api.signalling.SignallingProtocol.F_ID;
-import static io.p2pquic.api.signalling.SignallingProtocol.F_MESSAGE;
-import static io.p2pquic.api.signalling.SignallingProtocol.F_NONCE;
-import static io.p2pquic.api.signalling.SignallingProtocol.F_PEER_ID;
-import static io.p2pquic.api.signalling.SignallingProtocol.F_PUBLIC_KEY;
-import static io.p2pquic.api.signalling.SignallingProtocol.F_SIGNATURE;
-import static io.p2pquic.api.signalling.SignallingProtocol.F_TO;
-import static io.p2pquic.api.signalling.SignallingProtocol.F_TYPE;
-
 import io.p2pquic.api.signalling.ErrorCode;
 import io.p2pquic.api.signalling.PeerInfo;
 import io.p2pquic.api.signalling.SignallingException;
+import io.p2pquic.api.signalling.SignallingMessage;
 import io.p2pquic.api.signalling.SignallingProtocol;
-import io.p2pquic.identity.InvalidPeerIdException;
+import io.p2pquic.api.signalling.frame.AckReply;
+import io.p2pquic.api.signalling.frame.Challenge;
+import io.p2pquic.api.signalling.frame.ClientFrame;
+import io.p2pquic.api.signalling.frame.ClientFrameDecoder;
+import io.p2pquic.api.signalling.frame.ErrorReply;
+import io.p2pquic.api.signalling.frame.LookupRequest;
+import io.p2pquic.api.signalling.frame.PeerReply;
+import io.p2pquic.api.signalling.frame.PingRequest;
+import io.p2pquic.api.signalling.frame.PongReply;
+import io.p2pquic.api.signalling.frame.RegisterRequest;
+import io.p2pquic.api.signalling.frame.RegisteredReply;
+import io.p2pquic.api.signalling.frame.RelayRequest;
+import io.p2pquic.api.signalling.frame.ReplacedNotice;
+import io.p2pquic.api.signalling.frame.SignallingFrameException;
+import io.p2pquic.api.signalling.frame.TurnCredentialsRequest;
+import io.p2pquic.api.signalling.frame.TurnCredentialsReply;
 import io.p2pquic.identity.PeerId;
 import io.p2pquic.identity.PeerIdentity;
 import io.p2pquic.rendezvous.TokenBucket;
 import io.vertx.core.json.JsonObject;
-import java.nio.charset.StandardCharsets;
 import java.security.PublicKey;
-import java.util.Base64;
-import java.util.Set;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,16 +38,12 @@ final class Session {
 
   private static final Logger LOG = LoggerFactory.getLogger(Session.class);
 
-  /** Types only the server sends: a client sending them gets unknown-type. */
-  private static final Set<String> SERVER_TYPES = Set.of(
-      SignallingProtocol.CHALLENGE, SignallingProtocol.REGISTERED, SignallingProtocol.REPLACED,
-      SignallingProtocol.PEER, SignallingProtocol.ACK, SignallingProtocol.ERROR, SignallingProtocol.PONG);
-
   enum State { CHALLENGED, REGISTERING, REGISTERED, CLOSED }
 
   private final SignallingService service;
   private final SignallingConnection ws;
   private final TokenBucket bucket;
+  private final ClientFrameDecoder decoder;
   private String grantToken;
   final String id = UUID.randomUUID().toString();
   final byte[] nonce;
@@ -70,6 +67,7 @@ final class Session {
     this.nonce = nonce;
     SignallingConfig cfg = service.config();
     this.bucket = new TokenBucket(cfg.ratePerSecond(), cfg.rateBurst());
+    this.decoder = new ClientFrameDecoder(cfg.maxMessageBytes());
     this.observedAddress = format(ws.remoteAddress());
   }
 
@@ -92,10 +90,7 @@ final class Session {
         ws.close(SignallingProtocol.CLOSE_REGISTRATION_TIMEOUT, "registration timeout");
       }
     });
-    send(new JsonObject()
-        .put(F_TYPE, SignallingProtocol.CHALLENGE)
-        .put(F_NONCE, Base64.getEncoder().encodeToString(nonce))
-        .put("version", SignallingProtocol.VERSION));
+    send(new Challenge(nonce, SignallingProtocol.VERSION).toJson());
   }
 
   void onClosed() {
@@ -113,10 +108,9 @@ final class Session {
       return;
     }
     replaced = true;
-    send(new JsonObject().put(F_TYPE, SignallingProtocol.REPLACED)
-        .put(F_PEER_ID, peerId.value())
-        .put(F_MESSAGE, "peer id " + peerId + " registered again on another connection (node " + newNode
-            + "); this connection is closed. Do not reconnect automatically if the other connection is yours."));
+    send(new ReplacedNotice(peerId.value(), "peer id " + peerId + " registered again on another connection (node "
+        + newNode + "); this connection is closed. Do not reconnect automatically if the other connection is yours.")
+        .toJson());
     ws.close(SignallingProtocol.CLOSE_REPLACED, "replaced");
   }
 
@@ -155,131 +149,87 @@ final class Session {
     if (state == State.CLOSED) {
       return;
     }
-    int max = service.config().maxMessageBytes();
     if (!bucket.tryTake()) {
-      rateLimited(text.length() <= max ? requestIdOf(text) : null);
+      rateLimited(text.length() <= service.config().maxMessageBytes() ? ClientFrameDecoder.requestIdOf(text) : null);
       return;
     }
-    if (text.length() > max || (text.length() * 3L > max && utf8Length(text) > max)) {
-      sendError(null, ErrorCode.TOO_LARGE, "message of " + utf8Length(text) + " bytes exceeds the limit of "
-          + max + " bytes; shorten it (e.g. trickle candidates one per message)");
-      return;
-    }
-    JsonObject msg;
+    ClientFrame frame;
     try {
-      msg = new JsonObject(text);
-    } catch (RuntimeException e) {
-      sendError(null, ErrorCode.MALFORMED, "not a JSON object: send one JSON object per text frame, e.g. "
-          + "{\"type\":\"lookup\",\"id\":\"1\",\"peerId\":\"pq1...\"}");
-      return;
-    }
-    Object id = msg.getValue(F_ID);
-    if (id != null && !(id instanceof String && ((String) id).length() <= SignallingProtocol.MAX_REQUEST_ID_LENGTH)
-        && !(id instanceof Integer || id instanceof Long)) {
-      sendError(null, ErrorCode.MALFORMED, "\"id\" must be a string of at most "
-          + SignallingProtocol.MAX_REQUEST_ID_LENGTH + " characters or an integer");
-      return;
-    }
-    Object typeValue = msg.getValue(F_TYPE);
-    if (!(typeValue instanceof String)) {
-      sendError(id, ErrorCode.MALFORMED, "missing string field \"type\"");
-      return;
-    }
-    String type = (String) typeValue;
-    try {
-      dispatch(type, id, msg);
-    } catch (RuntimeException e) {
-      LOG.warn("signalling: unexpected failure handling {} from {}", type, describe(), e);
-      sendError(id, ErrorCode.INTERNAL, "the server failed to handle this message; it was logged");
-    }
-  }
-
-  private void dispatch(String type, Object id, JsonObject msg) {
-    if (SignallingProtocol.PING.equals(type)) {
-      send(new JsonObject().put(F_TYPE, SignallingProtocol.PONG).put(F_ID, id));
-      return;
-    }
-    if (SignallingProtocol.REGISTER.equals(type)) {
-      onRegister(id, msg);
-      return;
-    }
-    boolean known = SignallingProtocol.LOOKUP.equals(type) || SignallingProtocol.TURN_CREDENTIALS.equals(type)
-        || SignallingProtocol.RELAY_TYPES.contains(type);
-    if (!known) {
-      if (SERVER_TYPES.contains(type)) {
-        sendError(id, ErrorCode.UNKNOWN_TYPE, "\"" + type + "\" is sent by the server, not accepted from clients");
-      } else {
-        sendError(id, ErrorCode.UNKNOWN_TYPE, "unknown type \"" + truncate(type) + "\"; known: register, lookup, ping, turn-credentials, "
-            + String.join(", ", SignallingProtocol.RELAY_TYPES));
+      frame = decoder.decode(text);
+    } catch (SignallingFrameException refused) {
+      // The registration state is checked before a type's own fields: an unregistered lookup without a
+      // peer id is told to register first, a second register is already-registered whatever it holds.
+      if (refused.frameType() == null || !refusedByState(refused.frameType(), refused.requestId())) {
+        sendError(refused.requestId(), refused.code(), refused.getMessage());
       }
       return;
     }
-    if (state != State.REGISTERED) {
-      sendError(id, ErrorCode.UNAUTHENTICATED, state == State.REGISTERING
-          ? "registration in progress: wait for \"registered\" before sending \"" + type + "\""
-          : "register first: answer the challenge with {\"type\":\"register\",...} before sending \"" + type + "\"");
+    try {
+      dispatch(frame);
+    } catch (RuntimeException e) {
+      LOG.warn("signalling: unexpected failure handling {} from {}", frame.type(), describe(), e);
+      sendError(frame.id(), ErrorCode.INTERNAL, "the server failed to handle this message; it was logged");
+    }
+  }
+
+  private void dispatch(ClientFrame frame) {
+    Object id = frame.id();
+    if (frame instanceof PingRequest) {
+      send(new PongReply(id).toJson());
       return;
     }
-    if (SignallingProtocol.LOOKUP.equals(type)) {
-      onLookup(id, msg);
-    } else if (SignallingProtocol.TURN_CREDENTIALS.equals(type)) {
+    if (refusedByState(frame.type(), id)) {
+      return;
+    }
+    if (frame instanceof RegisterRequest register) {
+      onRegister(register);
+    } else if (frame instanceof LookupRequest lookup) {
+      onLookup(id, lookup.peerId());
+    } else if (frame instanceof TurnCredentialsRequest) {
       JsonObject turn = service.relayCredentialsFor(peerId, grantToken);
       if (turn == null) {
         sendError(id, ErrorCode.UNKNOWN_TARGET, "this rendezvous hands out no relay credentials (no TURN relay"
             + " and no turn.authSecret configured)");
       } else {
-        send(new JsonObject().put(F_TYPE, SignallingProtocol.TURN_CREDENTIALS).put(F_ID, id).put("turn", turn));
+        send(new TurnCredentialsReply(id, turn).toJson());
       }
-    } else {
-      onRelay(type, id, msg);
+    } else if (frame instanceof RelayRequest relay) {
+      onRelay(relay);
     }
   }
 
-  private void onRegister(Object id, JsonObject msg) {
-    if (state == State.REGISTERED || state == State.REGISTERING) {
-      sendError(id, ErrorCode.ALREADY_REGISTERED, "this connection is already registered as " + peerId
-          + "; open a new connection to register another id");
-      return;
+  /**
+   * Whether the connection's state refuses a frame of {@code type} (and the refusal was sent): register
+   * only once, everything but ping and register only once registered.
+   */
+  private boolean refusedByState(String type, Object id) {
+    if (SignallingProtocol.PING.equals(type)) {
+      return false;
     }
-    Object token = msg.getValue("grantToken");
+    if (SignallingProtocol.REGISTER.equals(type)) {
+      if (state == State.REGISTERED || state == State.REGISTERING) {
+        sendError(id, ErrorCode.ALREADY_REGISTERED, "this connection is already registered as " + peerId
+            + "; open a new connection to register another id");
+        return true;
+      }
+      return false;
+    }
+    if (state != State.REGISTERED) {
+      sendError(id, ErrorCode.UNAUTHENTICATED, state == State.REGISTERING
+          ? "registration in progress: wait for \"registered\" before sending \"" + type + "\""
+          : "register first: answer the challenge with {\"type\":\"register\",...} before sending \"" + type + "\"");
+      return true;
+    }
+    return false;
+  }
+
+  private void onRegister(RegisterRequest register) {
+    Object id = register.id();
     // Optional relay grant token (RelayGrantToken), checked by whoever issues relay credentials.
-    grantToken = token instanceof String t && t.length() <= io.p2pquic.api.signalling.RelayGrantToken.MAX_LENGTH ? t : null;
-    String idText = stringField(msg, F_PEER_ID);
-    String keyText = stringField(msg, F_PUBLIC_KEY);
-    String sigText = stringField(msg, F_SIGNATURE);
-    if (idText == null || keyText == null || sigText == null) {
-      sendError(id, ErrorCode.MALFORMED, "register needs string fields \"peerId\", \"publicKey\" "
-          + "(base64 X.509 SubjectPublicKeyInfo) and \"signature\" (base64 Ed25519 signature of "
-          + "\"" + SignallingProtocol.REGISTER_DOMAIN_TEXT + "\" || 0x00 || nonce)");
-      return;
-    }
-    PeerId claimed;
-    try {
-      claimed = PeerId.parse(idText);
-    } catch (InvalidPeerIdException e) {
-      sendError(id, ErrorCode.MALFORMED, "\"peerId\": " + e.getMessage());
-      return;
-    }
-    PublicKey key;
-    try {
-      key = PeerIdentity.decodePublicKey(keyText);
-    } catch (IllegalArgumentException e) {
-      sendError(id, ErrorCode.MALFORMED, "\"publicKey\": " + e.getMessage());
-      return;
-    }
-    byte[] sig;
-    try {
-      sig = Base64.getDecoder().decode(sigText);
-    } catch (IllegalArgumentException e) {
-      sendError(id, ErrorCode.MALFORMED, "\"signature\" is not valid base64");
-      return;
-    }
-    if (!claimed.matches(key)) {
-      sendError(id, ErrorCode.ID_MISMATCH, "\"peerId\" " + claimed + " is not derived from \"publicKey\" (which gives "
-          + PeerId.of(key) + "); a peer can only register the id of its own key");
-      return;
-    }
-    if (!PeerIdentity.verify(key, SignallingProtocol.registrationPayload(nonce), sig)) {
+    grantToken = register.grantToken();
+    PeerId claimed = register.peerId();
+    PublicKey key = register.publicKey();
+    if (!PeerIdentity.verify(key, SignallingProtocol.registrationPayload(nonce), register.signature())) {
       sendError(id, ErrorCode.BAD_SIGNATURE, "signature does not verify: sign the bytes of \""
           + SignallingProtocol.REGISTER_DOMAIN_TEXT + "\", one zero byte, then the decoded challenge nonce, "
           + "with the private key of \"publicKey\"");
@@ -288,7 +238,7 @@ final class Session {
     peerId = claimed;
     publicKey = PeerIdentity.encodePublicKey(key);
     registeredAt = System.currentTimeMillis();
-    if (Boolean.TRUE.equals(msg.getValue(SignallingProtocol.F_ATTACH))) {
+    if (register.attach()) {
       attachAs(id);
       return;
     }
@@ -309,26 +259,12 @@ final class Session {
       state = State.REGISTERED;
       cancelTimeout();
       SignallingConfig cfg = service.config();
-      JsonObject registered = new JsonObject()
-          .put(F_TYPE, SignallingProtocol.REGISTERED)
-          .put(F_ID, id)
-          .put(F_PEER_ID, peerId.value())
-          .put("observedAddress", observedAddress)
-          .put("sessionId", this.id)
-          .put("node", service.nodeId())
-          .put("limits", new JsonObject()
-              .put("maxMessageBytes", cfg.maxMessageBytes())
-              .put("ratePerSecond", cfg.ratePerSecond())
-              .put("rateBurst", cfg.rateBurst()));
-      JsonObject turn = service.relayCredentialsFor(peerId, grantToken);
-      if (turn != null) {
-        registered.put("turn", turn);
-      }
-      JsonObject quic = service.quicSignalling();
-      if (quic != null) {
-        registered.put(SignallingProtocol.F_QUIC_SIGNALLING, quic);
-      }
-      send(registered);
+      JsonObject limits = new JsonObject()
+          .put("maxMessageBytes", cfg.maxMessageBytes())
+          .put("ratePerSecond", cfg.ratePerSecond())
+          .put("rateBurst", cfg.rateBurst());
+      send(new RegisteredReply(id, peerId, false, observedAddress, this.id, service.nodeId(), limits,
+          service.relayCredentialsFor(peerId, grantToken), service.quicSignalling()).toJson());
     });
   }
 
@@ -343,29 +279,10 @@ final class Session {
     state = State.REGISTERED;
     cancelTimeout();
     service.metrics().attached(ws.transport());
-    send(new JsonObject()
-        .put(F_TYPE, SignallingProtocol.REGISTERED)
-        .put(F_ID, id)
-        .put(F_PEER_ID, peerId.value())
-        .put(SignallingProtocol.F_ATTACH, true)
-        .put("observedAddress", observedAddress)
-        .put("sessionId", this.id)
-        .put("node", service.nodeId()));
+    send(new RegisteredReply(id, peerId, true, observedAddress, this.id, service.nodeId(), null, null, null).toJson());
   }
 
-  private void onLookup(Object id, JsonObject msg) {
-    String target = stringField(msg, F_PEER_ID);
-    if (target == null) {
-      sendError(id, ErrorCode.MALFORMED, "lookup needs string field \"peerId\"");
-      return;
-    }
-    PeerId p;
-    try {
-      p = PeerId.parse(target);
-    } catch (InvalidPeerIdException e) {
-      sendError(id, ErrorCode.MALFORMED, "\"peerId\": " + e.getMessage());
-      return;
-    }
+  private void onLookup(Object id, PeerId p) {
     service.lookup(p).onComplete(ar -> {
       if (state == State.CLOSED) {
         return;
@@ -375,42 +292,21 @@ final class Session {
         sendError(id, ErrorCode.INTERNAL, "lookup failed inside the rendezvous; retry later");
         return;
       }
-      JsonObject reply = ar.result().toJson();
-      JsonObject out = new JsonObject().put(F_TYPE, SignallingProtocol.PEER).put(F_ID, id);
-      reply.forEach(e -> out.put(e.getKey(), e.getValue()));
-      send(out);
+      send(new PeerReply(id, ar.result()).toJson());
     });
   }
 
-  private void onRelay(String type, Object id, JsonObject msg) {
-    String to = stringField(msg, F_TO);
-    if (to == null) {
-      sendError(id, ErrorCode.MALFORMED, "\"" + type + "\" needs string field \"to\" (the target peer id)");
-      return;
-    }
-    PeerId target;
-    try {
-      target = PeerId.parse(to);
-    } catch (InvalidPeerIdException e) {
-      sendError(id, ErrorCode.MALFORMED, "\"to\": " + e.getMessage());
-      return;
-    }
-    Object body = msg.getValue(F_BODY);
-    if (body != null && !(body instanceof JsonObject)) {
-      sendError(id, ErrorCode.MALFORMED, "\"body\" must be a JSON object");
-      return;
-    }
+  private void onRelay(RelayRequest relay) {
+    Object id = relay.id();
+    PeerId target = relay.to();
     // "from" is always the authenticated peer id of this connection; a client-supplied "from" is ignored.
-    JsonObject out = new JsonObject()
-        .put(F_TYPE, type)
-        .put(F_FROM, peerId.value())
-        .put(F_BODY, body == null ? new JsonObject() : body);
+    JsonObject out = new SignallingMessage(relay.type(), peerId.value(), false, relay.body()).toJson();
     service.deliver(target, out).onComplete(ar -> {
       if (state == State.CLOSED) {
         return;
       }
       if (ar.succeeded()) {
-        send(new JsonObject().put(F_TYPE, SignallingProtocol.ACK).put(F_ID, id));
+        send(new AckReply(id).toJson());
       } else {
         SignallingException se = SignallingException.fromEventBus(ar.cause());
         ErrorCode code = se.errorCode().orElse(ErrorCode.INTERNAL);
@@ -452,27 +348,7 @@ final class Session {
 
   void sendError(Object id, ErrorCode code, String message) {
     service.metrics().error(code.wire());
-    JsonObject err = new JsonObject().put(F_TYPE, SignallingProtocol.ERROR);
-    if (id == null) {
-      err.putNull(F_ID);
-    } else {
-      err.put(F_ID, id);
-    }
-    send(err.put(F_CODE, code.wire()).put(F_MESSAGE, message));
-  }
-
-  /** The request id of a small message, so a rate-limited client can tell which request was dropped. */
-  private static Object requestIdOf(String text) {
-    try {
-      Object id = new JsonObject(text).getValue(F_ID);
-      if (id instanceof String && ((String) id).length() <= SignallingProtocol.MAX_REQUEST_ID_LENGTH
-          || id instanceof Integer || id instanceof Long) {
-        return id;
-      }
-    } catch (RuntimeException e) {
-      // not JSON: no id
-    }
-    return null;
+    send(new ErrorReply(id, code, message).toJson());
   }
 
   private void rateLimited(Object id) {
@@ -485,16 +361,4 @@ final class Session {
     return (peerId != null ? peerId.toString() : "unregistered") + "@" + observedAddress;
   }
 
-  private static String stringField(JsonObject msg, String key) {
-    Object v = msg.getValue(key);
-    return v instanceof String ? (String) v : null;
-  }
-
-  private static String truncate(String s) {
-    return s.length() > 40 ? s.substring(0, 40) + "..." : s;
-  }
-
-  private static int utf8Length(String s) {
-    return s.getBytes(StandardCharsets.UTF_8).length;
-  }
 }

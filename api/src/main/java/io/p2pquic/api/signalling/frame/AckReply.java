@@ -1,0 +1,19 @@
+package io.p2pquic.api.signalling.frame;
+
+import io.p2pquic.api.signalling.SignallingProtocol;
+import io.vertx.core.json.JsonObject;
+
+/** {@code ack}: the rendezvous delivered a relayed message to its target's connection. */
+public record AckReply(Object id) implements ServerReply {
+
+  @Override
+  public String type() {
+    return SignallingProtocol.ACK;
+  }
+
+  /** Always carries {@code id}, null included, as the rendezvous writes it. */
+  @Override
+  public JsonObject toJson() {
+    return new JsonObject().put(SignallingProtocol.F_TYPE, type()).put(SignallingProtocol.F_ID, id);
+  }
+}

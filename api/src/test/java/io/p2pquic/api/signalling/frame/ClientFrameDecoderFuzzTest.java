@@ -1,0 +1,35 @@
+package io.p2pquic.api.signalling.frame;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Any UTF-8 text frame a client could send (both signalling transports hand the rendezvous UTF-8 text): a
+ * {@link ClientFrame} whose JSON decodes to an equal frame and encodes to the same text again, or a
+ * {@link SignallingFrameException} with a code and words; nothing else is thrown. Replays the committed
+ * inputs in every build; {@code fuzz/run.sh} fuzzes it (docs/fuzzing.md).
+ */
+class ClientFrameDecoderFuzzTest {
+  private static final ClientFrameDecoder DECODER = new ClientFrameDecoder(16 * 1024);
+  /** Re-encoding may lengthen a frame ({@code 1E2} becomes {@code 100.0}): no limit on the second pass. */
+  private static final ClientFrameDecoder UNLIMITED = new ClientFrameDecoder(Integer.MAX_VALUE);
+
+  @FuzzTest
+  void decodesOrRefuses(byte[] data) throws SignallingFrameException {
+    String text = new String(data, StandardCharsets.UTF_8);
+    ClientFrame frame;
+    try {
+      frame = DECODER.decode(text);
+    } catch (SignallingFrameException refused) {
+      assertThat(refused.code()).isNotNull();
+      assertThat(refused.getMessage()).isNotBlank();
+      return;
+    }
+    String encoded = frame.toJson().encode();
+    ClientFrame again = UNLIMITED.decode(encoded); // a refusal here fails the target
+    assertThat(again).isEqualTo(frame);
+    assertThat(again.toJson().encode()).isEqualTo(encoded);
+  }
+}
