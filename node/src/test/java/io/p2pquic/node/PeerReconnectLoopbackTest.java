@@ -164,6 +164,47 @@ class PeerReconnectLoopbackTest {
     assertThat(state(second)).isEqualTo(SignallingState.REGISTERED);
   }
 
+  /**
+   * A one-shot command (connect, pipe) whose first registration attempt only times out, as on a very lossy
+   * link, registers on the next attempt instead of failing; one whose rendezvous refuses still fails fast.
+   */
+  @Test
+  void aOneShotPeerWhoseFirstRegistrationTimesOutRegistersOnTheNextAttempt() throws Exception {
+    httpPort = freePort();
+    stunPort = freePort();
+    startRendezvous();
+    // The first connection is accepted and left silent (lost packets); later ones are forwarded.
+    java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
+    NetServer proxy = peers.createNetServer().connectHandler(in -> {
+      if (connections.incrementAndGet() == 1) {
+        in.handler(b -> { });
+        return;
+      }
+      in.pause();
+      peers.createNetClient().connect(httpPort, "127.0.0.1").onSuccess(out -> {
+        in.handler(out::write);
+        out.handler(in::write);
+        in.closeHandler(v -> out.close());
+        out.closeHandler(v -> in.close());
+        in.resume();
+      });
+    });
+    await(proxy.listen(0, "127.0.0.1"));
+    PeerConfig cfg = config("ws://127.0.0.1:" + proxy.actualPort() + "/signal", 15_000);
+    cfg.setSignalling(new SignallingClientOptions(cfg.signalling().toJson()).setConnectTimeoutMs(1_000));
+    PeerNode p = await(PeerNode.start(peers, cfg, PeerIdentity.generate(), metrics, timeline, "oneshot", false, false));
+    assertThat(state(p)).isEqualTo(SignallingState.REGISTERED);
+    assertThat(connections.get()).isGreaterThanOrEqualTo(2);
+    assertThat(timeline.events()).anyMatch(e -> e.event().equals("registration slow"));
+
+    // Refused (nothing listens): no waiting, the error at once.
+    PeerConfig refused = config("ws://127.0.0.1:" + freePort() + "/signal", 15_000);
+    long t0 = System.nanoTime();
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> await(PeerNode.start(peers, refused, PeerIdentity.generate(),
+        metrics, timeline, "refused", false, false)));
+    assertThat((System.nanoTime() - t0) / 1e9).as("seconds until a refused rendezvous fails").isLessThan(5);
+  }
+
   @Test
   void aConnectionThatDiesSilentlyIsNoticedByTheHeartbeatAndReplaced() throws Exception {
     httpPort = freePort();

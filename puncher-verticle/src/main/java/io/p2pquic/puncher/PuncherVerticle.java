@@ -90,7 +90,7 @@ public final class PuncherVerticle extends VerticleBase {
             signalling.connectAndRetry().onFailure(err -> log.debug("{}: registration given up: {}", name, err.getMessage()));
             return Future.succeededFuture();
           }
-          return signalling.connect().mapEmpty();
+          return signalling.connect().<Void>mapEmpty().recover(this::slowFirstRegistration);
         })
         .compose(reg -> {
           var bus = vertx.eventBus();
@@ -149,6 +149,35 @@ public final class PuncherVerticle extends VerticleBase {
     Promise<JsonObject> p = Promise.promise();
     context.runOnContext(v -> p.complete(sessions.pathOf(sessionId)));
     return p.future();
+  }
+
+  /** A one-shot command's first registration may retry this long after a timed-out attempt. */
+  static final long SLOW_REGISTRATION_MILLIS = 20_000;
+
+  /**
+   * A one-shot command fails fast when the rendezvous refuses or cannot be resolved, but a first attempt
+   * that only timed out (a slow or lossy path: at 20 % loss the WebSocket and TCP handshakes alone can
+   * take longer than {@code connectTimeoutMs}) is retried by the client's reconnect loop, and waited for
+   * up to {@link #SLOW_REGISTRATION_MILLIS} more.
+   */
+  private Future<Void> slowFirstRegistration(Throwable err) {
+    boolean timedOut = err instanceof io.p2pquic.api.signalling.SignallingException se
+        && io.p2pquic.api.signalling.ErrorCode.TIMEOUT.wire().equals(se.code());
+    if (!timedOut || !config.signalling().reconnect()) {
+      return Future.failedFuture(err);
+    }
+    timeline.mark(name, "registration slow", err.getMessage() + "; trying again for up to "
+        + SLOW_REGISTRATION_MILLIS / 1000 + " s");
+    Promise<Void> done = Promise.promise();
+    long timer = vertx.setTimer(SLOW_REGISTRATION_MILLIS, t -> done.tryFail(new io.p2pquic.api.signalling.SignallingException(
+        io.p2pquic.api.signalling.ErrorCode.TIMEOUT.wire(), "no registration with " + config.rendezvous() + " after "
+        + (config.signalling().connectTimeoutMs() + SLOW_REGISTRATION_MILLIS) / 1000 + " s (last error: "
+        + signalling.lastError() + "); check that the rendezvous is reachable over TCP from here", null)));
+    firstRegistration.future().onSuccess(r -> {
+      vertx.cancelTimer(timer);
+      done.tryComplete();
+    });
+    return done.future();
   }
 
   /** Completes with the first registration (at once if registered already). */

