@@ -244,7 +244,7 @@ final class ConnectCommand implements Callable<Integer> {
       session = NodeRuntime.await(node.puncher.connect(target, timeout, ConnectMethod.parse(method)), Duration.ofMillis(timeout + 5_000), "connecting");
     } catch (RuntimeException e) {
       lastError = why(e);
-      lastReason = reasonOf(e);
+      lastReason = io.p2pquic.api.session.ConnectFailure.find(e).orElse(null);
       spec.commandLine().getErr().println("error: " + lastError);
       if (outcomes != null) {
         outcomes.unregister();
@@ -376,20 +376,6 @@ final class ConnectCommand implements Callable<Integer> {
   private JsonObject failure() {
     JsonObject j = new JsonObject().put("error", String.valueOf(lastError));
     return lastReason == null ? j : j.put("reason", lastReason.label());
-  }
-
-  /** Why a connect failed: carried by the session's exception, or by the event-bus failure code. */
-  static io.p2pquic.api.session.ConnectFailure reasonOf(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t instanceof io.p2pquic.api.session.ConnectFailedException c) {
-        return c.reason();
-      }
-      if (t instanceof io.vertx.core.eventbus.ReplyException r
-          && r.failureType() == io.vertx.core.eventbus.ReplyFailure.RECIPIENT_FAILURE) {
-        return io.p2pquic.api.session.ConnectFailure.fromCode(r.failureCode());
-      }
-    }
-    return null;
   }
 
   /** A failure in words: its message, else its kind and cause (a closed channel has no message). */

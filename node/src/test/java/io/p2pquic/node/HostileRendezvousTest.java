@@ -110,7 +110,7 @@ class HostileRendezvousTest {
     assertThat(rewritten.get()).as("the proxy did redirect alice's offer").isPositive();
     assertThat(failed).as("alice's connect to bob").isNotNull();
     assertThat(failed.getMessage()).contains("peer id mismatch").contains(bob.puncher.peerId().value());
-    assertThat(ConnectCommand.reasonOf(failed)).isEqualTo(io.p2pquic.api.session.ConnectFailure.IDENTITY_MISMATCH);
+    assertThat(io.p2pquic.api.session.ConnectFailure.of(failed)).isEqualTo(io.p2pquic.api.session.ConnectFailure.IDENTITY_MISMATCH);
     // Counted when the session fails, which may come just after the connect's reply.
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
     while (metrics.counter("p2p.session.identity-mismatch").count() < 1 && System.nanoTime() < end) {

@@ -60,8 +60,25 @@ public enum ConnectFailure {
     return FAILED;
   }
 
-  /** The failure a throwable carries ({@link ConnectFailedException}), else {@link #FAILED}. */
+  /** The failure a throwable carries (see {@link #find}), else {@link #FAILED}. */
   public static ConnectFailure of(Throwable t) {
-    return t instanceof ConnectFailedException e ? e.reason() : FAILED;
+    return find(t).orElse(FAILED);
+  }
+
+  /**
+   * The failure carried by {@code t} or one of its causes: a {@link ConnectFailedException} (in this
+   * JVM), or the {@code failureCode} of an event-bus reply from {@code p2p.peer.connect}.
+   */
+  public static java.util.Optional<ConnectFailure> find(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof ConnectFailedException e) {
+        return java.util.Optional.of(e.reason());
+      }
+      if (c instanceof io.vertx.core.eventbus.ReplyException r
+          && r.failureType() == io.vertx.core.eventbus.ReplyFailure.RECIPIENT_FAILURE) {
+        return java.util.Optional.of(fromCode(r.failureCode()));
+      }
+    }
+    return java.util.Optional.empty();
   }
 }

@@ -35,5 +35,10 @@ class ConnectFailureTest {
     assertThat(ConnectFailure.of(e)).isEqualTo(ConnectFailure.NO_RELAYED_PATH);
     assertThat(e.getMessage()).isEqualTo("no relayed path: ...");
     assertThat(ConnectFailure.of(new IllegalStateException("x"))).isEqualTo(ConnectFailure.FAILED);
+    assertThat(ConnectFailure.find(new RuntimeException("wrapped", e))).contains(ConnectFailure.NO_RELAYED_PATH);
+    assertThat(ConnectFailure.find(new io.vertx.core.eventbus.ReplyException(
+        io.vertx.core.eventbus.ReplyFailure.RECIPIENT_FAILURE, 403, "rejected by the peer"))).contains(ConnectFailure.REJECTED);
+    assertThat(ConnectFailure.find(new io.vertx.core.eventbus.ReplyException(
+        io.vertx.core.eventbus.ReplyFailure.TIMEOUT, -1, "timed out"))).isEmpty();
   }
 }
