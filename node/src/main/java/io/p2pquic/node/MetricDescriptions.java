@@ -103,6 +103,11 @@ final class MetricDescriptions {
       Map.entry("p2p.session.ice-restarts", "ICE restarts, by side (offerer, answerer)"),
       Map.entry("p2p.session.identity-mismatch", "Sessions whose far end proved another peer id (hostile rendezvous or relay)"),
       Map.entry("p2p.session.relay-reallocations", "Relay re-allocations after every relay of a session died"),
+      // histograms (their meters bring these texts; listed so the catalogue names every family)
+      Map.entry("p2p.session.connect", "Time from a session's start to its outcome, by method, side and outcome"),
+      Map.entry("p2p.session.phase", "Milliseconds from a session's start to each phase of a successful connect"),
+      Map.entry("p2p.path.moves", "Path moves of live sessions: time without packets back on the old path when the move "
+          + "happened, by from/to path"),
       Map.entry("p2p.tcp.attempts", "TCP simultaneous-open attempts (method tcp), by outcome"),
       Map.entry("p2p.tcp.refused", "Incoming TCP connections refused (not the expected peer address)"),
       Map.entry("p2p.quicnative.probes", "QUIC probes to peer candidates (method quic-native)"),

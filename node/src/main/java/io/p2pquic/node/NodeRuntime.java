@@ -1,12 +1,17 @@
 package io.p2pquic.node;
 
 import com.hazelcast.config.Config;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxBuilder;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -38,12 +43,25 @@ final class NodeRuntime {
   }
 
   static Vertx vertx(boolean cluster, Path clusterConfig) {
+    return vertx(cluster, clusterConfig, null);
+  }
+
+  /**
+   * A Vert.x whose own metrics (HTTP server and client, event bus, pools, net) go to {@code metrics} as
+   * {@code vertx_*} next to the {@code p2p_*} ones, when a registry is given.
+   */
+  static Vertx vertx(boolean cluster, Path clusterConfig, MeterRegistry metrics) {
+    VertxBuilder builder = Vertx.builder();
+    if (metrics != null) {
+      builder.with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
+          .withMetrics(new MicrometerMetricsFactory(metrics));
+    }
     if (!cluster) {
-      return Vertx.vertx();
+      return builder.build();
     }
     Config file = ClusterConfigs.build(ConfigFiles.clusterXml(clusterConfig), ClusterConfigs.secretFromEnvironment());
     return await(
-        Vertx.builder().withClusterManager(new HazelcastClusterManager(file)).buildClustered(),
+        builder.withClusterManager(new HazelcastClusterManager(file)).buildClustered(),
         Duration.ofSeconds(60),
         "joining the Hazelcast cluster (check conf/cluster.xml members and ports)");
   }

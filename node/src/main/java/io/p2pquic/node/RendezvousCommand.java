@@ -115,7 +115,7 @@ final class RendezvousCommand implements Callable<Integer> {
   public Integer call() {
     RendezvousConfig cfg = resolve();
     PrometheusMeterRegistry metrics = NodeRuntime.metrics();
-    Vertx vertx = NodeRuntime.vertx(cfg.cluster(), clusterConfig);
+    Vertx vertx = NodeRuntime.vertx(cfg.cluster(), clusterConfig, metrics);
     RendezvousVerticle rendezvous = new RendezvousVerticle(cfg, metrics);
     NodeRuntime.await(vertx.deployVerticle(rendezvous), Duration.ofSeconds(30), "starting the rendezvous");
     PrintWriter out = spec.commandLine().getOut();

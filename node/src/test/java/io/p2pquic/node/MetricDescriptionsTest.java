@@ -30,9 +30,9 @@ class MetricDescriptionsTest {
 
   @Test
   void everyP2pMetricOfARunningNodeHasHelpText() throws Exception {
-    Vertx vertx = Vertx.vertx();
+    PrometheusMeterRegistry metrics = NodeRuntime.metrics();
+    Vertx vertx = NodeRuntime.vertx(false, null, metrics);
     try {
-      PrometheusMeterRegistry metrics = NodeRuntime.metrics();
       RendezvousVerticle rendezvous = new RendezvousVerticle(RendezvousConfig.fromJson(new JsonObject()
           .put("bind", "127.0.0.1").put("http", new JsonObject().put("port", 0)).put("stun", new JsonObject().put("port", 0))
           .put("turn", new JsonObject().put("grant", "all-registered")
@@ -64,9 +64,52 @@ class MetricDescriptionsTest {
           .filter(l -> l.split(" ", 4).length < 4 || l.split(" ", 4)[3].isBlank()).toList()).isEmpty();
       assertThat(scrape).contains("process_cpu_usage").contains("process_uptime_seconds").contains("jvm_gc_")
           .contains("jvm_memory_used_bytes");
+      // Vert.x's own metrics (vertx-micrometer) share the registry: the signalling WebSocket, the event bus.
+      assertThat(scrape).contains("vertx_http_server_active_ws_connections").contains("vertx_eventbus_handlers")
+          .contains("vertx_http_client_active_ws_connections");
+      // Connect histograms: one successful session on each side, every phase, Prometheus buckets.
+      for (String side : List.of("dialer", "listener")) {
+        assertThat(metrics.get("p2p.session.connect").tag("method", "auto").tag("side", side).timers())
+            .as(side).singleElement().satisfies(t -> {
+              assertThat(t.count()).isEqualTo(1);
+              assertThat(t.getId().getTag("outcome")).startsWith("connected-");
+            });
+        assertThat(metrics.get("p2p.session.phase").tag("side", side).tag("phase", "handshake-done").timer().count())
+            .isEqualTo(1);
+      }
+      assertThat(scrape).contains("p2p_session_connect_seconds_bucket{").contains("p2p_session_phase_seconds_bucket{");
+
+      // The Grafana dashboard in the repository asks only for metrics that exist: p2p families from the
+      // catalogue (some only appear after rare events), the others from this node's scrape.
+      String dashboard = java.nio.file.Files.readString(repoRoot().resolve("docs/grafana/p2p-quic.json"));
+      new JsonObject(dashboard); // valid JSON
+      java.util.Set<String> catalogue = new java.util.HashSet<>();
+      MetricDescriptions.HELP.keySet().forEach(n -> catalogue.add(n.replaceAll("[.-]", "_")));
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\b((?:p2p|vertx|jvm|process)_[a-z0-9_]+)").matcher(dashboard);
+      TreeSet<String> unknown = new TreeSet<>();
+      int referenced = 0;
+      while (m.find()) {
+        referenced++;
+        String name = m.group(1);
+        String family = name.replaceAll("(_seconds)?(_bucket|_count|_sum|_total)$", "");
+        boolean known = name.startsWith("p2p_") ? catalogue.contains(family) : scrape.contains("\n" + name);
+        if (!known) {
+          unknown.add(name);
+        }
+      }
+      assertThat(referenced).isGreaterThan(20);
+      assertThat(unknown).as("metrics the Grafana dashboard asks for that no meter provides").isEmpty();
     } finally {
       vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
+  }
+
+  static java.nio.file.Path repoRoot() {
+    java.nio.file.Path dir = java.nio.file.Path.of("").toAbsolutePath();
+    while (!java.nio.file.Files.exists(dir.resolve("docs/ARCHITECTURE.md"))) {
+      dir = dir.getParent();
+    }
+    return dir;
   }
 
   static <T> T await(Future<T> f) throws Exception {

@@ -154,9 +154,11 @@ public final class PathLayer extends ChannelDuplexHandler {
       return;
     }
     path = next;
-    lastInboundNanos = System.nanoTime(); // the new path gets a full silence period to answer
+    long now = System.nanoTime();
+    long quietMillis = previous == null ? 0 : (now - lastInboundNanos) / 1_000_000;
+    lastInboundNanos = now; // the new path gets a full silence period to answer
     silenceReported = false;
-    changeHandler.accept(new PathChange(previous, next, reason));
+    changeHandler.accept(new PathChange(previous, next, reason, quietMillis));
   }
 
   @Override

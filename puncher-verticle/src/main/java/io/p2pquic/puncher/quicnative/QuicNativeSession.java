@@ -104,6 +104,11 @@ public final class QuicNativeSession implements PunchSession {
   }
 
   @Override
+  public boolean dialer() {
+    return dialer;
+  }
+
+  @Override
   public PeerId remotePeer() {
     return remotePeer;
   }

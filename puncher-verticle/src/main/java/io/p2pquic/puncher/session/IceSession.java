@@ -127,6 +127,11 @@ public final class IceSession implements PunchSession {
     return role;
   }
 
+  @Override
+  public boolean dialer() {
+    return role == IceRole.CONTROLLING;
+  }
+
   IceAgent agent() {
     return agent;
   }

@@ -1,6 +1,7 @@
 package io.p2pquic.puncher.session;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.p2pquic.api.Addresses;
 import io.p2pquic.api.net.SocketAddresses;
 import io.p2pquic.identity.PeerId;
@@ -15,6 +16,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -38,6 +40,7 @@ final class PathSteering {
   private final Function<InetSocketAddress, RelayTransport> ourRelayAt;
   private final BiConsumer<String, String> mark;
   private final PathLayer layer;
+  private final MeterRegistry metrics;
   /** The pair whose path carries QUIC now (dialer). */
   private CandidatePair current;
   /** The best valid relayed pair: where the session falls back when the direct path goes silent. */
@@ -65,6 +68,7 @@ final class PathSteering {
     this.agent = agent;
     this.ourRelayAt = ourRelayAt;
     this.mark = mark;
+    this.metrics = metrics;
     this.layer = new PathLayer(PathLayer.virtualAddress(sessionId), follower, metrics)
         .changeHandler(this::onPathChange)
         .silenceHandler(p -> vertx.runOnContext(v -> onSilence.accept(p)), SILENCE_MILLIS);
@@ -225,6 +229,15 @@ final class PathSteering {
   private void onPathChange(PathChange change) {
     mark.accept("path", (change.from() == null ? "" : describe(change.from()) + " -> ") + describe(change.to())
         + ": " + change.reason());
+    if (change.from() != null) {
+      // How long the session went without packets back before this move: the stall a user felt.
+      Timer.builder("p2p.path.moves").description("Path moves of live sessions: time without packets back on the "
+              + "old path when the move happened, by from/to path")
+          .tags("from", relayed(change.from()) ? "relayed" : "direct", "to", relayed(change.to()) ? "relayed" : "direct")
+          .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
+          .maximumExpectedValue(Duration.ofSeconds(60)).register(metrics)
+          .record(Duration.ofMillis(change.quietMillis()));
+    }
     if (connected && change.from() != null) {
       vertx.eventBus().publish(Addresses.SESSION_EVENTS, new JsonObject()
           .put("type", "path-changed")
@@ -233,7 +246,8 @@ final class PathSteering {
           .put("peer", remotePeer.value())
           .put("path", relayed(change.to()) ? "relayed" : "direct")
           .put("remote", SocketAddresses.format(change.to().peer()))
-          .put("reason", change.reason()));
+          .put("reason", change.reason())
+          .put("quietMs", change.quietMillis()));
     }
   }
 

@@ -49,6 +49,7 @@ public final class PeerSessions {
   private final Timeline timeline;
   private final String actor;
   private final SessionContext context;
+  private final SessionMetrics sessionMetrics;
   /** Every session of this peer, whatever its method, by session id. */
   private final Map<String, PunchSession> sessions = new HashMap<>();
   private final io.vertx.core.eventbus.MessageConsumer<JsonObject> closedEvents;
@@ -63,6 +64,7 @@ public final class PeerSessions {
     this.actor = actor;
     this.context = new SessionContext(vertx, signalling, signalling.identity().peerId(), metrics, timeline, actor,
         config.session(), config.quicTimeoutMs());
+    this.sessionMetrics = new SessionMetrics(metrics);
     // When QUIC ends a session, ICE (consent checks) and the socket go too.
     this.closedEvents = vertx.eventBus().<JsonObject>localConsumer(Addresses.SESSION_EVENTS, m -> {
       JsonObject e = m.body();
@@ -145,6 +147,7 @@ public final class PeerSessions {
   /** Adds a new session to the registry; a session that fails leaves it. */
   private <S extends PunchSession> S register(S s) {
     sessions.put(s.sessionId(), s);
+    sessionMetrics.track(s, System.nanoTime());
     s.result().onFailure(err -> sessions.remove(s.sessionId(), s));
     return s;
   }

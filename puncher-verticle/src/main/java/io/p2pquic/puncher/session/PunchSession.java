@@ -20,6 +20,9 @@ public interface PunchSession {
 
   ConnectMethod method();
 
+  /** True on the side that asked for the session (sent the offer), false on the side that accepted it. */
+  boolean dialer();
+
   /**
    * Completes with the session description ({@link SessionDescription#toJson()}) once up; fails with a
    * {@link io.p2pquic.api.session.ConnectFailedException} (the reason and what to do next).

@@ -94,6 +94,11 @@ final class TcpSession implements PunchSession {
   }
 
   @Override
+  public boolean dialer() {
+    return offerer;
+  }
+
+  @Override
   public PeerId remotePeer() {
     return remotePeer;
   }

@@ -108,6 +108,25 @@ class PathLayerTest {
   }
 
   @Test
+  void aMoveSaysHowLongTheOldPathHadBeenQuiet() throws Exception {
+    PathLayer layer = new PathLayer(VIRTUAL, false, metrics);
+    List<PathChange> changes = new ArrayList<>();
+    layer.changeHandler(changes::add);
+    EmbeddedChannel ch = new EmbeddedChannel(layer);
+    layer.use(new PeerPath.ViaRelay(PEER_AT_RELAY, RELAY), "first valid pair");
+    Thread.sleep(150);
+    layer.use(new PeerPath.Direct(PEER_DIRECT), "the relay went silent");
+    ch.writeInbound(packet(ME, PEER_DIRECT, 0x42, 1));
+    ((DatagramPacket) ch.readInbound()).release();
+    layer.use(new PeerPath.ViaRelay(PEER_AT_RELAY, RELAY), "upgrade");
+
+    assertThat(changes.get(0).quietMillis()).as("the first path has no predecessor").isZero();
+    assertThat(changes.get(1).quietMillis()).as("nothing arrived on the relay for 150 ms").isBetween(150L, 5_000L);
+    assertThat(changes.get(2).quietMillis()).as("a packet had just arrived on the direct path").isLessThan(100L);
+    ch.finishAndReleaseAll();
+  }
+
+  @Test
   void strangersAreDroppedAndOtherTrafficPassesUntouched() {
     PathLayer layer = new PathLayer(VIRTUAL, true, metrics);
     EmbeddedChannel ch = new EmbeddedChannel(layer);
