@@ -123,8 +123,12 @@ final class MetricDescriptions {
       @Override
       public Meter.Id map(Meter.Id id) {
         String help = id.getDescription() == null ? HELP.get(id.getName()) : null;
-        return help == null ? id : new Meter.Id(id.getName(), io.micrometer.core.instrument.Tags.of(id.getTagsAsIterable()),
-            id.getBaseUnit(), help, id.getType());
+        // Byte counters say so (Prometheus: "# UNIT bytes" in OpenMetrics); timers are seconds already.
+        String unit = id.getBaseUnit() == null && id.getName().startsWith("p2p.") && id.getName().endsWith(".bytes")
+            ? "bytes" : id.getBaseUnit();
+        return help == null && java.util.Objects.equals(unit, id.getBaseUnit()) ? id
+            : new Meter.Id(id.getName(), io.micrometer.core.instrument.Tags.of(id.getTagsAsIterable()), unit,
+                help == null ? id.getDescription() : help, id.getType());
       }
     };
   }

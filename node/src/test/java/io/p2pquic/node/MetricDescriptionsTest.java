@@ -57,6 +57,8 @@ class MetricDescriptionsTest {
         }
       }
       assertThat(undescribed).as("p2p meters without HELP text: add them to MetricDescriptions").isEmpty();
+      assertThat(metrics.find("p2p.turn.relayed.bytes").counters()).isNotEmpty()
+          .allSatisfy(c -> assertThat(c.getId().getBaseUnit()).isEqualTo("bytes"));
       assertThat(metrics.getMeters().stream().filter(m -> m.getId().getName().startsWith("p2p.")).count())
           .as("a session registers many p2p meters").isGreaterThan(30);
       String scrape = metrics.scrape();
@@ -77,6 +79,8 @@ class MetricDescriptionsTest {
         assertThat(metrics.get("p2p.session.phase").tag("side", side).tag("phase", "handshake-done").timer().count())
             .isEqualTo(1);
       }
+      assertThat(scrape).as("a unit does not rename a family").contains("p2p_turn_relayed_bytes_total{")
+          .doesNotContain("bytes_bytes");
       assertThat(scrape).contains("p2p_session_connect_seconds_bucket{").contains("p2p_session_phase_seconds_bucket{");
 
       // The Grafana dashboard in the repository asks only for metrics that exist: p2p families from the
