@@ -1,8 +1,10 @@
 package io.p2pquic.node;
 
+import static io.p2pquic.testsupport.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
+import io.p2pquic.testsupport.RealPeers;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.p2pquic.api.timeline.Timeline;
 import io.p2pquic.api.timeline.TimelineEvent;
@@ -12,7 +14,6 @@ import io.p2pquic.puncher.PeerConfig;
 import io.p2pquic.puncher.ice.GatheringOptions;
 import io.p2pquic.rendezvous.RendezvousConfig;
 import io.p2pquic.rendezvous.RendezvousVerticle;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.io.BufferedReader;
@@ -30,7 +31,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.opentest4j.TestAbortedException;
@@ -65,12 +65,7 @@ class AioiceInteropTest {
   @BeforeAll
   static void up() throws Exception {
     String why = aioiceMissing();
-    if (why != null) {
-      if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-        fail("CI=true but " + why + ": CI must install python3-aioice (apt-get install python3-aioice)");
-      }
-      Assumptions.abort(why + "; install python3-aioice (Debian) to run this interop test");
-    }
+    RealPeers.require(why == null, why + "; install python3-aioice (Debian) to run this interop test");
     vertx = Vertx.vertx();
     RendezvousVerticle rendezvous = new RendezvousVerticle(RendezvousConfig.fromJson(new JsonObject()
         .put("bind", "127.0.0.1").put("http", new JsonObject().put("port", 0)).put("stun", new JsonObject().put("port", 0))),
@@ -398,9 +393,5 @@ class AioiceInteropTest {
       }
       return "\nstdout so far: " + seen + "\naioice log (last 80 lines):\n" + stderr;
     }
-  }
-
-  static <T> T await(Future<T> f) throws Exception {
-    return f.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
   }
 }

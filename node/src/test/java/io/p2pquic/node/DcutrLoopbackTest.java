@@ -1,24 +1,16 @@
 package io.p2pquic.node;
 
+import static io.p2pquic.testsupport.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.p2pquic.api.Addresses;
 import io.p2pquic.api.timeline.Timeline;
-import io.p2pquic.identity.PeerIdentity;
-import io.p2pquic.puncher.PeerConfig;
-import io.p2pquic.puncher.ice.GatheringOptions;
-import io.p2pquic.rendezvous.RendezvousConfig;
-import io.p2pquic.rendezvous.RendezvousVerticle;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -29,43 +21,36 @@ import org.junit.jupiter.api.Test;
  * while a transfer runs; the echo's SHA-256 proves no byte was lost or reordered.
  */
 class DcutrLoopbackTest {
+  private static LoopbackCast cast;
   private static Vertx vertx;
   private static PeerNode alice;
   private static PeerNode bob;
   private static Timeline timeline;
   private static SimpleMeterRegistry metrics;
-  private static final List<JsonObject> events = new CopyOnWriteArrayList<>();
+  private static List<JsonObject> events;
 
   @BeforeAll
   static void up() throws Exception {
-    vertx = Vertx.vertx();
-    metrics = new SimpleMeterRegistry();
-    RendezvousVerticle rendezvous = new RendezvousVerticle(RendezvousConfig.fromJson(new JsonObject()
-        .put("bind", "127.0.0.1").put("http", new JsonObject().put("port", 0)).put("stun", new JsonObject().put("port", 0))
-        .put("turn", new JsonObject().put("grant", "all-registered").put("allowedPeerRanges", new JsonArray(List.of("127.0.0.0/8"))))), metrics);
-    await(vertx.deployVerticle(rendezvous));
-    PeerConfig cfg = new PeerConfig().setRendezvous("ws://127.0.0.1:" + rendezvous.httpPort() + "/signal")
-        .setGathering(new GatheringOptions().stunServers(List.of()).includeLoopback(true).ipv6(false));
-    timeline = new Timeline();
-    timeline.listener(e -> System.out.println(e.format()));
-    alice = await(PeerNode.start(vertx, cfg, PeerIdentity.generate(), metrics, timeline, "alice", false));
-    bob = await(PeerNode.start(vertx, cfg, PeerIdentity.generate(), metrics, timeline, "bob", true));
-    await(vertx.eventBus().<JsonObject>consumer(Addresses.SESSION_EVENTS, m -> events.add(m.body())).completion());
+    cast = LoopbackCast.start(new JsonObject().put("turn", new JsonObject().put("grant", "all-registered")
+        .put("allowedPeerRanges", new JsonArray(List.of("127.0.0.0/8"))))).recordEvents();
+    vertx = cast.vertx;
+    metrics = cast.metrics;
+    timeline = cast.timeline;
+    events = cast.events;
+    alice = cast.peer("alice", false, cast.peerConfig(false));
+    bob = cast.peer("bob", true, cast.peerConfig(false));
   }
 
   @AfterAll
   static void down() throws Exception {
-    if (vertx != null) {
-      await(vertx.close());
+    if (cast != null) {
+      cast.close();
     }
   }
 
   @Test
   void relayedSessionUpgradesToTheDirectPathUnderATransferIntact() throws Exception {
-    JsonObject s = await(vertx.eventBus().<JsonObject>request(Addresses.peerConnect(alice.puncher.peerId()),
-            new JsonObject().put("peer", bob.puncher.peerId().value()).put("method", "dcutr").put("timeoutMs", 15_000),
-            new DeliveryOptions().setSendTimeout(20_000))
-        .map(m -> m.body()));
+    JsonObject s = cast.connect(alice, bob, "dcutr", 15_000);
     String id = s.getString("sessionId");
     assertThat(s.getString("method")).isEqualTo("dcutr");
     assertThat(s.getString("path")).as("DCUtR starts on the relay").isEqualTo("relayed");
@@ -94,10 +79,7 @@ class DcutrLoopbackTest {
 
   @Test
   void garbledControlDatagramsAreCountedAndDroppedAndTheSessionKeepsWorking() throws Exception {
-    JsonObject s = await(vertx.eventBus().<JsonObject>request(Addresses.peerConnect(alice.puncher.peerId()),
-            new JsonObject().put("peer", bob.puncher.peerId().value()).put("method", "dcutr").put("timeoutMs", 15_000),
-            new DeliveryOptions().setSendTimeout(20_000))
-        .map(m -> m.body()));
+    JsonObject s = cast.connect(alice, bob, "dcutr", 15_000);
     String id = s.getString("sessionId");
     double before = metrics.counter("p2p.dcutr.dropped", "reason", "garbled").count();
     // Real QUIC datagrams from bob's end to alice's: bad magic, truncated CONNECT, unknown type, trailing bytes.
@@ -119,16 +101,6 @@ class DcutrLoopbackTest {
   }
 
   static void waitFor(Condition c, long ms) throws InterruptedException {
-    long end = System.currentTimeMillis() + ms;
-    while (!c.holds()) {
-      if (System.currentTimeMillis() > end) {
-        throw new AssertionError("condition not met within " + ms + " ms");
-      }
-      Thread.sleep(20);
-    }
-  }
-
-  static <T> T await(Future<T> f) throws Exception {
-    return f.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    io.p2pquic.testsupport.Await.until(c::holds, java.time.Duration.ofMillis(ms), "the condition");
   }
 }

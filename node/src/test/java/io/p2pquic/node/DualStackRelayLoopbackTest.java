@@ -1,25 +1,17 @@
 package io.p2pquic.node;
 
+import static io.p2pquic.testsupport.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.p2pquic.api.Addresses;
-import io.p2pquic.api.timeline.Timeline;
-import io.p2pquic.identity.PeerIdentity;
 import io.p2pquic.puncher.PeerConfig;
-import io.p2pquic.rendezvous.RendezvousConfig;
-import io.p2pquic.rendezvous.RendezvousVerticle;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.util.Collections;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -32,48 +24,34 @@ import org.junit.jupiter.api.Test;
  * allocation failed with "not of the socket's address family" and {@code relay} reported "no direct path".
  */
 class DualStackRelayLoopbackTest {
+  private static LoopbackCast cast;
   private static Vertx vertx;
   private static PeerNode alice;
   private static PeerNode bob;
 
   @BeforeAll
   static void up() throws Exception {
-    vertx = Vertx.vertx();
-    SimpleMeterRegistry metrics = new SimpleMeterRegistry();
-    RendezvousVerticle rendezvous = new RendezvousVerticle(RendezvousConfig.fromJson(new JsonObject()
-        .put("bind", "127.0.0.1").put("http", new JsonObject().put("port", 0))
-        .put("stun", new JsonObject().put("port", 0)).put("signalling", new JsonObject().put("quicPort", -1))
-        .put("turn", new JsonObject().put("grant", "all-registered"))),
-        metrics);
-    await(vertx.deployVerticle(rendezvous));
+    cast = LoopbackCast.start(new JsonObject().put("signalling", new JsonObject().put("quicPort", -1))
+        .put("turn", new JsonObject().put("grant", "all-registered")));
+    vertx = cast.vertx;
     // conf/peer.json's settings (IPv4 and IPv6 on), plus loopback host candidates for one machine.
-    JsonObject peer = new JsonObject()
-        .put("rendezvous", "ws://127.0.0.1:" + rendezvous.httpPort() + "/signal")
+    PeerConfig cfg = PeerConfig.fromJson(new JsonObject().put("rendezvous", cast.signalUrl())
         .put("gathering", new JsonObject().put("includeLoopback", true)
-            .put("stunServers", JsonArray.of("127.0.0.1:" + rendezvous.stunAddress().getPort())));
-    PeerConfig cfg = PeerConfig.fromJson(peer);
+            .put("stunServers", JsonArray.of("127.0.0.1:" + cast.rendezvous.stunAddress().getPort()))));
     assertThat(cfg.gathering().ipv6()).as("the shipped default").isTrue();
-    Timeline timeline = new Timeline();
-    alice = await(PeerNode.start(vertx, cfg, PeerIdentity.generate(), metrics, timeline, "alice", false));
-    bob = await(PeerNode.start(vertx, cfg, PeerIdentity.generate(), metrics, timeline, "bob", true));
+    alice = cast.peer("alice", false, cfg);
+    bob = cast.peer("bob", true, cfg);
   }
 
   @AfterAll
   static void down() throws Exception {
-    if (vertx != null) {
-      await(vertx.close());
+    if (cast != null) {
+      cast.close();
     }
   }
 
-  static <T> T await(Future<T> f) throws Exception {
-    return f.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-  }
-
   private static JsonObject connect(String method) throws Exception {
-    return await(vertx.eventBus().<JsonObject>request(Addresses.peerConnect(alice.puncher.peerId()),
-            new JsonObject().put("peer", bob.puncher.peerId().value()).put("method", method).put("timeoutMs", 20_000),
-            new DeliveryOptions().setSendTimeout(25_000))
-        .map(m -> m.body()));
+    return cast.connect(alice, bob, method, 20_000);
   }
 
   @Test

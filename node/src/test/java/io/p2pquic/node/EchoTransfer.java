@@ -1,10 +1,10 @@
 package io.p2pquic.node;
 
+import static io.p2pquic.testsupport.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.p2pquic.api.Addresses;
 import io.p2pquic.identity.PeerId;
-import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -63,9 +63,5 @@ final class EchoTransfer {
     } finally {
       c.unregister();
     }
-  }
-
-  private static <T> T await(Future<T> f) throws Exception {
-    return f.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
   }
 }

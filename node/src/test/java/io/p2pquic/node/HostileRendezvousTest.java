@@ -1,5 +1,6 @@
 package io.p2pquic.node;
 
+import static io.p2pquic.testsupport.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -118,9 +119,5 @@ class HostileRendezvousTest {
     }
     assertThat(metrics.counter("p2p.session.identity-mismatch").count()).isGreaterThanOrEqualTo(1);
     assertThat(mallory.quic.sessions()).as("mallory holds no session with alice").isEmpty();
-  }
-
-  private static <T> T await(Future<T> f) throws Exception {
-    return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
 }

@@ -1,23 +1,14 @@
 package io.p2pquic.node;
 
+import static io.p2pquic.testsupport.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.p2pquic.api.Addresses;
 import io.p2pquic.api.timeline.Timeline;
-import io.p2pquic.identity.PeerIdentity;
-import io.p2pquic.puncher.PeerConfig;
-import io.p2pquic.puncher.ice.GatheringOptions;
-import io.p2pquic.rendezvous.RendezvousConfig;
-import io.p2pquic.rendezvous.RendezvousVerticle;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -28,6 +19,7 @@ import org.junit.jupiter.api.Test;
  * 3 s here, so a session 5 s later works only because the peer renewed them ({@code turn-credentials}).
  */
 class OwnRelayLoopbackTest {
+  private static LoopbackCast cast;
   private static Vertx vertx;
   private static PeerNode alice;
   private static PeerNode bob;
@@ -35,33 +27,24 @@ class OwnRelayLoopbackTest {
 
   @BeforeAll
   static void up() throws Exception {
-    vertx = Vertx.vertx();
-    SimpleMeterRegistry metrics = new SimpleMeterRegistry();
-    RendezvousVerticle rendezvous = new RendezvousVerticle(RendezvousConfig.fromJson(new JsonObject()
-        .put("bind", "127.0.0.1").put("http", new JsonObject().put("port", 0)).put("stun", new JsonObject().put("port", 0))
-        .put("turn", new JsonObject().put("grant", "all-registered").put("credentialTtlSeconds", 3)
-            .put("allowedPeerRanges", new JsonArray(List.of("127.0.0.0/8", "192.0.2.0/24", "10.0.0.0/8",
-                "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"))))), metrics);
-    await(vertx.deployVerticle(rendezvous));
-    PeerConfig cfg = new PeerConfig().setRendezvous("ws://127.0.0.1:" + rendezvous.httpPort() + "/signal")
-        .setGathering(new GatheringOptions().stunServers(List.of()).includeLoopback(true).ipv6(false));
-    timeline = new Timeline();
-    alice = await(PeerNode.start(vertx, cfg, PeerIdentity.generate(), metrics, timeline, "alice", false));
-    bob = await(PeerNode.start(vertx, cfg, PeerIdentity.generate(), metrics, timeline, "bob", true));
+    cast = LoopbackCast.start(new JsonObject().put("turn", new JsonObject().put("grant", "all-registered")
+        .put("credentialTtlSeconds", 3).put("allowedPeerRanges", new JsonArray(List.of("127.0.0.0/8", "192.0.2.0/24",
+            "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7")))));
+    vertx = cast.vertx;
+    timeline = cast.timeline;
+    alice = cast.peer("alice", false, cast.peerConfig(false));
+    bob = cast.peer("bob", true, cast.peerConfig(false));
   }
 
   @AfterAll
   static void down() throws Exception {
-    if (vertx != null) {
-      await(vertx.close());
+    if (cast != null) {
+      cast.close();
     }
   }
 
   private static JsonObject relaySession() throws Exception {
-    JsonObject s = await(vertx.eventBus().<JsonObject>request(Addresses.peerConnect(alice.puncher.peerId()),
-            new JsonObject().put("peer", bob.puncher.peerId().value()).put("method", "relay").put("timeoutMs", 15_000),
-            new DeliveryOptions().setSendTimeout(20_000))
-        .map(m -> m.body()));
+    JsonObject s = cast.connect(alice, bob, "relay", 15_000);
     assertThat(await(PeerNode.echo(vertx, s, Buffer.buffer("via our relay"))).toString()).isEqualTo("via our relay");
     return s;
   }
@@ -77,9 +60,5 @@ class OwnRelayLoopbackTest {
     JsonObject second = relaySession();
     assertThat(second.getString("path")).isEqualTo("relayed");
     assertThat(second.getJsonObject("selectedPair").getString("localType")).isEqualTo("relay");
-  }
-
-  static <T> T await(Future<T> f) throws Exception {
-    return f.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
   }
 }

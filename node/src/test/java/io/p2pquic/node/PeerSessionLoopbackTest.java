@@ -1,24 +1,17 @@
 package io.p2pquic.node;
 
+import static io.p2pquic.testsupport.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.p2pquic.api.Addresses;
-import io.p2pquic.api.timeline.Timeline;
 import io.p2pquic.identity.PeerId;
 import io.p2pquic.identity.PeerIdentity;
-import io.p2pquic.puncher.PeerConfig;
-import io.p2pquic.puncher.ice.GatheringOptions;
-import io.p2pquic.rendezvous.RendezvousConfig;
-import io.p2pquic.rendezvous.RendezvousVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -28,32 +21,24 @@ import org.junit.jupiter.api.Test;
  * (p2p.peer.connect, p2p.session.*): connect, echo, a 100 MB transfer checked by SHA-256, rejection.
  */
 class PeerSessionLoopbackTest {
+  private static LoopbackCast cast;
   private static Vertx vertx;
   private static PeerNode alice;
   private static PeerNode bob;
 
   @BeforeAll
   static void up() throws Exception {
-    vertx = Vertx.vertx();
-    SimpleMeterRegistry metrics = new SimpleMeterRegistry();
-    RendezvousVerticle rendezvous = new RendezvousVerticle(RendezvousConfig.fromJson(new JsonObject()
-        .put("bind", "127.0.0.1").put("http", new JsonObject().put("port", 0)).put("stun", new JsonObject().put("port", 0))),
-        metrics);
-    await(vertx.deployVerticle(rendezvous));
-    PeerConfig cfg = new PeerConfig().setRendezvous("ws://127.0.0.1:" + rendezvous.httpPort() + "/signal")
-        .setGathering(new GatheringOptions().stunServers(List.of("127.0.0.1:" + rendezvous.stunAddress().getPort()))
-            .includeLoopback(true).ipv6(false));
-    Timeline timeline = new Timeline();
-    if (Boolean.getBoolean("test.timeline")) {
-      timeline.listener(e -> System.out.println("TL " + e));
-    }
-    alice = await(PeerNode.start(vertx, cfg, PeerIdentity.generate(), metrics, timeline, "alice", false));
-    bob = await(PeerNode.start(vertx, cfg, PeerIdentity.generate(), metrics, timeline, "bob", true));
+    cast = LoopbackCast.start();
+    vertx = cast.vertx;
+    alice = cast.peer("alice", false);
+    bob = cast.peer("bob", true);
   }
 
   @AfterAll
   static void down() throws Exception {
-    await(vertx.close());
+    if (cast != null) {
+      cast.close();
+    }
   }
 
   private static Future<JsonObject> connect(PeerId target) {
@@ -66,10 +51,7 @@ class PeerSessionLoopbackTest {
   /** Alice runs without --echo: an echo over her session fails with a hint instead of waiting for its timeout. */
   @Test
   void anEchoFromAPeerThatDoesNotEchoFailsSoonWithAHint() throws Exception {
-    JsonObject s = await(vertx.eventBus().<JsonObject>request(Addresses.peerConnect(bob.puncher.peerId()),
-            new JsonObject().put("peer", alice.puncher.peerId().value()).put("method", "ice").put("timeoutMs", 15_000),
-            new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(20_000))
-        .map(m -> m.body()));
+    JsonObject s = cast.connect(bob, alice, "ice", 15_000);
     long t0 = System.nanoTime();
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> await(bob.echoOverStream(vertx, s, Buffer.buffer("hello?"), null, 1_500)))
         .hasMessageContaining("does not echo").hasMessageContaining("p2p-node peer --echo");
@@ -152,9 +134,5 @@ class PeerSessionLoopbackTest {
     assertThatThrownBy(() -> await(vertx.eventBus().request(Addresses.peerConnect(alice.puncher.peerId()),
             new JsonObject().put("peer", bob.puncher.peerId().value()).put("method", "carrier-pigeon"))))
         .rootCause().hasMessageContaining("supported: auto, ice, relay");
-  }
-
-  static <T> T await(Future<T> f) throws Exception {
-    return f.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
   }
 }

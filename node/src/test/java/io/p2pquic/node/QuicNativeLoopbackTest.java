@@ -1,25 +1,19 @@
 package io.p2pquic.node;
 
+import static io.p2pquic.testsupport.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.p2pquic.api.Addresses;
-import io.p2pquic.api.timeline.Timeline;
 import io.p2pquic.identity.PeerId;
 import io.p2pquic.identity.PeerIdentity;
-import io.p2pquic.puncher.PeerConfig;
-import io.p2pquic.puncher.ice.GatheringOptions;
-import io.p2pquic.rendezvous.RendezvousConfig;
-import io.p2pquic.rendezvous.RendezvousVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -30,6 +24,7 @@ import org.junit.jupiter.api.Test;
  * carries data like one of method ice.
  */
 class QuicNativeLoopbackTest {
+  private static LoopbackCast cast;
   private static Vertx vertx;
   private static PeerNode alice;
   private static PeerNode bob;
@@ -37,27 +32,18 @@ class QuicNativeLoopbackTest {
 
   @BeforeAll
   static void up() throws Exception {
-    vertx = Vertx.vertx();
-    metrics = new SimpleMeterRegistry();
-    RendezvousVerticle rendezvous = new RendezvousVerticle(RendezvousConfig.fromJson(new JsonObject()
-        .put("bind", "127.0.0.1").put("http", new JsonObject().put("port", 0)).put("stun", new JsonObject().put("port", 0))
-        .put("signalling", new JsonObject().put("quicPort", 0))),
-        metrics);
-    await(vertx.deployVerticle(rendezvous));
-    PeerConfig cfg = new PeerConfig().setRendezvous("ws://127.0.0.1:" + rendezvous.httpPort() + "/signal")
-        .setGathering(new GatheringOptions().stunServers(List.of("127.0.0.1:" + rendezvous.stunAddress().getPort()))
-            .includeLoopback(true).ipv6(false));
-    Timeline timeline = new Timeline();
-    if (Boolean.getBoolean("test.timeline")) {
-      timeline.listener(e -> System.out.println("TL " + e));
-    }
-    alice = await(PeerNode.start(vertx, cfg, PeerIdentity.generate(), metrics, timeline, "alice", false));
-    bob = await(PeerNode.start(vertx, cfg, PeerIdentity.generate(), metrics, timeline, "bob", true));
+    cast = LoopbackCast.start(new JsonObject().put("signalling", new JsonObject().put("quicPort", 0)));
+    vertx = cast.vertx;
+    metrics = cast.metrics;
+    alice = cast.peer("alice", false);
+    bob = cast.peer("bob", true);
   }
 
   @AfterAll
   static void down() throws Exception {
-    await(vertx.close());
+    if (cast != null) {
+      cast.close();
+    }
   }
 
   private static Future<JsonObject> connect(PeerId target, long timeoutMs) {
@@ -92,9 +78,5 @@ class QuicNativeLoopbackTest {
         .hasRootCauseInstanceOf(ReplyException.class)
         .rootCause().hasMessageContaining("could not be delivered").hasMessageContaining("not registered");
     assertThat((System.nanoTime() - start) / 1e9).isLessThan(10);
-  }
-
-  static <T> T await(Future<T> f) throws Exception {
-    return f.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
   }
 }

@@ -1,5 +1,6 @@
 package io.p2pquic.node;
 
+import static io.p2pquic.testsupport.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -14,7 +15,6 @@ import io.p2pquic.puncher.turn.TurnClientOptions;
 import io.p2pquic.rendezvous.RendezvousConfig;
 import io.p2pquic.rendezvous.RendezvousVerticle;
 import io.p2pquic.stun.turn.TurnRestCredentials;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
@@ -26,7 +26,6 @@ import java.net.SocketAddress;
 import java.time.Instant;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -100,10 +99,6 @@ class TamperingRelayLoopbackTest {
     assertThat(tamperer.forged.get()).as("and forged some").isGreaterThan(50);
     assertThat(await(PeerNode.echo(vertx, s, io.vertx.core.buffer.Buffer.buffer("still here"))).toString())
         .as("the session survived the tampering").isEqualTo("still here");
-  }
-
-  static <T> T await(Future<T> f) throws Exception {
-    return f.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.p2pquic.quic;
 
+import static io.p2pquic.testsupport.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -104,9 +105,5 @@ class PeerTlsStreamTest {
     Future<PeerTlsStream> s = PeerTlsStream.handshake(pair[1], bob, alice.peerId(), false, 10_000);
     assertThatThrownBy(() -> await(s)).hasMessageContaining("peer id mismatch: expected " + alice.peerId());
     assertThatThrownBy(() -> await(c)).isInstanceOf(ExecutionException.class);
-  }
-
-  private static <T> T await(Future<T> f) throws Exception {
-    return f.toCompletionStage().toCompletableFuture().get(15, TimeUnit.SECONDS);
   }
 }

@@ -1,5 +1,6 @@
 package io.p2pquic.rendezvous;
 
+import static io.p2pquic.testsupport.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -19,7 +20,6 @@ import io.p2pquic.stun.StunMessageEncoder;
 import io.p2pquic.stun.StunMessageType;
 import io.p2pquic.stun.StunMethod;
 import io.p2pquic.stun.turn.TurnRestCredentials;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonArray;
@@ -178,9 +178,5 @@ class RendezvousTurnEndToEndTest {
     StunMessage response = DECODER.decode(payload(receive(s)));
     assertThat(response.transactionId()).isEqualTo(request.transactionId());
     return response;
-  }
-
-  private static <T> T await(Future<T> f) throws Exception {
-    return f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 }

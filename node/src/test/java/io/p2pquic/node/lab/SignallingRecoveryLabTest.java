@@ -117,13 +117,6 @@ class SignallingRecoveryLabTest {
   }
 
   private static boolean waitFor(java.util.function.BooleanSupplier condition, Duration timeout) throws InterruptedException {
-    long end = System.nanoTime() + timeout.toNanos();
-    while (System.nanoTime() < end) {
-      if (condition.getAsBoolean()) {
-        return true;
-      }
-      Thread.sleep(50);
-    }
-    return condition.getAsBoolean();
+    return io.p2pquic.testsupport.Await.holdsWithin(condition, timeout);
   }
 }

@@ -1,5 +1,6 @@
 package io.p2pquic.puncher.dcutr;
 
+import static io.p2pquic.testsupport.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -173,10 +174,6 @@ class DcutrUpgradeTest {
       }
     });
     done.get(10, TimeUnit.SECONDS);
-  }
-
-  private static <T> T await(Future<T> f) throws Exception {
-    return f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 
   /** The session's ICE side as DCUtR drives it, recorded; selections are completed by the test. */

@@ -178,17 +178,21 @@ class PathLayerTest {
     ch.runScheduledPendingTasks();
     assertThat(silences).as("nothing sent: an idle path is not a dead one").isEmpty();
 
-    for (int i = 0; i < 3; i++) {
-      ch.writeOutbound(packet(VIRTUAL, null, 0x41, i));
+    // Keep sending every 20 ms with nothing back; the periodic check reports the silence once it has
+    // lasted 60 ms (polled up to 2 s: on a loaded machine a sleep can outlast the whole silence).
+    long end = System.nanoTime() + 2_000_000_000L;
+    for (int i = 0; silences.isEmpty() && System.nanoTime() < end; i++) {
+      ch.writeOutbound(packet(VIRTUAL, null, 0x41, i & 0x7f));
       ((DatagramPacket) ch.readOutbound()).release();
-      Thread.sleep(40);
+      Thread.sleep(20);
       ch.runScheduledPendingTasks();
     }
-    Thread.sleep(30);
-    ch.writeOutbound(packet(VIRTUAL, null, 0x41, 9));
-    ((DatagramPacket) ch.readOutbound()).release();
-    ch.runScheduledPendingTasks();
-    ch.runScheduledPendingTasks();
+    for (int i = 0; i < 3; i++) {
+      ch.writeOutbound(packet(VIRTUAL, null, 0x41, 9));
+      ((DatagramPacket) ch.readOutbound()).release();
+      Thread.sleep(25);
+      ch.runScheduledPendingTasks();
+    }
     assertThat(silences).as("sending for longer than the silence with nothing back").containsExactly(new PeerPath.Direct(PEER_DIRECT));
     assertThat(metrics.counter("p2p.path.silent").count()).isEqualTo(1);
 

@@ -1,5 +1,6 @@
 package io.p2pquic.puncher.quicnative;
 
+import static io.p2pquic.testsupport.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -218,9 +219,5 @@ class RendezvousAttachmentTest {
   private static double count(String name, String tag, String value) {
     var c = rendezvousMetrics.find(name).tag(tag, value).counter();
     return c == null ? 0 : c.count();
-  }
-
-  static <T> T await(Future<T> f) throws Exception {
-    return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
 }

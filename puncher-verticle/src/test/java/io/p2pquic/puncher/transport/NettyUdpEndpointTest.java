@@ -1,5 +1,6 @@
 package io.p2pquic.puncher.transport;
 
+import static io.p2pquic.testsupport.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -10,7 +11,6 @@ import io.netty.channel.socket.DatagramPacket;
 import io.p2pquic.stun.StunMessage;
 import io.p2pquic.stun.StunMessageEncoder;
 import io.p2pquic.stun.StunMessageType;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import java.net.InetSocketAddress;
@@ -63,9 +63,5 @@ class NettyUdpEndpointTest {
     assertThat(metrics.counter("p2p.udp.inbound", "kind", "quic").count()).isEqualTo(1);
     await(a.close());
     await(b.close());
-  }
-
-  static <T> T await(Future<T> f) throws Exception {
-    return f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 }

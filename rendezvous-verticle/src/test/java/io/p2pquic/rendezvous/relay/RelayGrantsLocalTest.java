@@ -1,5 +1,6 @@
 package io.p2pquic.rendezvous.relay;
 
+import static io.p2pquic.testsupport.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -7,13 +8,11 @@ import io.p2pquic.api.signalling.RelayCredentials;
 import io.p2pquic.rendezvous.RendezvousConfig;
 import io.p2pquic.rendezvous.RendezvousVerticle;
 import io.p2pquic.stun.turn.TurnRestCredentials;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -126,9 +125,5 @@ class RelayGrantsLocalTest {
         .compose(req -> req.send().compose(HttpClientResponse::body))).toJsonObject();
     assertThat(health.getString("turn")).isEqualTo("off");
     assertThat(health.getInteger("relays")).isEqualTo(2);
-  }
-
-  static <T> T await(Future<T> f) throws Exception {
-    return f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 }

@@ -1,5 +1,6 @@
 package io.p2pquic.rendezvous.stun;
 
+import static io.p2pquic.testsupport.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -9,7 +10,6 @@ import io.p2pquic.stun.StunMessage;
 import io.p2pquic.stun.StunMessageDecoder;
 import io.p2pquic.stun.StunMessageEncoder;
 import io.p2pquic.stun.StunMessageType;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.io.DataInputStream;
 import java.io.OutputStream;
@@ -74,7 +74,8 @@ class StunServerTest {
     server = start(new StunServerConfig().setBind(own.getHostAddress()).setPort(0).setBindingRates(5, 1000));
     int answered = 0;
     try (DatagramSocket client = new DatagramSocket(0, own)) {
-      client.setSoTimeout(300);
+      // The end of the answers is a quiet second: on a loaded machine the first answer can take 300 ms.
+      client.setSoTimeout(1000);
       for (int i = 0; i < 30; i++) {
         byte[] req = encoder.encodeToBytes(StunMessage.builder(StunMessageType.BINDING_REQUEST).build());
         client.send(new java.net.DatagramPacket(req, req.length, server.udpAddress()));
@@ -297,9 +298,5 @@ class StunServerTest {
       }
     }
     throw new IllegalStateException("no free pair of UDP ports");
-  }
-
-  static <T> T await(Future<T> f) throws Exception {
-    return f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 }

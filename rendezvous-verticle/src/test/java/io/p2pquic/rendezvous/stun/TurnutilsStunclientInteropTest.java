@@ -3,6 +3,7 @@ package io.p2pquic.rendezvous.stun;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.p2pquic.testsupport.RealPeers;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
 import java.io.IOException;
@@ -14,7 +15,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -29,29 +29,24 @@ class TurnutilsStunclientInteropTest {
 
   @BeforeEach
   void setUp() {
-    if (!Files.isExecutable(TOOL)) {
-      if ("true".equals(System.getenv("CI"))) {
-        fail(TOOL + " is missing: .ci/run must install the Debian package coturn");
-      }
-      Assumptions.abort(TOOL + " not installed (apt-get install coturn); interop test skipped");
-    }
+    RealPeers.require(Files.isExecutable(TOOL), TOOL + " not installed (apt-get install coturn; .ci/run installs it)");
     vertx = Vertx.vertx();
   }
 
   @AfterEach
   void tearDown() throws Exception {
     if (server != null) {
-      StunServerTest.await(server.stop());
+      io.p2pquic.testsupport.Await.await(server.stop());
     }
     if (vertx != null) {
-      StunServerTest.await(vertx.close());
+      io.p2pquic.testsupport.Await.await(vertx.close());
     }
   }
 
   @Test
   void stunclientGetsItsMappedAddress() throws Exception {
     server = new StunServer(vertx, new StunServerConfig().setBind("127.0.0.1").setPort(0).setTcp(false), new SimpleMeterRegistry());
-    StunServerTest.await(server.start());
+    io.p2pquic.testsupport.Await.await(server.start());
     String out = run("-p", Integer.toString(server.udpAddress().getPort()), "127.0.0.1");
     Matcher m = REFLEXIVE.matcher(out);
     assertThat(m.find()).as("turnutils_stunclient output:\n%s", out).isTrue();
@@ -66,7 +61,7 @@ class TurnutilsStunclientInteropTest {
         vertx,
         new StunServerConfig().setBind("127.0.0.1").setPort(port).setAlternateAddress("127.0.0.2").setTcp(false),
         new SimpleMeterRegistry());
-    StunServerTest.await(server.start());
+    io.p2pquic.testsupport.Await.await(server.start());
     String out = run("-p", Integer.toString(port), "127.0.0.1");
     assertThat(out).as("turnutils_stunclient output:\n%s", out)
         .contains("RFC 5780 response 1", "RFC 5780 response 2", "RFC 5780 response 3")

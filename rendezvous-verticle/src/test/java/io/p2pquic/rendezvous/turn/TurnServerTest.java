@@ -6,7 +6,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.p2pquic.rendezvous.stun.StunServer;
 import io.p2pquic.rendezvous.stun.StunServerConfig;
-import io.p2pquic.stun.AddressAttribute;
 import io.p2pquic.stun.FlagAttribute;
 import io.p2pquic.stun.RawAttribute;
 import io.p2pquic.stun.StunAttributeType;
@@ -51,10 +50,10 @@ class TurnServerTest {
   @AfterEach
   void tearDown() throws Exception {
     if (stun != null) {
-      TurnTestSupport.await(stun.stop());
+      io.p2pquic.testsupport.Await.await(stun.stop());
     }
     if (vertx != null) {
-      TurnTestSupport.await(vertx.close());
+      io.p2pquic.testsupport.Await.await(vertx.close());
     }
   }
 
@@ -67,7 +66,7 @@ class TurnServerTest {
     vertx = Vertx.vertx();
     turn = new TurnServer(vertx, cfg, "127.0.0.1", "test", metrics, clock::get);
     stun = new StunServer(vertx, new StunServerConfig().setBind("127.0.0.1").setPort(0), metrics, turn);
-    TurnTestSupport.await(stun.start());
+    io.p2pquic.testsupport.Await.await(stun.start());
   }
 
   private TurnTestClient udpClient(String user) throws Exception {
@@ -114,13 +113,7 @@ class TurnServerTest {
   }
 
   private static void eventually(BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.currentTimeMillis() + 5000;
-    while (!condition.getAsBoolean()) {
-      if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError("condition not met within 5 s");
-      }
-      Thread.sleep(20);
-    }
+    io.p2pquic.testsupport.Await.until(condition, java.time.Duration.ofSeconds(5), "the condition");
   }
 
   // ---- authentication ----------------------------------------------------------------------------
@@ -161,7 +154,7 @@ class TurnServerTest {
     vertx = Vertx.vertx();
     turn = new TurnServer(vertx, config().setRejectRates(5, 1000), own.getHostAddress(), "test", metrics, clock::get);
     stun = new StunServer(vertx, new StunServerConfig().setBind(own.getHostAddress()).setPort(0), metrics, turn);
-    TurnTestSupport.await(stun.start());
+    io.p2pquic.testsupport.Await.await(stun.start());
     io.p2pquic.stun.StunMessageEncoder encoder = new io.p2pquic.stun.StunMessageEncoder();
     int answered = 0;
     try (DatagramSocket client = new DatagramSocket(0, own)) {
@@ -644,8 +637,8 @@ class TurnServerTest {
       c.sendChannelData(0x7000, "old range".getBytes(StandardCharsets.UTF_8));
       assertThat(receive(p, 3000)).asString(StandardCharsets.UTF_8).isEqualTo("old range");
     }
-    TurnTestSupport.await(stun.stop());
-    TurnTestSupport.await(vertx.close());
+    io.p2pquic.testsupport.Await.await(stun.stop());
+    io.p2pquic.testsupport.Await.await(vertx.close());
     start(config().setRfc5766Channels(false));
     try (TurnTestClient c = udpClient("alice"); DatagramSocket p = peer()) {
       c.allocate();

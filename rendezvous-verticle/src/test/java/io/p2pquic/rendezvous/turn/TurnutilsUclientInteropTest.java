@@ -3,6 +3,7 @@ package io.p2pquic.rendezvous.turn;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.p2pquic.testsupport.RealPeers;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.p2pquic.rendezvous.stun.StunServer;
 import io.p2pquic.rendezvous.stun.StunServerConfig;
@@ -17,7 +18,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -43,12 +43,7 @@ class TurnutilsUclientInteropTest {
 
   @BeforeEach
   void setUp() throws Exception {
-    if (!Files.isExecutable(TOOL)) {
-      if ("true".equals(System.getenv("CI"))) {
-        fail(TOOL + " is missing: .ci/run must install the Debian package coturn");
-      }
-      Assumptions.abort(TOOL + " not installed (apt-get install coturn); TURN interop test skipped");
-    }
+    RealPeers.require(Files.isExecutable(TOOL), TOOL + " not installed (apt-get install coturn; .ci/run installs it)");
     vertx = Vertx.vertx();
     TurnServerConfig cfg = new TurnServerConfig()
         .setAuthSecrets(List.of(SECRET))
@@ -56,16 +51,16 @@ class TurnutilsUclientInteropTest {
         .setAllowedPeerRanges(List.of("127.0.0.0/8"));
     TurnServer turn = new TurnServer(vertx, cfg, "127.0.0.1", "p2p-quic-test", metrics);
     server = new StunServer(vertx, new StunServerConfig().setBind("127.0.0.1").setPort(0), metrics, turn);
-    TurnTestSupport.await(server.start());
+    io.p2pquic.testsupport.Await.await(server.start());
   }
 
   @AfterEach
   void tearDown() throws Exception {
     if (server != null) {
-      TurnTestSupport.await(server.stop());
+      io.p2pquic.testsupport.Await.await(server.stop());
     }
     if (vertx != null) {
-      TurnTestSupport.await(vertx.close());
+      io.p2pquic.testsupport.Await.await(vertx.close());
     }
   }
 

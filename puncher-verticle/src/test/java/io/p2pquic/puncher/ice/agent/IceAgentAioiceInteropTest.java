@@ -3,6 +3,7 @@ package io.p2pquic.puncher.ice.agent;
 import static io.p2pquic.puncher.stun.TestSupport.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.p2pquic.testsupport.RealPeers;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.p2pquic.api.net.SocketAddresses;
 import io.p2pquic.puncher.IceCredentials;
@@ -24,7 +25,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -87,10 +87,7 @@ class IceAgentAioiceInteropTest {
 
   /** Skips with the reason on a developer machine; under CI=true interop must run, so it fails instead. */
   private static void requireOrSkip(boolean available, String reason) {
-    if (!available && "true".equals(System.getenv("CI"))) {
-      org.junit.jupiter.api.Assertions.fail(reason + "; CI must run the aioice interop test");
-    }
-    Assumptions.assumeTrue(available, reason);
+    RealPeers.require(available, reason);
   }
 
   @ParameterizedTest(name = "our agent {0}")

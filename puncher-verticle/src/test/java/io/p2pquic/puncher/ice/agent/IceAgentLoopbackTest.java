@@ -98,13 +98,7 @@ class IceAgentLoopbackTest {
   }
 
   static void waitUntil(BooleanSupplier condition, long timeoutMillis, String what) throws InterruptedException {
-    long end = System.nanoTime() + timeoutMillis * 1_000_000;
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > end) {
-        throw new AssertionError("timed out waiting for " + what);
-      }
-      Thread.sleep(5);
-    }
+    io.p2pquic.testsupport.Await.until(condition, java.time.Duration.ofMillis(timeoutMillis), what);
   }
 
   @Test
