@@ -109,7 +109,15 @@ public final class FileTransferExample {
       done.countDown();
     });
     if (files == 0) {
-      Runtime.getRuntime().addShutdownHook(new Thread(done::countDown, "stop-receiving"));
+      // Ctrl-C: the JVM exits once the hooks return, so the hook itself closes Vert.x (sessions say goodbye).
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        done.countDown();
+        try {
+          vertx.close().toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception e) {
+          // exiting anyway
+        }
+      }, "stop-receiving"));
     }
     out.println("receiver ready: peer id " + me.value() + ", writing to " + outDir.toAbsolutePath());
     out.flush();
