@@ -24,7 +24,8 @@ public final class ExamplePeer {
    *
    * @param base a peer.json's content to start from (e.g. {@code --config FILE}), or null
    * @param stun {@code HOST:PORT} of the rendezvous's STUN server, or null for the rendezvous host on 3478
-   * @param includeLoopback offer 127.0.0.1 candidates too (both peers on one machine, tests)
+   * @param includeLoopback offer 127.0.0.1 candidates too, IPv4 only (both peers on one machine, tests: fewer
+   *     pairs to check)
    */
   public static JsonObject config(JsonObject base, String rendezvous, String identityFile, String stun,
       boolean includeLoopback) {
