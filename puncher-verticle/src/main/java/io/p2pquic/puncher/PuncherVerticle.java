@@ -29,10 +29,11 @@ import org.slf4j.LoggerFactory;
 public final class PuncherVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(PuncherVerticle.class);
 
-  private final PeerConfig config;
-  private final MeterRegistry metrics;
-  private final Timeline timeline;
-  private final String name;
+  /** Set by the constructor, or read from {@code config()} in {@link #start()} (no-arg constructor). */
+  private PeerConfig config;
+  private MeterRegistry metrics;
+  private Timeline timeline;
+  private String name;
   private PeerIdentity identity;
   private SignallingClient signalling;
   private long renewalTimer = -1;
@@ -52,6 +53,18 @@ public final class PuncherVerticle extends VerticleBase {
   }
 
   /**
+   * For {@code vertx.deployVerticle("io.p2pquic.puncher.PuncherVerticle", new DeploymentOptions()
+   * .setConfig(json))}: {@link #start()} reads the deployment's config as {@code conf/peer.json} is read (an
+   * unknown key or bad value fails the deployment, naming the key), loads the key pair from its
+   * {@code identity} file or creates it there, reports to
+   * {@link io.p2pquic.api.deployment.DeploymentMetrics#registryFor the Vert.x instance's registry} and marks
+   * its timeline under the name {@code peer}. Deploy a {@code QuicVerticle} with the same {@code identity}
+   * next to it (docs/api.md, "Deploying the verticles yourself").
+   */
+  public PuncherVerticle() {
+  }
+
+  /**
    * A long-running peer: start even when the rendezvous cannot be reached yet, and register as soon as it
    * can (the start future does not wait for the registration). One-shot users (connect) leave it off and
    * fail fast with the reason.
@@ -63,6 +76,16 @@ public final class PuncherVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    if (config == null) {
+      try {
+        config = PeerConfig.fromJson(config());
+      } catch (IllegalArgumentException e) {
+        return Future.failedFuture(new IllegalArgumentException("peer deployment config: " + e.getMessage(), e));
+      }
+      metrics = io.p2pquic.api.deployment.DeploymentMetrics.registryFor(vertx);
+      timeline = new Timeline();
+      name = "peer";
+    }
     Future<PeerIdentity> id = identity != null
         ? Future.succeededFuture(identity)
         : vertx.executeBlocking(() -> {

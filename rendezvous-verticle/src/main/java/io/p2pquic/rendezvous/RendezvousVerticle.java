@@ -35,8 +35,9 @@ import org.slf4j.LoggerFactory;
 public final class RendezvousVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(RendezvousVerticle.class);
 
-  private final RendezvousConfig config;
-  private final MeterRegistry metrics;
+  /** Set by the constructor, or read from {@code config()} in {@link #start()} (no-arg constructor). */
+  private RendezvousConfig config;
+  private MeterRegistry metrics;
   private StunServer stun;
   private TurnServer turn;
   private SignallingService signalling;
@@ -54,6 +55,19 @@ public final class RendezvousVerticle extends VerticleBase {
   public RendezvousVerticle(RendezvousConfig config, MeterRegistry metrics) {
     this.config = config;
     this.metrics = metrics;
+    limitConnections();
+  }
+
+  /**
+   * For {@code vertx.deployVerticle("io.p2pquic.rendezvous.RendezvousVerticle", new DeploymentOptions()
+   * .setConfig(json))}: {@link #start()} reads the deployment's config as {@code conf/rendezvous.json} is
+   * read (an unknown key or bad value fails the deployment, naming the key) and reports to
+   * {@link io.p2pquic.api.deployment.DeploymentMetrics#registryFor the Vert.x instance's registry}.
+   */
+  public RendezvousVerticle() {
+  }
+
+  private void limitConnections() {
     this.httpConnections = new io.p2pquic.rendezvous.ConnectionLimiter(
         config.signalling().maxConnections(), config.signalling().maxConnectionsPerIp());
     metrics.gauge("p2p.signalling.connections.open", httpConnections,
@@ -62,6 +76,15 @@ public final class RendezvousVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    if (config == null) {
+      try {
+        config = RendezvousConfig.fromJson(config());
+      } catch (IllegalArgumentException e) {
+        return Future.failedFuture(new IllegalArgumentException("rendezvous deployment config: " + e.getMessage(), e));
+      }
+      metrics = io.p2pquic.api.deployment.DeploymentMetrics.registryFor(vertx);
+      limitConnections();
+    }
     if (config.turn().enabled()) {
       turn = new TurnServer(vertx, config.turn(), config.stun().bind(), config.stun().software(), metrics);
     }

@@ -27,9 +27,10 @@ import org.slf4j.LoggerFactory;
 public final class QuicVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(QuicVerticle.class);
 
-  private final PeerIdentity identity;
-  private final QuicOptions options;
-  private final boolean echo;
+  /** Set by the constructor, or read from {@code config()} in {@link #start()} (no-arg constructor). */
+  private PeerIdentity identity;
+  private QuicOptions options;
+  private boolean echo;
   private final Map<String, PeerSession> sessions = new ConcurrentHashMap<>();
   private final Map<StreamKind, StreamService> services = new ConcurrentHashMap<>();
   private final java.util.concurrent.atomic.AtomicLong refusedStreams = new java.util.concurrent.atomic.AtomicLong();
@@ -39,13 +40,48 @@ public final class QuicVerticle extends VerticleBase {
     this.options = options;
     this.echo = echo;
     if (echo) {
-      streamService(StreamKind.ECHO, (session, stream, preamble, early) -> {
-        if (early.length() > 0) {
-          stream.write(early);
-        }
-        stream.pipeTo(stream); // back-pressured both ways; FIN answered with FIN
-      });
+      services.put(StreamKind.ECHO, ECHO_SERVICE);
     }
+  }
+
+  /**
+   * For {@code vertx.deployVerticle("io.p2pquic.quic.session.QuicVerticle", new DeploymentOptions()
+   * .setConfig(json))}: {@link #start()} reads {@link QuicVerticleConfig} from the deployment's config (an
+   * unknown key fails the deployment, naming it) and loads the key pair from its {@code identity} file, or
+   * creates it there: give it the file of the PuncherVerticle it serves.
+   */
+  public QuicVerticle() {
+  }
+
+  /** Sends every byte of an {@code echo} stream back, back-pressured both ways; FIN answered with FIN. */
+  private static final StreamService ECHO_SERVICE = (session, stream, preamble, early) -> {
+    if (early.length() > 0) {
+      stream.write(early);
+    }
+    stream.pipeTo(stream);
+  };
+
+  /** Reads the deployment config and the key file (off the event loop) when no constructor gave them. */
+  private Future<Void> configureFromDeployment() {
+    if (identity != null) {
+      return Future.succeededFuture();
+    }
+    QuicVerticleConfig deployed;
+    try {
+      deployed = QuicVerticleConfig.fromJson(config());
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(new IllegalArgumentException("quic deployment config: " + e.getMessage(), e));
+    }
+    options = deployed.quic();
+    echo = deployed.echo();
+    if (echo) {
+      services.putIfAbsent(StreamKind.ECHO, ECHO_SERVICE); // a service set before deployment wins
+    }
+    return vertx.executeBlocking(() -> PeerIdentity.loadOrCreate(java.nio.file.Path.of(deployed.identity())))
+        .map(loaded -> {
+          identity = loaded;
+          return null;
+        });
   }
 
   /** Serves incoming streams of {@code kind} with {@code service} (one per kind; the last one wins). */
@@ -68,7 +104,8 @@ public final class QuicVerticle extends VerticleBase {
   public Future<?> start() {
     // The TLS certificate (an ECDSA key bound to the identity) is made once per identity and cached;
     // making it here, off the event loop, keeps that cost out of the first session's handshake.
-    return io.p2pquic.quic.QuicNativeLibrary.check()
+    return configureFromDeployment()
+        .compose(v -> io.p2pquic.quic.QuicNativeLibrary.check())
         .compose(v -> vertx.executeBlocking(() -> PeerCertificates.current(identity), false))
         .compose(cert -> vertx.eventBus().<JsonObject>localConsumer(Addresses.quicAdopt(identity.peerId()), this::adopt)
             .completion())
@@ -182,6 +219,11 @@ public final class QuicVerticle extends VerticleBase {
       done.tryComplete();
     });
     return done.future();
+  }
+
+  /** The peer id this verticle serves (known once started when deployed with a config). */
+  public io.p2pquic.identity.PeerId peerId() {
+    return identity.peerId();
   }
 
   /** A session by id, for code in the same JVM. */
