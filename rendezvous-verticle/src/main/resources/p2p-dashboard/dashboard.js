@@ -135,8 +135,12 @@
       g.beginPath(); g.moveTo(left, y + 0.5); g.lineTo(w - right, y + 0.5); g.stroke();
       g.fillText(String(Math.round(max * (4 - i) / 4 * 10) / 10), 4, y + 4);
     }
-    var now = Date.now(), span = 5 * 60 * 1000;
-    g.fillText('-5 min', left, h - 4);
+    // The axis spans the history there is (at least a minute, at most the 5 minutes the server keeps).
+    var now = Date.now();
+    var span = history.length ? Math.min(5 * 60 * 1000, Math.max(60 * 1000, now - history[0].t)) : 60 * 1000;
+    var spanText = span >= 120 * 1000 ? Math.round(span / 60000) + ' min' : Math.round(span / 1000) + ' s';
+    $('chart-span').textContent = '· last ' + spanText;
+    g.fillText('-' + spanText, left, h - 4);
     g.fillText('now', w - right - 22, h - 4);
     function x(t) { return left + (w - left - right) * (1 - Math.min(span, Math.max(0, now - t)) / span); }
     function yv(v) { return top + (h - top - bottom) * (1 - v / max); }
