@@ -19,7 +19,8 @@ import java.util.List;
  * get 403. {@code port} 0 or N: served only on a listener of their own at {@code bind}:{@code port} (0
  * picks a free port), to anyone who can reach it, and not on the public port.
  *
- * <p>{@code token} (default empty: none): when set (at least {@value #MIN_TOKEN_LENGTH} characters), the
+ * <p>{@code token} (default empty: none): when set ({@value #MIN_TOKEN_LENGTH}-256 characters of
+ * {@code A-Z a-z 0-9 . _ ~ + / = -}), the
  * operator API and the dashboard also want it, as {@code Authorization: Bearer TOKEN}, a {@code ?token=}
  * query parameter or the cookie the dashboard gets from that parameter; others get 401. {@code /health}
  * and {@code /metrics} stay without it, for probes and scrapers.
@@ -68,9 +69,11 @@ public final class AdminConfig {
       this.token = null;
       return this;
     }
-    if (token.length() < MIN_TOKEN_LENGTH || !token.chars().allMatch(ch -> ch > 0x20 && ch < 0x7f)) {
-      throw new IllegalArgumentException("token must be at least " + MIN_TOKEN_LENGTH
-          + " printable ASCII characters without spaces (e.g. openssl rand -hex 24), or empty for none");
+    // Letters, digits and the few signs a cookie value, a header and a URL query all carry unchanged
+    // (hex, base64 and base64url tokens fit).
+    if (token.length() < MIN_TOKEN_LENGTH || token.length() > 256 || !token.matches("[A-Za-z0-9._~+/=-]+")) {
+      throw new IllegalArgumentException("token must be " + MIN_TOKEN_LENGTH + "-256 characters of A-Z a-z 0-9 . _ ~ + / = - "
+          + "(e.g. openssl rand -hex 24), or empty for none");
     }
     this.token = token;
     return this;

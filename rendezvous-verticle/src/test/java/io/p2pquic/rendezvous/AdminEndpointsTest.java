@@ -86,7 +86,10 @@ class AdminEndpointsTest {
   void aShortTokenIsAConfigurationErrorNamingTheKey() {
     assertThatThrownBy(() -> RendezvousConfig.fromJson(new JsonObject()
             .put("admin", new JsonObject().put("token", "short"))))
-        .isInstanceOf(ConfigKeyException.class).hasMessageContaining("admin.token must be at least 16");
+        .isInstanceOf(ConfigKeyException.class).hasMessageContaining("admin.token must be 16-256 characters");
+    assertThatThrownBy(() -> RendezvousConfig.fromJson(new JsonObject()
+            .put("admin", new JsonObject().put("token", "sixteen-chars;and-a-semicolon"))))
+        .as("a cookie could not carry it").isInstanceOf(ConfigKeyException.class).hasMessageContaining("admin.token");
     assertThatThrownBy(() -> RendezvousConfig.fromJson(new JsonObject()
             .put("admin", new JsonObject().put("tokn", "x"))))
         .isInstanceOf(ConfigKeyException.class).hasMessageContaining("known: port, bind, allow, token");
