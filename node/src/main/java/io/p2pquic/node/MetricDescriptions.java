@@ -14,7 +14,12 @@ final class MetricDescriptions {
 
   static final Map<String, String> HELP = Map.ofEntries(
       // rendezvous: admin endpoints, signalling
-      Map.entry("p2p.admin.refused", "Requests for /health or /metrics refused by admin.allow"),
+      Map.entry("p2p.admin.refused", "Requests for /health, /metrics, the operator API or the dashboard refused by admin.allow"),
+      Map.entry("p2p.admin.unauthorized", "Operator API or dashboard requests without the right admin.token (401)"),
+      Map.entry("p2p.admin.streams.refused", "Operator event streams (/api/v1/stream) refused because too many were open"),
+      Map.entry("p2p.signalling.session.reports", "session-report messages from peers, by outcome (refused: not their session)"),
+      Map.entry("p2p.signalling.session.evicted", "Relayed-session records dropped to stay within signalling.maxSessionRecords"),
+      Map.entry("p2p.signalling.session.records", "Relayed-session records this node keeps for the operator API now"),
       Map.entry("p2p.signalling.connections", "Signalling connections accepted, by transport"),
       Map.entry("p2p.signalling.connections.open", "Signalling connections open now"),
       Map.entry("p2p.signalling.connections.refused", "Signalling connections refused, by reason (limits, TLS, origin)"),

@@ -40,7 +40,7 @@ import picocli.CommandLine.Option;
       "",
       "Environment: P2P_BIND, P2P_STUN_PORT, P2P_HTTP_PORT, P2P_QUIC_PORT, P2P_ALT_ADDRESS, P2P_CLUSTER,",
       "P2P_TURN_SECRET_FILE, P2P_TURN_GRANT, P2P_CLUSTER_SECRET_FILE, P2P_TLS, P2P_TLS_CERT, P2P_TLS_KEY,",
-      "P2P_ADMIN_PORT (flags win).",
+      "P2P_ADMIN_PORT, P2P_ADMIN_TOKEN_FILE (flags win).",
     })
 final class RendezvousCommand implements Callable<Integer> {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -84,6 +84,12 @@ final class RendezvousCommand implements Callable<Integer> {
       description = {"File holding the TURN REST shared secret (turn.authSecret; first line, trimmed).",
           "Every rendezvous and relay node of a cluster needs the same secret. Several lines rotate: newest first (it signs new credentials), older ones still verify."})
   Path turnSecretFile;
+
+  // A file for the same reason: the operator API's token (admin.token) is a secret too.
+  @Option(names = "--admin-token-file", paramLabel = "FILE", defaultValue = "${env:P2P_ADMIN_TOKEN_FILE}",
+      description = {"File holding the token the operator API and the dashboard ask for (admin.token; first line, "
+          + "trimmed). See docs/operator-api.md."})
+  Path adminTokenFile;
 
   @Option(names = "--grant", paramLabel = "all-registered|PEER_ID[,PEER_ID...]", split = ",",
       defaultValue = "${env:P2P_TURN_GRANT}",
@@ -149,6 +155,10 @@ final class RendezvousCommand implements Callable<Integer> {
       out.println("  health       " + (cert != null ? "https" : "http") + "://" + host + ":" + rendezvous.httpPort()
           + "/health  (metrics: /metrics; loopback, private addresses and this host only: admin.allow)");
     }
+    String adminBase = (cert != null ? "https" : "http") + "://" + (rendezvous.adminPort() >= 0
+        ? cfg.admin().bind() + ":" + rendezvous.adminPort() : host + ":" + rendezvous.httpPort());
+    out.println("  dashboard    " + adminBase + "/dashboard/" + (cfg.admin().token() != null ? "?token=<admin.token>" : "")
+        + "  (operator API: " + adminBase + "/api/v1; same access as /health)");
     if (cert != null) {
       out.println("  certificate  " + cert.certFile() + (cert.created() ? " (self-signed, created now)" : "")
           + ", pin " + cert.pin().fragment());
@@ -200,6 +210,24 @@ final class RendezvousCommand implements Callable<Integer> {
   }
 
   /** The non-empty lines of a secret file, newest first (several: rotation; the first signs new credentials). */
+  private static String readAdminToken(Path file) {
+    String first;
+    try {
+      first = java.nio.file.Files.readAllLines(file).stream().map(String::trim).filter(l -> !l.isEmpty())
+          .findFirst().orElse(null);
+    } catch (java.io.IOException e) {
+      throw new ConfigException("--admin-token-file " + file + " cannot be read: " + e.getMessage(), e);
+    }
+    if (first == null) {
+      throw new ConfigException("--admin-token-file " + file + " is empty: put the token on its first line");
+    }
+    String exposed = io.p2pquic.api.config.SecretFiles.exposure(file);
+    if (exposed != null) {
+      org.slf4j.LoggerFactory.getLogger(RendezvousCommand.class).warn("admin token: {}", exposed);
+    }
+    return first;
+  }
+
   private static io.vertx.core.json.JsonArray readSecrets(Path file) {
     java.util.List<String> lines;
     try {
@@ -234,6 +262,7 @@ final class RendezvousCommand implements Callable<Integer> {
         "http.tls.enabled", true);
     if (tlsKey != null) json = ConfigFiles.with(json, "http.tls.keyFile", tlsKey.toString());
     if (turnSecretFile != null) json = ConfigFiles.with(json, "turn.authSecret", readSecrets(turnSecretFile));
+    if (adminTokenFile != null) json = ConfigFiles.with(json, "admin.token", readAdminToken(adminTokenFile));
     if (grant != null && !grant.isEmpty()) {
       json = ConfigFiles.with(json, "turn.grant", grant.equals(List.of(TurnServerConfig.GRANT_ALL))
           ? TurnServerConfig.GRANT_ALL : new io.vertx.core.json.JsonArray(grant));

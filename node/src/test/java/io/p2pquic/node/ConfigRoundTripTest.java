@@ -63,4 +63,21 @@ class ConfigRoundTripTest {
       Files.deleteIfExists(f);
     }
   }
+
+  @Test
+  void adminTokenFileSetsTheOperatorToken() throws Exception {
+    Path f = Files.createTempFile("admin-token", ".txt");
+    try {
+      Files.writeString(f, "  3f9c1e0b7a5d2c48e6f1a9b0  \n");
+      RendezvousCommand cmd = new RendezvousCommand();
+      cmd.adminTokenFile = f;
+      assertThat(cmd.resolve().admin().token()).isEqualTo("3f9c1e0b7a5d2c48e6f1a9b0");
+      Files.writeString(f, "short\n");
+      assertThatThrownBy(cmd::resolve).isInstanceOf(ConfigException.class).hasMessageContaining("admin.token");
+      Files.writeString(f, "\n");
+      assertThatThrownBy(cmd::resolve).isInstanceOf(ConfigException.class).hasMessageContaining("is empty");
+    } finally {
+      Files.deleteIfExists(f);
+    }
+  }
 }

@@ -47,6 +47,7 @@ public final class RendezvousVerticle extends VerticleBase {
   private HttpServer http;
   private ServerCertificate certificate;
   private HttpServer adminServer;
+  private io.p2pquic.rendezvous.admin.OperatorApi operatorApi;
   private io.p2pquic.rendezvous.ConnectionLimiter httpConnections;
 
   /** Gauge of live relays in the directory (this node's included). */
@@ -124,6 +125,9 @@ public final class RendezvousVerticle extends VerticleBase {
       // Shared port: only loopback, private ranges (admin.allow) and the host itself read them.
       router.route("/health").handler(this::adminGate);
       router.route("/metrics").handler(this::adminGate);
+      router.route(io.p2pquic.rendezvous.admin.OperatorApi.PREFIX).handler(this::adminGate);
+      router.route(io.p2pquic.rendezvous.admin.OperatorApi.PREFIX + "/*").handler(this::adminGate);
+      router.route("/dashboard*").handler(this::adminGate);
     }
     // GET and HEAD (monitoring probes use HEAD; Vert.x answers HEAD with the headers only).
     adminRouter.route("/health").method(io.vertx.core.http.HttpMethod.GET).method(io.vertx.core.http.HttpMethod.HEAD)
@@ -139,6 +143,9 @@ public final class RendezvousVerticle extends VerticleBase {
           .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
           .end(prometheus.scrape()));
     }
+    operatorApi = new io.p2pquic.rendezvous.admin.OperatorApi(vertx, signalling, directory, turn, metrics,
+        admin.token());
+    operatorApi.mount(adminRouter);
     HttpServerOptions options = config.signalling()
         .applyTo(new HttpServerOptions().setHost(config.httpBind()).setPort(config.httpPort()));
     if (config.httpTls().enabled()) {
@@ -169,7 +176,7 @@ public final class RendezvousVerticle extends VerticleBase {
                     .setIdleTimeout(60).setSsl(options.isSsl()).setKeyCertOptions(options.getKeyCertOptions()))
                 .requestHandler(adminRouter).listen()
                 .recover(err -> failStart(err, "admin port " + admin.port() + " on " + admin.bind()
-                    + " (/health, /metrics)", "admin.port, admin.bind; -1 serves them on the HTTP port"))
+                    + " (/health, /metrics, /api/v1, /dashboard)", "admin.port, admin.bind; -1 serves them on the HTTP port"))
                 .map(a -> {
                   adminServer = a;
                   return server;
@@ -217,6 +224,9 @@ public final class RendezvousVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    if (operatorApi != null) {
+      operatorApi.stop();
+    }
     Future<Void> closing = (http != null ? http.close() : Future.<Void>succeededFuture())
         .compose(v -> adminServer != null ? adminServer.close() : Future.succeededFuture());
     return closing
@@ -274,7 +284,7 @@ public final class RendezvousVerticle extends VerticleBase {
     }
     return new RelayEntry(signalling.nodeId(), turn.advertisedAddress().getHostAddress(), stun.udpAddress().getPort(),
         transports, turn.allocationCount(), turn.config().maxAllocations(), System.currentTimeMillis(),
-        turn.secretIds());
+        turn.secretIds(), turn.bytesRelayed());
   }
 
   /** Grants of a node without a relay: signed with {@code turn.authSecret}, listing the cluster's relays. */
@@ -297,7 +307,7 @@ public final class RendezvousVerticle extends VerticleBase {
   }
 
   /** The HTTP port actually bound (useful when configured as 0). */
-  /** Refuses /health and /metrics on the public port to clients outside admin.allow (counted). */
+  /** Refuses /health, /metrics, the operator API and the dashboard on the public port to clients outside admin.allow (counted). */
   private void adminGate(io.vertx.ext.web.RoutingContext ctx) {
     java.net.InetAddress remote = io.p2pquic.api.net.SocketAddresses.toInet(ctx.request().remoteAddress()).getAddress();
     java.net.InetAddress local = io.p2pquic.api.net.SocketAddresses.toInet(ctx.request().localAddress()).getAddress();
@@ -308,7 +318,7 @@ public final class RendezvousVerticle extends VerticleBase {
     metrics.counter("p2p.admin.refused").increment();
     ctx.response().setStatusCode(403).putHeader("content-type", "application/json")
         .end(new JsonObject().put("error", "not served to " + remote.getHostAddress()
-            + ": admin.allow lists who may read /health and /metrics here (or give them a port of their own, admin.port)")
+            + ": admin.allow lists who may read /health, /metrics, /api/v1 and /dashboard here (or give them a port of their own, admin.port)")
             .encode());
   }
 

@@ -83,6 +83,23 @@ class AdminEndpointsTest {
   }
 
   @Test
+  void aShortTokenIsAConfigurationErrorNamingTheKey() {
+    assertThatThrownBy(() -> RendezvousConfig.fromJson(new JsonObject()
+            .put("admin", new JsonObject().put("token", "short"))))
+        .isInstanceOf(ConfigKeyException.class).hasMessageContaining("admin.token must be 16-256 characters");
+    assertThatThrownBy(() -> RendezvousConfig.fromJson(new JsonObject()
+            .put("admin", new JsonObject().put("token", "sixteen-chars;and-a-semicolon"))))
+        .as("a cookie could not carry it").isInstanceOf(ConfigKeyException.class).hasMessageContaining("admin.token");
+    assertThatThrownBy(() -> RendezvousConfig.fromJson(new JsonObject()
+            .put("admin", new JsonObject().put("tokn", "x"))))
+        .isInstanceOf(ConfigKeyException.class).hasMessageContaining("known: port, bind, allow, token");
+    assertThat(RendezvousConfig.fromJson(new JsonObject().put("admin", new JsonObject().put("token", ""))).admin().token())
+        .as("empty: none").isNull();
+    AdminConfig withToken = AdminConfig.fromJson(new JsonObject().put("token", "0123456789abcdef"));
+    assertThat(AdminConfig.fromJson(withToken.toJson()).token()).isEqualTo("0123456789abcdef");
+  }
+
+  @Test
   void aBadPrefixIsAConfigurationErrorNamingTheKey() {
     assertThatThrownBy(() -> RendezvousConfig.fromJson(new JsonObject()
             .put("admin", new JsonObject().put("allow", new JsonArray().add("everyone")))))

@@ -46,6 +46,13 @@ public final class SignallingProtocol {
    * renew before their credentials expire.
    */
   public static final String TURN_CREDENTIALS = "turn-credentials";
+  /**
+   * Optional, client to server only: how a session the rendezvous relayed signalling for is doing
+   * ({@code sessionId}, {@code state}, {@code path}, {@code rttMs}), for the operator API. The
+   * rendezvous never forwards it; it answers {@code ack}, or an error when it relayed no such session
+   * for this peer (a peer reports only its own sessions).
+   */
+  public static final String SESSION_REPORT = "session-report";
 
   public static final String OFFER = "offer";
   public static final String ANSWER = "answer";

@@ -53,6 +53,7 @@ public final class PeerSessions {
   /** Every session of this peer, whatever its method, by session id. */
   private final Map<String, PunchSession> sessions = new HashMap<>();
   private final io.vertx.core.eventbus.MessageConsumer<JsonObject> closedEvents;
+  private final SessionReporter reporter;
 
   public PeerSessions(Vertx vertx, SignallingClient signalling, PeerConfig config, MeterRegistry metrics,
       Timeline timeline, String actor) {
@@ -65,6 +66,7 @@ public final class PeerSessions {
     this.context = new SessionContext(vertx, signalling, signalling.identity().peerId(), metrics, timeline, actor,
         config.session(), config.quicTimeoutMs());
     this.sessionMetrics = new SessionMetrics(metrics);
+    this.reporter = new SessionReporter(vertx, signalling, this::pathOf);
     // When QUIC ends a session, ICE (consent checks) and the socket go too.
     this.closedEvents = vertx.eventBus().<JsonObject>localConsumer(Addresses.SESSION_EVENTS, m -> {
       JsonObject e = m.body();
@@ -338,6 +340,7 @@ public final class PeerSessions {
   public Future<Void> close() {
     List<Future<?>> all = new ArrayList<>();
     all.add(closedEvents.unregister());
+    all.add(reporter.close());
     List.copyOf(sessions.values()).forEach(s -> all.add(s.close()));
     sessions.clear();
     return Future.join(all).mapEmpty();

@@ -303,6 +303,15 @@ public final class SignallingClient {
     return registered == null || renewed.expiresAt() >= registered.expiresAt() ? renewed : registered;
   }
 
+  /**
+   * Tells the rendezvous how a session it signalled is doing ({@code session-report}: its operator API shows
+   * path and RTT, which it cannot see). Optional: fails when the rendezvous predates it or did not relay
+   * this session's offer (another cluster node did); callers ignore that.
+   */
+  public Future<Void> reportSession(io.p2pquic.api.signalling.frame.SessionReport report) {
+    return request(report.toJson(), reply -> null);
+  }
+
   /** Application-level round trip (also keeps idle middleboxes from dropping the connection). */
   public Future<Void> ping() {
     return request(new JsonObject().put("type", SignallingProtocol.PING), reply -> null);

@@ -141,10 +141,15 @@ public final class QuicVerticle extends VerticleBase {
             return Future.failedFuture(err);
           });
         })
-        .onSuccess(conn -> {
+        // The handshake's RTT goes into the event (the puncher reports it to the rendezvous's operator API).
+        .compose(conn -> conn.stats().map(st -> (Double) (Math.round(st.rtt().toNanos() / 1e4) / 100.0))
+            .otherwise((Double) null).map(rtt -> java.util.Map.entry(conn, java.util.Optional.ofNullable(rtt))))
+        .onSuccess(up -> {
+          QuicPeerConnection conn = up.getKey();
           double ms = (System.nanoTime() - start) / 1e6;
           vertx.eventBus().publish(Addresses.SESSION_EVENTS, new JsonObject().put("type", "connected")
-              .put("sessionId", sessionId).put("localPeer", identity.peerId().value()).put("peer", conn.remotePeerId().value()));
+              .put("sessionId", sessionId).put("localPeer", identity.peerId().value()).put("peer", conn.remotePeerId().value())
+              .put("rttMs", up.getValue().orElse(null)));
           msg.reply(new JsonObject().put("sessionId", sessionId).put("peer", conn.remotePeerId().value())
               .put("handshakeMs", Math.round(ms * 10) / 10.0).put("alpn", conn.applicationProtocol())
               .put("role", conn.isClient() ? "client" : "server"));

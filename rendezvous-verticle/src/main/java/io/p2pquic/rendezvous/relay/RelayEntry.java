@@ -10,13 +10,20 @@ import java.util.Objects;
  * One relay as announced in the cluster-wide directory: the node holding it, the advertised address
  * its clients use (TURN on {@code port} over each of {@code transports}), its load, when it was last
  * announced (epoch milliseconds on the announcing node's clock), and the {@link SecretId}s of the
- * secrets it accepts.
+ * secrets it accepts; {@code bytesRelayed} counts the bytes it relayed since it started (operator API;
+ * 0 in entries of nodes that predate it).
  *
  * <pre>{@code {"nodeId":"rv-2","host":"203.0.113.11","port":3478,"transports":["udp","tcp"],
- *  "allocations":12,"maxAllocations":1000,"updatedAt":1795328122684,"secretIds":["Xc3v..."]}}</pre>
+ *  "allocations":12,"maxAllocations":1000,"updatedAt":1795328122684,"secretIds":["Xc3v..."],
+ *  "bytesRelayed":123456}}</pre>
  */
 public record RelayEntry(String nodeId, String host, int port, List<String> transports, int allocations,
-    int maxAllocations, long updatedAt, List<String> secretIds) {
+    int maxAllocations, long updatedAt, List<String> secretIds, long bytesRelayed) {
+
+  public RelayEntry(String nodeId, String host, int port, List<String> transports, int allocations,
+      int maxAllocations, long updatedAt, List<String> secretIds) {
+    this(nodeId, host, port, transports, allocations, maxAllocations, updatedAt, secretIds, 0);
+  }
 
   public RelayEntry {
     Objects.requireNonNull(nodeId, "nodeId");
@@ -43,7 +50,7 @@ public record RelayEntry(String nodeId, String host, int port, List<String> tran
   }
 
   public RelayEntry withUpdatedAt(long millis) {
-    return new RelayEntry(nodeId, host, port, transports, allocations, maxAllocations, millis, secretIds);
+    return new RelayEntry(nodeId, host, port, transports, allocations, maxAllocations, millis, secretIds, bytesRelayed);
   }
 
   public JsonObject toJson() {
@@ -55,7 +62,8 @@ public record RelayEntry(String nodeId, String host, int port, List<String> tran
         .put("allocations", allocations)
         .put("maxAllocations", maxAllocations)
         .put("updatedAt", updatedAt)
-        .put("secretIds", new JsonArray(new ArrayList<>(secretIds)));
+        .put("secretIds", new JsonArray(new ArrayList<>(secretIds)))
+        .put("bytesRelayed", bytesRelayed);
   }
 
   /** @throws IllegalArgumentException when a field is missing or mistyped */
@@ -63,7 +71,8 @@ public record RelayEntry(String nodeId, String host, int port, List<String> tran
     try {
       return new RelayEntry(json.getString("nodeId"), json.getString("host"), json.getInteger("port"),
           strings(json.getJsonArray("transports")), json.getInteger("allocations"),
-          json.getInteger("maxAllocations"), json.getLong("updatedAt"), strings(json.getJsonArray("secretIds")));
+          json.getInteger("maxAllocations"), json.getLong("updatedAt"), strings(json.getJsonArray("secretIds")),
+          json.getLong("bytesRelayed", 0L));
     } catch (ClassCastException | NullPointerException e) {
       throw new IllegalArgumentException("not a relay directory entry: " + json, e);
     }

@@ -18,6 +18,7 @@ import io.p2pquic.api.signalling.frame.RegisterRequest;
 import io.p2pquic.api.signalling.frame.RegisteredReply;
 import io.p2pquic.api.signalling.frame.RelayRequest;
 import io.p2pquic.api.signalling.frame.ReplacedNotice;
+import io.p2pquic.api.signalling.frame.SessionReport;
 import io.p2pquic.api.signalling.frame.SignallingFrameException;
 import io.p2pquic.api.signalling.frame.TurnCredentialsRequest;
 import io.p2pquic.api.signalling.frame.TurnCredentialsReply;
@@ -195,6 +196,8 @@ final class Session {
       }
     } else if (frame instanceof RelayRequest relay) {
       onRelay(relay);
+    } else if (frame instanceof SessionReport report) {
+      onSessionReport(report);
     }
   }
 
@@ -301,7 +304,12 @@ final class Session {
     PeerId target = relay.to();
     // "from" is always the authenticated peer id of this connection; a client-supplied "from" is ignored.
     JsonObject out = new SignallingMessage(relay.type(), peerId.value(), false, relay.body()).toJson();
+    PeerId from = peerId;
     service.deliver(target, out).onComplete(ar -> {
+      if (ar.succeeded()) {
+        // Recorded even if this connection closed meanwhile: a bye sent on the way out still closes it.
+        service.sessionTable().delivered(relay.type(), from, target, relay.body());
+      }
       if (state == State.CLOSED) {
         return;
       }
@@ -313,6 +321,21 @@ final class Session {
         sendError(id, code, relayErrorText(code, target));
       }
     });
+  }
+
+  /** A peer's own view of a session this node relayed (operator API); never forwarded. */
+  private void onSessionReport(SessionReport report) {
+    if (service.sessionTable().report(peerId, report)) {
+      send(new AckReply(report.id()).toJson());
+    } else {
+      sendError(report.id(), ErrorCode.UNKNOWN_TARGET, "no session " + report.sessionId() + " between " + peerId
+          + " and another peer was signalled through this rendezvous node; report only your own sessions, to the"
+          + " node that relayed their offer");
+    }
+  }
+
+  String transport() {
+    return ws.transport();
   }
 
   static String relayErrorText(ErrorCode code, PeerId target) {

@@ -43,6 +43,8 @@ import java.util.Objects;
  *       validation, one more round trip) to new clients once this many connections are open; 0 = always</td></tr>
  *   <tr><td>quicPort</td><td>-1 (off)</td><td>UDP port of the QUIC signalling transport (method
  *       quic-native, {@link QuicSignallingListener}); 0 picks a free port; conf/rendezvous.json uses 8089</td></tr>
+ *   <tr><td>maxSessionRecords</td><td>1000</td><td>sessions this node remembers having relayed signalling
+ *       for (operator API, {@link RelayedSessions}); beyond it the oldest closed, else the oldest, is dropped</td></tr>
  * </table>
  */
 public final class SignallingConfig {
@@ -62,7 +64,7 @@ public final class SignallingConfig {
   private static final List<String> KNOWN = List.of("path", "maxMessageBytes", "maxWebSocketFrameBytes", "ratePerSecond",
       "rateBurst", "registrationTimeoutMs", "registryTtlMs", "deliveryTimeoutMs", "lookupProbeTimeoutMs",
       "registryMapName", "nodeId", "quicPort", "idleTimeoutMs", "maxConnections", "maxConnectionsPerIp",
-      "quicRetryAboveConnections");
+      "quicRetryAboveConnections", "maxSessionRecords");
 
   private String path = DEFAULT_PATH;
   private int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
@@ -80,6 +82,7 @@ public final class SignallingConfig {
   private int maxConnections = 10_000;
   private int maxConnectionsPerIp = 64;
   private int quicRetryAboveConnections = 100;
+  private int maxSessionRecords = 1000;
 
   public SignallingConfig() {
   }
@@ -101,6 +104,7 @@ public final class SignallingConfig {
     this.maxConnections = other.maxConnections;
     this.maxConnectionsPerIp = other.maxConnectionsPerIp;
     this.quicRetryAboveConnections = other.quicRetryAboveConnections;
+    this.maxSessionRecords = other.maxSessionRecords;
   }
 
   /**
@@ -129,6 +133,9 @@ public final class SignallingConfig {
           break;
         case "rateBurst":
           c.setRateBurst(StrictConfig.intValue(v));
+          break;
+        case "maxSessionRecords":
+          c.setMaxSessionRecords(StrictConfig.intValue(v));
           break;
         case "registrationTimeoutMs":
           c.setRegistrationTimeoutMs(StrictConfig.longValue(v));
@@ -192,6 +199,7 @@ public final class SignallingConfig {
     m.put("maxConnections", maxConnections);
     m.put("maxConnectionsPerIp", maxConnectionsPerIp);
     m.put("quicRetryAboveConnections", quicRetryAboveConnections);
+    m.put("maxSessionRecords", maxSessionRecords);
     return new JsonObject(m);
   }
 
@@ -333,6 +341,19 @@ public final class SignallingConfig {
       throw new IllegalArgumentException(PREFIX + "rateBurst must be >= 1, got " + v);
     }
     this.rateBurst = v;
+    return this;
+  }
+
+  /** Sessions this node remembers having relayed signalling for (operator API). */
+  public int maxSessionRecords() {
+    return maxSessionRecords;
+  }
+
+  public SignallingConfig setMaxSessionRecords(int v) {
+    if (v < 1 || v > 1_000_000) {
+      throw new IllegalArgumentException(PREFIX + "maxSessionRecords must be 1-1000000, got " + v);
+    }
+    this.maxSessionRecords = v;
     return this;
   }
 

@@ -83,6 +83,8 @@ public final class SignallingService {
   private final Map<PeerId, Session> localPeers = new HashMap<>();
   /** This node's consumer of p2p.signal.<peerId> for each local peer. */
   private final Map<PeerId, MessageConsumer<JsonObject>> peerConsumers = new HashMap<>();
+  /** The sessions this node relayed signalling for (operator API). */
+  private final RelayedSessions relayedSessions;
   private long refreshTimer = -1;
   private volatile java.util.function.BiFunction<PeerId, String, JsonObject> relayCredentials;
   private volatile boolean started;
@@ -97,6 +99,7 @@ public final class SignallingService {
         .description("open signalling WebSocket connections on this node").register(meterRegistry);
     Gauge.builder(SignallingMetrics.PEERS, localPeers, Map::size)
         .description("peers registered on this node").register(meterRegistry);
+    this.relayedSessions = new RelayedSessions(this.config.maxSessionRecords(), meterRegistry);
   }
 
   /**
@@ -290,6 +293,43 @@ public final class SignallingService {
     } else {
       context.runOnContext(v -> r.run());
     }
+  }
+
+  // ---- operator view (read-only) ---------------------------------------------------------------------
+
+  /**
+   * The peers registered on this node: {@code peerId}, {@code transport} (ws or quic), {@code remote} (the
+   * address they connected from), {@code registeredAt} (epoch ms). Read on the service's context.
+   */
+  public Future<io.vertx.core.json.JsonArray> registeredPeers() {
+    return onContextFuture(() -> {
+      io.vertx.core.json.JsonArray out = new io.vertx.core.json.JsonArray();
+      for (Session s : localPeers.values()) {
+        if (s.state == Session.State.REGISTERED) {
+          out.add(new JsonObject().put("peerId", s.peerId.value()).put("transport", s.transport())
+              .put("remote", s.observedAddress).put("registeredAt", s.registeredAt));
+        }
+      }
+      return out;
+    });
+  }
+
+  /** The sessions this node relayed signalling for, newest first (see {@link RelayedSessions}). */
+  public Future<io.vertx.core.json.JsonArray> relayedSessions() {
+    return onContextFuture(relayedSessions::toJson);
+  }
+
+  RelayedSessions sessionTable() {
+    return relayedSessions;
+  }
+
+  private <T> Future<T> onContextFuture(java.util.function.Supplier<T> read) {
+    if (context == null) {
+      return Future.failedFuture(new IllegalStateException("signalling not started"));
+    }
+    Promise<T> p = Promise.promise();
+    onContext(() -> p.complete(read.get()));
+    return p.future();
   }
 
   // ---- registry -------------------------------------------------------------------------------------

@@ -114,4 +114,9 @@ public final class TurnMetrics {
   private Counter tag(String name, String key, String value) {
     return tagged.computeIfAbsent(name + '\0' + value, k -> registry.counter(name, key, value));
   }
+
+  /** Bytes relayed both ways since this relay started. */
+  long relayedBytes() {
+    return (long) (bytesToPeer.count() + bytesToClient.count());
+  }
 }

@@ -243,6 +243,11 @@ public final class TurnServer {
     return advertised;
   }
 
+  /** Bytes relayed both ways (to peers and to clients) since this relay started. */
+  public long bytesRelayed() {
+    return metrics.relayedBytes();
+  }
+
   public int allocationCount() {
     return allocationCount;
   }

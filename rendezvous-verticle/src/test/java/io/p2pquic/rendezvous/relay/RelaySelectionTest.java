@@ -70,8 +70,14 @@ class RelaySelectionTest {
     RelayEntry e = relay("a", 3, 10, 0);
     JsonObject json = e.toJson();
     assertThat(json.fieldNames()).containsExactly("nodeId", "host", "port", "transports", "allocations",
-        "maxAllocations", "updatedAt", "secretIds");
+        "maxAllocations", "updatedAt", "secretIds", "bytesRelayed");
     assertThat(RelayEntry.fromJson(json)).isEqualTo(e);
+    // An entry of a node that predates bytesRelayed still reads, as 0 bytes.
+    json.remove("bytesRelayed");
+    assertThat(RelayEntry.fromJson(json)).isEqualTo(e);
+    RelayEntry busy = new RelayEntry("b", "192.0.2.1", 3478, java.util.List.of("udp"), 1, 10, 5, java.util.List.of(), 4096);
+    assertThat(RelayEntry.fromJson(busy.toJson()).bytesRelayed()).isEqualTo(4096);
+    assertThat(busy.withUpdatedAt(9).bytesRelayed()).isEqualTo(4096);
     assertThatThrownBy(() -> RelayEntry.fromJson(new JsonObject().put("nodeId", "a")))
         .isInstanceOf(IllegalArgumentException.class);
   }

@@ -26,7 +26,8 @@ class SignallingConfigTest {
         .put("idleTimeoutMs", 60000L)
         .put("maxConnections", 10000)
         .put("maxConnectionsPerIp", 64)
-        .put("quicRetryAboveConnections", 100);
+        .put("quicRetryAboveConnections", 100)
+        .put("maxSessionRecords", 1000);
     assertThat(new SignallingConfig().toJson()).isEqualTo(expected);
     assertThat(SignallingConfig.fromJson(null)).isEqualTo(new SignallingConfig());
     assertThat(SignallingConfig.fromJson(new JsonObject())).isEqualTo(new SignallingConfig());
@@ -37,7 +38,7 @@ class SignallingConfigTest {
     SignallingConfig c = new SignallingConfig().setPath("/sig").setMaxMessageBytes(1000)
         .setMaxWebSocketFrameBytes(2000).setRatePerSecond(2.5).setRateBurst(3).setRegistrationTimeoutMs(42)
         .setRegistryTtlMs(900).setDeliveryTimeoutMs(7).setLookupProbeTimeoutMs(8).setRegistryMapName("m")
-        .setNodeId("node-1").setQuicPort(8089);
+        .setNodeId("node-1").setQuicPort(8089).setMaxSessionRecords(5);
     SignallingConfig back = SignallingConfig.fromJson(c.toJson());
     assertThat(back).isEqualTo(c);
     assertThat(back.toJson()).isEqualTo(c.toJson());

@@ -7,7 +7,7 @@ import io.vertx.core.json.JsonObject;
  * every field it carries has been checked, so whoever handles it needs no further parsing.
  */
 public sealed interface ClientFrame
-    permits RegisterRequest, LookupRequest, PingRequest, TurnCredentialsRequest, RelayRequest {
+    permits RegisterRequest, LookupRequest, PingRequest, TurnCredentialsRequest, RelayRequest, SessionReport {
 
   /** The wire {@code type}. */
   String type();

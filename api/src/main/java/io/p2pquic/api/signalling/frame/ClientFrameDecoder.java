@@ -114,6 +114,8 @@ public final class ClientFrameDecoder {
         return lookup(id, msg);
       case SignallingProtocol.TURN_CREDENTIALS:
         return new TurnCredentialsRequest(id);
+      case SignallingProtocol.SESSION_REPORT:
+        return sessionReport(id, msg);
       default:
         if (SignallingProtocol.RELAY_TYPES.contains(type)) {
           return relay(type, id, msg);
@@ -122,7 +124,7 @@ public final class ClientFrameDecoder {
           throw refused(id, ErrorCode.UNKNOWN_TYPE, "\"" + type + "\" is sent by the server, not accepted from clients");
         }
         throw refused(id, ErrorCode.UNKNOWN_TYPE, "unknown type \"" + truncate(type)
-            + "\"; known: register, lookup, ping, turn-credentials, " + String.join(", ", SignallingProtocol.RELAY_TYPES));
+            + "\"; known: register, lookup, ping, turn-credentials, session-report, " + String.join(", ", SignallingProtocol.RELAY_TYPES));
     }
   }
 
@@ -158,6 +160,33 @@ public final class ClientFrameDecoder {
     }
     boolean attach = Boolean.TRUE.equals(msg.getValue(SignallingProtocol.F_ATTACH));
     return new RegisterRequest(id, claimed, key, sig, attach, grantToken);
+  }
+
+  private static SessionReport sessionReport(Object id, JsonObject msg) throws SignallingFrameException {
+    String type = SignallingProtocol.SESSION_REPORT;
+    String sessionId = FrameJson.string(msg, "sessionId");
+    if (sessionId == null || !SessionReport.SESSION_ID.matcher(sessionId).matches()) {
+      throw refused(id, type, ErrorCode.MALFORMED, "session-report needs string field \"sessionId\" (1-"
+          + SessionReport.MAX_SESSION_ID_LENGTH + " characters of A-Z a-z 0-9 . _ : -)");
+    }
+    String state = FrameJson.string(msg, "state");
+    if (state == null || !SessionReport.STATES.contains(state)) {
+      throw refused(id, type, ErrorCode.MALFORMED, "\"state\" must be one of connected, path-changed, closed");
+    }
+    Object path = msg.getValue("path");
+    if (path != null && !(path instanceof String p && SessionReport.PATHS.contains(p))) {
+      throw refused(id, type, ErrorCode.MALFORMED, "\"path\" must be one of direct, relayed, none (or absent)");
+    }
+    Object rtt = msg.getValue("rttMs");
+    Double rttMs = null;
+    if (rtt != null) {
+      if (!(rtt instanceof Number n) || !(n.doubleValue() >= 0 && n.doubleValue() <= SessionReport.MAX_RTT_MS)) {
+        throw refused(id, type, ErrorCode.MALFORMED, "\"rttMs\" must be a number from 0 to "
+            + (long) SessionReport.MAX_RTT_MS + " (or absent)");
+      }
+      rttMs = n.doubleValue();
+    }
+    return new SessionReport(id, sessionId, state, (String) path, rttMs);
   }
 
   private static LookupRequest lookup(Object id, JsonObject msg) throws SignallingFrameException {

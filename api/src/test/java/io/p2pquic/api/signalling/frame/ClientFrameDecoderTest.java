@@ -139,7 +139,37 @@ class ClientFrameDecoderTest {
     refused("{\"type\":\"pong\",\"id\":\"1\"}", ErrorCode.UNKNOWN_TYPE,
         "\"pong\" is sent by the server, not accepted from clients");
     refused("{\"type\":\"" + "z".repeat(50) + "\"}", ErrorCode.UNKNOWN_TYPE, "unknown type \"" + "z".repeat(40)
-        + "...\"; known: register, lookup, ping, turn-credentials, " + String.join(", ", SignallingProtocol.RELAY_TYPES));
+        + "...\"; known: register, lookup, ping, turn-credentials, session-report, " + String.join(", ", SignallingProtocol.RELAY_TYPES));
+  }
+
+  @Test
+  void sessionReport() throws Exception {
+    assertThat(roundTrip("{\"type\":\"session-report\",\"id\":\"c9\",\"sessionId\":\"0b6f3c52-aa\",\"state\":\"connected\","
+        + "\"path\":\"direct\",\"rttMs\":12.5}"))
+        .isEqualTo(new SessionReport("c9", "0b6f3c52-aa", "connected", "direct", 12.5));
+    assertThat(roundTrip("{\"type\":\"session-report\",\"sessionId\":\"s\",\"state\":\"closed\"}"))
+        .isEqualTo(new SessionReport(null, "s", "closed", null, null));
+  }
+
+  @Test
+  void sessionReportRefusals() {
+    String idText = "session-report needs string field \"sessionId\" (1-64 characters of A-Z a-z 0-9 . _ : -)";
+    refused("{\"type\":\"session-report\",\"state\":\"closed\"}", ErrorCode.MALFORMED, idText);
+    refused("{\"type\":\"session-report\",\"sessionId\":\"" + "a".repeat(65) + "\",\"state\":\"closed\"}",
+        ErrorCode.MALFORMED, idText);
+    refused("{\"type\":\"session-report\",\"sessionId\":\"a b\",\"state\":\"closed\"}", ErrorCode.MALFORMED, idText);
+    refused("{\"type\":\"session-report\",\"sessionId\":\"s\",\"state\":\"up\"}", ErrorCode.MALFORMED,
+        "\"state\" must be one of connected, path-changed, closed");
+    refused("{\"type\":\"session-report\",\"sessionId\":\"s\",\"state\":\"closed\",\"path\":7}", ErrorCode.MALFORMED,
+        "\"path\" must be one of direct, relayed, none (or absent)");
+    for (String rtt : new String[] {"-1", "600001", "\"5\"", "1e400"}) {
+      refused("{\"type\":\"session-report\",\"sessionId\":\"s\",\"state\":\"closed\",\"rttMs\":" + rtt + "}",
+          ErrorCode.MALFORMED, "\"rttMs\" must be a number from 0 to 600000 (or absent)");
+    }
+    SignallingFrameException e = refused("{\"type\":\"session-report\",\"id\":\"r1\",\"state\":\"closed\"}",
+        ErrorCode.MALFORMED, idText);
+    assertThat(e.frameType()).isEqualTo(SignallingProtocol.SESSION_REPORT);
+    assertThat(e.requestId()).isEqualTo("r1");
   }
 
   @Test

@@ -1,0 +1,177 @@
+package io.p2pquic.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.p2pquic.api.Addresses;
+import io.p2pquic.api.timeline.Timeline;
+import io.p2pquic.identity.PeerIdentity;
+import io.p2pquic.puncher.PeerConfig;
+import io.p2pquic.puncher.ice.GatheringOptions;
+import io.p2pquic.rendezvous.RendezvousConfig;
+import io.p2pquic.rendezvous.RendezvousVerticle;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * Issue 14: the rendezvous's dashboard in a real browser (Debian's chromium, headless, through its
+ * chromedriver). A rendezvous and two peers run in this JVM; the page, opened once with the operator
+ * token, shows both registered peers, then the sessions alice opens to bob (method auto, which goes direct
+ * on loopback, and method relay) with the path their peers report, without being reloaded. Saves
+ * docs/dashboard.png. Without chromium and chromedriver the test is skipped, except with CI=true, where
+ * it fails (.ci/run installs both).
+ */
+class DashboardBrowserTest {
+  private static final String CHROMIUM = "/usr/bin/chromium";
+  private static final String CHROMEDRIVER = "/usr/bin/chromedriver";
+  private static final String TOKEN = "dashboard-test-token-0123456789";
+
+  private Vertx vertx;
+  private WebDriver browser;
+  private Path profile;
+
+  @BeforeEach
+  void browserOrSkip() {
+    String missing = !new File(CHROMIUM).canExecute() ? CHROMIUM
+        : !new File(CHROMEDRIVER).canExecute() ? CHROMEDRIVER : null;
+    if (missing != null) {
+      if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+        Assertions.fail("CI=true but " + missing + " is missing: CI must install chromium and chromium-driver "
+            + "(apt-get install chromium chromium-driver)");
+      }
+      Assumptions.abort(missing + " is missing; install Debian's chromium and chromium-driver to run the "
+          + "dashboard's browser test");
+    }
+  }
+
+  @AfterEach
+  void down() throws Exception {
+    if (browser != null) {
+      browser.quit();
+    }
+    if (vertx != null) {
+      vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+    if (profile != null) {
+      try (var files = Files.walk(profile)) {
+        files.sorted(java.util.Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
+      }
+    }
+  }
+
+  @Test
+  void showsPeersAndSessionsAsTheyComeWithoutReloading() throws Exception {
+    vertx = Vertx.vertx();
+    PrometheusMeterRegistry metrics = NodeRuntime.metrics();
+    RendezvousVerticle rendezvous = new RendezvousVerticle(RendezvousConfig.fromJson(new JsonObject()
+        .put("bind", "127.0.0.1").put("http", new JsonObject().put("port", 0)).put("stun", new JsonObject().put("port", 0))
+        .put("admin", new JsonObject().put("token", TOKEN))
+        .put("signalling", new JsonObject().put("nodeId", "rv-1").put("quicPort", -1))
+        .put("turn", new JsonObject().put("grant", "all-registered")
+            .put("allowedPeerRanges", new JsonArray(List.of("127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12",
+                "192.168.0.0/16", "fc00::/7"))))), metrics);
+    await(vertx.deployVerticle(rendezvous));
+    PeerConfig cfg = new PeerConfig().setRendezvous("ws://127.0.0.1:" + rendezvous.httpPort() + "/signal")
+        .setGathering(new GatheringOptions().stunServers(List.of("127.0.0.1:" + rendezvous.stunAddress().getPort()))
+            .includeLoopback(true).ipv6(false));
+    Timeline timeline = new Timeline();
+    PeerNode alice = await(PeerNode.start(vertx, cfg, PeerIdentity.generate(), metrics, timeline, "alice", false));
+    PeerNode bob = await(PeerNode.start(vertx, cfg, PeerIdentity.generate(), metrics, timeline, "bob", true));
+    String aliceId = alice.puncher.peerId().value();
+    String bobId = bob.puncher.peerId().value();
+
+    browser = chromium();
+    browser.get("http://127.0.0.1:" + rendezvous.httpPort() + "/dashboard/?token=" + TOKEN);
+    WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(20), Duration.ofMillis(100));
+    wait.withMessage("both registered peers on the page")
+        .until(d -> !d.findElements(By.cssSelector("tr[data-peer='" + aliceId + "']")).isEmpty()
+            && !d.findElements(By.cssSelector("tr[data-peer='" + bobId + "']")).isEmpty());
+    assertThat(browser.findElement(By.id("status")).getText()).startsWith("live");
+    assertThat(browser.findElement(By.cssSelector("tr[data-peer='" + aliceId + "']")).getText()).contains("ws");
+    // Marks this page load: a reload would lose it.
+    ((JavascriptExecutor) browser).executeScript("window.sameLoad = 'issue-14';");
+
+    JsonObject direct = connect(alice, bobId, "auto");
+    assertThat(await(PeerNode.echo(vertx, direct, Buffer.buffer("dashboard"))).toString()).isEqualTo("dashboard");
+    String directRow = "tr[data-session='" + direct.getString("sessionId") + "']";
+    wait.withMessage("the auto session, direct on loopback, as its peers report")
+        .until(d -> !d.findElements(By.cssSelector(directRow)).isEmpty()
+            && "auto".equals(d.findElement(By.cssSelector(directRow + " td.method")).getText())
+            && "direct".equals(d.findElement(By.cssSelector(directRow + " td.path")).getText()));
+    assertThat(browser.findElement(By.cssSelector(directRow + " td.state")).getText()).isEqualTo("connected");
+    assertThat(browser.findElement(By.cssSelector(directRow + " td.rtt")).getText()).endsWith(" ms");
+
+    JsonObject relayed = connect(alice, bobId, "relay");
+    assertThat(await(PeerNode.echo(vertx, relayed, Buffer.buffer("via the relay"))).toString()).isEqualTo("via the relay");
+    String relayedRow = "tr[data-session='" + relayed.getString("sessionId") + "']";
+    wait.withMessage("the relay session, relayed")
+        .until(d -> !d.findElements(By.cssSelector(relayedRow)).isEmpty()
+            && "relayed".equals(d.findElement(By.cssSelector(relayedRow + " td.path")).getText()));
+    assertThat(browser.findElement(By.cssSelector(relayedRow + " td.method")).getText()).isEqualTo("relay");
+    wait.withMessage("this node's relay and its allocations")
+        .until(d -> !d.findElements(By.cssSelector("tr[data-relay='rv-1']")).isEmpty()
+            && !"0".equals(d.findElement(By.id("tile-alloc")).getText()));
+    assertThat(((JavascriptExecutor) browser).executeScript("return window.sameLoad;"))
+        .as("the page was updated in place, never reloaded").isEqualTo("issue-14");
+
+    // A few more rate samples for the chart, then the picture for the docs.
+    for (int i = 0; i < 6; i++) {
+      await(PeerNode.echo(vertx, relayed, Buffer.buffer("x".repeat(1000))));
+      Thread.sleep(1_000);
+    }
+    Path docs = Path.of("..", "docs");
+    if (Files.isDirectory(docs)) {
+      Files.write(docs.resolve("dashboard.png"), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+    }
+  }
+
+  private JsonObject connect(PeerNode from, String to, String method) throws Exception {
+    return await(vertx.eventBus().<JsonObject>request(Addresses.peerConnect(from.puncher.peerId()),
+            new JsonObject().put("peer", to).put("method", method).put("timeoutMs", 15_000),
+            new DeliveryOptions().setSendTimeout(20_000)).map(m -> m.body()));
+  }
+
+  private WebDriver chromium() throws Exception {
+    profile = Files.createTempDirectory("p2p-dashboard-chromium");
+    ChromeOptions options = new ChromeOptions().setBinary(CHROMIUM).addArguments("--headless", "--no-sandbox",
+        "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--window-size=1280,800", "--hide-scrollbars",
+        "--user-data-dir=" + profile.toAbsolutePath());
+    // The driver named explicitly: Selenium Manager would otherwise look for one (on the network).
+    ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(new File(CHROMEDRIVER))
+        .usingAnyFreePort().build();
+    ChromeDriver driver = new ChromeDriver(service, options);
+    // The page's own area at 1280x800 (--window-size counts the browser's frame too), for the screenshot.
+    driver.executeCdpCommand("Emulation.setDeviceMetricsOverride",
+        java.util.Map.of("width", 1280, "height", 800, "deviceScaleFactor", 1, "mobile", false));
+    return driver;
+  }
+
+  private static <T> T await(Future<T> f) throws Exception {
+    return f.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+  }
+}
