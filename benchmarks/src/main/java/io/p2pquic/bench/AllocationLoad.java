@@ -38,7 +38,8 @@ import java.util.TreeMap;
  * and the client waits for a line on stdin before the next stage, so the caller can measure the server
  * while exactly that many allocations are held. After the last stage it holds them until stdin closes.
  * Client sockets bind {@code --client-ip} (127.0.0.2), so their ephemeral ports never take a port the
- * relay on 127.0.0.1 wants for an allocation. Lifetimes are requested long enough ({@code --lifetime}, 3600 s) that no Refresh is needed while
+ * relay on 127.0.0.1 wants for an allocation. Lifetimes are requested long enough ({@code --lifetime}, 3600 s)
+ * that no Refresh is needed while
  * measuring.
  *
  * <pre>java -cp benchmarks.jar io.p2pquic.bench.AllocationLoad --server 127.0.0.1:34782 --secret s \
@@ -123,7 +124,8 @@ public final class AllocationLoad {
         }
       }
     }
-    AllocationLoad load = new AllocationLoad(server, java.net.InetAddress.getByName(clientIp), secret.getBytes(StandardCharsets.UTF_8), users, lifetime);
+    AllocationLoad load = new AllocationLoad(server, java.net.InetAddress.getByName(clientIp), secret.getBytes(StandardCharsets.UTF_8),
+        users, lifetime);
     BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     for (int stage : stages) {
       long t0 = System.nanoTime();

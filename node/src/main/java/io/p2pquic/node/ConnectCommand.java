@@ -74,7 +74,10 @@ final class ConnectCommand implements Callable<Integer> {
   Long timeoutMs;
 
   @Option(names = "--method", paramLabel = "METHOD", defaultValue = "auto",
-      description = "auto (default: relay at once if configured, upgrade to direct), ice (direct only, method 1), relay (only relayed candidates), dcutr (relayed first, then libp2p DCUtR over the relayed connection; waits for its outcome), tcp (TCP simultaneous open + TLS 1.3; needs a STUN server), quic-native (method 2: QUIC signalling from the session socket, QUIC Initials as checks).")
+      description = "auto (default: relay at once if configured, upgrade to direct), ice (direct only, method 1), relay (only relayed "
+          + "candidates), dcutr (relayed first, then libp2p DCUtR over the relayed connection; waits for its outcome), tcp (TCP "
+          + "simultaneous open + TLS 1.3; needs a STUN server), quic-native (method 2: QUIC signalling from the session socket, QUIC "
+          + "Initials as checks).")
   String method;
 
   @Option(names = "--json", description = "Print the session description (with timings) as JSON; on failure {\"error\": ...}.")
@@ -84,7 +87,8 @@ final class ConnectCommand implements Callable<Integer> {
   boolean quiet;
 
   @Option(names = "--repeat", paramLabel = "N", defaultValue = "1",
-      description = "Connect N times in this process (a new session each, closed after its echo) and print the median, min and max of every phase: the benchmark of docs/benchmarks.md.")
+      description = "Connect N times in this process (a new session each, closed after its echo) and print the median, min and max of "
+          + "every phase: the benchmark of docs/benchmarks.md.")
   int repeat;
 
   @Option(names = "--warmup", paramLabel = "K", defaultValue = "0",
@@ -92,11 +96,13 @@ final class ConnectCommand implements Callable<Integer> {
   int warmup;
 
   @Option(names = "--settle", paramLabel = "MS", defaultValue = "0",
-      description = "After the echo, wait up to MS for a session that is not on a direct path yet to move to one (auto's upgrade); records finalPath and directAfterMs. Used by `lab report`.")
+      description = "After the echo, wait up to MS for a session that is not on a direct path yet to move to one (auto's upgrade); "
+          + "records finalPath and directAfterMs. Used by `lab report`.")
   long settleMs;
 
   @Option(names = "--keep-going",
-      description = "With --repeat: record a failed run ({\"error\": ...} in the JSON runs) and go on instead of stopping; exits 1 only if every run failed. Used by `lab report`.")
+      description = "With --repeat: record a failed run ({\"error\": ...} in the JSON runs) and go on instead of stopping; exits 1 only "
+          + "if every run failed. Used by `lab report`.")
   boolean keepGoing;
 
   @Spec CommandSpec spec;
@@ -241,7 +247,8 @@ final class ConnectCommand implements Callable<Integer> {
           }
         });
     try {
-      session = NodeRuntime.await(node.puncher.connect(target, timeout, ConnectMethod.parse(method)), Duration.ofMillis(timeout + 5_000), "connecting");
+      session = NodeRuntime.await(node.puncher.connect(target, timeout, ConnectMethod.parse(method)), Duration.ofMillis(timeout + 5_000),
+          "connecting");
     } catch (RuntimeException e) {
       lastError = why(e);
       lastReason = io.p2pquic.api.session.ConnectFailure.find(e).orElse(null);

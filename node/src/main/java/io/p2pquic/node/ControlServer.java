@@ -7,7 +7,6 @@ import io.p2pquic.puncher.session.ConnectMethod;
 import io.p2pquic.puncher.signalling.SignallingState;
 import io.p2pquic.quic.session.PeerSession;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;

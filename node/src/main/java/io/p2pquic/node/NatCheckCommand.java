@@ -33,7 +33,8 @@ final class NatCheckCommand implements Callable<Integer> {
   @Option(names = "--local", paramLabel = "IP", description = "Local address to send from (default: the system's choice).")
   String local;
 
-  @Option(names = "--rto", paramLabel = "MS", description = "First retransmission timeout of each probe (default 150 ms; raise it on slow links).")
+  @Option(names = "--rto", paramLabel = "MS", description = "First retransmission timeout of each probe (default 150 ms; raise it on slow "
+      + "links).")
   Long rtoMillis;
 
   @Option(names = "--tries", paramLabel = "N", description = "Requests per probe before it counts as unanswered (default 4).")

@@ -7,7 +7,6 @@ import io.p2pquic.identity.PeerId;
 import io.p2pquic.identity.PeerIdentity;
 import io.p2pquic.puncher.PeerConfig;
 import io.p2pquic.puncher.PuncherVerticle;
-import io.p2pquic.quic.QuicOptions;
 import io.p2pquic.puncher.session.ConnectMethod;
 import io.p2pquic.quic.session.PeerSession;
 import io.p2pquic.quic.session.QuicVerticle;

@@ -82,7 +82,8 @@ final class RendezvousCommand implements Callable<Integer> {
   // A file, not the secret itself: a command line is visible to every user of the host (ps).
   @Option(names = "--turn-secret-file", paramLabel = "FILE", defaultValue = "${env:P2P_TURN_SECRET_FILE}",
       description = {"File holding the TURN REST shared secret (turn.authSecret; first line, trimmed).",
-          "Every rendezvous and relay node of a cluster needs the same secret. Several lines rotate: newest first (it signs new credentials), older ones still verify."})
+          "Every rendezvous and relay node of a cluster needs the same secret. Several lines rotate: newest first (it signs new "
+          + "credentials), older ones still verify."})
   Path turnSecretFile;
 
   // A file for the same reason: the operator API's token (admin.token) is a secret too.
@@ -258,8 +259,9 @@ final class RendezvousCommand implements Callable<Integer> {
     if (cluster != null) json = ConfigFiles.with(json, "cluster", cluster);
     if (adminPort != null) json = ConfigFiles.with(json, "admin.port", adminPort);
     if (tls != null) json = ConfigFiles.with(json, "http.tls.enabled", tls);
-    if (tlsCert != null) json = ConfigFiles.with(ConfigFiles.with(json, "http.tls.certFile", tlsCert.toString()),
-        "http.tls.enabled", true);
+    if (tlsCert != null) {
+      json = ConfigFiles.with(ConfigFiles.with(json, "http.tls.certFile", tlsCert.toString()), "http.tls.enabled", true);
+    }
     if (tlsKey != null) json = ConfigFiles.with(json, "http.tls.keyFile", tlsKey.toString());
     if (turnSecretFile != null) json = ConfigFiles.with(json, "turn.authSecret", readSecrets(turnSecretFile));
     if (adminTokenFile != null) json = ConfigFiles.with(json, "admin.token", readAdminToken(adminTokenFile));

@@ -109,7 +109,8 @@ class ClusteredEventBusApiTest {
     for (Child c : children) {
       c.stop();
       List<String> tail = c.lines.subList(Math.max(0, c.lines.size() - 15), c.lines.size());
-      System.out.println("---- last lines of " + c.name + " (" + (c.process.isAlive() ? "still running" : "exit " + c.process.exitValue()) + ")\n" + String.join("\n", tail));
+      System.out.println("---- last lines of " + c.name + " (" + (c.process.isAlive() ? "still running" : "exit "
+          + c.process.exitValue()) + ")\n" + String.join("\n", tail));
     }
   }
 

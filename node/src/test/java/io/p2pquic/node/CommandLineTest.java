@@ -28,7 +28,8 @@ class CommandLineTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"rendezvous", "peer", "connect", "expose", "forward", "pipe", "status", "ping", "nat-check", "relay-token", "demo", "lab"})
+  @ValueSource(strings = {"rendezvous", "peer", "connect", "expose", "forward", "pipe", "status", "ping", "nat-check", "relay-token",
+      "demo", "lab"})
   void everyCommandExplainsItselfWithExamples(String command) {
     Result r = run(command, "--help");
     assertThat(r.code()).isZero();

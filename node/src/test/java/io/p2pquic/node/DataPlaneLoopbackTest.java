@@ -322,8 +322,8 @@ class DataPlaneLoopbackTest {
     Path received = dir.resolve("received.bin");
     Path nothing = dir.resolve("empty-stdin");
     Files.write(nothing, new byte[0]); // the listener sends nothing back: its stdin ends at once
-    Process l = new ProcessBuilder(cmd).redirectInput(nothing.toFile()).redirectOutput(received.toFile()).redirectError(dir.resolve("l.err").toFile())
-        .directory(dir.toFile()).start();
+    Process l = new ProcessBuilder(cmd).redirectInput(nothing.toFile()).redirectOutput(received.toFile())
+        .redirectError(dir.resolve("l.err").toFile()).directory(dir.toFile()).start();
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (!Files.readString(dir.resolve("l.err")).contains("waiting for") && System.nanoTime() < end) {
       Thread.sleep(50);

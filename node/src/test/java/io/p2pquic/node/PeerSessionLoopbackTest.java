@@ -128,7 +128,8 @@ class PeerSessionLoopbackTest {
 
   @Test
   void badRequestsAreRefusedWithTheReason() {
-    assertThatThrownBy(() -> await(vertx.eventBus().request(Addresses.peerConnect(alice.puncher.peerId()), new JsonObject().put("peer", "x"))))
+    assertThatThrownBy(() -> await(vertx.eventBus().request(Addresses.peerConnect(alice.puncher.peerId()),
+        new JsonObject().put("peer", "x"))))
         .rootCause().hasMessageContaining("\"peer\" must be a peer id")
         .isInstanceOfSatisfying(ReplyException.class, e -> assertThat(e.failureCode()).isEqualTo(400));
     assertThatThrownBy(() -> await(vertx.eventBus().request(Addresses.peerConnect(alice.puncher.peerId()),

@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * <p>Everything it does is marked on the {@link Timeline} it is given under its {@code name}.
  */
 public final class PuncherVerticle extends VerticleBase {
-  private static final Logger log = LoggerFactory.getLogger(PuncherVerticle.class);
+  private static final Logger LOG = LoggerFactory.getLogger(PuncherVerticle.class);
 
   /** Set by the constructor, or read from {@code config()} in {@link #start()} (no-arg constructor). */
   private PeerConfig config;
@@ -96,7 +96,8 @@ public final class PuncherVerticle extends VerticleBase {
           }
           return loaded;
         });
-    return id.compose(loaded -> {
+    return id
+        .compose(loaded -> {
           identity = loaded;
           timeline.mark(name, "identity", identity.peerId().value());
           signalling = new SignallingClient(vertx, config.rendezvous(), identity, metrics, config.signalling())
@@ -110,7 +111,7 @@ public final class PuncherVerticle extends VerticleBase {
               });
           sessions = new PeerSessions(vertx, signalling, config, metrics, timeline, name);
           if (retryAtStart) {
-            signalling.connectAndRetry().onFailure(err -> log.debug("{}: registration given up: {}", name, err.getMessage()));
+            signalling.connectAndRetry().onFailure(err -> LOG.debug("{}: registration given up: {}", name, err.getMessage()));
             return Future.succeededFuture();
           }
           return signalling.connect().<Void>mapEmpty().recover(this::slowFirstRegistration);
@@ -262,7 +263,7 @@ public final class PuncherVerticle extends VerticleBase {
           scheduleRelayRenewal(fresh);
         })
         .onFailure(err -> {
-          log.warn("{}: relay credentials could not be renewed ({}); retrying in 30 s", name, err.getMessage());
+          LOG.warn("{}: relay credentials could not be renewed ({}); retrying in 30 s", name, err.getMessage());
           renewalTimer = vertx.setTimer(30_000, x -> scheduleRelayRenewal(grant));
         }));
   }
@@ -302,7 +303,7 @@ public final class PuncherVerticle extends VerticleBase {
 
   private void onSignal(SignallingMessage msg) {
     if (!sessions.onSignal(msg)) {
-      log.debug("{}: {} from {} is not a session message; ignored", name, msg.type(), msg.from());
+      LOG.debug("{}: {} from {} is not a session message; ignored", name, msg.type(), msg.from());
     }
   }
 }

@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
  * of the JVM; each line is flushed at once (a few lines per handshake).
  */
 final class KeyLogFile implements BoringSSLKeylog {
-  private static final Logger log = LoggerFactory.getLogger(KeyLogFile.class);
+  private static final Logger LOG = LoggerFactory.getLogger(KeyLogFile.class);
   private static final Map<Path, KeyLogFile> OPEN = new ConcurrentHashMap<>();
 
   private final Path path;
@@ -32,7 +32,7 @@ final class KeyLogFile implements BoringSSLKeylog {
 
   static KeyLogFile forPath(String path) {
     return OPEN.computeIfAbsent(Path.of(path).toAbsolutePath(), p -> {
-      log.warn("QUIC TLS key logging is on: secrets go to {} (anyone reading it can decrypt the traffic)", p);
+      LOG.warn("QUIC TLS key logging is on: secrets go to {} (anyone reading it can decrypt the traffic)", p);
       return new KeyLogFile(p);
     });
   }
@@ -52,7 +52,7 @@ final class KeyLogFile implements BoringSSLKeylog {
       out.flush();
     } catch (IOException e) {
       failed = true;
-      log.warn("cannot write the TLS key log {}: {}", path, e.toString());
+      LOG.warn("cannot write the TLS key log {}: {}", path, e.toString());
     }
   }
 }

@@ -70,7 +70,7 @@ public final class QuicPeerConnection {
   /** Application error code sent when the readiness protocol is violated. */
   static final int PROTOCOL_ERROR = 0x1;
 
-  private static final Logger log = LoggerFactory.getLogger(QuicPeerConnection.class);
+  private static final Logger LOG = LoggerFactory.getLogger(QuicPeerConnection.class);
 
   /** Incoming streams of every connection: routes each to its connection. */
   static final ChannelHandler INCOMING_STREAMS = new ChannelInitializer<QuicStreamChannel>() {
@@ -528,7 +528,7 @@ public final class QuicPeerConnection {
         ((QuicStreamChannel) f.getNow()).writeAndFlush(
             new DefaultQuicStreamFrame(Unpooled.wrappedBuffer(new byte[] {CONTROL_ACCEPTED}), true));
       } else {
-        log.warn("cannot open the control stream to {}: {}", remotePeerId, f.cause().toString());
+        LOG.warn("cannot open the control stream to {}: {}", remotePeerId, f.cause().toString());
         close(PROTOCOL_ERROR, "cannot open control stream");
       }
     });
@@ -631,7 +631,7 @@ public final class QuicPeerConnection {
     if (!ready.future().isComplete()) {
       ready.tryFail(handshakeFailure(new QuicClosedChannelExceptionHolder(r)));
     }
-    log.debug("{} ended: {}", this, r);
+    LOG.debug("{} ended: {}", this, r);
     if (server != null && confirmed) {
       server.removed(this);
     }
@@ -703,7 +703,7 @@ public final class QuicPeerConnection {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      log.debug("{}: {}", QuicPeerConnection.this, cause.toString());
+      LOG.debug("{}: {}", QuicPeerConnection.this, cause.toString());
     }
 
     @Override
@@ -728,7 +728,7 @@ public final class QuicPeerConnection {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      log.debug("control stream of {}: {}", QuicPeerConnection.this, cause.toString());
+      LOG.debug("control stream of {}: {}", QuicPeerConnection.this, cause.toString());
     }
   }
 }

@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * allow-predicate; refused handshakes go to {@link #rejectionHandler}.
  */
 public final class QuicPeerServer {
-  private static final Logger log = LoggerFactory.getLogger(QuicPeerServer.class);
+  private static final Logger LOG = LoggerFactory.getLogger(QuicPeerServer.class);
 
   private final ContextInternal context;
   private final DatagramChannel channel;
@@ -152,12 +152,12 @@ public final class QuicPeerServer {
 
   void accepted(QuicPeerConnection conn) {
     connections.add(conn);
-    log.debug("accepted QUIC connection from {} at {}", conn.remotePeerId(), conn.remoteAddress());
+    LOG.debug("accepted QUIC connection from {} at {}", conn.remotePeerId(), conn.remoteAddress());
     Handler<QuicPeerConnection> h = connectionHandler;
     if (h != null) {
       context.emit(conn, h);
     } else {
-      log.warn("no connectionHandler set: closing the connection from {}", conn.remotePeerId());
+      LOG.warn("no connectionHandler set: closing the connection from {}", conn.remotePeerId());
       conn.close(0, "no handler");
     }
   }
@@ -168,7 +168,7 @@ public final class QuicPeerServer {
 
   void rejected(InetSocketAddress from, PeerCertificateException cause) {
     QuicRejection r = new QuicRejection(from, cause);
-    log.info("{}", r);
+    LOG.info("{}", r);
     Handler<QuicRejection> h = rejectionHandler;
     if (h != null) {
       context.execute(r, h);

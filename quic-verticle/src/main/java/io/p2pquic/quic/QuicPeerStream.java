@@ -37,7 +37,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class QuicPeerStream implements ReadStream<Buffer>, WriteStream<Buffer> {
 
-  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(QuicPeerStream.class);
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(QuicPeerStream.class);
 
   private final QuicPeerConnection connection;
   private final QuicStreamChannel channel;
@@ -270,7 +270,7 @@ public final class QuicPeerStream implements ReadStream<Buffer>, WriteStream<Buf
       return;
     }
     if (finalSize < bytesReceived) {
-      log.debug("stream {}: ignored a final-size notice of {} bytes after {} arrived", id(), finalSize, bytesReceived);
+      LOG.debug("stream {}: ignored a final-size notice of {} bytes after {} arrived", id(), finalSize, bytesReceived);
       return;
     }
     noticedFinalSize = finalSize;
@@ -317,7 +317,7 @@ public final class QuicPeerStream implements ReadStream<Buffer>, WriteStream<Buf
       endDelivered = true;
       if (!finReceived) {
         connection.countEndedByNotice();
-        log.debug("stream {}: ended at {} bytes on the peer's final-size notice", id(), bytesReceived);
+        LOG.debug("stream {}: ended at {} bytes on the peer's final-size notice", id(), bytesReceived);
         updateReading();
       }
       context.emit(null, h);
@@ -355,7 +355,7 @@ public final class QuicPeerStream implements ReadStream<Buffer>, WriteStream<Buf
           bytesReceived += content.readableBytes();
           if (endDelivered) {
             // Past the final size the peer announced: it broke its own notice; nothing more is delivered.
-            log.debug("stream {}: dropped {} bytes past the announced final size {}", id(), content.readableBytes(),
+            LOG.debug("stream {}: dropped {} bytes past the announced final size {}", id(), content.readableBytes(),
                 noticedFinalSize);
           } else {
             deliver(Buffer.buffer(ByteBufUtil.getBytes(content)));

@@ -26,7 +26,8 @@ import java.util.Map;
  * }</pre>
  *
  * <p>{@code bind} applies to every listener unless {@code stun.bind} or {@code http.bind} says
- * otherwise; TURN relay sockets bind to {@code stun.bind} unless {@code turn.relayAddress} is set. Every unknown key and bad value is reported with its full path.
+ * otherwise; TURN relay sockets bind to {@code stun.bind} unless {@code turn.relayAddress} is set. Every unknown key
+ * and bad value is reported with its full path.
  */
 public final class RendezvousConfig {
   public static final int DEFAULT_HTTP_PORT = 8088;

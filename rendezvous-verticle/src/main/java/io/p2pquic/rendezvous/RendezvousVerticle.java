@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * listing relays from the cluster-wide {@link RelayDirectory} (this node's relay among them when it runs one).
  */
 public final class RendezvousVerticle extends VerticleBase {
-  private static final Logger log = LoggerFactory.getLogger(RendezvousVerticle.class);
+  private static final Logger LOG = LoggerFactory.getLogger(RendezvousVerticle.class);
 
   /** Set by the constructor, or read from {@code config()} in {@link #start()} (no-arg constructor). */
   private RendezvousConfig config;
@@ -101,7 +101,7 @@ public final class RendezvousVerticle extends VerticleBase {
         RelayCredentials c = relayCredentials(peer.value(), token);
         return c == null ? null : c.toJson();
       });
-      log.info("relay grants: {}", config.turn().grantsAll()
+      LOG.info("relay grants: {}", config.turn().grantsAll()
           ? "every registered peer (turn.grant all-registered: anyone who makes a key pair may use the relays)"
           : config.turn().grantPeers().isEmpty()
               ? "nobody (the relay is closed: set turn.grant to a list of peer ids, or --grant all-registered)"
@@ -109,12 +109,12 @@ public final class RendezvousVerticle extends VerticleBase {
       Gauge.builder(RELAYS_KNOWN, directory, RelayDirectory::size)
           .description("live TURN relays in the cluster-wide directory").register(metrics);
       if (turn != null && turn.generatedSecret() && vertx.isClustered()) {
-        log.warn("TURN: this clustered node runs with a random secret (no turn.authSecret): peers registered here "
+        LOG.warn("TURN: this clustered node runs with a random secret (no turn.authSecret): peers registered here "
             + "get credentials for this node's relay only, and peers of other nodes are never sent here. Set the "
             + "same turn.authSecret on every relay and rendezvous node of the cluster.");
       }
     } else if (vertx.isClustered()) {
-      log.info("relay: turn.enabled is false and no turn.authSecret is set: this node issues no relay credentials "
+      LOG.info("relay: turn.enabled is false and no turn.authSecret is set: this node issues no relay credentials "
           + "(set turn.authSecret to hand out the cluster's relays)");
     }
     Router router = Router.router(vertx);
@@ -185,7 +185,7 @@ public final class RendezvousVerticle extends VerticleBase {
             .transform(x -> Future.failedFuture(err)))
         .onSuccess(server -> {
           http = server;
-          log.info("rendezvous ready: signalling {}://{}:{}{}{}, STUN udp/tcp {}", certificate != null ? "wss" : "ws",
+          LOG.info("rendezvous ready: signalling {}://{}:{}{}{}, STUN udp/tcp {}", certificate != null ? "wss" : "ws",
               config.httpBind(), server.actualPort(), config.signalling().path(),
               certificate != null ? "#" + certificate.pin().fragment() : "", stun.udpAddress());
         });
@@ -270,7 +270,7 @@ public final class RendezvousVerticle extends VerticleBase {
       return true;
     } catch (IllegalArgumentException e) {
       metrics.counter("p2p.relay.grants.token", "outcome", "refused").increment();
-      log.info("relay grant token of {} refused: {}", userId, e.getMessage());
+      LOG.info("relay grant token of {} refused: {}", userId, e.getMessage());
       return false;
     }
   }
@@ -318,7 +318,8 @@ public final class RendezvousVerticle extends VerticleBase {
     metrics.counter("p2p.admin.refused").increment();
     ctx.response().setStatusCode(403).putHeader("content-type", "application/json")
         .end(new JsonObject().put("error", "not served to " + remote.getHostAddress()
-            + ": admin.allow lists who may read /health, /metrics, /api/v1 and /dashboard here (or give them a port of their own, admin.port)")
+            + ": admin.allow lists who may read /health, /metrics, /api/v1 and /dashboard here"
+            + " (or give them a port of their own, admin.port)")
             .encode());
   }
 

@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * kept in those files (like an SSH host key), so its pin does not change across restarts.
  */
 public record ServerCertificate(Path certFile, Path keyFile, X509Certificate leaf, boolean created) {
-  private static final Logger log = LoggerFactory.getLogger(ServerCertificate.class);
+  private static final Logger LOG = LoggerFactory.getLogger(ServerCertificate.class);
   /** Self-signed certificates are trusted by pin, not by date; a long life spares operators a renewal. */
   static final Duration SELF_SIGNED_VALIDITY = Duration.ofDays(3650);
 
@@ -82,7 +82,7 @@ public record ServerCertificate(Path certFile, Path keyFile, X509Certificate lea
     }
     String exposed = SecretFiles.exposure(keyFile);
     if (exposed != null) {
-      log.warn("TLS key: {}", exposed);
+      LOG.warn("TLS key: {}", exposed);
     }
     return new ServerCertificate(certFile, keyFile, leaf, created);
   }
@@ -113,7 +113,7 @@ public record ServerCertificate(Path certFile, Path keyFile, X509Certificate lea
     Files.createFile(keyFile, ownerOnly); // fails if it appeared meanwhile: the other writer's pair wins
     Files.writeString(keyFile, pem("PRIVATE KEY", kp.getPrivate().getEncoded()), StandardCharsets.US_ASCII);
     Files.writeString(certFile, pem("CERTIFICATE", cert.getEncoded()), StandardCharsets.US_ASCII);
-    log.info("TLS: created a self-signed certificate {} (key {}), pin {}", certFile, keyFile, CertificatePin.of(cert));
+    LOG.info("TLS: created a self-signed certificate {} (key {}), pin {}", certFile, keyFile, CertificatePin.of(cert));
   }
 
   private static Path existingParent(Path file) throws IOException {

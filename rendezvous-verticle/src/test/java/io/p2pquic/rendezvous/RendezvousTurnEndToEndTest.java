@@ -59,7 +59,8 @@ class RendezvousTurnEndToEndTest {
         .put("bind", "127.0.0.1")
         .put("http", new JsonObject().put("port", 0))
         .put("stun", new JsonObject().put("port", 0))
-        .put("turn", new JsonObject().put("grant", "all-registered").put("authSecret", "e2e").put("allowedPeerRanges", new JsonArray().add("127.0.0.0/8")))),
+        .put("turn", new JsonObject().put("grant", "all-registered").put("authSecret", "e2e").put("allowedPeerRanges",
+            new JsonArray().add("127.0.0.0/8")))),
         new SimpleMeterRegistry());
     await(vertx.deployVerticle(rendezvous));
   }

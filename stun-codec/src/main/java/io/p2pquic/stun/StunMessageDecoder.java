@@ -260,12 +260,11 @@ public final class StunMessageDecoder {
     }
     int family = m[at + 1] & 0xFF;
     int port = u16(m, at + 2);
-    int addrLength =
-        switch (family) {
-          case 0x01 -> 4;
-          case 0x02 -> 16;
-          default -> throw malformed(type, "unknown address family " + family);
-        };
+    int addrLength = switch (family) {
+      case 0x01 -> 4;
+      case 0x02 -> 16;
+      default -> throw malformed(type, "unknown address family " + family);
+    };
     if (len != 4 + addrLength) {
       throw malformed(type, "length " + len + " does not fit family " + family);
     }

@@ -1,13 +1,7 @@
 package io.p2pquic.stun;
 
-import static io.p2pquic.stun.StunDecodeException.Reason.BAD_ATTRIBUTE_LENGTH;
-import static io.p2pquic.stun.StunDecodeException.Reason.BAD_LENGTH;
-import static io.p2pquic.stun.StunDecodeException.Reason.BAD_MAGIC_COOKIE;
-import static io.p2pquic.stun.StunDecodeException.Reason.MALFORMED_ATTRIBUTE;
 import static io.p2pquic.stun.StunDecodeException.Reason.MISPLACED_ATTRIBUTE;
-import static io.p2pquic.stun.StunDecodeException.Reason.NOT_STUN;
 import static io.p2pquic.stun.StunDecodeException.Reason.TOO_MANY_ATTRIBUTES;
-import static io.p2pquic.stun.StunDecodeException.Reason.TRUNCATED;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

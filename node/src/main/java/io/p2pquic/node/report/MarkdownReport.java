@@ -62,7 +62,8 @@ public final class MarkdownReport {
               100 * (next.median() - first.median()) / next.median())));
     }
 
-    md.append("\n## Every cell\n\n| pair | method | connected | median ms | min ms | max ms | path that won | expected | as expected | first error |\n"
+    md.append("\n## Every cell\n\n| pair | method | connected | median ms | min ms | max ms | path that won | expected | as expected | "
+        + "first error |\n"
         + "| --- | --- | ---: | ---: | ---: | ---: | --- | --- | --- | --- |\n");
     for (Map.Entry<String, List<CellResult>> e : byPair.entrySet()) {
       for (CellResult c : e.getValue()) {

@@ -38,9 +38,11 @@ class ReportRenderingTest {
     assertThat(md).contains("| port-restricted → port-restricted | auto (direct) | 520 | ice (direct) | 530 | 10 ms (2%) |");
     assertThat(md).contains("| symmetric → symmetric | auto (relayed) | 575 |  |  |  |");
     assertThat(md).contains("| port-restricted → port-restricted | ice | 3/3 | 530 | 513 | 601 | direct | direct | yes |  |");
-    assertThat(md).contains("| symmetric → symmetric | ice | 0/2 |  |  |  | - | fails | yes | no direct path: ICE failed \\| all pairs failed |");
+    assertThat(md).contains("| symmetric → symmetric | ice | 0/2 |  |  |  | - | fails | yes | no direct path: ICE failed \\| all pairs "
+        + "failed |");
     assertThat(md).contains("| symmetric → symmetric | auto | 1/2 | 575 | 575 | 575 | relayed | relayed | **no** | timed out |");
-    assertThat(md).contains("| symmetric → symmetric | tcp | n/a | | | | | fails | | error: method tcp is not available; supported: auto, ice |");
+    assertThat(md).contains("| symmetric → symmetric | tcp | n/a | | | | | fails | | error: method tcp is not available; supported: auto, "
+        + "ice |");
   }
 
   @Test

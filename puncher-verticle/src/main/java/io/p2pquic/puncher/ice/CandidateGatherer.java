@@ -73,7 +73,7 @@ import org.slf4j.LoggerFactory;
  * {@code p2p.ice.gathering.turn{outcome=allocated|error|late}} (and the TURN client's {@code p2p.turn.*}).
  */
 public final class CandidateGatherer {
-  private static final Logger log = LoggerFactory.getLogger(CandidateGatherer.class);
+  private static final Logger LOG = LoggerFactory.getLogger(CandidateGatherer.class);
 
   private final Vertx vertx;
   private final GatheringOptions options;
@@ -111,7 +111,7 @@ public final class CandidateGatherer {
               return (Void) null;
             })
             .recover(err -> {
-              log.warn("cannot bind UDP {}:{} for gathering: {}", wildcard, options.port(), err.getMessage());
+              LOG.warn("cannot bind UDP {}:{} for gathering: {}", wildcard, options.port(), err.getMessage());
               errors.add(err);
               return Future.succeededFuture();
             });
@@ -163,7 +163,7 @@ public final class CandidateGatherer {
           servers.add(new InetSocketAddress(ip, a.getPort()));
         }
       } catch (UnknownHostException e) {
-        log.warn("STUN server {} does not resolve; skipped", s);
+        LOG.warn("STUN server {} does not resolve; skipped", s);
         unresolved.add(s);
       }
     }
@@ -175,7 +175,7 @@ public final class CandidateGatherer {
           turnServers.add(new TurnPlan(t, new InetSocketAddress(ip, t.port()), null, null));
         }
       } catch (UnknownHostException e) {
-        log.warn("TURN server {} does not resolve; skipped", t.server());
+        LOG.warn("TURN server {} does not resolve; skipped", t.server());
         unresolvedTurn.add(t.server());
       }
     }
@@ -379,7 +379,7 @@ public final class CandidateGatherer {
         return;
       }
       stunOver = true;
-      log.debug("gathering: {} TURN allocation(s) still pending, waiting up to {} ms more", pendingRelays, left);
+      LOG.debug("gathering: {} TURN allocation(s) still pending, waiting up to {} ms more", pendingRelays, left);
       timer = vertx.setTimer(left, id -> finish(true));
     }
 
@@ -392,7 +392,7 @@ public final class CandidateGatherer {
         Outcome o = error instanceof StunTimeoutException ? Outcome.TIMEOUT : Outcome.ERROR;
         String detail = error instanceof StunErrorResponseException e ? e.getMessage() : String.valueOf(error.getMessage());
         record(slot, new StunBinding(server, local, o, null, -1, detail));
-        log.debug("no server-reflexive candidate from {}: {}", SocketAddresses.format(server), detail);
+        LOG.debug("no server-reflexive candidate from {}: {}", SocketAddresses.format(server), detail);
         return;
       }
       InetSocketAddress mapped = response.mappedAddress().orElseThrow();
@@ -426,7 +426,7 @@ public final class CandidateGatherer {
       if (allocation == null) {
         registry.counter("p2p.ice.gathering.turn", "outcome", "error").increment();
         relays.set(slot, new GatheringResult.Relay(name, local, null, String.valueOf(error.getMessage())));
-        log.warn("no relayed candidate from {}: {}", name, error.getMessage());
+        LOG.warn("no relayed candidate from {}: {}", name, error.getMessage());
         return;
       }
       registry.counter("p2p.ice.gathering.turn", "outcome", "allocated").increment();
@@ -451,11 +451,11 @@ public final class CandidateGatherer {
       }
       emitted.add(c);
       registry.counter("p2p.ice.gathering.candidates", "type", c.type().sdpName()).increment();
-      log.debug("gathered {}", c);
+      LOG.debug("gathered {}", c);
       try {
         onCandidate.handle(c);
       } catch (RuntimeException e) {
-        log.warn("candidate handler failed on {}: {}", c, e.toString());
+        LOG.warn("candidate handler failed on {}: {}", c, e.toString());
       }
     }
 
@@ -467,7 +467,7 @@ public final class CandidateGatherer {
       vertx.cancelTimer(timer);
       boolean pending = bindings.stream().anyMatch(b -> b.outcome() == Outcome.PENDING) || pendingRelays > 0;
       GatheringResult r = new GatheringResult(emitted, bindings, hostMillis, elapsed(), timedOut && pending, relays);
-      log.debug("gathering done in {} ms: {} candidates{}", r.durationMillis(), emitted.size(),
+      LOG.debug("gathering done in {} ms: {} candidates{}", r.durationMillis(), emitted.size(),
           r.timedOut() ? " (timed out)" : "");
       promise.complete(r);
     }

@@ -50,7 +50,7 @@ import org.slf4j.LoggerFactory;
  * classifies in about 1.7 s plus three round trips.
  */
 public final class NatBehaviorDiscovery {
-  private static final Logger log = LoggerFactory.getLogger(NatBehaviorDiscovery.class);
+  private static final Logger LOG = LoggerFactory.getLogger(NatBehaviorDiscovery.class);
 
   private final Vertx vertx;
   private final NatCheckOptions options;
@@ -80,7 +80,7 @@ public final class NatBehaviorDiscovery {
           client.close();
           client.endpoint().close();
         }))
-        .onSuccess(b -> log.info("NAT behaviour via {}: {}", SocketAddresses.format(stunServer), b.describe()));
+        .onSuccess(b -> LOG.info("NAT behaviour via {}: {}", SocketAddresses.format(stunServer), b.describe()));
   }
 
   /** One discovery on one socket. */
@@ -188,7 +188,7 @@ public final class NatBehaviorDiscovery {
       }
       boolean sameFamily = (o.getAddress() instanceof Inet6Address) == (server.getAddress() instanceof Inet6Address);
       if (!sameFamily || SocketAddresses.sameIp(o.getAddress(), server.getAddress()) || o.getPort() == server.getPort()) {
-        log.warn("STUN server {} reports OTHER-ADDRESS {}, which is not a second IP and port of the same family",
+        LOG.warn("STUN server {} reports OTHER-ADDRESS {}, which is not a second IP and port of the same family",
             SocketAddresses.format(server), SocketAddresses.format(o));
         return null;
       }

@@ -77,7 +77,8 @@ public final class PathLayer extends ChannelDuplexHandler {
       x = 31 * x + b;
     }
     try {
-      InetAddress a = InetAddress.getByAddress(new byte[] {(byte) 198, (byte) (18 + ((x >>> 24) & 1)), (byte) (x >>> 16), (byte) (x >>> 8)});
+      InetAddress a = InetAddress.getByAddress(new byte[] {(byte) 198, (byte) (18 + ((x >>> 24) & 1)), (byte) (x >>> 16),
+          (byte) (x >>> 8)});
       return new InetSocketAddress(a, 1 + ((x & 0x7fff_ffff) % 65534));
     } catch (UnknownHostException e) {
       throw new IllegalStateException(e);

@@ -287,8 +287,8 @@ public final class QuicNativeSession implements PunchSession {
     if (dialer) {
       long deadline = vertx.setTimer(options.probeTimeoutMs(), t -> {
         if (probe.winner() == null) {
-          fail(ConnectFailure.NO_DIRECT_PATH, NO_PATH + "no candidate of the peer answered QUIC within " + options.probeTimeoutMs() + " ms ("
-              + targets.size() + " probed). " + NO_PATH_HINT);
+          fail(ConnectFailure.NO_DIRECT_PATH, NO_PATH + "no candidate of the peer answered QUIC within "
+              + options.probeTimeoutMs() + " ms (" + targets.size() + " probed). " + NO_PATH_HINT);
         }
       });
       result.future().onComplete(x -> vertx.cancelTimer(deadline));
@@ -301,8 +301,8 @@ public final class QuicNativeSession implements PunchSession {
           complete();
         })
         .onFailure(err -> fail(PunchSession.handshakeFailure(err) == ConnectFailure.IDENTITY_MISMATCH
-            ? ConnectFailure.IDENTITY_MISMATCH : ConnectFailure.NO_DIRECT_PATH, NO_PATH + "no QUIC handshake on any candidate pair (" + err.getMessage() + "). "
-            + NO_PATH_HINT));
+            ? ConnectFailure.IDENTITY_MISMATCH : ConnectFailure.NO_DIRECT_PATH,
+            NO_PATH + "no QUIC handshake on any candidate pair (" + err.getMessage() + "). " + NO_PATH_HINT));
   }
 
   private void complete() {

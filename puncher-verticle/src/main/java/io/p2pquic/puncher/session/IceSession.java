@@ -35,7 +35,6 @@ import io.p2pquic.puncher.transport.Datagram;
 import io.p2pquic.puncher.transport.RelayTransport;
 import io.p2pquic.puncher.transport.RelayUdpEndpoint;
 import io.vertx.core.Handler;
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;

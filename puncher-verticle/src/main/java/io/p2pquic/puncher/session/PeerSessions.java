@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * {@link Addresses#PEER_INCOMING} first (accept/reject); without a consumer, {@code acceptFrom} decides.
  */
 public final class PeerSessions {
-  private static final Logger log = LoggerFactory.getLogger(PeerSessions.class);
+  private static final Logger LOG = LoggerFactory.getLogger(PeerSessions.class);
 
   /** Signalling message types that belong to a session (their bodies carry {@code sessionId}). */
   private static final java.util.Set<String> SESSION_TYPES = union(IceSession.TYPES, TcpSession.TYPES);
@@ -263,7 +263,7 @@ public final class PeerSessions {
           if (err instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS) {
             return Future.succeededFuture(config.accepts(from));
           }
-          log.warn("incoming session {} from {}: accept hook failed ({}); rejecting", sessionId, from, err.getMessage());
+          LOG.warn("incoming session {} from {}: accept hook failed ({}); rejecting", sessionId, from, err.getMessage());
           return Future.succeededFuture(false);
         });
   }

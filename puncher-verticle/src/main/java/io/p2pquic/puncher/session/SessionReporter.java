@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
  * it, and nothing else depends on it.
  */
 final class SessionReporter {
-  private static final Logger log = LoggerFactory.getLogger(SessionReporter.class);
+  private static final Logger LOG = LoggerFactory.getLogger(SessionReporter.class);
 
   private final SignallingClient signalling;
   private final Function<String, JsonObject> pathOf;
@@ -54,7 +54,7 @@ final class SessionReporter {
     }
     if (report != null && signalling.isConnected()) {
       signalling.reportSession(report).onFailure(err ->
-          log.debug("session-report of {} not taken: {}", sessionId, err.getMessage()));
+          LOG.debug("session-report of {} not taken: {}", sessionId, err.getMessage()));
     }
   }
 

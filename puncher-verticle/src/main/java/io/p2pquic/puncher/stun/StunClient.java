@@ -60,7 +60,7 @@ import org.slf4j.LoggerFactory;
  * p2p.stun.client.dropped{reason}}.
  */
 public final class StunClient {
-  private static final Logger log = LoggerFactory.getLogger(StunClient.class);
+  private static final Logger LOG = LoggerFactory.getLogger(StunClient.class);
   private static final int RECENT = 256;
 
   private final VertxInternal vertx;
@@ -234,7 +234,7 @@ public final class StunClient {
     StunResponse response = new StunResponse(
         m, from, Duration.ofNanos(now - tx.lastSentNanos), Duration.ofNanos(now - tx.firstSentNanos), tx.sent);
     (response.isSuccess() ? successes : errors).increment();
-    log.debug("{} from {} after {} request(s), rtt {} ms", m.type(), from, tx.sent, response.rtt().toMillis());
+    LOG.debug("{} from {} after {} request(s), rtt {} ms", m.type(), from, tx.sent, response.rtt().toMillis());
     tx.promise.tryComplete(response);
     return true;
   }
@@ -290,14 +290,14 @@ public final class StunClient {
       timeouts.increment();
       long elapsed = (System.nanoTime() - tx.firstSentNanos) / 1_000_000;
       StunTimeoutException e = new StunTimeoutException(tx.server, "UDP", tx.sent, elapsed);
-      log.debug("{}", e.getMessage());
+      LOG.debug("{}", e.getMessage());
       tx.promise.tryFail(e);
     }
   }
 
   private void drop(String reason, InetSocketAddress from, String detail) {
     dropped.computeIfAbsent(reason, r -> registry.counter("p2p.stun.client.dropped", "reason", r)).increment();
-    log.debug("dropped inbound datagram from {}: {} ({})", from, reason, detail);
+    LOG.debug("dropped inbound datagram from {}: {} ({})", from, reason, detail);
   }
 
   private static final class Transaction {

@@ -53,7 +53,7 @@ import org.slf4j.LoggerFactory;
  * <p>Metrics: {@code p2p.stun.client.tcp.transactions}, {@code p2p.stun.client.tcp.failures{reason}}.
  */
 public final class StunTcpClient {
-  private static final Logger log = LoggerFactory.getLogger(StunTcpClient.class);
+  private static final Logger LOG = LoggerFactory.getLogger(StunTcpClient.class);
   /** RFC 8489 Ti: how long a TCP transaction waits for its response. */
   public static final Duration DEFAULT_TIMEOUT = Duration.ofMillis(39_500);
 
@@ -238,7 +238,7 @@ public final class StunTcpClient {
         ctx.close();
         return;
       }
-      log.debug("ignoring {} from {} over TCP (not our transaction)", m.type(), server);
+      LOG.debug("ignoring {} from {} over TCP (not our transaction)", m.type(), server);
     }
 
     @Override

@@ -61,7 +61,7 @@ import org.slf4j.LoggerFactory;
  * refresh finds the allocation gone, {@link #ended()} fails with the reason.
  */
 public final class RelayAllocation implements RelayTransport {
-  private static final Logger log = LoggerFactory.getLogger(RelayAllocation.class);
+  private static final Logger LOG = LoggerFactory.getLogger(RelayAllocation.class);
   private static final int DATA_INDICATION = StunMessageType.of(StunMethod.DATA, StunClass.INDICATION).toWire();
   private static final StunMessageType SEND_INDICATION = StunMessageType.of(StunMethod.SEND, StunClass.INDICATION);
   private static final StunMessageDecoder DECODER = new StunMessageDecoder();
@@ -348,7 +348,7 @@ public final class RelayAllocation implements RelayTransport {
       if (options.autoChannelBind() && (ch == null || (ch.binding() == null && !ch.recentlyFailed()))) {
         client.context().runOnContext(v -> {
           if (!closed) {
-            bindChannel(peer).onFailure(err -> log.debug("channel for {} not bound: {}", peer, err.getMessage()));
+            bindChannel(peer).onFailure(err -> LOG.debug("channel for {} not bound: {}", peer, err.getMessage()));
           }
         });
       }
@@ -473,7 +473,7 @@ public final class RelayAllocation implements RelayTransport {
             + " is lost: " + err.getMessage() + ". Allocate again (a new relayed candidate) or stay on direct paths",
             err), true);
       } else {
-        log.debug("refresh of {} failed ({}); retrying in {} ms", relayed, err.getMessage(), left / 2);
+        LOG.debug("refresh of {} failed ({}); retrying in {} ms", relayed, err.getMessage(), left / 2);
         scheduleRefresh(left / 2);
       }
     });
@@ -502,7 +502,7 @@ public final class RelayAllocation implements RelayTransport {
     lastChannelRound = System.nanoTime();
     for (RelayChannel ch : channelsByPeer.values()) {
       if (ch.boundNanos() != Long.MIN_VALUE && ch.lastUsedNanos() - since > 0) {
-        bindChannel(ch.peer()).onFailure(err -> log.debug("refresh of {} failed: {}", ch, err.getMessage()));
+        bindChannel(ch.peer()).onFailure(err -> LOG.debug("refresh of {} failed: {}", ch, err.getMessage()));
       }
     }
     channelTimer = client.context().setTimer(options.channelRefreshMillis(), id -> channelRound());
@@ -543,9 +543,9 @@ public final class RelayAllocation implements RelayTransport {
     cancelTimers();
     release();
     if (warn) {
-      log.warn("{}", e.getMessage());
+      LOG.warn("{}", e.getMessage());
     } else {
-      log.debug("{}", e.getMessage());
+      LOG.debug("{}", e.getMessage());
     }
     ended.tryFail(e);
   }

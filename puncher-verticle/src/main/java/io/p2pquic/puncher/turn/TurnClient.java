@@ -3,7 +3,6 @@ package io.p2pquic.puncher.turn;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.p2pquic.api.net.SocketAddresses;
 import io.p2pquic.puncher.stun.StunClient;
-import io.p2pquic.puncher.stun.StunException;
 import io.p2pquic.puncher.stun.StunResponse;
 import io.p2pquic.puncher.stun.StunTimeoutException;
 import io.p2pquic.puncher.transport.UdpEndpoint;
@@ -46,7 +45,7 @@ import org.slf4j.LoggerFactory;
  * server). Everything runs on the Vert.x context current at construction; futures complete on it.
  */
 public final class TurnClient {
-  private static final Logger log = LoggerFactory.getLogger(TurnClient.class);
+  private static final Logger LOG = LoggerFactory.getLogger(TurnClient.class);
   private static final int MAX_STALE_NONCE_RETRIES = 3;
   static final int UDP = 17;
 
@@ -197,7 +196,7 @@ public final class TurnClient {
       RelayAllocation a = new RelayAllocation(this, server, relayed, mapped, Duration.ofSeconds(lifetime));
       allocation = a;
       a.start();
-      log.debug("allocated {} on {} (mapped {}, lifetime {} s)", SocketAddresses.format(relayed),
+      LOG.debug("allocated {} on {} (mapped {}, lifetime {} s)", SocketAddresses.format(relayed),
           SocketAddresses.format(server), mapped == null ? "?" : SocketAddresses.format(mapped), lifetime);
       return Future.succeededFuture(a);
     });
@@ -301,7 +300,7 @@ public final class TurnClient {
               key = StunCredentials.longTermKey(options.username(), rlm, options.password());
             }
           });
-          log.debug("{}: stale nonce, retrying with the new one", what);
+          LOG.debug("{}: stale nonce, retrying with the new one", what);
           return attempt(what, request, staleRetries + 1, challenged);
         }
         return fail(what, TurnException.Reason.STALE_NONCE, code, "TURN server " + SocketAddresses.format(to)
@@ -363,7 +362,7 @@ public final class TurnClient {
 
   private <T> Future<T> fail(String what, TurnException.Reason reason, int code, String message, Throwable cause) {
     metrics.failure(reason);
-    log.debug("{} failed: {}", what, message);
+    LOG.debug("{} failed: {}", what, message);
     return Future.failedFuture(new TurnException(server, reason, code, message, cause));
   }
 

@@ -221,7 +221,9 @@ class CandidateGathererTurnTest {
     JsonObject bad = new JsonObject().put("turnServers", new JsonArray().add(new JsonObject().put("host", "h").put("usernam", "u")));
     assertThatThrownBy(() -> PeerConfig.fromJson(new JsonObject().put("gathering", bad)))
         .hasMessageStartingWith("gathering.turnServers[0].usernam is not a known key");
-    JsonObject noPassword = new JsonObject().put("turnServers", new JsonArray().add(new JsonObject().put("host", "h").put("username", "u")));
-    assertThatThrownBy(() -> new GatheringOptions(noPassword)).hasMessage("turnServers[0].password is required (TURN uses long-term credentials)");
+    JsonObject noPassword = new JsonObject().put("turnServers",
+        new JsonArray().add(new JsonObject().put("host", "h").put("username", "u")));
+    assertThatThrownBy(() -> new GatheringOptions(noPassword)).hasMessage("turnServers[0].password is required (TURN uses long-term "
+        + "credentials)");
   }
 }

@@ -70,7 +70,8 @@ class CandidateTest {
 
   @Test
   void serverReflexiveWithExtensionsRoundTripsExactly() {
-    String sdp = "candidate:842163049 1 UDP 1694498815 203.0.113.7 54321 typ srflx raddr 192.168.1.10 rport 54321 generation 0 network-id 1";
+    String sdp = "candidate:842163049 1 UDP 1694498815 203.0.113.7 54321 typ srflx"
+        + " raddr 192.168.1.10 rport 54321 generation 0 network-id 1";
     Candidate c = Candidate.parse(sdp);
     assertThat(c.foundation()).isEqualTo("842163049");
     assertThat(c.component()).isEqualTo(1);
@@ -119,7 +120,8 @@ class CandidateTest {
 
   @Test
   void jsonRoundTrip() {
-    Candidate c = Candidate.parse("candidate:842163049 1 UDP 1694498815 203.0.113.7 54321 typ srflx raddr 192.168.1.10 rport 54321 generation 0");
+    Candidate c = Candidate.parse("candidate:842163049 1 UDP 1694498815 203.0.113.7 54321 typ srflx"
+        + " raddr 192.168.1.10 rport 54321 generation 0");
     var j = c.toJson();
     assertThat(j.getString("type")).isEqualTo("srflx");
     assertThat(j.getString("address")).isEqualTo("203.0.113.7");

@@ -55,8 +55,10 @@ class NatClassificationTest {
   @Test
   void classicNames() {
     assertThat(NatType.of(MappingBehavior.ENDPOINT_INDEPENDENT, FilteringBehavior.ENDPOINT_INDEPENDENT)).isEqualTo(NatType.FULL_CONE);
-    assertThat(NatType.of(MappingBehavior.ENDPOINT_INDEPENDENT, FilteringBehavior.ADDRESS_DEPENDENT)).isEqualTo(NatType.ADDRESS_RESTRICTED_CONE);
-    assertThat(NatType.of(MappingBehavior.ENDPOINT_INDEPENDENT, FilteringBehavior.ADDRESS_AND_PORT_DEPENDENT)).isEqualTo(NatType.PORT_RESTRICTED_CONE);
+    assertThat(NatType.of(MappingBehavior.ENDPOINT_INDEPENDENT,
+        FilteringBehavior.ADDRESS_DEPENDENT)).isEqualTo(NatType.ADDRESS_RESTRICTED_CONE);
+    assertThat(NatType.of(MappingBehavior.ENDPOINT_INDEPENDENT,
+        FilteringBehavior.ADDRESS_AND_PORT_DEPENDENT)).isEqualTo(NatType.PORT_RESTRICTED_CONE);
     assertThat(NatType.of(MappingBehavior.ADDRESS_DEPENDENT, FilteringBehavior.ENDPOINT_INDEPENDENT)).isEqualTo(NatType.SYMMETRIC);
     assertThat(NatType.of(MappingBehavior.ADDRESS_AND_PORT_DEPENDENT, FilteringBehavior.UNKNOWN)).isEqualTo(NatType.SYMMETRIC);
     assertThat(NatType.of(MappingBehavior.NO_NAT, FilteringBehavior.ENDPOINT_INDEPENDENT)).isEqualTo(NatType.OPEN_INTERNET);

@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * Each connection becomes a {@link PeerSession} reachable on the event bus.
  */
 public final class QuicVerticle extends VerticleBase {
-  private static final Logger log = LoggerFactory.getLogger(QuicVerticle.class);
+  private static final Logger LOG = LoggerFactory.getLogger(QuicVerticle.class);
 
   /** Set by the constructor, or read from {@code config()} in {@link #start()} (no-arg constructor). */
   private PeerIdentity identity;
@@ -155,7 +155,7 @@ public final class QuicVerticle extends VerticleBase {
               .put("role", conn.isClient() ? "client" : "server"));
         })
         .onFailure(err -> {
-          log.warn("QUIC on session {} with {} failed: {}", sessionId, path.remotePeer(), err.getMessage());
+          LOG.warn("QUIC on session {} with {} failed: {}", sessionId, path.remotePeer(), err.getMessage());
           msg.fail(502, "QUIC handshake with " + path.remotePeer().value()
               + (path.remote() != null ? " at " + path.remote() : "") + " failed: " + err.getMessage());
         });
@@ -191,7 +191,7 @@ public final class QuicVerticle extends VerticleBase {
               .put("handshakeMs", Math.round(ms * 10) / 10.0).put("role", punched.tlsClient() ? "client" : "server"));
         })
         .onFailure(err -> {
-          log.warn("TLS on session {} with {} failed: {}", sessionId, punched.remotePeer(), err.getMessage());
+          LOG.warn("TLS on session {} with {} failed: {}", sessionId, punched.remotePeer(), err.getMessage());
           msg.fail(502, "TLS handshake with " + punched.remotePeer().value() + " over TCP failed: " + err.getMessage());
         });
   }
@@ -202,7 +202,7 @@ public final class QuicVerticle extends VerticleBase {
     QuicPeerServer server = QuicPeerEndpoint.server(vertx, path.channel(), identity,
         id -> id.equals(path.remotePeer()), options);
     server.connectionHandler(first::tryComplete);
-    server.rejectionHandler(r -> log.warn("session {}: rejected a QUIC handshake: {}", path.sessionId(), r));
+    server.rejectionHandler(r -> LOG.warn("session {}: rejected a QUIC handshake: {}", path.sessionId(), r));
     long timer = vertx.setTimer(timeoutMs, t -> first.tryFail(
         "no QUIC handshake from " + path.remotePeer().value() + " within " + timeoutMs + " ms"));
     return server.start().compose(v -> first.future()).onComplete(x -> vertx.cancelTimer(timer));

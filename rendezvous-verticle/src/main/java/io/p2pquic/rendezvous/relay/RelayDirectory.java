@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * rather than listing none.
  */
 public final class RelayDirectory {
-  private static final Logger log = LoggerFactory.getLogger(RelayDirectory.class);
+  private static final Logger LOG = LoggerFactory.getLogger(RelayDirectory.class);
 
   private final Vertx vertx;
   private final RelayDirectoryConfig config;
@@ -78,7 +78,7 @@ public final class RelayDirectory {
           timer = vertx.setPeriodic(config.announceIntervalMs(), t -> tick());
           return tick();
         })
-        .onSuccess(x -> log.info("relay directory: node {} {} in map {} every {} ms ({} relay(s) known)", nodeId,
+        .onSuccess(x -> LOG.info("relay directory: node {} {} in map {} every {} ms ({} relay(s) known)", nodeId,
             local != null ? "announces its relay" : "reads relays", config.mapName(), config.announceIntervalMs(),
             size()))
         .onComplete(started));
@@ -122,20 +122,20 @@ public final class RelayDirectory {
             try {
               next.put(k, RelayEntry.fromJson(json));
             } catch (IllegalArgumentException e) {
-              log.debug("relay directory: ignoring {}: {}", k, e.getMessage());
+              LOG.debug("relay directory: ignoring {}: {}", k, e.getMessage());
             }
           });
           snapshot = new Snapshot(Map.copyOf(next), readAt);
           if (failing) {
             failing = false;
-            log.info("relay directory: map {} readable again ({} relay(s))", config.mapName(), next.size());
+            LOG.info("relay directory: map {} readable again ({} relay(s))", config.mapName(), next.size());
           }
           return (Void) null;
         })
         .recover(err -> {
           if (!failing && !stopped) {
             failing = true;
-            log.warn("relay directory: cannot announce or read map {} ({}); keeping the last snapshot, whose "
+            LOG.warn("relay directory: cannot announce or read map {} ({}); keeping the last snapshot, whose "
                 + "entries age out after {} ms", config.mapName(), err.toString(), config.entryTtlMs());
           }
           return Future.succeededFuture();

@@ -32,8 +32,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One signalling connection (WebSocket or QUIC stream, {@link SignallingConnection}). All methods run on the service's context (the service hops there from
- * the connection's handlers), so the state needs no locking.
+ * One signalling connection (WebSocket or QUIC stream, {@link SignallingConnection}). All methods run on the
+ * service's context (the service hops there from the connection's handlers), so the state needs no locking.
  */
 final class Session {
 

@@ -46,7 +46,7 @@ import org.slf4j.LoggerFactory;
  * here. Every socket is bound from one context, so STUN, TURN and the relay sockets share its event loop.
  */
 public final class StunServer {
-  private static final Logger log = LoggerFactory.getLogger(StunServer.class);
+  private static final Logger LOG = LoggerFactory.getLogger(StunServer.class);
   private static final int MAX_TCP_FRAME = StunStreamFramer.MAX_STUN_FRAME;
 
   private final Vertx vertx;
@@ -122,7 +122,7 @@ public final class StunServer {
     }
     return chain
         .onSuccess(
-            v -> log.info(
+            v -> LOG.info(
                 "STUN server listening on udp {}{}{}",
                 udpAddress,
                 tcpAddress != null ? " and tcp " + tcpAddress : "",
@@ -231,7 +231,7 @@ public final class StunServer {
       out.send(Buffer.buffer(encoder.encodeToBytes(reply.message())), to.getPort(), to.getAddress().getHostAddress())
           .onFailure(err -> drop("send-failed"));
     } catch (RuntimeException e) {
-      log.warn("STUN datagram from {} failed: {}", packet.sender(), e.toString());
+      LOG.warn("STUN datagram from {} failed: {}", packet.sender(), e.toString());
       drop("internal-error");
     }
   }
@@ -327,7 +327,7 @@ public final class StunServer {
           socket.drainHandler(v -> socket.resume());
         }
       } catch (RuntimeException e) {
-        log.warn("STUN over TCP from {} failed: {}", source, e.toString());
+        LOG.warn("STUN over TCP from {} failed: {}", source, e.toString());
         drop("internal-error");
         closed[0] = true;
         socket.close();

@@ -71,7 +71,7 @@ import org.slf4j.LoggerFactory;
  * peers are checked by {@link PeerAddressPolicy}; quotas per user, per node and in bytes per second.
  */
 public final class TurnServer {
-  private static final Logger log = LoggerFactory.getLogger(TurnServer.class);
+  private static final Logger LOG = LoggerFactory.getLogger(TurnServer.class);
   private static final int UDP_PROTOCOL = 17;
   private static final int FAMILY_IPV4 = 0x01;
   private static final int FAMILY_IPV6 = 0x02;
@@ -144,7 +144,7 @@ public final class TurnServer {
       byte[] generated = new byte[32];
       random.nextBytes(generated);
       s.add(Base64.getEncoder().withoutPadding().encodeToString(generated).getBytes(StandardCharsets.UTF_8));
-      log.warn("TURN: no turn.authSecret configured; using a random secret generated at start. Credentials "
+      LOG.warn("TURN: no turn.authSecret configured; using a random secret generated at start. Credentials "
           + "issued by this node's rendezvous work on this node only: set turn.authSecret on every node of a cluster.");
     }
     this.secrets = List.copyOf(s);
@@ -178,7 +178,7 @@ public final class TurnServer {
     Promise<Void> started = ctx.promise();
     ctx.runOnContext(v -> {
       sweepTimer = vertx.setPeriodic(SWEEP_MILLIS, t -> sweep());
-      log.info("TURN relay: realm {}, relay sockets on {} ports {}-{}, advertised as {}, {} secret(s)",
+      LOG.info("TURN relay: realm {}, relay sockets on {} ports {}-{}, advertised as {}, {} secret(s)",
           config.realm(), relayBind.getHostAddress(), config.minPort(), config.maxPort(),
           advertised.getHostAddress(), secrets.size());
       started.complete();
@@ -339,7 +339,7 @@ public final class TurnServer {
         error(from, m, ok.key(), existing, ErrorCodeAttribute.BAD_REQUEST, "Bad Request");
       }
     } catch (RuntimeException e) {
-      log.warn("TURN {} from {} failed: {}", m.type(), from.key(), e.toString());
+      LOG.warn("TURN {} from {} failed: {}", m.type(), from.key(), e.toString());
       metrics.dropped("internal-error");
     }
   }
@@ -462,7 +462,7 @@ public final class TurnServer {
 
   void peerSocketError(Throwable cause) {
     metrics.dropped("relay-socket-error");
-    log.debug("TURN relay socket error: {}", cause.toString());
+    LOG.debug("TURN relay socket error: {}", cause.toString());
   }
 
   // ---- requests ---------------------------------------------------------------------------------------
@@ -564,7 +564,7 @@ public final class TurnServer {
         return;
       }
       if (channels == null) {
-        log.warn("TURN: no relay port free in {}-{} on {}: {}", config.minPort(), config.maxPort(),
+        LOG.warn("TURN: no relay port free in {}-{} on {}: {}", config.minPort(), config.maxPort(),
             relayBind.getHostAddress(), failure == null ? "" : failure.toString());
         unpend(a);
         error(from, m, key, null, ErrorCodeAttribute.INSUFFICIENT_CAPACITY, "Insufficient Capacity");
@@ -604,7 +604,7 @@ public final class TurnServer {
       b.add(new UInt64Attribute(StunAttributeType.RESERVATION_TOKEN, token));
     }
     b.add(StunAttributes.xorMappedAddress(a.key.client()));
-    log.debug("TURN allocation {} for {} relayed at {} for {} s", a.key, a.username, a.relayedAddress, lifetime);
+    LOG.debug("TURN allocation {} for {} relayed at {} for {} s", a.key, a.username, a.relayedAddress, lifetime);
     send(a.client, m, b, a.integrityKey, a);
   }
 
@@ -788,7 +788,7 @@ public final class TurnServer {
     } else if (Boolean.FALSE.equals(expired)) {
       metrics.allocationDeleted();
     }
-    log.debug("TURN allocation {} of {} {}", a.key, a.username,
+    LOG.debug("TURN allocation {} of {} {}", a.key, a.username,
         expired == null ? "closed" : expired ? "expired" : "deleted");
   }
 
@@ -921,7 +921,7 @@ public final class TurnServer {
         }
       }
     } catch (SocketException e) {
-      log.warn("TURN: cannot list interfaces to pick the advertised address: {}", e.toString());
+      LOG.warn("TURN: cannot list interfaces to pick the advertised address: {}", e.toString());
     }
     return InetAddress.getLoopbackAddress();
   }
@@ -943,7 +943,7 @@ public final class TurnServer {
         }
       }
     } catch (SocketException | java.net.UnknownHostException e) {
-      log.warn("TURN: cannot list interfaces for the peer policy: {}", e.toString());
+      LOG.warn("TURN: cannot list interfaces for the peer policy: {}", e.toString());
     }
     return own;
   }

@@ -30,7 +30,8 @@ public final class TurnServerConfig {
   private static final String PREFIX = "turn.";
   private static final List<String> KNOWN = List.of("enabled", "realm", "authSecret", "relayAddress", "externalAddress",
       "portRange", "defaultLifetimeSeconds", "maxLifetimeSeconds", "permissionLifetimeSeconds",
-      "channelLifetimeSeconds", "nonceLifetimeSeconds", "credentialTtlSeconds", "maxAllocations", "maxAllocationsPerUser", "maxAllocationsPerIp",
+      "channelLifetimeSeconds", "nonceLifetimeSeconds", "credentialTtlSeconds", "maxAllocations", "maxAllocationsPerUser",
+          "maxAllocationsPerIp",
       "rejectRatePerIp", "rejectRateTotal", "bandwidthBytesPerSecond", "allowedPeerRanges", "rfc5766Channels", "grant", "grantIssuers");
 
   private boolean enabled = true;

@@ -51,7 +51,8 @@ class SignallingConfigTest {
   void badValuesNameTheKey() {
     assertBad(new JsonObject().put("maxMessageBytes", 0), "signalling.maxMessageBytes must be > 0");
     assertBad(new JsonObject().put("maxMessageBytes", -5), "signalling.maxMessageBytes must be > 0");
-    assertBad(new JsonObject().put("maxMessageBytes", "big"), "signalling.maxMessageBytes has the wrong type: \"big\" (expected a whole number)");
+    assertBad(new JsonObject().put("maxMessageBytes", "big"), "signalling.maxMessageBytes has the wrong type: \"big\" (expected a whole "
+        + "number)");
     assertBad(new JsonObject().put("maxMessageBytes", 1.5), "signalling.maxMessageBytes has the wrong type: 1.5 (expected a whole number)");
     assertBad(new JsonObject().put("maxMessageBytes", 70000), "signalling.maxWebSocketFrameBytes (65536) must be > "
         + "signalling.maxMessageBytes (70000)");

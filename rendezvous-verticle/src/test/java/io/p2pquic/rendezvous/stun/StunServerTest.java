@@ -66,7 +66,13 @@ class StunServerTest {
   @Test
   void bindingAnswersToOneSourceAreRationed() throws Exception {
     InetAddress own = java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces()).stream()
-        .filter(n -> { try { return n.isUp() && !n.isLoopback(); } catch (java.net.SocketException e) { return false; } })
+        .filter(n -> {
+          try {
+            return n.isUp() && !n.isLoopback();
+          } catch (java.net.SocketException e) {
+            return false;
+          }
+        })
         .flatMap(n -> java.util.Collections.list(n.getInetAddresses()).stream())
         .filter(a -> a instanceof java.net.Inet4Address && !a.isLinkLocalAddress())
         .findFirst().orElse(null);

@@ -64,7 +64,7 @@ import org.slf4j.LoggerFactory;
  * IceAgentState#DISCONNECTED} and then {@link IceAgentState#FAILED}.
  */
 public final class IceAgent {
-  private static final Logger log = LoggerFactory.getLogger(IceAgent.class);
+  private static final Logger LOG = LoggerFactory.getLogger(IceAgent.class);
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final int MAX_FORGED_RESPONSES = 8;
   private static final int MAX_REPORTED_PAIRS = 24;
@@ -780,7 +780,8 @@ public final class IceAgent {
     p.sent();
     metrics.checkSent(kind.label());
     if (kind != CheckKind.CONSENT) {
-      emit(IceEvent.Type.CHECK_SENT, kind.label() + " check " + p.describe() + (kind == CheckKind.NOMINATION ? " with USE-CANDIDATE" : ""), p);
+      emit(IceEvent.Type.CHECK_SENT, kind.label() + " check " + p.describe() + (kind == CheckKind.NOMINATION ? " with USE-CANDIDATE"
+          : ""), p);
     }
     transact(new Attempt(p, kind, request, role, generation, key, prflxPriority), options.checkRetransmit());
   }
@@ -820,7 +821,7 @@ public final class IceAgent {
     if (!authentic && (r.isSuccess() || m.hasMessageIntegrity() || code == ErrorCodeAttribute.ROLE_CONFLICT)) {
       // RFC 8489 9.1.3: discard as if never received; the transaction goes on.
       metrics.dropped("bad-response-integrity");
-      log.debug("dropped a {} from {} whose integrity does not verify", m.type(), r.source());
+      LOG.debug("dropped a {} from {} whose integrity does not verify", m.type(), r.source());
       if (++a.forged > MAX_FORGED_RESPONSES) {
         metrics.checkFailed("forged");
         checkFailed(a, "more than " + MAX_FORGED_RESPONSES + " responses failed integrity");
@@ -1204,7 +1205,7 @@ public final class IceAgent {
 
   private void send(StunClient via, InetSocketAddress to, StunMessage m) {
     via.endpoint().send(Buffer.buffer(encoder.encodeToBytes(m)), to)
-        .onFailure(e -> log.debug("sending {} to {} failed: {}", m.type(), to, e.getMessage()));
+        .onFailure(e -> LOG.debug("sending {} to {} failed: {}", m.type(), to, e.getMessage()));
   }
 
   private void setState(IceAgentState s) {
@@ -1219,11 +1220,11 @@ public final class IceAgent {
 
   private void emit(IceEvent.Type type, String detail, CandidatePair pair) {
     IceEvent e = new IceEvent((System.nanoTime() - createdNanos) / 1_000_000, type, detail, pair);
-    log.debug("[{}] {}", local.ufrag(), e);
+    LOG.debug("[{}] {}", local.ufrag(), e);
     try {
       eventHandler.handle(e);
     } catch (RuntimeException ex) {
-      log.warn("ICE event handler failed on {}: {}", e, ex.toString());
+      LOG.warn("ICE event handler failed on {}: {}", e, ex.toString());
     }
   }
 
