@@ -15,6 +15,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.StaticHandler;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -24,7 +25,9 @@ import org.slf4j.LoggerFactory;
  * A long-running peer's local control endpoint: HTTP on 127.0.0.1 only (never another interface), for
  * {@code p2p-node status} and {@code p2p-node ping} and for scraping. {@code GET /health} (200 registered,
  * 503 otherwise), {@code GET|HEAD /metrics} (Prometheus text), {@code GET /status} (JSON), {@code GET
- * /ping?peer=ID&count=N&intervalMs=MS&untilDirect=true} (one JSON object per line per reply, then a summary).
+ * /ping?peer=ID&count=N&intervalMs=MS&untilDirect=true} (one JSON object per line per reply, then a summary),
+ * {@code GET /status/stream} (the status as Server-Sent Events, every second) and the dashboard at
+ * {@code /dashboard/}.
  */
 final class ControlServer {
   private static final Logger LOG = LoggerFactory.getLogger(ControlServer.class);
@@ -33,6 +36,9 @@ final class ControlServer {
   private final Vertx vertx;
   private final PeerNode node;
   private final MeterRegistry metrics;
+  private static final int MAX_STREAMS = 8;
+  /** Open {@code /status/stream} responses; touched on the server's context only. */
+  private int openStreams;
   /** NAT behaviour (RFC 5780) measured once against the first STUN server at start; null until then. */
   private volatile JsonObject nat;
 
@@ -60,8 +66,11 @@ final class ControlServer {
       }
     }));
     router.route(HttpMethod.GET, "/ping").handler(c::ping);
+    router.route(HttpMethod.GET, "/status/stream").handler(c::statusStream);
+    c.mountDashboard(router);
     return vertx.createHttpServer().requestHandler(router).listen(port, HOST)
-        .onSuccess(s -> LOG.info("control endpoint http://{}:{}/status (health, metrics, ping)", HOST, s.actualPort()))
+        .onSuccess(s -> LOG.info("control endpoint http://{}:{}/status (health, metrics, ping; dashboard: /dashboard/)", HOST,
+            s.actualPort()))
         .recover(err -> {
           LOG.warn("control endpoint not started: {}:{} is taken ({}); status and ping will not reach this peer. "
               + "Pick another port with --control-port or control.port in conf/peer.json (0 turns it off)",
@@ -138,6 +147,62 @@ final class ControlServer {
             .put("bytesSent", st.sentBytes()).put("bytesReceived", st.recvBytes())
             .put("streamsEndedByNotice", s.connection().streamsEndedByNotice()))
             .otherwise(j));
+  }
+
+  /**
+   * The peer's dashboard at {@code /dashboard/}: its sessions (method, path, remote, RTT, bytes) and byte
+   * rates, pushed by {@link #statusStream}. The page shares the rendezvous dashboard's style sheet.
+   */
+  private void mountDashboard(Router router) {
+    router.route(HttpMethod.GET, "/dashboard").handler(ctx -> {
+      if ("/dashboard".equals(ctx.request().path())) {
+        ctx.redirect("/dashboard/");
+      } else {
+        ctx.next(); // Vert.x Web lets the route match "/dashboard/" too
+      }
+    });
+    router.route("/dashboard/*").handler(ctx -> {
+      // Only our own script, style and stream: nothing the page shows can run or load anything else.
+      ctx.response().putHeader("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; "
+              + "connect-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+          .putHeader("X-Content-Type-Options", "nosniff").putHeader("Referrer-Policy", "no-referrer")
+          .putHeader("Cache-Control", "no-store");
+      ctx.next();
+    });
+    router.route(HttpMethod.GET, "/dashboard/dashboard.css")
+        .handler(ctx -> ctx.response().putHeader("content-type", "text/css; charset=utf-8")
+            .sendFile("p2p-dashboard/dashboard.css"));
+    router.route("/dashboard/*").method(HttpMethod.GET).handler(StaticHandler.create("p2p-peer-dashboard")
+        .setCachingEnabled(false).setDirectoryListing(false).setIncludeHidden(false));
+  }
+
+  /** Server-Sent Events: {@link #status()} now and every second until the client goes (at most 8 streams). */
+  private void statusStream(RoutingContext ctx) {
+    if (openStreams >= MAX_STREAMS) {
+      ctx.response().setStatusCode(503).putHeader("Retry-After", "10").putHeader("content-type", "application/json")
+          .end(new JsonObject().put("error", MAX_STREAMS + " status streams are open already").encode());
+      return;
+    }
+    openStreams++;
+    HttpServerResponse r = ctx.response().setChunked(true)
+        .putHeader("content-type", "text/event-stream; charset=utf-8").putHeader("Cache-Control", "no-store");
+    r.write("retry: 2000\n\n");
+    Runnable push = () -> {
+      // A client that does not read falls behind by skipping snapshots, never by queueing them.
+      if (!r.closed() && !r.writeQueueFull()) {
+        status().onSuccess(doc -> {
+          if (!r.closed()) {
+            r.write("data: " + doc.encode() + "\n\n");
+          }
+        });
+      }
+    };
+    push.run();
+    long timer = vertx.setPeriodic(1_000, t -> push.run());
+    r.closeHandler(v -> {
+      vertx.cancelTimer(timer);
+      openStreams--;
+    });
   }
 
   /** NDJSON: one line per reply ({seq, rttMs, path, via, remote}), then {done, replies, direct}. */
