@@ -90,7 +90,7 @@ public final class PeerConfig {
         case "bridge" -> StrictConfig.read(StrictConfig.object(v), List.of("port", "bind"), (bk, bv) -> {
           switch (bk) {
             case "port" -> c.bridgePort = bridgePort(StrictConfig.intValue(bv, BRIDGE_OFF, 65535));
-            case "bind" -> c.bridgeBind = StrictConfig.string(bv);
+            case "bind" -> c.bridgeBind = bridgeBind(StrictConfig.string(bv));
             default -> throw new IllegalStateException(bk);
           }
         });
@@ -183,13 +183,20 @@ public final class PeerConfig {
     return port;
   }
 
+  private static String bridgeBind(String bind) {
+    if (bind.isBlank()) {
+      throw new IllegalArgumentException("must name an address (default 127.0.0.1)");
+    }
+    return bind;
+  }
+
   /** Address the bridge listens on: loopback by default; anything else exposes the bridge (no authentication). */
   public String bridgeBind() {
     return bridgeBind;
   }
 
   public PeerConfig setBridgeBind(String bind) {
-    this.bridgeBind = bind;
+    this.bridgeBind = bridgeBind(bind);
     return this;
   }
 

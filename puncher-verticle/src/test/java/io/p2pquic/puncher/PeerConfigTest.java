@@ -67,6 +67,7 @@ class PeerConfigTest {
     assertBad("{\"bridge\":{\"host\":\"0.0.0.0\"}}", "bridge.host is not a known key (known: port, bind)");
     assertBad("{\"bridge\":{\"port\":\"7000\"}}", "bridge.port has the wrong type: \"7000\" (expected a whole number)");
     assertBad("{\"bridge\":{\"port\":70000}}", "bridge.port must be between -1 and 65535, is 70000");
+    assertBad("{\"bridge\":{\"bind\":\" \"}}", "bridge.bind is invalid: must name an address (default 127.0.0.1)");
     assertThatThrownBy(() -> PeerConfig.fromJson(new JsonObject("{\"bridge\":{\"port\":0}}")))
         .isInstanceOf(ConfigKeyException.class).hasMessageStartingWith("bridge.port is invalid: must be -1 (off)");
   }

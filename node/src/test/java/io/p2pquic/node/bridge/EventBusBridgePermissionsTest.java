@@ -143,6 +143,21 @@ class EventBusBridgePermissionsTest {
     }
   }
 
+  /**
+   * Held by another process (here a plain socket): the start fails, naming the key and the flag. Not a second
+   * bridge in this Vert.x: Vert.x shares a host:port among its own servers and would deal connections out in
+   * turn (docs/bridge.md).
+   */
+  @Test
+  void aTakenPortFailsTheStartNamingTheKeyAndTheFlag() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> await(vertx.deployVerticle(
+              new EventBusBridgeVerticle(me, "127.0.0.1", taken.getLocalPort(), List::of))))
+          .hasMessageContaining("event-bus bridge not started on 127.0.0.1:" + taken.getLocalPort())
+          .hasMessageContaining("bridge.port / --bridge-port");
+    }
+  }
+
   static <T> T await(Future<T> f) throws Exception {
     return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
