@@ -139,4 +139,25 @@ public final class Addresses {
   public static String sessionClose(PeerId local, String sessionId) {
     return "p2p.session." + local.value() + "." + sessionId + ".close";
   }
+
+  // ---- the TCP event-bus bridge's JSON facade (docs/bridge.md) -----------------------------------
+  // The bridge's frames are JSON, which cannot carry the Buffer bodies of .send/.data: a peer running
+  // the bridge serves these JSON twins of them, node-local, for bridge clients only.
+
+  /**
+   * Node-local request/reply, served when the peer runs the bridge: {@code {"data":"<base64>"}} is decoded
+   * and written to the session's default stream like {@link #sessionSend}; reply {@code {"bytes":n}} once
+   * written. Failure 400 (not base64, no data) or 413 (more than the facade's limit per request).
+   */
+  public static String bridgeSessionSend(PeerId local, String sessionId) {
+    return "p2p.bridge.session." + local.value() + "." + sessionId + ".send";
+  }
+
+  /**
+   * Node-local publish, when the peer runs the bridge: each {@link #sessionData} Buffer as
+   * {@code {"data":"<base64>","stream":n}} (large Buffers in several pieces, in order).
+   */
+  public static String bridgeSessionData(PeerId local, String sessionId) {
+    return "p2p.bridge.session." + local.value() + "." + sessionId + ".data";
+  }
 }

@@ -67,6 +67,19 @@ final class PeerNode {
         "starting the control endpoint");
   }
 
+  /**
+   * The TCP event-bus bridge (docs/bridge.md) on {@code bridge.bind}:{@code bridge.port} when the port is set;
+   * completes with its deployment id, or null when it is off. Fails when the port cannot be bound: the
+   * operator asked for it, and a service relying on it should not find a peer that silently lacks it.
+   */
+  Future<String> startBridge(Vertx vertx) {
+    if (config.bridgePort() == PeerConfig.BRIDGE_OFF) {
+      return Future.succeededFuture();
+    }
+    return vertx.deployVerticle(new io.p2pquic.node.bridge.EventBusBridgeVerticle(puncher.peerId(), config.bridgeBind(),
+        config.bridgePort(), () -> quic.sessions().stream().map(PeerSession::sessionId).toList()));
+  }
+
   static Future<PeerNode> start(Vertx vertx, PeerConfig config, PeerIdentity identity, MeterRegistry metrics,
       Timeline timeline, String name, boolean echo) {
     return start(vertx, config, identity, metrics, timeline, name, echo, false);

@@ -43,6 +43,13 @@ class CommandLineTest {
   }
 
   @Test
+  void peerHelpExplainsTheBridge() {
+    Result r = run("peer", "--help");
+    assertThat(r.out()).contains("--bridge-port", "--bridge-bind", "P2P_BRIDGE_PORT", "no authentication",
+        "127.0.0.1", "docs/bridge.md", "examples/python/p2p_bridge.py");
+  }
+
+  @Test
   void peerClusterFlagAndFileResolve(@TempDir Path dir) throws Exception {
     Path conf = dir.resolve("peer.json");
     Files.writeString(conf, "{\"cluster\": true}");

@@ -53,6 +53,14 @@ class UsageErrorsTest {
   }
 
   @Test
+  void aBridgePortOfZeroIsAConfigurationErrorNamingTheKey(@TempDir Path dir) {
+    CommandLineTest.Result r = run("peer", "--bridge-port", "0", "--identity", dir.resolve("id.json").toString());
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("configuration error: bridge.port is invalid: must be -1 (off) or a port 1-65535");
+    assertThat(dir.resolve("id.json")).as("nothing done before the configuration is valid").doesNotExist();
+  }
+
+  @Test
   void aTakenHttpPortIsNamedWithTheFlagThatMovesIt() throws Exception {
     try (ServerSocket taken = new ServerSocket()) {
       taken.bind(new InetSocketAddress("127.0.0.1", 0));

@@ -24,7 +24,8 @@ import java.util.Map;
  *                  "turnServers": [{"host": ..., "port": 3478, "username": ..., "password": ...}], ... },
  *   "quic": { "idleTimeoutMs": 30000, "keepAliveIntervalMs": 10000, ... (docs/quic.md) },
  *   "signalling": { "reconnect": true, "heartbeatIntervalMs": 15000, ... (docs/signalling.md) },
- *   "control": { "port": 8790 } }
+ *   "control": { "port": 8790 },
+ *   "bridge": { "port": -1, "bind": "127.0.0.1" } }
  * }</pre>
  * ({@code turnServers}: docs/turn-client.md)
  */
@@ -32,9 +33,14 @@ public final class PeerConfig {
   /** The STUN port assumed on the rendezvous host when {@code gathering.stunServers} is not set. */
   public static final int DEFAULT_STUN_PORT = 3478;
   private static final List<String> KNOWN = List.of("rendezvous", "identity", "gathering", "ice", "connectTimeoutMs",
-      "quicTimeoutMs", "acceptFrom", "cluster", "signalling", "control", "quic", "session");
+      "quicTimeoutMs", "acceptFrom", "cluster", "signalling", "control", "bridge", "quic", "session");
   /** Default port of a long-running peer's local control endpoint (status, ping, metrics) on 127.0.0.1. */
   public static final int DEFAULT_CONTROL_PORT = 8790;
+
+  /** The TCP event-bus bridge is off unless {@code bridge.port} names a port (docs/bridge.md). */
+  public static final int BRIDGE_OFF = -1;
+  /** Loopback: the bridge has no authentication of its own, so it listens where only this host reaches it. */
+  public static final String DEFAULT_BRIDGE_BIND = "127.0.0.1";
 
   /** A peer stays registered: it reconnects after any loss of its signalling connection. */
   private static SignallingClientOptions defaultSignalling() {
@@ -50,6 +56,8 @@ public final class PeerConfig {
   private List<String> acceptFrom = List.of("*");
   private SignallingClientOptions signalling = defaultSignalling();
   private int controlPort = DEFAULT_CONTROL_PORT;
+  private int bridgePort = BRIDGE_OFF;
+  private String bridgeBind = DEFAULT_BRIDGE_BIND;
   private boolean cluster;
   private io.p2pquic.quic.QuicOptions quic = new io.p2pquic.quic.QuicOptions();
   private io.p2pquic.puncher.session.SessionOptions session = new io.p2pquic.puncher.session.SessionOptions();
@@ -79,6 +87,13 @@ public final class PeerConfig {
         case "cluster" -> c.cluster = StrictConfig.bool(v);
         case "control" -> StrictConfig.read(StrictConfig.object(v), List.of("port"),
             (ck, cv) -> c.controlPort = StrictConfig.intValue(cv, 0, 65535));
+        case "bridge" -> StrictConfig.read(StrictConfig.object(v), List.of("port", "bind"), (bk, bv) -> {
+          switch (bk) {
+            case "port" -> c.bridgePort = bridgePort(StrictConfig.intValue(bv, BRIDGE_OFF, 65535));
+            case "bind" -> c.bridgeBind = bridgeBind(StrictConfig.string(bv));
+            default -> throw new IllegalStateException(bk);
+          }
+        });
         case "quic" -> c.quic = new io.p2pquic.quic.QuicOptions(StrictConfig.object(v));
         case "signalling" -> c.signalling =
             new SignallingClientOptions(defaultSignalling().toJson().mergeIn(StrictConfig.object(v)));
@@ -115,6 +130,7 @@ public final class PeerConfig {
     m.put("cluster", cluster);
     m.put("signalling", signalling.toJson());
     m.put("control", new JsonObject().put("port", controlPort));
+    m.put("bridge", new JsonObject().put("port", bridgePort).put("bind", bridgeBind));
     m.put("quic", quic.toJson());
     m.put("session", session.toJson());
     return new JsonObject(m);
@@ -142,6 +158,45 @@ public final class PeerConfig {
 
   public PeerConfig setControlPort(int port) {
     this.controlPort = port;
+    return this;
+  }
+
+  /**
+   * Port of the TCP event-bus bridge (docs/bridge.md), {@link #BRIDGE_OFF} when off (the default). Never 0:
+   * the bridge cannot tell which port it got, and a client must know where to connect.
+   */
+  public int bridgePort() {
+    return bridgePort;
+  }
+
+  /** @throws IllegalArgumentException for 0 or a port outside -1..65535 */
+  public PeerConfig setBridgePort(int port) {
+    this.bridgePort = bridgePort(port);
+    return this;
+  }
+
+  private static int bridgePort(int port) {
+    if (port == 0 || port < BRIDGE_OFF || port > 65535) {
+      throw new IllegalArgumentException("must be -1 (off) or a port 1-65535, is " + port
+          + " (0, any free port, is not offered: a client could not learn which one)");
+    }
+    return port;
+  }
+
+  private static String bridgeBind(String bind) {
+    if (bind.isBlank()) {
+      throw new IllegalArgumentException("must name an address (default 127.0.0.1)");
+    }
+    return bind;
+  }
+
+  /** Address the bridge listens on: loopback by default; anything else exposes the bridge (no authentication). */
+  public String bridgeBind() {
+    return bridgeBind;
+  }
+
+  public PeerConfig setBridgeBind(String bind) {
+    this.bridgeBind = bridgeBind(bind);
     return this;
   }
 

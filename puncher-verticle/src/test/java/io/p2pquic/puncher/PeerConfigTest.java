@@ -57,6 +57,22 @@ class PeerConfigTest {
   }
 
   @Test
+  void theBridgeIsOffAndOnLoopbackByDefaultAndStrict() {
+    PeerConfig defaults = PeerConfig.fromJson(new JsonObject());
+    assertThat(defaults.bridgePort()).isEqualTo(PeerConfig.BRIDGE_OFF);
+    assertThat(defaults.bridgeBind()).isEqualTo("127.0.0.1");
+    PeerConfig on = PeerConfig.fromJson(new JsonObject("{\"bridge\":{\"port\":7000}}"));
+    assertThat(on.bridgePort()).isEqualTo(7000);
+    assertThat(PeerConfig.fromJson(on.toJson()).toJson()).isEqualTo(on.toJson());
+    assertBad("{\"bridge\":{\"host\":\"0.0.0.0\"}}", "bridge.host is not a known key (known: port, bind)");
+    assertBad("{\"bridge\":{\"port\":\"7000\"}}", "bridge.port has the wrong type: \"7000\" (expected a whole number)");
+    assertBad("{\"bridge\":{\"port\":70000}}", "bridge.port must be between -1 and 65535, is 70000");
+    assertBad("{\"bridge\":{\"bind\":\" \"}}", "bridge.bind is invalid: must name an address (default 127.0.0.1)");
+    assertThatThrownBy(() -> PeerConfig.fromJson(new JsonObject("{\"bridge\":{\"port\":0}}")))
+        .isInstanceOf(ConfigKeyException.class).hasMessageStartingWith("bridge.port is invalid: must be -1 (off)");
+  }
+
+  @Test
   void stunDefaultsToTheRendezvousHostUnlessConfigured() {
     PeerConfig derived = PeerConfig.fromJson(new JsonObject().put("rendezvous", "ws://203.0.113.10:8088/signal"));
     assertThat(derived.gathering().stunServers()).containsExactly("203.0.113.10:3478");
