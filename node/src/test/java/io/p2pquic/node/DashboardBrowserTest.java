@@ -41,9 +41,10 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * chromedriver). A rendezvous and two peers run in this JVM; the page, opened once with the operator
  * token, shows both registered peers, then the sessions alice opens to bob (method auto, which goes direct
  * on loopback, and method relay) with the path their peers report, without being reloaded. Saves
- * docs/dashboard.png; then alice's own dashboard (control endpoint) shows her sessions and byte rates
- * (docs/peer-dashboard.png). Without chromium and chromedriver the test is skipped, except with CI=true, where
- * it fails (.ci/run installs both).
+ * dashboard.png; then alice's own dashboard (control endpoint) shows her sessions and byte rates
+ * (peer-dashboard.png). The pictures go to node/target, or with -Dp2p.screenshots.update=true to docs/.
+ * Without chromium and chromedriver the test is skipped, except with CI=true, where it fails (.ci/run
+ * installs both).
  */
 class DashboardBrowserTest {
   private static final String CHROMIUM = "/usr/bin/chromium";
@@ -139,10 +140,10 @@ class DashboardBrowserTest {
       await(PeerNode.echo(vertx, relayed, Buffer.buffer("x".repeat(1000))));
       Thread.sleep(1_000);
     }
-    Path docs = Path.of("..", "docs");
-    if (Files.isDirectory(docs)) {
-      Files.write(docs.resolve("dashboard.png"), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
-    }
+    // Pictures go to target/ on every run; -Dp2p.screenshots.update=true writes the committed ones in docs/.
+    Path pictures = Boolean.getBoolean("p2p.screenshots.update") ? Path.of("..", "docs") : Path.of("target");
+    Files.createDirectories(pictures);
+    Files.write(pictures.resolve("dashboard.png"), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
 
     // The peer's own dashboard on its control endpoint: both of alice's sessions with method and path, and
     // byte rates that move while data flows, again without a reload.
@@ -167,9 +168,7 @@ class DashboardBrowserTest {
     wait.withMessage("bytes received per second above zero while data flows")
         .until(d -> d.findElement(By.id("tile-in")).getText().matches(".*(KiB|MiB)"));
     assertThat(((JavascriptExecutor) browser).executeScript("return window.sameLoad;")).isEqualTo("peer");
-    if (Files.isDirectory(docs)) {
-      Files.write(docs.resolve("peer-dashboard.png"), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
-    }
+    Files.write(pictures.resolve("peer-dashboard.png"), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
   }
 
   /** The element's text now, found again if the page replaced it in between. */

@@ -32,4 +32,21 @@ public final class PeerCertificateException extends CertificateException {
   public Reason reason() {
     return reason;
   }
+  /**
+   * Whether {@code failure} (a handshake's failure, any wrapping) is this peer proving another peer id
+   * than the one asked for. BoringSSL hands the trust manager's exception back as a message only, so the
+   * message counts too: {@link PeerTrustManager} writes it, and this is the one place that reads it.
+   */
+  public static boolean isPeerIdMismatch(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof PeerCertificateException p && p.reason() == Reason.PEER_ID_MISMATCH) {
+        return true;
+      }
+      if (t.getMessage() != null && t.getMessage().contains(PeerTrustManager.MISMATCH)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
 }

@@ -20,6 +20,9 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * alert on the wire carries none).
  */
 final class PeerTrustManager extends X509ExtendedTrustManager {
+  /** How a failure that proved another peer id starts (read by {@link PeerCertificateException#isPeerIdMismatch}). */
+  static final String MISMATCH = "peer id mismatch";
+
 
   /** Decides whether a verified peer id is acceptable. */
   @FunctionalInterface
@@ -32,7 +35,7 @@ final class PeerTrustManager extends X509ExtendedTrustManager {
       return id -> {
         if (!expected.equals(id)) {
           throw new PeerCertificateException(Reason.PEER_ID_MISMATCH,
-              "peer id mismatch: expected " + expected + " but the certificate proves " + id);
+              MISMATCH + ": expected " + expected + " but the certificate proves " + id);
         }
       };
     }

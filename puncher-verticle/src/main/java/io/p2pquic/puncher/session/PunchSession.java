@@ -66,7 +66,7 @@ public interface PunchSession {
 
   /** A QUIC (or TLS) hand-over that failed: a wrong peer identity, or any other handshake failure. */
   static ConnectFailure handshakeFailure(Throwable cause) {
-    String m = cause == null ? null : cause.getMessage();
-    return m != null && m.contains("peer id mismatch") ? ConnectFailure.IDENTITY_MISMATCH : ConnectFailure.HANDSHAKE_FAILED;
+    // The quic-verticle's adopt reply carries the code (525 another peer id, 524 no handshake).
+    return ConnectFailure.find(cause).filter(f -> f == ConnectFailure.IDENTITY_MISMATCH).orElse(ConnectFailure.HANDSHAKE_FAILED);
   }
 }

@@ -1,6 +1,7 @@
 package io.p2pquic.quic.session;
 
 import io.p2pquic.api.Addresses;
+import io.p2pquic.api.session.ConnectFailure;
 import io.p2pquic.api.session.PunchedPath;
 import io.p2pquic.api.session.PunchedPaths;
 import io.p2pquic.identity.PeerIdentity;
@@ -156,7 +157,7 @@ public final class QuicVerticle extends VerticleBase {
         })
         .onFailure(err -> {
           LOG.warn("QUIC on session {} with {} failed: {}", sessionId, path.remotePeer(), err.getMessage());
-          msg.fail(502, "QUIC handshake with " + path.remotePeer().value()
+          msg.fail(failureCode(err), "QUIC handshake with " + path.remotePeer().value()
               + (path.remote() != null ? " at " + path.remote() : "") + " failed: " + err.getMessage());
         });
   }
@@ -192,8 +193,15 @@ public final class QuicVerticle extends VerticleBase {
         })
         .onFailure(err -> {
           LOG.warn("TLS on session {} with {} failed: {}", sessionId, punched.remotePeer(), err.getMessage());
-          msg.fail(502, "TLS handshake with " + punched.remotePeer().value() + " over TCP failed: " + err.getMessage());
+          msg.fail(failureCode(err), "TLS handshake with " + punched.remotePeer().value() + " over TCP failed: "
+              + err.getMessage());
         });
+  }
+
+  /** The adopt request's failure code: the far end proved another peer id (525), or the handshake failed (524). */
+  private static int failureCode(Throwable err) {
+    return (io.p2pquic.quic.PeerCertificateException.isPeerIdMismatch(err) ? ConnectFailure.IDENTITY_MISMATCH
+        : ConnectFailure.HANDSHAKE_FAILED).code();
   }
 
   /** Accepts exactly the punched-to peer on the channel; the first such connection wins. */
