@@ -5,6 +5,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.p2pquic.identity.PeerId;
 import io.p2pquic.puncher.session.ConnectMethod;
 import io.p2pquic.puncher.signalling.SignallingState;
+import io.p2pquic.rendezvous.admin.OperatorApi;
 import io.p2pquic.quic.session.PeerSession;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -161,17 +162,14 @@ final class ControlServer {
         ctx.next(); // Vert.x Web lets the route match "/dashboard/" too
       }
     });
-    router.route("/dashboard/*").handler(ctx -> {
-      // Only our own script, style and stream: nothing the page shows can run or load anything else.
-      ctx.response().putHeader("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; "
-              + "connect-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
-          .putHeader("X-Content-Type-Options", "nosniff").putHeader("Referrer-Policy", "no-referrer")
-          .putHeader("Cache-Control", "no-store");
-      ctx.next();
-    });
+    router.route("/dashboard/*").handler(OperatorApi::pageHeaders);
+    // The style sheet and the shared script come from the rendezvous dashboard's folder.
     router.route(HttpMethod.GET, "/dashboard/dashboard.css")
         .handler(ctx -> ctx.response().putHeader("content-type", "text/css; charset=utf-8")
             .sendFile("p2p-dashboard/dashboard.css"));
+    router.route(HttpMethod.GET, "/dashboard/common.js")
+        .handler(ctx -> ctx.response().putHeader("content-type", "text/javascript; charset=utf-8")
+            .sendFile("p2p-dashboard/common.js"));
     router.route("/dashboard/*").method(HttpMethod.GET).handler(StaticHandler.create("p2p-peer-dashboard")
         .setCachingEnabled(false).setDirectoryListing(false).setIncludeHidden(false));
   }

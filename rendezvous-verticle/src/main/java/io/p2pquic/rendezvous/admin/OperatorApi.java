@@ -87,14 +87,7 @@ public final class OperatorApi {
       String query = ctx.request().query();
       ctx.redirect("/dashboard/" + (query == null ? "" : "?" + query));
     });
-    router.route("/dashboard/*").handler(ctx -> {
-      // Only our own script, style and stream: nothing the page shows can run or load anything else.
-      ctx.response().putHeader("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; "
-              + "connect-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
-          .putHeader("X-Content-Type-Options", "nosniff").putHeader("Referrer-Policy", "no-referrer")
-          .putHeader("Cache-Control", "no-store");
-      ctx.next();
-    });
+    router.route("/dashboard/*").handler(OperatorApi::pageHeaders);
     router.route("/dashboard/*").method(HttpMethod.GET).handler(StaticHandler.create(DASHBOARD_RESOURCES)
         .setCachingEnabled(false).setDirectoryListing(false).setIncludeHidden(false));
     rates.sample(System.currentTimeMillis());
@@ -165,6 +158,18 @@ public final class OperatorApi {
         .put("max", turn.config().maxAllocations()).put("bytesRelayed", turn.bytesRelayed())
         .put("packetsRelayed", (long) metrics.find("p2p.turn.relayed.packets").counters().stream()
             .mapToDouble(Counter::count).sum());
+  }
+
+  /**
+   * Headers of every dashboard file (this one and a peer's): only our own script, style and stream, so
+   * nothing the page shows can run or load anything else; then the next handler.
+   */
+  public static void pageHeaders(RoutingContext ctx) {
+    ctx.response().putHeader("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; "
+            + "connect-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+        .putHeader("X-Content-Type-Options", "nosniff").putHeader("Referrer-Policy", "no-referrer")
+        .putHeader("Cache-Control", "no-store");
+    ctx.next();
   }
 
   /** Server-Sent Events: one snapshot now, then one every second, until the client goes. */
