@@ -13,9 +13,11 @@ import io.netty.handler.codec.quic.QuicClientCodecBuilder;
 import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.netty.handler.codec.quic.QuicStreamType;
 import io.p2pquic.api.net.SocketAddresses;
+import io.p2pquic.api.signalling.frame.ClientFrame;
+import io.p2pquic.api.signalling.frame.PingRequest;
+import io.p2pquic.api.signalling.frame.RelayRequest;
 import io.p2pquic.api.signalling.ErrorCode;
 import io.p2pquic.api.signalling.SignallingException;
-import io.p2pquic.api.signalling.SignallingProtocol;
 import io.p2pquic.api.signalling.frame.AckReply;
 import io.p2pquic.api.signalling.frame.Challenge;
 import io.p2pquic.api.signalling.frame.ErrorReply;
@@ -137,7 +139,7 @@ final class RendezvousAttachment {
             }
             stream = (QuicStreamChannel) s.getNow();
             // The server learns of the stream from its first bytes: say hello so it sends its challenge.
-            write(new JsonObject().put("type", SignallingProtocol.PING).put("id", HELLO_ID));
+            write(new PingRequest(HELLO_ID));
           });
         });
   }
@@ -158,7 +160,7 @@ final class RendezvousAttachment {
       return;
     }
     if (frame instanceof Challenge challenge) {
-      write(handshake.answer(challenge).toJson());
+      write(handshake.answer(challenge));
     } else if (frame instanceof RegisteredReply registered) {
       try {
         attached.tryComplete(handshake.accept(registered));
@@ -192,12 +194,12 @@ final class RendezvousAttachment {
     String id = "m" + (++nextId);
     Promise<Void> acked = context.promise();
     pending.put(id, acked);
-    write(new JsonObject().put("type", type).put("id", id).put("to", to.value()).put("body", body));
+    write(new RelayRequest(type, to, id, body));
     return acked.future();
   }
 
-  private void write(JsonObject msg) {
-    stream.writeAndFlush(ByteBufUtil.writeUtf8(stream.alloc(), msg.encode()));
+  private void write(ClientFrame frame) {
+    stream.writeAndFlush(ByteBufUtil.writeUtf8(stream.alloc(), frame.toJson().encode()));
   }
 
   /** Closes the connection to the rendezvous and takes the codec off the session socket. */

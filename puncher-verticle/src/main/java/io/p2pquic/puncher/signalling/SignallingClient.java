@@ -9,6 +9,11 @@ import io.p2pquic.api.signalling.RelayCredentials;
 import io.p2pquic.api.signalling.SignallingException;
 import io.p2pquic.api.signalling.SignallingMessage;
 import io.p2pquic.api.signalling.SignallingProtocol;
+import io.p2pquic.api.signalling.frame.ClientFrame;
+import io.p2pquic.api.signalling.frame.LookupRequest;
+import io.p2pquic.api.signalling.frame.PingRequest;
+import io.p2pquic.api.signalling.frame.RelayRequest;
+import io.p2pquic.api.signalling.frame.TurnCredentialsRequest;
 import io.p2pquic.api.signalling.frame.Challenge;
 import io.p2pquic.api.signalling.frame.ErrorReply;
 import io.p2pquic.api.signalling.frame.PeerReply;
@@ -270,16 +275,13 @@ public final class SignallingClient {
   public Future<Void> send(PeerId to, String type, JsonObject body) {
     Objects.requireNonNull(to, "to");
     Objects.requireNonNull(type, "type");
-    JsonObject msg = new JsonObject().put("type", type).put("to", to.value())
-        .put("body", body == null ? new JsonObject() : body);
-    return request(msg, reply -> null);
+    return request(new RelayRequest(type, to, null, body), reply -> null);
   }
 
   /** Asks whether {@code peer} is registered; completes with its info (online or not). */
   public Future<PeerInfo> lookup(PeerId peer) {
     Objects.requireNonNull(peer, "peer");
-    return request(new JsonObject().put("type", SignallingProtocol.LOOKUP).put("peerId", peer.value()),
-        reply -> expect(reply, PeerReply.class).info());
+    return request(new LookupRequest(null, peer), reply -> expect(reply, PeerReply.class).info());
   }
 
   /**
@@ -287,8 +289,7 @@ public final class SignallingClient {
    * {@link #relayCredentials()}. Fails when the rendezvous hands out none.
    */
   public Future<RelayCredentials> renewRelayCredentials() {
-    return request(new JsonObject().put("type", SignallingProtocol.TURN_CREDENTIALS),
-        reply -> expect(reply, TurnCredentialsReply.class).relayCredentials())
+    return request(new TurnCredentialsRequest(null), reply -> expect(reply, TurnCredentialsReply.class).relayCredentials())
         .onSuccess(c -> renewedRelayCredentials = c);
   }
 
@@ -309,12 +310,12 @@ public final class SignallingClient {
    * this session's offer (another cluster node did); callers ignore that.
    */
   public Future<Void> reportSession(io.p2pquic.api.signalling.frame.SessionReport report) {
-    return request(report.toJson(), reply -> null);
+    return request(report, reply -> null);
   }
 
   /** Application-level round trip (also keeps idle middleboxes from dropping the connection). */
   public Future<Void> ping() {
-    return request(new JsonObject().put("type", SignallingProtocol.PING), reply -> null);
+    return request(new PingRequest(null), reply -> null);
   }
 
   /** Receives relayed messages (offer, answer, candidate, ...), with {@code from} set by the server. */
@@ -409,11 +410,13 @@ public final class SignallingClient {
 
   // ---- internals ------------------------------------------------------------------------------------
 
-  private <T> Future<T> request(JsonObject msg, Function<ServerReply, T> onReply) {
-    return request(msg, onReply, options.requestTimeoutMs());
+  private <T> Future<T> request(ClientFrame frame, Function<ServerReply, T> onReply) {
+    return request(frame, onReply, options.requestTimeoutMs());
   }
 
-  private <T> Future<T> request(JsonObject msg, Function<ServerReply, T> onReply, long timeoutMs) {
+  /** Sends {@code frame} (its own id replaced by this client's next one) and maps the reply to it. */
+  private <T> Future<T> request(ClientFrame frame, Function<ServerReply, T> onReply, long timeoutMs) {
+    JsonObject msg = frame.toJson();
     WebSocket s = ws;
     if (!isConnected() || s == null) {
       return fail(ErrorCode.CLOSED, stopped ? "client closed" : state == SignallingState.RECONNECTING
@@ -590,7 +593,7 @@ public final class SignallingClient {
       if (ws != current || !isConnected()) {
         return;
       }
-      request(new JsonObject().put("type", SignallingProtocol.PING), reply -> null, options.heartbeatTimeoutMs())
+      request(new PingRequest(null), reply -> null, options.heartbeatTimeoutMs())
           .onSuccess(v -> scheduleHeartbeat())
           .onFailure(err -> {
             if (ws == current && !stopped) {
