@@ -76,7 +76,7 @@ public final class IceSession implements PunchSession {
   private final long startNanos = System.nanoTime();
   private NettyUdpEndpoint endpoint;
   private final SessionRelays relays;
-  private final IceRestart restart;
+  private final IceRestart iceRestart;
   private PathSteering steering;
   private StunClient stun;
   private IceAgent agent;
@@ -109,7 +109,7 @@ public final class IceSession implements PunchSession {
     this.quicTimeoutMs = ctx.quicTimeoutMs();
     this.metrics = ctx.metrics();
     this.relays = new SessionRelays(ctx, method, this.gathering);
-    this.restart = new IceRestart(ctx, this, relays);
+    this.iceRestart = new IceRestart(ctx, this, relays);
   }
 
   @Override
@@ -258,7 +258,7 @@ public final class IceSession implements PunchSession {
         // Consent went silent on the selected pair: look for another path while QUIC keeps retrying
         // (RFC 7675 section 5.1 suggests an ICE restart); the dialer drives it, as it drives nomination.
         if (state == io.p2pquic.puncher.ice.agent.IceAgentState.DISCONNECTED && role == IceRole.CONTROLLING
-            && result.future().succeeded() && !restart.inProgress()) {
+            && result.future().succeeded() && !iceRestart.inProgress()) {
           steering.onConsentSilent();
           restart("consent on the selected pair went silent");
         }
@@ -379,8 +379,8 @@ public final class IceSession implements PunchSession {
             fail(PunchSession.byeReason(body), "the peer ended the session: " + body.getString("reason", "no reason given"));
           }
         }
-        case "restart" -> restart.onOffer(PeerDescription.fromJson(body), deadRelays(body));
-        case "restart-answer" -> restart.onAnswer(PeerDescription.fromJson(body));
+        case "restart" -> iceRestart.onOffer(PeerDescription.fromJson(body), deadRelays(body));
+        case "restart-answer" -> iceRestart.onAnswer(PeerDescription.fromJson(body));
         case "relays-silent" -> {
           // The dialer's QUIC went silent through these relays before ICE selected: ours there are
           // likely dead too (one grant for both peers); replace them, the new candidate trickles.
@@ -558,7 +558,7 @@ public final class IceSession implements PunchSession {
    * selected pair.
    */
   Future<CandidatePair> restart(String why) {
-    return restart.restart(why);
+    return iceRestart.restart(why);
   }
 
   private Set<InetAddress> deadRelays(JsonObject body) {
@@ -607,7 +607,7 @@ public final class IceSession implements PunchSession {
       return;
     }
     String why = steering.onQuicSilent(silentPath);
-    if (why == null || restart.inProgress()) {
+    if (why == null || iceRestart.inProgress()) {
       return;
     }
     InetAddress relay = steering.relayServerOf(silentPath);
@@ -622,7 +622,7 @@ public final class IceSession implements PunchSession {
     // restart: the new candidate trickles, and the peer is told which relay went silent.
     relays.markSilent(relay);
     relays.replaceAt(Set.of(relay)).onComplete(ar -> {
-      if (result.future().failed() || closed || restart.inProgress()) {
+      if (result.future().failed() || closed || iceRestart.inProgress()) {
         return;
       }
       if (agent.selected().isComplete()) {
