@@ -148,20 +148,20 @@ public final class RendezvousVerticle extends VerticleBase {
     operatorApi.mount(adminRouter);
     HttpServerOptions options = config.signalling()
         .applyTo(new HttpServerOptions().setHost(config.httpBind()).setPort(config.httpPort()));
-    if (config.httpTls().enabled()) {
-      try {
-        certificate = ServerCertificate.loadOrCreate(java.nio.file.Path.of(config.httpTls().certFile()),
-            java.nio.file.Path.of(config.httpTls().keyFile()), certificateNames(config.httpBind()));
-      } catch (IllegalArgumentException e) {
-        return Future.failedFuture(e);
-      }
-      options.setSsl(true).setKeyCertOptions(new io.vertx.core.net.PemKeyCertOptions()
-          .setCertPath(certificate.certFile().toString()).setKeyPath(certificate.keyFile().toString()));
-    }
+    // Reading or generating the certificate touches files and may make a key: off the event loop.
+    Future<ServerCertificate> tls = !config.httpTls().enabled() ? Future.succeededFuture()
+        : vertx.executeBlocking(() -> ServerCertificate.loadOrCreate(java.nio.file.Path.of(config.httpTls().certFile()),
+            java.nio.file.Path.of(config.httpTls().keyFile()), certificateNames(config.httpBind())), false);
     // Each listener's failure names its port and the flag, variable and key that set it.
-    return stun.start()
-        .recover(err -> failStart(err, "STUN/TURN port " + config.stun().port() + " (udp+tcp)",
-            "--stun-port, P2P_STUN_PORT or stun.port"))
+    return tls.compose(c -> {
+      if (c != null) {
+        certificate = c;
+        options.setSsl(true).setKeyCertOptions(new io.vertx.core.net.PemKeyCertOptions()
+            .setCertPath(c.certFile().toString()).setKeyPath(c.keyFile().toString()));
+      }
+      return stun.start().recover(err -> failStart(err, "STUN/TURN port " + config.stun().port() + " (udp+tcp)",
+          "--stun-port, P2P_STUN_PORT or stun.port"));
+    })
         .compose(v -> directory != null ? directory.start() : Future.succeededFuture())
         .compose(v -> signalling.start())
         .compose(v -> startQuicSignalling()
