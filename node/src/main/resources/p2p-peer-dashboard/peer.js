@@ -53,6 +53,7 @@
       tr.appendChild(el('td', x.method || '–', 'method'));
       var path = el('td', null, 'path');
       if (x.path) { path.appendChild(el('span', x.path, 'badge ' + x.path)); } else { path.textContent = '–'; }
+      if (x.via) { path.appendChild(el('span', ' via ' + x.via, 'via')); }
       tr.appendChild(path);
       tr.appendChild(el('td', x.remote || '–', 'id'));
       tr.appendChild(el('td', x.rttMs === undefined || x.rttMs === null ? '–' : Number(x.rttMs).toFixed(1) + ' ms', 'rtt'));

@@ -52,7 +52,9 @@
       tr.appendChild(idCell(x.answerer));
       tr.appendChild(el('td', x.method, 'method'));
       var state = badge(x.state); state.className = 'state'; tr.appendChild(state);
-      var path = badge(x.path); path.className = 'path'; tr.appendChild(path);
+      var path = badge(x.path); path.className = 'path';
+      if (x.via) { path.appendChild(el('span', ' via ' + x.via, 'via')); }
+      tr.appendChild(path);
       tr.appendChild(el('td', x.rttMs === null || x.rttMs === undefined ? '–' : Number(x.rttMs).toFixed(1) + ' ms', 'rtt'));
       tr.appendChild(el('td', ago(x.updatedAt)));
       return tr;

@@ -127,7 +127,7 @@ class DashboardBrowserTest {
     String relayedRow = "tr[data-session='" + relayed.getString("sessionId") + "']";
     wait.withMessage("the relay session, relayed")
         .until(d -> !d.findElements(By.cssSelector(relayedRow)).isEmpty()
-            && "relayed".equals(d.findElement(By.cssSelector(relayedRow + " td.path")).getText()));
+            && d.findElement(By.cssSelector(relayedRow + " td.path")).getText().startsWith("relayed via 127.0.0.1:"));
     assertThat(text(By.cssSelector(relayedRow + " td.method"))).isEqualTo("relay");
     wait.withMessage("this node's relay and its allocations")
         .until(d -> !d.findElements(By.cssSelector("tr[data-relay='rv-1']")).isEmpty()
@@ -157,7 +157,7 @@ class DashboardBrowserTest {
     wait.withMessage("alice's two sessions on her dashboard, with method and path")
         .until(d -> !d.findElements(By.cssSelector(directRow + " td.path")).isEmpty()
             && "direct".equals(d.findElement(By.cssSelector(directRow + " td.path")).getText())
-            && "relayed".equals(d.findElement(By.cssSelector(relayedRow + " td.path")).getText()));
+            && d.findElement(By.cssSelector(relayedRow + " td.path")).getText().startsWith("relayed via 127.0.0.1:"));
     assertThat(text(By.cssSelector(directRow + " td.method"))).isEqualTo("auto");
     assertThat(text(By.cssSelector(relayedRow + " td.rtt"))).endsWith(" ms");
     assertThat(text(By.id("tile-signalling"))).isEqualTo("registered");

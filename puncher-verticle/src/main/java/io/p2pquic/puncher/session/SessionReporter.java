@@ -44,9 +44,11 @@ final class SessionReporter {
     SessionReport report;
     try {
       report = switch (type) {
-        case "connected" -> new SessionReport(null, sessionId, "connected", pathNow(sessionId), rtt(e));
-        case "path-changed" -> new SessionReport(null, sessionId, "path-changed", e.getString("path"), null);
-        case "closed" -> new SessionReport(null, sessionId, "closed", "none", null);
+        case "connected" -> new SessionReport(null, sessionId, "connected", pathNow(sessionId),
+            viaNow(sessionId, pathNow(sessionId)), rtt(e));
+        case "path-changed" -> new SessionReport(null, sessionId, "path-changed", e.getString("path"),
+            viaNow(sessionId, e.getString("path")), null);
+        case "closed" -> new SessionReport(null, sessionId, "closed", "none", null, null);
         default -> null;
       };
     } catch (IllegalArgumentException | ClassCastException notReportable) {
@@ -62,6 +64,13 @@ final class SessionReporter {
     JsonObject p = pathOf.apply(sessionId);
     String path = p == null ? null : p.getString("path");
     return path != null && SessionReport.PATHS.contains(path) ? path : null;
+  }
+
+  /** Which relay carries a relayed path now (its server's address, or "the peer's relay"); null otherwise. */
+  private String viaNow(String sessionId, String path) {
+    JsonObject p = pathOf.apply(sessionId);
+    String via = p == null || !"relayed".equals(path) || !path.equals(p.getString("path")) ? null : p.getString("via");
+    return via != null && via.length() <= SessionReport.MAX_VIA_LENGTH ? via : null;
   }
 
   private static Double rtt(JsonObject e) {

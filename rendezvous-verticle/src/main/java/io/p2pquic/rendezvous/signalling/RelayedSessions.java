@@ -58,6 +58,7 @@ public final class RelayedSessions {
     final long createdAt;
     String state = "offered";
     String path;
+    String via;
     Double rttMs;
     long updatedAt;
     String reportedBy;
@@ -78,7 +79,7 @@ public final class RelayedSessions {
     JsonObject toJson() {
       return new JsonObject().put("sessionId", sessionId).put("offerer", offerer.value())
           .put("answerer", answerer.value()).put("method", method).put("state", state)
-          .put("path", path).put("rttMs", rttMs).put("createdAt", createdAt).put("updatedAt", updatedAt)
+          .put("path", path).put("via", via).put("rttMs", rttMs).put("createdAt", createdAt).put("updatedAt", updatedAt)
           .put("reportedBy", reportedBy);
     }
   }
@@ -147,6 +148,7 @@ public final class RelayedSessions {
     }
     if (report.path() != null) {
       r.path = report.path();
+      r.via = report.via(); // a move to direct forgets the relay
     }
     if (report.rttMs() != null) {
       r.rttMs = report.rttMs();

@@ -177,6 +177,11 @@ public final class ClientFrameDecoder {
     if (path != null && !(path instanceof String p && SessionReport.PATHS.contains(p))) {
       throw refused(id, type, ErrorCode.MALFORMED, "\"path\" must be one of direct, relayed, none (or absent)");
     }
+    Object via = msg.getValue("via");
+    if (via != null && !(via instanceof String v && SessionReport.VIA.matcher(v).matches())) {
+      throw refused(id, type, ErrorCode.MALFORMED, "\"via\" must be 1-" + SessionReport.MAX_VIA_LENGTH
+          + " characters of A-Z a-z 0-9 . : [ ] ' _ - and space (or absent)");
+    }
     Object rtt = msg.getValue("rttMs");
     Double rttMs = null;
     if (rtt != null) {
@@ -186,7 +191,7 @@ public final class ClientFrameDecoder {
       }
       rttMs = n.doubleValue();
     }
-    return new SessionReport(id, sessionId, state, (String) path, rttMs);
+    return new SessionReport(id, sessionId, state, (String) path, (String) via, rttMs);
   }
 
   private static LookupRequest lookup(Object id, JsonObject msg) throws SignallingFrameException {

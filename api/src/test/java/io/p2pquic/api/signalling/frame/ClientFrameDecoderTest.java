@@ -146,9 +146,12 @@ class ClientFrameDecoderTest {
   void sessionReport() throws Exception {
     assertThat(roundTrip("{\"type\":\"session-report\",\"id\":\"c9\",\"sessionId\":\"0b6f3c52-aa\",\"state\":\"connected\","
         + "\"path\":\"direct\",\"rttMs\":12.5}"))
-        .isEqualTo(new SessionReport("c9", "0b6f3c52-aa", "connected", "direct", 12.5));
+        .isEqualTo(new SessionReport("c9", "0b6f3c52-aa", "connected", "direct", null, 12.5));
     assertThat(roundTrip("{\"type\":\"session-report\",\"sessionId\":\"s\",\"state\":\"closed\"}"))
-        .isEqualTo(new SessionReport(null, "s", "closed", null, null));
+        .isEqualTo(new SessionReport(null, "s", "closed", null, null, null));
+    assertThat(roundTrip("{\"type\":\"session-report\",\"sessionId\":\"s\",\"state\":\"path-changed\","
+        + "\"path\":\"relayed\",\"via\":\"[2001:db8::1]:3478\"}"))
+        .isEqualTo(new SessionReport(null, "s", "path-changed", "relayed", "[2001:db8::1]:3478", null));
   }
 
   @Test
@@ -162,6 +165,10 @@ class ClientFrameDecoderTest {
         "\"state\" must be one of connected, path-changed, closed");
     refused("{\"type\":\"session-report\",\"sessionId\":\"s\",\"state\":\"closed\",\"path\":7}", ErrorCode.MALFORMED,
         "\"path\" must be one of direct, relayed, none (or absent)");
+    for (String via : new String[] {"\"\"", "\"" + "a".repeat(65) + "\"", "\"<b>x</b>\"", "7"}) {
+      refused("{\"type\":\"session-report\",\"sessionId\":\"s\",\"state\":\"closed\",\"via\":" + via + "}",
+          ErrorCode.MALFORMED, "\"via\" must be 1-64 characters of A-Z a-z 0-9 . : [ ] ' _ - and space (or absent)");
+    }
     for (String rtt : new String[] {"-1", "600001", "\"5\"", "1e400"}) {
       refused("{\"type\":\"session-report\",\"sessionId\":\"s\",\"state\":\"closed\",\"rttMs\":" + rtt + "}",
           ErrorCode.MALFORMED, "\"rttMs\" must be a number from 0 to 600000 (or absent)");
