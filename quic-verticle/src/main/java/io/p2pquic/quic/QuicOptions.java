@@ -12,7 +12,8 @@ import java.util.Set;
  * Transport and diagnostics options of a QUIC endpoint (docs/quic.md, "Options").
  *
  * <p>JSON keys (all optional, defaults in brackets): {@code idleTimeoutMs} [30000],
- * {@code keepAliveIntervalMs} [10000: a session sends a keepalive DATAGRAM this often, so an idle
+ * {@code keepAliveIntervalMs} [10000: a session that received nothing for this long sends a keepalive DATAGRAM (checked
+ * every half interval), so an idle
  * session (an SSH connection nobody types in) outlives the idle timeout and NAT UDP timeouts; 0 = off],
  * {@code handshakeTimeoutMs} [10000], {@code maxData} [16 MiB, connection flow-control window],
  * {@code maxStreamData} [4 MiB, per stream], {@code maxBidiStreams} [100], {@code maxUniStreams}
