@@ -48,10 +48,10 @@ final class NodeRuntime {
 
   /**
    * A Vert.x whose own metrics (HTTP server, event bus, pools, net) go to {@code metrics} as
-   * {@code vertx_*} next to the {@code p2p_*} ones, when a registry is given. Not the HTTP client's: with
-   * them on (vertx-micrometer 5.1.6 on Vert.x 5.1.1) a peer's signalling WebSocket connect after a dropped
-   * connection hung until the pool evicted it (10 s), and SignallingRecoveryLabTest's conntrack flush was
-   * not recovered from within 20 s; without them it is again within about 4 s.
+   * {@code vertx_*} next to the {@code p2p_*} ones, when a registry is given: the rendezvous only. On a
+   * peer (vertx-micrometer 5.1.6 on Vert.x 5.1.1) its signalling WebSocket connect hung until the pool
+   * evicted it (10 s) and SignallingRecoveryLabTest's conntrack flush was not recovered from within 20 s,
+   * also with the HTTP client metrics off; the peer builds its Vert.x without them.
    */
   static Vertx vertx(boolean cluster, Path clusterConfig, MeterRegistry metrics) {
     VertxBuilder builder = Vertx.builder();

@@ -87,7 +87,7 @@ final class PeerCommand implements Callable<Integer> {
       out.flush();
     });
     PrometheusMeterRegistry metrics = NodeRuntime.metrics();
-    Vertx vertx = NodeRuntime.vertx(cfg.cluster(), clusterConfig, metrics);
+    Vertx vertx = NodeRuntime.vertx(cfg.cluster(), clusterConfig);
     PeerNode node = NodeRuntime.await(PeerNode.start(vertx, cfg, null, metrics, timeline, "peer", echo, true),
         Duration.ofSeconds(30), "starting the peer");
     node.startControl(vertx);
