@@ -43,9 +43,9 @@ final class SessionReporter {
     }
     SessionReport report;
     try {
+      String path = "connected".equals(type) ? pathNow(sessionId) : null;
       report = switch (type) {
-        case "connected" -> new SessionReport(null, sessionId, "connected", pathNow(sessionId),
-            viaNow(sessionId, pathNow(sessionId)), rtt(e));
+        case "connected" -> new SessionReport(null, sessionId, "connected", path, viaNow(sessionId, path), rtt(e));
         case "path-changed" -> new SessionReport(null, sessionId, "path-changed", e.getString("path"),
             viaNow(sessionId, e.getString("path")), null);
         case "closed" -> new SessionReport(null, sessionId, "closed", "none", null, null);
