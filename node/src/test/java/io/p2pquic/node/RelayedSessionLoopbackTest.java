@@ -3,23 +3,14 @@ package io.p2pquic.node;
 import static io.p2pquic.testsupport.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.p2pquic.api.Addresses;
-import io.p2pquic.api.timeline.Timeline;
-import io.p2pquic.identity.PeerIdentity;
-import io.p2pquic.puncher.PeerConfig;
-import io.p2pquic.puncher.ice.GatheringOptions;
 import io.p2pquic.puncher.ice.agent.IceAgentOptions;
 import io.p2pquic.puncher.turn.Coturn;
 import io.p2pquic.puncher.turn.TurnClientOptions;
-import io.p2pquic.rendezvous.RendezvousConfig;
-import io.p2pquic.rendezvous.RendezvousVerticle;
-import io.p2pquic.stun.turn.TurnRestCredentials;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
-import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -31,8 +22,9 @@ import org.junit.jupiter.api.Test;
  * and data arrives intact.
  */
 class RelayedSessionLoopbackTest {
-  private static Vertx vertx;
   private static Coturn coturn;
+  private static LoopbackCast cast;
+  private static Vertx vertx;
   private static PeerNode alice;
   private static PeerNode bob;
   private static PeerNode carol;
@@ -40,35 +32,20 @@ class RelayedSessionLoopbackTest {
   @BeforeAll
   static void up() throws Exception {
     coturn = Coturn.start();
-    vertx = Vertx.vertx();
-    SimpleMeterRegistry metrics = new SimpleMeterRegistry();
-    RendezvousVerticle rendezvous = new RendezvousVerticle(RendezvousConfig.fromJson(new JsonObject()
-        .put("bind", "127.0.0.1").put("http", new JsonObject().put("port", 0)).put("stun", new JsonObject().put("port", 0))
-        // This test relays through coturn; the rendezvous hands out no relay of its own.
-        .put("turn", new JsonObject().put("enabled", false))),
-        metrics);
-    await(vertx.deployVerticle(rendezvous));
-    String signal = "ws://127.0.0.1:" + rendezvous.httpPort() + "/signal";
-    TurnRestCredentials creds = TurnRestCredentials.issue(coturn.secret, "alice", Instant.now().plusSeconds(3600));
-    PeerConfig relayOnly = new PeerConfig().setRendezvous(signal)
-        .setGathering(new GatheringOptions().stunServers(List.of()).includeLoopback(true).ipv6(false)
-            .turnServers(List.of(new TurnClientOptions("127.0.0.1", coturn.port, creds.username(), creds.password()))))
-        .setIce(new IceAgentOptions().setRelayOnly(true));
-    PeerConfig plain = new PeerConfig().setRendezvous(signal)
-        .setGathering(new GatheringOptions().stunServers(List.of()).includeLoopback(true).ipv6(false));
-    Timeline timeline = new Timeline();
-    alice = await(PeerNode.start(vertx, relayOnly, PeerIdentity.generate(), metrics, timeline, "alice", false));
-    bob = await(PeerNode.start(vertx, plain, PeerIdentity.generate(), metrics, timeline, "bob", true));
-    PeerConfig withTurn = new PeerConfig().setRendezvous(signal)
-        .setGathering(new GatheringOptions().stunServers(List.of()).includeLoopback(true).ipv6(false)
-            .turnServers(List.of(new TurnClientOptions("127.0.0.1", coturn.port, creds.username(), creds.password()))));
-    carol = await(PeerNode.start(vertx, withTurn, PeerIdentity.generate(), metrics, timeline, "carol", false));
+    // This test relays through coturn; the rendezvous hands out no relay of its own.
+    cast = LoopbackCast.start(new JsonObject().put("turn", new JsonObject().put("enabled", false)));
+    vertx = cast.vertx;
+    TurnClientOptions turn = coturn.options("alice");
+    alice = cast.peer("alice", false, cast.peerConfig(false).setGathering(cast.gathering(false).turnServers(List.of(turn)))
+        .setIce(new IceAgentOptions().setRelayOnly(true)));
+    bob = cast.peer("bob", true, cast.peerConfig(false));
+    carol = cast.peer("carol", false, cast.peerConfig(false).setGathering(cast.gathering(false).turnServers(List.of(turn))));
   }
 
   @AfterAll
   static void down() throws Exception {
-    if (vertx != null) {
-      await(vertx.close());
+    if (cast != null) {
+      cast.close();
     }
     if (coturn != null) {
       coturn.close();

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.Unpooled;
 import io.netty.channel.socket.DatagramPacket;
+import io.p2pquic.testsupport.ClassVertx;
 import io.p2pquic.identity.PeerIdentity;
 import io.p2pquic.quic.QuicTestSupport.Endpoint;
 import io.vertx.core.Vertx;
@@ -14,26 +15,17 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * One socket, two protocols: with a STUN demultiplexer in front of the QUIC codec on both channels,
  * QUIC works in both directions while STUN keeps flowing over the very same sockets, both ways.
  */
 class QuicDemultiplexingTest {
-  private static Vertx vertx;
-
-  @BeforeAll
-  static void startVertx() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void stopVertx() throws Exception {
-    await(vertx.close());
-  }
+  @RegisterExtension
+  static final ClassVertx VERTX = new ClassVertx();
+  private static final Vertx vertx = VERTX.vertx();
 
   /** A STUN Binding request header (RFC 8489): type 0x0001, length 0, magic cookie, transaction id. */
   private static byte[] stunBindingRequest() {

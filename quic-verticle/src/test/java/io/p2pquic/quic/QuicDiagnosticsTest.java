@@ -3,6 +3,7 @@ package io.p2pquic.quic;
 import static io.p2pquic.quic.QuicTestSupport.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.p2pquic.testsupport.ClassVertx;
 import io.p2pquic.identity.PeerIdentity;
 import io.p2pquic.quic.QuicTestSupport.Endpoint;
 import io.vertx.core.Vertx;
@@ -14,26 +15,17 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Key log and qlog output, and stream back-pressure through QUIC flow control. */
 class QuicDiagnosticsTest {
-  private static Vertx vertx;
+  @RegisterExtension
+  static final ClassVertx VERTX = new ClassVertx();
+  private static final Vertx vertx = VERTX.vertx();
   private final PeerIdentity alice = PeerIdentity.generate();
   private final PeerIdentity bob = PeerIdentity.generate();
-
-  @BeforeAll
-  static void startVertx() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void stopVertx() throws Exception {
-    await(vertx.close());
-  }
 
   @Test
   void keyLogAndQlogAreWrittenOnRequest(@TempDir Path tmp) throws Exception {

@@ -4,6 +4,7 @@ import static io.p2pquic.quic.QuicTestSupport.await;
 import static io.p2pquic.quic.QuicTestSupport.awaitFailure;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.p2pquic.testsupport.ClassVertx;
 import io.p2pquic.identity.PeerId;
 import io.p2pquic.identity.PeerIdentity;
 import io.p2pquic.quic.PeerCertificateException.Reason;
@@ -17,29 +18,20 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Two loopback UDP channels with a STUN demultiplexer in front, QUIC adopted on both. */
 class QuicPeerEndpointTest {
-  private static Vertx vertx;
+  @RegisterExtension
+  static final ClassVertx VERTX = new ClassVertx();
+  private static final Vertx vertx = VERTX.vertx();
   private final PeerIdentity alice = PeerIdentity.generate();
   private final PeerIdentity bob = PeerIdentity.generate();
   private Endpoint a;
   private Endpoint b;
-
-  @BeforeAll
-  static void startVertx() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void stopVertx() throws Exception {
-    await(vertx.close());
-  }
 
   @BeforeEach
   void bind() throws Exception {

@@ -3,6 +3,7 @@ package io.p2pquic.quic;
 import static io.p2pquic.quic.QuicTestSupport.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.p2pquic.testsupport.ClassVertx;
 import io.p2pquic.identity.PeerIdentity;
 import io.p2pquic.quic.QuicTestSupport.Endpoint;
 import io.vertx.core.Vertx;
@@ -13,25 +14,16 @@ import java.util.HexFormat;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** 100 MB over one stream on loopback arrive intact; prints the throughput (not asserted). */
 class QuicThroughputTest {
   private static final long TOTAL = 100L * 1000 * 1000;
   private static final int CHUNK = 64 * 1024;
-  private static Vertx vertx;
-
-  @BeforeAll
-  static void startVertx() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void stopVertx() throws Exception {
-    await(vertx.close());
-  }
+  @RegisterExtension
+  static final ClassVertx VERTX = new ClassVertx();
+  private static final Vertx vertx = VERTX.vertx();
 
   @Test
   void hundredMegabytesOverOneStream() throws Exception {
