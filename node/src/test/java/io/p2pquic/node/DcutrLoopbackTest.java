@@ -11,9 +11,9 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Method dcutr on loopback through the rendezvous's own relay: QUIC comes up relayed, CONNECT/SYNC
@@ -21,31 +21,20 @@ import org.junit.jupiter.api.Test;
  * while a transfer runs; the echo's SHA-256 proves no byte was lost or reordered.
  */
 class DcutrLoopbackTest {
-  private static LoopbackCast cast;
-  private static Vertx vertx;
+  @RegisterExtension
+  static final LoopbackCast cast = LoopbackCast.forClass(new JsonObject().put("turn", new JsonObject().put("grant", "all-registered")
+        .put("allowedPeerRanges", new JsonArray(List.of("127.0.0.0/8"))))).recordingEvents();
+  private static final Vertx vertx = cast.vertx;
   private static PeerNode alice;
   private static PeerNode bob;
-  private static Timeline timeline;
-  private static SimpleMeterRegistry metrics;
-  private static List<JsonObject> events;
+  private static final Timeline timeline = cast.timeline;
+  private static final SimpleMeterRegistry metrics = cast.metrics;
+  private static final List<JsonObject> events = cast.events;
 
   @BeforeAll
   static void up() throws Exception {
-    cast = LoopbackCast.start(new JsonObject().put("turn", new JsonObject().put("grant", "all-registered")
-        .put("allowedPeerRanges", new JsonArray(List.of("127.0.0.0/8"))))).recordEvents();
-    vertx = cast.vertx;
-    metrics = cast.metrics;
-    timeline = cast.timeline;
-    events = cast.events;
     alice = cast.peer("alice", false, cast.peerConfig(false));
     bob = cast.peer("bob", true, cast.peerConfig(false));
-  }
-
-  @AfterAll
-  static void down() throws Exception {
-    if (cast != null) {
-      cast.close();
-    }
   }
 
   @Test

@@ -12,9 +12,9 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.util.Collections;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The shipped defaults on a host with IPv4 and IPv6: the rendezvous's own relay (default TURN settings, no
@@ -24,16 +24,15 @@ import org.junit.jupiter.api.Test;
  * allocation failed with "not of the socket's address family" and {@code relay} reported "no direct path".
  */
 class DualStackRelayLoopbackTest {
-  private static LoopbackCast cast;
-  private static Vertx vertx;
+  @RegisterExtension
+  static final LoopbackCast cast = LoopbackCast.forClass(new JsonObject().put("signalling", new JsonObject().put("quicPort", -1))
+        .put("turn", new JsonObject().put("grant", "all-registered")));
+  private static final Vertx vertx = cast.vertx;
   private static PeerNode alice;
   private static PeerNode bob;
 
   @BeforeAll
   static void up() throws Exception {
-    cast = LoopbackCast.start(new JsonObject().put("signalling", new JsonObject().put("quicPort", -1))
-        .put("turn", new JsonObject().put("grant", "all-registered")));
-    vertx = cast.vertx;
     // conf/peer.json's settings (IPv4 and IPv6 on), plus loopback host candidates for one machine.
     PeerConfig cfg = PeerConfig.fromJson(new JsonObject().put("rendezvous", cast.signalUrl())
         .put("gathering", new JsonObject().put("includeLoopback", true)
@@ -41,13 +40,6 @@ class DualStackRelayLoopbackTest {
     assertThat(cfg.gathering().ipv6()).as("the shipped default").isTrue();
     alice = cast.peer("alice", false, cfg);
     bob = cast.peer("bob", true, cfg);
-  }
-
-  @AfterAll
-  static void down() throws Exception {
-    if (cast != null) {
-      cast.close();
-    }
   }
 
   private static JsonObject connect(String method) throws Exception {

@@ -16,41 +16,68 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * What the loopback tests share: one Vert.x, a rendezvous on 127.0.0.1 with ephemeral ports, and peers
  * of it (loopback host candidates, IPv4), with one registry and one timeline (printed to the test's
- * output file). The NAT-lab tests have {@code lab.LabCast} for the same role across namespaces.
+ * output file). A test class holds one as a JUnit extension: the rendezvous is up before its
+ * {@code @BeforeAll} methods run and everything is closed after its last test.
+ *
+ * <pre>{@code
+ * @RegisterExtension
+ * static final LoopbackCast cast = LoopbackCast.forClass();
+ * }</pre>
+ *
+ * <p>The NAT-lab tests have {@code lab.LabCast} for the same role across namespaces.
  */
-final class LoopbackCast implements AutoCloseable {
+final class LoopbackCast implements BeforeAllCallback, AfterAllCallback {
   final Vertx vertx = Vertx.vertx();
   final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
   final Timeline timeline = new Timeline();
-  /** Every {@code p2p.session.events} event, once {@link #recordEvents()} was called. */
+  /** Every {@code p2p.session.events} event, when made with {@link #recordingEvents()}. */
   final List<JsonObject> events = new CopyOnWriteArrayList<>();
-  final RendezvousVerticle rendezvous;
+  private final JsonObject rendezvousConfig;
+  private boolean recordEvents;
+  /** Deployed before the class's first test. */
+  RendezvousVerticle rendezvous;
 
-  private LoopbackCast(JsonObject rendezvousConfig) throws Exception {
-    timeline.listener(e -> System.out.println(e.format()));
-    JsonObject config = new JsonObject().put("bind", "127.0.0.1").put("http", new JsonObject().put("port", 0))
+  private LoopbackCast(JsonObject rendezvousConfig) {
+    this.rendezvousConfig = new JsonObject().put("bind", "127.0.0.1").put("http", new JsonObject().put("port", 0))
         .put("stun", new JsonObject().put("port", 0)).mergeIn(rendezvousConfig, true);
-    rendezvous = new RendezvousVerticle(RendezvousConfig.fromJson(config), metrics);
-    try {
-      await(vertx.deployVerticle(rendezvous));
-    } catch (Exception e) {
-      vertx.close();
-      throw e;
-    }
   }
 
   /** A rendezvous with the defaults (relay closed). */
-  static LoopbackCast start() throws Exception {
+  static LoopbackCast forClass() {
     return new LoopbackCast(new JsonObject());
   }
 
   /** A rendezvous with {@code config} merged (deeply) over bind 127.0.0.1 and ephemeral HTTP and STUN ports. */
-  static LoopbackCast start(JsonObject config) throws Exception {
+  static LoopbackCast forClass(JsonObject config) {
     return new LoopbackCast(config);
+  }
+
+  /** Records every {@code p2p.session.events} event into {@link #events} from the start. */
+  LoopbackCast recordingEvents() {
+    recordEvents = true;
+    return this;
+  }
+
+  @Override
+  public void beforeAll(ExtensionContext context) throws Exception {
+    timeline.listener(e -> System.out.println(e.format()));
+    rendezvous = new RendezvousVerticle(RendezvousConfig.fromJson(rendezvousConfig), metrics);
+    await(vertx.deployVerticle(rendezvous));
+    if (recordEvents) {
+      await(vertx.eventBus().<JsonObject>consumer(Addresses.SESSION_EVENTS, m -> events.add(m.body())).completion());
+    }
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) throws Exception {
+    await(vertx.close());
   }
 
   String signalUrl() {
@@ -81,12 +108,6 @@ final class LoopbackCast implements AutoCloseable {
     return await(PeerNode.start(vertx, config, identity, metrics, timeline, name, echo));
   }
 
-  /** Starts recording {@code p2p.session.events} into {@link #events}. */
-  LoopbackCast recordEvents() throws Exception {
-    await(vertx.eventBus().<JsonObject>consumer(Addresses.SESSION_EVENTS, m -> events.add(m.body())).completion());
-    return this;
-  }
-
   /** Asks {@code from} over the event bus to connect to {@code to}; the session description. */
   JsonObject connect(PeerNode from, PeerNode to, String method, long timeoutMs) throws Exception {
     return await(vertx.eventBus().<JsonObject>request(Addresses.peerConnect(from.puncher.peerId()),
@@ -95,8 +116,4 @@ final class LoopbackCast implements AutoCloseable {
         .map(m -> m.body()));
   }
 
-  @Override
-  public void close() throws Exception {
-    await(vertx.close());
-  }
 }

@@ -9,9 +9,9 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The product path on loopback, with no TURN configured on the peers: the rendezvous's own relay and
@@ -19,28 +19,19 @@ import org.junit.jupiter.api.Test;
  * 3 s here, so a session 5 s later works only because the peer renewed them ({@code turn-credentials}).
  */
 class OwnRelayLoopbackTest {
-  private static LoopbackCast cast;
-  private static Vertx vertx;
+  @RegisterExtension
+  static final LoopbackCast cast = LoopbackCast.forClass(new JsonObject().put("turn", new JsonObject().put("grant", "all-registered")
+        .put("credentialTtlSeconds", 3).put("allowedPeerRanges", new JsonArray(List.of("127.0.0.0/8", "192.0.2.0/24",
+            "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7")))));
+  private static final Vertx vertx = cast.vertx;
   private static PeerNode alice;
   private static PeerNode bob;
-  private static Timeline timeline;
+  private static final Timeline timeline = cast.timeline;
 
   @BeforeAll
   static void up() throws Exception {
-    cast = LoopbackCast.start(new JsonObject().put("turn", new JsonObject().put("grant", "all-registered")
-        .put("credentialTtlSeconds", 3).put("allowedPeerRanges", new JsonArray(List.of("127.0.0.0/8", "192.0.2.0/24",
-            "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7")))));
-    vertx = cast.vertx;
-    timeline = cast.timeline;
     alice = cast.peer("alice", false, cast.peerConfig(false));
     bob = cast.peer("bob", true, cast.peerConfig(false));
-  }
-
-  @AfterAll
-  static void down() throws Exception {
-    if (cast != null) {
-      cast.close();
-    }
   }
 
   private static JsonObject relaySession() throws Exception {

@@ -12,33 +12,25 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Two peers in one JVM over loopback, driven only through the documented event-bus API
  * (p2p.peer.connect, p2p.session.*): connect, echo, a 100 MB transfer checked by SHA-256, rejection.
  */
 class PeerSessionLoopbackTest {
-  private static LoopbackCast cast;
-  private static Vertx vertx;
+  @RegisterExtension
+  static final LoopbackCast cast = LoopbackCast.forClass();
+  private static final Vertx vertx = cast.vertx;
   private static PeerNode alice;
   private static PeerNode bob;
 
   @BeforeAll
   static void up() throws Exception {
-    cast = LoopbackCast.start();
-    vertx = cast.vertx;
     alice = cast.peer("alice", false);
     bob = cast.peer("bob", true);
-  }
-
-  @AfterAll
-  static void down() throws Exception {
-    if (cast != null) {
-      cast.close();
-    }
   }
 
   private static Future<JsonObject> connect(PeerId target) {

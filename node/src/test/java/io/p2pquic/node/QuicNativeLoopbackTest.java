@@ -14,9 +14,9 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Method quic-native between two peers in one JVM over loopback, through the documented event-bus API:
@@ -24,26 +24,17 @@ import org.junit.jupiter.api.Test;
  * carries data like one of method ice.
  */
 class QuicNativeLoopbackTest {
-  private static LoopbackCast cast;
-  private static Vertx vertx;
+  @RegisterExtension
+  static final LoopbackCast cast = LoopbackCast.forClass(new JsonObject().put("signalling", new JsonObject().put("quicPort", 0)));
+  private static final Vertx vertx = cast.vertx;
   private static PeerNode alice;
   private static PeerNode bob;
-  private static SimpleMeterRegistry metrics;
+  private static final SimpleMeterRegistry metrics = cast.metrics;
 
   @BeforeAll
   static void up() throws Exception {
-    cast = LoopbackCast.start(new JsonObject().put("signalling", new JsonObject().put("quicPort", 0)));
-    vertx = cast.vertx;
-    metrics = cast.metrics;
     alice = cast.peer("alice", false);
     bob = cast.peer("bob", true);
-  }
-
-  @AfterAll
-  static void down() throws Exception {
-    if (cast != null) {
-      cast.close();
-    }
   }
 
   private static Future<JsonObject> connect(PeerId target, long timeoutMs) {

@@ -15,6 +15,7 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A session whose only local candidate is relayed (candidatePolicy "relay") through coturn's real
@@ -23,8 +24,10 @@ import org.junit.jupiter.api.Test;
  */
 class RelayedSessionLoopbackTest {
   private static Coturn coturn;
-  private static LoopbackCast cast;
-  private static Vertx vertx;
+  /** This test relays through coturn; the rendezvous hands out no relay of its own. */
+  @RegisterExtension
+  static final LoopbackCast cast = LoopbackCast.forClass(new JsonObject().put("turn", new JsonObject().put("enabled", false)));
+  private static final Vertx vertx = cast.vertx;
   private static PeerNode alice;
   private static PeerNode bob;
   private static PeerNode carol;
@@ -32,9 +35,6 @@ class RelayedSessionLoopbackTest {
   @BeforeAll
   static void up() throws Exception {
     coturn = Coturn.start();
-    // This test relays through coturn; the rendezvous hands out no relay of its own.
-    cast = LoopbackCast.start(new JsonObject().put("turn", new JsonObject().put("enabled", false)));
-    vertx = cast.vertx;
     TurnClientOptions turn = coturn.options("alice");
     alice = cast.peer("alice", false, cast.peerConfig(false).setGathering(cast.gathering(false).turnServers(List.of(turn)))
         .setIce(new IceAgentOptions().setRelayOnly(true)));
@@ -44,9 +44,6 @@ class RelayedSessionLoopbackTest {
 
   @AfterAll
   static void down() throws Exception {
-    if (cast != null) {
-      cast.close();
-    }
     if (coturn != null) {
       coturn.close();
     }

@@ -21,6 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 15: a relay that tampers with what it relays. Alice reaches coturn through a hostile middle box
@@ -33,8 +34,10 @@ import org.junit.jupiter.api.Test;
 class TamperingRelayLoopbackTest {
   private static Coturn coturn;
   private static TamperingRelay tamperer;
-  private static LoopbackCast cast;
-  private static Vertx vertx;
+  /** This test relays through coturn; the rendezvous hands out no relay of its own. */
+  @RegisterExtension
+  static final LoopbackCast cast = LoopbackCast.forClass(new JsonObject().put("turn", new JsonObject().put("enabled", false)));
+  private static final Vertx vertx = cast.vertx;
   private static PeerNode alice;
   private static PeerNode bob;
 
@@ -42,8 +45,6 @@ class TamperingRelayLoopbackTest {
   static void up() throws Exception {
     coturn = Coturn.start();
     tamperer = new TamperingRelay(coturn.address());
-    cast = LoopbackCast.start(new JsonObject().put("turn", new JsonObject().put("enabled", false)));
-    vertx = cast.vertx;
     TurnClientOptions viaTamperer = coturn.options("alice").setPort(tamperer.port());
     alice = cast.peer("alice", false, cast.peerConfig(false)
         .setGathering(cast.gathering(false).turnServers(List.of(viaTamperer)))
@@ -53,9 +54,6 @@ class TamperingRelayLoopbackTest {
 
   @AfterAll
   static void down() throws Exception {
-    if (cast != null) {
-      cast.close();
-    }
     if (tamperer != null) {
       tamperer.close();
     }

@@ -8,9 +8,9 @@ import io.p2pquic.api.timeline.Timeline;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Method tcp on loopback: both peers learn their TCP port from the rendezvous's STUN server over TCP,
@@ -19,28 +19,18 @@ import org.junit.jupiter.api.Test;
  * publishes the closed event on both sides.
  */
 class TcpSessionLoopbackTest {
-  private static LoopbackCast cast;
-  private static Vertx vertx;
+  @RegisterExtension
+  static final LoopbackCast cast = LoopbackCast.forClass().recordingEvents();
+  private static final Vertx vertx = cast.vertx;
   private static PeerNode alice;
   private static PeerNode bob;
-  private static Timeline timeline;
-  private static List<JsonObject> events;
+  private static final Timeline timeline = cast.timeline;
+  private static final List<JsonObject> events = cast.events;
 
   @BeforeAll
   static void up() throws Exception {
-    cast = LoopbackCast.start().recordEvents();
-    vertx = cast.vertx;
-    timeline = cast.timeline;
-    events = cast.events;
     alice = cast.peer("alice", false);
     bob = cast.peer("bob", true);
-  }
-
-  @AfterAll
-  static void down() throws Exception {
-    if (cast != null) {
-      cast.close();
-    }
   }
 
   @Test
