@@ -1,15 +1,10 @@
 package io.p2pquic.bench;
 
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Meter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.p2pquic.rendezvous.stun.StunServer;
 import io.p2pquic.rendezvous.stun.StunServerConfig;
 import io.vertx.core.Vertx;
-import java.io.IOException;
-import java.io.InputStream;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -58,53 +53,6 @@ public final class StunServerMain {
     System.out.println("READY udp 127.0.0.1:" + server.udpAddress().getPort());
     System.out.flush();
 
-    CountDownLatch stop = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      stop.countDown();
-      shutdown(vertx, server, metrics);
-    }));
-    Thread stdinWatcher = new Thread(() -> {
-      try (InputStream in = System.in) {
-        while (in.read() >= 0) {
-          // ignore input; EOF means the parent went away
-        }
-      } catch (IOException ignored) {
-        // treat as EOF
-      }
-      stop.countDown();
-    }, "stdin-watcher");
-    stdinWatcher.setDaemon(true);
-    if (watchStdin) {
-      stdinWatcher.start();
-    }
-    if (!stop.await(maxSeconds, TimeUnit.SECONDS)) {
-      System.out.println("max-seconds reached, stopping");
-    }
-    System.exit(0); // runs the shutdown hook
-  }
-
-  private static volatile boolean shutDown;
-
-  private static synchronized void shutdown(Vertx vertx, StunServer server, PrometheusMeterRegistry metrics) {
-    if (shutDown) {
-      return;
-    }
-    shutDown = true;
-    StringBuilder sb = new StringBuilder("COUNTERS");
-    for (Meter m : metrics.getMeters()) {
-      if (m instanceof Counter c && m.getId().getName().startsWith("p2p.stun")) {
-        sb.append(' ').append(m.getId().getName());
-        m.getId().getTags().forEach(t -> sb.append(',').append(t.getKey()).append('=').append(t.getValue()));
-        sb.append('=').append((long) c.count());
-      }
-    }
-    System.out.println(sb);
-    try {
-      server.stop().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
-      vertx.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      System.out.println("shutdown: " + e);
-    }
-    System.out.flush();
+    ServerProcess.serveUntilStopped(vertx, server, metrics, "p2p.stun", maxSeconds, watchStdin);
   }
 }

@@ -1,7 +1,5 @@
 package io.p2pquic.bench;
 
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Meter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.p2pquic.rendezvous.stun.StunServer;
@@ -10,7 +8,6 @@ import io.p2pquic.rendezvous.turn.TurnServer;
 import io.p2pquic.rendezvous.turn.TurnServerConfig;
 import io.vertx.core.Vertx;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -53,29 +50,6 @@ public final class TurnServerMain {
     server.start().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     System.out.println("READY 127.0.0.1:" + server.udpAddress().getPort());
     System.out.flush();
-    CountDownLatch stop = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      stop.countDown();
-      StringBuilder sb = new StringBuilder("COUNTERS");
-      for (Meter m : metrics.getMeters()) {
-        if (m instanceof Counter c && m.getId().getName().startsWith("p2p.turn")) {
-          sb.append(' ').append(m.getId().getName());
-          m.getId().getTags().forEach(t -> sb.append(',').append(t.getKey()).append('=').append(t.getValue()));
-          sb.append('=').append((long) c.count());
-        }
-      }
-      System.out.println(sb);
-      try {
-        server.stop().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
-        vertx.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
-      } catch (Exception e) {
-        System.out.println("shutdown: " + e);
-      }
-      System.out.flush();
-    }));
-    if (!stop.await(maxSeconds, TimeUnit.SECONDS)) {
-      System.out.println("max-seconds reached, stopping");
-    }
-    System.exit(0);
+    ServerProcess.serveUntilStopped(vertx, server, metrics, "p2p.turn", maxSeconds, false);
   }
 }

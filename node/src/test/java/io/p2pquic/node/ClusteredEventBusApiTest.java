@@ -14,9 +14,8 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
-import java.io.BufferedReader;
+import io.p2pquic.node.report.NodeProcess;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -30,8 +29,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -298,41 +295,19 @@ class ClusteredEventBusApiTest {
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx384m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
     cmd.addAll(List.of(args));
-    Child c = new Child(name, readyText, new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start());
+    Child c = new Child(name, readyText, new ProcessBuilder(cmd).directory(dir.toFile()));
     children.add(c);
     return c;
   }
 
   /** A node process whose output is kept (and shown when it does not come up). */
-  private static final class Child {
+  private static final class Child extends NodeProcess {
     private static final Pattern PEER_ID = Pattern.compile("peer id: (pq1\\w+)");
     final String name;
-    final Process process;
-    final List<String> lines = new CopyOnWriteArrayList<>();
-    private final CountDownLatch ready = new CountDownLatch(1);
 
-    Child(String name, String readyText, Process process) {
+    Child(String name, String readyText, ProcessBuilder builder) throws IOException {
+      super(builder, readyText, "output-" + name);
       this.name = name;
-      this.process = process;
-      Thread reader = new Thread(() -> {
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-          String line;
-          while ((line = r.readLine()) != null) {
-            lines.add(line);
-            if (line.contains(readyText)) {
-              ready.countDown();
-            }
-          }
-        } catch (IOException ignored) {
-          // process ended
-        }
-      }, "output-" + name);
-      reader.setDaemon(true);
-      reader.start();
-    }
-
-    boolean awaitReady(Duration timeout) throws InterruptedException {
-      return ready.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     PeerId peerId() {
@@ -343,17 +318,6 @@ class ClusteredEventBusApiTest {
         }
       }
       throw new AssertionError(name + " printed no peer id:\n" + output());
-    }
-
-    String output() {
-      return String.join("\n", lines);
-    }
-
-    void stop() throws InterruptedException {
-      process.destroy(); // SIGTERM: the shutdown hook closes Vert.x, which leaves the cluster
-      if (!process.waitFor(15, TimeUnit.SECONDS)) {
-        process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-      }
     }
   }
 }

@@ -2,6 +2,7 @@ package io.p2pquic.node.report;
 
 import io.p2pquic.natlab.NatLab;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -34,7 +35,12 @@ public class NodeProcess {
   }
 
   public NodeProcess(NatLab lab, String namespace, String readyText, String... args) throws Exception {
-    process = lab.processBuilder(namespace, command(args)).redirectErrorStream(true).start();
+    this(lab.processBuilder(namespace, command(args)), readyText, "lab-output-" + namespace);
+  }
+
+  /** Starts {@code builder} (its output merged into {@link #lines}); {@code name} names the reader thread. */
+  public NodeProcess(ProcessBuilder builder, String readyText, String name) throws IOException {
+    process = builder.redirectErrorStream(true).start();
     Thread reader = new Thread(() -> {
       try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
         String line;
@@ -44,10 +50,10 @@ public class NodeProcess {
             ready.countDown();
           }
         }
-      } catch (Exception ignored) {
+      } catch (IOException ignored) {
         // process ended
       }
-    }, "lab-output-" + namespace);
+    }, name);
     reader.setDaemon(true);
     reader.start();
   }
@@ -56,10 +62,11 @@ public class NodeProcess {
     return ready.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
+  /** SIGTERM (the node's shutdown hook closes Vert.x and leaves a cluster), then SIGKILL after 15 s. */
   public void stop() throws InterruptedException {
     process.destroy();
-    if (!process.waitFor(10, TimeUnit.SECONDS)) {
-      process.destroyForcibly();
+    if (!process.waitFor(15, TimeUnit.SECONDS)) {
+      process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
     }
   }
 
