@@ -1,17 +1,15 @@
 package io.p2pquic.rendezvous.stun;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.p2pquic.testsupport.RealPeers;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -75,13 +73,6 @@ class TurnutilsStunclientInteropTest {
   private static String run(String... args) throws IOException, InterruptedException {
     List<String> cmd = new java.util.ArrayList<>(List.of(TOOL.toString()));
     cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    if (!p.waitFor(20, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      fail("turnutils_stunclient did not finish in 20 s: " + new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
-    }
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.exitValue()).as("exit code, output:\n%s", out).isZero();
-    return out;
+    return RealPeers.run(Duration.ofSeconds(20), cmd);
   }
 }

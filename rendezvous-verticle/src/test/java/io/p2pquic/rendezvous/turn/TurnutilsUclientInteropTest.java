@@ -1,7 +1,6 @@
 package io.p2pquic.rendezvous.turn;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.p2pquic.testsupport.RealPeers;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -9,12 +8,11 @@ import io.p2pquic.rendezvous.stun.StunServer;
 import io.p2pquic.rendezvous.stun.StunServerConfig;
 import io.vertx.core.Vertx;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -100,13 +98,6 @@ class TurnutilsUclientInteropTest {
         "-p", Integer.toString(server.udpAddress().getPort()), "-e", "127.0.0.1"));
     cmd.addAll(List.of(args));
     cmd.add("127.0.0.1");
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    if (!p.waitFor(60, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      fail("turnutils_uclient did not finish in 60 s: " + new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
-    }
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.exitValue()).as("exit code, output:\n%s", out).isZero();
-    return out;
+    return RealPeers.run(Duration.ofSeconds(60), cmd);
   }
 }
