@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.Unpooled;
 import io.netty.channel.socket.DatagramPacket;
-import io.p2pquic.testsupport.ClassVertx;
+import io.p2pquic.testsupport.TestVertx;
 import io.p2pquic.identity.PeerIdentity;
 import io.p2pquic.quic.QuicTestSupport.Endpoint;
 import io.vertx.core.Vertx;
@@ -24,7 +24,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class QuicDemultiplexingTest {
   @RegisterExtension
-  static final ClassVertx VERTX = new ClassVertx();
+  static final TestVertx VERTX = TestVertx.perClass();
   private static final Vertx vertx = VERTX.vertx();
 
   /** A STUN Binding request header (RFC 8489): type 0x0001, length 0, magic cookie, transaction id. */

@@ -3,7 +3,7 @@ package io.p2pquic.quic;
 import static io.p2pquic.quic.QuicTestSupport.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.p2pquic.testsupport.ClassVertx;
+import io.p2pquic.testsupport.TestVertx;
 import io.p2pquic.identity.PeerIdentity;
 import io.p2pquic.quic.QuicTestSupport.Endpoint;
 import io.vertx.core.Vertx;
@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** Key log and qlog output, and stream back-pressure through QUIC flow control. */
 class QuicDiagnosticsTest {
   @RegisterExtension
-  static final ClassVertx VERTX = new ClassVertx();
+  static final TestVertx VERTX = TestVertx.perClass();
   private static final Vertx vertx = VERTX.vertx();
   private final PeerIdentity alice = PeerIdentity.generate();
   private final PeerIdentity bob = PeerIdentity.generate();

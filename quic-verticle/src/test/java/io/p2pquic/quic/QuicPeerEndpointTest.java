@@ -4,7 +4,7 @@ import static io.p2pquic.quic.QuicTestSupport.await;
 import static io.p2pquic.quic.QuicTestSupport.awaitFailure;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.p2pquic.testsupport.ClassVertx;
+import io.p2pquic.testsupport.TestVertx;
 import io.p2pquic.identity.PeerId;
 import io.p2pquic.identity.PeerIdentity;
 import io.p2pquic.quic.PeerCertificateException.Reason;
@@ -26,7 +26,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** Two loopback UDP channels with a STUN demultiplexer in front, QUIC adopted on both. */
 class QuicPeerEndpointTest {
   @RegisterExtension
-  static final ClassVertx VERTX = new ClassVertx();
+  static final TestVertx VERTX = TestVertx.perClass();
   private static final Vertx vertx = VERTX.vertx();
   private final PeerIdentity alice = PeerIdentity.generate();
   private final PeerIdentity bob = PeerIdentity.generate();

@@ -17,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Clustered Vert.x instances on loopback for the cluster tests, built from the repository's
@@ -76,12 +75,6 @@ public final class LoopbackCluster implements AutoCloseable {
   }
 
   private static <T> T await(Future<T> f, long seconds) {
-    try {
-      return f.toCompletionStage().toCompletableFuture().get(seconds, TimeUnit.SECONDS);
-    } catch (java.util.concurrent.ExecutionException e) {
-      throw new AssertionError("future failed: " + e.getCause(), e.getCause());
-    } catch (Exception e) {
-      throw new AssertionError("future did not complete in " + seconds + " s", e);
-    }
+    return io.p2pquic.testsupport.Await.result(f, java.time.Duration.ofSeconds(seconds));
   }
 }

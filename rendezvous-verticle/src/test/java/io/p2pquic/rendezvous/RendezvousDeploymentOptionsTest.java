@@ -3,6 +3,7 @@ package io.p2pquic.rendezvous;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.p2pquic.testsupport.TestVertx;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -10,26 +11,17 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import java.net.ServerSocket;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The rendezvous deployed the way Vert.x users expect: by class name (or no-arg constructor) with its
  * {@code conf/rendezvous.json} content as the {@link DeploymentOptions} config, strict as the file is.
  */
 class RendezvousDeploymentOptionsTest {
-  private Vertx vertx;
-
-  @BeforeEach
-  void up() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterEach
-  void down() throws Exception {
-    await(vertx.close());
-  }
+  @RegisterExtension
+  final TestVertx testVertx = TestVertx.perTest();
+  private final Vertx vertx = testVertx.vertx();
 
   private static JsonObject loopbackConfig(int httpPort) {
     return new JsonObject().put("bind", "127.0.0.1").put("http", new JsonObject().put("port", httpPort))

@@ -2,6 +2,7 @@ package io.p2pquic.testsupport;
 
 import io.vertx.core.Future;
 import java.time.Duration;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -24,6 +25,20 @@ public final class Await {
   /** The future's value within {@code timeout}; its failure comes as an {@code ExecutionException}. */
   public static <T> T await(Future<T> f, Duration timeout) throws Exception {
     return f.toCompletionStage().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * The future's value within {@code timeout}, for code that cannot throw checked exceptions (lambdas,
+   * helpers): a failure or a timeout is an {@link AssertionError} with the cause.
+   */
+  public static <T> T result(Future<T> f, Duration timeout) {
+    try {
+      return await(f, timeout);
+    } catch (ExecutionException e) {
+      throw new AssertionError("future failed: " + e.getCause(), e.getCause());
+    } catch (Exception e) {
+      throw new AssertionError("future did not complete in " + timeout.toSeconds() + " s", e);
+    }
   }
 
   /**

@@ -3,6 +3,7 @@ package io.p2pquic.quic.session;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.p2pquic.testsupport.TestVertx;
 import io.p2pquic.api.Addresses;
 import io.p2pquic.identity.PeerIdentity;
 import io.vertx.core.DeploymentOptions;
@@ -12,9 +13,8 @@ import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -24,17 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
 class QuicVerticleDeploymentOptionsTest {
   @TempDir
   Path dir;
-  private Vertx vertx;
-
-  @BeforeEach
-  void up() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterEach
-  void down() throws Exception {
-    await(vertx.close());
-  }
+  @RegisterExtension
+  final TestVertx testVertx = TestVertx.perTest();
+  private final Vertx vertx = testVertx.vertx();
 
   @Test
   void deployedByClassNameItCreatesTheIdentityAndServesItsPeer() throws Exception {

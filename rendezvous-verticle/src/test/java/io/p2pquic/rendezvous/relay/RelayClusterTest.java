@@ -217,12 +217,6 @@ class RelayClusterTest {
   }
 
   static <T> T await(Future<T> f, long seconds) {
-    try {
-      return f.toCompletionStage().toCompletableFuture().get(seconds, TimeUnit.SECONDS);
-    } catch (java.util.concurrent.ExecutionException e) {
-      throw new AssertionError("future failed: " + e.getCause(), e.getCause());
-    } catch (Exception e) {
-      throw new AssertionError("future did not complete in " + seconds + " s", e);
-    }
+    return io.p2pquic.testsupport.Await.result(f, java.time.Duration.ofSeconds(seconds));
   }
 }

@@ -3,32 +3,24 @@ package io.p2pquic.rendezvous.relay;
 import static io.p2pquic.testsupport.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.p2pquic.testsupport.TestVertx;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.AsyncMap;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The directory on a local (non-clustered) Vert.x, with a fake clock for ages. */
 class RelayDirectoryTest {
   static final String SECRET = SecretId.of("s");
   final AtomicLong clock = new AtomicLong(1_000_000);
   final AtomicInteger load = new AtomicInteger();
-  Vertx vertx;
-
-  @BeforeEach
-  void setUp() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    await(vertx.close());
-  }
+  @RegisterExtension
+  final TestVertx testVertx = TestVertx.perTest();
+  final Vertx vertx = testVertx.vertx();
 
   RelayEntry local(String node) {
     return new RelayEntry(node, "127.0.0.1", 3478, List.of("udp"), load.get(), 10, 0, List.of(SECRET));

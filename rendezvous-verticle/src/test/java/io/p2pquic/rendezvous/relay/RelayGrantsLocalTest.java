@@ -3,6 +3,7 @@ package io.p2pquic.rendezvous.relay;
 import static io.p2pquic.testsupport.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.p2pquic.testsupport.TestVertx;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.p2pquic.api.signalling.RelayCredentials;
 import io.p2pquic.rendezvous.RendezvousConfig;
@@ -13,23 +14,14 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Grants of rendezvous nodes sharing one (local) Vert.x: which relays they list, which secret signs them. */
 class RelayGrantsLocalTest {
-  Vertx vertx;
-
-  @BeforeEach
-  void setUp() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    await(vertx.close());
-  }
+  @RegisterExtension
+  final TestVertx testVertx = TestVertx.perTest();
+  final Vertx vertx = testVertx.vertx();
 
   static RendezvousConfig config(String node, JsonObject turn) {
     return rawConfig(node, turn.copy().put("grant", "all-registered"));
