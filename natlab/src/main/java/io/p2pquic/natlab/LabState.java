@@ -74,7 +74,7 @@ record LabState(String prefix, long ownerPid, long ownerStartMillis, boolean det
           Duration.ofNanos(Math.round(num(m, "jitterMs") * 1e6)),
           num(m, "lossPercent"));
       Object udp = m.get("udpTimeoutSeconds");
-      peers.add(new PeerSpec(name, NatType.parse((String) require(m, "nat")), link,
+      peers.add(new PeerSpec(name, RouterNat.parse((String) require(m, "nat")), link,
           udp == null ? null : Duration.ofSeconds(((Number) udp).longValue())));
       Object pid = m.get("forwarderPid");
       if (pid != null) {

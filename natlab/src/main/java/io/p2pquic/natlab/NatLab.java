@@ -40,8 +40,8 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>{@code
  * try (NatLab lab = NatLab.builder()
- *     .peer("a", NatType.PORT_RESTRICTED, LinkConditions.delayMillis(20))
- *     .peer("b", NatType.SYMMETRIC)
+ *     .peer("a", RouterNat.PORT_RESTRICTED, LinkConditions.delayMillis(20))
+ *     .peer("b", RouterNat.SYMMETRIC)
  *     .build()) {
  *   lab.up();
  *   Process p = lab.exec(lab.hostNamespace("a"), List.of("java", "-cp", cp, "Main"));
@@ -114,11 +114,11 @@ public final class NatLab implements AutoCloseable {
     private Builder() {
     }
 
-    public Builder peer(String name, NatType nat) {
+    public Builder peer(String name, RouterNat nat) {
       return peer(PeerSpec.of(name, nat, LinkConditions.none()));
     }
 
-    public Builder peer(String name, NatType nat, LinkConditions link) {
+    public Builder peer(String name, RouterNat nat, LinkConditions link) {
       return peer(PeerSpec.of(name, nat, link));
     }
 
@@ -283,7 +283,7 @@ public final class NatLab implements AutoCloseable {
     }
     // 5. plain-routed (NONE) peers: everyone else needs a route to their 10.x network
     for (Topology.Peer p : t.peers.values()) {
-      if (p.spec().nat() == NatType.NONE) {
+      if (p.spec().nat() == RouterNat.NONE) {
         ipn(t.serverNs, "route", "add", p.lanSubnet(), "via", p.wanIp());
         for (Topology.Peer o : t.peers.values()) {
           if (o != p) {
@@ -322,7 +322,7 @@ public final class NatLab implements AutoCloseable {
     for (Topology.Peer p : t.peers.values()) {
       nft(p.routerNs(), NftRules.natScript(p) + NftRules.linkScript(loss.get(p.name()), Set.of()));
       p.spec().udpTimeoutOption().ifPresent(d -> {
-        if (p.spec().nat() != NatType.NONE) {
+        if (p.spec().nat() != RouterNat.NONE) {
           sysctl(p.routerNs(), "net.netfilter.nf_conntrack_udp_timeout=" + d.toSeconds(),
               "net.netfilter.nf_conntrack_udp_timeout_stream=" + d.toSeconds());
         }
@@ -839,7 +839,7 @@ public final class NatLab implements AutoCloseable {
     for (Topology.Peer p : topology.peers.values()) {
       PeerSpec s = p.spec();
       sb.append("  peer ").append(p.name()).append(": ").append(s.nat().cliName());
-      if (s.nat() != NatType.NONE) {
+      if (s.nat() != RouterNat.NONE) {
         sb.append(" (mapping ").append(s.nat().mapping().name().toLowerCase().replace('_', '-'))
             .append(", filtering ").append(s.nat().filtering().name().toLowerCase().replace('_', '-'))
             .append(')');
@@ -979,7 +979,7 @@ public final class NatLab implements AutoCloseable {
   private void updateBlocked(Topology.Peer at, Topology.Peer other, boolean block) {
     Set<String> s = blocked.get(at.name());
     List<String> addrs = new ArrayList<>(List.of(other.wanIp()));
-    if (other.spec().nat() == NatType.NONE) {
+    if (other.spec().nat() == RouterNat.NONE) {
       addrs.add(other.hostIp());
     }
     if (block) {

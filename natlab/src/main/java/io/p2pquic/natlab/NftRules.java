@@ -36,8 +36,8 @@ final class NftRules {
     long timeout = p.spec().udpTimeoutOption().orElse(DEFAULT_SET_TIMEOUT).toSeconds();
     StringBuilder sb = new StringBuilder();
     sb.append(replaceTable(NAT_TABLE));
-    NatType nat = p.spec().nat();
-    if (nat == NatType.NONE) {
+    RouterNat nat = p.spec().nat();
+    if (nat == RouterNat.NONE) {
       return sb.toString(); // plain routing: the table stays deleted
     }
     sb.append("table ip ").append(NAT_TABLE).append(" {\n");
@@ -67,7 +67,7 @@ final class NftRules {
       default:
         break;
     }
-    String random = nat == NatType.SYMMETRIC ? " random,fully-random" : "";
+    String random = nat == RouterNat.SYMMETRIC ? " random,fully-random" : "";
     String masquerade = "oifname " + wan + " masquerade" + random;
     String remapped = null;
     if (rebinds > 0) {
@@ -76,12 +76,12 @@ final class NftRules {
       remapped = "oifname " + wan + " meta l4proto { tcp, udp } masquerade to :" + from + "-" + (from + 999) + random;
     }
     sb.append(chain("postrouting", "nat", "postrouting", "srcnat", remapped, masquerade));
-    if (nat == NatType.FULL_CONE) {
+    if (nat == RouterNat.FULL_CONE) {
       // runs after masquerade: th sport is the public (mapped) port
       sb.append(chain("record", "filter", "postrouting", "srcnat + 10",
           "oifname " + wan + " meta l4proto { tcp, udp } update @contacted"
               + " { meta l4proto . th sport timeout " + timeout + "s }"));
-    } else if (nat == NatType.ADDRESS_RESTRICTED) {
+    } else if (nat == RouterNat.ADDRESS_RESTRICTED) {
       sb.append(chain("record", "filter", "postrouting", "srcnat + 10",
           "oifname " + wan + " meta l4proto { tcp, udp } update @contacted"
               + " { ip daddr . meta l4proto . th sport timeout " + timeout + "s }"));
@@ -91,7 +91,7 @@ final class NftRules {
     // a conntrack entry on the public port and the host's later outbound flow to that remote
     // would be given another port (the NAT turns symmetric). Dropping before conntrack confirms
     // the entry leaves no trace.
-    boolean cone = nat == NatType.FULL_CONE || nat == NatType.ADDRESS_RESTRICTED;
+    boolean cone = nat == RouterNat.FULL_CONE || nat == RouterNat.ADDRESS_RESTRICTED;
     sb.append(chain("forward", "filter", "forward", "filter",
         cone ? "iifname " + wan + " ct state new ct status dnat accept" : null,
         "iifname " + wan + " ct state new drop"));

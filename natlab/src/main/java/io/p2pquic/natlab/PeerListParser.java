@@ -36,7 +36,7 @@ public final class PeerListParser {
       }
       int eq = it.indexOf('=');
       String name = (eq < 0 ? it : it.substring(0, eq)).trim();
-      NatType nat = eq < 0 ? NatType.PORT_RESTRICTED : NatType.parse(it.substring(eq + 1));
+      RouterNat nat = eq < 0 ? RouterNat.PORT_RESTRICTED : RouterNat.parse(it.substring(eq + 1));
       if (out.containsKey(name)) {
         throw new IllegalArgumentException("peer '" + name + "' given twice");
       }

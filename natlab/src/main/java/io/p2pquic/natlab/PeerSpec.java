@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
  *     interface names, which Linux limits to 15)
  * @param udpTimeout null for the kernel defaults (30 s unreplied, 120 s once replied)
  */
-public record PeerSpec(String name, NatType nat, LinkConditions link, Duration udpTimeout) {
+public record PeerSpec(String name, RouterNat nat, LinkConditions link, Duration udpTimeout) {
 
   static final Pattern NAME = Pattern.compile("[a-z][a-z0-9]{0,11}");
 
@@ -30,7 +30,7 @@ public record PeerSpec(String name, NatType nat, LinkConditions link, Duration u
     }
   }
 
-  public static PeerSpec of(String name, NatType nat, LinkConditions link) {
+  public static PeerSpec of(String name, RouterNat nat, LinkConditions link) {
     return new PeerSpec(name, nat, link, null);
   }
 

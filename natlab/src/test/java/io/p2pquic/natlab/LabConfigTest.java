@@ -14,43 +14,43 @@ class LabConfigTest {
 
   @Test
   void natBehaviourNamesParse() {
-    assertThat(NatType.parse("port-restricted")).isEqualTo(NatType.PORT_RESTRICTED);
-    assertThat(NatType.parse("PORT_RESTRICTED")).isEqualTo(NatType.PORT_RESTRICTED);
-    assertThat(NatType.parse(" Symmetric ")).isEqualTo(NatType.SYMMETRIC);
-    assertThat(NatType.parse("full-cone")).isEqualTo(NatType.FULL_CONE);
-    assertThat(NatType.parse("restricted")).isEqualTo(NatType.ADDRESS_RESTRICTED);
-    assertThat(NatType.parse("none")).isEqualTo(NatType.NONE);
-    for (NatType b : NatType.values()) {
-      assertThat(NatType.parse(b.cliName())).isEqualTo(b);
+    assertThat(RouterNat.parse("port-restricted")).isEqualTo(RouterNat.PORT_RESTRICTED);
+    assertThat(RouterNat.parse("PORT_RESTRICTED")).isEqualTo(RouterNat.PORT_RESTRICTED);
+    assertThat(RouterNat.parse(" Symmetric ")).isEqualTo(RouterNat.SYMMETRIC);
+    assertThat(RouterNat.parse("full-cone")).isEqualTo(RouterNat.FULL_CONE);
+    assertThat(RouterNat.parse("restricted")).isEqualTo(RouterNat.ADDRESS_RESTRICTED);
+    assertThat(RouterNat.parse("none")).isEqualTo(RouterNat.NONE);
+    for (RouterNat b : RouterNat.values()) {
+      assertThat(RouterNat.parse(b.cliName())).isEqualTo(b);
     }
-    assertThatThrownBy(() -> NatType.parse("carrier-grade"))
+    assertThatThrownBy(() -> RouterNat.parse("carrier-grade"))
         .hasMessageContaining("carrier-grade").hasMessageContaining("port-restricted");
-    assertThat(NatType.SYMMETRIC.mapping())
-        .isEqualTo(NatType.Mapping.ADDRESS_AND_PORT_DEPENDENT);
-    assertThat(NatType.ADDRESS_RESTRICTED.filtering())
-        .isEqualTo(NatType.Filtering.ADDRESS_DEPENDENT);
+    assertThat(RouterNat.SYMMETRIC.mapping())
+        .isEqualTo(RouterNat.Mapping.ADDRESS_AND_PORT_DEPENDENT);
+    assertThat(RouterNat.ADDRESS_RESTRICTED.filtering())
+        .isEqualTo(RouterNat.Filtering.ADDRESS_DEPENDENT);
   }
 
   @Test
   void peerNamesMustFitInterfaceNames() {
-    assertThat(PeerSpec.of("a", NatType.NONE, LinkConditions.none()).name()).isEqualTo("a");
-    assertThat(PeerSpec.of("peer12345678", NatType.NONE, LinkConditions.none()).name())
+    assertThat(PeerSpec.of("a", RouterNat.NONE, LinkConditions.none()).name()).isEqualTo("a");
+    assertThat(PeerSpec.of("peer12345678", RouterNat.NONE, LinkConditions.none()).name())
         .hasSize(12);
     for (String bad : List.of("", "A", "1a", "a-b", "peer123456789", "a b")) {
-      assertThatThrownBy(() -> PeerSpec.of(bad, NatType.NONE, LinkConditions.none()))
+      assertThatThrownBy(() -> PeerSpec.of(bad, RouterNat.NONE, LinkConditions.none()))
           .as(bad).isInstanceOf(IllegalArgumentException.class);
     }
   }
 
   @Test
   void builderRejectsDuplicatesAndEmptyLabsAndCreatesNothing() {
-    assertThatThrownBy(() -> NatLab.builder().peer("a", NatType.NONE).peer("a", NatType.SYMMETRIC))
+    assertThatThrownBy(() -> NatLab.builder().peer("a", RouterNat.NONE).peer("a", RouterNat.SYMMETRIC))
         .hasMessageContaining("duplicate");
     assertThatThrownBy(() -> NatLab.builder().build()).hasMessageContaining("at least one");
     assertThatThrownBy(() -> NatLab.builder().prefix("lab-")).hasMessageContaining("prefix");
     NatLab lab = NatLab.builder()
-        .peer("a", NatType.PORT_RESTRICTED, LinkConditions.delayMillis(20))
-        .peer("b", NatType.SYMMETRIC)
+        .peer("a", RouterNat.PORT_RESTRICTED, LinkConditions.delayMillis(20))
+        .peer("b", RouterNat.SYMMETRIC)
         .build();
     assertThat(lab.prefix()).matches("pq[0-9a-f]{6}-");
     assertThat(lab.isUp()).isFalse();
@@ -88,8 +88,8 @@ class LabConfigTest {
     List<PeerSpec> specs = PeerListParser.parse("a=port-restricted, b=symmetric,c", "a=20",
         "5", null, "b=30");
     assertThat(specs).extracting(PeerSpec::name).containsExactly("a", "b", "c");
-    assertThat(specs).extracting(PeerSpec::nat).containsExactly(NatType.PORT_RESTRICTED,
-        NatType.SYMMETRIC, NatType.PORT_RESTRICTED);
+    assertThat(specs).extracting(PeerSpec::nat).containsExactly(RouterNat.PORT_RESTRICTED,
+        RouterNat.SYMMETRIC, RouterNat.PORT_RESTRICTED);
     assertThat(specs.get(0).link().delay()).isEqualTo(Duration.ofMillis(20));
     assertThat(specs.get(1).link().delay()).isZero();
     assertThat(specs).allSatisfy(s -> assertThat(s.link().jitter()).isEqualTo(Duration.ofMillis(5)));
@@ -110,12 +110,12 @@ class LabConfigTest {
   @Test
   void nftRulesPerBehaviour() {
     Topology t = new Topology("pq000001-", List.of(
-        PeerSpec.of("none", NatType.NONE, LinkConditions.none()),
-        PeerSpec.of("full", NatType.FULL_CONE, LinkConditions.none()),
-        PeerSpec.of("addr", NatType.ADDRESS_RESTRICTED, LinkConditions.none())
+        PeerSpec.of("none", RouterNat.NONE, LinkConditions.none()),
+        PeerSpec.of("full", RouterNat.FULL_CONE, LinkConditions.none()),
+        PeerSpec.of("addr", RouterNat.ADDRESS_RESTRICTED, LinkConditions.none())
             .withUdpTimeout(Duration.ofSeconds(30)),
-        PeerSpec.of("port", NatType.PORT_RESTRICTED, LinkConditions.none()),
-        PeerSpec.of("sym", NatType.SYMMETRIC, LinkConditions.none())));
+        PeerSpec.of("port", RouterNat.PORT_RESTRICTED, LinkConditions.none()),
+        PeerSpec.of("sym", RouterNat.SYMMETRIC, LinkConditions.none())));
     assertThat(NftRules.natScript(t.peer("none")))
         .isEqualTo("table ip natlab {}\ndelete table ip natlab\n");
     assertThat(NftRules.natScript(t.peer("full")))
@@ -143,10 +143,10 @@ class LabConfigTest {
   @Test
   void stateRoundTripsThroughJson() {
     LabState s = new LabState("pq00abcd-", 4242, 1700000000123L, true, "2024-01-01T00:00:00Z",
-        List.of(PeerSpec.of("a", NatType.PORT_RESTRICTED,
+        List.of(PeerSpec.of("a", RouterNat.PORT_RESTRICTED,
                 LinkConditions.delayMillis(20).withJitter(Duration.ofMillis(3)).withLoss(1.5))
                 .withUdpTimeout(Duration.ofSeconds(7)),
-            PeerSpec.of("b", NatType.FULL_CONE, LinkConditions.none())),
+            PeerSpec.of("b", RouterNat.FULL_CONE, LinkConditions.none())),
         Map.of("a", 777L));
     String json = s.toJson();
     assertThat(json).contains("\"hostNamespace\": \"pq00abcd-h-a\"")

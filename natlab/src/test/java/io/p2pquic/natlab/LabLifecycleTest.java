@@ -29,8 +29,8 @@ class LabLifecycleTest {
   @Test
   void closeRemovesNamespacesForwardersProcessesAndFiles() throws Exception {
     NatLab lab = NatLab.builder()
-        .peer("a", NatType.PORT_RESTRICTED, LinkConditions.delayMillis(5))
-        .peer("b", NatType.SYMMETRIC)
+        .peer("a", RouterNat.PORT_RESTRICTED, LinkConditions.delayMillis(5))
+        .peer("b", RouterNat.SYMMETRIC)
         .build();
     assertThat(NatLab.namespacesWithPrefix(lab.prefix())).as("build() creates nothing").isEmpty();
     Process sleeper;
@@ -69,8 +69,8 @@ class LabLifecycleTest {
       return Shell.SYSTEM.run(command, stdin, timeout);
     };
     NatLab lab = NatLab.builder()
-        .peer("a", NatType.FULL_CONE)
-        .peer("b", NatType.ADDRESS_RESTRICTED, LinkConditions.delayMillis(5))
+        .peer("a", RouterNat.FULL_CONE)
+        .peer("b", RouterNat.ADDRESS_RESTRICTED, LinkConditions.delayMillis(5))
         .runner(failing)
         .build();
     assertThatThrownBy(lab::up).isInstanceOf(LabException.class)
@@ -83,7 +83,7 @@ class LabLifecycleTest {
 
   @Test
   void cleanupStaleRemovesLabsWhoseOwnerDied() throws Exception {
-    NatLab lab = NatLab.builder().peer("a", NatType.PORT_RESTRICTED).build();
+    NatLab lab = NatLab.builder().peer("a", RouterNat.PORT_RESTRICTED).build();
     try {
       lab.up();
       Process dead = new ProcessBuilder("true").start();
@@ -101,7 +101,7 @@ class LabLifecycleTest {
 
   @Test
   void cleanupStaleSparesLabsWhoseOwnerLives() {
-    NatLab lab = NatLab.builder().peer("a", NatType.SYMMETRIC).build();
+    NatLab lab = NatLab.builder().peer("a", RouterNat.SYMMETRIC).build();
     try {
       lab.up();
       assertThat(NatLab.cleanupStale()).doesNotContainAnyElementsOf(lab.namespaces());
@@ -149,7 +149,7 @@ class LabLifecycleTest {
 
   @Test
   void runReturnsExitCodeAndOutput() {
-    NatLab lab = NatLab.builder().peer("a", NatType.NONE).build();
+    NatLab lab = NatLab.builder().peer("a", RouterNat.NONE).build();
     try {
       lab.up();
       ExecResult r = lab.run(lab.hostNamespace("a"), Duration.ofSeconds(5),

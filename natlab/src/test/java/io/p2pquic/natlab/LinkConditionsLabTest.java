@@ -25,11 +25,11 @@ class LinkConditionsLabTest {
   @BeforeAll
   static void up() throws Exception {
     lab = LabTestSupport.start(NatLab.builder()
-        .peer("slow", NatType.PORT_RESTRICTED, LinkConditions.delayMillis(20))
-        .peer("fast", NatType.NONE, LinkConditions.none())
-        .peer("jit", NatType.FULL_CONE,
+        .peer("slow", RouterNat.PORT_RESTRICTED, LinkConditions.delayMillis(20))
+        .peer("fast", RouterNat.NONE, LinkConditions.none())
+        .peer("jit", RouterNat.FULL_CONE,
             LinkConditions.delayMillis(10).withJitter(Duration.ofMillis(10)))
-        .peer(PeerSpec.of("short", NatType.PORT_RESTRICTED, LinkConditions.none())
+        .peer(PeerSpec.of("short", RouterNat.PORT_RESTRICTED, LinkConditions.none())
             .withUdpTimeout(Duration.ofSeconds(2))));
     server = lab.serverAddress().getHostAddress();
     Probe.startServer(lab, lab.serverNamespace(), server,

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Proves each router behaves as its {@link NatType} says, from behind it: mapping (the public
+ * Proves each router behaves as its {@link RouterNat} says, from behind it: mapping (the public
  * address seen by four server endpoints: two addresses x two ports), filtering (which answers
  * from endpoints the host never contacted get through), the conntrack trap (an unsolicited
  * packet must not change the host's later mapping), and peer-to-peer hole punching.
@@ -23,12 +23,12 @@ class NatTypeLabTest {
   @BeforeAll
   static void up() throws Exception {
     lab = LabTestSupport.start(NatLab.builder()
-        .peer("none", NatType.NONE)
-        .peer("full", NatType.FULL_CONE)
-        .peer("addr", NatType.ADDRESS_RESTRICTED)
-        .peer("port", NatType.PORT_RESTRICTED)
-        .peer("port2", NatType.PORT_RESTRICTED)
-        .peer("sym", NatType.SYMMETRIC));
+        .peer("none", RouterNat.NONE)
+        .peer("full", RouterNat.FULL_CONE)
+        .peer("addr", RouterNat.ADDRESS_RESTRICTED)
+        .peer("port", RouterNat.PORT_RESTRICTED)
+        .peer("port2", RouterNat.PORT_RESTRICTED)
+        .peer("sym", RouterNat.SYMMETRIC));
     Probe.startServer(lab, lab.serverNamespace(), lab.serverAddress().getHostAddress(),
         lab.serverAlternateAddress().getHostAddress());
   }

@@ -2,7 +2,7 @@ package io.p2pquic.natlab.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.p2pquic.natlab.NatType;
+import io.p2pquic.natlab.RouterNat;
 import io.p2pquic.natlab.PeerSpec;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -21,7 +21,7 @@ class LabCommandTest {
         "--jitter", "a=5", "--loss", "b=1.5", "--udp-timeout", "30");
     List<PeerSpec> specs = up.specs();
     assertThat(specs).extracting(PeerSpec::nat)
-        .containsExactly(NatType.PORT_RESTRICTED, NatType.SYMMETRIC);
+        .containsExactly(RouterNat.PORT_RESTRICTED, RouterNat.SYMMETRIC);
     assertThat(specs.get(0).link().delay()).isEqualTo(Duration.ofMillis(20));
     assertThat(specs.get(1).link().delay()).isEqualTo(Duration.ofMillis(20));
     assertThat(specs.get(0).link().jitter()).isEqualTo(Duration.ofMillis(5));

@@ -1,6 +1,6 @@
 package io.p2pquic.node.report;
 
-import io.p2pquic.natlab.NatType;
+import io.p2pquic.natlab.RouterNat;
 
 /**
  * The expected outcome of every method between every pair of the lab's NATs, in one place: the lab
@@ -14,18 +14,18 @@ public final class Expectations {
    * (symmetric), nor when one is symmetric and the other filters by address and port (its checks leave
    * from a port the other never contacted). RFC 4787 behaviours as the lab builds them.
    */
-  public static boolean directUdpPath(NatType a, NatType b) {
-    boolean aSym = a == NatType.SYMMETRIC;
-    boolean bSym = b == NatType.SYMMETRIC;
+  public static boolean directUdpPath(RouterNat a, RouterNat b) {
+    boolean aSym = a == RouterNat.SYMMETRIC;
+    boolean bSym = b == RouterNat.SYMMETRIC;
     if (aSym && bSym) {
       return false;
     }
-    NatType other = aSym ? b : a;
-    return !(aSym || bSym) || other != NatType.PORT_RESTRICTED;
+    RouterNat other = aSym ? b : a;
+    return !(aSym || bSym) || other != RouterNat.PORT_RESTRICTED;
   }
 
   /** The expected outcome of {@code method} from a host behind {@code from} to one behind {@code to}. */
-  public static Expectation of(String method, NatType from, NatType to) {
+  public static Expectation of(String method, RouterNat from, RouterNat to) {
     boolean direct = directUdpPath(from, to);
     return switch (method) {
       case "ice", "quic-native" -> direct ? Expectation.DIRECT : Expectation.FAILS;

@@ -2,7 +2,7 @@ package io.p2pquic.node.report;
 
 import io.p2pquic.natlab.ExecResult;
 import io.p2pquic.natlab.LinkConditions;
-import io.p2pquic.natlab.NatType;
+import io.p2pquic.natlab.RouterNat;
 import io.p2pquic.natlab.NatLab;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -51,13 +51,13 @@ public final class MatrixRunner implements AutoCloseable {
     this.runs = runs;
     this.timeoutMs = timeoutMs;
     this.progress = progress;
-    Set<NatType> used = new LinkedHashSet<>();
+    Set<RouterNat> used = new LinkedHashSet<>();
     pairs.forEach(p -> {
       used.add(p.from());
       used.add(p.to());
     });
     NatLab.Builder b = NatLab.builder();
-    for (NatType nat : used) {
+    for (RouterNat nat : used) {
       for (int i = 1; i <= 2; i++) {
         b.peer(host(nat, i), nat, LinkConditions.delayMillis(delayMs));
       }
@@ -105,7 +105,7 @@ public final class MatrixRunner implements AutoCloseable {
   }
 
   /** Lab host name of the i-th router of a behaviour: "full1", "port2", ... */
-  static String host(NatType nat, int i) {
+  static String host(RouterNat nat, int i) {
     return nat.cliName().substring(0, 4).replace("-", "") + i;
   }
 

@@ -1,14 +1,14 @@
 package io.p2pquic.node.report;
 
-import io.p2pquic.natlab.NatType;
+import io.p2pquic.natlab.RouterNat;
 import java.util.ArrayList;
 import java.util.List;
 
 /** The NAT of the connecting host and the NAT of the peer it connects to. */
-public record NatPair(NatType from, NatType to) {
+public record NatPair(RouterNat from, RouterNat to) {
   /** The lab's NAT behaviours the matrix covers (the "none" behaviour is not a NAT). */
-  public static final List<NatType> BEHAVIOURS = List.of(
-      NatType.FULL_CONE, NatType.ADDRESS_RESTRICTED, NatType.PORT_RESTRICTED, NatType.SYMMETRIC);
+  public static final List<RouterNat> BEHAVIOURS = List.of(
+      RouterNat.FULL_CONE, RouterNat.ADDRESS_RESTRICTED, RouterNat.PORT_RESTRICTED, RouterNat.SYMMETRIC);
 
   /** Every unordered pair of {@link #BEHAVIOURS}, same-type pairs included (10 pairs). */
   public static List<NatPair> all() {
@@ -27,7 +27,7 @@ public record NatPair(NatType from, NatType to) {
     if (parts.length != 2) {
       throw new IllegalArgumentException("a pair is FROM/TO, e.g. port-restricted/symmetric: " + s);
     }
-    return new NatPair(NatType.parse(parts[0]), NatType.parse(parts[1]));
+    return new NatPair(RouterNat.parse(parts[0]), RouterNat.parse(parts[1]));
   }
 
   @Override

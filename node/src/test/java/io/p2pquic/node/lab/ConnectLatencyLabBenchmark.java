@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.p2pquic.natlab.ExecResult;
 import io.p2pquic.natlab.LinkConditions;
-import io.p2pquic.natlab.NatType;
+import io.p2pquic.natlab.RouterNat;
 import io.p2pquic.natlab.NatLab;
 import io.p2pquic.natlab.junit.LabTestSupport;
 import io.vertx.core.json.JsonObject;
@@ -46,10 +46,10 @@ class ConnectLatencyLabBenchmark {
         new Case("method auto, symmetric <-> symmetric (relayed)", "c", "d", "auto"),
         new Case("method dcutr, port-restricted <-> port-restricted (relayed, then DCUtR to direct)", "a", "b", "dcutr"));
     try (NatLab lab = LabTestSupport.start(NatLab.builder()
-        .peer("a", NatType.PORT_RESTRICTED, LinkConditions.delayMillis(20))
-        .peer("b", NatType.PORT_RESTRICTED, LinkConditions.delayMillis(20))
-        .peer("c", NatType.SYMMETRIC, LinkConditions.delayMillis(20))
-        .peer("d", NatType.SYMMETRIC, LinkConditions.delayMillis(20)))) {
+        .peer("a", RouterNat.PORT_RESTRICTED, LinkConditions.delayMillis(20))
+        .peer("b", RouterNat.PORT_RESTRICTED, LinkConditions.delayMillis(20))
+        .peer("c", RouterNat.SYMMETRIC, LinkConditions.delayMillis(20))
+        .peer("d", RouterNat.SYMMETRIC, LinkConditions.delayMillis(20)))) {
       String server = lab.serverAddress().getHostAddress();
       Path conf = dir.resolve("rendezvous.json");
       Files.writeString(conf, LabCast.turnConfig()

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.p2pquic.natlab.ExecResult;
 import io.p2pquic.natlab.LinkConditions;
-import io.p2pquic.natlab.NatType;
+import io.p2pquic.natlab.RouterNat;
 import io.p2pquic.natlab.NatLab;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
@@ -39,10 +39,10 @@ class DcutrLabTest {
   @BeforeAll
   static void up() throws Exception {
     cast = LabCast.start(NatLab.builder()
-        .peer("pr1", NatType.PORT_RESTRICTED, LinkConditions.delayMillis(20))
-        .peer("pr2", NatType.PORT_RESTRICTED, LinkConditions.delayMillis(20))
-        .peer("sym1", NatType.SYMMETRIC, LinkConditions.delayMillis(20))
-        .peer("sym2", NatType.SYMMETRIC, LinkConditions.delayMillis(20)), "dcutr")
+        .peer("pr1", RouterNat.PORT_RESTRICTED, LinkConditions.delayMillis(20))
+        .peer("pr2", RouterNat.PORT_RESTRICTED, LinkConditions.delayMillis(20))
+        .peer("sym1", RouterNat.SYMMETRIC, LinkConditions.delayMillis(20))
+        .peer("sym2", RouterNat.SYMMETRIC, LinkConditions.delayMillis(20)), "dcutr")
         .rendezvous(LabCast.turnConfig()).echoPeers(List.of("pr2", "sym2"));
     lab = cast.lab;
     dir = cast.dir;

@@ -3,7 +3,7 @@ package io.p2pquic.node.lab;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.p2pquic.natlab.LinkConditions;
-import io.p2pquic.natlab.NatType;
+import io.p2pquic.natlab.RouterNat;
 import io.p2pquic.natlab.NatLab;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -38,8 +38,8 @@ class DualStackLabTest {
   @BeforeAll
   static void up() throws Exception {
     LabCast c = LabCast.start(NatLab.builder()
-        .peer("a", NatType.PORT_RESTRICTED, LinkConditions.delayMillis(5))
-        .peer("b", NatType.PORT_RESTRICTED, LinkConditions.delayMillis(5))
+        .peer("a", RouterNat.PORT_RESTRICTED, LinkConditions.delayMillis(5))
+        .peer("b", RouterNat.PORT_RESTRICTED, LinkConditions.delayMillis(5))
         .ipv6(true), "dualstack");
     cast = c;
     lab = c.lab;

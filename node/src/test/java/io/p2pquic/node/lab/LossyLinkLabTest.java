@@ -4,7 +4,7 @@ import static io.p2pquic.node.lab.LabProcesses.randomFile;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.p2pquic.natlab.LinkConditions;
-import io.p2pquic.natlab.NatType;
+import io.p2pquic.natlab.RouterNat;
 import io.p2pquic.natlab.NatLab;
 import java.nio.file.Path;
 import java.util.List;
@@ -34,8 +34,8 @@ class LossyLinkLabTest {
   @BeforeAll
   static void up() throws Exception {
     cast = LabCast.start(NatLab.builder()
-        .peer("a", NatType.PORT_RESTRICTED, LinkConditions.delayMillis(20))
-        .peer("b", NatType.PORT_RESTRICTED, LinkConditions.delayMillis(20)), "loss")
+        .peer("a", RouterNat.PORT_RESTRICTED, LinkConditions.delayMillis(20))
+        .peer("b", RouterNat.PORT_RESTRICTED, LinkConditions.delayMillis(20)), "loss")
         // QUIC signalling on (method quic-native attaches to the rendezvous over QUIC).
         .rendezvous(LabCast.turnConfig().put("signalling", new io.vertx.core.json.JsonObject().put("quicPort", 8089)))
         .echoPeers(List.of("b"), "--control-port", "0");

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.p2pquic.natlab.ExecResult;
 import io.p2pquic.natlab.LinkConditions;
-import io.p2pquic.natlab.NatType;
+import io.p2pquic.natlab.RouterNat;
 import io.p2pquic.natlab.NatLab;
 import io.p2pquic.natlab.junit.LabTestSupport;
 import io.vertx.core.json.JsonObject;
@@ -22,12 +22,12 @@ import org.junit.jupiter.api.Test;
  * delay on every router's WAN), and each is classified as the lab configured it.
  */
 class NatClassificationLabTest {
-  private static final Map<String, NatType> PEERS = Map.of(
-      "none", NatType.NONE,
-      "full", NatType.FULL_CONE,
-      "addr", NatType.ADDRESS_RESTRICTED,
-      "port", NatType.PORT_RESTRICTED,
-      "sym", NatType.SYMMETRIC);
+  private static final Map<String, RouterNat> PEERS = Map.of(
+      "none", RouterNat.NONE,
+      "full", RouterNat.FULL_CONE,
+      "addr", RouterNat.ADDRESS_RESTRICTED,
+      "port", RouterNat.PORT_RESTRICTED,
+      "sym", RouterNat.SYMMETRIC);
 
   private static NatLab lab;
   private static LabProcesses.Running rendezvous;
@@ -74,15 +74,15 @@ class NatClassificationLabTest {
       t.join();
     }
 
-    for (Map.Entry<String, NatType> e : PEERS.entrySet()) {
+    for (Map.Entry<String, RouterNat> e : PEERS.entrySet()) {
       JsonObject got = results.get(e.getKey());
-      NatType nat = e.getValue();
-      String expectedMapping = nat == NatType.NONE ? "NO_NAT" : nat.mapping().name();
-      String expectedFiltering = nat.filtering() == NatType.Filtering.NONE
+      RouterNat nat = e.getValue();
+      String expectedMapping = nat == RouterNat.NONE ? "NO_NAT" : nat.mapping().name();
+      String expectedFiltering = nat.filtering() == RouterNat.Filtering.NONE
           ? "ENDPOINT_INDEPENDENT" : nat.filtering().name();
       assertThat(got.getString("mapping")).as("%s mapping, result %s", nat, got).isEqualTo(expectedMapping);
       assertThat(got.getString("filtering")).as("%s filtering, result %s", nat, got).isEqualTo(expectedFiltering);
-      if (nat != NatType.NONE) {
+      if (nat != RouterNat.NONE) {
         assertThat(got.getString("mappedAddress"))
             .as("%s: the public address is the router's WAN address", nat)
             .startsWith(lab.routerWanAddress(e.getKey()).getHostAddress() + ":");

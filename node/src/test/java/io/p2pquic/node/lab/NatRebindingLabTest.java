@@ -3,7 +3,7 @@ package io.p2pquic.node.lab;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.p2pquic.natlab.LinkConditions;
-import io.p2pquic.natlab.NatType;
+import io.p2pquic.natlab.RouterNat;
 import io.p2pquic.natlab.NatLab;
 import io.vertx.core.json.JsonObject;
 import static io.p2pquic.node.lab.LabProcesses.python;
@@ -41,9 +41,9 @@ class NatRebindingLabTest {
   static void up() throws Exception {
     // Routers forget an idle UDP mapping after 15 s (home routers: 30-180 s; the shortest seen ~20 s).
     LabCast c = LabCast.start(NatLab.builder()
-        .peer(io.p2pquic.natlab.PeerSpec.of("a", NatType.PORT_RESTRICTED, LinkConditions.delayMillis(20))
+        .peer(io.p2pquic.natlab.PeerSpec.of("a", RouterNat.PORT_RESTRICTED, LinkConditions.delayMillis(20))
             .withUdpTimeout(Duration.ofSeconds(UDP_TIMEOUT_S)))
-        .peer(io.p2pquic.natlab.PeerSpec.of("b", NatType.PORT_RESTRICTED, LinkConditions.delayMillis(20))
+        .peer(io.p2pquic.natlab.PeerSpec.of("b", RouterNat.PORT_RESTRICTED, LinkConditions.delayMillis(20))
             .withUdpTimeout(Duration.ofSeconds(UDP_TIMEOUT_S))), "rebind");
     cast = c;
     lab = c.lab;

@@ -3,7 +3,7 @@ package io.p2pquic.node.lab;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.p2pquic.natlab.LinkConditions;
-import io.p2pquic.natlab.NatType;
+import io.p2pquic.natlab.RouterNat;
 import io.p2pquic.natlab.NatLab;
 import io.p2pquic.natlab.junit.LabTestSupport;
 import io.vertx.core.json.JsonArray;
@@ -37,8 +37,8 @@ final class RelayClusterLab implements AutoCloseable {
   /** @param maxPerGrant how many relays the signalling node's grant lists (the directory's {@code maxPerGrant}) */
   RelayClusterLab(int maxPerGrant) throws Exception {
     lab = LabTestSupport.start(NatLab.builder()
-        .peer("c", NatType.SYMMETRIC, LinkConditions.delayMillis(20))
-        .peer("d", NatType.SYMMETRIC, LinkConditions.delayMillis(20)));
+        .peer("c", RouterNat.SYMMETRIC, LinkConditions.delayMillis(20))
+        .peer("d", RouterNat.SYMMETRIC, LinkConditions.delayMillis(20)));
     dir = Files.createTempDirectory("p2p-relay-lab");
     try {
       start(maxPerGrant);

@@ -3,7 +3,7 @@ package io.p2pquic.node.lab;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.p2pquic.natlab.LinkConditions;
-import io.p2pquic.natlab.NatType;
+import io.p2pquic.natlab.RouterNat;
 import io.p2pquic.natlab.NatLab;
 import io.vertx.core.json.JsonObject;
 import static io.p2pquic.node.lab.LabProcesses.python;
@@ -40,8 +40,8 @@ class RelayPathLabTest {
   @BeforeAll
   static void up() throws Exception {
     cast = LabCast.start(NatLab.builder()
-        .peer("a", NatType.PORT_RESTRICTED, LinkConditions.delayMillis(20))
-        .peer("b", NatType.PORT_RESTRICTED, LinkConditions.delayMillis(20)), "relay")
+        .peer("a", RouterNat.PORT_RESTRICTED, LinkConditions.delayMillis(20))
+        .peer("b", RouterNat.PORT_RESTRICTED, LinkConditions.delayMillis(20)), "relay")
         .rendezvous(LabCast.turnConfig()).echoPeers(List.of("b"));
     lab = cast.lab;
     dir = cast.dir;

@@ -3,7 +3,7 @@ package io.p2pquic.node.lab;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.p2pquic.natlab.LinkConditions;
-import io.p2pquic.natlab.NatType;
+import io.p2pquic.natlab.RouterNat;
 import io.p2pquic.natlab.NatLab;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
@@ -37,8 +37,8 @@ class SignallingRecoveryLabTest {
   @BeforeAll
   static void up() throws Exception {
     cast = LabCast.start(NatLab.builder()
-        .peer("a", NatType.PORT_RESTRICTED, LinkConditions.delayMillis(10))
-        .peer("b", NatType.SYMMETRIC, LinkConditions.delayMillis(10)), "signalling")
+        .peer("a", RouterNat.PORT_RESTRICTED, LinkConditions.delayMillis(10))
+        .peer("b", RouterNat.SYMMETRIC, LinkConditions.delayMillis(10)), "signalling")
         .rendezvous(LabCast.turnConfig());
     lab = cast.lab;
     dir = cast.dir;

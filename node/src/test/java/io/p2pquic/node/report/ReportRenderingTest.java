@@ -2,7 +2,7 @@ package io.p2pquic.node.report;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.p2pquic.natlab.NatType;
+import io.p2pquic.natlab.RouterNat;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
@@ -93,10 +93,10 @@ class ReportRenderingTest {
 
   @Test
   void expectationsFollowTheNatBehaviours() {
-    NatType fc = NatType.FULL_CONE;
-    NatType pr = NatType.PORT_RESTRICTED;
-    NatType ar = NatType.ADDRESS_RESTRICTED;
-    NatType sym = NatType.SYMMETRIC;
+    RouterNat fc = RouterNat.FULL_CONE;
+    RouterNat pr = RouterNat.PORT_RESTRICTED;
+    RouterNat ar = RouterNat.ADDRESS_RESTRICTED;
+    RouterNat sym = RouterNat.SYMMETRIC;
     assertThat(Expectations.of("ice", pr, pr)).isEqualTo(Expectation.DIRECT);
     assertThat(Expectations.of("ice", pr, sym)).isEqualTo(Expectation.FAILS);
     assertThat(Expectations.of("ice", ar, sym)).isEqualTo(Expectation.DIRECT);

@@ -6,7 +6,7 @@ import java.util.Locale;
  * How a lab router translates and filters, in RFC 4787 terms. Each constant is made by the
  * nftables rules described in docs/natlab.md and proven by the natlab tests.
  */
-public enum NatType {
+public enum RouterNat {
 
   /** Plain routing, no translation, no filtering: the host's 10.x address is reachable. */
   NONE("none", Mapping.NONE, Filtering.NONE),
@@ -34,7 +34,7 @@ public enum NatType {
   private final Mapping mapping;
   private final Filtering filtering;
 
-  NatType(String cliName, Mapping mapping, Filtering filtering) {
+  RouterNat(String cliName, Mapping mapping, Filtering filtering) {
     this.cliName = cliName;
     this.mapping = mapping;
     this.filtering = filtering;
@@ -60,9 +60,9 @@ public enum NatType {
    *
    * @throws IllegalArgumentException naming the accepted values
    */
-  public static NatType parse(String text) {
+  public static RouterNat parse(String text) {
     String t = text.trim().toLowerCase(Locale.ROOT).replace('_', '-');
-    for (NatType b : values()) {
+    for (RouterNat b : values()) {
       if (b.cliName.equals(t)) {
         return b;
       }
