@@ -1,5 +1,6 @@
 package io.p2pquic.puncher;
 
+import io.p2pquic.api.signalling.session.IceDescription;
 import io.p2pquic.puncher.ice.Candidate;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -19,13 +20,13 @@ public record PeerDescription(IceCredentials credentials, List<Candidate> candid
   }
 
   public JsonObject toJson() {
-    JsonArray c = new JsonArray();
-    candidates.forEach(x -> c.add(x.toSdp()));
-    return new JsonObject()
-        .put("ufrag", credentials.ufrag())
-        .put("pwd", credentials.pwd())
-        .put("candidates", c)
-        .put("complete", complete);
+    return wire().toJson();
+  }
+
+  /** As an offer, answer or restart carries it. */
+  public IceDescription wire() {
+    return new IceDescription(credentials.ufrag(), credentials.pwd(), candidates.stream().map(Candidate::toSdp).toList(),
+        complete);
   }
 
   /** @throws IllegalArgumentException saying which field is wrong */

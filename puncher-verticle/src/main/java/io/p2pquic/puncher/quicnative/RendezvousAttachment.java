@@ -25,6 +25,7 @@ import io.p2pquic.api.signalling.frame.RegisteredReply;
 import io.p2pquic.api.signalling.frame.ServerFrame;
 import io.p2pquic.api.signalling.frame.ServerFrameDecoder;
 import io.p2pquic.api.signalling.frame.SignallingFrameException;
+import io.p2pquic.api.signalling.session.SessionSignal;
 import io.p2pquic.identity.PeerId;
 import io.p2pquic.identity.PeerIdentity;
 import io.p2pquic.puncher.signalling.RegistrationHandshake;
@@ -190,8 +191,8 @@ final class RendezvousAttachment {
    * Sends a session message to {@code to} through the rendezvous; completes on its ack, fails with the
    * rendezvous's error, {@code timeout} or {@code closed}.
    */
-  Future<Void> send(PeerId to, String type, JsonObject body) {
-    SignallingRequests.Request r = requests.issue(new RelayRequest(type, to, null, body), timeoutMs);
+  Future<Void> send(PeerId to, SessionSignal signal) {
+    SignallingRequests.Request r = requests.issue(new RelayRequest(signal.type(), to, null, signal.toJson()), timeoutMs);
     write(r.frame());
     return r.reply().mapEmpty();
   }

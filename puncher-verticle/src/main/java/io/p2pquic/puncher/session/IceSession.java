@@ -5,6 +5,8 @@ import io.p2pquic.api.Addresses;
 import io.p2pquic.api.session.ConnectFailedException;
 import io.p2pquic.api.session.ConnectFailure;
 import io.p2pquic.api.signalling.ErrorCode;
+import io.p2pquic.api.signalling.session.IceDescription;
+import io.p2pquic.api.signalling.session.SessionSignal;
 import io.p2pquic.api.net.SocketAddresses;
 import io.p2pquic.api.session.PunchedPath;
 import io.p2pquic.api.session.PunchedPaths;
@@ -55,8 +57,6 @@ import io.vertx.core.json.JsonArray;
  */
 public final class IceSession implements PunchSession {
   /** Signalling message types of a session (bodies carry {@code sessionId}). */
-  static final Set<String> TYPES = Set.of("offer", "answer", "candidate", "end-of-candidates", "bye", "restart",
-      "restart-answer", "relays-silent");
 
   private final SessionContext ctx;
   private final Vertx vertx;
@@ -300,11 +300,12 @@ public final class IceSession implements PunchSession {
   }
 
   private void sendDescription() {
-    String type = role == IceRole.CONTROLLING ? "offer" : "answer";
-    JsonObject body = new PeerDescription(credentials, List.of(), false).toJson()
-        .put("sessionId", sessionId).put("method", method.label());
+    IceDescription description = new PeerDescription(credentials, List.of(), false).wire();
+    SessionSignal signal = role == IceRole.CONTROLLING ? new SessionSignal.Offer(sessionId, method.label(), description)
+        : new SessionSignal.Answer(sessionId, method.label(), description);
+    String type = signal.type();
     mark(type + " sent", "session " + sessionId.substring(0, 8));
-    signalling.send(remotePeer, type, body).onFailure(err -> {
+    signalling.send(remotePeer, signal).onFailure(err -> {
       if (role == IceRole.CONTROLLED && err instanceof io.p2pquic.api.signalling.SignallingException se
           && (ErrorCode.CLOSED.wire().equals(se.code()) || ErrorCode.TIMEOUT.wire().equals(se.code()))) {
         // The connection dropped after the answer was written: it may well have arrived, and the checks
@@ -338,7 +339,7 @@ public final class IceSession implements PunchSession {
     }
     agent.addLocalCandidate(c, stun);
     mark("candidate", c.toSdp());
-    signalling.send(remotePeer, "candidate", new JsonObject().put("sessionId", sessionId).put("candidate", c.toSdp()))
+    signalling.send(remotePeer, new SessionSignal.Candidate(sessionId, c.toSdp()))
         .onFailure(err -> mark("trickle failed", err.getMessage()));
   }
 
@@ -347,7 +348,7 @@ public final class IceSession implements PunchSession {
     mark("gathering done", r.candidates().size() + " candidates in " + r.durationMillis() + " ms");
     agent.localCandidatesComplete();
     gathered.tryComplete();
-    signalling.send(remotePeer, "end-of-candidates", new JsonObject().put("sessionId", sessionId));
+    signalling.send(remotePeer, new SessionSignal.EndOfCandidates(sessionId));
   }
 
   /** A signalling message of this session from the remote peer. */
@@ -594,7 +595,7 @@ public final class IceSession implements PunchSession {
     client.installAsHandler(agent.incomingHandler(client));
     agent.addLocalCandidate(c, client);
     mark("candidate", c.toSdp());
-    signalling.send(remotePeer, "candidate", new JsonObject().put("sessionId", sessionId).put("candidate", c.toSdp()))
+    signalling.send(remotePeer, new SessionSignal.Candidate(sessionId, c.toSdp()))
         .onFailure(err -> mark("trickle failed", err.getMessage()));
   }
 
@@ -628,8 +629,8 @@ public final class IceSession implements PunchSession {
       if (agent.selected().isComplete()) {
         restart(why);
       } else {
-        signalling.send(remotePeer, "relays-silent", new JsonObject().put("sessionId", sessionId)
-            .put("deadRelays", new JsonArray(relays.silent().stream().map(SocketAddresses::formatIp).toList())))
+        signalling.send(remotePeer, new SessionSignal.RelaysSilent(sessionId,
+            relays.silent().stream().map(SocketAddresses::formatIp).toList()))
             .onFailure(err -> mark("relays-silent not delivered", err.getMessage()));
       }
     });

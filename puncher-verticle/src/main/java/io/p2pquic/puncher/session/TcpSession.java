@@ -9,6 +9,7 @@ import io.p2pquic.api.session.PunchedPaths;
 import io.p2pquic.api.session.PunchedStream;
 import io.p2pquic.identity.PeerId;
 import io.p2pquic.puncher.signalling.SignallingClient;
+import io.p2pquic.api.signalling.session.SessionSignal;
 import io.p2pquic.puncher.tcp.TcpSimultaneousOpen;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -21,7 +22,6 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 /**
  * One session of method {@code tcp}: TCP simultaneous open (RFC 793 section 3.4) through both NATs,
@@ -44,7 +44,6 @@ import java.util.Set;
  */
 final class TcpSession implements PunchSession {
   /** Signalling message types of a tcp session (bodies carry {@code sessionId}). */
-  static final Set<String> TYPES = io.p2pquic.api.signalling.SignallingProtocol.TCP_TYPES;
   static final int ATTEMPTS = 3;
 
   private final SessionContext ctx;
@@ -143,7 +142,9 @@ final class TcpSession implements PunchSession {
       local = mine;
       timings.put("gatheredMs", elapsed());
       mark("tcp candidates", "port " + socket.port() + ": " + mine.stream().map(SocketAddresses::format).toList());
-      String type = offerer ? "tcp-offer" : "tcp-answer";
+      List<String> candidates = mine.stream().map(SocketAddresses::format).toList();
+      SessionSignal signal = offerer ? new SessionSignal.TcpOffer(sessionId, candidates)
+          : new SessionSignal.TcpAnswer(sessionId, candidates);
       early.forEach(Runnable::run);
       early.clear();
       socket.established().onSuccess(ch -> {
@@ -151,8 +152,7 @@ final class TcpSession implements PunchSession {
           onConnected(ch); // accepted by the listener (the peer's SYN came first), or connected
         }
       });
-      return signalling.send(remotePeer, type, new JsonObject().put("sessionId", sessionId)
-          .put("candidates", new JsonArray(mine.stream().map(SocketAddresses::format).toList())));
+      return signalling.send(remotePeer, signal);
     }).onFailure(err -> fail(ConnectFailure.FAILED, err.getMessage()));
   }
 
@@ -181,9 +181,9 @@ final class TcpSession implements PunchSession {
         timings.put("signalledMs", elapsed());
         mark("tcp answer", remote.stream().map(SocketAddresses::format).toList().toString());
         pingSentNanos = System.nanoTime();
-        signalling.send(remotePeer, "tcp-ping", new JsonObject().put("sessionId", sessionId));
+        signalling.send(remotePeer, new SessionSignal.TcpPing(sessionId));
       }
-      case "tcp-ping" -> signalling.send(remotePeer, "tcp-pong", new JsonObject().put("sessionId", sessionId));
+      case "tcp-ping" -> signalling.send(remotePeer, new SessionSignal.TcpPong(sessionId));
       case "tcp-pong" -> {
         if (offerer && rttMs < 0) {
           rttMs = (System.nanoTime() - pingSentNanos) / 1e6;
@@ -206,7 +206,7 @@ final class TcpSession implements PunchSession {
   /** Offerer: announce attempt n, then connect half the measured round trip later. */
   private void go(int n) {
     attempt = n;
-    signalling.send(remotePeer, "tcp-go", new JsonObject().put("sessionId", sessionId).put("attempt", n));
+    signalling.send(remotePeer, new SessionSignal.TcpGo(sessionId, n));
     long delay = Math.max(1, Math.round(rttMs / 2));
     mark("tcp go", "attempt " + n + ": connecting in " + delay + " ms");
     vertx.setTimer(delay, t -> connect(n));
@@ -241,8 +241,7 @@ final class TcpSession implements PunchSession {
             + "). Both NATs must map the TCP port the same way for every destination (endpoint-independent"
             + " mapping) and let the peer's SYN in once their own SYN went out; a symmetric NAT gives the"
             + " connection a port the peer never learnt. Use method auto (relay) or ice for this pair.";
-        signalling.send(remotePeer, "bye", new JsonObject().put("sessionId", sessionId).put("reason", "tcp: no connection")
-            .put("failure", ConnectFailure.NO_DIRECT_PATH.label()));
+        signalling.send(remotePeer, new SessionSignal.Bye(sessionId, "tcp: no connection", ConnectFailure.NO_DIRECT_PATH.label()));
         fail(ConnectFailure.NO_DIRECT_PATH, why);
       }
     });

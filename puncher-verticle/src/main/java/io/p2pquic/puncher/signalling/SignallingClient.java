@@ -24,6 +24,7 @@ import io.p2pquic.api.signalling.frame.ServerFrameDecoder;
 import io.p2pquic.api.signalling.frame.ServerReply;
 import io.p2pquic.api.signalling.frame.SignallingFrameException;
 import io.p2pquic.api.signalling.frame.TurnCredentialsReply;
+import io.p2pquic.api.signalling.session.SessionSignal;
 import io.p2pquic.identity.PeerId;
 import io.p2pquic.identity.PeerIdentity;
 import io.vertx.core.Future;
@@ -272,6 +273,11 @@ public final class SignallingClient {
     Objects.requireNonNull(to, "to");
     Objects.requireNonNull(type, "type");
     return request(new RelayRequest(type, to, null, body), reply -> null);
+  }
+
+  /** Relays a session message ({@link SessionSignal}: offer, answer, candidate, bye, ...) to peer {@code to}, like {@link #send}. */
+  public Future<Void> send(PeerId to, SessionSignal signal) {
+    return send(to, signal.type(), signal.toJson());
   }
 
   /** Asks whether {@code peer} is registered; completes with its info (online or not). */
