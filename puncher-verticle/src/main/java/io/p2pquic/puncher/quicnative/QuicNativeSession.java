@@ -220,23 +220,20 @@ public final class QuicNativeSession implements PunchSession {
 
   /** A signalling message of this session from the remote peer (through the main registration). */
   @Override
-  public void onSignal(String type, JsonObject body) {
+  public void onSignal(SessionSignal signal) {
     if (result.future().isComplete()) {
       return;
     }
     try {
-      switch (type) {
-        case "answer" -> {
-          if (dialer) {
-            onRemoteDescription(PeerDescription.fromJson(body));
-          }
-        }
-        case "bye" -> fail(PunchSession.byeReason(body), "the peer ended the session: " + body.getString("reason", "no reason given"));
-        default -> { } // no trickle in this method
-      }
+      if (signal instanceof SessionSignal.Answer answer && dialer) {
+        onRemoteDescription(PeerDescription.of(answer.description()));
+      } else if (signal instanceof SessionSignal.Bye bye) {
+        fail(PunchSession.byeReason(bye), "the peer ended the session: " + (bye.reason() != null ? bye.reason()
+            : "no reason given"));
+      } // no trickle in this method
     } catch (IllegalArgumentException e) {
-      metrics.counter("p2p.session.bad-signal", "type", type).increment();
-      mark("bad " + type, e.getMessage());
+      metrics.counter("p2p.session.bad-signal", "type", signal.type()).increment();
+      mark("bad " + signal.type(), e.getMessage());
     }
   }
 

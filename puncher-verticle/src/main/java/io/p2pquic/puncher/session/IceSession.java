@@ -45,7 +45,6 @@ import java.util.function.Supplier;
 import java.net.InetAddress;
 import java.util.HashSet;
 import io.p2pquic.puncher.turn.TurnClientOptions;
-import io.vertx.core.json.JsonArray;
 
 /**
  * One punching session with one peer (method 1 of draft-seemann-quic-nat-traversal): its own UDP
@@ -353,47 +352,46 @@ public final class IceSession implements PunchSession {
 
   /** A signalling message of this session from the remote peer. */
   @Override
-  public void onSignal(String type, JsonObject body) {
+  public void onSignal(SessionSignal signal) {
     boolean up = result.future().succeeded();
     // Once up, only restarts, byes and the candidates a restart trickles (a relay re-allocated meanwhile) matter.
     if (result.future().failed() || result.future().isComplete()
-        && !(type.startsWith("restart") || type.startsWith("relays") || type.equals("bye") || type.equals("candidate")
-            || type.equals("end-of-candidates"))) {
+        && (signal instanceof SessionSignal.Offer || signal instanceof SessionSignal.Answer)) {
       return;
     }
     if (agent == null) {
-      early.add(() -> onSignal(type, body));
+      early.add(() -> onSignal(signal));
       return;
     }
     try {
-      switch (type) {
-        case "answer" -> applyRemote(PeerDescription.fromJson(body));
-        case "candidate" -> {
-          Candidate c = Candidate.parse(body.getString("candidate", ""));
-          mark("remote candidate", c.toSdp());
-          steering.layer().allowSource(c.address());
-          agent.addRemoteCandidate(c);
+      if (signal instanceof SessionSignal.Answer answer) {
+        applyRemote(PeerDescription.of(answer.description()));
+      } else if (signal instanceof SessionSignal.Candidate candidate) {
+        Candidate c = Candidate.parse(candidate.candidate());
+        mark("remote candidate", c.toSdp());
+        steering.layer().allowSource(c.address());
+        agent.addRemoteCandidate(c);
+      } else if (signal instanceof SessionSignal.EndOfCandidates) {
+        agent.remoteCandidatesComplete();
+      } else if (signal instanceof SessionSignal.Bye bye) {
+        if (!up) {
+          fail(PunchSession.byeReason(bye), "the peer ended the session: " + (bye.reason() != null ? bye.reason()
+              : "no reason given"));
         }
-        case "end-of-candidates" -> agent.remoteCandidatesComplete();
-        case "bye" -> {
-          if (!up) {
-            fail(PunchSession.byeReason(body), "the peer ended the session: " + body.getString("reason", "no reason given"));
-          }
-        }
-        case "restart" -> iceRestart.onOffer(PeerDescription.fromJson(body), deadRelays(body));
-        case "restart-answer" -> iceRestart.onAnswer(PeerDescription.fromJson(body));
-        case "relays-silent" -> {
-          // The dialer's QUIC went silent through these relays before ICE selected: ours there are
-          // likely dead too (one grant for both peers); replace them, the new candidate trickles.
-          Set<InetAddress> dead = deadRelays(body);
-          mark("relays silent", "the peer heard nothing through " + dead);
-          relays.replaceAt(dead);
-        }
-        default -> { }
+      } else if (signal instanceof SessionSignal.Restart restart) {
+        iceRestart.onOffer(PeerDescription.of(restart.description()), deadRelays(restart.deadRelays()));
+      } else if (signal instanceof SessionSignal.RestartAnswer answer) {
+        iceRestart.onAnswer(PeerDescription.of(answer.description()));
+      } else if (signal instanceof SessionSignal.RelaysSilent silent) {
+        // The dialer's QUIC went silent through these relays before ICE selected: ours there are
+        // likely dead too (one grant for both peers); replace them, the new candidate trickles.
+        Set<InetAddress> dead = deadRelays(silent.deadRelays());
+        mark("relays silent", "the peer heard nothing through " + dead);
+        relays.replaceAt(dead);
       }
     } catch (IllegalArgumentException e) {
-      metrics.counter("p2p.session.bad-signal", "type", type).increment();
-      mark("bad " + type, e.getMessage());
+      metrics.counter("p2p.session.bad-signal", "type", signal.type()).increment();
+      mark("bad " + signal.type(), e.getMessage());
     }
   }
 
@@ -562,13 +560,12 @@ public final class IceSession implements PunchSession {
     return iceRestart.restart(why);
   }
 
-  private Set<InetAddress> deadRelays(JsonObject body) {
+  private Set<InetAddress> deadRelays(List<String> list) {
     Set<InetAddress> dead = new HashSet<>();
-    JsonArray list = body.getJsonArray("deadRelays", new JsonArray());
     for (int i = 0; i < list.size() && i < 8; i++) {
-      Object ip = list.getValue(i);
-      if (ip instanceof String s && SocketAddresses.isIpLiteral(s)) {
-        dead.add(SocketAddresses.parseIp(s));
+      String ip = list.get(i);
+      if (SocketAddresses.isIpLiteral(ip)) {
+        dead.add(SocketAddresses.parseIp(ip));
       } else {
         throw new IllegalArgumentException("deadRelays must list IP addresses: " + ip);
       }

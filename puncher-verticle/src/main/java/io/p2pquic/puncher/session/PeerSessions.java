@@ -188,24 +188,24 @@ public final class PeerSessions {
     PunchSession existing = sessions.get(id);
     if (existing != null) {
       if (existing.remotePeer().equals(from)) {
-        existing.onSignal(signal.type(), body);
+        existing.onSignal(signal);
       } else {
         metrics.counter("p2p.session.foreign-signal").increment();
       }
       return true;
     }
-    if (signal instanceof SessionSignal.TcpOffer) {
-      onTcpOffer(id, from, body);
+    if (signal instanceof SessionSignal.TcpOffer offer) {
+      onTcpOffer(id, from, offer);
     } else if (signal instanceof SessionSignal.Offer offer) {
-      onOffer(id, from, offer, body);
+      onOffer(id, from, offer);
     }
     return true;
   }
 
-  private void onTcpOffer(String id, PeerId from, JsonObject body) {
+  private void onTcpOffer(String id, PeerId from, SessionSignal.TcpOffer signal) {
     List<InetSocketAddress> offered;
     try {
-      offered = TcpSession.offered(body);
+      offered = TcpSession.offered(signal);
     } catch (IllegalArgumentException e) {
       metrics.counter("p2p.session.bad-signal", "type", "tcp-offer").increment();
       timeline.mark(actor, "bad tcp offer", e.getMessage());
@@ -228,11 +228,11 @@ public final class PeerSessions {
     });
   }
 
-  private void onOffer(String id, PeerId from, SessionSignal.Offer signal, JsonObject body) {
+  private void onOffer(String id, PeerId from, SessionSignal.Offer signal) {
     PeerDescription offer;
     ConnectMethod method;
     try {
-      offer = PeerDescription.fromJson(body);
+      offer = PeerDescription.of(signal.description());
       method = ConnectMethod.parse(signal.method() == null ? "ice" : signal.method());
     } catch (IllegalArgumentException e) {
       metrics.counter("p2p.session.bad-signal", "type", "offer").increment();

@@ -15,7 +15,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.netty.channel.socket.SocketChannel;
 import java.net.InetSocketAddress;
@@ -158,48 +157,46 @@ final class TcpSession implements PunchSession {
 
   /** A signalling message of this session from the remote peer. */
   @Override
-  public void onSignal(String type, JsonObject body) {
+  public void onSignal(SessionSignal signal) {
     if (result.future().isComplete()) {
       return;
     }
     if (socket == null || local.isEmpty()) {
-      early.add(() -> onSignal(type, body));
+      early.add(() -> onSignal(signal));
       return;
     }
-    switch (type) {
-      case "tcp-answer" -> {
-        if (!offerer || remote != null) {
-          return;
-        }
-        try {
-          remote = acceptable(candidates(body));
-        } catch (IllegalArgumentException e) {
-          fail(ConnectFailure.NO_DIRECT_PATH, "tcp answer refused: " + e.getMessage());
-          return;
-        }
-        socket.expectPeer(remote);
-        timings.put("signalledMs", elapsed());
-        mark("tcp answer", remote.stream().map(SocketAddresses::format).toList().toString());
-        pingSentNanos = System.nanoTime();
-        signalling.send(remotePeer, new SessionSignal.TcpPing(sessionId));
+    if (signal instanceof SessionSignal.TcpAnswer answer) {
+      if (!offerer || remote != null) {
+        return;
       }
-      case "tcp-ping" -> signalling.send(remotePeer, new SessionSignal.TcpPong(sessionId));
-      case "tcp-pong" -> {
-        if (offerer && rttMs < 0) {
-          rttMs = (System.nanoTime() - pingSentNanos) / 1e6;
-          mark("tcp rtt", String.format(java.util.Locale.ROOT, "%.1f ms through the rendezvous", rttMs));
-          go(1);
-        }
+      try {
+        remote = acceptable(candidates(answer.candidates()));
+      } catch (IllegalArgumentException e) {
+        fail(ConnectFailure.NO_DIRECT_PATH, "tcp answer refused: " + e.getMessage());
+        return;
       }
-      case "tcp-go" -> {
-        if (!offerer) {
-          int n = body.getInteger("attempt", 1);
-          mark("tcp go", "attempt " + n + ": connecting now");
-          connect(n);
-        }
+      socket.expectPeer(remote);
+      timings.put("signalledMs", elapsed());
+      mark("tcp answer", remote.stream().map(SocketAddresses::format).toList().toString());
+      pingSentNanos = System.nanoTime();
+      signalling.send(remotePeer, new SessionSignal.TcpPing(sessionId));
+    } else if (signal instanceof SessionSignal.TcpPing) {
+      signalling.send(remotePeer, new SessionSignal.TcpPong(sessionId));
+    } else if (signal instanceof SessionSignal.TcpPong) {
+      if (offerer && rttMs < 0) {
+        rttMs = (System.nanoTime() - pingSentNanos) / 1e6;
+        mark("tcp rtt", String.format(java.util.Locale.ROOT, "%.1f ms through the rendezvous", rttMs));
+        go(1);
       }
-      case "bye" -> fail(PunchSession.byeReason(body), "the peer ended the session: " + body.getString("reason", "no reason given"));
-      default -> { }
+    } else if (signal instanceof SessionSignal.TcpGo go) {
+      if (!offerer) {
+        int n = go.attempt();
+        mark("tcp go", "attempt " + n + ": connecting now");
+        connect(n);
+      }
+    } else if (signal instanceof SessionSignal.Bye bye) {
+      fail(PunchSession.byeReason(bye), "the peer ended the session: " + (bye.reason() != null ? bye.reason()
+          : "no reason given"));
     }
   }
 
@@ -277,13 +274,12 @@ final class TcpSession implements PunchSession {
         });
   }
 
-  private static List<InetSocketAddress> candidates(JsonObject body) {
-    JsonArray list = body.getJsonArray("candidates", new JsonArray());
+  private static List<InetSocketAddress> candidates(List<String> list) {
     List<InetSocketAddress> out = new ArrayList<>();
     for (int i = 0; i < list.size() && i < 8; i++) {
-      InetSocketAddress a = SocketAddresses.parseHostPort(list.getString(i));
+      InetSocketAddress a = SocketAddresses.parseHostPort(list.get(i));
       if (a.isUnresolved()) {
-        throw new IllegalArgumentException("tcp candidates must be IP:port, got " + list.getString(i));
+        throw new IllegalArgumentException("tcp candidates must be IP:port, got " + list.get(i));
       }
       out.add(a);
     }
@@ -310,8 +306,8 @@ final class TcpSession implements PunchSession {
   }
 
   /** The candidates of a {@code tcp-offer} body; IllegalArgumentException when malformed. */
-  static List<InetSocketAddress> offered(JsonObject body) {
-    return candidates(body);
+  static List<InetSocketAddress> offered(SessionSignal.TcpOffer offer) {
+    return candidates(offer.candidates());
   }
 
   @Override
