@@ -428,7 +428,7 @@ public final class SignallingClient {
     String text = r.frame().encode();
     int size = text.getBytes(StandardCharsets.UTF_8).length;
     if (size > maxMessageBytes) {
-      requests.fail(r.id(), ErrorCode.TOO_LARGE, "");
+      requests.withdraw(r.id());
       return fail(ErrorCode.TOO_LARGE, "message of " + size + " bytes exceeds the server's limit of "
           + maxMessageBytes + " bytes");
     }

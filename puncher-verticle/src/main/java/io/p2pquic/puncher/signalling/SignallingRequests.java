@@ -100,6 +100,11 @@ public final class SignallingRequests {
     return true;
   }
 
+  /** Takes back request {@code id} before it was written (e.g. too large to send): its reply is no longer awaited. */
+  public void withdraw(String id) {
+    take(id);
+  }
+
   /** The connection ended: every request still waiting fails with {@code closed} and {@code reason}. */
   public void failAll(String reason) {
     List<Pending> failed = new ArrayList<>();

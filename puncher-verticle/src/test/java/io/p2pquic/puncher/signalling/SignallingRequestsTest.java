@@ -118,4 +118,15 @@ class SignallingRequestsTest {
     assertThat(requests.fail(c.id(), ErrorCode.MALFORMED, "bad pong")).isTrue();
     assertThat(failure(c.reply())).hasMessage("malformed: bad pong");
   }
+
+  @Test
+  void aWithdrawnRequestAwaitsNoReply() throws Exception {
+    SignallingRequests requests = new SignallingRequests(VERTX, "c");
+    SignallingRequests.Request r = requests.issue(new PingRequest(null), 60_000);
+    requests.withdraw(r.id());
+    assertThat(requests.waiting()).isZero();
+    assertThat(requests.complete(reply("{\"type\":\"pong\",\"id\":\"c1\"}"))).isFalse();
+    requests.failAll("closed");
+    assertThat(r.reply().isComplete()).as("never written: nobody waits for it").isFalse();
+  }
 }
