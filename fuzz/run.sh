@@ -17,6 +17,7 @@ only="${2:-}"
 targets=(
   "api:io.p2pquic.api.signalling.frame.ClientFrameDecoderFuzzTest"
   "api:io.p2pquic.api.signalling.frame.ServerFrameDecoderFuzzTest"
+  "api:io.p2pquic.api.signalling.session.SessionSignalFuzzTest"
   "stun-codec:io.p2pquic.stun.StunMessageDecoderFuzzTest"
   "stun-codec:io.p2pquic.stun.turn.ChannelDataDecoderFuzzTest"
   "stun-codec:io.p2pquic.stun.StunStreamFramerFuzzTest"

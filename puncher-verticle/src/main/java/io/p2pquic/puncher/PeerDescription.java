@@ -1,7 +1,7 @@
 package io.p2pquic.puncher;
 
+import io.p2pquic.api.signalling.session.IceDescription;
 import io.p2pquic.puncher.ice.Candidate;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,13 +19,13 @@ public record PeerDescription(IceCredentials credentials, List<Candidate> candid
   }
 
   public JsonObject toJson() {
-    JsonArray c = new JsonArray();
-    candidates.forEach(x -> c.add(x.toSdp()));
-    return new JsonObject()
-        .put("ufrag", credentials.ufrag())
-        .put("pwd", credentials.pwd())
-        .put("candidates", c)
-        .put("complete", complete);
+    return wire().toJson();
+  }
+
+  /** As an offer, answer or restart carries it. */
+  public IceDescription wire() {
+    return new IceDescription(credentials.ufrag(), credentials.pwd(), candidates.stream().map(Candidate::toSdp).toList(),
+        complete);
   }
 
   /** @throws IllegalArgumentException saying which field is wrong */
@@ -33,22 +33,15 @@ public record PeerDescription(IceCredentials credentials, List<Candidate> candid
     if (json == null) {
       throw new IllegalArgumentException("description missing");
     }
-    Object c = json.getValue("candidates");
-    if (!(c instanceof JsonArray array) || array.size() > 256) {
-      throw new IllegalArgumentException("candidates must be an array of at most 256 candidate strings");
+    return of(IceDescription.fromJson(json));
+  }
+
+  /** The description an offer, answer or restart carried, its candidates parsed; throws IllegalArgumentException. */
+  public static PeerDescription of(IceDescription d) {
+    List<Candidate> candidates = new ArrayList<>(d.candidates().size());
+    for (String c : d.candidates()) {
+      candidates.add(Candidate.parse(c));
     }
-    List<Candidate> candidates = new ArrayList<>();
-    for (Object o : array) {
-      if (!(o instanceof String s)) {
-        throw new IllegalArgumentException("candidates must be strings, found " + o);
-      }
-      candidates.add(Candidate.parse(s));
-    }
-    Object ufrag = json.getValue("ufrag");
-    Object pwd = json.getValue("pwd");
-    if (!(ufrag instanceof String u) || !(pwd instanceof String p)) {
-      throw new IllegalArgumentException("ufrag and pwd must be strings");
-    }
-    return new PeerDescription(new IceCredentials(u, p), candidates, json.getBoolean("complete", true));
+    return new PeerDescription(new IceCredentials(d.ufrag(), d.pwd()), candidates, d.complete());
   }
 }

@@ -72,11 +72,17 @@ public final class SignallingProtocol {
    */
   public static final String RELAYS_SILENT = "relays-silent";
 
+  public static final String TCP_OFFER = "tcp-offer";
+  public static final String TCP_ANSWER = "tcp-answer";
+  public static final String TCP_PING = "tcp-ping";
+  public static final String TCP_PONG = "tcp-pong";
+  public static final String TCP_GO = "tcp-go";
+
   /**
    * TCP simultaneous open (method tcp): offer and answer carry {@code candidates} ("IP:port", server
    * reflexive first); ping/pong measure the round trip through the rendezvous; go starts attempt n.
    */
-  public static final Set<String> TCP_TYPES = Set.of("tcp-offer", "tcp-answer", "tcp-ping", "tcp-pong", "tcp-go");
+  public static final Set<String> TCP_TYPES = Set.of(TCP_OFFER, TCP_ANSWER, TCP_PING, TCP_PONG, TCP_GO);
 
   /** Types the server relays from one peer to another. */
   public static final Set<String> RELAY_TYPES = union(

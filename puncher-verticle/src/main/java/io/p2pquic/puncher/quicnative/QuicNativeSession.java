@@ -21,6 +21,8 @@ import io.p2pquic.puncher.ice.GatheringOptions;
 import io.p2pquic.puncher.path.PathLayer;
 import io.p2pquic.puncher.path.PeerPath;
 import io.p2pquic.puncher.signalling.SignallingClient;
+import io.p2pquic.api.signalling.session.IceDescription;
+import io.p2pquic.api.signalling.session.SessionSignal;
 import io.p2pquic.puncher.stun.StunClient;
 import io.p2pquic.puncher.transport.NettyUdpEndpoint;
 import io.vertx.core.Future;
@@ -200,11 +202,12 @@ public final class QuicNativeSession implements PunchSession {
 
   /** Sends the offer or answer over the attachment, then frees the socket for the peer's QUIC. */
   private Future<Void> describe(RendezvousAttachment a) {
-    String type = dialer ? "offer" : "answer";
-    JsonObject body = new PeerDescription(IceCredentials.random(), local, true).toJson()
-        .put("sessionId", sessionId).put("method", METHOD);
+    IceDescription description = new PeerDescription(IceCredentials.random(), local, true).wire();
+    SessionSignal signal = dialer ? new SessionSignal.Offer(sessionId, METHOD, description)
+        : new SessionSignal.Answer(sessionId, METHOD, description);
+    String type = signal.type();
     mark(type + " sent", local.size() + " candidates over QUIC signalling");
-    return a.send(remotePeer, type, body)
+    return a.send(remotePeer, signal)
         .recover(err -> Future.failedFuture(type + " could not be delivered: " + err.getMessage()))
         .compose(v -> a.close())
         .compose(v -> {
@@ -217,23 +220,20 @@ public final class QuicNativeSession implements PunchSession {
 
   /** A signalling message of this session from the remote peer (through the main registration). */
   @Override
-  public void onSignal(String type, JsonObject body) {
+  public void onSignal(SessionSignal signal) {
     if (result.future().isComplete()) {
       return;
     }
     try {
-      switch (type) {
-        case "answer" -> {
-          if (dialer) {
-            onRemoteDescription(PeerDescription.fromJson(body));
-          }
-        }
-        case "bye" -> fail(PunchSession.byeReason(body), "the peer ended the session: " + body.getString("reason", "no reason given"));
-        default -> { } // no trickle in this method
-      }
+      if (signal instanceof SessionSignal.Answer answer && dialer) {
+        onRemoteDescription(PeerDescription.of(answer.description()));
+      } else if (signal instanceof SessionSignal.Bye bye) {
+        fail(PunchSession.byeReason(bye), "the peer ended the session: " + (bye.reason() != null ? bye.reason()
+            : "no reason given"));
+      } // no trickle in this method
     } catch (IllegalArgumentException e) {
-      metrics.counter("p2p.session.bad-signal", "type", type).increment();
-      mark("bad " + type, e.getMessage());
+      metrics.counter("p2p.session.bad-signal", "type", signal.type()).increment();
+      mark("bad " + signal.type(), e.getMessage());
     }
   }
 

@@ -25,9 +25,11 @@ import io.p2pquic.api.signalling.frame.RegisteredReply;
 import io.p2pquic.api.signalling.frame.ServerFrame;
 import io.p2pquic.api.signalling.frame.ServerFrameDecoder;
 import io.p2pquic.api.signalling.frame.SignallingFrameException;
+import io.p2pquic.api.signalling.session.SessionSignal;
 import io.p2pquic.identity.PeerId;
 import io.p2pquic.identity.PeerIdentity;
 import io.p2pquic.puncher.signalling.RegistrationHandshake;
+import io.p2pquic.puncher.signalling.SignallingRequests;
 import io.p2pquic.quic.SignallingQuicTls;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -36,8 +38,6 @@ import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.json.JsonObject;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -61,16 +61,18 @@ final class RendezvousAttachment {
   private final Promise<InetSocketAddress> attached;
   private final ServerFrameDecoder decoder = new ServerFrameDecoder();
   private final RegistrationHandshake handshake;
-  private final Map<String, Promise<Void>> pending = new HashMap<>();
+  private final SignallingRequests requests;
+  private final long timeoutMs;
   private QuicChannel connection;
   private QuicStreamChannel stream;
-  private int nextId;
 
-  private RendezvousAttachment(ContextInternal context, DatagramChannel channel, PeerIdentity me) {
+  private RendezvousAttachment(ContextInternal context, DatagramChannel channel, PeerIdentity me, long timeoutMs) {
     this.context = context;
     this.channel = channel;
     this.attached = context.promise();
     this.handshake = new RegistrationHandshake(me, ATTACH_ID, true, null);
+    this.requests = new SignallingRequests(context.owner(), "m");
+    this.timeoutMs = timeoutMs;
   }
 
   /**
@@ -80,7 +82,7 @@ final class RendezvousAttachment {
   static Future<RendezvousAttachment> open(Vertx vertx, DatagramChannel channel, InetSocketAddress rendezvous,
       PeerId rendezvousId, PeerIdentity me, long timeoutMs) {
     ContextInternal context = (ContextInternal) vertx.getOrCreateContext();
-    RendezvousAttachment a = new RendezvousAttachment(context, channel, me);
+    RendezvousAttachment a = new RendezvousAttachment(context, channel, me, timeoutMs);
     long timer = vertx.setTimer(timeoutMs, t -> a.attached.tryFail("no attachment to the rendezvous's QUIC signalling at "
         + SocketAddresses.format(rendezvous) + " within " + timeoutMs + " ms (is signalling.quicPort open on UDP?)"));
     channel.eventLoop().execute(() -> a.connect(rendezvous, rendezvousId, timeoutMs));
@@ -128,7 +130,10 @@ final class RendezvousAttachment {
 
                     @Override
                     public void channelInactive(ChannelHandlerContext ctx) {
-                      context.execute(() -> attached.tryFail("the rendezvous closed the QUIC signalling stream"));
+                      context.execute(() -> {
+                        attached.tryFail("the rendezvous closed the QUIC signalling stream");
+                        requests.failAll("the rendezvous closed the QUIC signalling stream");
+                      });
                     }
                   });
             }
@@ -152,9 +157,9 @@ final class RendezvousAttachment {
       if (refused.code() == ErrorCode.UNKNOWN_TYPE) {
         return; // a type this version does not know: a newer rendezvous may send more
       }
-      Promise<Void> p = refused.requestId() == null ? null : pending.remove(refused.requestId().toString());
-      if (p != null) {
-        p.tryFail("the rendezvous sent a malformed reply: " + refused.getMessage());
+      if (refused.requestId() != null) {
+        requests.fail(refused.requestId().toString(), ErrorCode.MALFORMED, "the rendezvous sent a malformed reply: "
+            + refused.getMessage());
       }
       attached.tryFail("the rendezvous sent a malformed frame: " + refused.getMessage());
       return;
@@ -167,19 +172,12 @@ final class RendezvousAttachment {
       } catch (SignallingException e) {
         attached.tryFail(e.getMessage());
       }
-    } else if (frame instanceof AckReply ack) {
-      Promise<Void> p = ack.idText() == null ? null : pending.remove(ack.idText());
-      if (p != null) {
-        p.tryComplete();
-      }
     } else if (frame instanceof ErrorReply error) {
-      String why = error.code() + ": " + error.message();
-      Promise<Void> p = error.idText() == null ? null : pending.remove(error.idText());
-      if (p != null) {
-        p.tryFail(why);
-      } else if (handshake.refusedBy(error)) {
-        attached.tryFail("attachment refused: " + why);
+      if (!requests.fail(error) && handshake.refusedBy(error)) {
+        attached.tryFail("attachment refused: " + error.code() + ": " + error.message());
       }
+    } else if (frame instanceof AckReply ack) {
+      requests.complete(ack);
     }
     // else: the pong to the hello
   }
@@ -189,21 +187,27 @@ final class RendezvousAttachment {
     return attached.future().result();
   }
 
-  /** Sends a session message to {@code to} through the rendezvous; completes on its ack. */
-  Future<Void> send(PeerId to, String type, JsonObject body) {
-    String id = "m" + (++nextId);
-    Promise<Void> acked = context.promise();
-    pending.put(id, acked);
-    write(new RelayRequest(type, to, id, body));
-    return acked.future();
+  /**
+   * Sends a session message to {@code to} through the rendezvous; completes on its ack, fails with the
+   * rendezvous's error, {@code timeout} or {@code closed}.
+   */
+  Future<Void> send(PeerId to, SessionSignal signal) {
+    SignallingRequests.Request r = requests.issue(new RelayRequest(signal.type(), to, null, signal.toJson()), timeoutMs);
+    write(r.frame());
+    return r.reply().mapEmpty();
   }
 
   private void write(ClientFrame frame) {
-    stream.writeAndFlush(ByteBufUtil.writeUtf8(stream.alloc(), frame.toJson().encode()));
+    write(frame.toJson());
+  }
+
+  private void write(JsonObject frame) {
+    stream.writeAndFlush(ByteBufUtil.writeUtf8(stream.alloc(), frame.encode()));
   }
 
   /** Closes the connection to the rendezvous and takes the codec off the session socket. */
   Future<Void> close() {
+    requests.failAll("attachment closed");
     Promise<Void> done = context.promise();
     channel.eventLoop().execute(() -> {
       Runnable remove = () -> {

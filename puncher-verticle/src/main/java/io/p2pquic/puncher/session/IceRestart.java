@@ -1,6 +1,7 @@
 package io.p2pquic.puncher.session;
 
 import io.p2pquic.api.net.SocketAddresses;
+import io.p2pquic.api.signalling.session.SessionSignal;
 import io.p2pquic.puncher.PeerDescription;
 import io.p2pquic.puncher.ice.CandidateGatherer;
 import io.p2pquic.puncher.ice.CandidateType;
@@ -9,8 +10,6 @@ import io.p2pquic.puncher.ice.agent.CandidatePair;
 import io.p2pquic.puncher.ice.agent.IceRole;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.HashSet;
@@ -37,7 +36,7 @@ final class IceRestart {
   private boolean answered;
   /** Answerer: the offerer's ufrag of the restart we answered, and our answer (sent again on a repeated offer). */
   private String answeredUfrag;
-  private JsonObject answer;
+  private SessionSignal.RestartAnswer answer;
 
   IceRestart(SessionContext ctx, IceSession session, SessionRelays relays) {
     this.ctx = ctx;
@@ -85,10 +84,9 @@ final class IceRestart {
           + " s" + (lastError != null ? " (last delivery error: " + lastError + ")" : ""));
       return;
     }
-    JsonArray dead = new JsonArray();
-    relays.silent().forEach(ip -> dead.add(SocketAddresses.formatIp(ip)));
-    ctx.signalling().send(session.remotePeer(), "restart",
-            session.localDescription().toJson().put("sessionId", session.sessionId()).put("deadRelays", dead))
+    List<String> dead = relays.silent().stream().map(SocketAddresses::formatIp).toList();
+    ctx.signalling().send(session.remotePeer(), new SessionSignal.Restart(session.sessionId(), session.localDescription().wire(),
+            dead))
         .onComplete(ar -> {
           if (ar.failed()) {
             ctx.mark("restart not delivered", ar.cause().getMessage() + "; trying again");
@@ -115,7 +113,7 @@ final class IceRestart {
     if (d.credentials().ufrag().equals(answeredUfrag)) {
       // The offerer sent it again (our answer may have been lost with a signalling connection): answer again.
       if (answer != null) {
-        ctx.signalling().send(session.remotePeer(), "restart-answer", answer.copy())
+        ctx.signalling().send(session.remotePeer(), answer)
             .onFailure(err -> ctx.mark("restart answer failed", err.getMessage()));
       }
       return;
@@ -141,12 +139,12 @@ final class IceRestart {
     Future<Void> replaced = relays.replaceAt(dead);
     boolean complete = replaced.isComplete();
     PeerDescription mine = session.localDescription();
-    answer = new PeerDescription(mine.credentials(), mine.candidates(), complete).toJson().put("sessionId", session.sessionId());
-    ctx.signalling().send(session.remotePeer(), "restart-answer", answer.copy())
+    answer = new SessionSignal.RestartAnswer(session.sessionId(),
+        new PeerDescription(mine.credentials(), mine.candidates(), complete).wire());
+    ctx.signalling().send(session.remotePeer(), answer)
         .onFailure(err -> ctx.mark("restart answer failed", err.getMessage()));
     if (!complete) {
-      replaced.onComplete(ar -> ctx.signalling().send(session.remotePeer(), "end-of-candidates",
-          new JsonObject().put("sessionId", session.sessionId())));
+      replaced.onComplete(ar -> ctx.signalling().send(session.remotePeer(), new SessionSignal.EndOfCandidates(session.sessionId())));
     }
   }
 

@@ -5,6 +5,8 @@ import io.p2pquic.api.Addresses;
 import io.p2pquic.api.session.ConnectFailedException;
 import io.p2pquic.api.session.ConnectFailure;
 import io.p2pquic.api.signalling.ErrorCode;
+import io.p2pquic.api.signalling.session.IceDescription;
+import io.p2pquic.api.signalling.session.SessionSignal;
 import io.p2pquic.api.net.SocketAddresses;
 import io.p2pquic.api.session.PunchedPath;
 import io.p2pquic.api.session.PunchedPaths;
@@ -43,7 +45,6 @@ import java.util.function.Supplier;
 import java.net.InetAddress;
 import java.util.HashSet;
 import io.p2pquic.puncher.turn.TurnClientOptions;
-import io.vertx.core.json.JsonArray;
 
 /**
  * One punching session with one peer (method 1 of draft-seemann-quic-nat-traversal): its own UDP
@@ -55,8 +56,6 @@ import io.vertx.core.json.JsonArray;
  */
 public final class IceSession implements PunchSession {
   /** Signalling message types of a session (bodies carry {@code sessionId}). */
-  static final Set<String> TYPES = Set.of("offer", "answer", "candidate", "end-of-candidates", "bye", "restart",
-      "restart-answer", "relays-silent");
 
   private final SessionContext ctx;
   private final Vertx vertx;
@@ -300,11 +299,12 @@ public final class IceSession implements PunchSession {
   }
 
   private void sendDescription() {
-    String type = role == IceRole.CONTROLLING ? "offer" : "answer";
-    JsonObject body = new PeerDescription(credentials, List.of(), false).toJson()
-        .put("sessionId", sessionId).put("method", method.label());
+    IceDescription description = new PeerDescription(credentials, List.of(), false).wire();
+    SessionSignal signal = role == IceRole.CONTROLLING ? new SessionSignal.Offer(sessionId, method.label(), description)
+        : new SessionSignal.Answer(sessionId, method.label(), description);
+    String type = signal.type();
     mark(type + " sent", "session " + sessionId.substring(0, 8));
-    signalling.send(remotePeer, type, body).onFailure(err -> {
+    signalling.send(remotePeer, signal).onFailure(err -> {
       if (role == IceRole.CONTROLLED && err instanceof io.p2pquic.api.signalling.SignallingException se
           && (ErrorCode.CLOSED.wire().equals(se.code()) || ErrorCode.TIMEOUT.wire().equals(se.code()))) {
         // The connection dropped after the answer was written: it may well have arrived, and the checks
@@ -338,7 +338,7 @@ public final class IceSession implements PunchSession {
     }
     agent.addLocalCandidate(c, stun);
     mark("candidate", c.toSdp());
-    signalling.send(remotePeer, "candidate", new JsonObject().put("sessionId", sessionId).put("candidate", c.toSdp()))
+    signalling.send(remotePeer, new SessionSignal.Candidate(sessionId, c.toSdp()))
         .onFailure(err -> mark("trickle failed", err.getMessage()));
   }
 
@@ -347,52 +347,51 @@ public final class IceSession implements PunchSession {
     mark("gathering done", r.candidates().size() + " candidates in " + r.durationMillis() + " ms");
     agent.localCandidatesComplete();
     gathered.tryComplete();
-    signalling.send(remotePeer, "end-of-candidates", new JsonObject().put("sessionId", sessionId));
+    signalling.send(remotePeer, new SessionSignal.EndOfCandidates(sessionId));
   }
 
   /** A signalling message of this session from the remote peer. */
   @Override
-  public void onSignal(String type, JsonObject body) {
+  public void onSignal(SessionSignal signal) {
     boolean up = result.future().succeeded();
     // Once up, only restarts, byes and the candidates a restart trickles (a relay re-allocated meanwhile) matter.
     if (result.future().failed() || result.future().isComplete()
-        && !(type.startsWith("restart") || type.startsWith("relays") || type.equals("bye") || type.equals("candidate")
-            || type.equals("end-of-candidates"))) {
+        && (signal instanceof SessionSignal.Offer || signal instanceof SessionSignal.Answer)) {
       return;
     }
     if (agent == null) {
-      early.add(() -> onSignal(type, body));
+      early.add(() -> onSignal(signal));
       return;
     }
     try {
-      switch (type) {
-        case "answer" -> applyRemote(PeerDescription.fromJson(body));
-        case "candidate" -> {
-          Candidate c = Candidate.parse(body.getString("candidate", ""));
-          mark("remote candidate", c.toSdp());
-          steering.layer().allowSource(c.address());
-          agent.addRemoteCandidate(c);
+      if (signal instanceof SessionSignal.Answer answer) {
+        applyRemote(PeerDescription.of(answer.description()));
+      } else if (signal instanceof SessionSignal.Candidate candidate) {
+        Candidate c = Candidate.parse(candidate.candidate());
+        mark("remote candidate", c.toSdp());
+        steering.layer().allowSource(c.address());
+        agent.addRemoteCandidate(c);
+      } else if (signal instanceof SessionSignal.EndOfCandidates) {
+        agent.remoteCandidatesComplete();
+      } else if (signal instanceof SessionSignal.Bye bye) {
+        if (!up) {
+          fail(PunchSession.byeReason(bye), "the peer ended the session: " + (bye.reason() != null ? bye.reason()
+              : "no reason given"));
         }
-        case "end-of-candidates" -> agent.remoteCandidatesComplete();
-        case "bye" -> {
-          if (!up) {
-            fail(PunchSession.byeReason(body), "the peer ended the session: " + body.getString("reason", "no reason given"));
-          }
-        }
-        case "restart" -> iceRestart.onOffer(PeerDescription.fromJson(body), deadRelays(body));
-        case "restart-answer" -> iceRestart.onAnswer(PeerDescription.fromJson(body));
-        case "relays-silent" -> {
-          // The dialer's QUIC went silent through these relays before ICE selected: ours there are
-          // likely dead too (one grant for both peers); replace them, the new candidate trickles.
-          Set<InetAddress> dead = deadRelays(body);
-          mark("relays silent", "the peer heard nothing through " + dead);
-          relays.replaceAt(dead);
-        }
-        default -> { }
+      } else if (signal instanceof SessionSignal.Restart restart) {
+        iceRestart.onOffer(PeerDescription.of(restart.description()), deadRelays(restart.deadRelays()));
+      } else if (signal instanceof SessionSignal.RestartAnswer answer) {
+        iceRestart.onAnswer(PeerDescription.of(answer.description()));
+      } else if (signal instanceof SessionSignal.RelaysSilent silent) {
+        // The dialer's QUIC went silent through these relays before ICE selected: ours there are
+        // likely dead too (one grant for both peers); replace them, the new candidate trickles.
+        Set<InetAddress> dead = deadRelays(silent.deadRelays());
+        mark("relays silent", "the peer heard nothing through " + dead);
+        relays.replaceAt(dead);
       }
     } catch (IllegalArgumentException e) {
-      metrics.counter("p2p.session.bad-signal", "type", type).increment();
-      mark("bad " + type, e.getMessage());
+      metrics.counter("p2p.session.bad-signal", "type", signal.type()).increment();
+      mark("bad " + signal.type(), e.getMessage());
     }
   }
 
@@ -561,13 +560,12 @@ public final class IceSession implements PunchSession {
     return iceRestart.restart(why);
   }
 
-  private Set<InetAddress> deadRelays(JsonObject body) {
+  private Set<InetAddress> deadRelays(List<String> list) {
     Set<InetAddress> dead = new HashSet<>();
-    JsonArray list = body.getJsonArray("deadRelays", new JsonArray());
     for (int i = 0; i < list.size() && i < 8; i++) {
-      Object ip = list.getValue(i);
-      if (ip instanceof String s && SocketAddresses.isIpLiteral(s)) {
-        dead.add(SocketAddresses.parseIp(s));
+      String ip = list.get(i);
+      if (SocketAddresses.isIpLiteral(ip)) {
+        dead.add(SocketAddresses.parseIp(ip));
       } else {
         throw new IllegalArgumentException("deadRelays must list IP addresses: " + ip);
       }
@@ -594,7 +592,7 @@ public final class IceSession implements PunchSession {
     client.installAsHandler(agent.incomingHandler(client));
     agent.addLocalCandidate(c, client);
     mark("candidate", c.toSdp());
-    signalling.send(remotePeer, "candidate", new JsonObject().put("sessionId", sessionId).put("candidate", c.toSdp()))
+    signalling.send(remotePeer, new SessionSignal.Candidate(sessionId, c.toSdp()))
         .onFailure(err -> mark("trickle failed", err.getMessage()));
   }
 
@@ -628,8 +626,8 @@ public final class IceSession implements PunchSession {
       if (agent.selected().isComplete()) {
         restart(why);
       } else {
-        signalling.send(remotePeer, "relays-silent", new JsonObject().put("sessionId", sessionId)
-            .put("deadRelays", new JsonArray(relays.silent().stream().map(SocketAddresses::formatIp).toList())))
+        signalling.send(remotePeer, new SessionSignal.RelaysSilent(sessionId,
+            relays.silent().stream().map(SocketAddresses::formatIp).toList()))
             .onFailure(err -> mark("relays-silent not delivered", err.getMessage()));
       }
     });

@@ -5,6 +5,8 @@ import io.p2pquic.api.Addresses;
 import io.p2pquic.api.session.ConnectFailedException;
 import io.p2pquic.api.session.ConnectFailure;
 import io.p2pquic.api.signalling.SignallingMessage;
+import io.p2pquic.api.signalling.session.SessionSignal;
+import io.p2pquic.api.signalling.session.SessionSignalException;
 import io.p2pquic.api.timeline.Timeline;
 import io.p2pquic.identity.PeerId;
 import io.p2pquic.puncher.PeerConfig;
@@ -38,9 +40,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class PeerSessions {
   private static final Logger LOG = LoggerFactory.getLogger(PeerSessions.class);
-
-  /** Signalling message types that belong to a session (their bodies carry {@code sessionId}). */
-  private static final java.util.Set<String> SESSION_TYPES = union(IceSession.TYPES, TcpSession.TYPES);
 
   private final Vertx vertx;
   private final SignallingClient signalling;
@@ -165,39 +164,48 @@ public final class PeerSessions {
   }
 
   /**
-   * Handles a session message; false if it is not one (no {@code sessionId}, a cluster service's, or not a
-   * session type). A message for a running session goes to it when it comes from that session's peer
-   * (another peer cannot steer it: counted); an offer starts a session once accepted; anything else for
-   * an unknown session is late or stray, and dropped.
+   * Handles a session message ({@link SessionSignal}); false if it is not one (no string {@code sessionId},
+   * a cluster service's, or not a session type). One that does not decode is counted and dropped. A message
+   * for a running session goes to it when it comes from that session's peer (another peer cannot steer it:
+   * counted); an offer starts a session once accepted; anything else for an unknown session is late or
+   * stray, and dropped.
    */
   public boolean onSignal(SignallingMessage msg) {
     JsonObject body = msg.body();
-    String id = body == null ? null : body.getString("sessionId");
-    if (id == null || msg.isFromService() || !SESSION_TYPES.contains(msg.type())) {
+    if (msg.isFromService() || !SessionSignal.isSessionType(msg.type()) || !(body.getValue("sessionId") instanceof String)) {
       return false;
     }
+    SessionSignal signal;
+    try {
+      signal = SessionSignal.decode(msg.type(), body);
+    } catch (SessionSignalException e) {
+      metrics.counter("p2p.session.bad-signal", "type", msg.type()).increment();
+      timeline.mark(actor, "bad " + msg.type(), e.getMessage());
+      return true;
+    }
+    String id = signal.sessionId();
     PeerId from = msg.fromPeer();
     PunchSession existing = sessions.get(id);
     if (existing != null) {
       if (existing.remotePeer().equals(from)) {
-        existing.onSignal(msg.type(), body);
+        existing.onSignal(signal);
       } else {
         metrics.counter("p2p.session.foreign-signal").increment();
       }
       return true;
     }
-    if ("tcp-offer".equals(msg.type())) {
-      onTcpOffer(id, from, body);
-    } else if ("offer".equals(msg.type())) {
-      onOffer(id, from, body);
+    if (signal instanceof SessionSignal.TcpOffer offer) {
+      onTcpOffer(id, from, offer);
+    } else if (signal instanceof SessionSignal.Offer offer) {
+      onOffer(id, from, offer);
     }
     return true;
   }
 
-  private void onTcpOffer(String id, PeerId from, JsonObject body) {
+  private void onTcpOffer(String id, PeerId from, SessionSignal.TcpOffer signal) {
     List<InetSocketAddress> offered;
     try {
-      offered = TcpSession.offered(body);
+      offered = TcpSession.offered(signal);
     } catch (IllegalArgumentException e) {
       metrics.counter("p2p.session.bad-signal", "type", "tcp-offer").increment();
       timeline.mark(actor, "bad tcp offer", e.getMessage());
@@ -207,9 +215,8 @@ public final class PeerSessions {
     decideIncoming(id, from).onSuccess(accepted -> {
       if (!accepted || stun == null) {
         timeline.mark(actor, "tcp offer rejected", accepted ? "no STUN server for TCP" : "by this peer");
-        signalling.send(from, "bye", new JsonObject().put("sessionId", id)
-            .put("reason", accepted ? "the peer has no STUN server for method tcp" : "rejected by the peer")
-            .put("failure", (accepted ? ConnectFailure.UNAVAILABLE : ConnectFailure.REJECTED).label()));
+        signalling.send(from, new SessionSignal.Bye(id, accepted ? "the peer has no STUN server for method tcp"
+            : "rejected by the peer", (accepted ? ConnectFailure.UNAVAILABLE : ConnectFailure.REJECTED).label()));
         return;
       }
       TcpSession s = tcpSession(id, from, false, stun);
@@ -221,12 +228,12 @@ public final class PeerSessions {
     });
   }
 
-  private void onOffer(String id, PeerId from, JsonObject body) {
+  private void onOffer(String id, PeerId from, SessionSignal.Offer signal) {
     PeerDescription offer;
     ConnectMethod method;
     try {
-      offer = PeerDescription.fromJson(body);
-      method = ConnectMethod.parse(body.getString("method", "ice"));
+      offer = PeerDescription.of(signal.description());
+      method = ConnectMethod.parse(signal.method() == null ? "ice" : signal.method());
     } catch (IllegalArgumentException e) {
       metrics.counter("p2p.session.bad-signal", "type", "offer").increment();
       timeline.mark(actor, "bad offer", e.getMessage());
@@ -236,8 +243,7 @@ public final class PeerSessions {
       if (!accepted) {
         timeline.mark(actor, "offer rejected", "from " + from.value()
             + " (not in acceptFrom, or refused by the p2p.peer.incoming consumer)");
-        signalling.send(from, "bye", new JsonObject().put("sessionId", id).put("reason", "rejected by the peer")
-            .put("failure", ConnectFailure.REJECTED.label()));
+        signalling.send(from, new SessionSignal.Bye(id, "rejected by the peer", ConnectFailure.REJECTED.label()));
         return;
       }
       if (method == ConnectMethod.QUIC_NATIVE) {
@@ -304,12 +310,6 @@ public final class PeerSessions {
     }
     List<TurnClientOptions> relays = udpRelays(grant);
     return relays.isEmpty() ? g : new GatheringOptions(g.toJson()).turnServers(relays);
-  }
-
-  private static java.util.Set<String> union(java.util.Set<String> a, java.util.Set<String> b) {
-    java.util.Set<String> all = new java.util.HashSet<>(a);
-    all.addAll(b);
-    return java.util.Set.copyOf(all);
   }
 
   /** The UDP relays of a grant, with its credentials. */

@@ -1,5 +1,6 @@
 package io.p2pquic.puncher.session;
 
+import io.p2pquic.api.signalling.session.SessionSignal;
 import io.p2pquic.api.session.ConnectFailure;
 import io.p2pquic.identity.PeerId;
 import io.vertx.core.Future;
@@ -29,8 +30,8 @@ public interface PunchSession {
    */
   Future<JsonObject> result();
 
-  /** A signalling message of this session from {@link #remotePeer()}. */
-  void onSignal(String type, JsonObject body);
+  /** A signalling message of this session from {@link #remotePeer()}, decoded. */
+  void onSignal(SessionSignal signal);
 
   /** Ends the attempt with {@code reason} and {@code detail} (for a person) if it is not over yet, then closes it. */
   void fail(ConnectFailure reason, String detail);
@@ -54,8 +55,8 @@ public interface PunchSession {
    * Why a {@code bye} ended an attempt: the sender's {@code failure} label when it gave one (e.g.
    * "rejected"), else {@link ConnectFailure#PEER_ENDED}.
    */
-  static ConnectFailure byeReason(JsonObject body) {
-    String label = body == null ? null : body.getValue("failure") instanceof String s ? s : null;
+  static ConnectFailure byeReason(SessionSignal.Bye bye) {
+    String label = bye.failure();
     for (ConnectFailure f : ConnectFailure.values()) {
       if (f.label().equals(label)) {
         return f;

@@ -9,19 +9,18 @@ import io.p2pquic.api.session.PunchedPaths;
 import io.p2pquic.api.session.PunchedStream;
 import io.p2pquic.identity.PeerId;
 import io.p2pquic.puncher.signalling.SignallingClient;
+import io.p2pquic.api.signalling.session.SessionSignal;
 import io.p2pquic.puncher.tcp.TcpSimultaneousOpen;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.netty.channel.socket.SocketChannel;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 /**
  * One session of method {@code tcp}: TCP simultaneous open (RFC 793 section 3.4) through both NATs,
@@ -44,7 +43,6 @@ import java.util.Set;
  */
 final class TcpSession implements PunchSession {
   /** Signalling message types of a tcp session (bodies carry {@code sessionId}). */
-  static final Set<String> TYPES = io.p2pquic.api.signalling.SignallingProtocol.TCP_TYPES;
   static final int ATTEMPTS = 3;
 
   private final SessionContext ctx;
@@ -143,7 +141,9 @@ final class TcpSession implements PunchSession {
       local = mine;
       timings.put("gatheredMs", elapsed());
       mark("tcp candidates", "port " + socket.port() + ": " + mine.stream().map(SocketAddresses::format).toList());
-      String type = offerer ? "tcp-offer" : "tcp-answer";
+      List<String> candidates = mine.stream().map(SocketAddresses::format).toList();
+      SessionSignal signal = offerer ? new SessionSignal.TcpOffer(sessionId, candidates)
+          : new SessionSignal.TcpAnswer(sessionId, candidates);
       early.forEach(Runnable::run);
       early.clear();
       socket.established().onSuccess(ch -> {
@@ -151,62 +151,59 @@ final class TcpSession implements PunchSession {
           onConnected(ch); // accepted by the listener (the peer's SYN came first), or connected
         }
       });
-      return signalling.send(remotePeer, type, new JsonObject().put("sessionId", sessionId)
-          .put("candidates", new JsonArray(mine.stream().map(SocketAddresses::format).toList())));
+      return signalling.send(remotePeer, signal);
     }).onFailure(err -> fail(ConnectFailure.FAILED, err.getMessage()));
   }
 
   /** A signalling message of this session from the remote peer. */
   @Override
-  public void onSignal(String type, JsonObject body) {
+  public void onSignal(SessionSignal signal) {
     if (result.future().isComplete()) {
       return;
     }
     if (socket == null || local.isEmpty()) {
-      early.add(() -> onSignal(type, body));
+      early.add(() -> onSignal(signal));
       return;
     }
-    switch (type) {
-      case "tcp-answer" -> {
-        if (!offerer || remote != null) {
-          return;
-        }
-        try {
-          remote = acceptable(candidates(body));
-        } catch (IllegalArgumentException e) {
-          fail(ConnectFailure.NO_DIRECT_PATH, "tcp answer refused: " + e.getMessage());
-          return;
-        }
-        socket.expectPeer(remote);
-        timings.put("signalledMs", elapsed());
-        mark("tcp answer", remote.stream().map(SocketAddresses::format).toList().toString());
-        pingSentNanos = System.nanoTime();
-        signalling.send(remotePeer, "tcp-ping", new JsonObject().put("sessionId", sessionId));
+    if (signal instanceof SessionSignal.TcpAnswer answer) {
+      if (!offerer || remote != null) {
+        return;
       }
-      case "tcp-ping" -> signalling.send(remotePeer, "tcp-pong", new JsonObject().put("sessionId", sessionId));
-      case "tcp-pong" -> {
-        if (offerer && rttMs < 0) {
-          rttMs = (System.nanoTime() - pingSentNanos) / 1e6;
-          mark("tcp rtt", String.format(java.util.Locale.ROOT, "%.1f ms through the rendezvous", rttMs));
-          go(1);
-        }
+      try {
+        remote = acceptable(candidates(answer.candidates()));
+      } catch (IllegalArgumentException e) {
+        fail(ConnectFailure.NO_DIRECT_PATH, "tcp answer refused: " + e.getMessage());
+        return;
       }
-      case "tcp-go" -> {
-        if (!offerer) {
-          int n = body.getInteger("attempt", 1);
-          mark("tcp go", "attempt " + n + ": connecting now");
-          connect(n);
-        }
+      socket.expectPeer(remote);
+      timings.put("signalledMs", elapsed());
+      mark("tcp answer", remote.stream().map(SocketAddresses::format).toList().toString());
+      pingSentNanos = System.nanoTime();
+      signalling.send(remotePeer, new SessionSignal.TcpPing(sessionId));
+    } else if (signal instanceof SessionSignal.TcpPing) {
+      signalling.send(remotePeer, new SessionSignal.TcpPong(sessionId));
+    } else if (signal instanceof SessionSignal.TcpPong) {
+      if (offerer && rttMs < 0) {
+        rttMs = (System.nanoTime() - pingSentNanos) / 1e6;
+        mark("tcp rtt", String.format(java.util.Locale.ROOT, "%.1f ms through the rendezvous", rttMs));
+        go(1);
       }
-      case "bye" -> fail(PunchSession.byeReason(body), "the peer ended the session: " + body.getString("reason", "no reason given"));
-      default -> { }
+    } else if (signal instanceof SessionSignal.TcpGo go) {
+      if (!offerer) {
+        int n = go.attempt();
+        mark("tcp go", "attempt " + n + ": connecting now");
+        connect(n);
+      }
+    } else if (signal instanceof SessionSignal.Bye bye) {
+      fail(PunchSession.byeReason(bye), "the peer ended the session: " + (bye.reason() != null ? bye.reason()
+          : "no reason given"));
     }
   }
 
   /** Offerer: announce attempt n, then connect half the measured round trip later. */
   private void go(int n) {
     attempt = n;
-    signalling.send(remotePeer, "tcp-go", new JsonObject().put("sessionId", sessionId).put("attempt", n));
+    signalling.send(remotePeer, new SessionSignal.TcpGo(sessionId, n));
     long delay = Math.max(1, Math.round(rttMs / 2));
     mark("tcp go", "attempt " + n + ": connecting in " + delay + " ms");
     vertx.setTimer(delay, t -> connect(n));
@@ -241,8 +238,7 @@ final class TcpSession implements PunchSession {
             + "). Both NATs must map the TCP port the same way for every destination (endpoint-independent"
             + " mapping) and let the peer's SYN in once their own SYN went out; a symmetric NAT gives the"
             + " connection a port the peer never learnt. Use method auto (relay) or ice for this pair.";
-        signalling.send(remotePeer, "bye", new JsonObject().put("sessionId", sessionId).put("reason", "tcp: no connection")
-            .put("failure", ConnectFailure.NO_DIRECT_PATH.label()));
+        signalling.send(remotePeer, new SessionSignal.Bye(sessionId, "tcp: no connection", ConnectFailure.NO_DIRECT_PATH.label()));
         fail(ConnectFailure.NO_DIRECT_PATH, why);
       }
     });
@@ -278,13 +274,12 @@ final class TcpSession implements PunchSession {
         });
   }
 
-  private static List<InetSocketAddress> candidates(JsonObject body) {
-    JsonArray list = body.getJsonArray("candidates", new JsonArray());
+  private static List<InetSocketAddress> candidates(List<String> list) {
     List<InetSocketAddress> out = new ArrayList<>();
     for (int i = 0; i < list.size() && i < 8; i++) {
-      InetSocketAddress a = SocketAddresses.parseHostPort(list.getString(i));
+      InetSocketAddress a = SocketAddresses.parseHostPort(list.get(i));
       if (a.isUnresolved()) {
-        throw new IllegalArgumentException("tcp candidates must be IP:port, got " + list.getString(i));
+        throw new IllegalArgumentException("tcp candidates must be IP:port, got " + list.get(i));
       }
       out.add(a);
     }
@@ -311,8 +306,8 @@ final class TcpSession implements PunchSession {
   }
 
   /** The candidates of a {@code tcp-offer} body; IllegalArgumentException when malformed. */
-  static List<InetSocketAddress> offered(JsonObject body) {
-    return candidates(body);
+  static List<InetSocketAddress> offered(SessionSignal.TcpOffer offer) {
+    return candidates(offer.candidates());
   }
 
   @Override

@@ -24,6 +24,7 @@ import io.p2pquic.api.signalling.frame.ServerFrameDecoder;
 import io.p2pquic.api.signalling.frame.ServerReply;
 import io.p2pquic.api.signalling.frame.SignallingFrameException;
 import io.p2pquic.api.signalling.frame.TurnCredentialsReply;
+import io.p2pquic.api.signalling.session.SessionSignal;
 import io.p2pquic.identity.PeerId;
 import io.p2pquic.identity.PeerIdentity;
 import io.vertx.core.Future;
@@ -39,13 +40,9 @@ import io.p2pquic.api.tls.CertificatePin;
 import io.vertx.core.net.TrustOptions;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -76,8 +73,7 @@ public final class SignallingClient {
   private final PeerIdentity identity;
   private final MeterRegistry meters;
   private final SignallingClientOptions options;
-  private final AtomicLong ids = new AtomicLong();
-  private final ConcurrentMap<String, Pending> pending = new ConcurrentHashMap<>();
+  private final SignallingRequests requests;
   private final ConcurrentMap<String, Counter> counters = new ConcurrentHashMap<>();
 
   private volatile WebSocketClient client;
@@ -116,6 +112,7 @@ public final class SignallingClient {
     this.identity = Objects.requireNonNull(identity, "identity");
     this.meters = Objects.requireNonNull(meterRegistry, "meterRegistry");
     this.options = Objects.requireNonNull(options, "options");
+    this.requests = new SignallingRequests(vertx, "c");
     String scheme = rendezvous.getScheme();
     if (!"ws".equals(scheme) && !"wss".equals(scheme)) {
       throw new IllegalArgumentException("rendezvous URI must be ws:// or wss://, got " + rendezvous);
@@ -278,6 +275,11 @@ public final class SignallingClient {
     return request(new RelayRequest(type, to, null, body), reply -> null);
   }
 
+  /** Relays a session message ({@link SessionSignal}: offer, answer, candidate, bye, ...) to peer {@code to}, like {@link #send}. */
+  public Future<Void> send(PeerId to, SessionSignal signal) {
+    return send(to, signal.type(), signal.toJson());
+  }
+
   /** Asks whether {@code peer} is registered; completes with its info (online or not). */
   public Future<PeerInfo> lookup(PeerId peer) {
     Objects.requireNonNull(peer, "peer");
@@ -416,41 +418,30 @@ public final class SignallingClient {
 
   /** Sends {@code frame} (its own id replaced by this client's next one) and maps the reply to it. */
   private <T> Future<T> request(ClientFrame frame, Function<ServerReply, T> onReply, long timeoutMs) {
-    JsonObject msg = frame.toJson();
     WebSocket s = ws;
     if (!isConnected() || s == null) {
       return fail(ErrorCode.CLOSED, stopped ? "client closed" : state == SignallingState.RECONNECTING
           ? "not registered: the connection to " + rendezvous + " was lost and is being re-established"
           : "not registered: call connect() first");
     }
-    String id = "c" + ids.incrementAndGet();
-    msg.put("id", id);
-    String text = msg.encode();
+    SignallingRequests.Request r = requests.issue(frame, timeoutMs);
+    String text = r.frame().encode();
     int size = text.getBytes(StandardCharsets.UTF_8).length;
     if (size > maxMessageBytes) {
+      requests.withdraw(r.id());
       return fail(ErrorCode.TOO_LARGE, "message of " + size + " bytes exceeds the server's limit of "
           + maxMessageBytes + " bytes");
     }
-    Pending p = new Pending(id);
-    // Timer first, then publish the pending entry: whoever removes it can cancel a real timer.
-    p.timer = vertx.setTimer(timeoutMs, t -> {
-      if (pending.remove(id, p)) {
+    r.reply().onFailure(err -> {
+      if (err instanceof SignallingException se && se.is(ErrorCode.TIMEOUT)) {
         count("p2p.signalling.client.errors", "code", ErrorCode.TIMEOUT.wire());
-        p.promise.tryFail(new SignallingException(ErrorCode.TIMEOUT, "no reply to " + msg.getString("type")
-            + " within " + timeoutMs + " ms", id));
       }
     });
-    pending.put(id, p);
-    String type = msg.getString("type");
+    String type = frame.type();
     count("p2p.signalling.client.sent", "type", SignallingProtocol.RELAY_TYPES.contains(type)
         || SignallingProtocol.LOOKUP.equals(type) || SignallingProtocol.PING.equals(type) ? type : "other");
-    s.writeTextMessage(text).onFailure(t -> {
-      if (pending.remove(id, p)) {
-        vertx.cancelTimer(p.timer);
-        p.promise.tryFail(new SignallingException(ErrorCode.CLOSED, "write failed: " + t.getMessage(), id));
-      }
-    });
-    return p.promise.future().map(reply -> onReply.apply(reply));
+    s.writeTextMessage(text).onFailure(t -> requests.fail(r.id(), ErrorCode.CLOSED, "write failed: " + t.getMessage()));
+    return r.reply().map(reply -> onReply.apply(reply));
   }
 
   private <T> Future<T> fail(ErrorCode code, String text) {
@@ -492,10 +483,8 @@ public final class SignallingClient {
     count("p2p.signalling.client.malformed", "type", type);
     LOG.warn("signalling: malformed \"{}\" from the rendezvous ignored: {}", type, refused.getMessage());
     Object id = refused.requestId();
-    Pending p = id == null ? null : pending.remove(id.toString());
-    if (p != null) { // a reply to a request of ours: fail it now rather than at its timeout
-      vertx.cancelTimer(p.timer);
-      p.promise.tryFail(new SignallingException(ErrorCode.MALFORMED, refused.getMessage(), p.id));
+    if (id != null) { // a reply to a request of ours: fail it now rather than at its timeout
+      requests.fail(id.toString(), ErrorCode.MALFORMED, refused.getMessage());
     }
     if (registration == null) {
       failConnect(new SignallingException(ErrorCode.MALFORMED, "the rendezvous sent a malformed "
@@ -638,24 +627,15 @@ public final class SignallingClient {
       failConnect(handshake.refusal(error));
       return;
     }
-    Pending p = id == null ? null : pending.remove(id);
-    if (p == null) {
+    if (!requests.fail(error)) {
       LOG.warn("signalling: server error {}: {}", error.code(), error.message());
-      return;
     }
-    vertx.cancelTimer(p.timer);
-    p.promise.tryFail(new SignallingException(error.code(), error.message(), id));
   }
 
   private void complete(ServerReply reply) {
-    String id = reply.idText();
-    Pending p = id == null ? null : pending.remove(id);
-    if (p == null) {
-      LOG.debug("signalling: reply for unknown request {}", id);
-      return;
+    if (!requests.complete(reply)) {
+      LOG.debug("signalling: reply for unknown request {}", reply.idText());
     }
-    vertx.cancelTimer(p.timer);
-    p.promise.tryComplete(reply);
   }
 
   /** The reply as the frame a request expects; another type from the rendezvous fails the request. */
@@ -685,16 +665,7 @@ public final class SignallingClient {
     }
     vertx.cancelTimer(heartbeatTimer);
     boolean wasRegistered = registration != null;
-    List<Pending> failed = new ArrayList<>();
-    for (Map.Entry<String, Pending> e : pending.entrySet()) {
-      if (pending.remove(e.getKey(), e.getValue())) {
-        failed.add(e.getValue());
-      }
-    }
-    for (Pending p : failed) {
-      vertx.cancelTimer(p.timer);
-      p.promise.tryFail(new SignallingException(ErrorCode.CLOSED, "connection closed (" + reason + ")", p.id));
-    }
+    requests.failAll(reason);
     Promise<Registration> c = connecting;
     if (c != null) {
       c.tryFail(new SignallingException(ErrorCode.CLOSED, "connection closed before registration (" + reason + ")",
@@ -737,15 +708,5 @@ public final class SignallingClient {
   private void count(String name, String tag, String value) {
     counters.computeIfAbsent(name + "|" + value, k -> Counter.builder(name).tag(tag, value).register(meters))
         .increment();
-  }
-
-  private static final class Pending {
-    final String id;
-    final Promise<ServerReply> promise = Promise.promise();
-    volatile long timer;
-
-    Pending(String id) {
-      this.id = id;
-    }
   }
 }

@@ -162,7 +162,8 @@ class RendezvousAttachmentTest {
     JsonObject info = await(vertx.eventBus().<JsonObject>request(io.p2pquic.api.Addresses.RENDEZVOUS_LOOKUP,
         new JsonObject().put("peerId", me.peerId().value()))).body();
     assertThat(info.getBoolean("online")).isFalse();
-    assertThatThrownBy(() -> await(a.send(PeerIdentity.generate().peerId(), "offer", new JsonObject().put("sessionId", "x"))))
+    assertThatThrownBy(() -> await(a.send(PeerIdentity.generate().peerId(),
+        new io.p2pquic.api.signalling.session.SessionSignal.EndOfCandidates("x"))))
         .hasMessageContaining("unknown-target");
     await(a.close());
     await(ep.close());

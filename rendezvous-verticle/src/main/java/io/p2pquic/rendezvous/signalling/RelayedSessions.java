@@ -96,15 +96,15 @@ public final class RelayedSessions {
     long now = System.currentTimeMillis();
     Record r = records.get(sessionId);
     switch (type) {
-      case SignallingProtocol.OFFER, "tcp-offer" -> {
+      case SignallingProtocol.OFFER, SignallingProtocol.TCP_OFFER -> {
         if (r != null) {
           return; // the first offer of a session id stands: a second cannot take it over
         }
-        String method = "tcp-offer".equals(type) ? "tcp" : methodOf(body);
+        String method = SignallingProtocol.TCP_OFFER.equals(type) ? "tcp" : methodOf(body);
         makeRoom();
         records.put(sessionId, new Record(sessionId, from, to, method, now));
       }
-      case SignallingProtocol.ANSWER, "tcp-answer" -> {
+      case SignallingProtocol.ANSWER, SignallingProtocol.TCP_ANSWER -> {
         if (r != null && r.answerer.equals(from) && r.offerer.equals(to) && "offered".equals(r.state)) {
           r.state = "answered";
           r.updatedAt = now;
