@@ -303,7 +303,7 @@ public final class IceSession implements PunchSession {
     SessionSignal signal = role == IceRole.CONTROLLING ? new SessionSignal.Offer(sessionId, method.label(), description)
         : new SessionSignal.Answer(sessionId, method.label(), description);
     String type = signal.type();
-    mark(type + " sent", "session " + sessionId.substring(0, 8));
+    mark(type + " sent", "session " + PunchSession.shortId(sessionId));
     signalling.send(remotePeer, signal).onFailure(err -> {
       if (role == IceRole.CONTROLLED && err instanceof io.p2pquic.api.signalling.SignallingException se
           && (ErrorCode.CLOSED.wire().equals(se.code()) || ErrorCode.TIMEOUT.wire().equals(se.code()))) {

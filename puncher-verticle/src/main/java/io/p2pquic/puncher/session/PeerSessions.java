@@ -72,7 +72,7 @@ public final class PeerSessions {
       if ("closed".equals(e.getString("type")) && signalling.identity().peerId().value().equals(e.getString("localPeer"))) {
         PunchSession s = sessions.remove(e.getString("sessionId"));
         if (s instanceof IceSession) {
-          timeline.mark(actor, "session closed", e.getString("sessionId", "").substring(0, 8) + ": " + e.getString("reason"));
+          timeline.mark(actor, "session closed", PunchSession.shortId(e.getString("sessionId", "")) + ": " + e.getString("reason"));
         }
         if (s != null) {
           s.close();
@@ -224,7 +224,7 @@ public final class PeerSessions {
       long timer = vertx.setTimer(config.connectTimeoutMs(), t -> s.fail(ConnectFailure.TIMEOUT, "tcp session not up within "
           + config.connectTimeoutMs() + " ms"));
       s.result().onComplete(ar -> vertx.cancelTimer(timer))
-          .onSuccess(d -> timeline.mark(actor, "session up", id.substring(0, 8) + " (tcp) with " + from.shortId()));
+          .onSuccess(d -> timeline.mark(actor, "session up", PunchSession.shortId(id) + " (tcp) with " + from.shortId()));
     });
   }
 
@@ -249,13 +249,13 @@ public final class PeerSessions {
       if (method == ConnectMethod.QUIC_NATIVE) {
         QuicNativeSession n = quicNative(id, from, false);
         n.start(offer);
-        n.result().onSuccess(d -> timeline.mark(actor, "session up", id.substring(0, 8) + " with "
+        n.result().onSuccess(d -> timeline.mark(actor, "session up", PunchSession.shortId(id) + " with "
             + from.shortId() + " (quic-native)"));
         return;
       }
       IceSession s = session(id, from, IceRole.CONTROLLED, method);
       s.start(offer).onFailure(err -> s.fail(ConnectFailure.FAILED, err.getMessage()));
-      s.result().onSuccess(d -> timeline.mark(actor, "session up", id.substring(0, 8) + " with "
+      s.result().onSuccess(d -> timeline.mark(actor, "session up", PunchSession.shortId(id) + " with "
           + from.shortId()));
     });
   }

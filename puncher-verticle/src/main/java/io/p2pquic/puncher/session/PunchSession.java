@@ -51,6 +51,11 @@ public interface PunchSession {
   default void onSignallingLost() {
   }
 
+  /** The first 8 characters of a session id, for timelines (a peer's id may be shorter: no exception). */
+  static String shortId(String sessionId) {
+    return sessionId == null ? "?" : sessionId.length() <= 8 ? sessionId : sessionId.substring(0, 8);
+  }
+
   /**
    * Why a {@code bye} ended an attempt: the sender's {@code failure} label when it gave one (e.g.
    * "rejected"), else {@link ConnectFailure#PEER_ENDED}.
