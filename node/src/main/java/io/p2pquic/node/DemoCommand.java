@@ -68,7 +68,7 @@ final class DemoCommand implements Callable<Integer> {
       timeline.mark("rendezvous", "ready", "STUN udp/tcp " + stun + ", signalling " + signal);
 
       PeerConfig cfg = new PeerConfig().setRendezvous(signal)
-          .setGathering(new GatheringOptions().stunServers(List.of(stun)).includeLoopback(true).ipv6(false));
+          .setGathering(new GatheringOptions().setStunServers(List.of(stun)).setIncludeLoopback(true).setIpv6(false));
       PeerNode alice = NodeRuntime.await(PeerNode.start(vertx, cfg, PeerIdentity.generate(), metrics, timeline, "alice", false),
           Duration.ofSeconds(30), "starting alice");
       peers.add(alice);

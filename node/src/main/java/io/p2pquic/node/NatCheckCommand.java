@@ -48,11 +48,11 @@ final class NatCheckCommand implements Callable<Integer> {
     try {
       NatCheckOptions options = new NatCheckOptions();
       if (local != null) {
-        options.localAddress(local);
+        options.setLocalAddress(local);
       }
       if (rtoMillis != null || tries != null) {
         RetransmitPolicy p = options.retransmit();
-        options.retransmit(RetransmitPolicy.of(
+        options.setRetransmit(RetransmitPolicy.of(
             rtoMillis != null ? rtoMillis : p.initialRto().toMillis(),
             tries != null ? tries : p.maxRequests(),
             p.lastWaitMultiplier()));

@@ -75,8 +75,8 @@ class AioiceInteropTest {
     // (they do by default); loopback too, as the other tests gather it: aioice must cope with it.
     config = PeerConfig.fromJson(new JsonObject().put("quicTimeoutMs", 3_000))
         .setRendezvous("ws://127.0.0.1:" + rendezvous.httpPort() + "/signal")
-        .setGathering(new GatheringOptions().stunServers(List.of("127.0.0.1:" + rendezvous.stunAddress().getPort()))
-            .includeLoopback(true).ipv6(false));
+        .setGathering(new GatheringOptions().setStunServers(List.of("127.0.0.1:" + rendezvous.stunAddress().getPort()))
+            .setIncludeLoopback(true).setIpv6(false));
   }
 
   @AfterAll

@@ -51,7 +51,7 @@ class HostileRendezvousTest {
         metrics);
     await(vertx.deployVerticle(rendezvous));
     String real = "ws://127.0.0.1:" + rendezvous.httpPort() + "/signal";
-    GatheringOptions loopback = new GatheringOptions().stunServers(List.of()).includeLoopback(true).ipv6(false);
+    GatheringOptions loopback = new GatheringOptions().setStunServers(List.of()).setIncludeLoopback(true).setIpv6(false);
     Timeline timeline = new Timeline();
     timeline.listener(e -> System.out.println(e.format()));
     PeerIdentity bobId = PeerIdentity.generate();

@@ -72,8 +72,8 @@ class Ipv6SessionLoopbackTest {
 
   @Test
   void ipv6OnlySessionSelectsAnIpv6PairAndRunsQuicOverIt() throws Exception {
-    JsonObject s = connectAndEcho(new GatheringOptions().stunServers(List.of()).includeLoopback(true)
-        .ipv4(false).ipv6(true));
+    JsonObject s = connectAndEcho(new GatheringOptions().setStunServers(List.of()).setIncludeLoopback(true)
+        .setIpv4(false).setIpv6(true));
     JsonObject pair = s.getJsonObject("selectedPair");
     assertThat(pair.getString("local")).startsWith("[");
     assertThat(pair.getString("remote")).startsWith("[");
@@ -83,8 +83,8 @@ class Ipv6SessionLoopbackTest {
   @Test
   void dualStackSessionSocketConnects() throws Exception {
     JsonObject s = connectAndEcho(new GatheringOptions()
-        .stunServers(List.of("127.0.0.1:" + rendezvous.stunAddress().getPort())).includeLoopback(true)
-        .ipv4(true).ipv6(true));
+        .setStunServers(List.of("127.0.0.1:" + rendezvous.stunAddress().getPort())).setIncludeLoopback(true)
+        .setIpv4(true).setIpv6(true));
     assertThat(s.getJsonObject("selectedPair").getString("remoteType")).isEqualTo("host");
   }
 }

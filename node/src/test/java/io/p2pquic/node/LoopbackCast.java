@@ -86,8 +86,8 @@ final class LoopbackCast implements BeforeAllCallback, AfterAllCallback {
 
   /** Loopback host candidates, IPv4 only; with the rendezvous's STUN server when {@code stun}. */
   GatheringOptions gathering(boolean stun) {
-    return new GatheringOptions().stunServers(stun ? List.of(SocketAddresses.format(rendezvous.stunAddress())) : List.of())
-        .includeLoopback(true).ipv6(false);
+    return new GatheringOptions().setStunServers(stun ? List.of(SocketAddresses.format(rendezvous.stunAddress())) : List.of())
+        .setIncludeLoopback(true).setIpv6(false);
   }
 
   /** A peer configuration for this rendezvous (see {@link #gathering}). */

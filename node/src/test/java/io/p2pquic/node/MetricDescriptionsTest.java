@@ -40,8 +40,8 @@ class MetricDescriptionsTest {
                   "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"))))), metrics);
       await(vertx.deployVerticle(rendezvous));
       PeerConfig cfg = new PeerConfig().setRendezvous("ws://127.0.0.1:" + rendezvous.httpPort() + "/signal")
-          .setGathering(new GatheringOptions().stunServers(List.of("127.0.0.1:" + rendezvous.stunAddress().getPort()))
-              .includeLoopback(true).ipv6(false));
+          .setGathering(new GatheringOptions().setStunServers(List.of("127.0.0.1:" + rendezvous.stunAddress().getPort()))
+              .setIncludeLoopback(true).setIpv6(false));
       Timeline timeline = new Timeline();
       PeerNode alice = await(PeerNode.start(vertx, cfg, PeerIdentity.generate(), metrics, timeline, "alice", false));
       PeerNode bob = await(PeerNode.start(vertx, cfg, PeerIdentity.generate(), metrics, timeline, "bob", true));

@@ -65,7 +65,7 @@ class PeerReconnectLoopbackTest {
 
   private PeerConfig config(String signal, long heartbeatMs) {
     return new PeerConfig().setRendezvous(signal)
-        .setGathering(new GatheringOptions().stunServers(List.of("127.0.0.1:" + stunPort)).includeLoopback(true).ipv6(false))
+        .setGathering(new GatheringOptions().setStunServers(List.of("127.0.0.1:" + stunPort)).setIncludeLoopback(true).setIpv6(false))
         .setSignalling(new SignallingClientOptions().setReconnect(true).setReconnectInitialDelayMs(100)
             .setReconnectMaxDelayMs(500).setHeartbeatIntervalMs(heartbeatMs).setHeartbeatTimeoutMs(500));
   }

@@ -62,8 +62,8 @@ class PythonBridgeClientTest {
         metrics);
     await(vertx.deployVerticle(rendezvous));
     PeerConfig cfg = new PeerConfig().setRendezvous("ws://127.0.0.1:" + rendezvous.httpPort() + "/signal")
-        .setGathering(new GatheringOptions().stunServers(List.of("127.0.0.1:" + rendezvous.stunAddress().getPort()))
-            .includeLoopback(true).ipv6(false));
+        .setGathering(new GatheringOptions().setStunServers(List.of("127.0.0.1:" + rendezvous.stunAddress().getPort()))
+            .setIncludeLoopback(true).setIpv6(false));
     try (ServerSocket s = new ServerSocket(0)) {
       bridgePort = s.getLocalPort(); // the bridge cannot listen on 0 and tell: a port free a moment ago
     }

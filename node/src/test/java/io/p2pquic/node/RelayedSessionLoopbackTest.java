@@ -36,10 +36,10 @@ class RelayedSessionLoopbackTest {
   static void up() throws Exception {
     coturn = Coturn.start();
     TurnClientOptions turn = coturn.options("alice");
-    alice = cast.peer("alice", false, cast.peerConfig(false).setGathering(cast.gathering(false).turnServers(List.of(turn)))
+    alice = cast.peer("alice", false, cast.peerConfig(false).setGathering(cast.gathering(false).setTurnServers(List.of(turn)))
         .setIce(new IceAgentOptions().setRelayOnly(true)));
     bob = cast.peer("bob", true, cast.peerConfig(false));
-    carol = cast.peer("carol", false, cast.peerConfig(false).setGathering(cast.gathering(false).turnServers(List.of(turn))));
+    carol = cast.peer("carol", false, cast.peerConfig(false).setGathering(cast.gathering(false).setTurnServers(List.of(turn))));
   }
 
   @AfterAll

@@ -47,7 +47,7 @@ class TamperingRelayLoopbackTest {
     tamperer = new TamperingRelay(coturn.address());
     TurnClientOptions viaTamperer = coturn.options("alice").setPort(tamperer.port());
     alice = cast.peer("alice", false, cast.peerConfig(false)
-        .setGathering(cast.gathering(false).turnServers(List.of(viaTamperer)))
+        .setGathering(cast.gathering(false).setTurnServers(List.of(viaTamperer)))
         .setIce(new IceAgentOptions().setRelayOnly(true)));
     bob = cast.peer("bob", true, cast.peerConfig(false));
   }

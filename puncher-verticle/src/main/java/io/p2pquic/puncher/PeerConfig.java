@@ -1,5 +1,6 @@
 package io.p2pquic.puncher;
 
+import io.p2pquic.api.config.JsonDataObject;
 import io.p2pquic.api.config.StrictConfig;
 import io.p2pquic.puncher.ice.GatheringOptions;
 import io.p2pquic.puncher.ice.agent.IceAgentOptions;
@@ -29,7 +30,7 @@ import java.util.Map;
  * }</pre>
  * ({@code turnServers}: docs/turn-client.md)
  */
-public final class PeerConfig {
+public final class PeerConfig extends JsonDataObject {
   /** The STUN port assumed on the rendezvous host when {@code gathering.stunServers} is not set. */
   public static final int DEFAULT_STUN_PORT = 3478;
   private static final List<String> KNOWN = List.of("rendezvous", "identity", "gathering", "ice", "connectTimeoutMs",
@@ -104,7 +105,7 @@ public final class PeerConfig {
     if (!gatheringJson.containsKey("stunServers")) {
       // The rendezvous answers STUN on its STUN port (3478 by default): a peer given only --rendezvous
       // gets server-reflexive candidates from the same host instead of from a loopback default.
-      c.gathering.stunServers(List.of(c.rendezvous.getHost() + ":" + DEFAULT_STUN_PORT));
+      c.gathering.setStunServers(List.of(c.rendezvous.getHost() + ":" + DEFAULT_STUN_PORT));
     }
     if (c.connectTimeoutMs <= 0) {
       throw new IllegalArgumentException("connectTimeoutMs must be > 0, is " + c.connectTimeoutMs);
@@ -118,6 +119,7 @@ public final class PeerConfig {
     return c;
   }
 
+  @Override
   public JsonObject toJson() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("rendezvous", rendezvous.toString());

@@ -44,7 +44,7 @@ class PeerConfigTest {
     assertThat(c.session().restartDeliveryMillis()).isEqualTo(io.p2pquic.puncher.session.SessionOptions.DEFAULT_RESTART_DELIVERY_MILLIS);
     assertThat(PeerConfig.fromJson(c.toJson()).session()).isEqualTo(c.session());
     assertThatThrownBy(() -> PeerConfig.fromJson(new JsonObject("{\"session\":{\"restartResendMillis\":0}}")))
-        .hasMessageContaining("session.restartResendMillis").hasMessageContaining("positive");
+        .hasMessageContaining("session.restartResendMillis").hasMessageContaining("must be > 0");
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.p2pquic.quic;
 
+import io.p2pquic.api.config.JsonDataObject;
 import io.p2pquic.api.config.StrictConfig;
 
 import io.vertx.core.json.JsonObject;
@@ -22,7 +23,7 @@ import java.util.Set;
  * {@code keyLogFile} [null: $SSLKEYLOGFILE], {@code qlogDir} [null: off]. {@link #fromJson} rejects
  * unknown keys and names them.
  */
-public final class QuicOptions {
+public final class QuicOptions extends JsonDataObject {
 
   /** ALPN protocol id spoken on every connection. */
   public static final String ALPN = "p2p-quic/1";
@@ -58,19 +59,19 @@ public final class QuicOptions {
     }
     StrictConfig.read(json, KEYS, (k, v) -> {
       switch (k) {
-        case "idleTimeoutMs" -> idleTimeoutMs(StrictConfig.longValue(v));
-        case "keepAliveIntervalMs" -> keepAliveIntervalMs(StrictConfig.longValue(v));
-        case "handshakeTimeoutMs" -> handshakeTimeoutMs(StrictConfig.longValue(v));
-        case "maxData" -> maxData(StrictConfig.longValue(v));
-        case "maxStreamData" -> maxStreamData(StrictConfig.longValue(v));
-        case "maxBidiStreams" -> maxBidiStreams(StrictConfig.longValue(v));
-        case "maxUniStreams" -> maxUniStreams(StrictConfig.longValue(v));
-        case "datagrams" -> datagrams(StrictConfig.bool(v));
-        case "datagramQueueLength" -> datagramQueueLength(StrictConfig.intValue(v));
-        case "congestionControl" -> congestionControl(StrictConfig.string(v));
-        case "keyLog" -> keyLog(StrictConfig.bool(v));
-        case "keyLogFile" -> keyLogFile(StrictConfig.optionalString(v));
-        case "qlogDir" -> qlogDir(StrictConfig.optionalString(v));
+        case "idleTimeoutMs" -> setIdleTimeoutMs(StrictConfig.longValue(v));
+        case "keepAliveIntervalMs" -> setKeepAliveIntervalMs(StrictConfig.longValue(v));
+        case "handshakeTimeoutMs" -> setHandshakeTimeoutMs(StrictConfig.longValue(v));
+        case "maxData" -> setMaxData(StrictConfig.longValue(v));
+        case "maxStreamData" -> setMaxStreamData(StrictConfig.longValue(v));
+        case "maxBidiStreams" -> setMaxBidiStreams(StrictConfig.longValue(v));
+        case "maxUniStreams" -> setMaxUniStreams(StrictConfig.longValue(v));
+        case "datagrams" -> setDatagrams(StrictConfig.bool(v));
+        case "datagramQueueLength" -> setDatagramQueueLength(StrictConfig.intValue(v));
+        case "congestionControl" -> setCongestionControl(StrictConfig.string(v));
+        case "keyLog" -> setKeyLog(StrictConfig.bool(v));
+        case "keyLogFile" -> setKeyLogFile(StrictConfig.optionalString(v));
+        case "qlogDir" -> setQlogDir(StrictConfig.optionalString(v));
         default -> throw new IllegalStateException(k);
       }
     });
@@ -81,6 +82,7 @@ public final class QuicOptions {
     return new QuicOptions(json);
   }
 
+  @Override
   public JsonObject toJson() {
     JsonObject j = new JsonObject()
         .put("idleTimeoutMs", idleTimeoutMs)
@@ -108,8 +110,8 @@ public final class QuicOptions {
   }
 
   /** Idle timeout advertised to the peer (the smaller of both sides applies); 0 disables it. */
-  public QuicOptions idleTimeoutMs(long v) {
-    this.idleTimeoutMs = nonNegative("idleTimeoutMs", v);
+  public QuicOptions setIdleTimeoutMs(long v) {
+    this.idleTimeoutMs = StrictConfig.nonNegative("idleTimeoutMs", v);
     return this;
   }
 
@@ -121,8 +123,8 @@ public final class QuicOptions {
    * How often a session sends a keepalive (a ping DATAGRAM the peer answers), so that neither the idle
    * timeout nor a NAT's UDP mapping timeout (30 s on many routers) ends a quiet session; 0 disables it.
    */
-  public QuicOptions keepAliveIntervalMs(long v) {
-    this.keepAliveIntervalMs = nonNegative("keepAliveIntervalMs", v);
+  public QuicOptions setKeepAliveIntervalMs(long v) {
+    this.keepAliveIntervalMs = StrictConfig.nonNegative("keepAliveIntervalMs", v);
     return this;
   }
 
@@ -131,7 +133,7 @@ public final class QuicOptions {
   }
 
   /** How long a client waits for the handshake before failing the connect future. */
-  public QuicOptions handshakeTimeoutMs(long v) {
+  public QuicOptions setHandshakeTimeoutMs(long v) {
     if (v <= 0 || v > Integer.MAX_VALUE) {
       throw new IllegalArgumentException("handshakeTimeoutMs must be in 1.." + Integer.MAX_VALUE + ": " + v);
     }
@@ -144,8 +146,8 @@ public final class QuicOptions {
   }
 
   /** Connection-level flow-control window (initial_max_data). */
-  public QuicOptions maxData(long v) {
-    this.maxData = nonNegative("maxData", v);
+  public QuicOptions setMaxData(long v) {
+    this.maxData = StrictConfig.nonNegative("maxData", v);
     return this;
   }
 
@@ -154,8 +156,8 @@ public final class QuicOptions {
   }
 
   /** Per-stream flow-control window for bidi (local and remote) and uni streams. */
-  public QuicOptions maxStreamData(long v) {
-    this.maxStreamData = nonNegative("maxStreamData", v);
+  public QuicOptions setMaxStreamData(long v) {
+    this.maxStreamData = StrictConfig.nonNegative("maxStreamData", v);
     return this;
   }
 
@@ -164,8 +166,8 @@ public final class QuicOptions {
   }
 
   /** How many bidirectional streams the peer may open (initial_max_streams_bidi). */
-  public QuicOptions maxBidiStreams(long v) {
-    this.maxBidiStreams = nonNegative("maxBidiStreams", v);
+  public QuicOptions setMaxBidiStreams(long v) {
+    this.maxBidiStreams = StrictConfig.nonNegative("maxBidiStreams", v);
     return this;
   }
 
@@ -174,8 +176,8 @@ public final class QuicOptions {
   }
 
   /** How many unidirectional streams the peer may open (initial_max_streams_uni). */
-  public QuicOptions maxUniStreams(long v) {
-    this.maxUniStreams = nonNegative("maxUniStreams", v);
+  public QuicOptions setMaxUniStreams(long v) {
+    this.maxUniStreams = StrictConfig.nonNegative("maxUniStreams", v);
     return this;
   }
 
@@ -184,7 +186,7 @@ public final class QuicOptions {
   }
 
   /** Offer RFC 9221 unreliable datagrams (both sides must, or sending fails). */
-  public QuicOptions datagrams(boolean v) {
+  public QuicOptions setDatagrams(boolean v) {
     this.datagrams = v;
     return this;
   }
@@ -194,7 +196,7 @@ public final class QuicOptions {
   }
 
   /** Receive and send queue length for datagrams inside quiche. */
-  public QuicOptions datagramQueueLength(int v) {
+  public QuicOptions setDatagramQueueLength(int v) {
     if (v < 1) {
       throw new IllegalArgumentException("datagramQueueLength must be >= 1: " + v);
     }
@@ -207,7 +209,7 @@ public final class QuicOptions {
   }
 
   /** "bbr" (default: random loss does not read as congestion), "cubic" or "reno". */
-  public QuicOptions congestionControl(String v) {
+  public QuicOptions setCongestionControl(String v) {
     Objects.requireNonNull(v, "congestionControl");
     String lower = v.toLowerCase(Locale.ROOT);
     if (!Set.of("cubic", "reno", "bbr").contains(lower)) {
@@ -225,7 +227,7 @@ public final class QuicOptions {
    * Write TLS secrets in NSS key log format (for Wireshark) to {@link #keyLogFile()}, or to the file
    * named by {@code SSLKEYLOGFILE}. Off by default: anyone who reads the file can decrypt traffic.
    */
-  public QuicOptions keyLog(boolean v) {
+  public QuicOptions setKeyLog(boolean v) {
     this.keyLog = v;
     return this;
   }
@@ -235,7 +237,7 @@ public final class QuicOptions {
   }
 
   /** Key log path; null: the {@code SSLKEYLOGFILE} environment variable. */
-  public QuicOptions keyLogFile(String v) {
+  public QuicOptions setKeyLogFile(String v) {
     this.keyLogFile = v == null || v.isEmpty() ? null : v;
     return this;
   }
@@ -245,7 +247,7 @@ public final class QuicOptions {
   }
 
   /** Directory for one qlog file per connection (created if missing); null: no qlog. */
-  public QuicOptions qlogDir(String v) {
+  public QuicOptions setQlogDir(String v) {
     this.qlogDir = v == null || v.isEmpty() ? null : v;
     return this;
   }
@@ -262,25 +264,4 @@ public final class QuicOptions {
     return env == null || env.isEmpty() ? null : env;
   }
 
-  private static long nonNegative(String key, long v) {
-    if (v < 0) {
-      throw new IllegalArgumentException(key + " must be >= 0: " + v);
-    }
-    return v;
-  }
-
-  @Override
-  public boolean equals(Object o) {
-    return o instanceof QuicOptions other && toJson().equals(other.toJson());
-  }
-
-  @Override
-  public int hashCode() {
-    return toJson().hashCode();
-  }
-
-  @Override
-  public String toString() {
-    return "QuicOptions" + toJson().encode();
-  }
 }

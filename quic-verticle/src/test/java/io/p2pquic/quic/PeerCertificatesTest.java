@@ -123,9 +123,9 @@ class PeerCertificatesTest {
 
   @Test
   void optionsJsonRoundTripAndValidation() {
-    QuicOptions o = new QuicOptions().idleTimeoutMs(1234).maxData(1 << 20).maxStreamData(1 << 18)
-        .maxBidiStreams(7).maxUniStreams(3).datagrams(false).congestionControl("BBR").keyLog(true)
-        .keyLogFile("/tmp/k").qlogDir("/tmp/q").handshakeTimeoutMs(999).datagramQueueLength(16);
+    QuicOptions o = new QuicOptions().setIdleTimeoutMs(1234).setMaxData(1 << 20).setMaxStreamData(1 << 18)
+        .setMaxBidiStreams(7).setMaxUniStreams(3).setDatagrams(false).setCongestionControl("BBR").setKeyLog(true)
+        .setKeyLogFile("/tmp/k").setQlogDir("/tmp/q").setHandshakeTimeoutMs(999).setDatagramQueueLength(16);
     JsonObject json = o.toJson();
     assertThat(QuicOptions.fromJson(json)).isEqualTo(o);
     assertThat(QuicOptions.fromJson(new JsonObject(json.encode())).toJson()).isEqualTo(json);

@@ -36,7 +36,7 @@ class QuicDiagnosticsTest {
     try {
       await(QuicPeerEndpoint.server(vertx, b.channel(), bob, id -> true, new QuicOptions())
           .connectionHandler(c -> {}).start());
-      QuicOptions opts = new QuicOptions().keyLog(true).keyLogFile(keys.toString()).qlogDir(qlog.toString());
+      QuicOptions opts = new QuicOptions().setKeyLog(true).setKeyLogFile(keys.toString()).setQlogDir(qlog.toString());
       QuicPeerConnection conn = await(QuicPeerEndpoint.connect(vertx, a.channel(), b.address(), alice,
           bob.peerId(), opts));
       await(conn.close());
@@ -60,7 +60,7 @@ class QuicDiagnosticsTest {
   void pausedReaderHoldsTheWriterBackThroughFlowControl() throws Exception {
     int window = 64 * 1024;
     long total = 1 << 20;
-    QuicOptions small = new QuicOptions().maxStreamData(window).maxData(4 * window);
+    QuicOptions small = new QuicOptions().setMaxStreamData(window).setMaxData(4 * window);
     Endpoint a = QuicTestSupport.bind(vertx);
     Endpoint b = QuicTestSupport.bind(vertx);
     try {

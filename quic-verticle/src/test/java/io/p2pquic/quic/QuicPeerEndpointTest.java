@@ -361,7 +361,7 @@ class QuicPeerEndpointTest {
 
   @Test
   void datagramsOffFailsClearly() throws Exception {
-    await(QuicPeerEndpoint.server(vertx, b.channel(), bob, id -> true, new QuicOptions().datagrams(false))
+    await(QuicPeerEndpoint.server(vertx, b.channel(), bob, id -> true, new QuicOptions().setDatagrams(false))
         .connectionHandler(c -> {}).start());
     QuicPeerConnection client = await(aliceDials(bob.peerId(), new QuicOptions()));
     assertThat(client.maxDatagramLength()).isZero();
@@ -371,8 +371,8 @@ class QuicPeerEndpointTest {
   @Test
   void idleTimeoutClosesWithReason() throws Exception {
     CompletableFuture<QuicPeerConnection> accepted = new CompletableFuture<>();
-    bobServer(id -> true, new QuicOptions().idleTimeoutMs(400), accepted);
-    QuicPeerConnection client = await(aliceDials(bob.peerId(), new QuicOptions().idleTimeoutMs(400)));
+    bobServer(id -> true, new QuicOptions().setIdleTimeoutMs(400), accepted);
+    QuicPeerConnection client = await(aliceDials(bob.peerId(), new QuicOptions().setIdleTimeoutMs(400)));
     CompletableFuture<QuicCloseReason> clientClosed = new CompletableFuture<>();
     client.closeHandler(clientClosed::complete);
     QuicCloseReason r = clientClosed.get(5, TimeUnit.SECONDS);
@@ -384,7 +384,7 @@ class QuicPeerEndpointTest {
   @Test
   void handshakeTimesOutWhenNobodyAnswers() throws Exception {
     // b has no QUIC codec: its demux passes QUIC packets to the pipeline tail, which drops them.
-    Throwable t = awaitFailure(aliceDials(bob.peerId(), new QuicOptions().handshakeTimeoutMs(500)));
+    Throwable t = awaitFailure(aliceDials(bob.peerId(), new QuicOptions().setHandshakeTimeoutMs(500)));
     assertThat(t).isInstanceOf(QuicHandshakeException.class).hasMessageContaining("timed out after 500 ms");
   }
 }

@@ -1,5 +1,6 @@
 package io.p2pquic.rendezvous;
 
+import io.p2pquic.api.config.JsonDataObject;
 import io.p2pquic.api.config.StrictConfig;
 import io.p2pquic.rendezvous.turn.Cidr;
 import io.vertx.core.json.JsonArray;
@@ -25,7 +26,7 @@ import java.util.List;
  * query parameter or the cookie the dashboard gets from that parameter; others get 401. {@code /health}
  * and {@code /metrics} stay without it, for probes and scrapers.
  */
-public final class AdminConfig {
+public final class AdminConfig extends JsonDataObject {
   static final List<String> DEFAULT_ALLOW = List.of("127.0.0.0/8", "::1", "10.0.0.0/8", "172.16.0.0/12",
       "192.168.0.0/16", "fc00::/7");
   private static final List<String> KNOWN = List.of("port", "bind", "allow", "token");
@@ -53,6 +54,7 @@ public final class AdminConfig {
     return c;
   }
 
+  @Override
   public JsonObject toJson() {
     JsonObject j = new JsonObject().put("port", port).put("bind", bind).put("allow", new JsonArray(allow));
     return token == null ? j : j.put("token", token);

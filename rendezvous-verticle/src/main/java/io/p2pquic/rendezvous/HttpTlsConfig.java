@@ -1,5 +1,6 @@
 package io.p2pquic.rendezvous;
 
+import io.p2pquic.api.config.JsonDataObject;
 import io.p2pquic.api.config.StrictConfig;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
@@ -14,7 +15,7 @@ import java.util.List;
  * are missing, the node creates a self-signed certificate there (ECDSA P-256, key file 0600) and keeps it
  * across restarts, so the {@code #sha256=} pin peers use stays valid.
  */
-public final class HttpTlsConfig {
+public final class HttpTlsConfig extends JsonDataObject {
   public static final String DEFAULT_CERT_FILE = "rendezvous-tls.crt";
   public static final String DEFAULT_KEY_FILE = "rendezvous-tls.key";
   private static final List<String> KNOWN = List.of("enabled", "certFile", "keyFile");
@@ -40,6 +41,7 @@ public final class HttpTlsConfig {
     return c;
   }
 
+  @Override
   public JsonObject toJson() {
     return new JsonObject().put("enabled", enabled).put("certFile", certFile).put("keyFile", keyFile);
   }

@@ -1,5 +1,6 @@
 package io.p2pquic.rendezvous;
 
+import io.p2pquic.api.config.JsonDataObject;
 import io.p2pquic.api.config.StrictConfig;
 
 import io.p2pquic.rendezvous.relay.RelayDirectoryConfig;
@@ -29,7 +30,7 @@ import java.util.Map;
  * otherwise; TURN relay sockets bind to {@code stun.bind} unless {@code turn.relayAddress} is set. Every unknown key
  * and bad value is reported with its full path.
  */
-public final class RendezvousConfig {
+public final class RendezvousConfig extends JsonDataObject {
   public static final int DEFAULT_HTTP_PORT = 8088;
   private static final List<String> KNOWN =
       List.of("bind", "http", "admin", "stun", "signalling", "turn", "relays", "cluster");
@@ -83,6 +84,7 @@ public final class RendezvousConfig {
     return c;
   }
 
+  @Override
   public JsonObject toJson() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("bind", bind);

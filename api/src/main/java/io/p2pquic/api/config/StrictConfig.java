@@ -58,6 +58,30 @@ public final class StrictConfig {
     }
   }
 
+  /** {@code v} when it is above 0; else an {@link IllegalArgumentException} naming {@code key}. */
+  public static long positive(String key, long v) {
+    if (v <= 0) {
+      throw new IllegalArgumentException(key + " must be > 0, is " + v);
+    }
+    return v;
+  }
+
+  /** {@code v} when it is 0 or more; else an {@link IllegalArgumentException} naming {@code key}. */
+  public static long nonNegative(String key, long v) {
+    if (v < 0) {
+      throw new IllegalArgumentException(key + " must be >= 0, is " + v);
+    }
+    return v;
+  }
+
+  /** {@code v} when {@code min <= v <= max}; else an {@link IllegalArgumentException} naming {@code key}. */
+  public static long inRange(String key, long v, long min, long max) {
+    if (v < min || v > max) {
+      throw new IllegalArgumentException(key + " must be between " + min + " and " + max + ", is " + v);
+    }
+    return v;
+  }
+
   /** Reads the elements of an array section ({@code turnServers[0]}, ...) with the index in the path. */
   public static void readArray(JsonArray array, EntryReader reader) {
     if (array == null) {

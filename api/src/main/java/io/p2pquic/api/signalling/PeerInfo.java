@@ -1,5 +1,6 @@
 package io.p2pquic.api.signalling;
 
+import io.p2pquic.api.config.JsonDataObject;
 import io.p2pquic.identity.PeerId;
 import io.vertx.core.json.JsonObject;
 import java.util.Objects;
@@ -9,7 +10,7 @@ import java.util.Objects;
  * on {@link io.p2pquic.api.Addresses#RENDEZVOUS_LOOKUP}. When {@code online} is false only
  * {@code peerId} is set.
  */
-public final class PeerInfo {
+public final class PeerInfo extends JsonDataObject {
 
   private final PeerId peerId;
   private final boolean online;
@@ -50,6 +51,7 @@ public final class PeerInfo {
         json.getString("node"));
   }
 
+  @Override
   public JsonObject toJson() {
     JsonObject j = new JsonObject().put("peerId", peerId.value()).put("online", online);
     if (online) {
@@ -85,21 +87,5 @@ public final class PeerInfo {
   /** Id of the rendezvous node holding the peer's connection. */
   public String node() {
     return node;
-  }
-
-  /** Equal when the JSON forms are: an offline peer is only its id. */
-  @Override
-  public boolean equals(Object o) {
-    return o instanceof PeerInfo p && toJson().equals(p.toJson());
-  }
-
-  @Override
-  public int hashCode() {
-    return toJson().hashCode();
-  }
-
-  @Override
-  public String toString() {
-    return "PeerInfo" + toJson().encode();
   }
 }

@@ -1,5 +1,6 @@
 package io.p2pquic.puncher.ice;
 
+import io.p2pquic.api.config.JsonDataObject;
 import io.p2pquic.api.config.StrictConfig;
 import io.p2pquic.puncher.stun.RetransmitPolicy;
 import io.p2pquic.puncher.turn.TurnClientOptions;
@@ -26,7 +27,7 @@ import java.util.Objects;
  * {@code password}, and optional timing keys; each gives a relayed candidate per socket of its family;
  * default none).
  */
-public final class GatheringOptions {
+public final class GatheringOptions extends JsonDataObject {
   public static final long DEFAULT_GATHERING_TIMEOUT_MILLIS = 3_000;
   public static final long DEFAULT_RELAY_GATHERING_TIMEOUT_MILLIS = 10_000;
   private static final List<String> KNOWN = List.of("stunServers", "includeLoopback", "ipv4", "ipv6",
@@ -52,27 +53,28 @@ public final class GatheringOptions {
   public GatheringOptions(JsonObject json) {
     StrictConfig.read(json, KNOWN, (k, v) -> {
       switch (k) {
-        case "stunServers" -> stunServers(StrictConfig.strings(v));
+        case "stunServers" -> setStunServers(StrictConfig.strings(v));
         case "includeLoopback" -> includeLoopback = StrictConfig.bool(v);
         case "ipv4" -> ipv4 = StrictConfig.bool(v);
         case "ipv6" -> ipv6 = StrictConfig.bool(v);
         case "includeLinkLocalIpv6" -> includeLinkLocalIpv6 = StrictConfig.bool(v);
-        case "port" -> port(StrictConfig.intValue(v));
-        case "component" -> component(StrictConfig.intValue(v));
+        case "port" -> setPort(StrictConfig.intValue(v));
+        case "component" -> setComponent(StrictConfig.intValue(v));
         case "pruneRedundant" -> pruneRedundant = StrictConfig.bool(v);
-        case "gatheringTimeoutMillis" -> gatheringTimeoutMillis(StrictConfig.longValue(v));
-        case "relayGatheringTimeoutMillis" -> relayGatheringTimeoutMillis(StrictConfig.longValue(v));
+        case "gatheringTimeoutMillis" -> setGatheringTimeoutMillis(StrictConfig.longValue(v));
+        case "relayGatheringTimeoutMillis" -> setRelayGatheringTimeoutMillis(StrictConfig.longValue(v));
         case "stunRetransmit" -> stunRetransmit = RetransmitPolicy.fromJson(StrictConfig.object(v), RetransmitPolicy.GATHERING);
         case "turnServers" -> {
           List<TurnClientOptions> list = new ArrayList<>();
           StrictConfig.readArray(StrictConfig.array(v), (i, t) -> list.add(new TurnClientOptions(StrictConfig.object(t))));
-          turnServers(list);
+          setTurnServers(list);
         }
         default -> throw new IllegalStateException(k);
       }
     });
   }
 
+  @Override
   public JsonObject toJson() {
     return new JsonObject()
         .put("stunServers", new JsonArray(new ArrayList<>(stunServers)))
@@ -94,7 +96,7 @@ public final class GatheringOptions {
     return turnServers.stream().map(TurnClientOptions::new).toList();
   }
 
-  public GatheringOptions turnServers(List<TurnClientOptions> servers) {
+  public GatheringOptions setTurnServers(List<TurnClientOptions> servers) {
     List<TurnClientOptions> copy = new ArrayList<>();
     for (TurnClientOptions t : servers) {
       copy.add(new TurnClientOptions(t.validate()));
@@ -113,7 +115,7 @@ public final class GatheringOptions {
   }
 
   /** STUN servers as {@code HOST:PORT} (IPv6 as {@code [addr]:port}); checked for syntax now. */
-  public GatheringOptions stunServers(List<String> servers) {
+  public GatheringOptions setStunServers(List<String> servers) {
     for (String s : servers) {
       SocketAddresses.parseHostPort(s); // throws IllegalArgumentException naming the bad entry
     }
@@ -131,7 +133,7 @@ public final class GatheringOptions {
     return includeLoopback;
   }
 
-  public GatheringOptions includeLoopback(boolean v) {
+  public GatheringOptions setIncludeLoopback(boolean v) {
     includeLoopback = v;
     return this;
   }
@@ -140,7 +142,7 @@ public final class GatheringOptions {
     return ipv4;
   }
 
-  public GatheringOptions ipv4(boolean v) {
+  public GatheringOptions setIpv4(boolean v) {
     ipv4 = v;
     return this;
   }
@@ -149,7 +151,7 @@ public final class GatheringOptions {
     return ipv6;
   }
 
-  public GatheringOptions ipv6(boolean v) {
+  public GatheringOptions setIpv6(boolean v) {
     ipv6 = v;
     return this;
   }
@@ -158,7 +160,7 @@ public final class GatheringOptions {
     return includeLinkLocalIpv6;
   }
 
-  public GatheringOptions includeLinkLocalIpv6(boolean v) {
+  public GatheringOptions setIncludeLinkLocalIpv6(boolean v) {
     includeLinkLocalIpv6 = v;
     return this;
   }
@@ -167,7 +169,7 @@ public final class GatheringOptions {
     return port;
   }
 
-  public GatheringOptions port(int port) {
+  public GatheringOptions setPort(int port) {
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port must be 0-65535: " + port);
     }
@@ -179,7 +181,7 @@ public final class GatheringOptions {
     return component;
   }
 
-  public GatheringOptions component(int component) {
+  public GatheringOptions setComponent(int component) {
     if (component < 1 || component > 256) {
       throw new IllegalArgumentException("component must be 1-256: " + component);
     }
@@ -191,7 +193,7 @@ public final class GatheringOptions {
     return pruneRedundant;
   }
 
-  public GatheringOptions pruneRedundant(boolean v) {
+  public GatheringOptions setPruneRedundant(boolean v) {
     pruneRedundant = v;
     return this;
   }
@@ -204,7 +206,7 @@ public final class GatheringOptions {
     return Math.max(relayGatheringTimeoutMillis, gatheringTimeoutMillis);
   }
 
-  public GatheringOptions relayGatheringTimeoutMillis(long millis) {
+  public GatheringOptions setRelayGatheringTimeoutMillis(long millis) {
     if (millis <= 0) {
       throw new IllegalArgumentException("relayGatheringTimeoutMillis must be positive: " + millis);
     }
@@ -216,7 +218,7 @@ public final class GatheringOptions {
     return gatheringTimeoutMillis;
   }
 
-  public GatheringOptions gatheringTimeoutMillis(long millis) {
+  public GatheringOptions setGatheringTimeoutMillis(long millis) {
     if (millis <= 0) {
       throw new IllegalArgumentException("gatheringTimeoutMillis must be positive: " + millis);
     }
@@ -228,23 +230,8 @@ public final class GatheringOptions {
     return stunRetransmit;
   }
 
-  public GatheringOptions stunRetransmit(RetransmitPolicy policy) {
+  public GatheringOptions setStunRetransmit(RetransmitPolicy policy) {
     stunRetransmit = Objects.requireNonNull(policy);
     return this;
-  }
-
-  @Override
-  public boolean equals(Object o) {
-    return o instanceof GatheringOptions g && toJson().equals(g.toJson());
-  }
-
-  @Override
-  public int hashCode() {
-    return toJson().hashCode();
-  }
-
-  @Override
-  public String toString() {
-    return toJson().encode();
   }
 }

@@ -1,5 +1,6 @@
 package io.p2pquic.puncher.nat;
 
+import io.p2pquic.api.config.JsonDataObject;
 import io.p2pquic.puncher.stun.RetransmitPolicy;
 import io.p2pquic.api.net.SocketAddresses;
 import io.vertx.core.json.JsonObject;
@@ -12,7 +13,7 @@ import io.vertx.core.json.JsonObject;
  * ({@link RetransmitPolicy#toJson()}; default {@link RetransmitPolicy#DISCOVERY}: a silent filtering
  * probe costs 1.65 s).
  */
-public final class NatCheckOptions {
+public final class NatCheckOptions extends JsonDataObject {
   private String localAddress;
   private RetransmitPolicy retransmit = RetransmitPolicy.DISCOVERY;
 
@@ -22,10 +23,11 @@ public final class NatCheckOptions {
     if (json == null) {
       return;
     }
-    localAddress(json.getString("localAddress"));
+    setLocalAddress(json.getString("localAddress"));
     retransmit = RetransmitPolicy.fromJson(json.getJsonObject("retransmit"), RetransmitPolicy.DISCOVERY);
   }
 
+  @Override
   public JsonObject toJson() {
     JsonObject j = new JsonObject();
     if (localAddress != null) {
@@ -39,7 +41,7 @@ public final class NatCheckOptions {
   }
 
   /** IP literal to bind the probe socket to; null: route toward the server. */
-  public NatCheckOptions localAddress(String localAddress) {
+  public NatCheckOptions setLocalAddress(String localAddress) {
     if (localAddress != null && !SocketAddresses.isIpLiteral(localAddress)) {
       throw new IllegalArgumentException("localAddress must be an IP address literal: " + localAddress);
     }
@@ -51,7 +53,7 @@ public final class NatCheckOptions {
     return retransmit;
   }
 
-  public NatCheckOptions retransmit(RetransmitPolicy retransmit) {
+  public NatCheckOptions setRetransmit(RetransmitPolicy retransmit) {
     this.retransmit = java.util.Objects.requireNonNull(retransmit);
     return this;
   }

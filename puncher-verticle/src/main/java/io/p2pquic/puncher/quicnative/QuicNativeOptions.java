@@ -1,5 +1,6 @@
 package io.p2pquic.puncher.quicnative;
 
+import io.p2pquic.api.config.JsonDataObject;
 import io.p2pquic.api.config.StrictConfig;
 import java.util.List;
 
@@ -13,7 +14,7 @@ import io.vertx.core.json.JsonObject;
  * rendezvous over QUIC), {@code probeTimeoutMs} (8000: the dialer gives up when no candidate answered
  * QUIC by then, e.g. both NATs symmetric).
  */
-public final class QuicNativeOptions {
+public final class QuicNativeOptions extends JsonDataObject {
   private static final List<String> KNOWN = List.of("paceMs", "resprayMs", "attachTimeoutMs", "probeTimeoutMs");
   private long paceMs = 25;
   private long resprayMs = 50;
@@ -38,6 +39,7 @@ public final class QuicNativeOptions {
     });
   }
 
+  @Override
   public JsonObject toJson() {
     return new JsonObject().put("paceMs", paceMs).put("resprayMs", resprayMs).put("attachTimeoutMs", attachTimeoutMs)
         .put("probeTimeoutMs", probeTimeoutMs);

@@ -89,7 +89,7 @@ public final class QuicNativeSession implements PunchSession {
     this.dialer = dialer;
     this.rendezvous = rendezvous;
     // Host candidates only from gathering: the rendezvous connection itself gives the srflx address.
-    this.gathering = new GatheringOptions(gathering.toJson()).stunServers(List.of()).turnServers(List.of());
+    this.gathering = new GatheringOptions(gathering.toJson()).setStunServers(List.of()).setTurnServers(List.of());
     this.quicTimeoutMs = ctx.quicTimeoutMs();
     this.options = options;
     this.metrics = ctx.metrics();

@@ -173,8 +173,8 @@ final class IceRestart {
     }
     Set<InetSocketAddress> known = new HashSet<>();
     session.agent().localCandidates().forEach(c -> known.add(c.address()));
-    return new CandidateGatherer(ctx.vertx(), new GatheringOptions(gathering.toJson()).turnServers(List.of())
-            .gatheringTimeoutMillis(ctx.options().reflexiveRefreshMillis()), ctx.metrics())
+    return new CandidateGatherer(ctx.vertx(), new GatheringOptions(gathering.toJson()).setTurnServers(List.of())
+            .setGatheringTimeoutMillis(ctx.options().reflexiveRefreshMillis()), ctx.metrics())
         .gather(List.of(session.stunClient()), c -> {
           if (c.type() == CandidateType.SERVER_REFLEXIVE && known.add(c.address()) && !session.isClosed()) {
             session.agent().addLocalCandidate(c, session.stunClient());

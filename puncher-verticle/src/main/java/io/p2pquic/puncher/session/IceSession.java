@@ -103,7 +103,7 @@ public final class IceSession implements PunchSession {
     this.method = method;
     this.signalling = ctx.signalling();
     // Method ice never touches a relay: no allocation is made.
-    this.gathering = method == ConnectMethod.ICE ? new GatheringOptions(gathering.toJson()).turnServers(List.of()) : gathering;
+    this.gathering = method == ConnectMethod.ICE ? new GatheringOptions(gathering.toJson()).setTurnServers(List.of()) : gathering;
     this.iceOptions = iceOptions;
     this.quicTimeoutMs = ctx.quicTimeoutMs();
     this.metrics = ctx.metrics();

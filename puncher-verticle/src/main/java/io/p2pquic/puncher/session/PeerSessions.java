@@ -309,7 +309,7 @@ public final class PeerSessions {
       return g;
     }
     List<TurnClientOptions> relays = udpRelays(grant);
-    return relays.isEmpty() ? g : new GatheringOptions(g.toJson()).turnServers(relays);
+    return relays.isEmpty() ? g : new GatheringOptions(g.toJson()).setTurnServers(relays);
   }
 
   /** The UDP relays of a grant, with its credentials. */

@@ -1,5 +1,6 @@
 package io.p2pquic.puncher.session;
 
+import io.p2pquic.api.config.JsonDataObject;
 import io.p2pquic.api.config.StrictConfig;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
@@ -22,7 +23,7 @@ import java.util.List;
  *     after its last one died</td></tr>
  * </table>
  */
-public final class SessionOptions {
+public final class SessionOptions extends JsonDataObject {
   public static final long DEFAULT_RESTART_DELIVERY_MILLIS = 30_000;
   public static final long DEFAULT_RESTART_RESEND_MILLIS = 2_000;
   public static final long DEFAULT_REFLEXIVE_REFRESH_MILLIS = 2_000;
@@ -58,6 +59,7 @@ public final class SessionOptions {
     });
   }
 
+  @Override
   public JsonObject toJson() {
     return new JsonObject()
         .put("restartDeliveryMillis", restartDeliveryMillis)
@@ -72,7 +74,7 @@ public final class SessionOptions {
   }
 
   public SessionOptions setRestartDeliveryMillis(long millis) {
-    restartDeliveryMillis = positive("restartDeliveryMillis", millis);
+    restartDeliveryMillis = StrictConfig.positive("restartDeliveryMillis", millis);
     return this;
   }
 
@@ -81,7 +83,7 @@ public final class SessionOptions {
   }
 
   public SessionOptions setRestartResendMillis(long millis) {
-    restartResendMillis = positive("restartResendMillis", millis);
+    restartResendMillis = StrictConfig.positive("restartResendMillis", millis);
     return this;
   }
 
@@ -90,7 +92,7 @@ public final class SessionOptions {
   }
 
   public SessionOptions setReflexiveRefreshMillis(long millis) {
-    reflexiveRefreshMillis = positive("reflexiveRefreshMillis", millis);
+    reflexiveRefreshMillis = StrictConfig.positive("reflexiveRefreshMillis", millis);
     return this;
   }
 
@@ -99,7 +101,7 @@ public final class SessionOptions {
   }
 
   public SessionOptions setRelayProbeMillis(long millis) {
-    relayProbeMillis = positive("relayProbeMillis", millis);
+    relayProbeMillis = StrictConfig.positive("relayProbeMillis", millis);
     return this;
   }
 
@@ -108,29 +110,8 @@ public final class SessionOptions {
   }
 
   public SessionOptions setReallocationMillis(long millis) {
-    reallocationMillis = positive("reallocationMillis", millis);
+    reallocationMillis = StrictConfig.positive("reallocationMillis", millis);
     return this;
   }
 
-  private static long positive(String key, long millis) {
-    if (millis <= 0) {
-      throw new IllegalArgumentException(key + " must be a positive number of milliseconds, is " + millis);
-    }
-    return millis;
-  }
-
-  @Override
-  public boolean equals(Object o) {
-    return o instanceof SessionOptions s && toJson().equals(s.toJson());
-  }
-
-  @Override
-  public int hashCode() {
-    return toJson().hashCode();
-  }
-
-  @Override
-  public String toString() {
-    return "SessionOptions" + toJson().encode();
-  }
 }

@@ -174,7 +174,7 @@ final class SessionRelays {
           .filter(t -> !SocketAddresses.isIpLiteral(t.host()) || !dead.contains(SocketAddresses.parseIp(t.host())))
           .toList();
       Future<Boolean> allocated = live.isEmpty() ? Future.succeededFuture(false)
-          : new CandidateGatherer(ctx.vertx(), new GatheringOptions(gathering.toJson()).stunServers(List.of()).turnServers(live),
+          : new CandidateGatherer(ctx.vertx(), new GatheringOptions(gathering.toJson()).setStunServers(List.of()).setTurnServers(live),
               ctx.metrics())
               .gather(List.of(stun), c -> {
                 if (c.type() == CandidateType.RELAYED) {

@@ -1,5 +1,6 @@
 package io.p2pquic.puncher.signalling;
 
+import io.p2pquic.api.config.JsonDataObject;
 import io.p2pquic.api.config.StrictConfig;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
@@ -15,7 +16,7 @@ import java.util.List;
  * {@code heartbeatIntervalMs} (15000: an application ping this often; 0 = off), {@code heartbeatTimeoutMs}
  * (10000: no pong within this = the connection is dead, e.g. after a NAT forgot its state).
  */
-public final class SignallingClientOptions {
+public final class SignallingClientOptions extends JsonDataObject {
   public static final long DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
   public static final long DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
   public static final int DEFAULT_MAX_FRAME_BYTES = 256 * 1024;
@@ -65,6 +66,7 @@ public final class SignallingClientOptions {
     }
   }
 
+  @Override
   public JsonObject toJson() {
     JsonObject j = new JsonObject()
         .put("connectTimeoutMs", connectTimeoutMs)
@@ -81,19 +83,13 @@ public final class SignallingClientOptions {
     return j;
   }
 
-  private static long positive(String key, long v) {
-    if (v <= 0) {
-      throw new IllegalArgumentException(key + " must be > 0, is " + v);
-    }
-    return v;
-  }
 
   public long connectTimeoutMs() {
     return connectTimeoutMs;
   }
 
   public SignallingClientOptions setConnectTimeoutMs(long v) {
-    connectTimeoutMs = positive("connectTimeoutMs", v);
+    connectTimeoutMs = StrictConfig.positive("connectTimeoutMs", v);
     return this;
   }
 
@@ -102,7 +98,7 @@ public final class SignallingClientOptions {
   }
 
   public SignallingClientOptions setRequestTimeoutMs(long v) {
-    requestTimeoutMs = positive("requestTimeoutMs", v);
+    requestTimeoutMs = StrictConfig.positive("requestTimeoutMs", v);
     return this;
   }
 
@@ -111,7 +107,7 @@ public final class SignallingClientOptions {
   }
 
   public SignallingClientOptions setMaxFrameBytes(int v) {
-    maxFrameBytes = (int) positive("maxFrameBytes", v);
+    maxFrameBytes = (int) StrictConfig.positive("maxFrameBytes", v);
     return this;
   }
 
@@ -130,7 +126,7 @@ public final class SignallingClientOptions {
   }
 
   public SignallingClientOptions setReconnectInitialDelayMs(long v) {
-    reconnectInitialDelayMs = positive("reconnectInitialDelayMs", v);
+    reconnectInitialDelayMs = StrictConfig.positive("reconnectInitialDelayMs", v);
     return this;
   }
 
@@ -139,7 +135,7 @@ public final class SignallingClientOptions {
   }
 
   public SignallingClientOptions setReconnectMaxDelayMs(long v) {
-    reconnectMaxDelayMs = positive("reconnectMaxDelayMs", v);
+    reconnectMaxDelayMs = StrictConfig.positive("reconnectMaxDelayMs", v);
     return this;
   }
 
@@ -161,7 +157,7 @@ public final class SignallingClientOptions {
   }
 
   public SignallingClientOptions setHeartbeatTimeoutMs(long v) {
-    heartbeatTimeoutMs = positive("heartbeatTimeoutMs", v);
+    heartbeatTimeoutMs = StrictConfig.positive("heartbeatTimeoutMs", v);
     return this;
   }
 

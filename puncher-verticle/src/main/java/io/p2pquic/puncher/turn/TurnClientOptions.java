@@ -1,5 +1,6 @@
 package io.p2pquic.puncher.turn;
 
+import io.p2pquic.api.config.JsonDataObject;
 import io.p2pquic.api.config.StrictConfig;
 
 import io.p2pquic.api.net.SocketAddresses;
@@ -33,7 +34,7 @@ import java.util.Objects;
  *     retransmissions ({@link RetransmitPolicy#toJson()})</td></tr>
  * </table>
  */
-public final class TurnClientOptions {
+public final class TurnClientOptions extends JsonDataObject {
   public static final int DEFAULT_PORT = 3478;
   public static final long DEFAULT_LIFETIME_SECONDS = 600;
   public static final long DEFAULT_PERMISSION_REFRESH_MILLIS = 240_000;
@@ -99,6 +100,7 @@ public final class TurnClientOptions {
     return this;
   }
 
+  @Override
   public JsonObject toJson() {
     JsonObject j = new JsonObject();
     if (host != null) {
@@ -237,25 +239,5 @@ public final class TurnClientOptions {
   public TurnClientOptions setRetransmit(RetransmitPolicy retransmit) {
     this.retransmit = Objects.requireNonNull(retransmit, "retransmit");
     return this;
-  }
-
-  @Override
-  public boolean equals(Object o) {
-    return o instanceof TurnClientOptions t && toJson().equals(t.toJson());
-  }
-
-  @Override
-  public int hashCode() {
-    return toJson().hashCode();
-  }
-
-  /** Without the password. */
-  @Override
-  public String toString() {
-    JsonObject j = toJson();
-    if (j.containsKey("password")) {
-      j.put("password", "***");
-    }
-    return j.encode();
   }
 }

@@ -37,7 +37,7 @@ class CandidateGathererTest {
     StunServer server = RealStunServer.plain(vertx);
     StunClient client = await(StunClient.bind(vertx, "127.0.0.1", 0, metrics));
     try {
-      GatheringOptions options = new GatheringOptions().includeLoopback(true)
+      GatheringOptions options = new GatheringOptions().setIncludeLoopback(true)
           .addStunServer(SocketAddresses.format(server.udpAddress()));
       List<Emitted> out = new CopyOnWriteArrayList<>();
       GatheringResult r = gather(vertx, options, client, out);
@@ -62,7 +62,7 @@ class CandidateGathererTest {
     StunServer server = RealStunServer.plain(vertx);
     StunClient client = await(StunClient.bind(vertx, "127.0.0.1", 0, metrics));
     try {
-      GatheringOptions options = new GatheringOptions().includeLoopback(true).pruneRedundant(false)
+      GatheringOptions options = new GatheringOptions().setIncludeLoopback(true).setPruneRedundant(false)
           .addStunServer(SocketAddresses.format(server.udpAddress()));
       List<Emitted> out = new CopyOnWriteArrayList<>();
       GatheringResult r = gather(vertx, options, client, out);
@@ -90,9 +90,9 @@ class CandidateGathererTest {
     server.delayMillis = 300;
     StunClient client = await(StunClient.bind(vertx, "127.0.0.1", 0, metrics));
     try {
-      GatheringOptions options = new GatheringOptions().includeLoopback(true)
+      GatheringOptions options = new GatheringOptions().setIncludeLoopback(true)
           .addStunServer(SocketAddresses.format(server.primary()))
-          .stunRetransmit(RetransmitPolicy.of(1_000, 2, 2));
+          .setStunRetransmit(RetransmitPolicy.of(1_000, 2, 2));
       List<Emitted> out = new CopyOnWriteArrayList<>();
       long start = System.nanoTime();
       GatheringResult r = gather(vertx, options, client, out);
@@ -118,7 +118,7 @@ class CandidateGathererTest {
     server.ignore.set(1_000);
     StunClient client = await(StunClient.bind(vertx, "127.0.0.1", 0, metrics));
     try {
-      GatheringOptions options = new GatheringOptions().includeLoopback(true).gatheringTimeoutMillis(300)
+      GatheringOptions options = new GatheringOptions().setIncludeLoopback(true).setGatheringTimeoutMillis(300)
           .addStunServer(SocketAddresses.format(server.primary()));
       List<Emitted> out = new CopyOnWriteArrayList<>();
       GatheringResult r = gather(vertx, options, client, out);
@@ -135,7 +135,7 @@ class CandidateGathererTest {
   @Test
   void aWildcardSocketGivesOneHostCandidatePerInterfaceAddressLoopbackLast(Vertx vertx) throws Exception {
     StunServer server = RealStunServer.plain(vertx);
-    GatheringOptions options = new GatheringOptions().includeLoopback(true).ipv6(false)
+    GatheringOptions options = new GatheringOptions().setIncludeLoopback(true).setIpv6(false)
         .addStunServer(SocketAddresses.format(server.udpAddress()))
         .addStunServer("name.invalid:3478");
     CandidateGatherer gatherer = new CandidateGatherer(vertx, options, metrics);
@@ -165,9 +165,9 @@ class CandidateGathererTest {
 
   @Test
   void optionsJsonRoundTrip() {
-    GatheringOptions o = new GatheringOptions().stunServers(List.of("198.51.100.1:3478", "[2001:db8::1]:3478", "stun.example.org:3478"))
-        .includeLoopback(true).ipv6(false).includeLinkLocalIpv6(true).port(4000).component(2).pruneRedundant(false)
-        .gatheringTimeoutMillis(1234).stunRetransmit(RetransmitPolicy.of(100, 3, 4));
+    GatheringOptions o = new GatheringOptions().setStunServers(List.of("198.51.100.1:3478", "[2001:db8::1]:3478", "stun.example.org:3478"))
+        .setIncludeLoopback(true).setIpv6(false).setIncludeLinkLocalIpv6(true).setPort(4000).setComponent(2).setPruneRedundant(false)
+        .setGatheringTimeoutMillis(1234).setStunRetransmit(RetransmitPolicy.of(100, 3, 4));
     GatheringOptions back = new GatheringOptions(o.toJson());
     assertThat(back).isEqualTo(o);
     assertThat(back.stunServers()).containsExactly("198.51.100.1:3478", "[2001:db8::1]:3478", "stun.example.org:3478");

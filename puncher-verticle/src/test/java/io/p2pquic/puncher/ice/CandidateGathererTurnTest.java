@@ -34,7 +34,7 @@ class CandidateGathererTurnTest {
     try (Coturn coturn = Coturn.start()) {
       NettyUdpEndpoint endpoint = await(NettyUdpEndpoint.bind(vertx, "127.0.0.1", 0, metrics));
       StunClient stun = new StunClient(vertx, endpoint, metrics).installAsHandler();
-      GatheringOptions options = new GatheringOptions().includeLoopback(true).pruneRedundant(false)
+      GatheringOptions options = new GatheringOptions().setIncludeLoopback(true).setPruneRedundant(false)
           .addStunServer(SocketAddresses.format(coturn.address()))
           .addTurnServer(coturn.options("gatherer"));
       List<Candidate> trickled = new CopyOnWriteArrayList<>();
@@ -94,7 +94,7 @@ class CandidateGathererTurnTest {
     try (Coturn coturn = Coturn.start()) {
       NettyUdpEndpoint endpoint = await(NettyUdpEndpoint.bind(vertx, "127.0.0.1", 0, metrics));
       StunClient stun = new StunClient(vertx, endpoint, metrics).installAsHandler();
-      GatheringOptions options = new GatheringOptions().includeLoopback(true)
+      GatheringOptions options = new GatheringOptions().setIncludeLoopback(true)
           .addTurnServer(coturn.options("x").setPassword("wrong"));
       GatheringResult r = await(new CandidateGatherer(vertx, options, metrics).gather(List.of(stun), c -> {}));
       assertThat(r.candidates()).extracting(Candidate::type).containsExactly(CandidateType.HOST);
@@ -119,8 +119,8 @@ class CandidateGathererTurnTest {
       NettyUdpEndpoint endpoint = await(NettyUdpEndpoint.bind(vertx, "127.0.0.1", 0, metrics));
       StunClient stun = new StunClient(vertx, endpoint, metrics).installAsHandler();
       TurnClientOptions turn = coturn.options("lossy").setHost("127.0.0.1").setPort(lossy.port());
-      GatheringOptions options = new GatheringOptions().includeLoopback(true)
-          .gatheringTimeoutMillis(1_000).relayGatheringTimeoutMillis(8_000).addTurnServer(turn);
+      GatheringOptions options = new GatheringOptions().setIncludeLoopback(true)
+          .setGatheringTimeoutMillis(1_000).setRelayGatheringTimeoutMillis(8_000).addTurnServer(turn);
       List<Candidate> trickled = new CopyOnWriteArrayList<>();
       GatheringResult r = await(new CandidateGatherer(vertx, options, metrics).gather(List.of(stun), trickled::add));
 
@@ -143,7 +143,7 @@ class CandidateGathererTurnTest {
     GatheringOptions o = new GatheringOptions(new JsonObject().put("relayGatheringTimeoutMillis", 15_000));
     assertThat(o.relayGatheringTimeoutMillis()).isEqualTo(15_000);
     assertThat(new GatheringOptions(o.toJson())).isEqualTo(o);
-    assertThat(new GatheringOptions().gatheringTimeoutMillis(20_000).relayGatheringTimeoutMillis(5_000)
+    assertThat(new GatheringOptions().setGatheringTimeoutMillis(20_000).setRelayGatheringTimeoutMillis(5_000)
         .relayGatheringTimeoutMillis()).isEqualTo(20_000);
     assertThatThrownBy(() -> new GatheringOptions(new JsonObject().put("relayGatheringTimeoutMillis", 0)))
         .hasMessageContaining("relayGatheringTimeoutMillis");

@@ -31,7 +31,7 @@ class NatBehaviorDiscoveryTest {
   private static final RetransmitPolicy FAST = RetransmitPolicy.of(50, 3, 2);
 
   private NatBehavior discover(Vertx vertx, InetSocketAddress server, RetransmitPolicy policy) throws Exception {
-    return await(new NatBehaviorDiscovery(vertx, new NatCheckOptions().retransmit(policy), new SimpleMeterRegistry())
+    return await(new NatBehaviorDiscovery(vertx, new NatCheckOptions().setRetransmit(policy), new SimpleMeterRegistry())
         .discover(server));
   }
 

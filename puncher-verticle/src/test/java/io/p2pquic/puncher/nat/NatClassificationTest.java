@@ -100,8 +100,8 @@ class NatClassificationTest {
 
   @Test
   void optionsJsonRoundTrip() {
-    NatCheckOptions o = new NatCheckOptions().localAddress("192.0.2.10")
-        .retransmit(io.p2pquic.puncher.stun.RetransmitPolicy.of(120, 3, 5));
+    NatCheckOptions o = new NatCheckOptions().setLocalAddress("192.0.2.10")
+        .setRetransmit(io.p2pquic.puncher.stun.RetransmitPolicy.of(120, 3, 5));
     NatCheckOptions back = new NatCheckOptions(o.toJson());
     assertThat(back.localAddress()).isEqualTo("192.0.2.10");
     assertThat(back.retransmit()).isEqualTo(o.retransmit());

@@ -125,7 +125,7 @@ public final class QuicVerticle extends VerticleBase {
     // The dialer may allow the handshake longer than handshakeTimeoutMs (what is left of its connect timeout).
     Long clientTimeout = msg.body().getLong("timeoutMs");
     QuicOptions clientOptions = clientTimeout != null && clientTimeout > options.handshakeTimeoutMs()
-        ? new QuicOptions(options).handshakeTimeoutMs(clientTimeout) : options;
+        ? new QuicOptions(options).setHandshakeTimeoutMs(clientTimeout) : options;
     Future<QuicPeerConnection> connected = path.quicClient()
         ? QuicPeerEndpoint.connect(vertx, path.channel(), path.remote(), identity, path.remotePeer(), clientOptions)
         : accept(path, msg.body().getLong("timeoutMs", options.handshakeTimeoutMs() + 2_000));

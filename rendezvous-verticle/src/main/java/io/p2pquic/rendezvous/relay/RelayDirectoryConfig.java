@@ -1,5 +1,6 @@
 package io.p2pquic.rendezvous.relay;
 
+import io.p2pquic.api.config.JsonDataObject;
 import io.p2pquic.api.config.StrictConfig;
 import java.util.List;
 
@@ -15,7 +16,7 @@ import java.util.Map;
  * itself and re-reads the directory this often; entries live three intervals), {@code maxPerGrant}
  * (default 3: relays listed in a peer's credentials), {@code mapName} (default {@code p2p.relays}).
  */
-public final class RelayDirectoryConfig {
+public final class RelayDirectoryConfig extends JsonDataObject {
   public static final String DEFAULT_MAP_NAME = "p2p.relays";
   private static final String PREFIX = "relays.";
   private static final List<String> KNOWN = List.of("announceIntervalMs", "maxPerGrant", "mapName");
@@ -43,6 +44,7 @@ public final class RelayDirectoryConfig {
     return c.validate();
   }
 
+  @Override
   public JsonObject toJson() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("announceIntervalMs", announceIntervalMs);

@@ -1,5 +1,6 @@
 package io.p2pquic.rendezvous.signalling;
 
+import io.p2pquic.api.config.JsonDataObject;
 import io.p2pquic.api.config.StrictConfig;
 
 import io.vertx.core.http.HttpServerOptions;
@@ -7,7 +8,6 @@ import io.vertx.core.json.JsonObject;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * Settings of the signalling service. All keys are optional; {@link #fromJson(JsonObject)} takes
@@ -47,7 +47,7 @@ import java.util.Objects;
  *       for (operator API, {@link RelayedSessions}); beyond it the oldest closed, else the oldest, is dropped</td></tr>
  * </table>
  */
-public final class SignallingConfig {
+public final class SignallingConfig extends JsonDataObject {
 
   public static final String DEFAULT_PATH = "/signal";
   public static final int DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024;
@@ -159,13 +159,13 @@ public final class SignallingConfig {
           c.setQuicPort(StrictConfig.intValue(v));
           break;
         case "idleTimeoutMs":
-          c.idleTimeoutMs = positive("idleTimeoutMs", StrictConfig.longValue(v));
+          c.idleTimeoutMs = StrictConfig.positive(PREFIX + "idleTimeoutMs", StrictConfig.longValue(v));
           break;
         case "maxConnections":
-          c.maxConnections = (int) positive("maxConnections", StrictConfig.intValue(v));
+          c.maxConnections = (int) StrictConfig.positive(PREFIX + "maxConnections", StrictConfig.intValue(v));
           break;
         case "maxConnectionsPerIp":
-          c.maxConnectionsPerIp = (int) positive("maxConnectionsPerIp", StrictConfig.intValue(v));
+          c.maxConnectionsPerIp = (int) StrictConfig.positive(PREFIX + "maxConnectionsPerIp", StrictConfig.intValue(v));
           break;
         case "quicRetryAboveConnections":
           c.setQuicRetryAboveConnections(StrictConfig.intValue(v));
@@ -179,6 +179,7 @@ public final class SignallingConfig {
   }
 
   /** All settings as JSON; {@code fromJson(c.toJson())} equals {@code c}. */
+  @Override
   public JsonObject toJson() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("path", path);
@@ -238,19 +239,13 @@ public final class SignallingConfig {
 
   // ---- accessors -------------------------------------------------------------------------------
 
-  private static long positive(String key, long v) {
-    if (v <= 0) {
-      throw new IllegalArgumentException(PREFIX + key + " must be > 0, is " + v);
-    }
-    return v;
-  }
 
   public long idleTimeoutMs() {
     return idleTimeoutMs;
   }
 
   public SignallingConfig setIdleTimeoutMs(long ms) {
-    this.idleTimeoutMs = positive("idleTimeoutMs", ms);
+    this.idleTimeoutMs = StrictConfig.positive(PREFIX + "idleTimeoutMs", ms);
     return this;
   }
 
@@ -259,7 +254,7 @@ public final class SignallingConfig {
   }
 
   public SignallingConfig setMaxConnections(int max) {
-    this.maxConnections = (int) positive("maxConnections", max);
+    this.maxConnections = (int) StrictConfig.positive(PREFIX + "maxConnections", max);
     return this;
   }
 
@@ -280,7 +275,7 @@ public final class SignallingConfig {
   }
 
   public SignallingConfig setMaxConnectionsPerIp(int max) {
-    this.maxConnectionsPerIp = (int) positive("maxConnectionsPerIp", max);
+    this.maxConnectionsPerIp = (int) StrictConfig.positive(PREFIX + "maxConnectionsPerIp", max);
     return this;
   }
 
@@ -441,24 +436,5 @@ public final class SignallingConfig {
     }
     this.nodeId = v;
     return this;
-  }
-
-
-  @Override
-  public boolean equals(Object o) {
-    if (!(o instanceof SignallingConfig)) {
-      return false;
-    }
-    return toJson().equals(((SignallingConfig) o).toJson());
-  }
-
-  @Override
-  public int hashCode() {
-    return Objects.hash(toJson().encode());
-  }
-
-  @Override
-  public String toString() {
-    return "SignallingConfig" + toJson().encode();
   }
 }

@@ -1,5 +1,6 @@
 package io.p2pquic.rendezvous.stun;
 
+import io.p2pquic.api.config.JsonDataObject;
 import io.p2pquic.api.config.StrictConfig;
 
 import io.vertx.core.json.JsonObject;
@@ -17,7 +18,7 @@ import java.util.Objects;
  * {@code tcpMaxConnections} (4096) and {@code tcpMaxConnectionsPerIp} (64): connections beyond them are
  * closed at once and counted in {@code p2p.stun.dropped{reason=tcp-connection-limit}}.
  */
-public final class StunServerConfig {
+public final class StunServerConfig extends JsonDataObject {
   public static final int DEFAULT_PORT = 3478;
   private static final String PREFIX = "stun.";
   private static final java.util.List<String> KNOWN =
@@ -65,6 +66,7 @@ public final class StunServerConfig {
     return c.validate();
   }
 
+  @Override
   public JsonObject toJson() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("bind", bind);

@@ -1,5 +1,6 @@
 package io.p2pquic.rendezvous.turn;
 
+import io.p2pquic.api.config.JsonDataObject;
 import io.p2pquic.api.config.StrictConfig;
 
 import io.vertx.core.json.JsonArray;
@@ -26,7 +27,7 @@ import java.util.Map;
  * {@code allowedPeerRanges}, {@code grant} ({@code "all-registered"} or a list of peer ids; default
  * none: the relay is closed until the operator says whom it serves).
  */
-public final class TurnServerConfig {
+public final class TurnServerConfig extends JsonDataObject {
   private static final String PREFIX = "turn.";
   private static final List<String> KNOWN = List.of("enabled", "realm", "authSecret", "relayAddress", "externalAddress",
       "portRange", "defaultLifetimeSeconds", "maxLifetimeSeconds", "permissionLifetimeSeconds",
@@ -155,6 +156,7 @@ public final class TurnServerConfig {
     return out;
   }
 
+  @Override
   public JsonObject toJson() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("enabled", enabled);
@@ -194,12 +196,12 @@ public final class TurnServerConfig {
     if (minPort < 1 || maxPort > 65535 || minPort > maxPort) {
       throw new IllegalArgumentException(PREFIX + "portRange must be min-max within 1-65535, is " + minPort + "-" + maxPort);
     }
-    positive("defaultLifetimeSeconds", defaultLifetimeSeconds);
-    positive("maxLifetimeSeconds", maxLifetimeSeconds);
-    positive("permissionLifetimeSeconds", permissionLifetimeSeconds);
-    positive("channelLifetimeSeconds", channelLifetimeSeconds);
-    positive("nonceLifetimeSeconds", nonceLifetimeSeconds);
-    positive("credentialTtlSeconds", credentialTtlSeconds);
+    StrictConfig.positive(PREFIX + "defaultLifetimeSeconds", defaultLifetimeSeconds);
+    StrictConfig.positive(PREFIX + "maxLifetimeSeconds", maxLifetimeSeconds);
+    StrictConfig.positive(PREFIX + "permissionLifetimeSeconds", permissionLifetimeSeconds);
+    StrictConfig.positive(PREFIX + "channelLifetimeSeconds", channelLifetimeSeconds);
+    StrictConfig.positive(PREFIX + "nonceLifetimeSeconds", nonceLifetimeSeconds);
+    StrictConfig.positive(PREFIX + "credentialTtlSeconds", credentialTtlSeconds);
     if (maxLifetimeSeconds < defaultLifetimeSeconds) {
       throw new IllegalArgumentException(PREFIX + "maxLifetimeSeconds (" + maxLifetimeSeconds
           + ") must be >= defaultLifetimeSeconds (" + defaultLifetimeSeconds + ")");
@@ -225,11 +227,6 @@ public final class TurnServerConfig {
     return this;
   }
 
-  private static void positive(String key, int v) {
-    if (v <= 0) {
-      throw new IllegalArgumentException(PREFIX + key + " must be > 0, is " + v);
-    }
-  }
 
   public boolean enabled() {
     return enabled;

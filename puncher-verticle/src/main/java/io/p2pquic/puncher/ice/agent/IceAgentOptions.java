@@ -1,5 +1,6 @@
 package io.p2pquic.puncher.ice.agent;
 
+import io.p2pquic.api.config.JsonDataObject;
 import io.p2pquic.api.config.StrictConfig;
 
 import io.p2pquic.puncher.stun.RetransmitPolicy;
@@ -37,7 +38,7 @@ import java.util.List;
  *     session goes through a TURN server</td></tr>
  * </table>
  */
-public final class IceAgentOptions {
+public final class IceAgentOptions extends JsonDataObject {
   public static final long DEFAULT_TA_MILLIS = 50;
   public static final RetransmitPolicy DEFAULT_CHECK_RETRANSMIT =
       new RetransmitPolicy(Duration.ofMillis(500), 7, 4, Duration.ofMillis(1600));
@@ -100,6 +101,7 @@ public final class IceAgentOptions {
     });
   }
 
+  @Override
   public JsonObject toJson() {
     return new JsonObject()
         .put("taMillis", taMillis)
@@ -132,7 +134,7 @@ public final class IceAgentOptions {
 
   /** Pacing interval Ta, 1-1000 ms (RFC 8445 recommends 50 ms; tests use 5-20). */
   public IceAgentOptions setTaMillis(long taMillis) {
-    this.taMillis = range("taMillis", taMillis, 1, 1_000);
+    this.taMillis = StrictConfig.inRange("taMillis", taMillis, 1, 1_000);
     return this;
   }
 
@@ -153,7 +155,7 @@ public final class IceAgentOptions {
   }
 
   public IceAgentOptions setMaxPairs(int maxPairs) {
-    this.maxPairs = (int) range("maxPairs", maxPairs, 1, 10_000);
+    this.maxPairs = (int) StrictConfig.inRange("maxPairs", maxPairs, 1, 10_000);
     return this;
   }
 
@@ -174,7 +176,7 @@ public final class IceAgentOptions {
   }
 
   public IceAgentOptions setNominationWaitMillis(long nominationWaitMillis) {
-    this.nominationWaitMillis = range("nominationWaitMillis", nominationWaitMillis, 0, 600_000);
+    this.nominationWaitMillis = StrictConfig.inRange("nominationWaitMillis", nominationWaitMillis, 0, 600_000);
     return this;
   }
 
@@ -183,7 +185,7 @@ public final class IceAgentOptions {
   }
 
   public IceAgentOptions setCheckingTimeoutMillis(long checkingTimeoutMillis) {
-    this.checkingTimeoutMillis = range("checkingTimeoutMillis", checkingTimeoutMillis, 1, 3_600_000);
+    this.checkingTimeoutMillis = StrictConfig.inRange("checkingTimeoutMillis", checkingTimeoutMillis, 1, 3_600_000);
     return this;
   }
 
@@ -192,7 +194,7 @@ public final class IceAgentOptions {
   }
 
   public IceAgentOptions setKeepaliveIntervalMillis(long keepaliveIntervalMillis) {
-    this.keepaliveIntervalMillis = range("keepaliveIntervalMillis", keepaliveIntervalMillis, 1, 3_600_000);
+    this.keepaliveIntervalMillis = StrictConfig.inRange("keepaliveIntervalMillis", keepaliveIntervalMillis, 1, 3_600_000);
     return this;
   }
 
@@ -201,7 +203,7 @@ public final class IceAgentOptions {
   }
 
   public IceAgentOptions setConsentIntervalMillis(long consentIntervalMillis) {
-    this.consentIntervalMillis = range("consentIntervalMillis", consentIntervalMillis, 1, 3_600_000);
+    this.consentIntervalMillis = StrictConfig.inRange("consentIntervalMillis", consentIntervalMillis, 1, 3_600_000);
     return this;
   }
 
@@ -210,7 +212,7 @@ public final class IceAgentOptions {
   }
 
   public IceAgentOptions setConsentTimeoutMillis(long consentTimeoutMillis) {
-    this.consentTimeoutMillis = range("consentTimeoutMillis", consentTimeoutMillis, 1, 3_600_000);
+    this.consentTimeoutMillis = StrictConfig.inRange("consentTimeoutMillis", consentTimeoutMillis, 1, 3_600_000);
     return this;
   }
 
@@ -219,7 +221,7 @@ public final class IceAgentOptions {
   }
 
   public IceAgentOptions setDisconnectedTimeoutMillis(long disconnectedTimeoutMillis) {
-    this.disconnectedTimeoutMillis = range("disconnectedTimeoutMillis", disconnectedTimeoutMillis, 1, 3_600_000);
+    this.disconnectedTimeoutMillis = StrictConfig.inRange("disconnectedTimeoutMillis", disconnectedTimeoutMillis, 1, 3_600_000);
     return this;
   }
 
@@ -228,29 +230,8 @@ public final class IceAgentOptions {
   }
 
   public IceAgentOptions setComponent(int component) {
-    this.component = (int) range("component", component, 1, 256);
+    this.component = (int) StrictConfig.inRange("component", component, 1, 256);
     return this;
   }
 
-  private static long range(String key, long v, long min, long max) {
-    if (v < min || v > max) {
-      throw new IllegalArgumentException(key + " must be " + min + "-" + max + ", is " + v);
-    }
-    return v;
-  }
-
-  @Override
-  public boolean equals(Object o) {
-    return o instanceof IceAgentOptions other && toJson().equals(other.toJson());
-  }
-
-  @Override
-  public int hashCode() {
-    return toJson().hashCode();
-  }
-
-  @Override
-  public String toString() {
-    return toJson().encode();
-  }
 }

@@ -46,7 +46,7 @@ class IceAgentOptionsTest {
     assertThatThrownBy(() -> new IceAgentOptions(new JsonObject().put("tA", 5)))
         .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("tA is not a known key");
     assertThatThrownBy(() -> new IceAgentOptions(new JsonObject().put("taMillis", 0)))
-        .hasMessageStartingWith("taMillis must be 1-1000");
+        .hasMessageStartingWith("taMillis must be between 1 and 1000");
     assertThatThrownBy(() -> new IceAgentOptions(new JsonObject().put("maxPairs", "many")))
         .hasMessageStartingWith("maxPairs has the wrong type");
     assertThatThrownBy(() -> new IceAgentOptions(new JsonObject().put("nomination", "aggressive")))
