@@ -98,4 +98,43 @@ class VirtualNetworkSessionTest {
     assertThat(net.drops()).containsKey("filtered");
     assertThat((System.nanoTime() - start) / 1e9).as("seconds: the checks' timeout, not the connect timeout").isLessThan(8);
   }
+
+  @Test
+  void anIceRestartFindsAPairAgain() throws Exception {
+    JsonObject s = connect(fullCone, portRestricted, "ice", 10_000);
+
+    JsonObject pair = await(cast.vertx.eventBus().<JsonObject>request(io.p2pquic.api.Addresses.peerRestart(fullCone.peerId()),
+        new JsonObject().put("sessionId", s.getString("sessionId")).put("reason", "test: network changed")).map(m -> m.body()));
+
+    assertThat(pair.getString("remote")).startsWith("203.0.113.2:");
+    assertThat(await(PeerNode.echo(cast.vertx, s, Buffer.buffer("after restart"))).toString()).isEqualTo("after restart");
+  }
+
+  /** Five per cent of the datagrams crossing a NAT are lost (seeded): STUN, the checks and QUIC retransmit. */
+  @Test
+  void aLossyNetworkStillConnectsAndEchoes() throws Exception {
+    net.loss(0.05, 42);
+    try {
+      JsonObject s = connect(portRestricted, fullCone, "ice", 10_000);
+      assertThat(s.getString("path")).isEqualTo("direct");
+      assertThat(await(PeerNode.echo(cast.vertx, s, Buffer.buffer("lossy"))).toString()).isEqualTo("lossy");
+    } finally {
+      net.loss(0, 0);
+    }
+  }
+
+  /** The peer's p2p.peer.incoming consumer says no: the dialer hears "rejected" with its code. */
+  @Test
+  void aRejectedOfferFailsWithTheRejectedCode() throws Exception {
+    var refuse = cast.vertx.eventBus().<JsonObject>localConsumer(io.p2pquic.api.Addresses.PEER_INCOMING,
+        m -> m.reply(new JsonObject().put("accept", false)));
+    await(refuse.completion());
+    try {
+      assertThatThrownBy(() -> connect(fullCone, portRestricted, "ice", 10_000))
+          .rootCause().isInstanceOfSatisfying(ReplyException.class,
+              e -> assertThat(ConnectFailure.fromCode(e.failureCode())).isEqualTo(ConnectFailure.REJECTED));
+    } finally {
+      await(refuse.unregister());
+    }
+  }
 }
