@@ -137,4 +137,18 @@ class VirtualNetworkSessionTest {
       await(refuse.unregister());
     }
   }
+
+  /** Every datagram across a NAT is lost: the peer answers over signalling but never over UDP. */
+  @Test
+  void aPeerThatIsNotReachableOverUdpFailsWithNoDirectPath() {
+    net.loss(1.0, 1);
+    try {
+      assertThatThrownBy(() -> connect(fullCone, portRestricted, "ice", 10_000))
+          .rootCause().isInstanceOfSatisfying(ReplyException.class,
+              e -> assertThat(ConnectFailure.fromCode(e.failureCode())).isEqualTo(ConnectFailure.NO_DIRECT_PATH));
+      assertThat(net.drops()).containsKey("loss");
+    } finally {
+      net.loss(0, 0);
+    }
+  }
 }
