@@ -40,6 +40,7 @@ public final class PuncherVerticle extends VerticleBase {
   private PeerSessions sessions;
   private volatile Registration registration;
   private boolean retryAtStart;
+  private io.p2pquic.puncher.transport.DatagramChannels datagramChannels = io.p2pquic.puncher.transport.DatagramChannels.NIO;
   private final Promise<String> replaced = Promise.promise();
   private final Promise<Registration> firstRegistration = Promise.promise();
 
@@ -71,6 +72,15 @@ public final class PuncherVerticle extends VerticleBase {
    */
   public PuncherVerticle retryAtStart(boolean retry) {
     this.retryAtStart = retry;
+    return this;
+  }
+
+  /**
+   * For tests: the sessions' UDP channels come from {@code channels} (a virtual network's) instead of
+   * real NIO sockets. Set before deployment.
+   */
+  public PuncherVerticle datagramChannels(io.p2pquic.puncher.transport.DatagramChannels channels) {
+    this.datagramChannels = java.util.Objects.requireNonNull(channels, "channels");
     return this;
   }
 
@@ -109,7 +119,7 @@ public final class PuncherVerticle extends VerticleBase {
                   timeline.mark(name, "signalling closed", reason);
                 }
               });
-          sessions = new PeerSessions(vertx, signalling, config, metrics, timeline, name);
+          sessions = new PeerSessions(vertx, signalling, config, metrics, timeline, name, datagramChannels);
           if (retryAtStart) {
             signalling.connectAndRetry().onFailure(err -> LOG.debug("{}: registration given up: {}", name, err.getMessage()));
             return Future.succeededFuture();

@@ -174,10 +174,10 @@ public final class QuicNativeSession implements PunchSession {
 
   private Future<NettyUdpEndpoint> bind() {
     if (!gathering.ipv6()) {
-      return NettyUdpEndpoint.bind(vertx, "0.0.0.0", gathering.port(), metrics);
+      return NettyUdpEndpoint.bind(vertx, "0.0.0.0", gathering.port(), metrics, ctx.datagramChannels());
     }
-    return NettyUdpEndpoint.bind(vertx, "::", gathering.port(), metrics)
-        .recover(err -> gathering.ipv4() ? NettyUdpEndpoint.bind(vertx, "0.0.0.0", gathering.port(), metrics)
+    return NettyUdpEndpoint.bind(vertx, "::", gathering.port(), metrics, ctx.datagramChannels())
+        .recover(err -> gathering.ipv4() ? NettyUdpEndpoint.bind(vertx, "0.0.0.0", gathering.port(), metrics, ctx.datagramChannels())
             : Future.failedFuture(err));
   }
 

@@ -287,14 +287,14 @@ public final class IceSession implements PunchSession {
    */
   private Future<NettyUdpEndpoint> bindSessionSocket() {
     if (!gathering.ipv6()) {
-      return NettyUdpEndpoint.bind(vertx, "0.0.0.0", gathering.port(), metrics);
+      return NettyUdpEndpoint.bind(vertx, "0.0.0.0", gathering.port(), metrics, ctx.datagramChannels());
     }
-    return NettyUdpEndpoint.bind(vertx, "::", gathering.port(), metrics).recover(err -> {
+    return NettyUdpEndpoint.bind(vertx, "::", gathering.port(), metrics, ctx.datagramChannels()).recover(err -> {
       if (!gathering.ipv4()) {
         return Future.failedFuture(err);
       }
       mark("ipv6 unavailable", err.getMessage() + "; this session uses IPv4 only");
-      return NettyUdpEndpoint.bind(vertx, "0.0.0.0", gathering.port(), metrics);
+      return NettyUdpEndpoint.bind(vertx, "0.0.0.0", gathering.port(), metrics, ctx.datagramChannels());
     });
   }
 

@@ -56,6 +56,12 @@ public final class PeerSessions {
 
   public PeerSessions(Vertx vertx, SignallingClient signalling, PeerConfig config, MeterRegistry metrics,
       Timeline timeline, String actor) {
+    this(vertx, signalling, config, metrics, timeline, actor, io.p2pquic.puncher.transport.DatagramChannels.NIO);
+  }
+
+  /** For tests: sessions whose UDP channels {@code datagramChannels} makes (a virtual network's, say). */
+  public PeerSessions(Vertx vertx, SignallingClient signalling, PeerConfig config, MeterRegistry metrics,
+      Timeline timeline, String actor, io.p2pquic.puncher.transport.DatagramChannels datagramChannels) {
     this.vertx = vertx;
     this.signalling = signalling;
     this.config = config;
@@ -63,7 +69,7 @@ public final class PeerSessions {
     this.timeline = timeline;
     this.actor = actor;
     this.context = new SessionContext(vertx, signalling, signalling.identity().peerId(), metrics, timeline, actor,
-        config.session(), config.quicTimeoutMs());
+        config.session(), config.quicTimeoutMs(), datagramChannels);
     this.sessionMetrics = new SessionMetrics(metrics);
     this.reporter = new SessionReporter(vertx, signalling, this::pathOf);
     // When QUIC ends a session, ICE (consent checks) and the socket go too.

@@ -4,16 +4,24 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.p2pquic.api.timeline.Timeline;
 import io.p2pquic.identity.PeerId;
 import io.p2pquic.puncher.signalling.SignallingClient;
+import io.p2pquic.puncher.transport.DatagramChannels;
 import io.vertx.core.Vertx;
 import java.util.Objects;
 
 /**
  * What every punching session of one peer needs, whatever its method: the Vert.x instance, the
  * signalling client (and through it this peer's identity), metrics, the timeline and the name it is
- * marked under, the session timing options and how long a QUIC (or TLS) handshake may take.
+ * marked under, the session timing options, how long a QUIC (or TLS) handshake may take and what makes the
+ * sessions' UDP channels (real NIO sockets but in tests).
  */
 public record SessionContext(Vertx vertx, SignallingClient signalling, PeerId localPeer, MeterRegistry metrics,
-    Timeline timeline, String actor, SessionOptions options, long quicTimeoutMs) {
+    Timeline timeline, String actor, SessionOptions options, long quicTimeoutMs, DatagramChannels datagramChannels) {
+
+  /** Sessions on real NIO UDP sockets. */
+  public SessionContext(Vertx vertx, SignallingClient signalling, PeerId localPeer, MeterRegistry metrics,
+      Timeline timeline, String actor, SessionOptions options, long quicTimeoutMs) {
+    this(vertx, signalling, localPeer, metrics, timeline, actor, options, quicTimeoutMs, DatagramChannels.NIO);
+  }
 
   public SessionContext {
     Objects.requireNonNull(vertx, "vertx");
@@ -23,6 +31,7 @@ public record SessionContext(Vertx vertx, SignallingClient signalling, PeerId lo
     Objects.requireNonNull(timeline, "timeline");
     Objects.requireNonNull(actor, "actor");
     Objects.requireNonNull(options, "options");
+    Objects.requireNonNull(datagramChannels, "datagramChannels");
   }
 
   /** A timeline entry under this peer's name. */

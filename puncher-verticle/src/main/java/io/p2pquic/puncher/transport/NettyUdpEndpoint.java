@@ -6,8 +6,6 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
-import io.netty.channel.socket.SocketProtocolFamily;
-import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Promise;
@@ -39,13 +37,18 @@ public final class NettyUdpEndpoint implements UdpEndpoint {
 
   /** Binds {@code host:port} (an IP literal, or a wildcard; port 0 for any). */
   public static Future<NettyUdpEndpoint> bind(Vertx vertx, String host, int port, MeterRegistry metrics) {
+    return bind(vertx, host, port, metrics, DatagramChannels.NIO);
+  }
+
+  /** Binds {@code host:port} on a channel made by {@code channels} (tests pass a virtual network's). */
+  public static Future<NettyUdpEndpoint> bind(Vertx vertx, String host, int port, MeterRegistry metrics,
+      DatagramChannels channels) {
     ContextInternal context = ((VertxInternal) vertx).getOrCreateContext();
     NettyUdpEndpoint[] self = new NettyUdpEndpoint[1];
     Relays relays = new Relays(metrics);
     Bootstrap b = new Bootstrap()
         .group(context.nettyEventLoop())
-        // Opened for the address's own family: a dual-stack socket would report an IPv6 wildcard.
-        .channelFactory(() -> new NioDatagramChannel(host.indexOf(':') >= 0 ? SocketProtocolFamily.INET6 : SocketProtocolFamily.INET))
+        .channelFactory(() -> channels.newChannel(host))
         .handler(new ChannelInitializer<DatagramChannel>() {
           @Override
           protected void initChannel(DatagramChannel ch) {

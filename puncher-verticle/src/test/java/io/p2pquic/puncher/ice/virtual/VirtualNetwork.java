@@ -1,6 +1,7 @@
 package io.p2pquic.puncher.ice.virtual;
 
 import io.p2pquic.api.net.SocketAddresses;
+import io.p2pquic.puncher.transport.DatagramChannels;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -11,14 +12,19 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 /**
  * An in-memory IPv4 network for ICE tests: public hosts, private hosts behind {@link VirtualNat}s of
- * the four RFC 4787 behaviours, optional one-way latency on each NAT's WAN link. No root, no sockets.
+ * the four RFC 4787 behaviours, optional one-way latency on each NAT's WAN link and seeded loss
+ * ({@link #loss}). No root, no sockets. Bound on it are {@link VirtualUdpEndpoint}s (for ICE agents)
+ * and {@link VirtualDatagramChannel}s (Netty channels, so that session classes, the QUIC codec and
+ * the path layer run on it unchanged: {@link #channels}); both are routed the same way.
  *
  * <p>Routing: a private host reaches hosts of its own private network directly; anything else goes
  * out through its NAT (source rewritten), then to the public host or NAT owning the destination IP
@@ -33,10 +39,12 @@ public final class VirtualNetwork {
   private final Map<InetAddress, VirtualNat> natByPublicIp = new ConcurrentHashMap<>();
   private final Map<InetAddress, VirtualNat> natOfHost = new ConcurrentHashMap<>();
   private final Map<InetAddress, Boolean> hosts = new ConcurrentHashMap<>();
-  private final Map<InetSocketAddress, VirtualUdpEndpoint> bound = new ConcurrentHashMap<>();
+  private final Map<InetSocketAddress, VirtualSocket> bound = new ConcurrentHashMap<>();
   private final Map<InetAddress, Integer> nextPort = new HashMap<>();
   private final Map<String, AtomicLong> drops = new ConcurrentHashMap<>();
   private final AtomicLong delivered = new AtomicLong();
+  private double lossProbability;
+  private Random lossRandom = new Random(0);
 
   public VirtualNetwork(Vertx vertx) {
     this.context = ((VertxInternal) vertx).createEventLoopContext();
@@ -87,10 +95,26 @@ public final class VirtualNetwork {
   }
 
   /** Binds a UDP socket on a host's IP; port 0 picks the next free one from 5000. */
-  public synchronized VirtualUdpEndpoint bind(String ip, int port) throws IOException {
+  public VirtualUdpEndpoint bind(String ip, int port) throws IOException {
+    return (VirtualUdpEndpoint) attach(SocketAddresses.parseIp(ip), port, local -> new VirtualUdpEndpoint(this, local));
+  }
+
+  /**
+   * Netty channels bound on the virtual host {@code ip} (a wildcard bind takes the host's IP; an IPv6
+   * one fails, the network is IPv4), for {@code NettyUdpEndpoint.bind} and so the session classes.
+   */
+  public DatagramChannels channels(String ip) {
     InetAddress a = SocketAddresses.parseIp(ip);
     if (!hosts.containsKey(a)) {
-      throw new IOException("no virtual host " + ip);
+      throw new IllegalArgumentException("no virtual host " + ip);
+    }
+    return host -> new VirtualDatagramChannel(this, a);
+  }
+
+  /** Binds what {@code make} makes for the chosen address; port 0 picks the next free one from 5000. */
+  synchronized VirtualSocket attach(InetAddress a, int port, Function<InetSocketAddress, VirtualSocket> make) throws IOException {
+    if (!hosts.containsKey(a)) {
+      throw new IOException("no virtual host " + SocketAddresses.formatIp(a));
     }
     int p = port;
     if (p == 0) {
@@ -101,15 +125,27 @@ public final class VirtualNetwork {
       nextPort.put(a, p + 1);
     }
     InetSocketAddress local = new InetSocketAddress(a, p);
-    VirtualUdpEndpoint e = new VirtualUdpEndpoint(this, local);
-    if (bound.putIfAbsent(local, e) != null) {
+    if (bound.containsKey(local)) {
       throw new IOException("address in use: " + local);
     }
-    return e;
+    VirtualSocket s = make.apply(local);
+    bound.put(local, s);
+    return s;
   }
 
-  void unbind(VirtualUdpEndpoint e) {
-    bound.remove(e.localAddress(), e);
+  void unbind(VirtualSocket s) {
+    bound.remove(s.localAddress(), s);
+  }
+
+  /**
+   * Drops each datagram crossing a NAT's WAN link with probability {@code probability}, decided by a
+   * Random seeded with {@code seed} (so a run is repeatable); 0 turns loss off.
+   */
+  public void loss(double probability, long seed) {
+    onContext(() -> {
+      lossProbability = probability;
+      lossRandom = new Random(seed);
+    });
   }
 
   /** Datagrams dropped so far, by reason. */
@@ -123,9 +159,9 @@ public final class VirtualNetwork {
     return delivered.get();
   }
 
-  void send(VirtualUdpEndpoint from, byte[] data, InetSocketAddress to) {
+  /** Routes a datagram from the socket bound at {@code src}; {@code data} is copied first. */
+  void send(InetSocketAddress src, byte[] data, InetSocketAddress to) {
     byte[] copy = data.clone();
-    InetSocketAddress src = from.localAddress();
     onContext(() -> route(src, copy, to));
   }
 
@@ -144,6 +180,9 @@ public final class VirtualNetwork {
       drop("unroutable");
       return;
     }
+    if (lost()) {
+      return;
+    }
     InetSocketAddress translated = srcNat.outbound(src, to);
     later(srcNat.latencyMillis(), () -> toInternet(translated, data, to));
   }
@@ -158,6 +197,9 @@ public final class VirtualNetwork {
       deliver(data, src, to);
       return;
     }
+    if (lost()) {
+      return;
+    }
     later(nat.latencyMillis(), () -> {
       InetSocketAddress internal = nat.inbound(src, to.getPort());
       if (internal == null) {
@@ -168,8 +210,16 @@ public final class VirtualNetwork {
     });
   }
 
+  private boolean lost() {
+    if (lossProbability > 0 && lossRandom.nextDouble() < lossProbability) {
+      drop("loss");
+      return true;
+    }
+    return false;
+  }
+
   private void deliver(byte[] data, InetSocketAddress from, InetSocketAddress to) {
-    VirtualUdpEndpoint e = bound.get(to);
+    VirtualSocket e = bound.get(to);
     if (e == null) {
       drop("port-unreachable");
       return;

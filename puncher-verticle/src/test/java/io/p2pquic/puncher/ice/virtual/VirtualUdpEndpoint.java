@@ -12,7 +12,7 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** A UDP socket on a {@link VirtualNetwork}: what it sends is routed in memory, through NATs. */
-public final class VirtualUdpEndpoint implements UdpEndpoint {
+public final class VirtualUdpEndpoint implements UdpEndpoint, VirtualSocket {
   private final VirtualNetwork network;
   private final InetSocketAddress local;
   private volatile Handler<Datagram> stunHandler = d -> {};
@@ -36,7 +36,7 @@ public final class VirtualUdpEndpoint implements UdpEndpoint {
       return Future.failedFuture(new IOException("virtual socket " + local + " is closed"));
     }
     sent.incrementAndGet();
-    network.send(this, data.getBytes(), to);
+    network.send(local, data.getBytes(), to);
     return Future.succeededFuture();
   }
 
@@ -66,7 +66,8 @@ public final class VirtualUdpEndpoint implements UdpEndpoint {
     return sent.get();
   }
 
-  void deliver(byte[] data, InetSocketAddress from) {
+  @Override
+  public void deliver(byte[] data, InetSocketAddress from) {
     if (closed) {
       return;
     }
