@@ -18,9 +18,9 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Real peers (PuncherVerticle, QuicVerticle, the real session classes, QUIC codec and path layer)
@@ -28,7 +28,8 @@ import org.junit.jupiter.api.Test;
  * virtual internet; only signalling runs over loopback TCP to a real rendezvous. No root, no sleeps.
  */
 class VirtualNetworkSessionTest {
-  private static LoopbackCast cast;
+  @RegisterExtension
+  static final LoopbackCast cast = LoopbackCast.forClass();
   private static VirtualNetwork net;
   private static PuncherVerticle fullCone;
   private static PuncherVerticle portRestricted;
@@ -36,7 +37,6 @@ class VirtualNetworkSessionTest {
 
   @BeforeAll
   static void up() throws Exception {
-    cast = LoopbackCast.start();
     net = new VirtualNetwork(cast.vertx);
     VirtualStunServer.start(net, "198.51.100.1", 3478);
     fullCone = peer("full-cone", "203.0.113.1", "10.0.1.2", VirtualNatType.FULL_CONE);
@@ -48,7 +48,7 @@ class VirtualNetworkSessionTest {
   private static PuncherVerticle peer(String name, String natIp, String hostIp, VirtualNatType type) throws Exception {
     net.addHost(hostIp, net.addNat(natIp, type));
     PeerConfig config = cast.peerConfig(false)
-        .setGathering(new GatheringOptions().stunServers(List.of("198.51.100.1:3478")).ipv6(false))
+        .setGathering(new GatheringOptions().setStunServers(List.of("198.51.100.1:3478")).setIpv6(false))
         // Checks give up after 3 s instead of the default, so a pair of NATs without a path fails fast.
         .setIce(new IceAgentOptions().setCheckingTimeoutMillis(3_000));
     PuncherVerticle puncher = new PuncherVerticle(config, PeerIdentity.generate(), cast.metrics, cast.timeline, name)
@@ -56,13 +56,6 @@ class VirtualNetworkSessionTest {
     await(cast.vertx.deployVerticle(puncher));
     await(cast.vertx.deployVerticle(new QuicVerticle(puncher.identity(), config.quic(), true)));
     return puncher;
-  }
-
-  @AfterAll
-  static void down() throws Exception {
-    if (cast != null) {
-      cast.close();
-    }
   }
 
   private static JsonObject connect(PuncherVerticle from, PuncherVerticle to, String method, long timeoutMs) throws Exception {
