@@ -89,6 +89,10 @@ public final class CandidatePair {
 
   /** What happened to the pair's last check, in words ("succeeded, rtt 3 ms", "timeout after 7 requests"). */
   public String lastOutcome() {
+    // A pair whose checks are out but unanswered has no outcome yet; say so rather than "not checked yet".
+    if (checksSent > 0 && state() == PairState.IN_PROGRESS && "not checked yet".equals(lastOutcome)) {
+      return "no answer yet to " + checksSent + (checksSent == 1 ? " check" : " checks");
+    }
     return lastOutcome;
   }
 
