@@ -105,7 +105,7 @@ final class MetricDescriptions {
       Map.entry("p2p.session.bad-signal", "Session signalling messages that could not be used, by type"),
       Map.entry("p2p.session.foreign-signal", "Session messages from a peer that is not the session's (dropped)"),
       Map.entry("p2p.session.dropped", "Session datagrams dropped, by reason"),
-      Map.entry("p2p.session.ice-restarts", "ICE restarts, by side (offerer, answerer)"),
+      Map.entry("p2p.session.ice-restarts", "ICE restarts, by side (dialer, listener)"),
       Map.entry("p2p.session.identity-mismatch", "Sessions whose far end proved another peer id (hostile rendezvous or relay)"),
       Map.entry("p2p.session.relay-reallocations", "Relay re-allocations after every relay of a session died"),
       // histograms (their meters bring these texts; listed so the catalogue names every family)

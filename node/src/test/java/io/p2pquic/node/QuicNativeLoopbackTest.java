@@ -57,7 +57,7 @@ class QuicNativeLoopbackTest {
     double seconds = EchoTransfer.sendAndVerify(vertx, s, 8 * 1024 * 1024, 64 * 1024, 11, null);
     System.out.printf("quic-native: handshake done at %.1f ms, 8 MB echoed in %.2f s%n",
         s.getJsonObject("timings").getDouble("handshakeDoneMs"), seconds);
-    // The rendezvous counted the two per-session attachments over QUIC (dialer's offer, acceptor's answer).
+    // The rendezvous counted the two per-session attachments over QUIC (dialer's offer, listener's answer).
     assertThat(metrics.find("p2p.signalling.attachments").tag("transport", "quic").counter().count()).isGreaterThanOrEqualTo(2);
   }
 

@@ -10,19 +10,19 @@ import io.netty.channel.socket.DatagramPacket;
  * Sits in front of a QUIC <em>server</em> codec while a handshake is in progress and makes the codec
  * notice a handshake that completed while it was sending.
  *
- * <p>Why: BoringSSL's certificate callbacks (our identity check of the dialler) run as SSL tasks, so the
- * acceptor's handshake completes only after the packet carrying the dialler's Finished was processed,
- * and Netty checks for an established connection on receive only. The acceptor's channelActive, and
- * with it the control byte the dialler waits for (see {@link QuicPeerConnection}), then waited for the
- * dialler's next packet: one extra round trip, seen in the NAT lab captures (connect to first echoed
+ * <p>Why: BoringSSL's certificate callbacks (our identity check of the dialer) run as SSL tasks, so the
+ * listener's handshake completes only after the packet carrying the dialer's Finished was processed,
+ * and Netty checks for an established connection on receive only. The listener's channelActive, and
+ * with it the control byte the dialer waits for (see {@link QuicPeerConnection}), then waited for the
+ * dialer's next packet: one extra round trip, seen in the NAT lab captures (connect to first echoed
  * byte 735 ms before, 600 ms after, at 80 ms RTT). After the codec writes, this handler replays a copy
  * of the last inbound datagram; quiche drops it as a duplicate and Netty's receive path then sees the
  * established connection.
  *
  * <p>Each inbound datagram is replayed at most once, a replay is never stored again, and a datagram
- * that starts with an Initial packet is never replayed (it may carry the dialler's original connection
- * id and would look like a new connection). Removed once a connection is up. The dialler's side has the
- * same gap (its connect completes with the acceptor's HANDSHAKE_DONE flight, not when it sends its
+ * that starts with an Initial packet is never replayed (it may carry the dialer's original connection
+ * id and would look like a new connection). Removed once a connection is up. The dialer's side has the
+ * same gap (its connect completes with the listener's HANDSHAKE_DONE flight, not when it sends its
  * Finished) but a duplicate does not help there: quiche only resumes its handshake on new data.
  */
 final class HandshakeCompletionNudge extends ChannelDuplexHandler {

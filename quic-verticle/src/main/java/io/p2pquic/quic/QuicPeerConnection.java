@@ -54,8 +54,8 @@ import org.slf4j.LoggerFactory;
  * called from any thread.
  *
  * <p>Readiness: the accepting side opens its first unidirectional stream (id 3) right after it has
- * verified the dialler's certificate and writes one byte, {@code 0x01}, and FIN. The dialler's
- * connect future completes only when that byte arrives, so a dialler the acceptor rejects sees a
+ * verified the dialer's certificate and writes one byte, {@code 0x01}, and FIN. The dialer's
+ * connect future completes only when that byte arrives, so a dialer the listener rejects sees a
  * failed connect (TLS alert in the reason) instead of a connection that dies one round trip later.
  * That stream is never shown to the application.
  */
@@ -63,7 +63,7 @@ public final class QuicPeerConnection {
 
   static final AttributeKey<QuicPeerConnection> KEY = AttributeKey.valueOf("p2p-quic.connection");
   static final AttributeKey<QuicPeerStream> STREAM_KEY = AttributeKey.valueOf("p2p-quic.stream");
-  /** The byte the accepting side sends on its control stream once it accepted the dialler. */
+  /** The byte the accepting side sends on its control stream once it accepted the dialer. */
   static final int CONTROL_ACCEPTED = 0x01;
   /** The first server-initiated unidirectional stream (RFC 9000 section 2.1). */
   static final long SERVER_CONTROL_STREAM_ID = 3;
@@ -182,7 +182,7 @@ public final class QuicPeerConnection {
     return engine == null ? null : engine.getApplicationProtocol();
   }
 
-  /** Time from the start of the handshake to readiness (dialler: control byte received). */
+  /** Time from the start of the handshake to readiness (dialer: control byte received). */
   public Duration handshakeDuration() {
     return handshakeDuration;
   }
@@ -522,7 +522,7 @@ public final class QuicPeerConnection {
       abort(e.getMessage());
       return;
     }
-    // Tell the dialler it is accepted (see the class comment), then hand the connection out.
+    // Tell the dialer it is accepted (see the class comment), then hand the connection out.
     channel.createStream(QuicStreamType.UNIDIRECTIONAL, new ChannelInboundHandlerAdapter()).addListener(f -> {
       if (f.isSuccess()) {
         ((QuicStreamChannel) f.getNow()).writeAndFlush(

@@ -28,7 +28,7 @@ import java.util.function.Consumer;
  * {@linkplain #PathLayer follow mode}, steer it.
  *
  * <p>Follow mode (the accepting side): the path is the one the peer's latest packet arrived on, so the
- * acceptor always answers the way the dialer chose, relay or direct, without a second decision.
+ * listener always answers the way the dialer chose, relay or direct, without a second decision.
  */
 public final class PathLayer extends ChannelDuplexHandler {
   public static final String NAME = "path";

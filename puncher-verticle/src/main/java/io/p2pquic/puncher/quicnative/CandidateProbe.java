@@ -23,12 +23,12 @@ import java.util.function.Consumer;
  * <p>Dialer: the path layer sends the QUIC codec's packets to the first (best) remote candidate; while
  * no answer has come, this handler repeats each of them to every other candidate, {@code paceMillis}
  * apart in priority order, and re-sends the latest one to all every {@code respray} interval (the first
- * Initials bounce off the acceptor's NAT until it has punched). The first candidate a QUIC packet comes
+ * Initials bounce off the listener's NAT until it has punched). The first candidate a QUIC packet comes
  * back from wins: the path layer is locked onto it and the spraying stops. One QUIC connection probes
- * every pair at once; duplicate Initials are discarded by the acceptor's QUIC stack. Punch packets
- * ({@link PunchPacket}) teach it the acceptor's per-destination port when its NAT is symmetric.
+ * every pair at once; duplicate Initials are discarded by the listener's QUIC stack. Punch packets
+ * ({@link PunchPacket}) teach it the listener's per-destination port when its NAT is symmetric.
  *
- * <p>Acceptor: sends punch packets to every dialer candidate (paced, repeated until QUIC arrives) and
+ * <p>Listener: sends punch packets to every dialer candidate (paced, repeated until QUIC arrives) and
  * allows QUIC from any port of a candidate's IP address (the dialer's NAT may map per destination); the
  * handshake then proves the peer's identity (TLS, pinned peer id), so no other check is needed.
  */
@@ -93,7 +93,7 @@ final class CandidateProbe extends ChannelDuplexHandler {
     }
   }
 
-  /** The candidate QUIC first came back from (dialer) or first arrived from (acceptor), null before. */
+  /** The candidate QUIC first came back from (dialer) or first arrived from (listener), null before. */
   InetSocketAddress winner() {
     return winner;
   }
@@ -156,7 +156,7 @@ final class CandidateProbe extends ChannelDuplexHandler {
     if (PunchPacket.matches(p.content(), token)) {
       metrics.counter("p2p.quicnative.punches-received").increment();
       if (dialer && winner == null && sameIp(from) && !targets.contains(from)) {
-        targets.add(0, from); // the acceptor's port towards us: the best target there is
+        targets.add(0, from); // the listener's port towards us: the best target there is
         path.allowSource(from);
         if (latest != null) {
           send(from, latest.retainedDuplicate());

@@ -9,7 +9,7 @@ import java.nio.charset.StandardCharsets;
  * The packet the accepting side of a quic-native session sends to each of the dialer's candidates to
  * open its own NAT mapping towards them (the dialer's first Initials bounce off that NAT until it has).
  * Its first byte is in the QUIC range (0x40-0xFF) so the demultiplexer passes it on to the
- * {@link CandidateProbe}, which consumes it and learns the address it came from (the acceptor's port
+ * {@link CandidateProbe}, which consumes it and learns the address it came from (the listener's port
  * towards the dialer, peer-reflexive when its NAT maps per destination); a QUIC codec that saw one
  * anyway would drop it as a short header with an unknown connection id. Layout: {@code 0x7f},
  * ASCII "p2pq-punch", the 8-byte session token.

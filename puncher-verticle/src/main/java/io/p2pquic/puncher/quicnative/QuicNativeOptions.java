@@ -9,7 +9,7 @@ import io.vertx.core.json.JsonObject;
 /**
  * Settings of method quic-native ({@code quicNative} in the peer configuration). JSON keys, all
  * optional: {@code paceMs} (25: gap between probes to successive candidates, best first),
- * {@code resprayMs} (50: the dialer re-sends its latest Initial, the acceptor its punch packets, to all
+ * {@code resprayMs} (50: the dialer re-sends its latest Initial, the listener its punch packets, to all
  * candidates this often until QUIC answers), {@code attachTimeoutMs} (5000: time to attach to the
  * rendezvous over QUIC), {@code probeTimeoutMs} (8000: the dialer gives up when no candidate answered
  * QUIC by then, e.g. both NATs symmetric).

@@ -42,7 +42,7 @@ import java.util.List;
  * reaches the rendezvous over QUIC ({@link RendezvousAttachment}), which tells it its server-reflexive
  * address on that socket; the offer or answer (host candidates plus that address, complete: no trickle)
  * goes over that connection; then QUIC itself is the connectivity check ({@link CandidateProbe}): the
- * dialer's Initials go to every candidate of the acceptor, best first, paced, while the acceptor sends
+ * dialer's Initials go to every candidate of the listener, best first, paced, while the listener sends
  * punch packets to the dialer's candidates to open its own NAT. The first candidate QUIC answers from
  * carries the session. The session description and the QUIC handover are those of method ice.
  *
@@ -157,7 +157,7 @@ public final class QuicNativeSession implements PunchSession {
   }
 
   /**
-   * The acceptor knows the dialer's candidates from the offer: one round of punch packets right away
+   * The listener knows the dialer's candidates from the offer: one round of punch packets right away
    * opens its NAT towards them while it still attaches and answers, so the dialer's first Initials are
    * let in rather than waiting for a re-spray.
    */

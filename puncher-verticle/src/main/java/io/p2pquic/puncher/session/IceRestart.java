@@ -18,23 +18,23 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * ICE restart of a running session (RFC 8445 section 9), driven by the offerer: new credentials for both
+ * ICE restart of a running session (RFC 8445 section 9), driven by the dialer: new credentials for both
  * agents, the candidates paired again, checks and nomination as at the start. The current path carries
  * QUIC until the new selection, then the path layer moves the connection to it; streams do not notice.
  *
  * <p>The same NAT event that broke the path often broke a signalling connection too (ours or the
  * peer's), so the offer is sent again every {@link SessionOptions#restartResendMillis()} until answered
- * (for {@link SessionOptions#restartDeliveryMillis()}); the answerer answers a repeated offer again
+ * (for {@link SessionOptions#restartDeliveryMillis()}); the listener answers a repeated offer again
  * without restarting twice. Both sides ask STUN again first: a rebound NAT gives a new public address.
  */
 final class IceRestart {
   private final SessionContext ctx;
   private final IceSession session;
   private final SessionRelays relays;
-  /** Offerer: the restart in progress, null otherwise. */
+  /** Dialer: the restart in progress, null otherwise. */
   private Promise<CandidatePair> restarting;
   private boolean answered;
-  /** Answerer: the offerer's ufrag of the restart we answered, and our answer (sent again on a repeated offer). */
+  /** Listener: the dialer's ufrag of the restart we answered, and our answer (sent again on a repeated offer). */
   private String answeredUfrag;
   private SessionSignal.RestartAnswer answer;
 
@@ -48,10 +48,10 @@ final class IceRestart {
     return restarting != null;
   }
 
-  /** Offerer: restarts ICE; completes with the newly selected pair. */
+  /** Dialer: restarts ICE; completes with the newly selected pair. */
   Future<CandidatePair> restart(String why) {
     if (session.role() != IceRole.CONTROLLING) {
-      return Future.failedFuture("only the side that dialed (the offerer) restarts ICE; ask the peer to");
+      return Future.failedFuture("only the dialer (the side that asked for the session) restarts ICE; ask the peer to");
     }
     if (!session.isUp()) {
       return Future.failedFuture("the session is not up");
@@ -63,7 +63,7 @@ final class IceRestart {
     answered = false;
     Promise<CandidatePair> done = restarting;
     ctx.mark("ice restart", why);
-    ctx.metrics().counter("p2p.session.ice-restarts", "side", "offerer").increment();
+    ctx.metrics().counter("p2p.session.ice-restarts", "side", "dialer").increment();
     refreshReflexive().onComplete(x -> {
       if (restarting != done || session.isClosed()) {
         return;
@@ -96,7 +96,7 @@ final class IceRestart {
         });
   }
 
-  /** Offerer: the peer's answer (a repeated answer to a repeated offer is ignored). */
+  /** Dialer: the peer's answer (a repeated answer to a repeated offer is ignored). */
   void onAnswer(PeerDescription d) {
     if (restarting == null || answered) {
       return;
@@ -105,13 +105,13 @@ final class IceRestart {
     session.applyDescription(d);
   }
 
-  /** Answerer: the offerer restarts, naming the relays it found silent. */
+  /** Listener: the dialer restarts, naming the relays it found silent. */
   void onOffer(PeerDescription d, Set<InetAddress> dead) {
     if (session.role() == IceRole.CONTROLLING) {
-      return; // the offerer drives restarts; a peer's restart would race ours
+      return; // the dialer drives restarts; a peer's restart would race ours
     }
     if (d.credentials().ufrag().equals(answeredUfrag)) {
-      // The offerer sent it again (our answer may have been lost with a signalling connection): answer again.
+      // The dialer sent it again (our answer may have been lost with a signalling connection): answer again.
       if (answer != null) {
         ctx.signalling().send(session.remotePeer(), answer)
             .onFailure(err -> ctx.mark("restart answer failed", err.getMessage()));
@@ -121,7 +121,7 @@ final class IceRestart {
     answeredUfrag = d.credentials().ufrag();
     answer = null;
     ctx.mark("ice restart", "asked by the peer" + (dead.isEmpty() ? "" : "; relays gone silent: " + dead));
-    ctx.metrics().counter("p2p.session.ice-restarts", "side", "answerer").increment();
+    ctx.metrics().counter("p2p.session.ice-restarts", "side", "listener").increment();
     refreshReflexive().onComplete(x -> {
       if (!session.isClosed() && d.credentials().ufrag().equals(answeredUfrag)) {
         answer(d, dead);

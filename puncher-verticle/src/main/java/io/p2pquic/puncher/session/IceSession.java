@@ -49,7 +49,7 @@ import io.p2pquic.puncher.turn.TurnClientOptions;
 /**
  * One punching session with one peer (method 1 of draft-seemann-quic-nat-traversal): its own UDP
  * socket, candidates gathered on it and trickled over the rendezvous, ICE checks, then the validated
- * channel handed to the quic-verticle. The offerer is ICE-controlling and dials QUIC.
+ * channel handed to the quic-verticle. The dialer is ICE-controlling and dials QUIC.
  *
  * <p>Phase timings are milliseconds since the session started ({@code connect} call or offer received):
  * gathered, signalled (remote description in), checksDone (pair selected), handshakeDone.
@@ -217,7 +217,7 @@ public final class IceSession implements PunchSession {
     return result.future();
   }
 
-  /** Opens the socket, starts gathering and ICE; the offerer sends its offer at once (trickle). */
+  /** Opens the socket, starts gathering and ICE; the dialer sends its offer at once (trickle). */
   Future<Void> start(PeerDescription remoteOffer) {
     return bindSessionSocket().map(ep -> {
       endpoint = ep;
@@ -232,7 +232,7 @@ public final class IceSession implements PunchSession {
       relays.attach(ep, stun, this::onLocalCandidate, () -> closed || result.future().failed());
       ep.channel().pipeline().addAfter("demux", PathLayer.NAME, steering.layer());
       if (method == ConnectMethod.DCUTR) {
-        // libp2p's B (the side that received the relayed connection, our answerer) initiates.
+        // libp2p's B (the side that received the relayed connection, our listener) initiates.
         dcutr = new DcutrUpgrade(vertx, localPeer, remotePeer, sessionId, role == IceRole.CONTROLLED,
             new DcutrChecks(agent, stun, steering, observed, role == IceRole.CONTROLLING, this::elapsed),
             ep, metrics, this::mark);
@@ -404,7 +404,7 @@ public final class IceSession implements PunchSession {
   @Override
   public void onSignallingLost() {
     if (role != IceRole.CONTROLLING || result.future().isComplete()) {
-      return; // the acceptor's checks or their timeout decide: failing would close a path the dialer may use
+      return; // the listener's checks or their timeout decide: failing would close a path the dialer may use
     }
     if (!remoteDescribed) {
       fail(ConnectFailure.SIGNALLING, "the signalling connection was lost before the answer arrived (try again once registered)");
@@ -481,8 +481,8 @@ public final class IceSession implements PunchSession {
   }
 
   /**
-   * QUIC roles follow the signalling roles (the offerer dials), whatever role conflicts did to the ICE
-   * roles: the answerer installed its server at session start. An offerer whose agent became controlled
+   * QUIC roles follow the signalling roles (the dialer dials), whatever role conflicts did to the ICE
+   * roles: the listener installed its server at session start. A dialer whose agent became controlled
    * dials once the peer's nomination selects a pair.
    */
   /**
@@ -553,7 +553,7 @@ public final class IceSession implements PunchSession {
   }
 
   /**
-   * ICE restart (RFC 8445 section 9), driven by the offerer ({@link IceRestart}); completes with the newly
+   * ICE restart (RFC 8445 section 9), driven by the dialer ({@link IceRestart}); completes with the newly
    * selected pair.
    */
   Future<CandidatePair> restart(String why) {

@@ -26,7 +26,7 @@ import java.util.function.Function;
  * the path layer ({@link PathLayer}), which only executes them. QUIC starts on the first valid pair,
  * moves to each better pair once its handshake is done (a move during the handshake would cost a probe
  * timeout), to the selected pair, and away from a path that went silent: to a relayed pair when a direct
- * path dies, to another relay when a relay dies. The acceptor's layer just follows the dialer.
+ * path dies, to another relay when a relay dies. The listener's layer just follows the dialer.
  */
 final class PathSteering {
   /** How long QUIC may send on a path without hearing anything back before the dialer moves it. */

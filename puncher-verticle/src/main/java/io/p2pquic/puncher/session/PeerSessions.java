@@ -147,8 +147,8 @@ public final class PeerSessions {
     return s.start(null).compose(v -> s.result()).onComplete(x -> vertx.cancelTimer(timer));
   }
 
-  private TcpSession tcpSession(String id, PeerId remote, boolean offerer, InetSocketAddress stun) {
-    return register(new TcpSession(context, id, remote, offerer, stun));
+  private TcpSession tcpSession(String id, PeerId remote, boolean dialer, InetSocketAddress stun) {
+    return register(new TcpSession(context, id, remote, dialer, stun));
   }
 
   /** Adds a new session to the registry; a session that fails leaves it. */

@@ -28,7 +28,7 @@ import java.util.List;
  * as QUIC sessions.
  *
  * <pre>
- * offerer                      rendezvous                     answerer
+ * dialer                      rendezvous                     listener
  *  port P, STUN/TCP from P -> srflx
  *  tcp-offer {host, srflx} ------------------------------------> port P', STUN/TCP -> srflx
  *  <----------------------------------------- tcp-answer {host, srflx}
@@ -50,7 +50,7 @@ final class TcpSession implements PunchSession {
   private final String sessionId;
   private final PeerId localPeer;
   private final PeerId remotePeer;
-  private final boolean offerer;
+  private final boolean dialer;
   private final SignallingClient signalling;
   private final InetSocketAddress stunServer;
   private final long tlsTimeoutMs;
@@ -68,13 +68,13 @@ final class TcpSession implements PunchSession {
   private boolean connecting;
   private boolean handedOver;
 
-  TcpSession(SessionContext ctx, String sessionId, PeerId remotePeer, boolean offerer, InetSocketAddress stunServer) {
+  TcpSession(SessionContext ctx, String sessionId, PeerId remotePeer, boolean dialer, InetSocketAddress stunServer) {
     this.ctx = ctx;
     this.vertx = ctx.vertx();
     this.sessionId = sessionId;
     this.localPeer = ctx.localPeer();
     this.remotePeer = remotePeer;
-    this.offerer = offerer;
+    this.dialer = dialer;
     this.signalling = ctx.signalling();
     this.stunServer = stunServer;
     this.tlsTimeoutMs = ctx.quicTimeoutMs();
@@ -93,7 +93,7 @@ final class TcpSession implements PunchSession {
 
   @Override
   public boolean dialer() {
-    return offerer;
+    return dialer;
   }
 
   @Override
@@ -142,7 +142,7 @@ final class TcpSession implements PunchSession {
       timings.put("gatheredMs", elapsed());
       mark("tcp candidates", "port " + socket.port() + ": " + mine.stream().map(SocketAddresses::format).toList());
       List<String> candidates = mine.stream().map(SocketAddresses::format).toList();
-      SessionSignal signal = offerer ? new SessionSignal.TcpOffer(sessionId, candidates)
+      SessionSignal signal = dialer ? new SessionSignal.TcpOffer(sessionId, candidates)
           : new SessionSignal.TcpAnswer(sessionId, candidates);
       early.forEach(Runnable::run);
       early.clear();
@@ -166,7 +166,7 @@ final class TcpSession implements PunchSession {
       return;
     }
     if (signal instanceof SessionSignal.TcpAnswer answer) {
-      if (!offerer || remote != null) {
+      if (!dialer || remote != null) {
         return;
       }
       try {
@@ -183,13 +183,13 @@ final class TcpSession implements PunchSession {
     } else if (signal instanceof SessionSignal.TcpPing) {
       signalling.send(remotePeer, new SessionSignal.TcpPong(sessionId));
     } else if (signal instanceof SessionSignal.TcpPong) {
-      if (offerer && rttMs < 0) {
+      if (dialer && rttMs < 0) {
         rttMs = (System.nanoTime() - pingSentNanos) / 1e6;
         mark("tcp rtt", String.format(java.util.Locale.ROOT, "%.1f ms through the rendezvous", rttMs));
         go(1);
       }
     } else if (signal instanceof SessionSignal.TcpGo go) {
-      if (!offerer) {
+      if (!dialer) {
         int n = go.attempt();
         mark("tcp go", "attempt " + n + ": connecting now");
         connect(n);
@@ -200,7 +200,7 @@ final class TcpSession implements PunchSession {
     }
   }
 
-  /** Offerer: announce attempt n, then connect half the measured round trip later. */
+  /** Dialer: announce attempt n, then connect half the measured round trip later. */
   private void go(int n) {
     attempt = n;
     signalling.send(remotePeer, new SessionSignal.TcpGo(sessionId, n));
@@ -228,8 +228,8 @@ final class TcpSession implements PunchSession {
       }
       metrics.counter("p2p.tcp.attempts", "outcome", "failed").increment();
       mark("tcp attempt failed", "attempt " + n + ": " + ar.cause().getMessage());
-      if (!offerer) {
-        return; // the offerer drives the attempts
+      if (!dialer) {
+        return; // the dialer drives the attempts
       }
       if (n < ATTEMPTS) {
         vertx.setTimer(Math.max(100, Math.round(rttMs)), t -> go(n + 1));
@@ -254,7 +254,7 @@ final class TcpSession implements PunchSession {
     InetSocketAddress from = (InetSocketAddress) ch.localAddress();
     InetSocketAddress to = (InetSocketAddress) ch.remoteAddress();
     mark("tcp connected", "attempt " + attempt + ": " + SocketAddresses.format(from) + " -> " + SocketAddresses.format(to));
-    PunchedPaths.putStream(vertx, localPeer, new PunchedStream(sessionId, ch, remotePeer, offerer));
+    PunchedPaths.putStream(vertx, localPeer, new PunchedStream(sessionId, ch, remotePeer, dialer));
     vertx.eventBus().<JsonObject>request(Addresses.tlsAdopt(localPeer),
             new JsonObject().put("sessionId", sessionId).put("timeoutMs", tlsTimeoutMs),
             new DeliveryOptions().setSendTimeout(tlsTimeoutMs + 2_000))
@@ -263,7 +263,7 @@ final class TcpSession implements PunchSession {
           mark("tls handshake done", "peer id verified " + remotePeer.shortId());
           InetSocketAddress remoteCandidate = remote.stream().filter(r -> SocketAddresses.sameEndpoint(r, to)).findFirst()
               .orElse(to);
-          result.tryComplete(new SessionDescription(sessionId, localPeer, remotePeer, ConnectMethod.TCP, false, offerer,
+          result.tryComplete(new SessionDescription(sessionId, localPeer, remotePeer, ConnectMethod.TCP, false, dialer,
               timings, new SessionDescription.SelectedPair(local.get(0), "srflx", remoteCandidate,
                   remote.indexOf(remoteCandidate) == 0 ? "srflx" : "host"),
               rttMs < 0 ? null : Math.round(rttMs), attempt).toJson());

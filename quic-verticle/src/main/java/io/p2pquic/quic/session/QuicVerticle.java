@@ -163,7 +163,7 @@ public final class QuicVerticle extends VerticleBase {
   }
 
   /**
-   * A TCP connection from a simultaneous open: TLS 1.3 with the peer id pinned on both sides (the offerer
+   * A TCP connection from a simultaneous open: TLS 1.3 with the peer id pinned on both sides (the dialer
    * is the TLS client), then the session's addresses, as for QUIC.
    */
   private void adoptStream(Message<JsonObject> msg) {

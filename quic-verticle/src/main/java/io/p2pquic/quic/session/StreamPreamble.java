@@ -5,7 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
 /**
- * The first bytes of every stream but a session's default one: what the stream is for, so the acceptor
+ * The first bytes of every stream but a session's default one: what the stream is for, so the listener
  * can route it. The opener sends it at once, which also makes the stream visible to the other side before
  * the application writes (a server-speaks-first protocol such as SSH behind a forward needs that).
  *
