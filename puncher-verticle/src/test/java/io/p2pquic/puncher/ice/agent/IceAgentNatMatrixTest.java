@@ -4,6 +4,7 @@ import static io.p2pquic.puncher.stun.TestSupport.await;
 import static io.p2pquic.puncher.stun.TestSupport.awaitFailure;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.p2pquic.testsupport.TestVertx;
 import io.p2pquic.puncher.ice.CandidateType;
 import io.p2pquic.puncher.ice.virtual.VirtualNat;
 import io.p2pquic.puncher.ice.virtual.VirtualNatType;
@@ -18,9 +19,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -31,17 +31,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  * symmetric against symmetric or port-restricted fails in bounded time with a reason.
  */
 class IceAgentNatMatrixTest {
-  private static Vertx vertx;
-
-  @BeforeAll
-  static void start() {
-    vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    await(vertx.close());
-  }
+  /** One event loop: agents, STUN and the network share one thread and one order. */
+  @RegisterExtension
+  static final TestVertx VERTX = TestVertx.perClass(new VertxOptions().setEventLoopPoolSize(1));
+  private static final Vertx vertx = VERTX.vertx();
 
   static IceAgentOptions fast() {
     return new IceAgentOptions()

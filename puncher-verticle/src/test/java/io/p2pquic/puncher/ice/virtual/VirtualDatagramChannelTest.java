@@ -4,6 +4,7 @@ import static io.p2pquic.puncher.stun.TestSupport.await;
 import static io.p2pquic.puncher.stun.TestSupport.awaitFailure;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.p2pquic.testsupport.TestVertx;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.p2pquic.puncher.stun.RetransmitPolicy;
 import io.p2pquic.puncher.stun.StunClient;
@@ -13,24 +14,16 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.net.InetSocketAddress;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The Netty channel on the virtual network: the session socket ({@link NettyUdpEndpoint}) binds, sends, receives on it. */
 class VirtualDatagramChannelTest {
-  private static Vertx vertx;
+  /** One event loop: agents, STUN and the network share one thread and one order. */
+  @RegisterExtension
+  static final TestVertx VERTX = TestVertx.perClass(new VertxOptions().setEventLoopPoolSize(1));
+  private static final Vertx vertx = VERTX.vertx();
   private static final RetransmitPolicy ONE = RetransmitPolicy.of(30, 2, 2);
-
-  @BeforeAll
-  static void start() {
-    vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    await(vertx.close());
-  }
 
   @Test
   void aWildcardBindTakesTheVirtualHostsIpAndStunSeesTheNatMapping() throws Exception {

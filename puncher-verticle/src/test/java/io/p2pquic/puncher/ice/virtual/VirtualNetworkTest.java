@@ -4,6 +4,7 @@ import static io.p2pquic.puncher.stun.TestSupport.await;
 import static io.p2pquic.puncher.stun.TestSupport.awaitFailure;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.p2pquic.testsupport.TestVertx;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.p2pquic.puncher.stun.RetransmitPolicy;
 import io.p2pquic.puncher.stun.StunClient;
@@ -16,24 +17,16 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
 import java.net.InetSocketAddress;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The test network itself: mapping and filtering of the four NAT types, routing, latency. */
 class VirtualNetworkTest {
-  private static Vertx vertx;
+  /** One event loop: agents, STUN and the network share one thread and one order. */
+  @RegisterExtension
+  static final TestVertx VERTX = TestVertx.perClass(new VertxOptions().setEventLoopPoolSize(1));
+  private static final Vertx vertx = VERTX.vertx();
   private static final RetransmitPolicy ONE = RetransmitPolicy.of(30, 1, 1);
-
-  @BeforeAll
-  static void start() {
-    vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    await(vertx.close());
-  }
 
   /** A host 10.0.0.2 behind a NAT (203.0.113.1); STUN at 198.51.100.1:3478, 198.51.100.1:3479, 198.51.100.2:3478. */
   record Lab(VirtualNetwork net, StunClient client, VirtualUdpEndpoint socket, VirtualStunServer s1,
