@@ -46,7 +46,8 @@ public final class StunServerMain {
 
     // The node's registry type, so counter increments cost what they cost in production.
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    Vertx vertx = Vertx.vertx();
+    // As the node runs its rendezvous: on Vert.x's native transport (epoll) where the platform has it.
+    Vertx vertx = Vertx.builder().withTransport(io.p2pquic.quic.DatagramSockets.nodeTransport()).build();
     StunServer server =
         new StunServer(vertx, new StunServerConfig().setBind("127.0.0.1").setPort(port).setTcp(false), metrics);
     server.start().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);

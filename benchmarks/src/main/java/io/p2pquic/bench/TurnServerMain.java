@@ -41,7 +41,8 @@ public final class TurnServerMain {
       }
     }
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    Vertx vertx = Vertx.vertx();
+    // As the node runs its rendezvous: on Vert.x's native transport (epoll) where the platform has it.
+    Vertx vertx = Vertx.builder().withTransport(io.p2pquic.quic.DatagramSockets.nodeTransport()).build();
     TurnServerConfig cfg = new TurnServerConfig().setAuthSecrets(List.of(secret)).setRelayAddress("127.0.0.1")
         .setAllowedPeerRanges(List.of("127.0.0.0/8")).setBandwidthBytesPerSecond(0)
         .setMaxAllocations(0).setMaxAllocationsPerUser(0).setMaxAllocationsPerIp(0);

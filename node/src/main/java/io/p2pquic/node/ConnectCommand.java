@@ -148,7 +148,7 @@ final class ConnectCommand implements Callable<Integer> {
       });
     }
     PrometheusMeterRegistry metrics = NodeRuntime.metrics();
-    Vertx vertx = Vertx.vertx();
+    Vertx vertx = NodeRuntime.vertx();
     PeerNode[] started = {null};
     try {
       PeerIdentity me = identity == null ? PeerIdentity.generate() : null;

@@ -52,7 +52,7 @@ final class DemoCommand implements Callable<Integer> {
       });
     }
     PrometheusMeterRegistry metrics = NodeRuntime.metrics();
-    Vertx vertx = Vertx.vertx();
+    Vertx vertx = NodeRuntime.vertx();
     List<PeerNode> peers = new java.util.ArrayList<>();
     try {
       RendezvousConfig rc = RendezvousConfig.fromJson(new JsonObject()

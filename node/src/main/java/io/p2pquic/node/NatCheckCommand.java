@@ -44,7 +44,7 @@ final class NatCheckCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Vertx vertx = Vertx.vertx();
+    Vertx vertx = NodeRuntime.vertx();
     try {
       NatCheckOptions options = new NatCheckOptions();
       if (local != null) {

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.p2pquic.quic.DatagramSockets;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
@@ -42,6 +43,19 @@ final class NodeRuntime {
     return registry;
   }
 
+  /**
+   * A Vert.x on the node's transport: epoll on Linux (DatagramSockets.nodeTransport), so session
+   * sockets batch their receives (recvmmsg) and sends (UDP GSO); the JDK's where epoll does not load.
+   */
+  static VertxBuilder builder() {
+    return Vertx.builder().withTransport(DatagramSockets.nodeTransport());
+  }
+
+  /** A local (not clustered) Vert.x for the one-shot commands. */
+  static Vertx vertx() {
+    return builder().build();
+  }
+
   static Vertx vertx(boolean cluster, Path clusterConfig) {
     return vertx(cluster, clusterConfig, null);
   }
@@ -54,7 +68,7 @@ final class NodeRuntime {
    * also with the HTTP client metrics off; the peer builds its Vert.x without them.
    */
   static Vertx vertx(boolean cluster, Path clusterConfig, MeterRegistry metrics) {
-    VertxBuilder builder = Vertx.builder();
+    VertxBuilder builder = builder();
     if (metrics != null) {
       builder.with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)
               .addDisabledMetricsCategory(io.vertx.micrometer.MetricsDomain.HTTP_CLIENT)))

@@ -79,7 +79,7 @@ final class PipeCommand implements Callable<Integer> {
     PeerConfig cfg = peerOptions.resolve(identity, null, j -> ConfigFiles.with(j, "control.port", 0));
     PrintWriter err = spec.commandLine().getErr();
     Timeline timeline = quiet ? new Timeline() : NodeRuntime.printingTimeline(err);
-    Vertx vertx = Vertx.vertx();
+    Vertx vertx = NodeRuntime.vertx();
     try {
       PeerIdentity me = !listen && identity == null ? PeerIdentity.generate() : null;
       PeerNode node = NodeRuntime.await(PeerNode.start(vertx, cfg, me, NodeRuntime.metrics(), timeline, "pipe", false,

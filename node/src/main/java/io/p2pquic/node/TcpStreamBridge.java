@@ -1,6 +1,7 @@
 package io.p2pquic.node;
 
 import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.SocketChannel;
 import io.p2pquic.quic.QuicPeerStream;
@@ -69,8 +70,8 @@ final class TcpStreamBridge {
       toStreamBytes.accept(data.length());
       stream.write(data);
       if (stream.writeQueueFull()) {
-        ch.config().setAutoRead(false);
-        stream.drainHandler(v -> ch.eventLoop().execute(() -> ch.config().setAutoRead(true)));
+        setReading(ch, false);
+        stream.drainHandler(v -> ch.eventLoop().execute(() -> setReading(ch, true)));
       }
     });
     tcp.endHandler(v -> onTcpEnd());
@@ -102,6 +103,17 @@ final class TcpStreamBridge {
     stream.exceptionHandler(err -> abort("QUIC stream: " + err.getMessage()));
     tcp.resume();
     stream.resume();
+  }
+
+  /**
+   * Pauses or resumes reading at the socket, while there is input left. On the epoll transport a
+   * socket whose input was shut down (the client's FIN read) is no longer in the epoll set for reading,
+   * and changing its interest then fails with ENOENT, which would abort the direction still flowing.
+   */
+  private static void setReading(io.netty.channel.Channel ch, boolean read) {
+    if (ch.isActive() && !(ch instanceof DuplexChannel d && d.isInputShutdown())) {
+      ch.config().setAutoRead(read);
+    }
   }
 
   /** The TCP side sent FIN: so does the stream; the stream→TCP direction goes on. */

@@ -40,7 +40,7 @@ public final class PuncherVerticle extends VerticleBase {
   private PeerSessions sessions;
   private volatile Registration registration;
   private boolean retryAtStart;
-  private io.p2pquic.puncher.transport.DatagramChannels datagramChannels = io.p2pquic.puncher.transport.DatagramChannels.NIO;
+  private io.p2pquic.puncher.transport.DatagramChannels datagramChannels; // null: DatagramChannels.of(vertx)
   private final Promise<String> replaced = Promise.promise();
   private final Promise<Registration> firstRegistration = Promise.promise();
 
@@ -119,7 +119,8 @@ public final class PuncherVerticle extends VerticleBase {
                   timeline.mark(name, "signalling closed", reason);
                 }
               });
-          sessions = new PeerSessions(vertx, signalling, config, metrics, timeline, name, datagramChannels);
+          sessions = new PeerSessions(vertx, signalling, config, metrics, timeline, name,
+              datagramChannels != null ? datagramChannels : io.p2pquic.puncher.transport.DatagramChannels.of(vertx));
           if (retryAtStart) {
             signalling.connectAndRetry().onFailure(err -> LOG.debug("{}: registration given up: {}", name, err.getMessage()));
             return Future.succeededFuture();

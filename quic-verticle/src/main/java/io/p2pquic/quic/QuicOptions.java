@@ -19,7 +19,8 @@ import java.util.Set;
  * {@code handshakeTimeoutMs} [10000], {@code maxData} [16 MiB, connection flow-control window],
  * {@code maxStreamData} [4 MiB, per stream], {@code maxBidiStreams} [100], {@code maxUniStreams}
  * [100], {@code datagrams} [true, RFC 9221], {@code datagramQueueLength} [128],
- * {@code congestionControl} ["bbr" | "cubic" | "reno"], {@code keyLog} [false],
+ * {@code congestionControl} ["bbr" | "cubic" | "reno"], {@code udpSegments} [16: packets sent in one
+ * segmentation-offload (UDP GSO) call on Linux native sockets; 0 or 1 = one system call a packet], {@code keyLog} [false],
  * {@code keyLogFile} [null: $SSLKEYLOGFILE], {@code qlogDir} [null: off]. {@link #fromJson} rejects
  * unknown keys and names them.
  */
@@ -27,10 +28,12 @@ public final class QuicOptions extends JsonDataObject {
 
   /** ALPN protocol id spoken on every connection. */
   public static final String ALPN = "p2p-quic/1";
+  /** Packets a segmentation-offload send carries at most (Linux allows 64 a call). */
+  public static final int DEFAULT_UDP_SEGMENTS = 16;
 
   private static final List<String> KEYS = List.of("idleTimeoutMs", "keepAliveIntervalMs", "handshakeTimeoutMs", "maxData",
       "maxStreamData", "maxBidiStreams", "maxUniStreams", "datagrams", "datagramQueueLength",
-      "congestionControl", "keyLog", "keyLogFile", "qlogDir");
+      "congestionControl", "udpSegments", "keyLog", "keyLogFile", "qlogDir");
 
   private long idleTimeoutMs = 30_000;
   private long keepAliveIntervalMs = 10_000;
@@ -42,6 +45,7 @@ public final class QuicOptions extends JsonDataObject {
   private boolean datagrams = true;
   private int datagramQueueLength = 128;
   private String congestionControl = "bbr";
+  private int udpSegments = DEFAULT_UDP_SEGMENTS;
   private boolean keyLog;
   private String keyLogFile;
   private String qlogDir;
@@ -69,6 +73,7 @@ public final class QuicOptions extends JsonDataObject {
         case "datagrams" -> setDatagrams(StrictConfig.bool(v));
         case "datagramQueueLength" -> setDatagramQueueLength(StrictConfig.intValue(v));
         case "congestionControl" -> setCongestionControl(StrictConfig.string(v));
+        case "udpSegments" -> setUdpSegments(StrictConfig.intValue(v));
         case "keyLog" -> setKeyLog(StrictConfig.bool(v));
         case "keyLogFile" -> setKeyLogFile(StrictConfig.optionalString(v));
         case "qlogDir" -> setQlogDir(StrictConfig.optionalString(v));
@@ -95,6 +100,7 @@ public final class QuicOptions extends JsonDataObject {
         .put("datagrams", datagrams)
         .put("datagramQueueLength", datagramQueueLength)
         .put("congestionControl", congestionControl)
+        .put("udpSegments", udpSegments)
         .put("keyLog", keyLog);
     if (keyLogFile != null) {
       j.put("keyLogFile", keyLogFile);
@@ -216,6 +222,21 @@ public final class QuicOptions extends JsonDataObject {
       throw new IllegalArgumentException("congestionControl must be cubic, reno or bbr: " + v);
     }
     this.congestionControl = lower;
+    return this;
+  }
+
+  public int udpSegments() {
+    return udpSegments;
+  }
+
+  /**
+   * How many QUIC packets one send may hand the kernel at once with UDP generic segmentation offload
+   * (Linux 4.18+, native epoll sockets only; elsewhere each packet is its own system call). A bulk
+   * transfer otherwise pays one sendto per 1.2-1.4 KB packet. 0 or 1 turns it off, for a path whose
+   * driver refuses offloaded sends.
+   */
+  public QuicOptions setUdpSegments(int v) {
+    this.udpSegments = (int) StrictConfig.inRange("udpSegments", v, 0, 64);
     return this;
   }
 

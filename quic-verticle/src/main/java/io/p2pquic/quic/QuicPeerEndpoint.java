@@ -5,6 +5,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.handler.codec.quic.EpollQuicUtils;
 import io.netty.handler.codec.quic.QLogConfiguration;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicChannelBootstrap;
@@ -16,6 +18,7 @@ import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.codec.quic.QuicSslContextBuilder;
 import io.netty.handler.codec.quic.QuicSslEngine;
 import io.netty.handler.codec.quic.QuicTokenHandler;
+import io.netty.handler.codec.quic.SegmentedDatagramPacketAllocator;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.util.AttributeKey;
 import io.p2pquic.identity.PeerId;
@@ -123,6 +126,7 @@ public final class QuicPeerEndpoint {
       if (qlog != null) {
         b.option(QuicChannelOption.QLOG, qlog);
       }
+      b.option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, segmentation(channel, opts));
       conn.startReadyTimer(channel.eventLoop());
       b.connect().addListener(conn::onClientConnect);
     };
@@ -214,6 +218,19 @@ public final class QuicPeerEndpoint {
       b.datagram(o.datagramQueueLength(), o.datagramQueueLength());
     }
     return b;
+  }
+
+  /**
+   * Batches outgoing packets into one UDP generic-segmentation-offload send where the socket can
+   * (a native epoll socket on a kernel with UDP_SEGMENT), so a bulk transfer is not one system call a
+   * packet; elsewhere, and with {@link QuicOptions#udpSegments()} below 2, one packet a send.
+   */
+  static SegmentedDatagramPacketAllocator segmentation(Channel datagramChannel, QuicOptions o) {
+    if (o.udpSegments() > 1 && datagramChannel instanceof EpollDatagramChannel
+        && EpollDatagramChannel.isSegmentedDatagramPacketSupported()) {
+      return EpollQuicUtils.newSegmentedAllocator(o.udpSegments());
+    }
+    return SegmentedDatagramPacketAllocator.NONE;
   }
 
   /** TLS settings shared by both roles: ALPN, no hostname identity, no 0-RTT, key log. */

@@ -118,6 +118,7 @@ public final class QuicPeerServer {
     if (qlog != null) {
       b.option(QuicChannelOption.QLOG, qlog);
     }
+    b.option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, QuicPeerEndpoint.segmentation(channel, options));
     PromiseInternal<Void> p = context.promise();
     channel.eventLoop().execute(() -> {
       try {

@@ -1,12 +1,20 @@
 package io.p2pquic.quic;
 
 import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.FixedRecvByteBufAllocator;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.channel.unix.SegmentedDatagramPacket;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.VertxInternal;
@@ -15,6 +23,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /** Loopback UDP channels shaped like the puncher's: a STUN demultiplexer first, on a Vert.x event loop. */
 final class QuicTestSupport {
@@ -64,6 +73,48 @@ final class QuicTestSupport {
         });
     DatagramChannel ch = (DatagramChannel) b.bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
     return new Endpoint(ch, demux);
+  }
+
+  /**
+   * As {@link #bind}, on the kind of socket {@code vertx} runs: epoll with batched receives when its
+   * native transport is on (as the puncher's DatagramChannels makes them), else NIO. {@code sent}
+   * counts what leaves the socket: packets, and batches handed to the kernel as one GSO send.
+   */
+  static Endpoint bindNative(Vertx vertx, SendCounter sent) throws Exception {
+    TestDemux demux = new TestDemux();
+    Bootstrap b = new Bootstrap()
+        .group(((VertxInternal) vertx).nettyEventLoopGroup())
+        .channel(vertx.isNativeTransportEnabled() ? EpollDatagramChannel.class : NioDatagramChannel.class)
+        .handler(new ChannelInitializer<DatagramChannel>() {
+          @Override
+          protected void initChannel(DatagramChannel ch) {
+            ch.pipeline().addLast("sent", sent).addLast("demux", demux);
+          }
+        });
+    if (vertx.isNativeTransportEnabled()) {
+      b.option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, 2048)
+          .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(2048 * 16));
+    }
+    DatagramChannel ch = (DatagramChannel) b.bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+    return new Endpoint(ch, demux);
+  }
+
+  /** Counts outgoing datagrams and, of them, segmentation-offload batches. */
+  @ChannelHandler.Sharable
+  static final class SendCounter extends ChannelOutboundHandlerAdapter {
+    final AtomicLong datagrams = new AtomicLong();
+    final AtomicLong batches = new AtomicLong();
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+      if (msg instanceof SegmentedDatagramPacket) {
+        batches.incrementAndGet();
+      }
+      if (msg instanceof DatagramPacket) {
+        datagrams.incrementAndGet();
+      }
+      ctx.write(msg, promise);
+    }
   }
 
   static <T> T await(Future<T> f) throws Exception {

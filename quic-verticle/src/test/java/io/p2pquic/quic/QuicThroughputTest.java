@@ -3,10 +3,13 @@ package io.p2pquic.quic;
 import static io.p2pquic.quic.QuicTestSupport.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.netty.channel.epoll.EpollDatagramChannel;
 import io.p2pquic.testsupport.TestVertx;
 import io.p2pquic.identity.PeerIdentity;
 import io.p2pquic.quic.QuicTestSupport.Endpoint;
+import io.p2pquic.quic.QuicTestSupport.SendCounter;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
 import java.security.MessageDigest;
 import java.util.Arrays;
@@ -17,20 +20,39 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** 100 MB over one stream on loopback arrive intact; prints the throughput (not asserted). */
+/**
+ * Bulk data over one stream on loopback arrives intact, on JDK sockets and on native epoll sockets with
+ * segmentation offload; prints the throughput (not asserted: speed is benchmarks/run-bulk-bench.sh's).
+ */
 class QuicThroughputTest {
-  private static final long TOTAL = 100L * 1000 * 1000;
   private static final int CHUNK = 64 * 1024;
   @RegisterExtension
   static final TestVertx VERTX = TestVertx.perClass();
-  private static final Vertx vertx = VERTX.vertx();
+  @RegisterExtension
+  static final TestVertx NATIVE = TestVertx.perClass(new VertxOptions().setPreferNativeTransport(true));
 
   @Test
   void hundredMegabytesOverOneStream() throws Exception {
+    transfer(VERTX.vertx(), 100L * 1000 * 1000, new SendCounter());
+  }
+
+  @Test
+  void nativeSocketsSendPacketsInSegmentationBatchesAndDeliverIntact() throws Exception {
+    Vertx vertx = NATIVE.vertx();
+    assertThat(vertx.isNativeTransportEnabled()).as("epoll ships in the jar for linux-x86_64").isTrue();
+    assertThat(EpollDatagramChannel.isSegmentedDatagramPacketSupported()).as("UDP_SEGMENT (Linux 4.18+)").isTrue();
+    SendCounter sent = new SendCounter();
+    transfer(vertx, 30L * 1000 * 1000, sent);
+    assertThat(sent.batches.get()).as("GSO batches among %d datagrams", sent.datagrams.get()).isPositive();
+    assertThat(sent.datagrams.get()).as("30 MB in ~1350-byte packets: batches make far fewer sends")
+        .isLessThan(30L * 1000 * 1000 / 1350 / 2);
+  }
+
+  private static void transfer(Vertx vertx, long total, SendCounter sent) throws Exception {
     PeerIdentity alice = PeerIdentity.generate();
     PeerIdentity bob = PeerIdentity.generate();
-    Endpoint a = QuicTestSupport.bind(vertx);
-    Endpoint b = QuicTestSupport.bind(vertx);
+    Endpoint a = QuicTestSupport.bindNative(vertx, sent);
+    Endpoint b = QuicTestSupport.bindNative(vertx, new SendCounter());
     try {
       // Receiver: hashes everything, answers with the byte count and SHA-256 when the sender ends.
       await(QuicPeerEndpoint.server(vertx, b.channel(), bob, id -> id.equals(alice.peerId()), new QuicOptions())
@@ -50,21 +72,22 @@ class QuicThroughputTest {
 
       byte[] pool = new byte[(1 << 20) + CHUNK];
       new SplittableRandom(42).nextBytes(pool);
-      MessageDigest sent = sha256();
+      MessageDigest hashed = sha256();
       CompletableFuture<String> answer = new CompletableFuture<>();
       Buffer reply = Buffer.buffer();
       s.handler(reply::appendBuffer).endHandler(v -> answer.complete(reply.toString()));
       long start = System.nanoTime();
-      conn.context().runOnContext(v -> new Pump(s, pool, sent).run());
+      conn.context().runOnContext(v -> new Pump(s, pool, hashed, total).run());
       String got = answer.get(60, TimeUnit.SECONDS);
       double seconds = (System.nanoTime() - start) / 1e9;
 
-      String expected = TOTAL + " " + HexFormat.of().formatHex(sent.digest());
+      String expected = total + " " + HexFormat.of().formatHex(hashed.digest());
       assertThat(got).isEqualTo(expected);
       QuicStats stats = await(conn.stats());
-      System.out.printf("QUIC loopback: %d MB in %.2f s = %.1f MB/s (%.0f Mbit/s); rtt %d us, lost %d packets, cwnd %d%n",
-          TOTAL / 1_000_000, seconds, TOTAL / 1e6 / seconds, TOTAL * 8 / 1e6 / seconds,
-          stats.rtt().toNanos() / 1000, stats.lostPackets(), stats.cwnd());
+      System.out.printf("QUIC loopback (%s): %d MB in %.2f s = %.1f MB/s; rtt %d us, lost %d packets, cwnd %d,"
+              + " %d datagrams sent, %d of them GSO batches%n",
+          a.channel().getClass().getSimpleName(), total / 1_000_000, seconds, total / 1e6 / seconds,
+          stats.rtt().toNanos() / 1000, stats.lostPackets(), stats.cwnd(), sent.datagrams.get(), sent.batches.get());
       await(conn.close());
     } finally {
       a.channel().close().sync();
@@ -72,31 +95,33 @@ class QuicThroughputTest {
     }
   }
 
-  /** Writes TOTAL bytes while the stream has capacity, resuming on drain; then FIN. */
+  /** Writes {@code total} bytes while the stream has capacity, resuming on drain; then FIN. */
   private static final class Pump implements Runnable {
     private final QuicPeerStream s;
     private final byte[] pool;
     private final MessageDigest sha;
+    private final long total;
     private long written;
     private int index;
 
-    Pump(QuicPeerStream s, byte[] pool, MessageDigest sha) {
+    Pump(QuicPeerStream s, byte[] pool, MessageDigest sha, long total) {
       this.s = s;
+      this.total = total;
       this.pool = pool;
       this.sha = sha;
     }
 
     @Override
     public void run() {
-      while (written < TOTAL && !s.writeQueueFull()) {
-        int len = (int) Math.min(CHUNK, TOTAL - written);
+      while (written < total && !s.writeQueueFull()) {
+        int len = (int) Math.min(CHUNK, total - written);
         int off = (int) ((index++ * 7919L) % (1 << 20));
         byte[] chunk = Arrays.copyOfRange(pool, off, off + len);
         sha.update(chunk);
         s.write(Buffer.buffer(chunk));
         written += len;
       }
-      if (written < TOTAL) {
+      if (written < total) {
         s.drainHandler(v -> run());
       } else {
         s.drainHandler(null);

@@ -2,10 +2,12 @@ package io.p2pquic.puncher.path;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.socket.DatagramPacket;
+import io.netty.channel.unix.SegmentedDatagramPacket;
 import io.p2pquic.puncher.transport.RelayedDatagramPacket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -204,11 +206,36 @@ public final class PathLayer extends ChannelDuplexHandler {
     }
     lastOutboundNanos = System.nanoTime();
     if (current instanceof PeerPath.ViaRelay r) {
+      if (p instanceof SegmentedDatagramPacket s) {
+        writeSegmentsViaRelay(ctx, s, r, promise);
+        return;
+      }
       outRelayed.increment();
       ctx.write(r.relay().wrap(p.content(), r.peer()), promise);
+    } else if (p instanceof SegmentedDatagramPacket s) {
+      // A batch for one UDP segmentation-offload send: it stays one, addressed to the current path.
+      outDirect.increment((p.content().readableBytes() + s.segmentSize() - 1) / s.segmentSize());
+      ctx.write(new SegmentedDatagramPacket(p.content(), s.segmentSize(), current.peer()), promise);
     } else {
       outDirect.increment();
       ctx.write(new DatagramPacket(p.content(), current.peer()), promise);
     }
+  }
+
+  /** A relay takes one QUIC packet a message (ChannelData or Send): the batch goes out packet by packet. */
+  private void writeSegmentsViaRelay(ChannelHandlerContext ctx, SegmentedDatagramPacket batch, PeerPath.ViaRelay r,
+      ChannelPromise promise) {
+    ByteBuf content = batch.content();
+    int size = batch.segmentSize();
+    try {
+      for (int offset = content.readerIndex(); offset < content.writerIndex(); offset += size) {
+        ByteBuf packet = content.retainedSlice(offset, Math.min(size, content.writerIndex() - offset));
+        outRelayed.increment();
+        ctx.write(r.relay().wrap(packet, r.peer()), ctx.voidPromise());
+      }
+    } finally {
+      batch.release();
+    }
+    promise.trySuccess();
   }
 }

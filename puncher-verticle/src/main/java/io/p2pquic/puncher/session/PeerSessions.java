@@ -56,7 +56,7 @@ public final class PeerSessions {
 
   public PeerSessions(Vertx vertx, SignallingClient signalling, PeerConfig config, MeterRegistry metrics,
       Timeline timeline, String actor) {
-    this(vertx, signalling, config, metrics, timeline, actor, io.p2pquic.puncher.transport.DatagramChannels.NIO);
+    this(vertx, signalling, config, metrics, timeline, actor, io.p2pquic.puncher.transport.DatagramChannels.of(vertx));
   }
 
   /** For tests: sessions whose UDP channels {@code datagramChannels} makes (a virtual network's, say). */

@@ -12,15 +12,15 @@ import java.util.Objects;
  * What every punching session of one peer needs, whatever its method: the Vert.x instance, the
  * signalling client (and through it this peer's identity), metrics, the timeline and the name it is
  * marked under, the session timing options, how long a QUIC (or TLS) handshake may take and what makes the
- * sessions' UDP channels (real NIO sockets but in tests).
+ * sessions' UDP channels (real sockets of Vert.x's transport but in tests).
  */
 public record SessionContext(Vertx vertx, SignallingClient signalling, PeerId localPeer, MeterRegistry metrics,
     Timeline timeline, String actor, SessionOptions options, long quicTimeoutMs, DatagramChannels datagramChannels) {
 
-  /** Sessions on real NIO UDP sockets. */
+  /** Sessions on real UDP sockets of Vert.x's transport ({@link DatagramChannels#of}). */
   public SessionContext(Vertx vertx, SignallingClient signalling, PeerId localPeer, MeterRegistry metrics,
       Timeline timeline, String actor, SessionOptions options, long quicTimeoutMs) {
-    this(vertx, signalling, localPeer, metrics, timeline, actor, options, quicTimeoutMs, DatagramChannels.NIO);
+    this(vertx, signalling, localPeer, metrics, timeline, actor, options, quicTimeoutMs, DatagramChannels.of(vertx));
   }
 
   public SessionContext {

@@ -8,6 +8,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.socket.DatagramPacket;
+import io.netty.channel.unix.SegmentedDatagramPacket;
 import io.p2pquic.puncher.transport.RelayInbound;
 import io.p2pquic.puncher.transport.RelayTransport;
 import io.p2pquic.puncher.transport.RelayedDatagramPacket;
@@ -202,6 +203,39 @@ class PathLayerTest {
     ((DatagramPacket) ch.readOutbound()).release();
     ch.runScheduledPendingTasks();
     assertThat(silences).as("an answer ends the silence").hasSize(1);
+    ch.finishAndReleaseAll();
+  }
+
+  @Test
+  void aSegmentationBatchStaysOneSendDirectAndIsSplitPacketByPacketForTheRelay() {
+    PathLayer layer = new PathLayer(VIRTUAL, false, metrics);
+    EmbeddedChannel ch = new EmbeddedChannel(layer);
+
+    layer.use(new PeerPath.Direct(PEER_DIRECT), "nominated pair");
+    ch.writeOutbound(new SegmentedDatagramPacket(buf(0x41, 1, 0x41, 2, 0x41), 2, VIRTUAL));
+    DatagramPacket out = ch.readOutbound();
+    assertThat(out).isInstanceOf(SegmentedDatagramPacket.class);
+    assertThat(((SegmentedDatagramPacket) out).segmentSize()).isEqualTo(2);
+    assertThat(out.recipient()).isEqualTo(PEER_DIRECT);
+    assertThat(hex(out.content())).isEqualTo("4101410241");
+    assertThat((Object) ch.readOutbound()).isNull();
+    out.release();
+    assertThat(metrics.counter("p2p.path.outbound", "path", "direct").count())
+        .as("counted as the three packets the kernel sends").isEqualTo(3);
+
+    layer.use(new PeerPath.ViaRelay(PEER_AT_RELAY, RELAY), "direct path lost");
+    ByteBuf batch = buf(0x41, 1, 0x41, 2, 0x41);
+    ch.writeOutbound(new SegmentedDatagramPacket(batch, 2, VIRTUAL));
+    List<String> relayed = new ArrayList<>();
+    for (DatagramPacket p; (p = ch.readOutbound()) != null; ) {
+      assertThat(p).isNotInstanceOf(SegmentedDatagramPacket.class);
+      assertThat(p.recipient()).isEqualTo(TURN);
+      relayed.add(hex(p.content()));
+      p.release();
+    }
+    assertThat(relayed).as("one ChannelData message per QUIC packet, the short last one too")
+        .containsExactly("400100024101", "400100024102", "4001000141");
+    assertThat(batch.refCnt()).as("the batch is released once split").isZero();
     ch.finishAndReleaseAll();
   }
 

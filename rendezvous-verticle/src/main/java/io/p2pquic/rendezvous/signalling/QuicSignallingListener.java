@@ -6,7 +6,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.codec.LengthFieldPrepender;
 import io.netty.handler.codec.TooLongFrameException;
@@ -66,7 +65,7 @@ public final class QuicSignallingListener {
     return vertx.executeBlocking(() -> SignallingQuicTls.server(identity), false).compose(ssl -> {
       Promise<InetSocketAddress> bound = context.promise();
       new Bootstrap().group(context.nettyEventLoop())
-          .channel(NioDatagramChannel.class)
+          .channelFactory(((VertxInternal) vertx).transport().datagramChannelFactory())
           .handler(new ChannelInitializer<io.netty.channel.socket.DatagramChannel>() {
             @Override
             protected void initChannel(io.netty.channel.socket.DatagramChannel ch) {

@@ -8,9 +8,9 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.DatagramChannel;
-import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.socket.SocketProtocolFamily;
-import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.channel.socket.DatagramPacket;
+import io.p2pquic.quic.DatagramSockets;
 import io.p2pquic.rendezvous.relay.SecretId;
 import io.p2pquic.stun.AddressAttribute;
 import io.p2pquic.stun.ErrorCodeAttribute;
@@ -52,6 +52,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -166,9 +167,11 @@ public final class TurnServer {
   /** Starts the expiry sweep on {@code ctx}; all handlers must then be called on that context's thread. */
   public Future<Void> start(ContextInternal ctx) {
     this.context = ctx;
+    Function<SocketProtocolFamily, DatagramChannel> relaySockets = DatagramSockets.factory(vertx);
     this.relayBootstrap = new Bootstrap()
         .group(ctx.nettyEventLoop())
-        .channelFactory(() -> new NioDatagramChannel(SocketProtocolFamily.INET))
+        // Relay sockets of the kind the event loop runs (epoll on the node's native transport, else NIO).
+        .channelFactory(() -> relaySockets.apply(SocketProtocolFamily.INET))
         .handler(new ChannelInitializer<DatagramChannel>() {
           @Override
           protected void initChannel(DatagramChannel ch) {

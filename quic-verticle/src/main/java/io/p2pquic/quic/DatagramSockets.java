@@ -1,0 +1,49 @@
+package io.p2pquic.quic;
+
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.InternetProtocolFamily;
+import io.netty.channel.socket.SocketProtocolFamily;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.vertx.core.Vertx;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.spi.transport.Transport;
+import java.util.function.Function;
+
+/**
+ * Opens UDP channels that register on a Vert.x instance's event loops, of the address family asked
+ * for: NIO on the JDK transport, epoll on the native one. Vert.x's own epoll transport ignores the
+ * family and always opens a dual-stack IPv6 socket, which reports an IPv4 wildcard bind as "::" (the
+ * gatherer then plans IPv6 candidates for an IPv4-only session), hence this one place; the node runs
+ * Vert.x on {@link #nodeTransport()}, which fixes that for Vert.x's own sockets too.
+ */
+public final class DatagramSockets {
+  private DatagramSockets() {}
+
+  /**
+   * The transport a node's Vert.x runs on: epoll where it loads (batched UDP receives and
+   * segmentation-offload sends for sessions, see QuicPeerEndpoint.segmentation), its datagram
+   * sockets of the family asked for; else the JDK's.
+   */
+  public static io.vertx.core.transport.Transport nodeTransport() {
+    return FamilyAwareEpollTransport.preferred();
+  }
+
+  /** A factory of unregistered channels for {@code vertx}'s transport (decided once, here). */
+  @SuppressWarnings("deprecation") // Vert.x's transport SPI still takes the old family type
+  public static Function<SocketProtocolFamily, DatagramChannel> factory(Vertx vertx) {
+    if (!vertx.isNativeTransportEnabled()) {
+      return NioDatagramChannel::new;
+    }
+    Transport transport = ((VertxInternal) vertx).transport();
+    DatagramChannel probe = transport.datagramChannel(InternetProtocolFamily.IPv4);
+    boolean epoll = probe instanceof EpollDatagramChannel;
+    probe.unsafe().closeForcibly();
+    if (epoll) {
+      return EpollDatagramChannel::new;
+    }
+    // Another native transport (io_uring, kqueue): its own channel, whatever family it opens.
+    return family -> transport.datagramChannel(
+        family == SocketProtocolFamily.INET6 ? InternetProtocolFamily.IPv6 : InternetProtocolFamily.IPv4);
+  }
+}
