@@ -1,5 +1,6 @@
 package io.p2pquic.puncher.stun;
 
+import io.p2pquic.puncher.transport.PortReuse;
 import io.p2pquic.api.net.SocketAddresses;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -11,7 +12,6 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.socket.nio.NioChannelOption;
 import io.p2pquic.stun.StunClass;
 import io.p2pquic.stun.StunDecodeException;
 import io.p2pquic.stun.StunMessage;
@@ -25,11 +25,9 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
-import io.vertx.core.net.TcpConfig;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.StandardSocketOptions;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Map;
@@ -115,14 +113,9 @@ public final class StunTcpClient {
 
     Bootstrap b = new Bootstrap()
         .group(context.nettyEventLoop())
-        .channelFactory(vertx.transport().channelFactory(false));
-    vertx.transport().configure(new TcpConfig().setReuseAddress(true).setSoReusePort(true), false, b);
-    b.option(ChannelOption.SO_REUSEADDR, true)
+        .channelFactory(PortReuse.clientChannels(vertx));
+    PortReuse.share(b, vertx)
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
-    if (!vertx.isNativeTransportEnabled()) {
-      // The JDK transport may not apply SO_REUSEPORT from TcpConfig; set it on the NIO channel directly.
-      b.option(NioChannelOption.of(StandardSocketOptions.SO_REUSEPORT), true);
-    }
     ResponseReader reader = new ResponseReader(server, request.transactionId(), promise, start);
     b.handler(reader);
     ChannelFuture connect = localAddress != null ? b.connect(server, localAddress) : b.connect(server);

@@ -5,8 +5,8 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioChannelOption;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.p2pquic.puncher.transport.PortReuse;
 import io.p2pquic.api.net.SocketAddresses;
 import io.p2pquic.puncher.stun.StunTcpClient;
 import io.vertx.core.Future;
@@ -14,7 +14,6 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
-import io.vertx.core.net.TcpConfig;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -84,9 +83,8 @@ public final class TcpSimultaneousOpen {
     ContextInternal context = vertx.getOrCreateContext();
     io.netty.bootstrap.ServerBootstrap b = new io.netty.bootstrap.ServerBootstrap()
         .group(context.nettyEventLoop(), context.nettyEventLoop())
-        .channelFactory(vertx.transport().serverChannelFactory(false));
-    vertx.transport().configure(new io.vertx.core.net.TcpConfig().setReuseAddress(true).setSoReusePort(true), false, b);
-    b.option(ChannelOption.SO_REUSEADDR, true)
+        .channelFactory(PortReuse.serverChannels(vertx));
+    PortReuse.share(b, vertx)
         .childOption(ChannelOption.AUTO_READ, false)
         .childOption(ChannelOption.TCP_NODELAY, true)
         .childHandler(new ChannelInitializer<io.netty.channel.Channel>() {
@@ -101,9 +99,6 @@ public final class TcpSimultaneousOpen {
             }
           }
         });
-    if (!vertx.isNativeTransportEnabled()) {
-      b.option(NioChannelOption.of(StandardSocketOptions.SO_REUSEPORT), true);
-    }
     Promise<Void> bound = context.promise();
     b.bind(new InetSocketAddress(wildcard, port)).addListener((ChannelFuture f) -> {
       if (f.isSuccess()) {
@@ -164,9 +159,8 @@ public final class TcpSimultaneousOpen {
     AtomicInteger failed = new AtomicInteger();
     List<String> reasons = java.util.Collections.synchronizedList(new ArrayList<>());
     for (InetSocketAddress target : targets) {
-      Bootstrap b = new Bootstrap().group(context.nettyEventLoop()).channelFactory(vertx.transport().channelFactory(false));
-      vertx.transport().configure(new TcpConfig().setReuseAddress(true).setSoReusePort(true), false, b);
-      b.option(ChannelOption.SO_REUSEADDR, true)
+      Bootstrap b = new Bootstrap().group(context.nettyEventLoop()).channelFactory(PortReuse.clientChannels(vertx));
+      PortReuse.share(b, vertx)
           .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) timeout.toMillis())
           .option(ChannelOption.TCP_NODELAY, true)
           // Nothing is read until the TLS session is installed: a ClientHello read into an empty
@@ -178,9 +172,6 @@ public final class TcpSimultaneousOpen {
               // handlers come with the TLS session that adopts the channel
             }
           });
-      if (!vertx.isNativeTransportEnabled()) {
-        b.option(NioChannelOption.of(StandardSocketOptions.SO_REUSEPORT), true);
-      }
       ChannelFuture f = b.connect(target, new InetSocketAddress(wildcard, port));
       attempts.add(f);
       f.addListener(x -> {

@@ -1,8 +1,5 @@
 package io.p2pquic.puncher.transport;
 
-import io.netty.channel.FixedRecvByteBufAllocator;
-import io.netty.channel.epoll.EpollChannelOption;
-import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.socket.nio.NioDatagramChannel;
@@ -19,14 +16,6 @@ import java.util.function.Function;
 @FunctionalInterface
 public interface DatagramChannels {
 
-  /**
-   * Largest datagram a batched receive (recvmmsg) takes in one slot. QUIC packets stay at or below
-   * 1500 bytes on every path we send on, and so do TURN-wrapped ones; a longer datagram is truncated
-   * and then fails its integrity check (STUN) or decryption (QUIC), as a corrupt one would.
-   */
-  int RECEIVE_SLOT_BYTES = 2048;
-  /** Datagrams one batched receive may return. */
-  int RECEIVE_BATCH = 16;
   /**
    * Kernel send and receive buffer asked for on every session socket. The default (about 208 KiB)
    * overflows during a bulk transfer's bursts and reads as loss to QUIC; Linux caps the request at
@@ -50,11 +39,7 @@ public interface DatagramChannels {
     Function<SocketProtocolFamily, DatagramChannel> open = DatagramSockets.factory(vertx);
     return host -> {
       DatagramChannel ch = open.apply(isIpv6(host) ? SocketProtocolFamily.INET6 : SocketProtocolFamily.INET);
-      if (ch instanceof EpollDatagramChannel) {
-        ch.config().setOption(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, RECEIVE_SLOT_BYTES);
-        ch.config().setRecvByteBufAllocator(new FixedRecvByteBufAllocator(RECEIVE_SLOT_BYTES * RECEIVE_BATCH));
-      }
-      return withBuffers(ch);
+      return withBuffers(DatagramSockets.batchReceives(ch));
     };
   }
 

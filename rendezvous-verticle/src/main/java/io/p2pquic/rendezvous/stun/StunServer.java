@@ -2,7 +2,19 @@ package io.p2pquic.rendezvous.stun;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.channel.socket.SocketProtocolFamily;
 import io.p2pquic.api.net.SocketAddresses;
+import io.p2pquic.quic.DatagramSockets;
 import io.p2pquic.rendezvous.turn.AllocationKey;
 import io.p2pquic.rendezvous.turn.TurnServer;
 import io.p2pquic.stun.StunClass;
@@ -15,9 +27,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.datagram.DatagramPacket;
-import io.vertx.core.datagram.DatagramSocket;
-import io.vertx.core.datagram.DatagramSocketOptions;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.net.NetServer;
@@ -29,6 +38,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,7 +68,7 @@ public final class StunServer {
   private final StunMessageDecoder decoder = new StunMessageDecoder();
   private final StunMessageEncoder encoder = new StunMessageEncoder();
   /** Sockets by the address they are bound to; one for a plain server, four for RFC 5780. */
-  private final Map<InetSocketAddress, DatagramSocket> sockets = new LinkedHashMap<>();
+  private final Map<InetSocketAddress, DatagramChannel> sockets = new LinkedHashMap<>();
   private final Map<String, Counter> dropped = new ConcurrentHashMap<>();
   private final Counter udpRequests;
   private final Counter tcpRequests;
@@ -136,22 +146,44 @@ public final class StunServer {
             + " (" + err.getMessage() + ")", err);
   }
 
+  /**
+   * A Netty channel on the context's event loop rather than a Vert.x DatagramSocket: the latter copies
+   * every datagram into a new buffer, turns the sender into a string and back, and resolves the
+   * destination string of every answer; the answer path is the server's whole cost per request.
+   */
   private Future<Void> bindUdp(InetSocketAddress endpoint) {
     // An IPv6 bind address (:: included) needs an IPv6 socket; bound to :: it is dual-stack on Linux and
     // answers IPv4 clients too.
-    boolean v6 = endpoint.getAddress() instanceof java.net.Inet6Address;
-    DatagramSocket socket = vertx.createDatagramSocket(new DatagramSocketOptions().setIpV6(v6).setReceiveBufferSize(1 << 20));
-    return socket
-        .listen(endpoint.getPort(), endpoint.getHostString())
-        .map(s -> {
-          InetSocketAddress bound = SocketAddresses.toInet(s.localAddress());
-          if (udpAddress == null) {
-            udpAddress = bound;
+    SocketProtocolFamily family = endpoint.getAddress() instanceof java.net.Inet6Address
+        ? SocketProtocolFamily.INET6 : SocketProtocolFamily.INET;
+    Function<SocketProtocolFamily, DatagramChannel> open = DatagramSockets.factory(vertx);
+    InetSocketAddress[] local = new InetSocketAddress[1];
+    Bootstrap b = new Bootstrap()
+        .group(context.nettyEventLoop())
+        .channelFactory(() -> DatagramSockets.batchReceives(open.apply(family)))
+        .option(ChannelOption.SO_RCVBUF, 1 << 20)
+        .handler(new SimpleChannelInboundHandler<DatagramPacket>() {
+          @Override
+          protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
+            // Emitted on the server's context (same thread): TURN handlers may set timers.
+            context.emit(packet, p -> onDatagram((DatagramChannel) ctx.channel(), local[0], p.sender(), p.content()));
           }
-          sockets.put(config.rfc5780() ? endpoint : bound, s);
-          s.handler(packet -> onDatagram(s, bound, packet));
-          return null;
         });
+    Promise<Void> bound = context.promise();
+    b.bind(endpoint).addListener((ChannelFuture f) -> {
+      if (!f.isSuccess()) {
+        bound.fail(f.cause());
+        return;
+      }
+      DatagramChannel ch = (DatagramChannel) f.channel();
+      local[0] = ch.localAddress();
+      if (udpAddress == null) {
+        udpAddress = local[0];
+      }
+      sockets.put(config.rfc5780() ? endpoint : local[0], ch);
+      bound.complete();
+    });
+    return bound.future();
   }
 
   private Future<Void> bindTcp() {
@@ -173,7 +205,11 @@ public final class StunServer {
     if (turn != null) {
       closing.add(turn.stop());
     }
-    sockets.values().forEach(s -> closing.add(s.close()));
+    sockets.values().forEach(s -> {
+      Promise<Void> closed = Promise.promise();
+      s.close().addListener(f -> closed.complete());
+      closing.add(closed.future());
+    });
     sockets.clear();
     if (tcpServer != null) {
       closing.add(tcpServer.close());
@@ -192,16 +228,14 @@ public final class StunServer {
     return tcpAddress;
   }
 
-  private void onDatagram(DatagramSocket socket, InetSocketAddress local, DatagramPacket packet) {
+  private void onDatagram(DatagramChannel socket, InetSocketAddress local, InetSocketAddress source, ByteBuf data) {
     try {
-      InetSocketAddress source = SocketAddresses.toInet(packet.sender());
-      Buffer data = packet.data();
       // ChannelData: first two bits 01 (0x40-0x7F covers RFC 5766's channel range; STUN starts 0x00-0x3F).
-      if (turn != null && data.length() > 0 && (data.getUnsignedByte(0) & 0xC0) == 0x40) {
-        turn.onChannelData(data.getBytes(), udpClient(socket, local, source));
+      if (turn != null && data.isReadable() && (data.getUnsignedByte(data.readerIndex()) & 0xC0) == 0x40) {
+        turn.onChannelData(ByteBufUtil.getBytes(data), udpClient(socket, local, source));
         return;
       }
-      StunMessage m = decode(data.getBytes());
+      StunMessage m = decode(ByteBufUtil.getBytes(data));
       if (m == null) {
         return;
       }
@@ -222,21 +256,25 @@ public final class StunServer {
       }
       InetSocketAddress receivedOn = config.rfc5780() ? keyOf(local) : local;
       StunReply reply = binding.handle(request, source, receivedOn, otherAddress(receivedOn), true);
-      DatagramSocket out = socket;
+      DatagramChannel out = socket;
       if (reply.origin() != ResponseOrigin.SAME) {
         out = sockets.get(BindingRequestHandler.originAddress(receivedOn, otherAddress(receivedOn), reply.origin()));
       }
       count(reply);
       InetSocketAddress to = reply.destination();
-      out.send(Buffer.buffer(encoder.encodeToBytes(reply.message())), to.getPort(), to.getAddress().getHostAddress())
-          .onFailure(err -> drop("send-failed"));
+      out.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(encoder.encodeToBytes(reply.message())), to))
+          .addListener(f -> {
+            if (!f.isSuccess()) {
+              drop("send-failed");
+            }
+          });
     } catch (RuntimeException e) {
-      LOG.warn("STUN datagram from {} failed: {}", packet.sender(), e.toString());
+      LOG.warn("STUN datagram from {} failed: {}", source, e.toString());
       drop("internal-error");
     }
   }
 
-  private UdpClientTransport udpClient(DatagramSocket socket, InetSocketAddress local, InetSocketAddress source) {
+  private UdpClientTransport udpClient(DatagramChannel socket, InetSocketAddress local, InetSocketAddress source) {
     return new UdpClientTransport(socket, new AllocationKey(AllocationKey.Protocol.UDP, source, local),
         () -> drop("send-failed"));
   }

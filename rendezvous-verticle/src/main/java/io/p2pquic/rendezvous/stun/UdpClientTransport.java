@@ -1,21 +1,21 @@
 package io.p2pquic.rendezvous.stun;
 
+import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.DatagramPacket;
 import io.p2pquic.rendezvous.turn.AllocationKey;
 import io.p2pquic.rendezvous.turn.ClientTransport;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.datagram.DatagramSocket;
+import io.vertx.core.internal.buffer.BufferInternal;
 
 /** The way back to a TURN client over UDP: the STUN socket the client wrote to, and the client's address. */
 final class UdpClientTransport implements ClientTransport {
-  private final DatagramSocket socket;
+  private final DatagramChannel socket;
   private final AllocationKey key;
-  private final String host;
   private final Runnable onSendFailure;
 
-  UdpClientTransport(DatagramSocket socket, AllocationKey key, Runnable onSendFailure) {
+  UdpClientTransport(DatagramChannel socket, AllocationKey key, Runnable onSendFailure) {
     this.socket = socket;
     this.key = key;
-    this.host = key.client().getAddress().getHostAddress();
     this.onSendFailure = onSendFailure;
   }
 
@@ -26,7 +26,11 @@ final class UdpClientTransport implements ClientTransport {
 
   @Override
   public boolean send(Buffer message) {
-    socket.send(message, key.client().getPort(), host).onFailure(err -> onSendFailure.run());
+    socket.writeAndFlush(new DatagramPacket(((BufferInternal) message).getByteBuf(), key.client())).addListener(f -> {
+      if (!f.isSuccess()) {
+        onSendFailure.run();
+      }
+    });
     return true;
   }
 }
