@@ -28,8 +28,17 @@ public final class DatagramSockets {
    * sockets of the family asked for; else the JDK's.
    */
   public static io.vertx.core.transport.Transport nodeTransport() {
+    String chosen = System.getProperty(TRANSPORT_PROPERTY, System.getenv(TRANSPORT_ENV));
+    if ("nio".equalsIgnoreCase(chosen)) {
+      return io.vertx.core.transport.Transport.NIO; // the way out if a kernel or driver misbehaves on epoll
+    }
     return FamilyAwareEpollTransport.preferred();
   }
+
+  /** Environment variable that picks the node's transport: {@code nio} for the JDK's, else epoll where it loads. */
+  public static final String TRANSPORT_ENV = "P2P_TRANSPORT";
+  /** System property with the same meaning (wins over the environment). */
+  public static final String TRANSPORT_PROPERTY = "p2p.transport";
 
   /**
    * Largest datagram a batched receive (recvmmsg) takes in one slot. QUIC packets stay at or below

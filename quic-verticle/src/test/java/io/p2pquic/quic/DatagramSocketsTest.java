@@ -19,6 +19,17 @@ import org.junit.jupiter.api.Test;
 class DatagramSocketsTest {
 
   @Test
+  void p2pTransportNioPicksTheJdkTransport() {
+    System.setProperty(DatagramSockets.TRANSPORT_PROPERTY, "nio");
+    try {
+      assertThat(DatagramSockets.nodeTransport()).isSameAs(io.vertx.core.transport.Transport.NIO);
+    } finally {
+      System.clearProperty(DatagramSockets.TRANSPORT_PROPERTY);
+    }
+    assertThat(DatagramSockets.nodeTransport().name()).isEqualTo("epoll");
+  }
+
+  @Test
   void anIpv4WildcardSocketIsIpv4OnTheNodeTransportAndOnVertxsStockEpoll() throws Exception {
     Vertx node = Vertx.builder().withTransport(DatagramSockets.nodeTransport()).build();
     Vertx stock = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
