@@ -3,12 +3,8 @@ package io.p2pquic.quic;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
-import io.netty.channel.FixedRecvByteBufAllocator;
-import io.netty.channel.epoll.EpollChannelOption;
-import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.DatagramChannel;
@@ -82,19 +78,17 @@ final class QuicTestSupport {
    */
   static Endpoint bindNative(Vertx vertx, SendCounter sent) throws Exception {
     TestDemux demux = new TestDemux();
+    java.util.function.Function<io.netty.channel.socket.SocketProtocolFamily, DatagramChannel> open =
+        DatagramSockets.factory(vertx);
     Bootstrap b = new Bootstrap()
         .group(((VertxInternal) vertx).nettyEventLoopGroup())
-        .channel(vertx.isNativeTransportEnabled() ? EpollDatagramChannel.class : NioDatagramChannel.class)
+        .channelFactory(() -> DatagramSockets.batchReceives(open.apply(io.netty.channel.socket.SocketProtocolFamily.INET)))
         .handler(new ChannelInitializer<DatagramChannel>() {
           @Override
           protected void initChannel(DatagramChannel ch) {
             ch.pipeline().addLast("sent", sent).addLast("demux", demux);
           }
         });
-    if (vertx.isNativeTransportEnabled()) {
-      b.option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, 2048)
-          .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(2048 * 16));
-    }
     DatagramChannel ch = (DatagramChannel) b.bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
     return new Endpoint(ch, demux);
   }
