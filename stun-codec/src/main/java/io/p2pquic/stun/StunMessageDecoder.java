@@ -11,6 +11,7 @@ import static io.p2pquic.stun.StunDecodeException.Reason.TOO_MANY_ATTRIBUTES;
 import static io.p2pquic.stun.StunDecodeException.Reason.TRUNCATED;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -75,33 +76,70 @@ public final class StunMessageDecoder {
 
   /** Decodes {@code bytes} as exactly one message. The array is kept for integrity checks; don't reuse it. */
   public StunMessage decode(byte[] m) throws StunDecodeException {
-    if (m.length < StunMessage.HEADER_LENGTH) {
-      throw new StunDecodeException(TRUNCATED, "shorter than the 20-byte STUN header: " + m.length + " bytes");
+    ByteBuf buf = Unpooled.wrappedBuffer(m);
+    List<StunAttribute> attributes = new ArrayList<>();
+    Framing f = frame(buf, maxAttributes, (type, at, len) -> attributes.add(decodeAttribute(m, buf, type, at, len)));
+    return StunMessage.decoded(
+        StunMessageType.fromWire(f.rawType()),
+        transactionId(m),
+        attributes,
+        f.fingerprint(),
+        m,
+        f.integrityOffset(),
+        f.sha256Offset(),
+        f.sha256Length());
+  }
+
+  private static TransactionId transactionId(byte[] m) {
+    byte[] tidBytes = new byte[TransactionId.LENGTH];
+    System.arraycopy(m, 8, tidBytes, 0, TransactionId.LENGTH);
+    return TransactionId.of(tidBytes);
+  }
+
+  /** Called by {@link #frame} for each attribute before the integrity attributes; offsets from the message start. */
+  @FunctionalInterface
+  public interface AttributeVisitor {
+    void attribute(int type, int valueOffset, int valueLength) throws StunDecodeException;
+  }
+
+  /**
+   * What {@link #frame} found besides the attributes: the wire type, where MESSAGE-INTEGRITY(-SHA256)
+   * start (-1 when absent) and whether a valid FINGERPRINT closed the message.
+   */
+  public record Framing(int rawType, int integrityOffset, int sha256Offset, int sha256Length, boolean fingerprint) {}
+
+  /**
+   * The framing rules of RFC 8489 for the message that fills {@code m}'s readable bytes, without building
+   * it: header (first bits, length, magic cookie, exact size), every attribute inside the message, at most
+   * {@code maxAttributes}, integrity attribute lengths, nothing after FINGERPRINT and FINGERPRINT's CRC.
+   * Each attribute before the integrity attributes goes to {@code visitor} (RFC 8489 14.5/14.6: those
+   * after it are ignored). The full decoder and the relay's allocation-free paths share this walk.
+   */
+  public static Framing frame(ByteBuf m, int maxAttributes, AttributeVisitor visitor) throws StunDecodeException {
+    int base = m.readerIndex();
+    int size = m.readableBytes();
+    if (size < StunMessage.HEADER_LENGTH) {
+      throw new StunDecodeException(TRUNCATED, "shorter than the 20-byte STUN header: " + size + " bytes");
     }
-    int rawType = u16(m, 0);
+    int rawType = m.getUnsignedShort(base);
     if ((rawType & 0xC000) != 0) {
       throw new StunDecodeException(NOT_STUN, "first two bits are not zero");
     }
-    int length = u16(m, 2);
+    int length = m.getUnsignedShort(base + 2);
     if ((length & 3) != 0) {
       throw new StunDecodeException(BAD_LENGTH, "message length " + length + " is not a multiple of 4");
     }
-    if (u32(m, 4) != StunMessage.MAGIC_COOKIE) {
+    if (m.getInt(base + 4) != StunMessage.MAGIC_COOKIE) {
       throw new StunDecodeException(BAD_MAGIC_COOKIE, "magic cookie missing (RFC 3489 message or not STUN)");
     }
-    if (StunMessage.HEADER_LENGTH + length > m.length) {
+    if (StunMessage.HEADER_LENGTH + length > size) {
       throw new StunDecodeException(
-          TRUNCATED, "header says " + length + " attribute bytes, only " + (m.length - 20) + " present");
+          TRUNCATED, "header says " + length + " attribute bytes, only " + (size - 20) + " present");
     }
-    if (StunMessage.HEADER_LENGTH + length < m.length) {
+    if (StunMessage.HEADER_LENGTH + length < size) {
       throw new StunDecodeException(
-          BAD_LENGTH, (m.length - 20 - length) + " bytes after the message end");
+          BAD_LENGTH, (size - 20 - length) + " bytes after the message end");
     }
-    byte[] tidBytes = new byte[TransactionId.LENGTH];
-    System.arraycopy(m, 8, tidBytes, 0, TransactionId.LENGTH);
-    TransactionId tid = TransactionId.of(tidBytes);
-
-    List<StunAttribute> attributes = new ArrayList<>();
     int integrityOffset = -1;
     int sha256Offset = -1;
     int sha256Length = 0;
@@ -116,8 +154,8 @@ public final class StunMessageDecoder {
       if (end - pos < 4) {
         throw new StunDecodeException(TRUNCATED, "attribute header truncated at offset " + pos);
       }
-      int type = u16(m, pos);
-      int valueLength = u16(m, pos + 2);
+      int type = m.getUnsignedShort(base + pos);
+      int valueLength = m.getUnsignedShort(base + pos + 2);
       int padded = (valueLength + 3) & ~3;
       if (pos + 4 + padded > end) {
         throw new StunDecodeException(
@@ -150,32 +188,23 @@ public final class StunMessageDecoder {
           if (valueLength != 4) {
             throw malformed(type, "length must be 4, is " + valueLength);
           }
-          if (u32(m, value) != (int) Fingerprint.compute(m, pos)) {
+          if (m.getInt(base + value) != (int) Fingerprint.compute(m, pos)) {
             throw new StunDecodeException(BAD_FINGERPRINT, "FINGERPRINT does not match the message");
           }
           fingerprint = true;
         }
         default -> {
-          // RFC 8489 14.5/14.6: attributes after the integrity are ignored (only integrity/fingerprint count).
           if (integrityOffset < 0 && sha256Offset < 0) {
-            attributes.add(decodeAttribute(m, type, value, valueLength, tid));
+            visitor.attribute(type, value, valueLength);
           }
         }
       }
       pos += 4 + padded;
     }
-    return StunMessage.decoded(
-        StunMessageType.fromWire(rawType),
-        tid,
-        attributes,
-        fingerprint,
-        m,
-        integrityOffset,
-        sha256Offset,
-        sha256Length);
+    return new Framing(rawType, integrityOffset, sha256Offset, sha256Length, fingerprint);
   }
 
-  private static StunAttribute decodeAttribute(byte[] m, int type, int at, int len, TransactionId tid)
+  private static StunAttribute decodeAttribute(byte[] m, ByteBuf buf, int type, int at, int len)
       throws StunDecodeException {
     switch (type) {
       case StunAttributeType.MAPPED_ADDRESS,
@@ -185,7 +214,7 @@ public final class StunMessageDecoder {
           StunAttributeType.OTHER_ADDRESS,
           StunAttributeType.XOR_PEER_ADDRESS,
           StunAttributeType.XOR_RELAYED_ADDRESS -> {
-        return new AddressAttribute(type, decodeAddress(m, type, at, len, tid));
+        return new AddressAttribute(type, decodeAddress(buf, type, at, len));
       }
       case StunAttributeType.USERNAME -> {
         return text(m, type, at, len, MAX_USERNAME);
@@ -253,13 +282,17 @@ public final class StunMessageDecoder {
     }
   }
 
-  private static InetSocketAddress decodeAddress(byte[] m, int type, int at, int len, TransactionId tid)
-      throws StunDecodeException {
+  /**
+   * The address in the attribute value at {@code at} (from the message start, which is {@code m}'s reader
+   * index), un-XORed for the XOR-*-ADDRESS types with the cookie and the message's transaction id.
+   */
+  public static InetSocketAddress decodeAddress(ByteBuf m, int type, int at, int len) throws StunDecodeException {
     if (len < 4) {
       throw malformed(type, "shorter than 4 bytes");
     }
-    int family = m[at + 1] & 0xFF;
-    int port = u16(m, at + 2);
+    int base = m.readerIndex();
+    int family = m.getUnsignedByte(base + at + 1);
+    int port = m.getUnsignedShort(base + at + 2);
     int addrLength = switch (family) {
       case 0x01 -> 4;
       case 0x02 -> 16;
@@ -269,10 +302,10 @@ public final class StunMessageDecoder {
       throw malformed(type, "length " + len + " does not fit family " + family);
     }
     byte[] addr = new byte[addrLength];
-    System.arraycopy(m, at + 4, addr, 0, addrLength);
+    m.getBytes(base + at + 4, addr);
     if (StunAttributeType.isXorAddress(type)) {
       port ^= StunMessage.MAGIC_COOKIE >>> 16;
-      xorAddress(addr, tid);
+      xorAddress(addr, m, base + 8);
     }
     try {
       return new InetSocketAddress(InetAddress.getByAddress(addr), port);
@@ -283,9 +316,16 @@ public final class StunMessageDecoder {
 
   /** XOR with the magic cookie, then (IPv6) the transaction id; the same operation encodes. */
   static void xorAddress(byte[] addr, TransactionId tid) {
-    byte[] t = tid.unsafeBytes();
+    xorAddress(addr, Unpooled.wrappedBuffer(tid.unsafeBytes()), 0);
+  }
+
+  /**
+   * XORs an address's bytes as RFC 8489 section 14.2 says: with the magic cookie, then (IPv6) with the
+   * transaction id found at {@code tidIndex} of {@code tidSource}. The same operation encodes and decodes.
+   */
+  public static void xorAddress(byte[] addr, ByteBuf tidSource, int tidIndex) {
     for (int i = 0; i < addr.length; i++) {
-      int mask = i < 4 ? (StunMessage.MAGIC_COOKIE >>> (24 - 8 * i)) & 0xFF : t[i - 4];
+      int mask = i < 4 ? (StunMessage.MAGIC_COOKIE >>> (24 - 8 * i)) & 0xFF : tidSource.getByte(tidIndex + i - 4);
       addr[i] ^= (byte) mask;
     }
   }

@@ -8,15 +8,18 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.socket.SocketProtocolFamily;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.p2pquic.api.net.SocketAddresses;
 import io.p2pquic.quic.DatagramSockets;
 import io.p2pquic.rendezvous.turn.AllocationKey;
 import io.p2pquic.rendezvous.turn.TurnServer;
+import io.p2pquic.stun.turn.SendIndicationDecoder;
 import io.p2pquic.stun.StunClass;
 import io.p2pquic.stun.StunDecodeException;
 import io.p2pquic.stun.StunMessage;
@@ -58,6 +61,8 @@ import org.slf4j.LoggerFactory;
 public final class StunServer {
   private static final Logger LOG = LoggerFactory.getLogger(StunServer.class);
   private static final int MAX_TCP_FRAME = StunStreamFramer.MAX_STUN_FRAME;
+  /** Datagrams queued on a socket before a flush goes out even while a read batch is still running. */
+  private static final int RECEIVE_BATCH_FLUSHES = 64;
 
   private final Vertx vertx;
   private final StunServerConfig config;
@@ -162,11 +167,24 @@ public final class StunServer {
         .group(context.nettyEventLoop())
         .channelFactory(() -> DatagramSockets.batchReceives(open.apply(family)))
         .option(ChannelOption.SO_RCVBUF, 1 << 20)
-        .handler(new SimpleChannelInboundHandler<DatagramPacket>() {
+        .handler(new ChannelInitializer<DatagramChannel>() {
           @Override
-          protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
-            // Emitted on the server's context (same thread): TURN handlers may set timers.
-            context.emit(packet, p -> onDatagram((DatagramChannel) ctx.channel(), local[0], p.sender(), p.content()));
+          protected void initChannel(DatagramChannel ch) {
+            // Answers and relayed data leave as one sendmmsg per read batch (or per event-loop turn when
+            // a relay socket's read made them), not one sendto each.
+            ch.pipeline().addLast(new FlushConsolidationHandler(RECEIVE_BATCH_FLUSHES, true));
+            ch.pipeline().addLast(new SimpleChannelInboundHandler<DatagramPacket>() {
+              @Override
+              protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
+                // Emitted on the server's context (same thread): TURN handlers may set timers.
+                context.emit(packet, p -> onDatagram((DatagramChannel) ctx.channel(), local[0], p.sender(), p.content()));
+              }
+
+              @Override
+              public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                drop("send-failed"); // writes use the void promise: a failed send lands here
+              }
+            });
           }
         });
     Promise<Void> bound = context.promise();
@@ -232,7 +250,11 @@ public final class StunServer {
     try {
       // ChannelData: first two bits 01 (0x40-0x7F covers RFC 5766's channel range; STUN starts 0x00-0x3F).
       if (turn != null && data.isReadable() && (data.getUnsignedByte(data.readerIndex()) & 0xC0) == 0x40) {
-        turn.onChannelData(ByteBufUtil.getBytes(data), udpClient(socket, local, source));
+        turn.onChannelData(data, udpKey(source, local));
+        return;
+      }
+      if (turn != null && SendIndicationDecoder.isSendIndication(data)) {
+        turn.onSendIndication(data, udpKey(source, local)); // the relay's hot path: read in place, not decoded
         return;
       }
       StunMessage m = decode(ByteBufUtil.getBytes(data));
@@ -262,12 +284,9 @@ public final class StunServer {
       }
       count(reply);
       InetSocketAddress to = reply.destination();
-      out.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(encoder.encodeToBytes(reply.message())), to))
-          .addListener(f -> {
-            if (!f.isSuccess()) {
-              drop("send-failed");
-            }
-          });
+      // A failed send reaches the socket's exceptionCaught (counted as send-failed).
+      out.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(encoder.encodeToBytes(reply.message())), to),
+          out.voidPromise());
     } catch (RuntimeException e) {
       LOG.warn("STUN datagram from {} failed: {}", source, e.toString());
       drop("internal-error");
@@ -275,8 +294,11 @@ public final class StunServer {
   }
 
   private UdpClientTransport udpClient(DatagramChannel socket, InetSocketAddress local, InetSocketAddress source) {
-    return new UdpClientTransport(socket, new AllocationKey(AllocationKey.Protocol.UDP, source, local),
-        () -> drop("send-failed"));
+    return new UdpClientTransport(socket, udpKey(source, local));
+  }
+
+  private static AllocationKey udpKey(InetSocketAddress source, InetSocketAddress local) {
+    return new AllocationKey(AllocationKey.Protocol.UDP, source, local);
   }
 
   private void onTcpConnection(NetSocket socket) {
@@ -317,6 +339,10 @@ public final class StunServer {
           return;
         }
         lastFrameNanos[0] = System.nanoTime();
+        if (client != null && bytes.length >= 2 && (bytes[0] << 8 | (bytes[1] & 0xFF)) == SendIndicationDecoder.WIRE_TYPE) {
+          turn.onSendIndication(Unpooled.wrappedBuffer(bytes), client.key());
+          return;
+        }
         StunMessage m = decode(bytes);
         if (m == null) {
           closed[0] = true;
@@ -341,7 +367,7 @@ public final class StunServer {
       public void channelData(byte[] frame) {
         if (!closed[0]) {
           lastFrameNanos[0] = System.nanoTime();
-          turn.onChannelData(frame, client);
+          turn.onChannelData(Unpooled.wrappedBuffer(frame), client.key());
         }
       }
     };

@@ -11,12 +11,10 @@ import io.vertx.core.internal.buffer.BufferInternal;
 final class UdpClientTransport implements ClientTransport {
   private final DatagramChannel socket;
   private final AllocationKey key;
-  private final Runnable onSendFailure;
 
-  UdpClientTransport(DatagramChannel socket, AllocationKey key, Runnable onSendFailure) {
+  UdpClientTransport(DatagramChannel socket, AllocationKey key) {
     this.socket = socket;
     this.key = key;
-    this.onSendFailure = onSendFailure;
   }
 
   @Override
@@ -26,11 +24,8 @@ final class UdpClientTransport implements ClientTransport {
 
   @Override
   public boolean send(Buffer message) {
-    socket.writeAndFlush(new DatagramPacket(((BufferInternal) message).getByteBuf(), key.client())).addListener(f -> {
-      if (!f.isSuccess()) {
-        onSendFailure.run();
-      }
-    });
+    // Failures reach the socket's exceptionCaught (counted there as send-failed): no listener per packet.
+    socket.writeAndFlush(new DatagramPacket(((BufferInternal) message).getByteBuf(), key.client()), socket.voidPromise());
     return true;
   }
 }

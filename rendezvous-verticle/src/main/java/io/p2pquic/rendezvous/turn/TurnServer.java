@@ -3,7 +3,6 @@ package io.p2pquic.rendezvous.turn;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
@@ -19,14 +18,16 @@ import io.p2pquic.stun.StunAttribute;
 import io.p2pquic.stun.StunAttributeType;
 import io.p2pquic.stun.StunAttributes;
 import io.p2pquic.stun.StunClass;
+import io.p2pquic.stun.StunDecodeException;
 import io.p2pquic.stun.StunMessage;
 import io.p2pquic.stun.StunMessageEncoder;
-import io.p2pquic.stun.StunMessageType;
 import io.p2pquic.stun.StunMethod;
 import io.p2pquic.stun.UInt64Attribute;
 import io.p2pquic.stun.turn.ChannelData;
 import io.p2pquic.stun.turn.ChannelDataDecoder;
 import io.p2pquic.stun.turn.ChannelDataEncoder;
+import io.p2pquic.stun.turn.DataIndicationEncoder;
+import io.p2pquic.stun.turn.SendIndicationDecoder;
 import io.p2pquic.stun.turn.TurnRestCredentials;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -52,6 +53,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -87,7 +89,6 @@ public final class TurnServer {
       StunAttributeType.USERNAME, StunAttributeType.REALM, StunAttributeType.NONCE,
       StunAttributeType.LIFETIME, StunAttributeType.REQUESTED_ADDRESS_FAMILY,
       StunAttributeType.XOR_PEER_ADDRESS, StunAttributeType.CHANNEL_NUMBER);
-  private static final StunMessageType DATA_INDICATION = StunMessageType.of(StunMethod.DATA, StunClass.INDICATION);
 
   private final Vertx vertx;
   private final TurnServerConfig config;
@@ -102,6 +103,8 @@ public final class TurnServer {
   private final PeerAddressPolicy policy;
   private final SecureRandom random = new SecureRandom();
   private final StunMessageEncoder encoder = new StunMessageEncoder();
+  /** Reused for every Send indication: all callers run on this server's event loop. */
+  private final SendIndicationDecoder sendIndications = new SendIndicationDecoder();
 
   private final Map<AllocationKey, ServerAllocation> allocations = new HashMap<>();
   /** Answers to requests that did not authenticate (challenges, 401, 438): a reflector's fuel, so rationed. */
@@ -266,11 +269,8 @@ public final class TurnServer {
   public void onStun(StunMessage m, ClientTransport from) {
     try {
       if (m.messageClass() == StunClass.INDICATION) {
-        if (m.method().equals(StunMethod.SEND)) {
-          onSend(m, from);
-        } else {
-          metrics.dropped("unexpected-indication");
-        }
+        // Send indications come to onSendIndication undecoded (the listeners route them there).
+        metrics.dropped("unexpected-indication");
         return;
       }
       if (m.messageClass() != StunClass.REQUEST) {
@@ -347,27 +347,54 @@ public final class TurnServer {
     }
   }
 
-  /** One ChannelData message from a client (a whole datagram, or one frame of a TCP stream). */
-  public void onChannelData(byte[] frame, ClientTransport from) {
-    ServerAllocation a = allocations.get(from.key());
+  /**
+   * One ChannelData message from the client on {@code key} (a whole datagram, or one frame of a TCP
+   * stream), read in place: the data goes to the peer as a retained slice of {@code frame}.
+   */
+  public void onChannelData(ByteBuf frame, AllocationKey key) {
+    ServerAllocation a = allocations.get(key);
     if (a == null || a.pending()) {
       metrics.dropped("no-allocation");
       return;
     }
-    ChannelData cd;
+    int length;
     try {
-      cd = ChannelDataDecoder.decode(Unpooled.wrappedBuffer(frame), config.rfc5766Channels());
+      length = ChannelDataDecoder.payloadLength(frame, config.rfc5766Channels());
     } catch (ChannelDataDecoder.ChannelDataException e) {
       metrics.dropped("malformed-channel-data");
       return;
     }
     long now = clock.getAsLong();
-    ChannelBinding c = a.channelsByNumber.get(cd.channelNumber());
+    ChannelBinding c = a.channelsByNumber.get(ChannelDataDecoder.peekChannel(frame));
     if (c == null || !c.activeAt(now)) {
       metrics.dropped("unknown-channel");
       return;
     }
-    toPeer(a, c.peer, cd.data(), now);
+    toPeer(a, c.peer, frame, frame.readerIndex() + ChannelData.HEADER_LENGTH, length, now);
+  }
+
+  /**
+   * One Send indication from the client on {@code key} (RFC 8656 section 11.4), undecoded: read in place
+   * by {@link SendIndicationDecoder}, which applies the STUN decoder's framing rules.
+   */
+  public void onSendIndication(ByteBuf message, AllocationKey key) {
+    ServerAllocation a = allocations.get(key);
+    if (a == null || a.pending()) {
+      metrics.dropped("no-allocation");
+      return;
+    }
+    InetSocketAddress peer;
+    try {
+      peer = sendIndications.decode(message) ? sendIndications.peer() : null;
+    } catch (StunDecodeException e) {
+      peer = null;
+    }
+    if (peer == null || !(peer.getAddress() instanceof Inet4Address)) {
+      metrics.dropped("malformed-send");
+      return;
+    }
+    ByteBuf data = sendIndications.data(message);
+    toPeer(a, peer, data, data.readerIndex(), data.readableBytes(), clock.getAsLong());
   }
 
   /** A client's TCP connection closed: its allocation goes with it (RFC 8656 section 3.1). */
@@ -378,22 +405,8 @@ public final class TurnServer {
     }
   }
 
-  private void onSend(StunMessage m, ClientTransport from) {
-    ServerAllocation a = allocations.get(from.key());
-    if (a == null || a.pending()) {
-      metrics.dropped("no-allocation");
-      return;
-    }
-    InetSocketAddress peer = m.address(StunAttributeType.XOR_PEER_ADDRESS).orElse(null);
-    StunAttribute data = m.attribute(StunAttributeType.DATA).orElse(null);
-    if (peer == null || !(data instanceof RawAttribute raw) || !(peer.getAddress() instanceof Inet4Address)) {
-      metrics.dropped("malformed-send");
-      return;
-    }
-    toPeer(a, peer, raw.value(), clock.getAsLong());
-  }
-
-  private void toPeer(ServerAllocation a, InetSocketAddress peer, byte[] data, long now) {
+  /** Relays {@code length} bytes of {@code buf} at {@code offset} to {@code peer}, as a retained slice. */
+  private void toPeer(ServerAllocation a, InetSocketAddress peer, ByteBuf buf, int offset, int length, long now) {
     if (!a.permitted(peer.getAddress(), now)) {
       metrics.dropped("no-permission");
       return;
@@ -402,7 +415,7 @@ public final class TurnServer {
       metrics.dropped("peer-relay-itself");
       return;
     }
-    if (a.bandwidth != null && !a.bandwidth.tryConsume(data.length)) {
+    if (a.bandwidth != null && !a.bandwidth.tryConsume(length)) {
       metrics.dropped("bandwidth");
       return;
     }
@@ -410,8 +423,8 @@ public final class TurnServer {
       metrics.dropped("relay-backpressure");
       return;
     }
-    a.relay.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(data), peer), a.relay.voidPromise());
-    metrics.relayedToPeer(data.length);
+    a.relay.writeAndFlush(new DatagramPacket(buf.retainedSlice(offset, length), peer), a.relay.voidPromise());
+    metrics.relayedToPeer(length);
   }
 
   // ---- peer side ------------------------------------------------------------------------------------
@@ -441,22 +454,17 @@ public final class TurnServer {
       metrics.dropped("bandwidth");
       return;
     }
-    Buffer out;
+    // Framed straight into a pooled buffer of the socket's allocator: no copy of the data besides this one.
+    ByteBuf frame;
     ChannelBinding c = a.channelsByPeer.get(sender);
     if (c != null && c.activeAt(now)) {
-      ByteBuf frame = Unpooled.buffer(ChannelData.HEADER_LENGTH + length + 3);
+      frame = a.relay.alloc().buffer(ChannelData.HEADER_LENGTH + length + 3);
       ChannelDataEncoder.encode(c.number, content, a.client.stream(), frame);
-      out = BufferInternal.buffer(frame);
     } else {
-      byte[] data = new byte[length];
-      content.getBytes(content.readerIndex(), data);
-      StunMessage indication = StunMessage.builder(DATA_INDICATION)
-          .add(new AddressAttribute(StunAttributeType.XOR_PEER_ADDRESS, sender))
-          .add(new RawAttribute(StunAttributeType.DATA, data))
-          .build();
-      out = Buffer.buffer(encoder.encodeToBytes(indication));
+      frame = a.relay.alloc().buffer(DataIndicationEncoder.encodedLength(sender, length));
+      DataIndicationEncoder.encode(frame, sender, content, ThreadLocalRandom.current());
     }
-    if (!a.client.send(out)) {
+    if (!a.client.send(BufferInternal.buffer(frame))) {
       metrics.dropped("client-backpressure");
       return;
     }

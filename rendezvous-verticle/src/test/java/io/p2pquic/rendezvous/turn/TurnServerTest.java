@@ -628,6 +628,38 @@ class TurnServerTest {
     assertThat(metrics.counter(TurnMetrics.ALLOCATIONS_DELETED).count()).isEqualTo(1);
   }
 
+  /**
+   * Send indications are read in place (not decoded into a message): malformed, incomplete or IPv6-peer
+   * ones are dropped and counted, over UDP and over TCP, and the same allocation relays the next good one.
+   */
+  @Test
+  void badSendIndicationsAreCountedAndLeaveTheAllocationWorking() throws Exception {
+    start(config());
+    for (boolean overTcp : new boolean[] {false, true}) {
+      double before = count(TurnMetrics.DROPPED, "reason", "malformed-send");
+      try (TurnTestClient c = overTcp ? TurnTestClient.tcp(stun.tcpAddress()).secret(SECRET, "alice") : udpClient("alice");
+          DatagramSocket p = peer()) {
+        c.allocate();
+        assertThat(c.createPermission(addr(p)).messageClass()).isEqualTo(StunClass.SUCCESS_RESPONSE);
+        byte[] good = TurnTestClient.ENCODER.encodeToBytes(StunMessage.builder(TurnTestClient.SEND)
+            .add(TurnTestClient.xorPeer(addr(p))).add(new RawAttribute(StunAttributeType.DATA, new byte[] {1, 2, 3}))
+            .fingerprint().build());
+        byte[] badCrc = good.clone();
+        badCrc[badCrc.length - 1] ^= 1;
+        c.sendRaw(badCrc);
+        c.sendRaw(TurnTestClient.ENCODER.encodeToBytes(StunMessage.builder(TurnTestClient.SEND)
+            .add(TurnTestClient.xorPeer(addr(p))).build())); // no DATA
+        c.sendRaw(TurnTestClient.ENCODER.encodeToBytes(StunMessage.builder(TurnTestClient.SEND)
+            .add(TurnTestClient.xorPeer(new InetSocketAddress("::1", p.getLocalPort())))
+            .add(new RawAttribute(StunAttributeType.DATA, new byte[] {9})).build())); // an IPv6 peer on an IPv4 relay
+        c.sendRaw(good);
+        assertThat(receive(p, 3000)).as(overTcp ? "tcp" : "udp").containsExactly(1, 2, 3);
+        assertThat(receive(p, 200)).as("nothing else reached the peer").isNull();
+        eventually(() -> count(TurnMetrics.DROPPED, "reason", "malformed-send") == before + 3);
+      }
+    }
+  }
+
   @Test
   void rfc5766ChannelNumbersOnlyWhenConfigured() throws Exception {
     start(config());

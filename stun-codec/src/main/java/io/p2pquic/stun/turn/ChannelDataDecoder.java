@@ -46,6 +46,20 @@ public final class ChannelDataDecoder {
 
   /** As {@link #decode(ByteBuf)}; {@code rfc5766Range} also accepts channels 0x5000-0x7FFF (a relay's choice). */
   public static ChannelData decode(ByteBuf buf, boolean rfc5766Range) throws ChannelDataException {
+    int length = payloadLength(buf, rfc5766Range);
+    int channel = peekChannel(buf);
+    byte[] data = new byte[length];
+    buf.getBytes(buf.readerIndex() + ChannelData.HEADER_LENGTH, data);
+    buf.skipBytes(buf.readableBytes());
+    return new ChannelData(channel, data);
+  }
+
+  /**
+   * Checks the ChannelData message in the readable bytes (a whole datagram) as {@link #decode(ByteBuf,
+   * boolean)} does and returns the length of its data, which follows the 4-byte header; the channel is
+   * {@link #peekChannel}. Reads in place and moves nothing: the relay's per-packet path.
+   */
+  public static int payloadLength(ByteBuf buf, boolean rfc5766Range) throws ChannelDataException {
     if (buf.readableBytes() < ChannelData.HEADER_LENGTH) {
       throw new ChannelDataException("ChannelData shorter than its 4-byte header: " + buf.readableBytes() + " bytes");
     }
@@ -60,10 +74,7 @@ public final class ChannelDataDecoder {
       throw new ChannelDataException(
           "ChannelData declares " + length + " bytes but carries " + (buf.readableBytes() - ChannelData.HEADER_LENGTH));
     }
-    byte[] data = new byte[length];
-    buf.getBytes(start + ChannelData.HEADER_LENGTH, data);
-    buf.skipBytes(buf.readableBytes());
-    return new ChannelData(channel, data);
+    return length;
   }
 
   /** Thrown for a ChannelData message that must be discarded (RFC 8656 section 12.6). */

@@ -28,6 +28,19 @@ class ChannelDataCodecTest {
   }
 
   @Test
+  void payloadLengthReadsInPlaceWithTheDecodersChecks() throws Exception {
+    ByteBuf in = Unpooled.wrappedBuffer(HEX.parseHex("40020003aabbcc00"));
+    assertThat(ChannelDataDecoder.payloadLength(in, false)).isEqualTo(3);
+    assertThat(ChannelDataDecoder.peekChannel(in)).isEqualTo(0x4002);
+    assertThat(in.readerIndex()).isZero();
+    assertThatThrownBy(() -> ChannelDataDecoder.payloadLength(Unpooled.wrappedBuffer(HEX.parseHex("40020009aabb")), false))
+        .isInstanceOf(ChannelDataDecoder.ChannelDataException.class).hasMessageContaining("declares 9 bytes");
+    assertThatThrownBy(() -> ChannelDataDecoder.payloadLength(Unpooled.wrappedBuffer(HEX.parseHex("60000000")), false))
+        .isInstanceOf(ChannelDataDecoder.ChannelDataException.class).hasMessageContaining("outside");
+    assertThat(ChannelDataDecoder.payloadLength(Unpooled.wrappedBuffer(HEX.parseHex("60000000")), true)).isZero();
+  }
+
+  @Test
   void decodesAndIgnoresPadding() throws Exception {
     ByteBuf in = Unpooled.wrappedBuffer(HEX.parseHex("4fff0003aabbcc00"));
     assertThat(ChannelDataDecoder.looksLikeChannelData(in)).isTrue();
