@@ -1,7 +1,7 @@
 # Shared by run-turn-bench.sh and run-turn-alloc-bench.sh (sourced, not run): process bookkeeping and
 # starting our TurnServerMain or coturn's turnserver on 127.0.0.1 with use-auth-secret.
 # Expects: JAR, SECRET, OUR_PORT, COTURN_PORT, TURNSERVER, OUT; optional RUN_SECONDS (300),
-# OUR_JAVA_OPTS, COTURN_OPTS (extra arguments).
+# OUR_JAVA_OPTS, OUR_EXTRA_ARGS (array, TurnServerMain options), COTURN_OPTS (extra arguments).
 
 PIDS=()
 cleanup() {
@@ -31,6 +31,7 @@ start_server() { # start_server ours|coturn LOG; sets SERVER_PID and PORT
   if [ "$which" = ours ]; then
     PORT=$OUR_PORT
     java ${OUR_JAVA_OPTS:-} -cp "$JAR" io.p2pquic.bench.TurnServerMain --port "$PORT" --secret "$SECRET" --max-seconds "$RUN_SECONDS" \
+      ${OUR_EXTRA_ARGS[@]+"${OUR_EXTRA_ARGS[@]}"} \
       >"$log" 2>&1 &
     SERVER_PID=$!
     PIDS+=("$SERVER_PID")

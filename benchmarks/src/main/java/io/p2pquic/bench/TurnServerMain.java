@@ -25,13 +25,16 @@ public final class TurnServerMain {
     int port = 34782;
     long maxSeconds = 600;
     String secret = "bench-secret";
+    int loops = StunServerConfig.DEFAULT_UDP_EVENT_LOOPS;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--port" -> port = Integer.parseInt(args[++i]);
         case "--max-seconds" -> maxSeconds = Long.parseLong(args[++i]);
         case "--secret" -> secret = args[++i];
+        case "--udp-event-loops" -> loops = Integer.parseInt(args[++i]);
         case "-h", "--help" -> {
-          System.out.println("usage: TurnServerMain [--port N (34782)] [--secret S] [--max-seconds S (600)]");
+          System.out.println("usage: TurnServerMain [--port N (34782)] [--secret S] [--max-seconds S (600)]"
+              + " [--udp-event-loops N (0: one per core, as stun.udpEventLoops)]");
           return;
         }
         default -> {
@@ -47,7 +50,8 @@ public final class TurnServerMain {
         .setAllowedPeerRanges(List.of("127.0.0.0/8")).setBandwidthBytesPerSecond(0)
         .setMaxAllocations(0).setMaxAllocationsPerUser(0).setMaxAllocationsPerIp(0);
     TurnServer turn = new TurnServer(vertx, cfg, "127.0.0.1", "p2p-quic", metrics);
-    StunServer server = new StunServer(vertx, new StunServerConfig().setBind("127.0.0.1").setPort(port), metrics, turn);
+    StunServer server = new StunServer(vertx, new StunServerConfig().setBind("127.0.0.1").setPort(port)
+        .setUdpEventLoops(loops), metrics, turn);
     server.start().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     System.out.println("READY 127.0.0.1:" + server.udpAddress().getPort());
     System.out.flush();

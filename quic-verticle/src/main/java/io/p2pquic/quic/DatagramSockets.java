@@ -6,10 +6,12 @@ import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.InternetProtocolFamily;
 import io.netty.channel.socket.SocketProtocolFamily;
+import io.netty.channel.socket.nio.NioChannelOption;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.spi.transport.Transport;
+import java.net.StandardSocketOptions;
 import java.util.function.Function;
 
 /**
@@ -54,6 +56,21 @@ public final class DatagramSockets {
     if (ch instanceof EpollDatagramChannel) {
       ch.config().setOption(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, RECEIVE_SLOT_BYTES);
       ch.config().setRecvByteBufAllocator(new FixedRecvByteBufAllocator(RECEIVE_SLOT_BYTES * RECEIVE_BATCH));
+    }
+    return ch;
+  }
+
+  /**
+   * Lets several sockets bind the same address and port (SO_REUSEPORT), one per event loop: the kernel
+   * spreads incoming datagrams over them by a hash of the sender's and receiver's addresses, so one
+   * client always reaches the same socket. Linux allows it only among sockets of the same user. Returns
+   * the channel, not yet bound.
+   */
+  public static DatagramChannel sharePort(DatagramChannel ch) {
+    if (ch instanceof EpollDatagramChannel) {
+      ch.config().setOption(EpollChannelOption.SO_REUSEPORT, true);
+    } else {
+      ch.config().setOption(NioChannelOption.of(StandardSocketOptions.SO_REUSEPORT), true);
     }
     return ch;
   }

@@ -8,7 +8,8 @@ import java.util.Map;
  * Answers per second to unauthenticated requests: a token bucket per source address (at most
  * {@code MAX_SOURCES} remembered, the least recently seen forgotten first) and one for all sources, so a
  * spoofed source cannot use this server as a reflector beyond a small rate, and spoofing many sources
- * cannot raise the total. Event-loop confined (not thread-safe).
+ * cannot raise the total. Thread-safe (one lock): the STUN port may be read by several event loops, and
+ * one limit must hold for all of them.
  */
 public final class SourceRateLimiter {
   static final int MAX_SOURCES = 65_536;
@@ -31,12 +32,12 @@ public final class SourceRateLimiter {
   }
 
   /** Whether {@code source} may get an answer now (takes the tokens if so). */
-  public boolean tryAcquire(InetAddress source) {
+  public synchronized boolean tryAcquire(InetAddress source) {
     TokenBucket b = sources.computeIfAbsent(source, s -> new TokenBucket(perSourceRate, perSourceBurst));
     return b.tryTake() && total.tryTake();
   }
 
-  int sourcesTracked() {
+  synchronized int sourcesTracked() {
     return sources.size();
   }
 }

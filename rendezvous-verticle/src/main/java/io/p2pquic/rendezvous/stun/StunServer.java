@@ -72,8 +72,15 @@ public final class StunServer {
   private final TurnServer turn;
   private final StunMessageDecoder decoder = new StunMessageDecoder();
   private final StunMessageEncoder encoder = new StunMessageEncoder();
-  /** Sockets by the address they are bound to; one for a plain server, four for RFC 5780. */
+  /**
+   * The first event loop's sockets by the address they are bound to; one for a plain server, four for RFC
+   * 5780 (answers from another origin leave through these).
+   */
   private final Map<InetSocketAddress, DatagramChannel> sockets = new LinkedHashMap<>();
+  /** Every UDP socket of every event loop. */
+  private final List<DatagramChannel> allSockets = new ArrayList<>();
+  /** The TURN relays of the event loops after the first (siblings of {@link #turn}). */
+  private final List<TurnServer> siblings = new ArrayList<>();
   private final Map<String, Counter> dropped = new ConcurrentHashMap<>();
   private final Counter udpRequests;
   private final Counter tcpRequests;
@@ -125,23 +132,35 @@ public final class StunServer {
       endpoints.add(new InetSocketAddress(config.alternateAddress(), config.port()));
       endpoints.add(new InetSocketAddress(config.alternateAddress(), config.alternatePort()));
     }
+    List<ContextInternal> loops = udpLoopContexts();
+    boolean shared = loops.size() > 1;
     Future<Void> chain = Future.succeededFuture();
-    for (InetSocketAddress endpoint : endpoints) {
-      chain = chain.compose(v -> bindUdp(endpoint));
+    for (int i = 0; i < loops.size(); i++) {
+      ContextInternal loop = loops.get(i);
+      TurnServer relay = turn == null ? null : i == 0 ? turn : turn.sibling();
+      if (relay != null && i > 0) {
+        siblings.add(relay);
+      }
+      for (InetSocketAddress endpoint : endpoints) {
+        // After the first loop, port 0 means the port the first loop was given.
+        chain = chain.compose(v -> bindUdp(endpoint.getPort() == 0 && udpAddress != null
+            ? new InetSocketAddress(endpoint.getAddress(), udpAddress.getPort()) : endpoint, loop, relay, shared));
+      }
+      if (relay != null) {
+        chain = chain.compose(v -> relay.start(loop));
+      }
     }
     if (config.tcp()) {
       chain = chain.compose(v -> bindTcp());
     }
-    if (turn != null) {
-      chain = chain.compose(v -> turn.start(context));
-    }
     return chain
         .onSuccess(
             v -> LOG.info(
-                "STUN server listening on udp {}{}{}",
+                "STUN server listening on udp {}{}{}{}",
                 udpAddress,
                 tcpAddress != null ? " and tcp " + tcpAddress : "",
-                config.rfc5780() ? " (RFC 5780, sockets " + sockets.keySet() + ")" : ""))
+                config.rfc5780() ? " (RFC 5780, sockets " + sockets.keySet() + ")" : "",
+                shared ? ", UDP read by " + loops.size() + " event loops" : ""))
         .recover(err -> stop().transform(x -> Future.failedFuture(bindError(err))));
   }
 
@@ -156,7 +175,26 @@ public final class StunServer {
    * every datagram into a new buffer, turns the sender into a string and back, and resolves the
    * destination string of every answer; the answer path is the server's whole cost per request.
    */
-  private Future<Void> bindUdp(InetSocketAddress endpoint) {
+  /**
+   * The contexts whose event loops read the UDP port: this server's, then others of the Vert.x event-loop
+   * pool, {@code stun.udpEventLoops} in all (0: one per core, as far as the pool reaches).
+   */
+  private List<ContextInternal> udpLoopContexts() {
+    VertxInternal vx = (VertxInternal) vertx;
+    List<ContextInternal> out = new ArrayList<>(List.of(context));
+    int wanted = config.udpEventLoops() > 0 ? config.udpEventLoops() : Runtime.getRuntime().availableProcessors();
+    for (io.netty.util.concurrent.EventExecutor e : vx.nettyEventLoopGroup()) {
+      if (out.size() >= wanted) {
+        break;
+      }
+      if (e != context.nettyEventLoop()) {
+        out.add(vx.contextBuilder().withEventLoop((io.netty.channel.EventLoop) e).build());
+      }
+    }
+    return out;
+  }
+
+  private Future<Void> bindUdp(InetSocketAddress endpoint, ContextInternal loop, TurnServer relay, boolean sharedPort) {
     // An IPv6 bind address (:: included) needs an IPv6 socket; bound to :: it is dual-stack on Linux and
     // answers IPv4 clients too.
     SocketProtocolFamily family = endpoint.getAddress() instanceof java.net.Inet6Address
@@ -164,8 +202,11 @@ public final class StunServer {
     Function<SocketProtocolFamily, DatagramChannel> open = DatagramSockets.factory(vertx);
     InetSocketAddress[] local = new InetSocketAddress[1];
     Bootstrap b = new Bootstrap()
-        .group(context.nettyEventLoop())
-        .channelFactory(() -> DatagramSockets.batchReceives(open.apply(family)))
+        .group(loop.nettyEventLoop())
+        .channelFactory(() -> {
+          DatagramChannel ch = DatagramSockets.batchReceives(open.apply(family));
+          return sharedPort ? DatagramSockets.sharePort(ch) : ch;
+        })
         .option(ChannelOption.SO_RCVBUF, 1 << 20)
         .handler(new ChannelInitializer<DatagramChannel>() {
           @Override
@@ -176,8 +217,8 @@ public final class StunServer {
             ch.pipeline().addLast(new SimpleChannelInboundHandler<DatagramPacket>() {
               @Override
               protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
-                // Emitted on the server's context (same thread): TURN handlers may set timers.
-                context.emit(packet, p -> onDatagram((DatagramChannel) ctx.channel(), local[0], p.sender(), p.content()));
+                // Emitted on the loop's context (same thread): TURN handlers may set timers.
+                loop.emit(packet, p -> onDatagram((DatagramChannel) ctx.channel(), local[0], p.sender(), p.content(), relay));
               }
 
               @Override
@@ -198,7 +239,10 @@ public final class StunServer {
       if (udpAddress == null) {
         udpAddress = local[0];
       }
-      sockets.put(config.rfc5780() ? endpoint : local[0], ch);
+      allSockets.add(ch);
+      if (loop == context) {
+        sockets.put(config.rfc5780() ? endpoint : local[0], ch);
+      }
       bound.complete();
     });
     return bound.future();
@@ -223,11 +267,14 @@ public final class StunServer {
     if (turn != null) {
       closing.add(turn.stop());
     }
-    sockets.values().forEach(s -> {
+    siblings.forEach(t -> closing.add(t.stop()));
+    siblings.clear();
+    allSockets.forEach(s -> {
       Promise<Void> closed = Promise.promise();
       s.close().addListener(f -> closed.complete());
       closing.add(closed.future());
     });
+    allSockets.clear();
     sockets.clear();
     if (tcpServer != null) {
       closing.add(tcpServer.close());
@@ -246,7 +293,8 @@ public final class StunServer {
     return tcpAddress;
   }
 
-  private void onDatagram(DatagramChannel socket, InetSocketAddress local, InetSocketAddress source, ByteBuf data) {
+  private void onDatagram(DatagramChannel socket, InetSocketAddress local, InetSocketAddress source, ByteBuf data,
+      TurnServer turn) {
     try {
       // ChannelData: first two bits 01 (0x40-0x7F covers RFC 5766's channel range; STUN starts 0x00-0x3F).
       if (turn != null && data.isReadable() && (data.getUnsignedByte(data.readerIndex()) & 0xC0) == 0x40) {

@@ -23,7 +23,8 @@ public final class StunServerConfig extends JsonDataObject {
   private static final String PREFIX = "stun.";
   private static final java.util.List<String> KNOWN =
       java.util.List.of("bind", "port", "alternateAddress", "alternatePort", "tcp", "software",
-          "tcpIdleTimeoutSeconds", "tcpMaxConnections", "tcpMaxConnectionsPerIp", "bindingRatePerIp", "bindingRateTotal");
+          "tcpIdleTimeoutSeconds", "tcpMaxConnections", "tcpMaxConnectionsPerIp", "bindingRatePerIp", "bindingRateTotal",
+          "udpEventLoops");
 
   private String bind = "0.0.0.0";
   private int port = DEFAULT_PORT;
@@ -36,6 +37,9 @@ public final class StunServerConfig extends JsonDataObject {
   private int tcpMaxConnectionsPerIp = 64;
   private double bindingRatePerIp = 50;
   private double bindingRateTotal = 20_000;
+  private int udpEventLoops = DEFAULT_UDP_EVENT_LOOPS;
+  /** 0: one event loop per core reads the UDP port (as far as the Vert.x event-loop pool reaches). */
+  public static final int DEFAULT_UDP_EVENT_LOOPS = 0;
 
   /**
    * Reads the {@code "stun"} configuration object (null means all defaults).
@@ -60,6 +64,7 @@ public final class StunServerConfig extends JsonDataObject {
         case "tcpMaxConnectionsPerIp" -> c.setTcpMaxConnectionsPerIp(StrictConfig.intValue(v));
         case "bindingRatePerIp" -> c.bindingRatePerIp = StrictConfig.doubleValue(v);
         case "bindingRateTotal" -> c.bindingRateTotal = StrictConfig.doubleValue(v);
+        case "udpEventLoops" -> c.setUdpEventLoops(StrictConfig.intValue(v));
         default -> throw new IllegalStateException(k);
       }
     });
@@ -82,6 +87,7 @@ public final class StunServerConfig extends JsonDataObject {
     m.put("tcpMaxConnectionsPerIp", tcpMaxConnectionsPerIp);
     m.put("bindingRatePerIp", bindingRatePerIp);
     m.put("bindingRateTotal", bindingRateTotal);
+    m.put("udpEventLoops", udpEventLoops);
     return new JsonObject(m);
   }
 
@@ -92,6 +98,9 @@ public final class StunServerConfig extends JsonDataObject {
     }
     if (alternatePort < 0 || alternatePort > 65535) {
       throw new IllegalArgumentException(PREFIX + "alternatePort must be 0-65535, is " + alternatePort);
+    }
+    if (udpEventLoops < 0 || udpEventLoops > 256) {
+      throw new IllegalArgumentException(PREFIX + "udpEventLoops must be 0 (one per core) to 256, is " + udpEventLoops);
     }
     if (tcpIdleTimeoutSeconds < 1) {
       throw new IllegalArgumentException(PREFIX + "tcpIdleTimeoutSeconds must be at least 1, is " + tcpIdleTimeoutSeconds);
@@ -213,6 +222,19 @@ public final class StunServerConfig extends JsonDataObject {
   public StunServerConfig setBindingRates(double perIp, double total) {
     this.bindingRatePerIp = perIp;
     this.bindingRateTotal = total;
+    return this;
+  }
+
+  /**
+   * Event loops that read the UDP port, each with its own socket on it (SO_REUSEPORT) and its own TURN
+   * allocations; 0: one per core. 1 reads it on the rendezvous's loop alone, as before.
+   */
+  public int udpEventLoops() {
+    return udpEventLoops;
+  }
+
+  public StunServerConfig setUdpEventLoops(int udpEventLoops) {
+    this.udpEventLoops = udpEventLoops;
     return this;
   }
 

@@ -9,7 +9,8 @@ import io.netty.channel.socket.DatagramPacket;
  * the allocation that owns the socket (none yet while the socket is only reserved: dropped).
  */
 final class RelaySocketHandler extends SimpleChannelInboundHandler<DatagramPacket> {
-  private final TurnServer server;
+  /** The relay of the event loop the socket is registered on (changes when a reserved port moves loops). */
+  TurnServer server;
   ServerAllocation allocation;
 
   RelaySocketHandler(TurnServer server) {

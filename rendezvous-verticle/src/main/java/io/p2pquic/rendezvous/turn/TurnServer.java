@@ -53,6 +53,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
@@ -64,9 +65,13 @@ import org.slf4j.LoggerFactory;
  * Send and Data indications, ChannelData both ways, over UDP or TCP to the client and always UDP to peers.
  * Each allocation owns a UDP relay socket (a Netty channel on this server's event loop).
  *
- * <p>Threading: every entry point ({@link #onStun}, {@link #onChannelData}, {@link #onConnectionClosed},
- * the relay sockets, the expiry sweep) runs on the one event loop of the context given to {@link #start}
- * (the STUN server's), so the state needs no locks and no handler blocks.
+ * <p>Threading: every entry point ({@link #onStun}, {@link #onChannelData}, {@link #onSendIndication},
+ * {@link #onConnectionClosed}, the relay sockets, the expiry sweep) runs on the one event loop of the
+ * context given to {@link #start}, so an instance's allocations need no locks and no handler blocks. A
+ * STUN server reading its port on several event loops (SO_REUSEPORT: the kernel keeps each client 5-tuple
+ * on one socket) gives each loop a {@link #sibling()}: its own allocations and relay sockets on that loop,
+ * sharing with the others the secrets, the quotas, the relay-port registry and the reservations, which
+ * are thread-safe.
  *
  * <p>Security: long-term credentials in the use-auth-secret scheme with stateless nonces ({@link
  * TurnAuthenticator}); every request is authenticated, indications and ChannelData are not (RFC 8656) but
@@ -101,20 +106,20 @@ public final class TurnServer {
   private final InetAddress relayBind;
   private final InetAddress advertised;
   private final PeerAddressPolicy policy;
-  private final SecureRandom random = new SecureRandom();
+  private final SecureRandom random;
   private final StunMessageEncoder encoder = new StunMessageEncoder();
   /** Reused for every Send indication: all callers run on this server's event loop. */
   private final SendIndicationDecoder sendIndications = new SendIndicationDecoder();
 
+  /** This event loop's allocations. */
   private final Map<AllocationKey, ServerAllocation> allocations = new HashMap<>();
   /** Answers to requests that did not authenticate (challenges, 401, 438): a reflector's fuel, so rationed. */
   private final io.p2pquic.rendezvous.SourceRateLimiter rejectLimiter;
-  /** Live allocations by relay port: the only ports of this host that a relay-to-relay path may reach. */
-  private final Map<Integer, ServerAllocation> byRelayPort = new HashMap<>();
-  private final Map<String, Integer> allocationsPerUser = new HashMap<>();
-  private final Map<InetAddress, Integer> allocationsPerIp = new HashMap<>();
-  private final Map<Long, Reservation> reservations = new HashMap<>();
-  private volatile int allocationCount;
+  /** Live allocations by relay port, all loops: the only ports of this host a relay-to-relay path may reach. */
+  private final Map<Integer, ServerAllocation> byRelayPort;
+  private final AllocationQuotas quotas;
+  private final Map<Long, Reservation> reservations;
+  private final boolean primary;
   private ContextInternal context;
   private Bootstrap relayBootstrap;
   private long sweepTimer = -1;
@@ -136,7 +141,13 @@ public final class TurnServer {
     this.config = new TurnServerConfig(config).validate();
     this.software = software;
     this.clock = clock;
-    this.metrics = new TurnMetrics(registry, () -> allocationCount);
+    this.primary = true;
+    this.random = new SecureRandom();
+    this.byRelayPort = new ConcurrentHashMap<>();
+    this.reservations = new ConcurrentHashMap<>();
+    this.quotas = new AllocationQuotas(this.config.maxAllocations(), this.config.maxAllocationsPerUser(),
+        this.config.maxAllocationsPerIp());
+    this.metrics = new TurnMetrics(registry, quotas::total);
     this.rejectLimiter = new io.p2pquic.rendezvous.SourceRateLimiter(
         this.config.rejectRatePerIp(), this.config.rejectRateTotal());
     List<byte[]> s = new ArrayList<>();
@@ -163,6 +174,36 @@ public final class TurnServer {
       allowed.add(Cidr.parse(r));
     }
     this.policy = new PeerAddressPolicy(allowed, ownAddresses(relayBind, advertised));
+  }
+
+  /** A sibling for another event loop: its own allocations, everything else shared with {@code first}. */
+  private TurnServer(TurnServer first) {
+    this.vertx = first.vertx;
+    this.config = first.config;
+    this.software = first.software;
+    this.clock = first.clock;
+    this.metrics = first.metrics;
+    this.secrets = first.secrets;
+    this.generatedSecret = first.generatedSecret;
+    this.authenticator = first.authenticator;
+    this.relayBind = first.relayBind;
+    this.advertised = first.advertised;
+    this.policy = first.policy;
+    this.random = first.random;
+    this.rejectLimiter = first.rejectLimiter;
+    this.byRelayPort = first.byRelayPort;
+    this.quotas = first.quotas;
+    this.reservations = first.reservations;
+    this.primary = false;
+  }
+
+  /**
+   * A TURN server for another event loop of the same STUN port (start it with that loop's context): it
+   * relays its own clients' allocations on its own loop and shares secrets, quotas, relay ports and
+   * reservations with this one. Public methods other than the handlers answer for all of them.
+   */
+  public TurnServer sibling() {
+    return new TurnServer(this);
   }
 
   // ---- lifecycle and public surface -----------------------------------------------------------------
@@ -206,8 +247,10 @@ public final class TurnServer {
       for (ServerAllocation a : new ArrayList<>(allocations.values())) {
         release(a, null);
       }
-      reservations.values().forEach(r -> r.channel.close());
-      reservations.clear();
+      if (primary) {
+        reservations.values().forEach(r -> r.channel.close());
+        reservations.clear();
+      }
       stopped.complete();
     });
     return stopped.future();
@@ -254,8 +297,9 @@ public final class TurnServer {
     return metrics.relayedBytes();
   }
 
+  /** Allocations of this node (all event loops). */
   public int allocationCount() {
-    return allocationCount;
+    return quotas.total();
   }
 
   /** True while the client on {@code key} holds an allocation (its connection may stay quiet between refreshes). */
@@ -525,22 +569,9 @@ public final class TurnServer {
       }
       reserveNext = (v[0] & 0x80) != 0;
     }
-    String user = TurnAuthenticator.userOf(ok.username());
-    if (config.maxAllocations() > 0 && allocations.size() >= config.maxAllocations()) {
-      metrics.quotaRejected("total");
-      error(from, m, key, null, ErrorCodeAttribute.ALLOCATION_QUOTA_REACHED, "Allocation Quota Reached");
-      return;
-    }
-    if (config.maxAllocationsPerUser() > 0
-        && allocationsPerUser.getOrDefault(user, 0) >= config.maxAllocationsPerUser()) {
-      metrics.quotaRejected("user");
-      error(from, m, key, null, ErrorCodeAttribute.ALLOCATION_QUOTA_REACHED, "Allocation Quota Reached");
-      return;
-    }
-    InetAddress clientIp = from.key().client().getAddress();
-    if (config.maxAllocationsPerIp() > 0
-        && allocationsPerIp.getOrDefault(clientIp, 0) >= config.maxAllocationsPerIp()) {
-      metrics.quotaRejected("ip");
+    String refused = quotas.admit(TurnAuthenticator.userOf(ok.username()), from.key().client().getAddress());
+    if (refused != null) {
+      metrics.quotaRejected(refused);
       error(from, m, key, null, ErrorCodeAttribute.ALLOCATION_QUOTA_REACHED, "Allocation Quota Reached");
       return;
     }
@@ -550,9 +581,6 @@ public final class TurnServer {
     ServerAllocation a = new ServerAllocation(from.key(), from, ok.username(), key, m.transactionId(), bandwidth,
         now + lifetime * 1000);
     allocations.put(a.key, a);
-    allocationsPerUser.merge(a.user, 1, Integer::sum);
-    allocationsPerIp.merge(a.key.client().getAddress(), 1, Integer::sum);
-    allocationCount = allocations.size();
     if (token != null) {
       Reservation r = reservations.remove(token);
       if (r == null || r.expiresAtMillis <= now) {
@@ -561,6 +589,10 @@ public final class TurnServer {
         }
         unpend(a);
         error(from, m, key, null, ErrorCodeAttribute.INSUFFICIENT_CAPACITY, "Insufficient Capacity (unknown reservation)");
+        return;
+      }
+      if (r.channel.eventLoop() != context.nettyEventLoop()) {
+        adoptReservedPort(a, r.channel, m, lifetime);
         return;
       }
       attach(a, r.channel, m, lifetime, null);
@@ -596,9 +628,29 @@ public final class TurnServer {
     if (a.relayedAddress != null) {
       byRelayPort.remove(a.relayedAddress.getPort(), a);
     }
-    allocationsPerUser.computeIfPresent(a.user, (u, n) -> n <= 1 ? null : n - 1);
-    allocationsPerIp.computeIfPresent(a.key.client().getAddress(), (ip, n) -> n <= 1 ? null : n - 1);
-    allocationCount = allocations.size();
+    quotas.release(a.user, a.key.client().getAddress());
+  }
+
+  /**
+   * A reservation made on another event loop (the client's next 5-tuple landed on this loop's socket):
+   * its socket moves to this loop (deregistered there, registered here; the port stays bound throughout,
+   * so nothing else can take it in between).
+   */
+  private void adoptReservedPort(ServerAllocation a, DatagramChannel reserved, StunMessage m, long lifetime) {
+    reserved.deregister().addListener(d -> context.nettyEventLoop().register(reserved).addListener(r -> context.runOnContext(v -> {
+      if (a.closed || allocations.get(a.key) != a) {
+        reserved.close();
+        return;
+      }
+      if (!r.isSuccess()) {
+        reserved.close();
+        unpend(a);
+        error(a.client, m, a.integrityKey, null, ErrorCodeAttribute.INSUFFICIENT_CAPACITY, "Insufficient Capacity");
+        return;
+      }
+      reserved.pipeline().get(RelaySocketHandler.class).server = this;
+      attach(a, reserved, m, lifetime, null);
+    })));
   }
 
   private void attach(ServerAllocation a, DatagramChannel channel, StunMessage m, long lifetime, Long token) {
@@ -790,14 +842,15 @@ public final class TurnServer {
     if (a.closed) {
       return;
     }
-    unpend(a);
-    if (a.relay != null) {
-      a.relay.close();
-    }
+    // Counted before the allocation leaves the node's total, so whoever sees the total drop sees why.
     if (Boolean.TRUE.equals(expired)) {
       metrics.allocationExpired();
     } else if (Boolean.FALSE.equals(expired)) {
       metrics.allocationDeleted();
+    }
+    unpend(a);
+    if (a.relay != null) {
+      a.relay.close();
     }
     LOG.debug("TURN allocation {} of {} {}", a.key, a.username,
         expired == null ? "closed" : expired ? "expired" : "deleted");

@@ -65,7 +65,9 @@ class TurnServerTest {
   private void start(TurnServerConfig cfg) throws Exception {
     vertx = Vertx.vertx();
     turn = new TurnServer(vertx, cfg, "127.0.0.1", "test", metrics, clock::get);
-    stun = new StunServer(vertx, new StunServerConfig().setBind("127.0.0.1").setPort(0), metrics, turn);
+    // Two event loops read the port on any machine: clients spread over both (SO_REUSEPORT), so every
+    // test here also runs allocations on a sibling relay.
+    stun = new StunServer(vertx, new StunServerConfig().setBind("127.0.0.1").setPort(0).setUdpEventLoops(2), metrics, turn);
     io.p2pquic.testsupport.Await.await(stun.start());
   }
 
@@ -417,21 +419,55 @@ class TurnServerTest {
     assertThat(turn.allocationCount()).isZero();
   }
 
+  /**
+   * Each round uses new client sockets, which the kernel spreads over the two event loops: in most of
+   * the six rounds the token arrives on the other loop than the reservation, whose socket then moves.
+   */
   @Test
   void evenPortWithReservationAndTheReservedPortTakenByToken() throws Exception {
     start(config());
-    StunMessage first;
-    try (TurnTestClient c = udpClient("alice")) {
-      first = c.allocate(StunMessage.builder(TurnTestClient.ALLOCATE).add(StunAttributes.requestedTransport(17))
-          .add(new RawAttribute(StunAttributeType.EVEN_PORT, new byte[] {(byte) 0x80})));
-      assertThat(first.messageClass()).isEqualTo(StunClass.SUCCESS_RESPONSE);
-      assertThat(relayed(first).getPort() % 2).isZero();
+    for (int round = 0; round < 6; round++) {
+      StunMessage first;
+      try (TurnTestClient c = udpClient("alice")) {
+        first = c.allocate(StunMessage.builder(TurnTestClient.ALLOCATE).add(StunAttributes.requestedTransport(17))
+            .add(new RawAttribute(StunAttributeType.EVEN_PORT, new byte[] {(byte) 0x80})));
+        assertThat(first.messageClass()).isEqualTo(StunClass.SUCCESS_RESPONSE);
+        assertThat(relayed(first).getPort() % 2).isZero();
+      }
+      long token = first.uint64(StunAttributeType.RESERVATION_TOKEN).orElseThrow();
+      try (TurnTestClient c = udpClient("alice"); DatagramSocket p = peer()) {
+        StunMessage second = c.allocate(StunMessage.builder(TurnTestClient.ALLOCATE)
+            .add(StunAttributes.requestedTransport(17)).add(new UInt64Attribute(StunAttributeType.RESERVATION_TOKEN, token)));
+        assertThat(relayed(second).getPort()).as("round %d", round).isEqualTo(relayed(first).getPort() + 1);
+        // The moved socket relays for its new allocation.
+        assertThat(c.createPermission(addr(p)).messageClass()).isEqualTo(StunClass.SUCCESS_RESPONSE);
+        send(p, relayed(second), new byte[] {(byte) round});
+        StunMessage data = TurnTestClient.DECODER.decode(c.receiveRaw(3000));
+        assertThat(((RawAttribute) data.attribute(StunAttributeType.DATA).orElseThrow()).value()).containsExactly(round);
+      }
     }
-    long token = first.uint64(StunAttributeType.RESERVATION_TOKEN).orElseThrow();
-    try (TurnTestClient c = udpClient("alice")) {
-      StunMessage second = c.allocate(StunMessage.builder(TurnTestClient.ALLOCATE)
-          .add(StunAttributes.requestedTransport(17)).add(new UInt64Attribute(StunAttributeType.RESERVATION_TOKEN, token)));
-      assertThat(relayed(second).getPort()).isEqualTo(relayed(first).getPort() + 1);
+  }
+
+  /** Quotas count across event loops: of eight clients (spread over both loops) exactly the quota gets in. */
+  @Test
+  void quotasHoldAcrossEventLoops() throws Exception {
+    start(config().setMaxAllocationsPerUser(3));
+    List<TurnTestClient> clients = new java.util.ArrayList<>();
+    try {
+      int allocated = 0;
+      for (int i = 0; i < 8; i++) {
+        TurnTestClient c = udpClient("alice");
+        clients.add(c);
+        StunMessage r = c.allocate();
+        allocated += r.messageClass() == StunClass.SUCCESS_RESPONSE ? 1 : 0;
+      }
+      assertThat(allocated).isEqualTo(3);
+      assertThat(turn.allocationCount()).isEqualTo(3);
+      assertThat(count(TurnMetrics.QUOTA_REJECTIONS, "quota", "user")).isEqualTo(5);
+    } finally {
+      for (TurnTestClient c : clients) {
+        c.close();
+      }
     }
   }
 
