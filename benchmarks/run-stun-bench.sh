@@ -15,6 +15,7 @@
 #   OUR_PORT=34780  COTURN_PORT=34790               fixed UDP ports on 127.0.0.1 (must be free)
 #   JMH=1           run the JMH suite               JMH_ARGS="-f 1 -wi 3 -i 5 -w 2s -r 2s -prof gc"
 #   PROFILE=1       one extra JFR-profiled run of our server (not in the table)
+#   UDP_EVENT_LOOPS=0  our server's stun.udpEventLoops (0: one per core, each its own socket on the port)
 #   BUILD=1         build benchmarks/target/benchmarks.jar first (offline, then online if that fails)
 #   OUT=benchmarks/target/bench-results
 #
@@ -26,6 +27,7 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 
 R=${R:-5}
+UDP_EVENT_LOOPS=${UDP_EVENT_LOOPS:-0}
 DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-3}
 SOCKETS=${SOCKETS:-4}
@@ -118,6 +120,7 @@ LOAD=(java -cp "$JAR" io.p2pquic.bench.StunLoad --sockets "$SOCKETS" --window "$
 start_ours() { # start_ours LOG [extra JVM options...]: starts StunServerMain, waits for READY
   local log=$1; shift
   java "$@" -cp "$JAR" io.p2pquic.bench.StunServerMain --port "$OUR_PORT" --max-seconds "$RUN_SECONDS" \
+    --udp-event-loops "$UDP_EVENT_LOOPS" \
     >"$log" 2>&1 &
   SERVER_PID=$!
   CPU_PID=$SERVER_PID

@@ -24,13 +24,16 @@ public final class StunServerMain {
     int port = 34780;
     long maxSeconds = 600;
     boolean watchStdin = false;
+    int loops = StunServerConfig.DEFAULT_UDP_EVENT_LOOPS;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--port" -> port = Integer.parseInt(args[++i]);
         case "--max-seconds" -> maxSeconds = Long.parseLong(args[++i]);
         case "--stop-on-stdin-eof" -> watchStdin = true;
+        case "--udp-event-loops" -> loops = Integer.parseInt(args[++i]);
         case "-h", "--help" -> {
-          System.out.println("usage: StunServerMain [--port N (default 34780)] [--max-seconds S (default 600)] [--stop-on-stdin-eof]");
+          System.out.println("usage: StunServerMain [--port N (default 34780)] [--max-seconds S (default 600)] [--stop-on-stdin-eof]"
+              + " [--udp-event-loops N (0: one per core, as stun.udpEventLoops)]");
           return;
         }
         default -> {
@@ -49,7 +52,8 @@ public final class StunServerMain {
     // As the node runs its rendezvous: on Vert.x's native transport (epoll) where the platform has it.
     Vertx vertx = Vertx.builder().withTransport(io.p2pquic.quic.DatagramSockets.nodeTransport()).build();
     StunServer server =
-        new StunServer(vertx, new StunServerConfig().setBind("127.0.0.1").setPort(port).setTcp(false), metrics);
+        new StunServer(vertx, new StunServerConfig().setBind("127.0.0.1").setPort(port).setTcp(false)
+            .setUdpEventLoops(loops), metrics);
     server.start().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     System.out.println("READY udp 127.0.0.1:" + server.udpAddress().getPort());
     System.out.flush();
