@@ -387,8 +387,9 @@ public final class StunServer {
           return;
         }
         lastFrameNanos[0] = System.nanoTime();
-        if (client != null && bytes.length >= 2 && (bytes[0] << 8 | (bytes[1] & 0xFF)) == SendIndicationDecoder.WIRE_TYPE) {
-          turn.onSendIndication(Unpooled.wrappedBuffer(bytes), client.key());
+        ByteBuf frame = Unpooled.wrappedBuffer(bytes);
+        if (client != null && SendIndicationDecoder.isSendIndication(frame)) {
+          turn.onSendIndication(frame, client.key());
           return;
         }
         StunMessage m = decode(bytes);
