@@ -31,13 +31,21 @@ public final class Addresses {
   public static final String RENDEZVOUS_RELAY = "p2p.rendezvous.relay";
 
   /**
-   * Prefix of the per-peer delivery address: the rendezvous node that holds a peer's WebSocket
-   * consumes {@code p2p.signal.<peerId>}. Internal to the rendezvous cluster: services use
-   * {@link #RENDEZVOUS_RELAY}, which validates and formats the message.
+   * Prefix of the rendezvous cluster's internal delivery addresses ({@link #signalNode}, {@link #SIGNAL_REPLACE},
+   * {@link #signal}). Internal to the cluster: services use {@link #RENDEZVOUS_RELAY}, which validates and
+   * formats the message; the event-bus bridge refuses the whole prefix.
    */
   public static final String SIGNAL_PREFIX = "p2p.signal.";
 
-  /** The delivery address of one peer: {@code p2p.signal.<peerId>}. */
+  /** Where every rendezvous node learns that a peer registered (so that an older connection elsewhere goes). */
+  public static final String SIGNAL_REPLACE = SIGNAL_PREFIX + "replace";
+
+  /** The delivery address of one rendezvous node: {@code p2p.signal.node.<nodeId>}, the peer in a header. */
+  public static String signalNode(String nodeId) {
+    return SIGNAL_PREFIX + "node." + nodeId;
+  }
+
+  /** {@code p2p.signal.<peerId>}: a per-peer address under the internal prefix (nothing consumes it now). */
   public static String signal(PeerId peerId) {
     return SIGNAL_PREFIX + peerId.value();
   }

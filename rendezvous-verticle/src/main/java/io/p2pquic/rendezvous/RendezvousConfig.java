@@ -17,7 +17,7 @@ import java.util.Map;
  *
  * <pre>{@code
  * { "bind": "0.0.0.0",
- *   "http": { "port": 8088, "tls": { "enabled": false, "certFile": ..., "keyFile": ... } },
+ *   "http": { "port": 8088, "eventLoops": 0, "tls": { "enabled": false, "certFile": ..., "keyFile": ... } },
  *   "admin": { "port": -1, "bind": "127.0.0.1", "allow": [loopback and private ranges] },
  *   "stun": { "port": 3478, "alternateAddress": null, "alternatePort": 0, "tcp": true },
  *   "signalling": { ...see docs/signalling.md... },
@@ -25,6 +25,10 @@ import java.util.Map;
  *   "relays": { "announceIntervalMs": 5000, "maxPerGrant": 3 },
  *   "cluster": false }
  * }</pre>
+ *
+ * <p>{@code http.eventLoops}: how many event loops serve the HTTP/WebSocket port (0, the default: one per
+ * core); each takes its share of the connections and does their socket I/O, JSON decoding and signature
+ * checks, while the signalling state stays on one context.
  *
  * <p>{@code bind} applies to every listener unless {@code stun.bind} or {@code http.bind} says
  * otherwise; TURN relay sockets bind to {@code stun.bind} unless {@code turn.relayAddress} is set. Every unknown key
@@ -35,9 +39,12 @@ public final class RendezvousConfig extends JsonDataObject {
   private static final List<String> KNOWN =
       List.of("bind", "http", "admin", "stun", "signalling", "turn", "relays", "cluster");
 
+  static final int MAX_HTTP_EVENT_LOOPS = 64;
+
   private String bind = "0.0.0.0";
   private String httpBind;
   private int httpPort = DEFAULT_HTTP_PORT;
+  private int httpEventLoops;
   private HttpTlsConfig httpTls = new HttpTlsConfig();
   private AdminConfig admin = new AdminConfig();
   private StunServerConfig stun = new StunServerConfig();
@@ -54,9 +61,10 @@ public final class RendezvousConfig extends JsonDataObject {
       switch (k) {
         case "bind" -> c.bind = StrictConfig.string(v);
         case "cluster" -> c.cluster = StrictConfig.bool(v);
-        case "http" -> StrictConfig.read(StrictConfig.object(v), List.of("port", "bind", "tls"), (hk, hv) -> {
+        case "http" -> StrictConfig.read(StrictConfig.object(v), List.of("port", "bind", "tls", "eventLoops"), (hk, hv) -> {
           switch (hk) {
             case "port" -> c.httpPort = StrictConfig.intValue(hv, 0, 65535);
+            case "eventLoops" -> c.httpEventLoops = StrictConfig.intValue(hv, 0, MAX_HTTP_EVENT_LOOPS);
             case "tls" -> c.httpTls = HttpTlsConfig.fromJson(StrictConfig.object(hv));
             case "bind" -> c.httpBind = StrictConfig.optionalString(hv);
             default -> throw new IllegalStateException(hk);
@@ -88,7 +96,7 @@ public final class RendezvousConfig extends JsonDataObject {
   public JsonObject toJson() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("bind", bind);
-    JsonObject http = new JsonObject().put("port", httpPort);
+    JsonObject http = new JsonObject().put("port", httpPort).put("eventLoops", httpEventLoops);
     if (httpBind != null) {
       http.put("bind", httpBind);
     }
@@ -117,6 +125,19 @@ public final class RendezvousConfig extends JsonDataObject {
 
   public RendezvousConfig setHttpPort(int httpPort) {
     this.httpPort = httpPort;
+    return this;
+  }
+
+  /** Event loops serving the HTTP/WebSocket port ({@code http.eventLoops}; 0: one per core). */
+  public int httpEventLoops() {
+    return httpEventLoops;
+  }
+
+  public RendezvousConfig setHttpEventLoops(int n) {
+    if (n < 0 || n > MAX_HTTP_EVENT_LOOPS) {
+      throw new IllegalArgumentException("http.eventLoops must be 0-" + MAX_HTTP_EVENT_LOOPS + ", is " + n);
+    }
+    this.httpEventLoops = n;
     return this;
   }
 

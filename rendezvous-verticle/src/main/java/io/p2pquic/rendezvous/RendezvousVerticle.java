@@ -13,9 +13,11 @@ import io.p2pquic.rendezvous.stun.StunServer;
 import io.p2pquic.rendezvous.turn.TurnServer;
 import io.p2pquic.stun.turn.TurnRestCredentials;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import java.net.InetSocketAddress;
@@ -45,6 +47,8 @@ public final class RendezvousVerticle extends VerticleBase {
   private RelayDirectory directory;
   private RelayGrants grants;
   private HttpServer http;
+  /** The HTTP listener's servers on the other event loops (http.eventLoops). */
+  private final List<HttpServer> extraHttp = new java.util.concurrent.CopyOnWriteArrayList<>();
   private ServerCertificate certificate;
   private HttpServer adminServer;
   private io.p2pquic.rendezvous.admin.OperatorApi operatorApi;
@@ -171,6 +175,7 @@ public final class RendezvousVerticle extends VerticleBase {
             .requestHandler(router).listen()
             .recover(err -> failStart(err, "HTTP port " + config.httpPort() + " (signalling, /health, /metrics)",
                 "--http-port, P2P_HTTP_PORT or http.port")))
+        .compose(server -> moreHttpLoops(options, router, server.actualPort()).map(server))
         .compose(server -> admin.port() < 0 ? Future.succeededFuture(server)
             : vertx.createHttpServer(new HttpServerOptions().setHost(admin.bind()).setPort(admin.port())
                     .setIdleTimeout(60).setSsl(options.isSsl()).setKeyCertOptions(options.getKeyCertOptions()))
@@ -189,6 +194,27 @@ public final class RendezvousVerticle extends VerticleBase {
               config.httpBind(), server.actualPort(), config.signalling().path(),
               certificate != null ? "#" + certificate.pin().fragment() : "", stun.udpAddress());
         });
+  }
+
+  /**
+   * The same HTTP listener on the other event loops ({@code http.eventLoops}): Vert.x shares one port among
+   * servers of one instance and hands each new connection to the next, each served by the loop that made it.
+   * A listener on port 0 (any free port, as tests use) keeps one loop: Vert.x does not share a port chosen
+   * by the system under the number asked for.
+   */
+  private Future<Void> moreHttpLoops(HttpServerOptions options, Router router, int port) {
+    if (config.httpPort() == 0) {
+      return Future.succeededFuture();
+    }
+    List<ContextInternal> loops = EventLoopContexts.spread(vertx, (ContextInternal) context, config.httpEventLoops());
+    List<Future<HttpServer>> started = new ArrayList<>();
+    for (ContextInternal loop : loops.subList(1, loops.size())) {
+      Promise<HttpServer> p = Promise.promise();
+      loop.runOnContext(v -> vertx.createHttpServer(new HttpServerOptions(options).setPort(port))
+          .connectionHandler(this::admitConnection).requestHandler(router).listen().onComplete(p));
+      started.add(p.future().onSuccess(extraHttp::add));
+    }
+    return Future.all(started).mapEmpty();
   }
 
   /** Connection caps of the HTTP/WebSocket listener: over them the connection is closed at once. */
@@ -227,7 +253,12 @@ public final class RendezvousVerticle extends VerticleBase {
     if (operatorApi != null) {
       operatorApi.stop();
     }
-    Future<Void> closing = (http != null ? http.close() : Future.<Void>succeededFuture())
+    List<Future<Void>> extra = new ArrayList<>();
+    for (HttpServer s : extraHttp) {
+      extra.add(s.close());
+    }
+    Future<Void> closing = Future.join(extra).<Void>mapEmpty().otherwiseEmpty()
+        .compose(v -> http != null ? http.close() : Future.<Void>succeededFuture())
         .compose(v -> adminServer != null ? adminServer.close() : Future.succeededFuture());
     return closing
         .compose(v -> quicSignalling != null ? quicSignalling.stop() : Future.succeededFuture())
@@ -321,6 +352,11 @@ public final class RendezvousVerticle extends VerticleBase {
             + ": admin.allow lists who may read /health, /metrics, /api/v1 and /dashboard here"
             + " (or give them a port of their own, admin.port)")
             .encode());
+  }
+
+  /** How many event loops serve the HTTP/WebSocket port (see {@code http.eventLoops}). */
+  public int httpEventLoops() {
+    return http == null ? 0 : 1 + extraHttp.size();
   }
 
   /** The admin listener's port when admin.port is 0 or more, else -1 (on the HTTP port). */

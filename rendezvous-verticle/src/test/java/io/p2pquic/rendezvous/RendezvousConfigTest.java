@@ -20,7 +20,7 @@ class RendezvousConfigTest {
   void wrongTypesAndUnknownKeysNameTheFullPath() {
     assertBad("{\"http\":{\"port\":\"abc\"}}", "http.port has the wrong type: \"abc\" (expected a whole number)");
     assertBad("{\"http\":{\"port\":70000}}", "http.port must be between 0 and 65535, is 70000");
-    assertBad("{\"http\":{\"prot\":1}}", "http.prot is not a known key (known: port, bind, tls)");
+    assertBad("{\"http\":{\"prot\":1}}", "http.prot is not a known key (known: port, bind, tls, eventLoops)");
     assertBad("{\"http\":{\"tls\":{\"enabled\":\"yes\"}}}",
         "http.tls.enabled has the wrong type: \"yes\" (expected true or false)");
     assertBad("{\"http\":{\"tls\":{\"cert\":\"a.pem\"}}}",

@@ -33,7 +33,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One signalling connection (WebSocket or QUIC stream, {@link SignallingConnection}). All methods run on the
- * service's context (the service hops there from the connection's handlers), so the state needs no locking.
+ * service's context (the service hops there from the connection's handlers), so the state needs no locking,
+ * except {@link #readText} and {@link #readBinary}: they run on the connection's own thread, before the hop,
+ * and touch only what that thread alone uses (the rate bucket, the decoder, the final nonce). The costly pure
+ * work of a frame (JSON parsing, the Ed25519 check of a {@code register}) so runs on every event loop that
+ * serves connections instead of on the one service context.
  */
 final class Session {
 
@@ -43,6 +47,7 @@ final class Session {
 
   private final SignallingService service;
   private final SignallingConnection ws;
+  /** Used by the connection's thread only ({@link #readText}, {@link #readBinary}). */
   private final TokenBucket bucket;
   private final ClientFrameDecoder decoder;
   private String grantToken;
@@ -91,6 +96,13 @@ final class Session {
         ws.close(SignallingProtocol.CLOSE_REGISTRATION_TIMEOUT, "registration timeout");
       }
     });
+  }
+
+  /**
+   * On the connection's thread, before anything else is written: the challenge. Written from another thread
+   * right after a WebSocket upgrade, a frame could reach the channel before its WebSocket encoder and be lost.
+   */
+  void sendChallenge() {
     send(new Challenge(nonce, SignallingProtocol.VERSION).toJson());
   }
 
@@ -134,30 +146,68 @@ final class Session {
 
   // ---- inbound ------------------------------------------------------------------------------------
 
-  void onBinary(int length) {
-    if (state == State.CLOSED) {
-      return;
+  /**
+   * What the connection's thread made of one inbound frame: a decoded frame (for a {@code register}, with
+   * whether its signature verifies over this connection's nonce), a refusal, or a drop for the rate limit
+   * ({@code rateLimited}, with the request id when one could be read).
+   */
+  record Inbound(ClientFrame frame, boolean signatureValid, SignallingFrameException refused, boolean rateLimited,
+      Object rateLimitedId, int binaryLength) {
+
+    static Inbound decoded(ClientFrame frame, boolean signatureValid) {
+      return new Inbound(frame, signatureValid, null, false, null, -1);
     }
-    if (!bucket.tryTake()) {
-      rateLimited(null);
-      return;
+
+    static Inbound refused(SignallingFrameException e) {
+      return new Inbound(null, false, e, false, null, -1);
     }
-    sendError(null, ErrorCode.MALFORMED, "binary frame of " + length
-        + " bytes ignored: send JSON objects as WebSocket text frames");
+
+    static Inbound limited(Object id) {
+      return new Inbound(null, false, null, true, id, -1);
+    }
+
+    static Inbound binary(int length) {
+      return new Inbound(null, false, null, false, null, length);
+    }
   }
 
-  void onText(String text) {
-    if (state == State.CLOSED) {
-      return;
-    }
+  /** On the connection's thread: rate limit, decode and (for a register) verify one text frame. */
+  Inbound readText(String text) {
     if (!bucket.tryTake()) {
-      rateLimited(text.length() <= service.config().maxMessageBytes() ? ClientFrameDecoder.requestIdOf(text) : null);
-      return;
+      return Inbound.limited(text.length() <= service.config().maxMessageBytes() ? ClientFrameDecoder.requestIdOf(text) : null);
     }
     ClientFrame frame;
     try {
       frame = decoder.decode(text);
     } catch (SignallingFrameException refused) {
+      return Inbound.refused(refused);
+    }
+    boolean valid = frame instanceof RegisterRequest r
+        && PeerIdentity.verify(r.publicKey(), SignallingProtocol.registrationPayload(nonce), r.signature());
+    return Inbound.decoded(frame, valid);
+  }
+
+  /** On the connection's thread: a binary frame of {@code length} bytes (refused, after the rate limit). */
+  Inbound readBinary(int length) {
+    return bucket.tryTake() ? Inbound.binary(length) : Inbound.limited(null);
+  }
+
+  /** On the service context: acts on what {@link #readText} or {@link #readBinary} made of a frame. */
+  void onInbound(Inbound in) {
+    if (state == State.CLOSED) {
+      return;
+    }
+    if (in.rateLimited()) {
+      rateLimited(in.rateLimitedId());
+      return;
+    }
+    if (in.binaryLength() >= 0) {
+      sendError(null, ErrorCode.MALFORMED, "binary frame of " + in.binaryLength()
+          + " bytes ignored: send JSON objects as WebSocket text frames");
+      return;
+    }
+    if (in.refused() != null) {
+      SignallingFrameException refused = in.refused();
       // The registration state is checked before a type's own fields: an unregistered lookup without a
       // peer id is told to register first, a second register is already-registered whatever it holds.
       if (refused.frameType() == null || !refusedByState(refused.frameType(), refused.requestId())) {
@@ -165,15 +215,16 @@ final class Session {
       }
       return;
     }
+    ClientFrame frame = in.frame();
     try {
-      dispatch(frame);
+      dispatch(frame, in.signatureValid());
     } catch (RuntimeException e) {
       LOG.warn("signalling: unexpected failure handling {} from {}", frame.type(), describe(), e);
       sendError(frame.id(), ErrorCode.INTERNAL, "the server failed to handle this message; it was logged");
     }
   }
 
-  private void dispatch(ClientFrame frame) {
+  private void dispatch(ClientFrame frame, boolean signatureValid) {
     Object id = frame.id();
     if (frame instanceof PingRequest) {
       send(new PongReply(id).toJson());
@@ -183,7 +234,7 @@ final class Session {
       return;
     }
     if (frame instanceof RegisterRequest register) {
-      onRegister(register);
+      onRegister(register, signatureValid);
     } else if (frame instanceof LookupRequest lookup) {
       onLookup(id, lookup.peerId());
     } else if (frame instanceof TurnCredentialsRequest) {
@@ -226,13 +277,13 @@ final class Session {
     return false;
   }
 
-  private void onRegister(RegisterRequest register) {
+  private void onRegister(RegisterRequest register, boolean signatureValid) {
     Object id = register.id();
     // Optional relay grant token (RelayGrantToken), checked by whoever issues relay credentials.
     grantToken = register.grantToken();
     PeerId claimed = register.peerId();
     PublicKey key = register.publicKey();
-    if (!PeerIdentity.verify(key, SignallingProtocol.registrationPayload(nonce), register.signature())) {
+    if (!signatureValid) {
       sendError(id, ErrorCode.BAD_SIGNATURE, "signature does not verify: sign the bytes of \""
           + SignallingProtocol.REGISTER_DOMAIN_TEXT + "\", one zero byte, then the decoded challenge nonce, "
           + "with the private key of \"publicKey\"");

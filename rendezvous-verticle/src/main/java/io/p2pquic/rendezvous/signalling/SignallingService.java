@@ -46,10 +46,14 @@ import org.slf4j.LoggerFactory;
  * <p>Registry: peerId -> {node, sessionId, publicKey, observedAddress, registeredAt} in the
  * cluster-wide AsyncMap {@link SignallingConfig#registryMapName()}, written with a TTL and refreshed
  * by the node holding the connection. Delivery to a peer goes to the node-local connection if there
- * is one, else over the (clustered) event bus to {@code p2p.signal.<peerId>}, consumed by the node
- * holding the peer's WebSocket; a missing consumer means the peer is not registered anywhere. A
- * lookup of a peer registered on another node probes that address, so entries of a node that died
- * are reported offline (and removed) at once, and expire by TTL anyway.
+ * is one, else to the node its registry entry names, over the (clustered) event bus at that node's
+ * one address {@link Addresses#signalNode(String) p2p.signal.node.<nodeId>} (the peer in a header); no
+ * consumer there means the node is gone. A lookup of a peer registered on another node probes that
+ * address, so entries of a node that died are reported offline (and removed) at once, and expire by TTL
+ * anyway. One address per node, not one per peer: a clustered event-bus consumer is a Hazelcast
+ * multimap entry written on every registration and watched by every node, which held a 3-node cluster
+ * to a few registrations per second. A registration tells the other nodes to drop an older connection
+ * of the same peer with one publish on {@link Addresses#SIGNAL_REPLACE}.
  *
  * <p>Threading: all state lives on the context that called {@link #start()}; WebSocket and
  * event-bus handlers hop onto it. Nothing blocks.
@@ -65,6 +69,8 @@ public final class SignallingService {
   private static final String H_SESSION = "session";
   private static final String H_REGISTERED_AT = "registeredAt";
   private static final String H_NODE = "node";
+  private static final String H_PEER = "peer";
+  private static final long REFRESH_TICK_MS = 1000;
   private static final Pattern SERVICE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
   private final Vertx vertx;
@@ -81,11 +87,11 @@ public final class SignallingService {
   private final Set<Session> sessions = new LinkedHashSet<>();
   /** The current registered connection of each peer held by this node. */
   private final Map<PeerId, Session> localPeers = new HashMap<>();
-  /** This node's consumer of p2p.signal.<peerId> for each local peer. */
-  private final Map<PeerId, MessageConsumer<JsonObject>> peerConsumers = new HashMap<>();
   /** The sessions this node relayed signalling for (operator API). */
   private final RelayedSessions relayedSessions;
   private long refreshTimer = -1;
+  private int refreshSlices = 1;
+  private long refreshTicks;
   private volatile java.util.function.BiFunction<PeerId, String, JsonObject> relayCredentials;
   private volatile boolean started;
   private volatile boolean stopped;
@@ -119,10 +125,16 @@ public final class SignallingService {
           EventBus eb = vertx.eventBus();
           MessageConsumer<JsonObject> lookup = eb.consumer(Addresses.RENDEZVOUS_LOOKUP, this::onLookupRequest);
           MessageConsumer<JsonObject> relay = eb.consumer(Addresses.RENDEZVOUS_RELAY, this::onRelayRequest);
-          serviceConsumers.add(lookup);
-          serviceConsumers.add(relay);
-          refreshTimer = vertx.setPeriodic(Math.max(1, config.registryTtlMs() / 3), t -> refreshRegistry());
-          return Future.all(lookup.completion(), relay.completion());
+          MessageConsumer<JsonObject> delivery = eb.consumer(Addresses.signalNode(nodeId), this::onNodeAddress);
+          MessageConsumer<JsonObject> replace = eb.consumer(Addresses.SIGNAL_REPLACE, this::onReplaceNotice);
+          serviceConsumers.addAll(List.of(lookup, relay, delivery, replace));
+          // Each entry is refreshed every third of its TTL, a slice of the peers each tick: refreshing 50,000
+          // entries at once stalled this context (and every message behind it) for about a second.
+          long period = Math.max(1, config.registryTtlMs() / 3);
+          long tick = Math.min(period, REFRESH_TICK_MS);
+          refreshSlices = (int) Math.max(1, period / tick);
+          refreshTimer = vertx.setPeriodic(tick, t -> refreshRegistry());
+          return Future.all(lookup.completion(), relay.completion(), delivery.completion(), replace.completion());
         })
         .<Void>mapEmpty()
         .onSuccess(x -> LOG.info("signalling: node {} serving {} (map {}, max message {} B)", nodeId,
@@ -160,10 +172,6 @@ public final class SignallingService {
           all.add(registry.removeIfPresent(e.getKey().value(), e.getValue().entry));
         }
       }
-      for (MessageConsumer<JsonObject> c : peerConsumers.values()) {
-        all.add(c.unregister());
-      }
-      peerConsumers.clear();
       localPeers.clear();
       for (Session s : new ArrayList<>(sessions)) {
         s.shutdown();
@@ -233,22 +241,23 @@ public final class SignallingService {
     // hops from one thread keep their order, so open() runs before any message.
     ws.textMessageHandler(text -> received(s, text));
     ws.binaryMessageHandler(buf -> {
-      int len = buf.length();
-      onContext(() -> s.onBinary(len));
+      Session.Inbound in = s.readBinary(buf.length());
+      onContext(() -> s.onInbound(in));
     });
     ws.exceptionHandler(t -> LOG.debug("signalling: connection {} error: {}", s.observedAddress, t.toString()));
     ws.closeHandler(v -> closed(s));
   }
 
   /**
-   * A new connection on any transport ({@link SignallingConnection}): challenged on the service
-   * context. The transport then feeds {@link #received} and {@link #closed} from one thread, so the
-   * hops keep their order and the challenge goes out before any message is handled.
+   * A new connection on any transport ({@link SignallingConnection}), on the connection's thread: challenged
+   * at once from that thread, then opened on the service context. The transport then feeds {@link #received}
+   * and {@link #closed} from the same thread, so the hops keep their order.
    */
   Session open(SignallingConnection conn) {
     byte[] nonce = new byte[SignallingProtocol.NONCE_LENGTH];
     random.nextBytes(nonce);
     Session s = new Session(this, conn, nonce);
+    s.sendChallenge();
     onContext(() -> {
       if (stopped) {
         s.shutdown();
@@ -260,9 +269,13 @@ public final class SignallingService {
     return s;
   }
 
-  /** One JSON text message of {@code s}, from any transport. */
+  /**
+   * One JSON text message of {@code s}, from any transport, on the connection's thread: decoded (and a
+   * register's signature checked) there, so that this work spreads over the event loops serving connections.
+   */
   void received(Session s, String text) {
-    onContext(() -> s.onText(text));
+    Session.Inbound in = s.readText(text);
+    onContext(() -> s.onInbound(in));
   }
 
   /** A QUIC frame longer than {@code max} bytes was skipped: answered as the WebSocket answers one. */
@@ -344,8 +357,8 @@ public final class SignallingService {
       old.replacedBy(s.id, nodeId);
     }
     // Tell other nodes holding an older connection of this peer to let go of it.
-    vertx.eventBus().publish(Addresses.signal(p), new JsonObject(), new DeliveryOptions()
-        .addHeader(OP, OP_REPLACE).addHeader(H_SESSION, s.id).addHeader(H_NODE, nodeId)
+    vertx.eventBus().publish(Addresses.SIGNAL_REPLACE, new JsonObject(), new DeliveryOptions()
+        .addHeader(H_PEER, p.value()).addHeader(H_SESSION, s.id).addHeader(H_NODE, nodeId)
         .addHeader(H_REGISTERED_AT, Long.toString(s.registeredAt)));
     s.entry = new JsonObject()
         .put("peerId", p.value())
@@ -355,19 +368,9 @@ public final class SignallingService {
         .put("observedAddress", s.observedAddress)
         .put("registeredAt", s.registeredAt);
     Future<Void> put = registry.put(p.value(), s.entry, config.registryTtlMs());
-    Future<Void> consumer = ensureConsumer(p);
     metrics.registered();
     LOG.debug("signalling: registered {} from {}", p, s.observedAddress);
-    return Future.all(put, consumer).mapEmpty();
-  }
-
-  private Future<Void> ensureConsumer(PeerId p) {
-    MessageConsumer<JsonObject> c = peerConsumers.get(p);
-    if (c == null) {
-      c = vertx.eventBus().consumer(Addresses.signal(p), msg -> onPeerAddress(p, msg));
-      peerConsumers.put(p, c);
-    }
-    return c.completion();
+    return put;
   }
 
   /** Undoes the registration of {@code s} if it is still the current one for its peer. */
@@ -377,10 +380,6 @@ public final class SignallingService {
       return;
     }
     localPeers.remove(p);
-    MessageConsumer<JsonObject> c = peerConsumers.remove(p);
-    if (c != null) {
-      c.unregister();
-    }
     if (s.entry != null && registry != null) {
       registry.removeIfPresent(p.value(), s.entry)
           .onFailure(t -> LOG.debug("signalling: removing registry entry of {} failed: {}", p, t.toString()));
@@ -393,8 +392,9 @@ public final class SignallingService {
   }
 
   private void refreshRegistry() {
+    int slice = (int) (refreshTicks++ % refreshSlices);
     for (Session s : new ArrayList<>(localPeers.values())) {
-      if (s.entry == null) {
+      if (s.entry == null || Math.floorMod(s.peerId.hashCode(), refreshSlices) != slice) {
         continue;
       }
       String key = s.peerId.value();
@@ -411,31 +411,31 @@ public final class SignallingService {
     }
   }
 
-  /** Handler of p2p.signal.<peerId> on the node that holds (or held) the peer's connection. */
-  private void onPeerAddress(PeerId p, Message<JsonObject> msg) {
-    String op = msg.headers().get(OP);
-    Session s = localPeers.get(p);
-    if (OP_REPLACE.equals(op)) {
-      String newSession = msg.headers().get(H_SESSION);
-      if (s == null || s.id.equals(newSession)) {
-        return;
-      }
-      long theirs = parseLong(msg.headers().get(H_REGISTERED_AT));
-      // Older registration loses; on a tie the larger session id wins, so both nodes agree.
-      boolean ourIsOlder = s.registeredAt < theirs
-          || (s.registeredAt == theirs && s.id.compareTo(newSession) < 0);
-      if (!ourIsOlder) {
-        return;
-      }
-      LOG.info("signalling: {} registered on node {}, closing the older connection here", p, msg.headers().get(H_NODE));
-      localPeers.remove(p);
-      MessageConsumer<JsonObject> c = peerConsumers.remove(p);
-      if (c != null) {
-        c.unregister();
-      }
-      s.replacedBy(newSession, msg.headers().get(H_NODE));
+  /** Handler of {@link Addresses#SIGNAL_REPLACE}: a peer registered on some node; an older connection here goes. */
+  private void onReplaceNotice(Message<JsonObject> msg) {
+    PeerId p = peerIdOrNull(msg.headers().get(H_PEER));
+    Session s = p == null ? null : localPeers.get(p);
+    String newSession = msg.headers().get(H_SESSION);
+    if (s == null || s.id.equals(newSession)) {
       return;
     }
+    long theirs = parseLong(msg.headers().get(H_REGISTERED_AT));
+    // Older registration loses; on a tie the larger session id wins, so both nodes agree.
+    boolean ourIsOlder = s.registeredAt < theirs
+        || (s.registeredAt == theirs && newSession != null && s.id.compareTo(newSession) < 0);
+    if (!ourIsOlder) {
+      return;
+    }
+    LOG.info("signalling: {} registered on node {}, closing the older connection here", p, msg.headers().get(H_NODE));
+    localPeers.remove(p);
+    s.replacedBy(newSession, msg.headers().get(H_NODE));
+  }
+
+  /** Handler of this node's delivery address: a message for, or a probe of, a peer held here. */
+  private void onNodeAddress(Message<JsonObject> msg) {
+    String op = msg.headers().get(OP);
+    PeerId p = peerIdOrNull(msg.headers().get(H_PEER));
+    Session s = p == null ? null : localPeers.get(p);
     if (s == null || s.state != Session.State.REGISTERED) {
       msg.fail(ErrorCode.UNKNOWN_TARGET.status(), ErrorCode.UNKNOWN_TARGET.wire());
       return;
@@ -471,15 +471,25 @@ public final class SignallingService {
       metrics.relayed(type);
       return Future.succeededFuture();
     }
-    return vertx.eventBus().<JsonObject>request(Addresses.signal(target), frame, new DeliveryOptions()
-            .setSendTimeout(config.deliveryTimeoutMs()).addHeader(OP, OP_DELIVER))
-        .transform(ar -> {
-          if (ar.succeeded()) {
-            metrics.relayed(type);
-            return Future.<Void>succeededFuture();
-          }
-          return Future.<Void>failedFuture(toSignallingException(ar.cause()));
-        });
+    return registry.get(target.value()).compose(entry -> {
+      String node = entry == null ? null : entry.getString("node");
+      if (node == null || nodeId.equals(node)) {
+        // Not registered, or an entry of this node for a connection it no longer holds.
+        return Future.<Void>failedFuture(new SignallingException(ErrorCode.UNKNOWN_TARGET, "not registered", null));
+      }
+      return vertx.eventBus().<JsonObject>request(Addresses.signalNode(node), frame, new DeliveryOptions()
+              .setSendTimeout(config.deliveryTimeoutMs()).addHeader(OP, OP_DELIVER).addHeader(H_PEER, target.value()))
+          .transform(ar -> {
+            if (ar.succeeded()) {
+              metrics.relayed(type);
+              return Future.<Void>succeededFuture();
+            }
+            if (ar.cause() instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS) {
+              removeStale(target, entry, "node " + node + " no longer answers");
+            }
+            return Future.<Void>failedFuture(toSignallingException(ar.cause()));
+          });
+    });
   }
 
   private static SignallingException toSignallingException(Throwable t) {
@@ -518,8 +528,9 @@ public final class SignallingService {
         removeStale(p, entry, "this node no longer holds it");
         return Future.succeededFuture(PeerInfo.offline(p));
       }
-      return vertx.eventBus().<JsonObject>request(Addresses.signal(p), new JsonObject(), new DeliveryOptions()
-              .setSendTimeout(config.lookupProbeTimeoutMs()).addHeader(OP, OP_PING))
+      return vertx.eventBus().<JsonObject>request(Addresses.signalNode(entry.getString("node")), new JsonObject(),
+              new DeliveryOptions().setSendTimeout(config.lookupProbeTimeoutMs()).addHeader(OP, OP_PING)
+                  .addHeader(H_PEER, p.value()))
           .transform(ar -> {
             if (ar.succeeded()) {
               try {

@@ -180,18 +180,7 @@ public final class StunServer {
    * pool, {@code stun.udpEventLoops} in all (0: one per core, as far as the pool reaches).
    */
   private List<ContextInternal> udpLoopContexts() {
-    VertxInternal vx = (VertxInternal) vertx;
-    List<ContextInternal> out = new ArrayList<>(List.of(context));
-    int wanted = config.udpEventLoops() > 0 ? config.udpEventLoops() : Runtime.getRuntime().availableProcessors();
-    for (io.netty.util.concurrent.EventExecutor e : vx.nettyEventLoopGroup()) {
-      if (out.size() >= wanted) {
-        break;
-      }
-      if (e != context.nettyEventLoop()) {
-        out.add(vx.contextBuilder().withEventLoop((io.netty.channel.EventLoop) e).build());
-      }
-    }
-    return out;
+    return io.p2pquic.rendezvous.EventLoopContexts.spread(vertx, context, config.udpEventLoops());
   }
 
   private Future<Void> bindUdp(InetSocketAddress endpoint, ContextInternal loop, TurnServer relay, boolean sharedPort) {

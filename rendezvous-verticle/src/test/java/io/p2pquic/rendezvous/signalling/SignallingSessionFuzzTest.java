@@ -21,8 +21,9 @@ import org.junit.jupiter.api.BeforeAll;
 
 /**
  * Any text frame a client sends, before or after the challenge, on both transports' shared path
- * ({@link Session#onText}): the server answers with JSON objects that carry a type, never fails inside
- * (no "internal" error, nothing thrown on its context), and closes the connection at most.
+ * ({@link Session#readText} on the connection's thread, then {@link Session#onInbound}): the server answers
+ * with JSON objects that carry a type, never fails inside (no "internal" error, nothing thrown on its
+ * context), and closes the connection at most.
  */
 class SignallingSessionFuzzTest {
   private static Vertx vertx;
@@ -130,7 +131,7 @@ class SignallingSessionFuzzTest {
       s[0] = new Session(service, conn, new byte[SignallingProtocol.NONCE_LENGTH]);
       s[0].open();
       if (registered) {
-        s[0].onText(register());
+        s[0].onInbound(s[0].readText(register()));
       }
     });
     if (registered) {
@@ -141,8 +142,8 @@ class SignallingSessionFuzzTest {
       assertThat(conn.written).as("registration").anyMatch(w -> w.contains("\"registered\""));
     }
     onContext(() -> {
-      s[0].onText(text);
-      s[0].onText(text); // the same frame again: the state after the first one must hold
+      s[0].onInbound(s[0].readText(text));
+      s[0].onInbound(s[0].readText(text)); // the same frame again: the state after the first one must hold
     });
     onContext(() -> s[0].onClosed());
     assertThat(uncaught.get()).isNull();
