@@ -23,7 +23,6 @@ import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
-import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.URI;
 import java.nio.file.Files;
@@ -329,16 +328,16 @@ public final class SignallingLoad {
         l.runOnLoop(() -> l.startSending(start, rate));
       }
       Thread.sleep(TimeUnit.NANOSECONDS.toMillis(Math.max(0, measureFromNs - System.nanoTime())));
-      cpu0 = loadCpuNanos();
-      server0 = serverCpuTicks();
+      cpu0 = ProcessCpu.thisJvmNanos();
+      server0 = ProcessCpu.ticks(o.serverPids());
       long end = measureUntilNs;
       while (System.nanoTime() < end) {
         Thread.sleep(Math.max(1, Math.min(1000, TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime()))));
         log("sent %d, delivered %d, errors %d", sent.sum(), delivered.sum(), errors.sum());
       }
     }
-    long cpu1 = loadCpuNanos();
-    long server1 = serverCpuTicks();
+    long cpu1 = ProcessCpu.thisJvmNanos();
+    long server1 = ProcessCpu.ticks(o.serverPids());
     for (Loop l : loops) {
       l.runOnLoop(l::stopSending);
     }
@@ -360,23 +359,6 @@ public final class SignallingLoad {
     return r;
   }
 
-  /** utime + stime of the rendezvous processes (all threads) from /proc/PID/stat in clock ticks; -1 when unknown. */
-  private long serverCpuTicks() {
-    if (o.serverPids().isEmpty()) {
-      return -1;
-    }
-    long total = 0;
-    for (long pid : o.serverPids()) {
-      try {
-        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        total += Long.parseLong(f[11]) + Long.parseLong(f[12]); // fields 14 and 15
-      } catch (java.io.IOException | RuntimeException e) {
-        return -1;
-      }
-    }
-    return total;
-  }
 
   private static double ms(Histogram h, double percentile) {
     return h.getTotalCount() == 0 ? Double.NaN : h.getValueAtPercentile(percentile) / 1000.0;
@@ -570,12 +552,6 @@ public final class SignallingLoad {
     }
   }
 
-  private static long loadCpuNanos() {
-    if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
-      return Math.max(0, os.getProcessCpuTime());
-    }
-    return 0;
-  }
 
   private static void log(String format, Object... args) {
     System.err.printf(Locale.ROOT, "[signalling-load] " + format + "%n", args);

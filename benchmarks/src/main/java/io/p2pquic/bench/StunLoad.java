@@ -2,7 +2,6 @@ package io.p2pquic.bench;
 
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.PortUnreachableException;
@@ -287,8 +286,8 @@ public final class StunLoad {
         for (int i = 0; i < o.sockets(); i++) {
           clients.add(new Client(selector));
         }
-        long serverCpuBefore = serverCpuTicks();
-        long loadCpuBefore = loadCpuNanos();
+        long serverCpuBefore = ProcessCpu.ticks(List.of(o.serverPid()));
+        long loadCpuBefore = ProcessCpu.thisJvmNanos();
         long start = System.nanoTime();
         long measureStart = start + TimeUnit.SECONDS.toNanos(o.warmupS());
         long measureEnd = measureStart + TimeUnit.SECONDS.toNanos(o.durationS());
@@ -362,9 +361,9 @@ public final class StunLoad {
         }
         double seconds = Math.max(1e-9, (sendingStoppedAt - measureStart) / 1e9);
         double runSeconds = (System.nanoTime() - start) / 1e9;
-        long serverCpuAfter = serverCpuTicks();
+        long serverCpuAfter = ProcessCpu.ticks(List.of(o.serverPid()));
         double serverCpu = serverCpuBefore < 0 || serverCpuAfter < 0 ? -1 : (serverCpuAfter - serverCpuBefore) / 100.0;
-        return result(seconds, runSeconds, (loadCpuNanos() - loadCpuBefore) / 1e9, serverCpu);
+        return result(seconds, runSeconds, (ProcessCpu.thisJvmNanos() - loadCpuBefore) / 1e9, serverCpu);
       } finally {
         for (Client c : clients) {
           c.channel.close();
@@ -465,30 +464,7 @@ public final class StunLoad {
     return String.join(", ", names);
   }
 
-  /** This JVM's CPU time (all threads), or 0 where the platform does not say. */
-  private static long loadCpuNanos() {
-    if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
-      return Math.max(0, os.getProcessCpuTime());
-    }
-    return 0;
-  }
 
-  /**
-   * utime + stime of the server process from /proc/PID/stat in clock ticks (USER_HZ, 100 on Linux
-   * x86), all its threads included; -1 without --server-pid or when unreadable.
-   */
-  private long serverCpuTicks() {
-    if (o.serverPid() <= 0) {
-      return -1;
-    }
-    try {
-      String stat = Files.readString(Path.of("/proc/" + o.serverPid() + "/stat"));
-      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-      return Long.parseLong(f[11]) + Long.parseLong(f[12]); // fields 14 and 15
-    } catch (IOException | RuntimeException e) {
-      return -1;
-    }
-  }
 
   private Result result(double seconds, double runSeconds, double loadCpuSeconds, double serverCpuSeconds) {
     return new Result(
