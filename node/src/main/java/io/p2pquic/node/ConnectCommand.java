@@ -97,7 +97,7 @@ final class ConnectCommand implements Callable<Integer> {
 
   @Option(names = "--settle", paramLabel = "MS", defaultValue = "0",
       description = "After the echo, wait up to MS for a session that is not on a direct path yet to move to one (auto's upgrade); "
-          + "records finalPath and directAfterMs. Used by `lab report`.")
+          + "records finalPath and directAfterMs, and echoes again on the direct path. Used by `lab report`.")
   long settleMs;
 
   @Option(names = "--keep-going",
@@ -296,12 +296,20 @@ final class ConnectCommand implements Callable<Integer> {
     if (moves != null) {
       settle(session, direct.computeIfAbsent(session.getString("sessionId"), id -> Promise.promise()).future());
       moves.unregister();
+      // A session that moved to a direct path while settling echoes again: the bytes must cross the new path.
+      if (data != null && session.containsKey("directAfterMs") && !echo(vertx, node, session, data, timeline, "echo after upgrade")) {
+        return null;
+      }
     }
     return session;
   }
 
   /** --settle: the path the session is on once it had up to settleMs to move to a direct path. */
   private void settle(JsonObject session, Future<Double> directAt) {
+    if (ConnectMethod.parse(method) == ConnectMethod.RELAY) {
+      session.put("finalPath", session.getString("path")); // never leaves the relay: nothing to wait for
+      return;
+    }
     if ("direct".equals(session.getString("path")) || session.getJsonObject("dcutr") != null) {
       session.put("finalPath", session.getJsonObject("dcutr") != null
           ? session.getJsonObject("dcutr").getString("path", session.getString("path")) : "direct");

@@ -33,7 +33,9 @@ class PeerConfigTest {
         + "nomination, nominationWaitMillis, checkingTimeoutMillis, keepaliveIntervalMillis, consentIntervalMillis, "
         + "consentTimeoutMillis, disconnectedTimeoutMillis, component, candidatePolicy)");
     assertBad("{\"session\":{\"relayProbe\":5}}", "session.relayProbe is not a known key (known: "
-        + "restartDeliveryMillis, restartResendMillis, reflexiveRefreshMillis, relayProbeMillis, reallocationMillis)");
+        + "restartDeliveryMillis, restartResendMillis, reflexiveRefreshMillis, relayProbeMillis, reallocationMillis, hardNat)");
+    assertBad("{\"session\":{\"hardNat\":{\"ports\":5}}}", "session.hardNat.ports is not a known key (known: "
+        + "enabled, sockets, probesPerSecond, budgetMillis, startDelayMillis)");
   }
 
   @Test
@@ -45,6 +47,12 @@ class PeerConfigTest {
     assertThat(PeerConfig.fromJson(c.toJson()).session()).isEqualTo(c.session());
     assertThatThrownBy(() -> PeerConfig.fromJson(new JsonObject("{\"session\":{\"restartResendMillis\":0}}")))
         .hasMessageContaining("session.restartResendMillis").hasMessageContaining("must be > 0");
+    PeerConfig h = PeerConfig.fromJson(new JsonObject("{\"session\":{\"hardNat\":{\"sockets\":64,\"enabled\":false}}}"));
+    assertThat(h.session().hardNat().sockets()).isEqualTo(64);
+    assertThat(h.session().hardNat().enabled()).isFalse();
+    assertThat(PeerConfig.fromJson(h.toJson()).session()).isEqualTo(h.session());
+    assertThatThrownBy(() -> PeerConfig.fromJson(new JsonObject("{\"session\":{\"hardNat\":{\"sockets\":0}}}")))
+        .hasMessageContaining("session.hardNat.sockets");
   }
 
   @Test

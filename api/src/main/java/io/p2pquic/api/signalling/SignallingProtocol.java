@@ -72,6 +72,14 @@ public final class SignallingProtocol {
    */
   public static final String RELAYS_SILENT = "relays-silent";
 
+  /**
+   * How the sender's NAT maps this session's socket, measured against the STUN server's two addresses
+   * ({@code {"sessionId", "mapping": "endpoint-independent"|"endpoint-dependent", "mapped": "IP:port"}}): one
+   * side mapping per destination and the other not is where hard-NAT punching (many sockets against one
+   * mapping) can still find a direct path.
+   */
+  public static final String NAT_MAPPING = "nat-mapping";
+
   public static final String TCP_OFFER = "tcp-offer";
   public static final String TCP_ANSWER = "tcp-answer";
   public static final String TCP_PING = "tcp-ping";
@@ -86,7 +94,8 @@ public final class SignallingProtocol {
 
   /** Types the server relays from one peer to another. */
   public static final Set<String> RELAY_TYPES = union(
-      Set.of(OFFER, ANSWER, CANDIDATE, END_OF_CANDIDATES, CONNECT, SYNC, BYE, RESTART, RESTART_ANSWER, RELAYS_SILENT),
+      Set.of(OFFER, ANSWER, CANDIDATE, END_OF_CANDIDATES, CONNECT, SYNC, BYE, RESTART, RESTART_ANSWER, RELAYS_SILENT,
+          NAT_MAPPING),
       TCP_TYPES);
 
   private static Set<String> union(Set<String> a, Set<String> b) {

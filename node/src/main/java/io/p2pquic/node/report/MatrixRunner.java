@@ -29,7 +29,7 @@ import java.util.regex.Pattern;
  */
 public final class MatrixRunner implements AutoCloseable {
   /** How long a session that came up relayed may take to move to a direct path (auto's upgrade). */
-  static final long SETTLE_MS = 5_000;
+  static final long SETTLE_MS = 20_000;
   private static final Pattern PEER_ID = Pattern.compile("peer id: (pq1[a-z2-7]+)");
 
   private final List<NatPair> pairs;

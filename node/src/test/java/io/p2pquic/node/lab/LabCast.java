@@ -60,6 +60,11 @@ final class LabCast implements AutoCloseable {
 
   /** Starts the rendezvous on the server bound to {@code bind} with {@code config} (none: defaults). */
   LabCast rendezvous(JsonObject config, String bind) throws Exception {
+    return rendezvous(config, bind, new String[0]);
+  }
+
+  /** As {@link #rendezvous(JsonObject, String)}, with more arguments (e.g. {@code --alt-address}). */
+  LabCast rendezvous(JsonObject config, String bind, String... extra) throws Exception {
     List<String> args = new ArrayList<>(List.of("rendezvous"));
     if (config != null) {
       Path conf = dir.resolve("rendezvous.json");
@@ -67,6 +72,7 @@ final class LabCast implements AutoCloseable {
       args.addAll(List.of("--config", conf.toString()));
     }
     args.addAll(List.of("--bind", bind));
+    args.addAll(List.of(extra));
     rendezvousArgs = args.toArray(String[]::new);
     startRendezvous();
     return this;

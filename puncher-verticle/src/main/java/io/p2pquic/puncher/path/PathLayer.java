@@ -8,6 +8,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.unix.SegmentedDatagramPacket;
+import io.p2pquic.puncher.transport.PunchedDatagramPacket;
 import io.p2pquic.puncher.transport.RelayedDatagramPacket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -52,6 +53,8 @@ public final class PathLayer extends ChannelDuplexHandler {
   private volatile long lastOutboundNanos;
   private volatile boolean silenceReported;
   private io.netty.util.concurrent.ScheduledFuture<?> silenceCheck;
+  /** The other socket (a {@link PeerPath.ViaSocket}) written to since the last flush. */
+  private io.netty.channel.Channel otherSocketPending;
 
   /**
    * @param virtualPeer the address the QUIC codec uses for the peer ({@link #virtualAddress})
@@ -181,8 +184,8 @@ public final class PathLayer extends ChannelDuplexHandler {
     lastInboundNanos = System.nanoTime();
     silenceReported = false;
     if (follow) {
-      PeerPath arrived = p instanceof RelayedDatagramPacket r
-          ? new PeerPath.ViaRelay(from, r.relay())
+      PeerPath arrived = p instanceof RelayedDatagramPacket r ? new PeerPath.ViaRelay(from, r.relay())
+          : p instanceof PunchedDatagramPacket s ? new PeerPath.ViaSocket(from, s.socket())
           : new PeerPath.Direct(from);
       if (!arrived.equals(current)) {
         use(arrived, current == null ? "the peer's first packet arrived on it" : "the peer's packets now arrive on it");
@@ -212,6 +215,16 @@ public final class PathLayer extends ChannelDuplexHandler {
       }
       outRelayed.increment();
       ctx.write(r.relay().wrap(p.content(), r.peer()), promise);
+    } else if (current instanceof PeerPath.ViaSocket s) {
+      // Another socket's pipeline: written there, flushed with this one's flush (see flush below).
+      Object out = p instanceof SegmentedDatagramPacket seg
+          ? new SegmentedDatagramPacket(p.content(), seg.segmentSize(), s.peer())
+          : new DatagramPacket(p.content(), s.peer());
+      outDirect.increment(p instanceof SegmentedDatagramPacket seg
+          ? (p.content().readableBytes() + seg.segmentSize() - 1) / seg.segmentSize() : 1);
+      s.channel().write(out, s.channel().voidPromise());
+      otherSocketPending = s.channel();
+      promise.trySuccess(); // UDP semantics: a send lost on the other socket is QUIC's to retransmit
     } else if (p instanceof SegmentedDatagramPacket s) {
       // A batch for one UDP segmentation-offload send: it stays one, addressed to the current path.
       outDirect.increment((p.content().readableBytes() + s.segmentSize() - 1) / s.segmentSize());
@@ -220,6 +233,16 @@ public final class PathLayer extends ChannelDuplexHandler {
       outDirect.increment();
       ctx.write(new DatagramPacket(p.content(), current.peer()), promise);
     }
+  }
+
+  @Override
+  public void flush(ChannelHandlerContext ctx) {
+    io.netty.channel.Channel other = otherSocketPending;
+    if (other != null) {
+      otherSocketPending = null;
+      other.flush();
+    }
+    ctx.flush();
   }
 
   /** A relay takes one QUIC packet a message (ChannelData or Send): the batch goes out packet by packet. */

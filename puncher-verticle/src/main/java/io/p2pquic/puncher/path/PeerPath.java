@@ -1,6 +1,7 @@
 package io.p2pquic.puncher.path;
 
 import io.p2pquic.api.net.SocketAddresses;
+import io.netty.channel.Channel;
 import io.p2pquic.puncher.transport.RelayTransport;
 import java.net.InetSocketAddress;
 import java.util.Objects;
@@ -39,6 +40,24 @@ public sealed interface PeerPath {
     @Override
     public String describe() {
       return "relay " + SocketAddresses.format(peer) + " via " + SocketAddresses.format(relay.server());
+    }
+  }
+
+  /**
+   * Straight to {@code peer}, but from another socket of ours than the session's: the one of hard-NAT
+   * punching's many sockets whose mapping the peer reached. QUIC's packets leave through {@code channel}
+   * and that socket's inbound QUIC is handed to the session's pipeline.
+   */
+  record ViaSocket(InetSocketAddress peer, Channel channel) implements PeerPath {
+    public ViaSocket {
+      Objects.requireNonNull(peer, "peer");
+      Objects.requireNonNull(channel, "channel");
+    }
+
+    @Override
+    public String describe() {
+      InetSocketAddress local = (InetSocketAddress) channel.localAddress();
+      return "direct " + SocketAddresses.format(peer) + " from our port " + (local == null ? "?" : local.getPort());
     }
   }
 }

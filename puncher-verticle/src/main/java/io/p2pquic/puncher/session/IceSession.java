@@ -14,6 +14,10 @@ import io.p2pquic.identity.PeerId;
 import io.p2pquic.puncher.IceCredentials;
 import io.p2pquic.puncher.PeerDescription;
 import io.p2pquic.puncher.dcutr.DcutrUpgrade;
+import io.p2pquic.puncher.hardnat.HardNatOptions;
+import io.p2pquic.puncher.hardnat.HardNatPunch;
+import io.p2pquic.puncher.hardnat.HardNatRole;
+import io.p2pquic.puncher.hardnat.NatMappingProbe;
 import io.p2pquic.puncher.ice.Candidate;
 import io.p2pquic.puncher.ice.CandidateGatherer;
 import io.p2pquic.puncher.ice.GatheringOptions;
@@ -43,6 +47,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.HashSet;
 import io.p2pquic.puncher.turn.TurnClientOptions;
 
@@ -89,6 +94,13 @@ public final class IceSession implements PunchSession {
   /** Signals that arrived while the socket was being bound. */
   private final List<Runnable> early = new ArrayList<>();
   private boolean closed;
+  /** The peer's credentials of the first offer or answer (hard-NAT punching signs its probes with them). */
+  private IceCredentials remoteCredentials;
+  /** How our NAT maps this session's socket, once probed (method auto). */
+  private NatMappingProbe.Result localMapping;
+  /** How the peer's NAT maps its session socket, as it told us. */
+  private SessionSignal.NatMapping remoteMapping;
+  private HardNatPunch hardNat;
   /** The dialer's connect deadline (System.nanoTime()), 0 when none: QUIC may take until then. */
   private long connectDeadlineNanos;
 
@@ -248,6 +260,8 @@ public final class IceSession implements PunchSession {
           } else {
             metrics.counter("p2p.session.dropped", "reason", "unknown-relay").increment();
           }
+        } else if (hardNat != null && hardNat.offer(d)) {
+          return; // a hard-NAT probe or its answer: not ICE's
         } else if (!stun.handleInbound(d.data().getBytes(), d.sender())) {
           checks.handle(d);
         }
@@ -276,6 +290,7 @@ public final class IceSession implements PunchSession {
       new CandidateGatherer(vertx, gathering, metrics).gather(List.of(stun), this::onLocalCandidate)
           .onSuccess(this::onGathered)
           .onFailure(err -> fail(ConnectFailure.FAILED, "gathering failed: " + err.getMessage()));
+      probeNatMapping();
       return null;
     });
   }
@@ -382,6 +397,10 @@ public final class IceSession implements PunchSession {
         iceRestart.onOffer(PeerDescription.of(restart.description()), deadRelays(restart.deadRelays()));
       } else if (signal instanceof SessionSignal.RestartAnswer answer) {
         iceRestart.onAnswer(PeerDescription.of(answer.description()));
+      } else if (signal instanceof SessionSignal.NatMapping mapping) {
+        remoteMapping = mapping;
+        mark("peer's nat mapping", mapping.mapping() + ", public address " + mapping.mapped());
+        maybePunchHardNat();
       } else if (signal instanceof SessionSignal.RelaysSilent silent) {
         // The dialer's QUIC went silent through these relays before ICE selected: ours there are
         // likely dead too (one grant for both peers); replace them, the new candidate trickles.
@@ -426,6 +445,9 @@ public final class IceSession implements PunchSession {
 
   /** A description from the peer (offer, answer, or a restart's): its credentials and candidates. */
   void applyDescription(PeerDescription d) {
+    if (remoteCredentials == null) {
+      remoteCredentials = d.credentials();
+    }
     agent.setRemoteCredentials(d.credentials());
     d.candidates().forEach(c -> steering.layer().allowSource(c.address()));
     d.candidates().forEach(agent::addRemoteCandidate);
@@ -553,6 +575,86 @@ public final class IceSession implements PunchSession {
   }
 
   /**
+   * Method auto: how our NAT maps this session's socket (two Bindings beside gathering), told to the peer;
+   * with the peer's answer the two sides know whether hard-NAT punching applies ({@link HardNatRole#of}).
+   */
+  private void probeNatMapping() {
+    HardNatOptions options = ctx.options().hardNat();
+    if (method != ConnectMethod.AUTO || !options.enabled() || gathering.stunServers().isEmpty()) {
+      return;
+    }
+    NatMappingProbe.probe(vertx, stun, gathering.stunServers().get(0), gathering.stunRetransmit()).onSuccess(r -> {
+      if (closed || result.future().failed()) {
+        return;
+      }
+      if (r == null) {
+        mark("nat mapping unknown", "the STUN server " + gathering.stunServers().get(0) + " names no second address "
+            + "(RFC 5780 OTHER-ADDRESS): no hard-NAT punching for this session");
+        return;
+      }
+      localMapping = r;
+      String mapping = r.endpointDependent() ? SessionSignal.NatMapping.ENDPOINT_DEPENDENT
+          : SessionSignal.NatMapping.ENDPOINT_INDEPENDENT;
+      SessionSignal.NatMapping mine = new SessionSignal.NatMapping(sessionId, mapping, SocketAddresses.format(r.mapped()));
+      mark("nat mapping", mine.mapping() + ", public address " + mine.mapped());
+      signalling.send(remotePeer, mine).onFailure(err -> mark("nat-mapping not delivered", err.getMessage()));
+      maybePunchHardNat();
+    });
+  }
+
+  /**
+   * Starts hard-NAT punching once both mappings are known, one per destination and the other stable, and
+   * ICE validated no direct pair within the start delay; the relay carries the session meanwhile.
+   */
+  private void maybePunchHardNat() {
+    if (hardNat != null || localMapping == null || remoteMapping == null || remoteCredentials == null || closed) {
+      return;
+    }
+    HardNatRole hardRole = HardNatRole.of(localMapping.endpointDependent(), remoteMapping.endpointDependent());
+    if (hardRole == null) {
+      if (localMapping.endpointDependent()) {
+        mark("hard-nat punching skipped", "both NATs map per destination: no port of either side stays put for the "
+            + "other to find, so a direct path is out of reach and the session stays relayed");
+      }
+      return;
+    }
+    InetSocketAddress target;
+    try {
+      target = SocketAddresses.parseHostPort(remoteMapping.mapped());
+    } catch (IllegalArgumentException e) {
+      mark("hard-nat punching skipped", "the peer's public address is not IP:port: " + remoteMapping.mapped());
+      return;
+    }
+    if (target.isUnresolved() || !(target.getAddress() instanceof java.net.Inet4Address)) {
+      mark("hard-nat punching skipped", "the peer's public address is not IPv4: " + remoteMapping.mapped());
+      return;
+    }
+    HardNatOptions options = ctx.options().hardNat();
+    hardNat = new HardNatPunch(vertx, options, hardRole, credentials, remoteCredentials, target, endpoint,
+        ctx.datagramChannels(), metrics, this::mark);
+    HardNatPunch punch = hardNat;
+    vertx.setTimer(Math.max(1, options.startDelayMillis()), t -> {
+      if (closed || result.future().failed()) {
+        return;
+      }
+      if (agent.pairs().stream().anyMatch(p -> p.valid() && !p.relayed())) {
+        mark("hard-nat punching skipped", "ICE validated a direct pair");
+        return;
+      }
+      punch.start().onSuccess(this::onHardNatPath).onFailure(err -> mark("hard-nat punching gave up", err.getMessage()));
+    });
+  }
+
+  private void onHardNatPath(PeerPath path) {
+    steering.layer().allowSource(path.peer());
+    if (role == IceRole.CONTROLLING) {
+      steering.usePunched(path, "hard-NAT punching found a direct path");
+    } else {
+      mark("hard-nat path ready", path.describe() + ": the dialer moves QUIC there, this side follows");
+    }
+  }
+
+  /**
    * ICE restart (RFC 8445 section 9), driven by the dialer ({@link IceRestart}); completes with the newly
    * selected pair.
    */
@@ -655,6 +757,9 @@ public final class IceSession implements PunchSession {
     closed = true;
     if (dcutr != null) {
       dcutr.close();
+    }
+    if (hardNat != null) {
+      hardNat.close();
     }
     // Deallocate on the relays first: that needs the socket.
     return relays.close().compose(v -> {

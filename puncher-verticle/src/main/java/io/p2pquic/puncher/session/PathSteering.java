@@ -51,6 +51,9 @@ final class PathSteering {
   private String silentWhat = "the path";
   private boolean quicUp;
   private boolean connected;
+  /** A direct path hard-NAT punching found (no ICE pair of its own), while it carries QUIC or is about to. */
+  private PeerPath punched;
+  private String punchedWhy;
 
   /**
    * @param follower true on the accepting side: its layer follows the dialer's packets
@@ -85,7 +88,28 @@ final class PathSteering {
 
   void quicUp() {
     quicUp = true;
+    if (punched != null) {
+      layer.use(punched, punchedWhy);
+      return;
+    }
     moveToBestValid();
+  }
+
+  /**
+   * Moves QUIC to a direct path hard-NAT punching found (dialer): at once when the handshake is done, else
+   * when it is. The relayed pair stays {@link #current()} and valid, the fallback when this path goes silent.
+   */
+  void usePunched(PeerPath path, String why) {
+    punched = path;
+    punchedWhy = why;
+    layer.allowSource(path.peer());
+    if (quicUp) {
+      layer.use(path, why);
+    }
+  }
+
+  private boolean onPunched() {
+    return punched != null && punched.equals(layer.path());
   }
 
   void connected() {
@@ -131,6 +155,18 @@ final class PathSteering {
     if (!quicUp) {
       return null; // during the handshake QUIC's own retransmissions decide; a move would cost a probe timeout
     }
+    if (path.equals(punched)) {
+      punched = null;
+      CandidatePair back = current != null && current.relayed() ? current : relayFallback;
+      String why = "the hard-NAT path went silent (no packets back for " + SILENCE_MILLIS + " ms): back to the relay";
+      if (back != null) {
+        current = back;
+        layer.use(pathFor(back), why);
+      } else {
+        mark.accept("path silent", why + " impossible: no relayed pair is valid");
+      }
+      return null; // nothing for an ICE restart to repair: the relay pair ICE selected is still there
+    }
     boolean throughRelay = relayed(path);
     InetAddress suspect = path instanceof PeerPath.ViaRelay r ? r.relay().server().getAddress()
         : throughRelay ? path.peer().getAddress() : null;
@@ -173,6 +209,15 @@ final class PathSteering {
 
   void moveTo(CandidatePair pair, String why) {
     current = pair;
+    if (punched != null && pair.relayed()) {
+      // The punched direct path beats any relayed pair (ICE nominating the relay after it, say); until the
+      // handshake is done QUIC stays where it began.
+      if (!onPunched()) {
+        layer.use(pathFor(pair), why);
+      }
+      return;
+    }
+    punched = null;
     layer.use(pathFor(pair), why);
   }
 

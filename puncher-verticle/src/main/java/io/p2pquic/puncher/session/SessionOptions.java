@@ -2,6 +2,7 @@ package io.p2pquic.puncher.session;
 
 import io.p2pquic.api.config.JsonDataObject;
 import io.p2pquic.api.config.StrictConfig;
+import io.p2pquic.puncher.hardnat.HardNatOptions;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 
@@ -21,6 +22,7 @@ import java.util.List;
  *     Refresh before our allocation there is dropped</td></tr>
  * <tr><td>{@code reallocationMillis}</td><td>10000</td><td>how long a session keeps asking for a live relay
  *     after its last one died</td></tr>
+ * <tr><td>{@code hardNat}</td><td>{@link HardNatOptions}</td><td>hard-NAT punching of method auto</td></tr>
  * </table>
  */
 public final class SessionOptions extends JsonDataObject {
@@ -30,13 +32,14 @@ public final class SessionOptions extends JsonDataObject {
   public static final long DEFAULT_RELAY_PROBE_MILLIS = 1_500;
   public static final long DEFAULT_REALLOCATION_MILLIS = 10_000;
   private static final List<String> KNOWN = List.of("restartDeliveryMillis", "restartResendMillis",
-      "reflexiveRefreshMillis", "relayProbeMillis", "reallocationMillis");
+      "reflexiveRefreshMillis", "relayProbeMillis", "reallocationMillis", "hardNat");
 
   private long restartDeliveryMillis = DEFAULT_RESTART_DELIVERY_MILLIS;
   private long restartResendMillis = DEFAULT_RESTART_RESEND_MILLIS;
   private long reflexiveRefreshMillis = DEFAULT_REFLEXIVE_REFRESH_MILLIS;
   private long relayProbeMillis = DEFAULT_RELAY_PROBE_MILLIS;
   private long reallocationMillis = DEFAULT_REALLOCATION_MILLIS;
+  private HardNatOptions hardNat = new HardNatOptions();
 
   public SessionOptions() {}
 
@@ -47,6 +50,10 @@ public final class SessionOptions extends JsonDataObject {
   /** Missing keys keep their defaults. @throws IllegalArgumentException naming the bad key */
   public SessionOptions(JsonObject json) {
     StrictConfig.read(json, KNOWN, (k, v) -> {
+      if (k.equals("hardNat")) {
+        setHardNat(new HardNatOptions(StrictConfig.object(v)));
+        return;
+      }
       long n = StrictConfig.longValue(v);
       switch (k) {
         case "restartDeliveryMillis" -> setRestartDeliveryMillis(n);
@@ -66,7 +73,17 @@ public final class SessionOptions extends JsonDataObject {
         .put("restartResendMillis", restartResendMillis)
         .put("reflexiveRefreshMillis", reflexiveRefreshMillis)
         .put("relayProbeMillis", relayProbeMillis)
-        .put("reallocationMillis", reallocationMillis);
+        .put("reallocationMillis", reallocationMillis)
+        .put("hardNat", hardNat.toJson());
+  }
+
+  public HardNatOptions hardNat() {
+    return hardNat;
+  }
+
+  public SessionOptions setHardNat(HardNatOptions hardNat) {
+    this.hardNat = java.util.Objects.requireNonNull(hardNat, "hardNat");
+    return this;
   }
 
   public long restartDeliveryMillis() {

@@ -109,6 +109,34 @@ class PathLayerTest {
   }
 
   @Test
+  void aPunchedSocketsPacketsAreFollowedAndAnswersLeaveThroughThatSocket() {
+    PathLayer layer = new PathLayer(VIRTUAL, true, metrics);
+    layer.allowSource(PEER_DIRECT);
+    EmbeddedChannel session = new EmbeddedChannel(layer);
+    EmbeddedChannel punched = new EmbeddedChannel();
+
+    session.writeInbound(new io.p2pquic.puncher.transport.PunchedDatagramPacket(
+        Unpooled.wrappedBuffer(new byte[] {0x42, 7}), ME, PEER_DIRECT, punched));
+    DatagramPacket in = session.readInbound();
+    assertThat(in.sender()).isEqualTo(VIRTUAL);
+    in.release();
+    assertThat(layer.path()).as("the follower answers the way the packet came")
+        .isEqualTo(new PeerPath.ViaSocket(PEER_DIRECT, punched));
+
+    session.writeOutbound(packet(VIRTUAL, null, 0x41, 8));
+    assertThat((Object) session.readOutbound()).as("nothing leaves the session socket").isNull();
+    punched.runPendingTasks();
+    DatagramPacket out = punched.readOutbound();
+    assertThat(out).as("written and flushed on the punched socket").isNotNull();
+    assertThat(out.recipient()).isEqualTo(PEER_DIRECT);
+    assertThat(hex(out.content())).isEqualTo("4108");
+    out.release();
+    assertThat(metrics.counter("p2p.path.outbound", "path", "direct").count()).isEqualTo(1);
+    session.finishAndReleaseAll();
+    punched.finishAndReleaseAll();
+  }
+
+  @Test
   void aMoveSaysHowLongTheOldPathHadBeenQuiet() throws Exception {
     PathLayer layer = new PathLayer(VIRTUAL, false, metrics);
     List<PathChange> changes = new ArrayList<>();

@@ -32,7 +32,7 @@ public sealed interface SessionSignal {
   /** The types of method ice and quic-native (and the bye every method shares). */
   Set<String> ICE_TYPES = Set.of(SignallingProtocol.OFFER, SignallingProtocol.ANSWER, SignallingProtocol.CANDIDATE,
       SignallingProtocol.END_OF_CANDIDATES, SignallingProtocol.BYE, SignallingProtocol.RESTART,
-      SignallingProtocol.RESTART_ANSWER, SignallingProtocol.RELAYS_SILENT);
+      SignallingProtocol.RESTART_ANSWER, SignallingProtocol.RELAYS_SILENT, SignallingProtocol.NAT_MAPPING);
   /** The types of method tcp (TCP simultaneous open), which ends with a bye too. */
   Set<String> TCP_TYPES = SignallingProtocol.TCP_TYPES;
   /** Every session message type. */
@@ -72,6 +72,8 @@ public sealed interface SessionSignal {
       case SignallingProtocol.RESTART -> new Restart(id, IceDescription.fromJson(body), addresses(body, "deadRelays", false));
       case SignallingProtocol.RESTART_ANSWER -> new RestartAnswer(id, IceDescription.fromJson(body));
       case SignallingProtocol.RELAYS_SILENT -> new RelaysSilent(id, addresses(body, "deadRelays", false));
+      case SignallingProtocol.NAT_MAPPING -> new NatMapping(id, required(body, "mapping", MAX_ADDRESS_LENGTH),
+          required(body, "mapped", MAX_ADDRESS_LENGTH));
       case SignallingProtocol.TCP_OFFER -> new TcpOffer(id, addresses(body, "candidates", true));
       case SignallingProtocol.TCP_ANSWER -> new TcpAnswer(id, addresses(body, "candidates", true));
       case SignallingProtocol.TCP_PING -> new TcpPing(id);
@@ -242,6 +244,41 @@ public sealed interface SessionSignal {
     @Override
     public JsonObject toJson() {
       return new JsonObject().put("sessionId", sessionId).put("deadRelays", new JsonArray(new ArrayList<>(deadRelays)));
+    }
+  }
+
+  /**
+   * {@code nat-mapping}: how the sender's NAT maps the session socket ({@link #ENDPOINT_INDEPENDENT} or
+   * {@link #ENDPOINT_DEPENDENT}) and the address the STUN server saw ("IP:port"). Any other mapping word is
+   * refused, so a peer never guesses a role for hard-NAT punching from a value it does not know.
+   */
+  record NatMapping(String sessionId, String mapping, String mapped) implements SessionSignal {
+    /** One public port for every destination (full cone, restricted cones, no NAT). */
+    public static final String ENDPOINT_INDEPENDENT = "endpoint-independent";
+    /** A new public port per destination address or address and port (symmetric NAT). */
+    public static final String ENDPOINT_DEPENDENT = "endpoint-dependent";
+
+    public NatMapping {
+      sessionId = checkSessionId(sessionId);
+      if (!ENDPOINT_INDEPENDENT.equals(mapping) && !ENDPOINT_DEPENDENT.equals(mapping)) {
+        throw new SessionSignalException("mapping must be " + ENDPOINT_INDEPENDENT + " or " + ENDPOINT_DEPENDENT);
+      }
+      bounded("mapped", mapped, MAX_ADDRESS_LENGTH);
+    }
+
+    /** Whether the sender's NAT gives each destination its own public port. */
+    public boolean endpointDependent() {
+      return ENDPOINT_DEPENDENT.equals(mapping);
+    }
+
+    @Override
+    public String type() {
+      return SignallingProtocol.NAT_MAPPING;
+    }
+
+    @Override
+    public JsonObject toJson() {
+      return new JsonObject().put("sessionId", sessionId).put("mapping", mapping).put("mapped", mapped);
     }
   }
 

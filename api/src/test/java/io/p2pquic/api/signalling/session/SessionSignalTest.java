@@ -89,6 +89,16 @@ class SessionSignalTest {
   }
 
   @Test
+  void natMapping() {
+    SessionSignal.NatMapping m = (SessionSignal.NatMapping) roundTrip("nat-mapping", "{\"sessionId\":\"" + SID
+        + "\",\"mapping\":\"endpoint-dependent\",\"mapped\":\"203.0.113.9:61234\"}");
+    assertThat(m.endpointDependent()).isTrue();
+    assertThat(m.mapped()).isEqualTo("203.0.113.9:61234");
+    assertThat(((SessionSignal.NatMapping) roundTrip("nat-mapping", "{\"sessionId\":\"" + SID
+        + "\",\"mapping\":\"endpoint-independent\",\"mapped\":\"198.51.100.2:4000\"}")).endpointDependent()).isFalse();
+  }
+
+  @Test
   void tcp() {
     SessionSignal.TcpOffer o = (SessionSignal.TcpOffer) roundTrip("tcp-offer", "{\"sessionId\":\"" + SID
         + "\",\"candidates\":[\"203.0.113.5:40001\",\"10.0.0.2:40001\"]}");
@@ -103,7 +113,7 @@ class SessionSignalTest {
   @Test
   void everyTypeOfTheRelayIsKnown() {
     assertThat(SessionSignal.TYPES).containsExactlyInAnyOrder("offer", "answer", "candidate", "end-of-candidates", "bye",
-        "restart", "restart-answer", "relays-silent", "tcp-offer", "tcp-answer", "tcp-ping", "tcp-pong", "tcp-go");
+        "restart", "restart-answer", "relays-silent", "nat-mapping", "tcp-offer", "tcp-answer", "tcp-ping", "tcp-pong", "tcp-go");
     assertThat(SessionSignal.isSessionType("connect")).as("DCUtR's, over the relayed connection").isFalse();
     assertThat(SessionSignal.isSessionType("sync")).isFalse();
   }
@@ -135,6 +145,10 @@ class SessionSignalTest {
     refused("relays-silent", "{\"sessionId\":\"" + SID + "\",\"deadRelays\":[\"" + "1".repeat(65) + "\"]}",
         "deadRelays must be a string of at most 64 characters");
     refused("tcp-offer", "{\"sessionId\":\"" + SID + "\"}", "candidates must be an array of addresses");
+    refused("nat-mapping", "{\"sessionId\":\"" + SID + "\",\"mapping\":\"symmetric\",\"mapped\":\"203.0.113.9:1\"}",
+        "mapping must be endpoint-independent or endpoint-dependent");
+    refused("nat-mapping", "{\"sessionId\":\"" + SID + "\",\"mapping\":\"endpoint-dependent\"}",
+        "mapped must be a string of at most 64 characters");
     refused("tcp-go", "{\"sessionId\":\"" + SID + "\"}", "attempt must be a number from 1 to 1000");
     refused("tcp-go", "{\"sessionId\":\"" + SID + "\",\"attempt\":0}", "attempt must be a number from 1 to 1000");
   }
