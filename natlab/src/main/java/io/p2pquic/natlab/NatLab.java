@@ -106,6 +106,7 @@ public final class NatLab implements AutoCloseable {
   /** Collects the peers; {@link #build()} creates nothing yet. */
   public static final class Builder {
     private final Map<String, PeerSpec> peers = new LinkedHashMap<>();
+    private final Map<String, String> lanHosts = new LinkedHashMap<>();
     private String prefix;
     private boolean detached;
     private boolean ipv6;
@@ -131,6 +132,24 @@ public final class NatLab implements AutoCloseable {
         throw new IllegalArgumentException("at most " + Topology.MAX_PEERS + " peers");
       }
       peers.put(spec.name(), spec);
+      return this;
+    }
+
+    /**
+     * Another host, {@code name}, on {@code peer}'s LAN behind the same router (two peers behind one NAT):
+     * address 10.i.0.(10+k), same subnet as the peer's host; {@link #hostNamespace(String)} and
+     * {@link #hostAddress(String)} take its name. IPv4 only. The router has no hairpin NAT (Linux NAT does not
+     * loop a dynamic mapping back into the LAN), so such hosts reach each other over their LAN addresses.
+     */
+    public Builder lanHost(String name, String peer) {
+      Objects.requireNonNull(name, "name");
+      if (!peers.containsKey(peer)) {
+        throw new IllegalArgumentException("no peer '" + peer + "' to share a LAN with (add it first)");
+      }
+      if (peers.containsKey(name) || lanHosts.containsKey(name)) {
+        throw new IllegalArgumentException("duplicate host name '" + name + "'");
+      }
+      lanHosts.put(name, peer);
       return this;
     }
 
@@ -185,7 +204,7 @@ public final class NatLab implements AutoCloseable {
         throw new IllegalArgumentException("a lab needs at least one peer");
       }
       String p = prefix != null ? prefix : randomPrefix();
-      return new NatLab(runner, new Topology(p, List.copyOf(peers.values())), detached, ipv6);
+      return new NatLab(runner, new Topology(p, List.copyOf(peers.values()), lanHosts), detached, ipv6);
     }
   }
 
@@ -368,8 +387,25 @@ public final class NatLab implements AutoCloseable {
     ipn(inet, "link", "set", p.bridgePort(), "master", Topology.BRIDGE, "up");
     ipn(r, "addr", "add", p.wanIp() + "/" + Topology.WAN_PREFIX_LEN, "dev", Topology.WAN_IF);
     ipn(r, "link", "set", Topology.WAN_IF, "up");
-    ipn(r, "link", "add", Topology.LAN_IF, "address", p.lanMac(), "type", "veth",
-        "peer", "name", Topology.HOST_IF, "address", p.hostMac(), "netns", h);
+    if (topology.bridged(p)) {
+      // More than one host on this LAN: the router's LAN interface is a bridge with a port a host.
+      ipn(r, "link", "add", Topology.LAN_IF, "address", p.lanMac(), "type", "bridge");
+      ipn(r, "link", "add", "lp0", "type", "veth", "peer", "name", Topology.HOST_IF, "address", p.hostMac(), "netns", h);
+      ipn(r, "link", "set", "lp0", "master", Topology.LAN_IF, "up");
+      for (Topology.LanHost lh : topology.lanHosts.values()) {
+        if (lh.router() == p) {
+          ipn(r, "link", "add", lh.bridgePort(), "type", "veth", "peer", "name", Topology.HOST_IF, "address", lh.hostMac(),
+              "netns", lh.hostNs());
+          ipn(r, "link", "set", lh.bridgePort(), "master", Topology.LAN_IF, "up");
+          ipn(lh.hostNs(), "addr", "add", lh.hostIp() + "/24", "dev", Topology.HOST_IF);
+          ipn(lh.hostNs(), "link", "set", Topology.HOST_IF, "up");
+          ipn(lh.hostNs(), "route", "add", "default", "via", p.lanIp());
+        }
+      }
+    } else {
+      ipn(r, "link", "add", Topology.LAN_IF, "address", p.lanMac(), "type", "veth",
+          "peer", "name", Topology.HOST_IF, "address", p.hostMac(), "netns", h);
+    }
     ipn(r, "addr", "add", p.lanIp() + "/24", "dev", Topology.LAN_IF);
     ipn(r, "link", "set", Topology.LAN_IF, "up");
     ipn(r, "route", "add", "blackhole", "default");
@@ -725,8 +761,9 @@ public final class NatLab implements AutoCloseable {
     return topology.inetNs;
   }
 
+  /** The namespace of a peer's host, or of another host on a LAN ({@link Builder#lanHost}). */
   public String hostNamespace(String peer) {
-    return topology.peer(peer).hostNs();
+    return topology.hostNs(peer);
   }
 
   public String routerNamespace(String peer) {
@@ -766,9 +803,9 @@ public final class NatLab implements AutoCloseable {
     return addr(topology.peer(peer).lanIp());
   }
 
-  /** The host's (private) address, 10.i.0.2. */
+  /** The host's (private) address, 10.i.0.2 (10.i.0.(10+k) for another host on a LAN). */
   public InetAddress hostAddress(String peer) {
-    return addr(topology.peer(peer).hostIp());
+    return addr(topology.hostIp(peer));
   }
 
   /** All namespaces of this lab, in creation order. */

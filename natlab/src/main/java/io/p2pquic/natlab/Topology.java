@@ -77,12 +77,33 @@ final class Topology {
     }
   }
 
+  /**
+   * Another host on a peer's LAN, behind the same router (two peers behind one NAT): its own namespace,
+   * address 10.i.0.(10+slot) on the router's LAN, which becomes a bridge.
+   */
+  record LanHost(String name, Peer router, int slot, String hostNs, String hostIp) {
+    String hostMac() {
+      return String.format("02:70:71:04:%02x:%02x", router.index() & 0xff, slot & 0xff);
+    }
+
+    /** The router-side port of its link on the LAN bridge. */
+    String bridgePort() {
+      return "lp" + slot;
+    }
+  }
+
   final String prefix;
   final String inetNs;
   final String serverNs;
   final Map<String, Peer> peers;
+  final Map<String, LanHost> lanHosts;
 
   Topology(String prefix, List<PeerSpec> specs) {
+    this(prefix, specs, Map.of());
+  }
+
+  /** @param lanHosts extra hosts by name, each naming the peer whose LAN it shares (in order) */
+  Topology(String prefix, List<PeerSpec> specs, Map<String, String> lanHosts) {
     if (specs.size() > MAX_PEERS) {
       throw new IllegalArgumentException("at most " + MAX_PEERS + " peers");
     }
@@ -97,6 +118,35 @@ final class Topology {
       i++;
     }
     this.peers = Collections.unmodifiableMap(m);
+    Map<String, LanHost> extra = new LinkedHashMap<>();
+    Map<String, Integer> slots = new java.util.HashMap<>();
+    for (Map.Entry<String, String> e : lanHosts.entrySet()) {
+      if (peers.containsKey(e.getKey()) || extra.containsKey(e.getKey())) {
+        throw new IllegalArgumentException("duplicate host name '" + e.getKey() + "'");
+      }
+      Peer router = peer(e.getValue());
+      int slot = slots.merge(router.name(), 1, Integer::sum);
+      extra.put(e.getKey(), new LanHost(e.getKey(), router, slot, prefix + "h-" + e.getKey(),
+          "10." + router.index() + ".0." + (10 + slot)));
+    }
+    this.lanHosts = Collections.unmodifiableMap(extra);
+  }
+
+  /** Whether the peer's LAN holds more hosts than its own (then it is a bridge). */
+  boolean bridged(Peer p) {
+    return lanHosts.values().stream().anyMatch(h -> h.router() == p);
+  }
+
+  /** The namespace of a peer's host or of another host on a LAN. */
+  String hostNs(String name) {
+    LanHost h = lanHosts.get(name);
+    return h != null ? h.hostNs() : peer(name).hostNs();
+  }
+
+  /** The private address of a peer's host or of another host on a LAN. */
+  String hostIp(String name) {
+    LanHost h = lanHosts.get(name);
+    return h != null ? h.hostIp() : peer(name).hostIp();
   }
 
   /** All namespaces, in creation order. */
@@ -108,6 +158,7 @@ final class Topology {
       all.add(p.routerNs());
       all.add(p.hostNs());
     }
+    lanHosts.values().forEach(h -> all.add(h.hostNs()));
     return all;
   }
 

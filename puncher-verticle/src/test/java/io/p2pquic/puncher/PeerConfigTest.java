@@ -33,7 +33,8 @@ class PeerConfigTest {
         + "nomination, nominationWaitMillis, checkingTimeoutMillis, keepaliveIntervalMillis, consentIntervalMillis, "
         + "consentTimeoutMillis, disconnectedTimeoutMillis, component, candidatePolicy)");
     assertBad("{\"session\":{\"relayProbe\":5}}", "session.relayProbe is not a known key (known: "
-        + "restartDeliveryMillis, restartResendMillis, reflexiveRefreshMillis, relayProbeMillis, reallocationMillis, hardNat)");
+        + "restartDeliveryMillis, restartResendMillis, reflexiveRefreshMillis, relayProbeMillis, reallocationMillis, "
+        + "relayKeepaliveMillis, repunchMillis, repunchMaxMillis, hardNat)");
     assertBad("{\"session\":{\"hardNat\":{\"ports\":5}}}", "session.hardNat.ports is not a known key (known: "
         + "enabled, sockets, probesPerSecond, budgetMillis, startDelayMillis)");
   }

@@ -38,6 +38,16 @@ final class LabProcesses {
     return false;
   }
 
+  /** Stops the node processes that started (nulls are skipped), then kills the helper. */
+  static void stopAll(Process helper, Running... nodes) throws InterruptedException {
+    for (Running r : nodes) {
+      if (r != null) {
+        r.stop();
+      }
+    }
+    helper.destroyForcibly();
+  }
+
   /** One of the test's Python helpers (src/test/resources/lab) in a lab namespace, output merged. */
   static Process python(NatLab lab, String namespace, String script, String... args) throws Exception {
     List<String> cmd = new ArrayList<>(List.of("python3",

@@ -148,13 +148,7 @@ class NatRebindingLabTest {
       assertThat(result).contains("before=True after=True");
       assertThat(forward.output()).as("no restart was needed").doesNotContain("ice restart");
     } finally {
-      if (forward != null) {
-        forward.stop();
-      }
-      if (expose != null) {
-        expose.stop();
-      }
-      target.destroyForcibly();
+      LabProcesses.stopAll(target, forward, expose);
     }
   }
 

@@ -151,13 +151,7 @@ class RelayPathLabTest {
       assertThat(result).contains("received " + (32 << 20));
       assertThat(forward.output()).contains("back to the relay");
     } finally {
-      if (forward != null) {
-        forward.stop();
-      }
-      if (expose != null) {
-        expose.stop();
-      }
-      target.destroyForcibly();
+      LabProcesses.stopAll(target, forward, expose);
     }
   }
 

@@ -103,6 +103,11 @@ public final class HardNatPunch {
     return role;
   }
 
+  /** Whether it ended: a path found, the budget spent, or closed. */
+  public boolean done() {
+    return closed || found.future().isComplete();
+  }
+
   /** Probes sent so far. */
   public long probesSent() {
     return sent;

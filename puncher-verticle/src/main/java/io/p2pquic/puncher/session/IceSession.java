@@ -101,6 +101,7 @@ public final class IceSession implements PunchSession {
   /** How the peer's NAT maps its session socket, as it told us. */
   private SessionSignal.NatMapping remoteMapping;
   private HardNatPunch hardNat;
+  private Repunch repunch;
   /** The dialer's connect deadline (System.nanoTime()), 0 when none: QUIC may take until then. */
   private long connectDeadlineNanos;
 
@@ -242,6 +243,18 @@ public final class IceSession implements PunchSession {
             return r == null ? null : r.relay();
           }, this::onQuicSilent, this::mark, metrics);
       relays.attach(ep, stun, this::onLocalCandidate, () -> closed || result.future().failed());
+      if (role == IceRole.CONTROLLING && method == ConnectMethod.AUTO) {
+        repunch = new Repunch(ctx, this::tryDirectAgain, () -> {
+          PeerPath p = steering.layer().path();
+          return p != null && !steering.relayed(p);
+        }, () -> closed || result.future().failed());
+        // the layer's change handler runs on the channel's event loop: decide on the session's context
+        steering.moveListener(change -> vertx.runOnContext(v -> {
+          if (isUp()) {
+            repunch.onPath(!steering.relayed(change.to()));
+          }
+        }));
+      }
       ep.channel().pipeline().addAfter("demux", PathLayer.NAME, steering.layer());
       if (method == ConnectMethod.DCUTR) {
         // libp2p's B (the side that received the relayed connection, our listener) initiates.
@@ -400,6 +413,12 @@ public final class IceSession implements PunchSession {
       } else if (signal instanceof SessionSignal.NatMapping mapping) {
         remoteMapping = mapping;
         mark("peer's nat mapping", mapping.mapping() + ", public address " + mapping.mapped());
+        if (hardNat != null && hardNat.done() && role != IceRole.CONTROLLING) {
+          // The dialer tells its mapping again to punch again (its direct path died): start over.
+          hardNat.close();
+          hardNat = null;
+          mark("hard-nat punching again", "the dialer asks for another try");
+        }
         maybePunchHardNat();
       } else if (signal instanceof SessionSignal.RelaysSilent silent) {
         // The dialer's QUIC went silent through these relays before ICE selected: ours there are
@@ -606,9 +625,9 @@ public final class IceSession implements PunchSession {
    * Starts hard-NAT punching once both mappings are known, one per destination and the other stable, and
    * ICE validated no direct pair within the start delay; the relay carries the session meanwhile.
    */
-  private void maybePunchHardNat() {
+  private Future<PeerPath> maybePunchHardNat() {
     if (hardNat != null || localMapping == null || remoteMapping == null || remoteCredentials == null || closed) {
-      return;
+      return Future.failedFuture("hard-NAT punching does not apply (yet) or runs already");
     }
     HardNatRole hardRole = HardNatRole.of(localMapping.endpointDependent(), remoteMapping.endpointDependent());
     if (hardRole == null) {
@@ -616,33 +635,55 @@ public final class IceSession implements PunchSession {
         mark("hard-nat punching skipped", "both NATs map per destination: no port of either side stays put for the "
             + "other to find, so a direct path is out of reach and the session stays relayed");
       }
-      return;
+      return Future.failedFuture("hard-NAT punching does not apply to this pair");
     }
     InetSocketAddress target;
     try {
       target = SocketAddresses.parseHostPort(remoteMapping.mapped());
     } catch (IllegalArgumentException e) {
       mark("hard-nat punching skipped", "the peer's public address is not IP:port: " + remoteMapping.mapped());
-      return;
+      return Future.failedFuture("the peer's public address is not IP:port");
     }
     if (target.isUnresolved() || !(target.getAddress() instanceof java.net.Inet4Address)) {
       mark("hard-nat punching skipped", "the peer's public address is not IPv4: " + remoteMapping.mapped());
-      return;
+      return Future.failedFuture("the peer's public address is not IPv4");
     }
     HardNatOptions options = ctx.options().hardNat();
     hardNat = new HardNatPunch(vertx, options, hardRole, credentials, remoteCredentials, target, endpoint,
         ctx.datagramChannels(), metrics, this::mark);
     HardNatPunch punch = hardNat;
+    Promise<PeerPath> outcome = Promise.promise();
     vertx.setTimer(Math.max(1, options.startDelayMillis()), t -> {
-      if (closed || result.future().failed()) {
+      if (closed || result.future().failed() || punch != hardNat) {
+        outcome.tryFail("the session ended");
         return;
       }
       if (agent.pairs().stream().anyMatch(p -> p.valid() && !p.relayed())) {
         mark("hard-nat punching skipped", "ICE validated a direct pair");
+        outcome.tryFail("ICE validated a direct pair");
         return;
       }
-      punch.start().onSuccess(this::onHardNatPath).onFailure(err -> mark("hard-nat punching gave up", err.getMessage()));
+      punch.start().onSuccess(this::onHardNatPath).onFailure(err -> mark("hard-nat punching gave up", err.getMessage()))
+          .onComplete(outcome);
     });
+    return outcome.future();
+  }
+
+  /**
+   * The dialer's re-punch ({@link Repunch}): hard-NAT punching again where that found the first direct
+   * path (our nat-mapping message again tells the peer to start over), else an ICE restart.
+   */
+  private Future<?> tryDirectAgain() {
+    if (hardNat != null && hardNat.done() && localMapping != null && remoteMapping != null) {
+      hardNat.close();
+      hardNat = null;
+      String mapping = localMapping.endpointDependent() ? SessionSignal.NatMapping.ENDPOINT_DEPENDENT
+          : SessionSignal.NatMapping.ENDPOINT_INDEPENDENT;
+      signalling.send(remotePeer, new SessionSignal.NatMapping(sessionId, mapping, SocketAddresses.format(localMapping.mapped())))
+          .onFailure(err -> mark("nat-mapping not delivered", err.getMessage()));
+      return maybePunchHardNat();
+    }
+    return restart("re-punch: the session fell back to the relay");
   }
 
   private void onHardNatPath(PeerPath path) {
@@ -760,6 +801,9 @@ public final class IceSession implements PunchSession {
     }
     if (hardNat != null) {
       hardNat.close();
+    }
+    if (repunch != null) {
+      repunch.cancel();
     }
     // Deallocate on the relays first: that needs the socket.
     return relays.close().compose(v -> {

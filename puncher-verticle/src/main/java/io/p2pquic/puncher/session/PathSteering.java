@@ -54,6 +54,7 @@ final class PathSteering {
   /** A direct path hard-NAT punching found (no ICE pair of its own), while it carries QUIC or is about to. */
   private PeerPath punched;
   private String punchedWhy;
+  private Consumer<PathChange> moveListener = c -> { };
 
   /**
    * @param follower true on the accepting side: its layer follows the dialer's packets
@@ -79,6 +80,11 @@ final class PathSteering {
 
   PathLayer layer() {
     return layer;
+  }
+
+  /** Also tells {@code listener} of every path change (on the channel's event loop). */
+  void moveListener(Consumer<PathChange> listener) {
+    this.moveListener = listener;
   }
 
   /** The pair carrying QUIC (dialer), null before dialing. */
@@ -272,6 +278,7 @@ final class PathSteering {
   }
 
   private void onPathChange(PathChange change) {
+    moveListener.accept(change);
     mark.accept("path", (change.from() == null ? "" : describe(change.from()) + " -> ") + describe(change.to())
         + ": " + change.reason());
     if (change.from() != null) {

@@ -22,6 +22,12 @@ import java.util.List;
  *     Refresh before our allocation there is dropped</td></tr>
  * <tr><td>{@code reallocationMillis}</td><td>10000</td><td>how long a session keeps asking for a live relay
  *     after its last one died</td></tr>
+ * <tr><td>{@code relayKeepaliveMillis}</td><td>15000</td><td>a Binding indication to each relay server this
+ *     often, so the NAT mapping towards it outlives idle periods while the session runs direct</td></tr>
+ * <tr><td>{@code repunchMillis}</td><td>15000</td><td>after a fallback from a direct path to the relay, the
+ *     dialer tries for a direct path again this long later (ICE restart, or hard-NAT punching where that
+ *     found the path), doubling up to {@code repunchMaxMillis}</td></tr>
+ * <tr><td>{@code repunchMaxMillis}</td><td>300000</td><td>the longest gap between those tries</td></tr>
  * <tr><td>{@code hardNat}</td><td>{@link HardNatOptions}</td><td>hard-NAT punching of method auto</td></tr>
  * </table>
  */
@@ -31,14 +37,21 @@ public final class SessionOptions extends JsonDataObject {
   public static final long DEFAULT_REFLEXIVE_REFRESH_MILLIS = 2_000;
   public static final long DEFAULT_RELAY_PROBE_MILLIS = 1_500;
   public static final long DEFAULT_REALLOCATION_MILLIS = 10_000;
+  public static final long DEFAULT_RELAY_KEEPALIVE_MILLIS = 15_000;
+  public static final long DEFAULT_REPUNCH_MILLIS = 15_000;
+  public static final long DEFAULT_REPUNCH_MAX_MILLIS = 300_000;
   private static final List<String> KNOWN = List.of("restartDeliveryMillis", "restartResendMillis",
-      "reflexiveRefreshMillis", "relayProbeMillis", "reallocationMillis", "hardNat");
+      "reflexiveRefreshMillis", "relayProbeMillis", "reallocationMillis", "relayKeepaliveMillis", "repunchMillis",
+      "repunchMaxMillis", "hardNat");
 
   private long restartDeliveryMillis = DEFAULT_RESTART_DELIVERY_MILLIS;
   private long restartResendMillis = DEFAULT_RESTART_RESEND_MILLIS;
   private long reflexiveRefreshMillis = DEFAULT_REFLEXIVE_REFRESH_MILLIS;
   private long relayProbeMillis = DEFAULT_RELAY_PROBE_MILLIS;
   private long reallocationMillis = DEFAULT_REALLOCATION_MILLIS;
+  private long relayKeepaliveMillis = DEFAULT_RELAY_KEEPALIVE_MILLIS;
+  private long repunchMillis = DEFAULT_REPUNCH_MILLIS;
+  private long repunchMaxMillis = DEFAULT_REPUNCH_MAX_MILLIS;
   private HardNatOptions hardNat = new HardNatOptions();
 
   public SessionOptions() {}
@@ -61,6 +74,9 @@ public final class SessionOptions extends JsonDataObject {
         case "reflexiveRefreshMillis" -> setReflexiveRefreshMillis(n);
         case "relayProbeMillis" -> setRelayProbeMillis(n);
         case "reallocationMillis" -> setReallocationMillis(n);
+        case "relayKeepaliveMillis" -> setRelayKeepaliveMillis(n);
+        case "repunchMillis" -> setRepunchMillis(n);
+        case "repunchMaxMillis" -> setRepunchMaxMillis(n);
         default -> throw new IllegalStateException(k);
       }
     });
@@ -74,7 +90,37 @@ public final class SessionOptions extends JsonDataObject {
         .put("reflexiveRefreshMillis", reflexiveRefreshMillis)
         .put("relayProbeMillis", relayProbeMillis)
         .put("reallocationMillis", reallocationMillis)
+        .put("relayKeepaliveMillis", relayKeepaliveMillis)
+        .put("repunchMillis", repunchMillis)
+        .put("repunchMaxMillis", repunchMaxMillis)
         .put("hardNat", hardNat.toJson());
+  }
+
+  public long relayKeepaliveMillis() {
+    return relayKeepaliveMillis;
+  }
+
+  public SessionOptions setRelayKeepaliveMillis(long millis) {
+    relayKeepaliveMillis = StrictConfig.positive("relayKeepaliveMillis", millis);
+    return this;
+  }
+
+  public long repunchMillis() {
+    return repunchMillis;
+  }
+
+  public SessionOptions setRepunchMillis(long millis) {
+    repunchMillis = StrictConfig.positive("repunchMillis", millis);
+    return this;
+  }
+
+  public long repunchMaxMillis() {
+    return repunchMaxMillis;
+  }
+
+  public SessionOptions setRepunchMaxMillis(long millis) {
+    repunchMaxMillis = StrictConfig.positive("repunchMaxMillis", millis);
+    return this;
   }
 
   public HardNatOptions hardNat() {

@@ -32,6 +32,12 @@ import java.util.function.Supplier;
  * session allocates on another relay (a fresh grant, skipping the dead ones) for up to
  * {@link SessionOptions#reallocationMillis()}, and the new relayed candidate trickles like any other.
  * On close, every allocation is deleted (bounded: a dead relay never answers).
+ *
+ * <p>Relays are kept warm: a Binding indication to each relay server every
+ * {@link SessionOptions#relayKeepaliveMillis()}. While a session runs direct nothing else goes to the relay
+ * for minutes (the next Refresh or permission refresh), and a NAT that forgets an idle UDP mapping after
+ * 30 s would give the session socket a new public port (a random one behind a symmetric NAT): the TURN
+ * server would then drop the fallback's packets as coming from a stranger, just when they are needed.
  */
 final class SessionRelays {
   private final SessionContext ctx;
@@ -51,6 +57,9 @@ final class SessionRelays {
   private StunClient stun;
   private Handler<Candidate> onRelayedCandidate;
   private BooleanSupplier over;
+  private long keepalive = -1;
+  private final byte[] keepaliveIndication = new io.p2pquic.stun.StunMessageEncoder().encodeToBytes(
+      io.p2pquic.stun.StunMessage.builder(io.p2pquic.stun.StunMessageType.BINDING_INDICATION).fingerprint().build());
 
   SessionRelays(SessionContext ctx, ConnectMethod method, GatheringOptions gathering) {
     this.ctx = ctx;
@@ -72,6 +81,20 @@ final class SessionRelays {
     this.stun = stun;
     this.onRelayedCandidate = onRelayedCandidate;
     this.over = over;
+    keepalive = ctx.vertx().setPeriodic(ctx.options().relayKeepaliveMillis(), t -> keepWarm());
+  }
+
+  private void keepWarm() {
+    if (over.getAsBoolean()) {
+      ctx.vertx().cancelTimer(keepalive);
+      return;
+    }
+    Set<InetSocketAddress> servers = new HashSet<>();
+    endpoints.values().forEach(r -> servers.add(r.relay().server()));
+    for (InetSocketAddress server : servers) {
+      socket.send(io.vertx.core.buffer.Buffer.buffer(keepaliveIndication), server);
+      ctx.metrics().counter("p2p.session.relay-keepalives").increment();
+    }
   }
 
   /** Our allocation relaying at {@code relayed}, or null. */
@@ -203,6 +226,9 @@ final class SessionRelays {
    * Completes when all answered or after 1 s, since a dead relay never answers.
    */
   Future<Void> close() {
+    if (keepalive >= 0) {
+      ctx.vertx().cancelTimer(keepalive);
+    }
     List<Future<?>> deallocations = new ArrayList<>();
     for (RelayUdpEndpoint r : endpoints.values()) {
       if (r.relay() instanceof RelayAllocation allocation) {
