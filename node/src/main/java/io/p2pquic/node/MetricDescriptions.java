@@ -108,6 +108,13 @@ final class MetricDescriptions {
       Map.entry("p2p.session.ice-restarts", "ICE restarts, by side (dialer, listener)"),
       Map.entry("p2p.session.identity-mismatch", "Sessions whose far end proved another peer id (hostile rendezvous or relay)"),
       Map.entry("p2p.session.relay-reallocations", "Relay re-allocations after every relay of a session died"),
+      Map.entry("p2p.session.relay-keepalives", "Binding indications sent to keep the NAT mapping towards a session's relays"),
+      Map.entry("p2p.session.repunches", "Tries for a direct path again after a session fell back to the relay"),
+      Map.entry("p2p.hardnat.probes", "Hard-NAT punching probes sent, by role (spray, many-sockets)"),
+      Map.entry("p2p.hardnat.found", "Direct paths hard-NAT punching found, by role"),
+      Map.entry("p2p.hardnat.gave-up", "Hard-NAT punching runs that found no path within the budget, by role"),
+      Map.entry("p2p.hardnat.dropped", "Hard-NAT punching packets dropped (unauthenticated, undecodable), by reason"),
+      Map.entry("p2p.hardnat.bind-failed", "Hard-NAT punching sockets that could not be opened"),
       // histograms (their meters bring these texts; listed so the catalogue names every family)
       Map.entry("p2p.session.connect", "Time from a session's start to its outcome, by method, side and outcome"),
       Map.entry("p2p.session.phase", "Milliseconds from a session's start to each phase of a successful connect"),

@@ -12,10 +12,26 @@ import java.util.TreeMap;
  * the successful runs, the path that won each (after any upgrade), and the errors of the failed ones.
  *
  * @param notAvailable the peer build does not have the method (the cell is "n/a", not a failure)
+ * @param directAfterMs for runs that came up relayed and moved to a direct path while settling: how long
+ *     after the connect call they got there
  */
 public record CellResult(String from, String to, String method, double lossPercent, int runs,
     List<Double> firstByteMs, Map<String, Integer> paths, List<String> errors, boolean notAvailable,
-    Expectation expected) {
+    Expectation expected, List<Double> directAfterMs) {
+
+  /** A cell without upgrades to a direct path. */
+  public CellResult(String from, String to, String method, double lossPercent, int runs, List<Double> firstByteMs,
+      Map<String, Integer> paths, List<String> errors, boolean notAvailable, Expectation expected) {
+    this(from, to, method, lossPercent, runs, firstByteMs, paths, errors, notAvailable, expected, List.of());
+  }
+
+  /** The median of {@link #directAfterMs}, NaN when no run moved. */
+  public double medianDirectAfterMs() {
+    List<Double> v = new ArrayList<>(directAfterMs);
+    v.sort(Double::compare);
+    int n = v.size();
+    return n == 0 ? Double.NaN : n % 2 == 1 ? v.get(n / 2) : (v.get(n / 2 - 1) + v.get(n / 2)) / 2;
+  }
 
   public int successes() {
     return firstByteMs.size();
@@ -72,6 +88,7 @@ public record CellResult(String from, String to, String method, double lossPerce
   public static CellResult fromConnectOutput(String from, String to, String method, double loss, int runs,
       JsonObject doc, Expectation expected) {
     List<Double> ttfb = new ArrayList<>();
+    List<Double> upgrades = new ArrayList<>();
     Map<String, Integer> paths = new TreeMap<>();
     List<String> errors = new ArrayList<>();
     JsonArray list = doc.getJsonArray("runs", new JsonArray().add(doc));
@@ -88,12 +105,15 @@ public record CellResult(String from, String to, String method, double lossPerce
         continue;
       }
       ttfb.add(t);
+      if (run.getValue("directAfterMs") instanceof Number at) {
+        upgrades.add(at.doubleValue());
+      }
       JsonObject dcutr = run.getJsonObject("dcutr");
       String path = run.getString("finalPath") != null ? run.getString("finalPath")
           : dcutr != null && dcutr.getString("path") != null ? dcutr.getString("path") : run.getString("path", "?");
       paths.merge(path, 1, Integer::sum);
     }
-    return new CellResult(from, to, method, loss, runs, ttfb, paths, errors, false, expected);
+    return new CellResult(from, to, method, loss, runs, ttfb, paths, errors, false, expected, upgrades);
   }
 
   /** A cell whose connect process failed as a whole (e.g. the method does not exist in this build). */
@@ -110,7 +130,8 @@ public record CellResult(String from, String to, String method, double lossPerce
   public JsonObject toJson() {
     return new JsonObject().put("from", from).put("to", to).put("method", method).put("lossPercent", lossPercent)
         .put("runs", runs).put("firstByteMs", new JsonArray(firstByteMs)).put("paths", new JsonObject(new TreeMap<>(paths)))
-        .put("errors", new JsonArray(errors)).put("notAvailable", notAvailable).put("expected", expected.label());
+        .put("errors", new JsonArray(errors)).put("notAvailable", notAvailable).put("expected", expected.label())
+        .put("directAfterMs", new JsonArray(directAfterMs));
   }
 
   public static CellResult fromJson(JsonObject j) {
@@ -126,8 +147,10 @@ public record CellResult(String from, String to, String method, double lossPerce
         ex = e;
       }
     }
+    List<Double> up = new ArrayList<>();
+    j.getJsonArray("directAfterMs", new JsonArray()).forEach(x -> up.add(((Number) x).doubleValue()));
     return new CellResult(j.getString("from"), j.getString("to"), j.getString("method"), j.getDouble("lossPercent", 0.0),
-        j.getInteger("runs", 0), t, p, err, j.getBoolean("notAvailable", false), ex);
+        j.getInteger("runs", 0), t, p, err, j.getBoolean("notAvailable", false), ex, up);
   }
 
   private static String firstLine(String s) {

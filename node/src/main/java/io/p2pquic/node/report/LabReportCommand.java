@@ -108,7 +108,8 @@ public final class LabReportCommand implements Callable<Integer> {
                 + " NAT to an echo peer behind the second (two routers per behaviour, each with %d ms one-way delay and %s%% random"
                 + " loss each direction on its WAN; host-to-host RTT about %d ms), our rendezvous with its TURN relay on the lab's"
                 + " server. Time to first byte: from the connect call to the first echoed byte. `path`: where the session ended"
-                + " (direct or relayed; for dcutr after its upgrade, for the others after up to 5 s for a move to direct)."
+                + " (direct or relayed; for dcutr after its upgrade, for the others after up to " + MatrixRunner.SETTLE_MS / 1000
+                + " s for a move to direct, e.g. by hard-NAT punching)."
                 + " Expected outcomes: `Expectations` in"
                 + " node/src/main/java/io/p2pquic/node/report.", runs, delayMs, MatrixRunner.fmt(l), 4 * delayMs),
             "",

@@ -1,5 +1,6 @@
 package io.p2pquic.node.report;
 
+import io.p2pquic.natlab.RouterNat;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -70,7 +71,33 @@ public final class MarkdownReport {
         md.append(row(e.getKey(), c)).append('\n');
       }
     }
+    List<CellResult> upgraded = cells.stream().filter(c -> !c.directAfterMs().isEmpty()).toList();
+    if (!upgraded.isEmpty()) {
+      md.append("\n## Upgrades from the relay to a direct path\n\n"
+          + "| pair | method | runs upgraded | median ms after the connect call | how |\n| --- | --- | ---: | ---: | --- |\n");
+      for (CellResult c : upgraded) {
+        md.append(String.format(Locale.ROOT, "| %s → %s | %s | %d/%d | %.0f | %s |%n", c.from(), c.to(), c.method(),
+            c.directAfterMs().size(), c.runs(), c.medianDirectAfterMs(), upgradedBy(c)));
+      }
+    }
     return md.toString();
+  }
+
+  /** What moved a cell's sessions to a direct path. */
+  static String upgradedBy(CellResult c) {
+    if (c.method().equals("dcutr")) {
+      return "DCUtR";
+    }
+    try {
+      RouterNat from = RouterNat.parse(c.from());
+      RouterNat to = RouterNat.parse(c.to());
+      if (!Expectations.directUdpPath(from, to) && Expectations.hardNatPunchable(from, to)) {
+        return "hard-NAT punching";
+      }
+    } catch (IllegalArgumentException e) {
+      return "?";
+    }
+    return "ICE (a direct pair validated after the relayed one)";
   }
 
   static String row(String pair, CellResult c) {

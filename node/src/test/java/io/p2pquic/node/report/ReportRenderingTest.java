@@ -92,6 +92,26 @@ class ReportRenderingTest {
   }
 
   @Test
+  void upgradesToDirectAreReadAndListedWithWhatDidIt() {
+    JsonObject doc = new JsonObject("""
+        {"runs": [
+          {"path": "relayed", "finalPath": "direct", "directAfterMs": 3100.5, "timings": {"firstByteMs": 640.0}},
+          {"path": "relayed", "finalPath": "direct", "directAfterMs": 2900.5, "timings": {"firstByteMs": 610.0}},
+          {"path": "relayed", "finalPath": "relayed", "timings": {"firstByteMs": 600.0}}
+        ]}""");
+    CellResult c = CellResult.fromConnectOutput("port-restricted", "symmetric", "auto", 0, 3, doc, Expectation.DIRECT);
+    assertThat(c.directAfterMs()).containsExactly(3100.5, 2900.5);
+    assertThat(c.medianDirectAfterMs()).isEqualTo(3000.5);
+    assertThat(CellResult.fromJson(c.toJson())).isEqualTo(c);
+    String md = MarkdownReport.render("T", List.of(), List.of(c, AUTO_DIRECT));
+    assertThat(md).contains("## Upgrades from the relay to a direct path")
+        .contains("| port-restricted → symmetric | auto | 2/3 | 3001 | hard-NAT punching |")
+        .doesNotContain("| port-restricted → port-restricted | auto | 0/");
+    CellResult cone = CellResult.fromConnectOutput("full-cone", "symmetric", "auto", 0, 3, doc, Expectation.DIRECT);
+    assertThat(MarkdownReport.upgradedBy(cone)).startsWith("ICE");
+  }
+
+  @Test
   void expectationsFollowTheNatBehaviours() {
     RouterNat fc = RouterNat.FULL_CONE;
     RouterNat pr = RouterNat.PORT_RESTRICTED;
@@ -101,6 +121,9 @@ class ReportRenderingTest {
     assertThat(Expectations.of("ice", pr, sym)).isEqualTo(Expectation.FAILS);
     assertThat(Expectations.of("ice", ar, sym)).isEqualTo(Expectation.DIRECT);
     assertThat(Expectations.of("auto", sym, sym)).isEqualTo(Expectation.RELAYED);
+    assertThat(Expectations.of("auto", pr, sym)).as("hard-NAT punching").isEqualTo(Expectation.DIRECT);
+    assertThat(Expectations.of("auto", sym, pr)).isEqualTo(Expectation.DIRECT);
+    assertThat(Expectations.of("dcutr", pr, sym)).isEqualTo(Expectation.RELAYED);
     assertThat(Expectations.of("relay", fc, fc)).isEqualTo(Expectation.RELAYED);
     assertThat(Expectations.of("dcutr", fc, sym)).isEqualTo(Expectation.DIRECT);
     assertThat(Expectations.of("tcp", fc, sym)).isEqualTo(Expectation.DIRECT);
