@@ -94,7 +94,7 @@ public final class IceSession implements PunchSession {
   /** Signals that arrived while the socket was being bound. */
   private final List<Runnable> early = new ArrayList<>();
   private boolean closed;
-  /** The peer's credentials of the first offer or answer (hard-NAT punching signs its probes with them). */
+  /** The peer's credentials of the current ICE generation (hard-NAT punching signs its probes with them). */
   private IceCredentials remoteCredentials;
   /** How our NAT maps this session's socket, once probed (method auto). */
   private NatMappingProbe.Result localMapping;
@@ -464,9 +464,7 @@ public final class IceSession implements PunchSession {
 
   /** A description from the peer (offer, answer, or a restart's): its credentials and candidates. */
   void applyDescription(PeerDescription d) {
-    if (remoteCredentials == null) {
-      remoteCredentials = d.credentials();
-    }
+    remoteCredentials = d.credentials(); // the current generation's (a restart renews both sides')
     agent.setRemoteCredentials(d.credentials());
     d.candidates().forEach(c -> steering.layer().allowSource(c.address()));
     d.candidates().forEach(agent::addRemoteCandidate);
