@@ -191,7 +191,7 @@ public final class HardNatPunch {
       return false;
     }
     if (messages.isPeerProbe(m)) {
-      session.send(Buffer.buffer(encoder.encodeToBytes(messages.success(m, d.sender()))), d.sender());
+      answer(session, m, d.sender());
       hit(null, d.sender(), "the peer's probe arrived from " + SocketAddresses.format(d.sender()));
       return true;
     }
@@ -207,7 +207,7 @@ public final class HardNatPunch {
     if (m == null) {
       metrics.counter("p2p.hardnat.dropped", "reason", "undecodable").increment();
     } else if (messages.isPeerProbe(m)) {
-      ep.send(Buffer.buffer(encoder.encodeToBytes(messages.success(m, d.sender()))), d.sender());
+      answer(ep, m, d.sender());
       hit(ep, d.sender(), "the peer's probe reached our port " + ep.localAddress().getPort() + " from "
           + SocketAddresses.format(d.sender()) + " after " + sent + " of ours");
     } else if (messages.isPeerAnswer(m) && outstanding.remove(m.transactionId())) {
@@ -215,6 +215,11 @@ public final class HardNatPunch {
     } else {
       metrics.counter("p2p.hardnat.dropped", "reason", "unauthenticated").increment();
     }
+  }
+
+  /** Answers the peer's probe from the socket it reached: its public address, signed with our key. */
+  private void answer(NettyUdpEndpoint socket, StunMessage probe, InetSocketAddress from) {
+    socket.send(Buffer.buffer(encoder.encodeToBytes(messages.success(probe, from))), from);
   }
 
   private StunMessage decode(Datagram d) {

@@ -610,13 +610,19 @@ public final class IceSession implements PunchSession {
         return;
       }
       localMapping = r;
-      String mapping = r.endpointDependent() ? SessionSignal.NatMapping.ENDPOINT_DEPENDENT
-          : SessionSignal.NatMapping.ENDPOINT_INDEPENDENT;
-      SessionSignal.NatMapping mine = new SessionSignal.NatMapping(sessionId, mapping, SocketAddresses.format(r.mapped()));
-      mark("nat mapping", mine.mapping() + ", public address " + mine.mapped());
-      signalling.send(remotePeer, mine).onFailure(err -> mark("nat-mapping not delivered", err.getMessage()));
+      mark("nat mapping", (r.endpointDependent() ? SessionSignal.NatMapping.ENDPOINT_DEPENDENT
+          : SessionSignal.NatMapping.ENDPOINT_INDEPENDENT) + ", public address " + SocketAddresses.format(r.mapped()));
+      sendLocalMapping();
       maybePunchHardNat();
     });
+  }
+
+  /** Tells the peer how our NAT maps this session's socket ({@link #localMapping}). */
+  private void sendLocalMapping() {
+    String mapping = localMapping.endpointDependent() ? SessionSignal.NatMapping.ENDPOINT_DEPENDENT
+        : SessionSignal.NatMapping.ENDPOINT_INDEPENDENT;
+    signalling.send(remotePeer, new SessionSignal.NatMapping(sessionId, mapping, SocketAddresses.format(localMapping.mapped())))
+        .onFailure(err -> mark("nat-mapping not delivered", err.getMessage()));
   }
 
   /**
@@ -675,10 +681,7 @@ public final class IceSession implements PunchSession {
     if (hardNat != null && hardNat.done() && localMapping != null && remoteMapping != null) {
       hardNat.close();
       hardNat = null;
-      String mapping = localMapping.endpointDependent() ? SessionSignal.NatMapping.ENDPOINT_DEPENDENT
-          : SessionSignal.NatMapping.ENDPOINT_INDEPENDENT;
-      signalling.send(remotePeer, new SessionSignal.NatMapping(sessionId, mapping, SocketAddresses.format(localMapping.mapped())))
-          .onFailure(err -> mark("nat-mapping not delivered", err.getMessage()));
+      sendLocalMapping();
       return maybePunchHardNat();
     }
     return restart("re-punch: the session fell back to the relay");
