@@ -107,6 +107,7 @@ public final class NatLab implements AutoCloseable {
   public static final class Builder {
     private final Map<String, PeerSpec> peers = new LinkedHashMap<>();
     private final Map<String, String> lanHosts = new LinkedHashMap<>();
+    private final Set<String> portMapped = new TreeSet<>();
     private String prefix;
     private boolean detached;
     private boolean ipv6;
@@ -150,6 +151,24 @@ public final class NatLab implements AutoCloseable {
         throw new IllegalArgumentException("duplicate host name '" + name + "'");
       }
       lanHosts.put(name, peer);
+      return this;
+    }
+
+    /**
+     * {@code peer}'s router runs a port-mapping server: Debian's miniupnpd (nftables build) speaking PCP
+     * (RFC 6887) and NAT-PMP (RFC 6886) on its LAN, forwarding what its host maps. Its public address for
+     * mappings is 11.0.0.(100+i) ({@link #mappedAddress(String)}), routed to the router from everywhere:
+     * miniupnpd refuses to map behind the lab's documentation addresses (203.0.113.0/24), as it would
+     * behind any reserved one. The router's NAT behaviour is otherwise unchanged.
+     */
+    public Builder portMapping(String peer) {
+      if (!peers.containsKey(peer)) {
+        throw new IllegalArgumentException("no peer '" + peer + "' to give port mapping (add it first)");
+      }
+      if (peers.get(peer).nat() == RouterNat.NONE) {
+        throw new IllegalArgumentException("peer '" + peer + "' has no NAT: nothing to map");
+      }
+      portMapped.add(peer);
       return this;
     }
 
@@ -204,7 +223,7 @@ public final class NatLab implements AutoCloseable {
         throw new IllegalArgumentException("a lab needs at least one peer");
       }
       String p = prefix != null ? prefix : randomPrefix();
-      return new NatLab(runner, new Topology(p, List.copyOf(peers.values()), lanHosts), detached, ipv6);
+      return new NatLab(runner, new Topology(p, List.copyOf(peers.values()), lanHosts, portMapped), detached, ipv6);
     }
   }
 
@@ -348,6 +367,76 @@ public final class NatLab implements AutoCloseable {
       });
       flushConntrackQuietly(p.routerNs());
     }
+    // 8. port-mapping routers: their mapped address routed to them, then miniupnpd
+    for (Topology.Peer p : t.peers.values()) {
+      if (p.portMapping()) {
+        ipn(p.routerNs(), "addr", "add", p.mappedIp() + "/32", "dev", Topology.WAN_IF);
+        ipn(t.serverNs, "route", "add", p.mappedIp() + "/32", "via", p.wanIp());
+        for (Topology.Peer o : t.peers.values()) {
+          if (o != p) {
+            ipn(o.routerNs(), "route", "add", p.mappedIp() + "/32", "via", p.wanIp());
+          }
+        }
+        startMiniupnpd(p);
+      }
+    }
+  }
+
+  /**
+   * Runs miniupnpd in the router's namespace (killed with the lab): NAT-PMP and PCP on the LAN address, UPnP
+   * off, mappings only for the LAN's own hosts and ports 1024-65535 ({@code secure_mode}), external
+   * address {@link Topology.Peer#mappedIp()}. Waits until it listens.
+   */
+  private void startMiniupnpd(Topology.Peer p) {
+    nft(p.routerNs(), NftRules.miniupnpdScript());
+    String conf = String.join("\n",
+        "ext_ifname=" + Topology.WAN_IF,
+        "ext_ip=" + p.mappedIp(),
+        "listening_ip=" + Topology.LAN_IF,
+        "enable_natpmp=yes",
+        "enable_upnp=no",
+        "secure_mode=yes",
+        "upnp_table_name=miniupnpd",
+        "upnp_nat_table_name=miniupnpd",
+        "upnp_forward_chain=miniupnpd",
+        "upnp_nat_chain=prerouting_miniupnpd",
+        "upnp_nat_postrouting_chain=postrouting_miniupnpd",
+        "uuid=3d3cec3a-8cf0-11e0-98ee-" + String.format("%012x", p.index()),
+        "allow 1024-65535 " + p.lanSubnet() + " 1024-65535",
+        "deny 0-65535 0.0.0.0/0 0-65535", "");
+    Path confFile = workDir.resolve("miniupnpd-" + p.name() + ".conf");
+    Path log = workDir.resolve("miniupnpd-" + p.name() + ".log");
+    try {
+      Files.writeString(confFile, conf);
+      Files.deleteIfExists(log);
+    } catch (IOException e) {
+      throw new LabException("cannot write " + confFile + ": " + e.getMessage(), e);
+    }
+    ProcessBuilder pb = processBuilder(p.routerNs(), List.of(Tools.miniupnpd(), "-d", "-f", confFile.toString(),
+        "-P", workDir.resolve("miniupnpd-" + p.name() + ".pid").toString()))
+        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+        .redirectErrorStream(true);
+    try {
+      processes.add(pb.start());
+    } catch (IOException e) {
+      throw new LabException("cannot start miniupnpd: " + e.getMessage(), e);
+    }
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (System.nanoTime() < deadline) {
+      try {
+        if (Files.exists(log) && Files.readString(log).contains("Listening for NAT-PMP/PCP traffic")) {
+          return;
+        }
+        Thread.sleep(50);
+      } catch (IOException e) {
+        // not written yet
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new LabException("interrupted while starting miniupnpd", e);
+      }
+    }
+    throw new LabException("miniupnpd on " + p.name() + "'s router did not start listening within 10 s; see " + log);
   }
 
   /** Global IPv6 for the server and every host; routers route it with a stateful firewall, no NAT. */
@@ -796,6 +885,15 @@ public final class NatLab implements AutoCloseable {
   /** The router's public address (203.0.113.(100+i)): what the world sees of the peer. */
   public InetAddress routerWanAddress(String peer) {
     return addr(topology.peer(peer).wanIp());
+  }
+
+  /** The public address a port-mapping router ({@link Builder#portMapping(String)}) maps to: 11.0.0.(100+i). */
+  public InetAddress mappedAddress(String peer) {
+    Topology.Peer p = topology.peer(peer);
+    if (!p.portMapping()) {
+      throw new IllegalArgumentException("peer '" + peer + "' has no port-mapping router");
+    }
+    return addr(p.mappedIp());
   }
 
   /** The router's LAN address (10.i.0.1), the host's gateway. */

@@ -92,13 +92,33 @@ final class NftRules {
     // would be given another port (the NAT turns symmetric). Dropping before conntrack confirms
     // the entry leaves no trace.
     boolean cone = nat == RouterNat.FULL_CONE || nat == RouterNat.ADDRESS_RESTRICTED;
+    // A port-mapping router also lets in what miniupnpd's forwards DNAT (its own table holds them).
     sb.append(chain("forward", "filter", "forward", "filter",
-        cone ? "iifname " + wan + " ct state new ct status dnat accept" : null,
+        cone || p.portMapping() ? "iifname " + wan + " ct state new ct status dnat accept" : null,
         "iifname " + wan + " ct state new drop"));
     sb.append(chain("input", "filter", "input", "filter",
         "iifname " + wan + " ct state new drop"));
     sb.append("}\n");
     return sb.toString();
+  }
+
+  /**
+   * The table miniupnpd fills on a port-mapping router ({@code upnp_table_name} and friends name it): a
+   * forward chain accepting the mapped flows and NAT chains holding its DNAT rules, jumped to from hooks of
+   * their own. Our NAT table's firewall still decides; it accepts DNAT'ed flows on such a router.
+   */
+  static String miniupnpdScript() {
+    return "table inet miniupnpd {}\ndelete table inet miniupnpd\n"
+        + "table inet miniupnpd {\n"
+        + "  chain forward {\n    type filter hook forward priority filter - 1; policy accept;\n    jump miniupnpd\n  }\n"
+        + "  chain miniupnpd {\n  }\n"
+        + "  chain prerouting {\n    type nat hook prerouting priority dstnat - 1; policy accept;\n"
+        + "    jump prerouting_miniupnpd\n  }\n"
+        + "  chain postrouting {\n    type nat hook postrouting priority srcnat - 1; policy accept;\n"
+        + "    jump postrouting_miniupnpd\n  }\n"
+        + "  chain prerouting_miniupnpd {\n  }\n"
+        + "  chain postrouting_miniupnpd {\n  }\n"
+        + "}\n";
   }
 
   /**

@@ -59,6 +59,10 @@ final class Tools {
     return require("sysctl");
   }
 
+  static String miniupnpd() {
+    return require("miniupnpd");
+  }
+
   static String conntrack() {
     return require("conntrack");
   }
@@ -89,6 +93,8 @@ final class Tools {
         return "package procps";
       case "conntrack":
         return "package conntrack";
+      case "miniupnpd":
+        return "package miniupnpd-nftables";
       default:
         return "package " + tool;
     }

@@ -29,7 +29,7 @@ final class Topology {
 
   /** One peer's slot in the lab. */
   record Peer(PeerSpec spec, int index, String routerNs, String hostNs, String wanIp,
-      String lanIp, String hostIp) {
+      String lanIp, String hostIp, boolean portMapping) {
 
     String name() {
       return spec.name();
@@ -38,6 +38,14 @@ final class Topology {
     /** The router-side bridge port in the internet namespace (veth peer or TAP). */
     String bridgePort() {
       return (spec.link().needsForwarder() ? "t-" : "v-") + spec.name();
+    }
+
+    /**
+     * The public address a port-mapping router hands out (11.0.0.(100+i)): outside every reserved range,
+     * since miniupnpd refuses to map behind a documentation or private address; routed to the router.
+     */
+    String mappedIp() {
+      return "11.0.0." + (100 + index);
     }
 
     String lanSubnet() {
@@ -104,6 +112,11 @@ final class Topology {
 
   /** @param lanHosts extra hosts by name, each naming the peer whose LAN it shares (in order) */
   Topology(String prefix, List<PeerSpec> specs, Map<String, String> lanHosts) {
+    this(prefix, specs, lanHosts, java.util.Set.of());
+  }
+
+  /** @param portMapped peers whose router runs a PCP / NAT-PMP server (miniupnpd) */
+  Topology(String prefix, List<PeerSpec> specs, Map<String, String> lanHosts, java.util.Set<String> portMapped) {
     if (specs.size() > MAX_PEERS) {
       throw new IllegalArgumentException("at most " + MAX_PEERS + " peers");
     }
@@ -114,7 +127,7 @@ final class Topology {
     int i = 1;
     for (PeerSpec s : specs) {
       m.put(s.name(), new Peer(s, i, prefix + "r-" + s.name(), prefix + "h-" + s.name(),
-          "203.0.113." + (100 + i), "10." + i + ".0.1", "10." + i + ".0.2"));
+          "203.0.113." + (100 + i), "10." + i + ".0.1", "10." + i + ".0.2", portMapped.contains(s.name())));
       i++;
     }
     this.peers = Collections.unmodifiableMap(m);

@@ -115,6 +115,11 @@ final class MetricDescriptions {
       Map.entry("p2p.hardnat.gave-up", "Hard-NAT punching runs that found no path within the budget, by role"),
       Map.entry("p2p.hardnat.dropped", "Hard-NAT punching packets dropped (unauthenticated, undecodable), by reason"),
       Map.entry("p2p.hardnat.bind-failed", "Hard-NAT punching sockets that could not be opened"),
+      Map.entry("p2p.portmap.probes", "Gateway probes for port mapping, by result (PCP, NAT-PMP, none)"),
+      Map.entry("p2p.portmap.requests", "PCP / NAT-PMP mapping requests sent (maps, renewals, deletions), by protocol"),
+      Map.entry("p2p.portmap.mapped", "Ports the gateway mapped for sessions, by protocol"),
+      Map.entry("p2p.portmap.failed", "Port-mapping requests that failed, by reason (timeout, refused)"),
+      Map.entry("p2p.portmap.dropped", "Packets the port-mapping client dropped (not from the gateway, unsolicited, oversized)"),
       // histograms (their meters bring these texts; listed so the catalogue names every family)
       Map.entry("p2p.session.connect", "Time from a session's start to its outcome, by method, side and outcome"),
       Map.entry("p2p.session.phase", "Milliseconds from a session's start to each phase of a successful connect"),

@@ -119,8 +119,9 @@ public final class PuncherVerticle extends VerticleBase {
                   timeline.mark(name, "signalling closed", reason);
                 }
               });
-          sessions = new PeerSessions(vertx, signalling, config, metrics, timeline, name,
-              datagramChannels != null ? datagramChannels : io.p2pquic.puncher.transport.DatagramChannels.of(vertx));
+          // real sockets (with port mapping), or a test's virtual network
+          sessions = datagramChannels == null ? new PeerSessions(vertx, signalling, config, metrics, timeline, name)
+              : new PeerSessions(vertx, signalling, config, metrics, timeline, name, datagramChannels);
           if (retryAtStart) {
             signalling.connectAndRetry().onFailure(err -> LOG.debug("{}: registration given up: {}", name, err.getMessage()));
             return Future.succeededFuture();

@@ -34,7 +34,7 @@ class PeerConfigTest {
         + "consentTimeoutMillis, disconnectedTimeoutMillis, component, candidatePolicy)");
     assertBad("{\"session\":{\"relayProbe\":5}}", "session.relayProbe is not a known key (known: "
         + "restartDeliveryMillis, restartResendMillis, reflexiveRefreshMillis, relayProbeMillis, reallocationMillis, "
-        + "relayKeepaliveMillis, repunchMillis, repunchMaxMillis, hardNat)");
+        + "relayKeepaliveMillis, repunchMillis, repunchMaxMillis, hardNat, portMapping)");
     assertBad("{\"session\":{\"hardNat\":{\"ports\":5}}}", "session.hardNat.ports is not a known key (known: "
         + "enabled, sockets, probesPerSecond, budgetMillis, startDelayMillis)");
   }
@@ -54,6 +54,16 @@ class PeerConfigTest {
     assertThat(PeerConfig.fromJson(h.toJson()).session()).isEqualTo(h.session());
     assertThatThrownBy(() -> PeerConfig.fromJson(new JsonObject("{\"session\":{\"hardNat\":{\"sockets\":0}}}")))
         .hasMessageContaining("session.hardNat.sockets");
+    PeerConfig m = PeerConfig.fromJson(new JsonObject("{\"session\":{\"portMapping\":{\"gateway\":\"192.168.1.1\","
+        + "\"lifetimeSeconds\":600}}}"));
+    assertThat(m.session().portMapping().gateway()).isEqualTo("192.168.1.1");
+    assertThat(m.session().portMapping().lifetimeSeconds()).isEqualTo(600);
+    assertThat(m.session().portMapping().enabled()).isTrue();
+    assertThat(PeerConfig.fromJson(m.toJson()).session()).isEqualTo(m.session());
+    assertThatThrownBy(() -> PeerConfig.fromJson(new JsonObject("{\"session\":{\"portMapping\":{\"gateway\":\"router\"}}}")))
+        .hasMessageContaining("session.portMapping.gateway");
+    assertThatThrownBy(() -> PeerConfig.fromJson(new JsonObject("{\"session\":{\"portMapping\":{\"lifetimeSeconds\":5}}}")))
+        .hasMessageContaining("session.portMapping.lifetimeSeconds");
   }
 
   @Test

@@ -2,11 +2,9 @@ package io.p2pquic.node.lab;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.p2pquic.natlab.ExecResult;
 import io.p2pquic.natlab.LinkConditions;
 import io.p2pquic.natlab.RouterNat;
 import io.p2pquic.natlab.NatLab;
-import io.p2pquic.node.report.NodeProcess;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -50,14 +48,8 @@ class HardNatLabTest {
   /** {@code connect --json} from {@code from} to the echo peer behind {@code to}; the JSON it printed. */
   private static JsonObject connect(String from, String to, int repeat, long settleMs) {
     Duration bound = Duration.ofMillis(repeat * (15_000 + settleMs + 10_000) + 60_000);
-    ExecResult r = cast.lab.run(cast.lab.hostNamespace(from), bound, NodeProcess.command("connect", cast.id(to),
-        "--rendezvous", cast.signal(), "--stun", cast.stun(), "--send", "hard-nat " + from + " to " + to, "--json",
-        "--method", "auto", "--timeout", "15000", "--repeat", Integer.toString(repeat), "--keep-going",
-        "--settle", Long.toString(settleMs)));
-    int brace = r.stdout().indexOf('{');
-    assertThat(brace).as("connect printed no JSON: exit %d\n%s\n%s", r.exitCode(), r.stdout(), r.stderr())
-        .isGreaterThanOrEqualTo(0);
-    return new JsonObject(r.stdout().substring(brace));
+    return cast.connect(from, to, "auto", "hard-nat " + from + " to " + to, bound, "--timeout", "15000",
+        "--repeat", Integer.toString(repeat), "--keep-going", "--settle", Long.toString(settleMs));
   }
 
   @Test

@@ -128,6 +128,22 @@ final class LabCast implements AutoCloseable {
     return this;
   }
 
+  /**
+   * {@code connect --json --send MESSAGE} from {@code from}'s host to the echo peer behind {@code to} with
+   * {@code method} and {@code extraArgs}, within {@code bound}; the JSON it printed (asserted present).
+   */
+  JsonObject connect(String from, String to, String method, String message, Duration bound, String... extraArgs) {
+    List<String> args = new ArrayList<>(List.of("connect", id(to), "--rendezvous", signal(), "--stun", stun,
+        "--send", message, "--json", "--method", method));
+    args.addAll(List.of(extraArgs));
+    io.p2pquic.natlab.ExecResult r = lab.run(lab.hostNamespace(from), bound,
+        io.p2pquic.node.report.NodeProcess.command(args.toArray(String[]::new)));
+    int brace = r.stdout().indexOf('{');
+    assertThat(brace).as("connect printed no JSON: exit %d\n%s\n%s", r.exitCode(), r.stdout(), r.stderr())
+        .isGreaterThanOrEqualTo(0);
+    return new JsonObject(r.stdout().substring(brace)).put("exitCode", r.exitCode());
+  }
+
   /** The peer id of the echo peer behind {@code host}. */
   String id(String host) {
     return ids.get(host);

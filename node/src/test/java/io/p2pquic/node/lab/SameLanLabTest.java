@@ -2,11 +2,9 @@ package io.p2pquic.node.lab;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.p2pquic.natlab.ExecResult;
 import io.p2pquic.natlab.LinkConditions;
 import io.p2pquic.natlab.NatLab;
 import io.p2pquic.natlab.RouterNat;
-import io.p2pquic.node.report.NodeProcess;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.List;
@@ -40,14 +38,9 @@ class SameLanLabTest {
   }
 
   private static JsonObject connect(String method) {
-    ExecResult r = cast.lab.run(cast.lab.hostNamespace("a"), Duration.ofSeconds(90), NodeProcess.command("connect",
-        cast.id("a2"), "--rendezvous", cast.signal(), "--stun", cast.stun(), "--send", "same lan " + method, "--json",
-        "--method", method, "--timeout", "15000", "--settle", "10000"));
-    int brace = r.stdout().indexOf('{');
-    assertThat(brace).as("connect printed no JSON: exit %d\n%s\n%s", r.exitCode(), r.stdout(), r.stderr())
-        .isGreaterThanOrEqualTo(0);
-    JsonObject session = new JsonObject(r.stdout().substring(brace));
-    assertThat(r.exitCode()).as(session.encodePrettily()).isZero();
+    JsonObject session = cast.connect("a", "a2", method, "same lan " + method, Duration.ofSeconds(90), "--timeout", "15000",
+        "--settle", "10000");
+    assertThat(session.getInteger("exitCode")).as(session.encodePrettily()).isZero();
     return session;
   }
 

@@ -80,6 +80,7 @@ public final class IceSession implements PunchSession {
   private final long startNanos = System.nanoTime();
   private NettyUdpEndpoint endpoint;
   private final SessionRelays relays;
+  private final SessionPortMapping portMapping;
   private final IceRestart iceRestart;
   private PathSteering steering;
   private StunClient stun;
@@ -121,6 +122,7 @@ public final class IceSession implements PunchSession {
     this.quicTimeoutMs = ctx.quicTimeoutMs();
     this.metrics = ctx.metrics();
     this.relays = new SessionRelays(ctx, method, this.gathering);
+    this.portMapping = new SessionPortMapping(ctx);
     this.iceRestart = new IceRestart(ctx, this, relays);
   }
 
@@ -300,12 +302,21 @@ public final class IceSession implements PunchSession {
       early.forEach(Runnable::run);
       early.clear();
       sendDescription(); // offer or answer, with whatever candidates exist (none yet): the rest trickle
-      new CandidateGatherer(vertx, gathering, metrics).gather(List.of(stun), this::onLocalCandidate)
+      Future<GatheringResult> candidates = new CandidateGatherer(vertx, gathering, metrics)
+          .gather(List.of(stun), this::onLocalCandidate);
+      Future<Void> mapped = mapsPort() ? portMapping.start(stun.localAddress().getPort(), gathering.component(),
+          this::onLocalCandidate, () -> closed || gathered.future().isComplete()) : Future.succeededFuture();
+      candidates.compose(r -> mapped.map(r))
           .onSuccess(this::onGathered)
           .onFailure(err -> fail(ConnectFailure.FAILED, "gathering failed: " + err.getMessage()));
       probeNatMapping();
       return null;
     });
+  }
+
+  /** Port mapping serves the methods that offer our own addresses (not relay-only ones). */
+  private boolean mapsPort() {
+    return (method == ConnectMethod.ICE || method == ConnectMethod.AUTO) && !iceOptions.relayOnly();
   }
 
   /**
@@ -807,7 +818,7 @@ public final class IceSession implements PunchSession {
       repunch.cancel();
     }
     // Deallocate on the relays first: that needs the socket.
-    return relays.close().compose(v -> {
+    return Future.join(relays.close(), portMapping.close()).transform(x -> {
       List<Future<?>> all = new ArrayList<>();
       if (agent != null) {
         all.add(agent.close());

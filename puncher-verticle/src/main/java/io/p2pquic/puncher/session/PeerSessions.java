@@ -15,6 +15,7 @@ import io.p2pquic.puncher.ice.agent.IceRole;
 import io.p2pquic.puncher.quicnative.QuicNativeOptions;
 import io.p2pquic.puncher.quicnative.QuicNativeSession;
 import io.p2pquic.puncher.signalling.SignallingClient;
+import io.p2pquic.puncher.portmap.PortMapper;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -53,23 +54,39 @@ public final class PeerSessions {
   private final Map<String, PunchSession> sessions = new HashMap<>();
   private final io.vertx.core.eventbus.MessageConsumer<JsonObject> closedEvents;
   private final SessionReporter reporter;
+  private final PortMapper portMapper;
 
   public PeerSessions(Vertx vertx, SignallingClient signalling, PeerConfig config, MeterRegistry metrics,
       Timeline timeline, String actor) {
-    this(vertx, signalling, config, metrics, timeline, actor, io.p2pquic.puncher.transport.DatagramChannels.of(vertx));
+    this(vertx, signalling, config, metrics, timeline, actor, io.p2pquic.puncher.transport.DatagramChannels.of(vertx),
+        config.session().portMapping().enabled() ? new PortMapper(vertx, config.session().portMapping(), metrics) : null);
   }
 
-  /** For tests: sessions whose UDP channels {@code datagramChannels} makes (a virtual network's, say). */
+  /** For tests: sessions whose UDP channels {@code datagramChannels} makes (a virtual network's, say); no port mapping. */
   public PeerSessions(Vertx vertx, SignallingClient signalling, PeerConfig config, MeterRegistry metrics,
       Timeline timeline, String actor, io.p2pquic.puncher.transport.DatagramChannels datagramChannels) {
+    this(vertx, signalling, config, metrics, timeline, actor, datagramChannels, null);
+  }
+
+  private PeerSessions(Vertx vertx, SignallingClient signalling, PeerConfig config, MeterRegistry metrics,
+      Timeline timeline, String actor, io.p2pquic.puncher.transport.DatagramChannels datagramChannels,
+      PortMapper portMapper) {
     this.vertx = vertx;
+    this.portMapper = portMapper;
+    if (portMapper != null) {
+      // Asked now, so that the first session knows whether to wait for a mapping (docs/ice.md, "Port mapping").
+      portMapper.start().onSuccess(v -> timeline.mark(actor, "port mapping", portMapper.protocol() != null
+          ? "gateway " + io.p2pquic.api.net.SocketAddresses.format(portMapper.gateway()) + " speaks "
+              + portMapper.protocol().label()
+          : "none: " + portMapper.unavailableReason()));
+    }
     this.signalling = signalling;
     this.config = config;
     this.metrics = metrics;
     this.timeline = timeline;
     this.actor = actor;
     this.context = new SessionContext(vertx, signalling, signalling.identity().peerId(), metrics, timeline, actor,
-        config.session(), config.quicTimeoutMs(), datagramChannels);
+        config.session(), config.quicTimeoutMs(), datagramChannels, portMapper);
     this.sessionMetrics = new SessionMetrics(metrics);
     this.reporter = new SessionReporter(vertx, signalling, this::pathOf);
     // When QUIC ends a session, ICE (consent checks) and the socket go too.
@@ -349,6 +366,7 @@ public final class PeerSessions {
     all.add(reporter.close());
     List.copyOf(sessions.values()).forEach(s -> all.add(s.close()));
     sessions.clear();
-    return Future.join(all).mapEmpty();
+    // the sessions delete their port mappings through the mapper's socket: close it after them
+    return Future.join(all).transform(ar -> portMapper == null ? Future.succeededFuture() : portMapper.close()).mapEmpty();
   }
 }

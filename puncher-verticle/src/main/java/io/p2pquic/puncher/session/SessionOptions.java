@@ -3,6 +3,7 @@ package io.p2pquic.puncher.session;
 import io.p2pquic.api.config.JsonDataObject;
 import io.p2pquic.api.config.StrictConfig;
 import io.p2pquic.puncher.hardnat.HardNatOptions;
+import io.p2pquic.puncher.portmap.PortMappingOptions;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 
@@ -29,6 +30,8 @@ import java.util.List;
  *     found the path), doubling up to {@code repunchMaxMillis}</td></tr>
  * <tr><td>{@code repunchMaxMillis}</td><td>300000</td><td>the longest gap between those tries</td></tr>
  * <tr><td>{@code hardNat}</td><td>{@link HardNatOptions}</td><td>hard-NAT punching of method auto</td></tr>
+ * <tr><td>{@code portMapping}</td><td>{@link PortMappingOptions}</td><td>PCP / NAT-PMP mapping of each session's
+ *     port (methods ice and auto)</td></tr>
  * </table>
  */
 public final class SessionOptions extends JsonDataObject {
@@ -42,7 +45,7 @@ public final class SessionOptions extends JsonDataObject {
   public static final long DEFAULT_REPUNCH_MAX_MILLIS = 300_000;
   private static final List<String> KNOWN = List.of("restartDeliveryMillis", "restartResendMillis",
       "reflexiveRefreshMillis", "relayProbeMillis", "reallocationMillis", "relayKeepaliveMillis", "repunchMillis",
-      "repunchMaxMillis", "hardNat");
+      "repunchMaxMillis", "hardNat", "portMapping");
 
   private long restartDeliveryMillis = DEFAULT_RESTART_DELIVERY_MILLIS;
   private long restartResendMillis = DEFAULT_RESTART_RESEND_MILLIS;
@@ -53,6 +56,7 @@ public final class SessionOptions extends JsonDataObject {
   private long repunchMillis = DEFAULT_REPUNCH_MILLIS;
   private long repunchMaxMillis = DEFAULT_REPUNCH_MAX_MILLIS;
   private HardNatOptions hardNat = new HardNatOptions();
+  private PortMappingOptions portMapping = new PortMappingOptions();
 
   public SessionOptions() {}
 
@@ -65,6 +69,10 @@ public final class SessionOptions extends JsonDataObject {
     StrictConfig.read(json, KNOWN, (k, v) -> {
       if (k.equals("hardNat")) {
         setHardNat(new HardNatOptions(StrictConfig.object(v)));
+        return;
+      }
+      if (k.equals("portMapping")) {
+        setPortMapping(new PortMappingOptions(StrictConfig.object(v)));
         return;
       }
       long n = StrictConfig.longValue(v);
@@ -93,7 +101,8 @@ public final class SessionOptions extends JsonDataObject {
         .put("relayKeepaliveMillis", relayKeepaliveMillis)
         .put("repunchMillis", repunchMillis)
         .put("repunchMaxMillis", repunchMaxMillis)
-        .put("hardNat", hardNat.toJson());
+        .put("hardNat", hardNat.toJson())
+        .put("portMapping", portMapping.toJson());
   }
 
   public long relayKeepaliveMillis() {
@@ -129,6 +138,15 @@ public final class SessionOptions extends JsonDataObject {
 
   public SessionOptions setHardNat(HardNatOptions hardNat) {
     this.hardNat = java.util.Objects.requireNonNull(hardNat, "hardNat");
+    return this;
+  }
+
+  public PortMappingOptions portMapping() {
+    return portMapping;
+  }
+
+  public SessionOptions setPortMapping(PortMappingOptions portMapping) {
+    this.portMapping = java.util.Objects.requireNonNull(portMapping, "portMapping");
     return this;
   }
 

@@ -1,0 +1,89 @@
+package io.p2pquic.node.lab;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.p2pquic.natlab.LinkConditions;
+import io.p2pquic.natlab.NatLab;
+import io.p2pquic.natlab.RouterNat;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 12 item 2: port mapping against a real server. Both peers sit behind symmetric NATs (random
+ * ports per destination), the pair every other method leaves on the relay; a's router runs Debian's
+ * miniupnpd (PCP and NAT-PMP). a's sessions map their socket's port and offer the mapped address as a
+ * candidate; b's checks reach a through it, so the pair goes direct. Checked from both ends: b dialing a
+ * selects a's mapped candidate (11.0.0.101, the router's mapping address); a dialing b with auto ends
+ * direct. When a session closes its mapping is deleted from the router.
+ */
+class PortMappingLabTest {
+  private static LabCast cast;
+
+  @BeforeAll
+  static void up() throws Exception {
+    cast = LabCast.start(NatLab.builder()
+        .peer("a", RouterNat.SYMMETRIC, LinkConditions.delayMillis(20))
+        .peer("b", RouterNat.SYMMETRIC, LinkConditions.delayMillis(20))
+        .portMapping("a"), "portmap");
+    cast.rendezvous(LabCast.turnConfig()).echoPeers(List.of("a", "b"));
+  }
+
+  @AfterAll
+  static void down() throws Exception {
+    if (cast != null) {
+      cast.close();
+    }
+  }
+
+  private static JsonObject connect(String from, String to, String method) {
+    JsonObject session = cast.connect(from, to, method, "port mapped " + method, Duration.ofSeconds(90), "--timeout", "15000",
+        "--settle", "10000");
+    assertThat(session.getInteger("exitCode")).as(session.encodePrettily()).isZero();
+    System.out.printf("port mapping %s -> %s (%s): path %s, final %s, pair %s, timings %s%n", from, to, method,
+        session.getString("path"), session.getString("finalPath"), session.getJsonObject("selectedPair"),
+        session.getJsonObject("timings"));
+    return session;
+  }
+
+  private static String mapped() {
+    return cast.lab.mappedAddress("a").getHostAddress();
+  }
+
+  @Test
+  void theDialerReachesTheMappedPortOfItsPeer() {
+    JsonObject session = connect("b", "a", "ice");
+    assertThat(session.getString("path")).as(session.encodePrettily()).isEqualTo("direct");
+    JsonObject pair = session.getJsonObject("selectedPair");
+    assertThat(pair.getString("remote")).as(session.encodePrettily()).startsWith(mapped() + ":");
+    assertThat(pair.getString("remoteType")).isEqualTo("srflx");
+  }
+
+  @Test
+  void theMappedSideDialsDirectWithAutoAndDeletesItsMapping() throws Exception {
+    JsonObject session = connect("a", "b", "auto");
+    assertThat(session.getString("finalPath")).as(session.encodePrettily()).isEqualTo("direct");
+    String timeline = session.getJsonArray("timeline").encode();
+    assertThat(timeline).contains("port mapped").contains(mapped() + ":").contains("by PCP");
+    // The connect process has exited: its session's mapping must be gone from the router. The echo peer's
+    // own sessions keep theirs until the dialer's QUIC close reaches them, so look for this port only.
+    String detail = session.getJsonArray("timeline").stream().map(JsonObject.class::cast)
+        .filter(e -> "port mapped".equals(e.getString("event"))).map(e -> e.getString("detail")).findFirst().orElseThrow();
+    String port = detail.substring(mapped().length() + 1, detail.indexOf(' '));
+    assertThat(port).as(detail).matches("\\d+");
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    String rules = "";
+    while (System.nanoTime() < deadline) {
+      rules = cast.lab.run(cast.lab.routerNamespace("a"), Duration.ofSeconds(10),
+          List.of("nft", "list", "chain", "inet", "miniupnpd", "prerouting_miniupnpd")).stdout();
+      if (!rules.contains("dport " + port + " ")) {
+        break;
+      }
+      Thread.sleep(200);
+    }
+    assertThat(rules).as("the router still forwards the closed session's port %s", port).doesNotContain("dport " + port + " ");
+  }
+}
