@@ -172,6 +172,11 @@ public final class NatLab implements AutoCloseable {
       return this;
     }
 
+    /** Whether a peer or LAN host of this name was added. */
+    public boolean hasPeer(String name) {
+      return peers.containsKey(name) || lanHosts.containsKey(name);
+    }
+
     public Builder peers(List<PeerSpec> specs) {
       specs.forEach(this::peer);
       return this;

@@ -34,6 +34,32 @@ public final class Expectations {
     return a == RouterNat.SYMMETRIC && b == RouterNat.PORT_RESTRICTED || b == RouterNat.SYMMETRIC && a == RouterNat.PORT_RESTRICTED;
   }
 
+  /**
+   * The expected outcome of {@code method} for {@code pair}, its variant included: on one LAN the host
+   * candidates meet; a mapped port on the peer's router is reachable from any NAT; global IPv6 behind
+   * stateful firewalls punches like a port-restricted NAT. Methods that do not use those (relay: by design)
+   * keep the outcome of the NATs alone.
+   */
+  public static Expectation of(String method, NatPair pair) {
+    Expectation plain = of(method, pair.from(), pair.to());
+    if (pair.variant() == NatPair.Variant.NONE || method.equals("relay") || plain == Expectation.UNKNOWN) {
+      return plain;
+    }
+    return switch (pair.variant()) {
+      // every method finds the host candidates (tcp: the LAN address is among its targets)
+      case SAME_LAN -> Expectation.DIRECT;
+      // the mapping is UDP, for the methods that gather through ICE's gatherer; quic-native gathers its own
+      // candidates and tcp needs a TCP mapping, so they keep the NATs' outcome
+      case PORT_MAPPING -> switch (method) {
+        case "ice", "auto", "dcutr" -> Expectation.DIRECT;
+        default -> plain;
+      };
+      // IPv6 host candidates for every UDP method; tcp learns its public address by STUN over IPv4 only
+      case IPV6 -> method.equals("tcp") ? plain : Expectation.DIRECT;
+      case NONE -> plain;
+    };
+  }
+
   /** The expected outcome of {@code method} from a host behind {@code from} to one behind {@code to}. */
   public static Expectation of(String method, RouterNat from, RouterNat to) {
     boolean direct = directUdpPath(from, to);

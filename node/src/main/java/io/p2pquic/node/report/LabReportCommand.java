@@ -31,17 +31,21 @@ import picocli.CommandLine.Spec;
             + "the connect call to the first echoed byte; success rate, median/min/max, the path that won "
             + "(direct or relayed, after any upgrade), and whether that is the expected outcome.",
         "Writes report-<delay>ms-<loss>loss.md, .svg and .json into --out. Needs root (network namespaces, "
-            + "nftables) and python3 for the delay forwarder. A full run (10 pairs, 6 methods, 3 runs, two "
-            + "loss settings) takes about 30-40 minutes on two cores."},
+            + "nftables) and python3 for the delay forwarder; pairs with port-mapping need miniupnpd. A full run "
+            + "(13 pairs, 6 methods, 2 runs, two loss settings) takes about 30 minutes on two cores."},
     footer = {"",
         "Examples:",
         "  p2p-node lab report --out docs/report          all pairs and methods, 0%% and 5%% loss",
         "  p2p-node lab report --pairs port-restricted/port-restricted,symmetric/symmetric \\",
         "      --methods ice,auto --runs 1 --loss 0       two cells, quickly",
+        "  p2p-node lab report --pairs symmetric/symmetric+port-mapping,symmetric/symmetric+ipv6",
+        "                                                 two symmetric NATs, one gateway mapping; with IPv6",
         "  p2p-node lab report --loss 0 --runs 5 --delay 50 --out /tmp/report"})
 public final class LabReportCommand implements Callable<Integer> {
-  @Option(names = "--pairs", split = ",", paramLabel = "FROM/TO",
-      description = "NAT pairs (default: every pair of full-cone, address-restricted, port-restricted, symmetric).")
+  @Option(names = "--pairs", split = ",", paramLabel = "FROM/TO[+VARIANT]",
+      description = "NAT pairs (default: every pair of full-cone, address-restricted, port-restricted, symmetric, "
+          + "then symmetric/symmetric with each VARIANT: same-lan (one router for both), port-mapping (the peer's "
+          + "router runs miniupnpd), ipv6 (global IPv6 behind stateful firewalls as well)).")
   List<String> pairs;
 
   @Option(names = "--methods", split = ",", paramLabel = "METHOD",
@@ -75,7 +79,7 @@ public final class LabReportCommand implements Callable<Integer> {
           + " (run as root on Linux with iproute2, nftables and python3)");
       return 1;
     }
-    List<NatPair> pairList = pairs == null ? NatPair.all() : pairs.stream().map(NatPair::parse).toList();
+    List<NatPair> pairList = pairs == null ? NatPair.full() : pairs.stream().map(NatPair::parse).toList();
     List<String> methodList = methods == null
         ? Arrays.stream(ConnectMethod.values()).map(ConnectMethod::label).toList() : methods;
     if (runs < 1) {

@@ -1,6 +1,5 @@
 package io.p2pquic.node.report;
 
-import io.p2pquic.natlab.RouterNat;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -30,10 +29,13 @@ public final class MarkdownReport {
     Map<String, List<CellResult>> byPair = byPair(cells);
 
     md.append("## Overview: median time to first byte (ms) and the path that won\n\n");
+    boolean hardNatColumn = methods.contains("auto");
     md.append("| pair |");
     methods.forEach(m -> md.append(' ').append(m).append(" |"));
+    md.append(hardNatColumn ? " hard-NAT punching (auto) |" : "");
     md.append("\n| --- |");
     methods.forEach(m -> md.append(" ---: |"));
+    md.append(hardNatColumn ? " --- |" : "");
     md.append('\n');
     for (Map.Entry<String, List<CellResult>> e : byPair.entrySet()) {
       md.append("| ").append(e.getKey()).append(" |");
@@ -41,9 +43,15 @@ public final class MarkdownReport {
         CellResult c = find(e.getValue(), m);
         md.append(' ').append(c == null ? "" : overview(c)).append(" |");
       }
+      if (hardNatColumn) {
+        md.append(' ').append(hardNat(find(e.getValue(), "auto"))).append(" |");
+      }
       md.append('\n');
     }
-    md.append("\n✗: no run connected; (r): relayed; a cell marked ⚠ differs from the expected outcome.\n\n");
+    md.append("\n✗: no run connected; (r): relayed; a cell marked ⚠ differs from the expected outcome."
+        + (hardNatColumn ? " Hard-NAT punching: how many of `auto`'s runs it moved to a direct path and the median time"
+            + " from the connect call (docs/ice.md, \"Hard-NAT punching\"); \"not needed\" where another direct path"
+            + " exists." : "") + "\n\n");
 
     md.append("## Fastest method per pair\n\n| pair | fastest | median ms | next | median ms | ahead by |\n"
         + "| --- | --- | ---: | --- | ---: | ---: |\n");
@@ -88,16 +96,46 @@ public final class MarkdownReport {
     if (c.method().equals("dcutr")) {
       return "DCUtR";
     }
-    try {
-      RouterNat from = RouterNat.parse(c.from());
-      RouterNat to = RouterNat.parse(c.to());
-      if (!Expectations.directUdpPath(from, to) && Expectations.hardNatPunchable(from, to)) {
-        return "hard-NAT punching";
-      }
-    } catch (IllegalArgumentException e) {
+    NatPair pair = pairOf(c);
+    if (pair == null) {
       return "?";
     }
+    if (hardNatApplies(pair)) {
+      return "hard-NAT punching";
+    }
     return "ICE (a direct pair validated after the relayed one)";
+  }
+
+  /** The pair a cell was measured on, or null when its names are not the lab's. */
+  static NatPair pairOf(CellResult c) {
+    try {
+      return NatPair.parse(c.from() + "/" + c.to());
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+
+  /** Hard-NAT punching is what can go direct: no other direct path, and one side's NAT keeps one mapping. */
+  static boolean hardNatApplies(NatPair p) {
+    return p.variant() == NatPair.Variant.NONE && !Expectations.directUdpPath(p.from(), p.to())
+        && Expectations.hardNatPunchable(p.from(), p.to());
+  }
+
+  /** The overview's hard-NAT column for a pair, from its auto cell. */
+  static String hardNat(CellResult auto) {
+    NatPair p = auto == null ? null : pairOf(auto);
+    if (p == null) {
+      return "";
+    }
+    if (hardNatApplies(p)) {
+      return auto.directAfterMs().isEmpty() ? "0/" + auto.runs() + " ⚠"
+          : String.format(Locale.ROOT, "%d/%d, %.1f s", auto.directAfterMs().size(), auto.runs(),
+              auto.medianDirectAfterMs() / 1000);
+    }
+    if (p.variant() == NatPair.Variant.NONE && !Expectations.directUdpPath(p.from(), p.to())) {
+      return "not possible: both map per destination";
+    }
+    return "not needed";
   }
 
   static String row(String pair, CellResult c) {

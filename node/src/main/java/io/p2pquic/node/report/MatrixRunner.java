@@ -42,6 +42,8 @@ public final class MatrixRunner implements AutoCloseable {
   private final List<NodeProcess> processes = new ArrayList<>();
   private final Map<String, String> peerIds = new LinkedHashMap<>();
   private final String server;
+  private final boolean dualStack;
+  private Path ipv4Config;
 
   /** Builds the lab and starts the rendezvous and the echo peers. */
   public MatrixRunner(List<NatPair> pairs, List<String> methods, int runs, long delayMs, long timeoutMs,
@@ -62,6 +64,15 @@ public final class MatrixRunner implements AutoCloseable {
         b.peer(host(nat, i), nat, LinkConditions.delayMillis(delayMs));
       }
     }
+    for (NatPair p : pairs) {
+      if (p.variant() == NatPair.Variant.PORT_MAPPING && !b.hasPeer(toHost(p))) {
+        b.peer(toHost(p), p.to(), LinkConditions.delayMillis(delayMs)).portMapping(toHost(p));
+      } else if (p.variant() == NatPair.Variant.SAME_LAN && !b.hasPeer(fromHost(p))) {
+        b.lanHost(fromHost(p), toHost(p));
+      }
+    }
+    dualStack = pairs.stream().anyMatch(p -> p.variant() == NatPair.Variant.IPV6);
+    b.ipv6(dualStack);
     lab = b.build();
     lab.up();
     dir = Files.createTempDirectory("p2p-lab-report");
@@ -78,8 +89,14 @@ public final class MatrixRunner implements AutoCloseable {
       if (!rendezvous.awaitReady(Duration.ofSeconds(90))) {
         throw new IllegalStateException("the rendezvous did not start in the lab:\n" + rendezvous.output());
       }
+      // In a dual-stack lab only the IPv6 pairs' dialers gather IPv6: every other cell stays the IPv4 NAT pair it names.
+      Path defaults = Path.of("conf", "peer.json");
+      JsonObject ipv4 = Files.isRegularFile(defaults) ? new JsonObject(Files.readString(defaults)) : new JsonObject();
+      ipv4.put("gathering", ipv4.getJsonObject("gathering", new JsonObject()).copy().put("ipv6", false));
+      ipv4Config = dir.resolve("ipv4-only.json");
+      Files.writeString(ipv4Config, ipv4.encodePrettily());
       // Echo peers behind the "to" routers, two JVMs at a time (more at once starve two cores).
-      List<String> echoHosts = new ArrayList<>(new LinkedHashSet<>(pairs.stream().map(p -> host(p.to(), 2)).toList()));
+      List<String> echoHosts = new ArrayList<>(new LinkedHashSet<>(pairs.stream().map(MatrixRunner::toHost).toList()));
       for (int i = 0; i < echoHosts.size(); i += 2) {
         List<String> batch = echoHosts.subList(i, Math.min(i + 2, echoHosts.size()));
         Map<String, NodeProcess> started = new LinkedHashMap<>();
@@ -107,6 +124,16 @@ public final class MatrixRunner implements AutoCloseable {
   /** Lab host name of the i-th router of a behaviour: "full1", "port2", ... */
   static String host(RouterNat nat, int i) {
     return nat.cliName().substring(0, 4).replace("-", "") + i;
+  }
+
+  /** The dialer's host: behind the first router of its NAT, or on the peer's LAN for a same-LAN pair ("lsymm2"). */
+  static String fromHost(NatPair p) {
+    return p.variant() == NatPair.Variant.SAME_LAN ? "l" + host(p.to(), 2) : host(p.from(), 1);
+  }
+
+  /** The echo peer's host: behind the second router of its NAT, or its port-mapping twin ("msymm2"). */
+  static String toHost(NatPair p) {
+    return p.variant() == NatPair.Variant.PORT_MAPPING ? "m" + host(p.to(), 2) : host(p.to(), 2);
   }
 
   public NatLab lab() {
@@ -140,18 +167,22 @@ public final class MatrixRunner implements AutoCloseable {
   }
 
   private CellResult cell(NatPair pair, String method, double loss) {
-    Expectation expected = Expectations.of(method, pair.from(), pair.to());
-    String to = host(pair.to(), 2);
+    Expectation expected = Expectations.of(method, pair);
+    String to = toHost(pair);
     Duration bound = Duration.ofMillis((runs + 1) * (timeoutMs + SETTLE_MS + 40_000L) + 60_000L);
-    ExecResult r = lab.run(lab.hostNamespace(host(pair.from(), 1)), bound, NodeProcess.command(
+    List<String> args = new ArrayList<>(List.of(
         "connect", peerIds.get(to), "--rendezvous", "ws://" + server + ":8088/signal", "--stun", server + ":3478",
         "--send", "report " + pair + " " + method, "--json", "--method", method, "--timeout", Long.toString(timeoutMs),
         "--repeat", Integer.toString(runs), "--warmup", "1", "--keep-going", "--settle", Long.toString(SETTLE_MS)));
+    if (dualStack && pair.variant() != NatPair.Variant.IPV6) {
+      args.addAll(List.of("--config", ipv4Config.toString()));
+    }
+    ExecResult r = lab.run(lab.hostNamespace(fromHost(pair)), bound, NodeProcess.command(args.toArray(String[]::new)));
     String out = r.stdout();
     int brace = out.indexOf('{');
     if (brace >= 0) {
       try {
-        return CellResult.fromConnectOutput(pair.from().cliName(), pair.to().cliName(), method, loss, runs,
+        return CellResult.fromConnectOutput(pair.from().cliName(), pair.toLabel(), method, loss, runs,
             new JsonObject(out.substring(brace)), expected);
       } catch (RuntimeException e) {
         // not JSON after all: report the process's error below
@@ -159,7 +190,7 @@ public final class MatrixRunner implements AutoCloseable {
     }
     String error = r.stderr().lines().filter(l -> l.startsWith("error:") || l.startsWith("configuration error:"))
         .findFirst().orElse("exit " + r.exitCode() + ": " + r.stderr().strip());
-    return CellResult.failed(pair.from().cliName(), pair.to().cliName(), method, loss, runs, error, expected);
+    return CellResult.failed(pair.from().cliName(), pair.toLabel(), method, loss, runs, error, expected);
   }
 
   private NodeProcess start(String namespace, String ready, String... args) throws Exception {

@@ -1,6 +1,7 @@
 package io.p2pquic.node.report;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.p2pquic.natlab.RouterNat;
 import io.vertx.core.json.JsonObject;
@@ -32,9 +33,9 @@ class ReportRenderingTest {
   void markdownHasTheOverviewTheFastestMethodAndEveryCell() {
     String md = MarkdownReport.render("T", List.of("produced by X"), CELLS);
     assertThat(md).startsWith("# T\n\nproduced by X\n");
-    assertThat(md).contains("| pair | ice | auto | tcp |\n| --- | ---: | ---: | ---: |\n"
-        + "| port-restricted → port-restricted | 530 | 520 |  |\n"
-        + "| symmetric → symmetric | ✗ | 575 (r) 1/2 ⚠ | n/a |\n");
+    assertThat(md).contains("| pair | ice | auto | tcp | hard-NAT punching (auto) |\n| --- | ---: | ---: | ---: | --- |\n"
+        + "| port-restricted → port-restricted | 530 | 520 |  | not needed |\n"
+        + "| symmetric → symmetric | ✗ | 575 (r) 1/2 ⚠ | n/a | not possible: both map per destination |\n");
     assertThat(md).contains("| port-restricted → port-restricted | auto (direct) | 520 | ice (direct) | 530 | 10 ms (2%) |");
     assertThat(md).contains("| symmetric → symmetric | auto (relayed) | 575 |  |  |  |");
     assertThat(md).contains("| port-restricted → port-restricted | ice | 3/3 | 530 | 513 | 601 | direct | direct | yes |  |");
@@ -109,6 +110,31 @@ class ReportRenderingTest {
         .doesNotContain("| port-restricted → port-restricted | auto | 0/");
     CellResult cone = CellResult.fromConnectOutput("full-cone", "symmetric", "auto", 0, 3, doc, Expectation.DIRECT);
     assertThat(MarkdownReport.upgradedBy(cone)).startsWith("ICE");
+    // the overview's hard-NAT column: what punching did where it is the only way, and why not elsewhere
+    assertThat(md).contains("hard-NAT punching (auto) |").contains("| 2/3, 3.0 s |").contains("| not needed |");
+    CellResult symSym = CellResult.fromConnectOutput("symmetric", "symmetric", "auto", 0, 3, doc, Expectation.RELAYED);
+    assertThat(MarkdownReport.hardNat(symSym)).startsWith("not possible");
+    CellResult mapped = CellResult.fromConnectOutput("symmetric", "symmetric+port-mapping", "auto", 0, 3, doc,
+        Expectation.DIRECT);
+    assertThat(MarkdownReport.hardNat(mapped)).isEqualTo("not needed");
+    assertThat(MarkdownReport.upgradedBy(mapped)).startsWith("ICE");
+  }
+
+  @Test
+  void pairsWithVariantsParseAndPrintBack() {
+    NatPair p = NatPair.parse("symmetric/symmetric+port-mapping");
+    assertThat(p.variant()).isEqualTo(NatPair.Variant.PORT_MAPPING);
+    assertThat(p.toString()).isEqualTo("symmetric/symmetric+port-mapping");
+    assertThat(p.toLabel()).isEqualTo("symmetric+port-mapping");
+    assertThat(NatPair.parse("sym/sym+same-lan").variant()).isEqualTo(NatPair.Variant.SAME_LAN);
+    assertThat(NatPair.parse("port/symmetric")).isEqualTo(new NatPair(RouterNat.PORT_RESTRICTED, RouterNat.SYMMETRIC));
+    assertThatThrownBy(() -> NatPair.parse("port/symmetric+same-lan")).hasMessageContaining("one router");
+    assertThatThrownBy(() -> NatPair.parse("sym/sym+hairpin")).hasMessageContaining("same-lan, port-mapping or ipv6");
+    assertThat(NatPair.full()).hasSize(13).containsAll(NatPair.all()).containsAll(NatPair.variants());
+    NatPair v6 = NatPair.parse("symmetric/symmetric+ipv6");
+    assertThat(Expectations.of("ice", v6)).isEqualTo(Expectation.DIRECT);
+    assertThat(Expectations.of("relay", v6)).isEqualTo(Expectation.RELAYED);
+    assertThat(Expectations.of("ice", new NatPair(RouterNat.SYMMETRIC, RouterNat.SYMMETRIC))).isEqualTo(Expectation.FAILS);
   }
 
   @Test

@@ -314,9 +314,10 @@ public final class IceSession implements PunchSession {
     });
   }
 
-  /** Port mapping serves the methods that offer our own addresses (not relay-only ones). */
+  /** Port mapping serves the methods that offer our own addresses (DCUtR in its CONNECT; not relay-only ones). */
   private boolean mapsPort() {
-    return (method == ConnectMethod.ICE || method == ConnectMethod.AUTO) && !iceOptions.relayOnly();
+    return (method == ConnectMethod.ICE || method == ConnectMethod.AUTO || method == ConnectMethod.DCUTR)
+        && !iceOptions.relayOnly();
   }
 
   /**
