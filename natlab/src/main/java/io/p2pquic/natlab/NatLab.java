@@ -107,7 +107,7 @@ public final class NatLab implements AutoCloseable {
   public static final class Builder {
     private final Map<String, PeerSpec> peers = new LinkedHashMap<>();
     private final Map<String, String> lanHosts = new LinkedHashMap<>();
-    private final Set<String> portMapped = new TreeSet<>();
+    private final Map<String, Topology.RouterExtras> extras = new LinkedHashMap<>();
     private String prefix;
     private boolean detached;
     private boolean ipv6;
@@ -139,8 +139,9 @@ public final class NatLab implements AutoCloseable {
     /**
      * Another host, {@code name}, on {@code peer}'s LAN behind the same router (two peers behind one NAT):
      * address 10.i.0.(10+k), same subnet as the peer's host; {@link #hostNamespace(String)} and
-     * {@link #hostAddress(String)} take its name. IPv4 only. The router has no hairpin NAT (Linux NAT does not
-     * loop a dynamic mapping back into the LAN), so such hosts reach each other over their LAN addresses.
+     * {@link #hostAddress(String)} take its name. IPv4 only. The router has no hairpin NAT unless {@link #hairpin}
+     * says so (Linux NAT does not loop a dynamic mapping back into the LAN by itself), so such hosts reach each
+     * other over their LAN addresses, or with {@link #clientIsolation} only through a hairpinning router.
      */
     public Builder lanHost(String name, String peer) {
       Objects.requireNonNull(name, "name");
@@ -162,14 +163,42 @@ public final class NatLab implements AutoCloseable {
      * behind any reserved one. The router's NAT behaviour is otherwise unchanged.
      */
     public Builder portMapping(String peer) {
+      Topology.RouterExtras e = extras(peer);
+      extras.put(peer, new Topology.RouterExtras(true, e.hairpin(), e.clientIsolation()));
+      return this;
+    }
+
+    /**
+     * {@code peer}'s router does hairpin NAT (RFC 4787 section 6): a packet from its LAN to its public address
+     * and a mapped port goes to the host that mapping belongs to, from the sender's public address. Linux NAT
+     * does not do this by itself; the router records each mapping (public port -> host address and port) in an
+     * nftables map as packets leave and DNATs LAN packets for its public address through it.
+     */
+    public Builder hairpin(String peer) {
+      Topology.RouterExtras e = extras(peer);
+      extras.put(peer, new Topology.RouterExtras(e.portMapping(), true, e.clientIsolation()));
+      return this;
+    }
+
+    /**
+     * The hosts on {@code peer}'s LAN ({@link #lanHost}) cannot reach each other directly, as on a guest
+     * Wi-Fi with client isolation: each drops packets from and to the LAN's other addresses (the router's
+     * excepted). Only paths through the router (its public address, with {@link #hairpin}) or outside remain.
+     */
+    public Builder clientIsolation(String peer) {
+      Topology.RouterExtras e = extras(peer);
+      extras.put(peer, new Topology.RouterExtras(e.portMapping(), e.hairpin(), true));
+      return this;
+    }
+
+    private Topology.RouterExtras extras(String peer) {
       if (!peers.containsKey(peer)) {
-        throw new IllegalArgumentException("no peer '" + peer + "' to give port mapping (add it first)");
+        throw new IllegalArgumentException("no peer '" + peer + "' (add it first)");
       }
       if (peers.get(peer).nat() == RouterNat.NONE) {
-        throw new IllegalArgumentException("peer '" + peer + "' has no NAT: nothing to map");
+        throw new IllegalArgumentException("peer '" + peer + "' has no NAT router");
       }
-      portMapped.add(peer);
-      return this;
+      return extras.getOrDefault(peer, Topology.RouterExtras.NONE);
     }
 
     /** Whether a peer or LAN host of this name was added. */
@@ -228,7 +257,7 @@ public final class NatLab implements AutoCloseable {
         throw new IllegalArgumentException("a lab needs at least one peer");
       }
       String p = prefix != null ? prefix : randomPrefix();
-      return new NatLab(runner, new Topology(p, List.copyOf(peers.values()), lanHosts, portMapped), detached, ipv6);
+      return new NatLab(runner, new Topology(p, List.copyOf(peers.values()), lanHosts, extras), detached, ipv6);
     }
   }
 
@@ -372,7 +401,24 @@ public final class NatLab implements AutoCloseable {
       });
       flushConntrackQuietly(p.routerNs());
     }
-    // 8. port-mapping routers: their mapped address routed to them, then miniupnpd
+    // 8. hairpinning routers answer no redirects (the hosts must keep going through the public address);
+    //    client isolation on bridged LANs; port-mapping routers: their mapped address routed to them, miniupnpd
+    for (Topology.Peer p : t.peers.values()) {
+      if (p.extras().hairpin()) {
+        sysctl(p.routerNs(), "net.ipv4.conf.all.send_redirects=0", "net.ipv4.conf." + Topology.LAN_IF + ".send_redirects=0");
+      }
+      if (p.extras().clientIsolation()) {
+        // Each host on the LAN drops what comes from or goes to another LAN address but the router's. Not the
+        // bridge's own port isolation: it also drops what the router routes back into the LAN (the skb keeps
+        // its "came in on an isolated port" mark), which would break hairpinning as no real router does.
+        nft(p.hostNs(), NftRules.clientIsolationScript(p));
+        for (Topology.LanHost lh : t.lanHosts.values()) {
+          if (lh.router() == p) {
+            nft(lh.hostNs(), NftRules.clientIsolationScript(p));
+          }
+        }
+      }
+    }
     for (Topology.Peer p : t.peers.values()) {
       if (p.portMapping()) {
         ipn(p.routerNs(), "addr", "add", p.mappedIp() + "/32", "dev", Topology.WAN_IF);

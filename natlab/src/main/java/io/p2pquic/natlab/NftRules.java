@@ -86,6 +86,25 @@ final class NftRules {
           "oifname " + wan + " meta l4proto { tcp, udp } update @contacted"
               + " { ip daddr . meta l4proto . th sport timeout " + timeout + "s }"));
     }
+    if (p.extras().hairpin()) {
+      // Hairpin NAT (RFC 4787 section 6): every mapping is recorded as it is used (public protocol . port ->
+      // the host's address . port, read from conntrack's original tuple after masquerading), and a LAN packet
+      // for the public address goes through that record to the host, from the router's public address.
+      String lan = q(Topology.LAN_IF);
+      sb.append("  map mappings {\n")
+          .append("    type inet_proto . inet_service : ipv4_addr . inet_service\n")
+          .append("    flags dynamic,timeout\n")
+          .append("    timeout ").append(timeout).append("s\n")
+          .append("  }\n");
+      sb.append(chain("mapped", "filter", "postrouting", "srcnat + 10",
+          "oifname " + wan + " meta l4proto { tcp, udp } update @mappings"
+              + " { meta l4proto . th sport : ct original ip saddr . ct original proto-src }"));
+      sb.append(chain("hairpin_in", "nat", "prerouting", "dstnat + 1",
+          "iifname " + lan + " ip daddr " + p.wanIp() + " meta l4proto { tcp, udp }"
+              + " dnat ip to meta l4proto . th dport map @mappings"));
+      sb.append(chain("hairpin_out", "nat", "postrouting", "srcnat - 1",
+          "oifname " + lan + " ip saddr " + p.lanSubnet() + " ct status dnat snat ip to " + p.wanIp()));
+    }
     // The home-router firewall: no new flow may enter from the WAN except those the cone rules
     // DNAT'ed. Essential even for port-restricted: an unsolicited packet would otherwise create
     // a conntrack entry on the public port and the host's later outbound flow to that remote
@@ -100,6 +119,16 @@ final class NftRules {
         "iifname " + wan + " ct state new drop"));
     sb.append("}\n");
     return sb.toString();
+  }
+
+  /** A LAN host's half of client isolation: nothing to or from the LAN's other hosts, the router excepted. */
+  static String clientIsolationScript(Topology.Peer p) {
+    String others = "ip saddr " + p.lanSubnet() + " ip saddr != " + p.lanIp();
+    return "table ip natlab_isolation {}\ndelete table ip natlab_isolation\n"
+        + "table ip natlab_isolation {\n"
+        + chain("in", "filter", "input", "filter", others + " drop")
+        + chain("out", "filter", "output", "filter", "ip daddr " + p.lanSubnet() + " ip daddr != " + p.lanIp() + " drop")
+        + "}\n";
   }
 
   /**

@@ -28,8 +28,21 @@ final class Topology {
   static final int MAX_PEERS = 150;
 
   /** One peer's slot in the lab. */
+  /**
+   * What a router does beside its NAT: a port-mapping server, hairpin NAT (a LAN host reaching another
+   * through the router's public address and mapped port), client isolation (LAN hosts cannot reach each
+   * other directly, as on a guest Wi-Fi).
+   */
+  record RouterExtras(boolean portMapping, boolean hairpin, boolean clientIsolation) {
+    static final RouterExtras NONE = new RouterExtras(false, false, false);
+  }
+
   record Peer(PeerSpec spec, int index, String routerNs, String hostNs, String wanIp,
-      String lanIp, String hostIp, boolean portMapping) {
+      String lanIp, String hostIp, RouterExtras extras) {
+
+    boolean portMapping() {
+      return extras.portMapping();
+    }
 
     String name() {
       return spec.name();
@@ -112,11 +125,11 @@ final class Topology {
 
   /** @param lanHosts extra hosts by name, each naming the peer whose LAN it shares (in order) */
   Topology(String prefix, List<PeerSpec> specs, Map<String, String> lanHosts) {
-    this(prefix, specs, lanHosts, java.util.Set.of());
+    this(prefix, specs, lanHosts, Map.of());
   }
 
-  /** @param portMapped peers whose router runs a PCP / NAT-PMP server (miniupnpd) */
-  Topology(String prefix, List<PeerSpec> specs, Map<String, String> lanHosts, java.util.Set<String> portMapped) {
+  /** @param extras what some routers do beside their NAT, by peer name (others: nothing) */
+  Topology(String prefix, List<PeerSpec> specs, Map<String, String> lanHosts, Map<String, RouterExtras> extras) {
     if (specs.size() > MAX_PEERS) {
       throw new IllegalArgumentException("at most " + MAX_PEERS + " peers");
     }
@@ -127,7 +140,7 @@ final class Topology {
     int i = 1;
     for (PeerSpec s : specs) {
       m.put(s.name(), new Peer(s, i, prefix + "r-" + s.name(), prefix + "h-" + s.name(),
-          "203.0.113." + (100 + i), "10." + i + ".0.1", "10." + i + ".0.2", portMapped.contains(s.name())));
+          "203.0.113." + (100 + i), "10." + i + ".0.1", "10." + i + ".0.2", extras.getOrDefault(s.name(), RouterExtras.NONE)));
       i++;
     }
     this.peers = Collections.unmodifiableMap(m);

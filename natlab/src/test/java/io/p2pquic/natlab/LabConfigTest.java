@@ -141,6 +141,29 @@ class LabConfigTest {
   }
 
   @Test
+  void routerExtrasRules() {
+    Topology t = new Topology("pq000001-", List.of(
+        PeerSpec.of("a", RouterNat.PORT_RESTRICTED, LinkConditions.none()),
+        PeerSpec.of("m", RouterNat.SYMMETRIC, LinkConditions.none())), java.util.Map.of("a2", "a"),
+        java.util.Map.of("a", new Topology.RouterExtras(false, true, true), "m", new Topology.RouterExtras(true, false, false)));
+    String hairpin = NftRules.natScript(t.peer("a"));
+    assertThat(hairpin)
+        .contains("update @mappings { meta l4proto . th sport : ct original ip saddr . ct original proto-src }")
+        .contains("iifname \"lan\" ip daddr 203.0.113.101 meta l4proto { tcp, udp } dnat ip to meta l4proto . th dport map @mappings")
+        .contains("oifname \"lan\" ip saddr 10.1.0.0/24 ct status dnat snat ip to 203.0.113.101")
+        .doesNotContain("ct status dnat accept");
+    assertThat(NftRules.clientIsolationScript(t.peer("a")))
+        .contains("ip saddr 10.1.0.0/24 ip saddr != 10.1.0.1 drop").contains("ip daddr 10.1.0.0/24 ip daddr != 10.1.0.1 drop");
+    String mapping = NftRules.natScript(t.peer("m"));
+    assertThat(mapping).contains("iifname \"wan\" ct state new ct status dnat accept").doesNotContain("@mappings");
+    assertThat(t.peer("m").mappedIp()).isEqualTo("11.0.0.102");
+    assertThat(NftRules.miniupnpdScript()).contains("jump prerouting_miniupnpd").contains("chain postrouting_miniupnpd");
+    assertThatThrownBy(() -> NatLab.builder().peer("n", RouterNat.NONE).portMapping("n"))
+        .hasMessageContaining("has no NAT");
+    assertThatThrownBy(() -> NatLab.builder().hairpin("x")).hasMessageContaining("no peer 'x'");
+  }
+
+  @Test
   void stateRoundTripsThroughJson() {
     LabState s = new LabState("pq00abcd-", 4242, 1700000000123L, true, "2024-01-01T00:00:00Z",
         List.of(PeerSpec.of("a", RouterNat.PORT_RESTRICTED,

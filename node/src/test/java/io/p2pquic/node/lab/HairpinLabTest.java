@@ -1,0 +1,66 @@
+package io.p2pquic.node.lab;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.p2pquic.natlab.LinkConditions;
+import io.p2pquic.natlab.NatLab;
+import io.p2pquic.natlab.RouterNat;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 12 item 4, the router that hairpins: two peers behind one port-restricted router whose LAN isolates
+ * its clients (a guest Wi-Fi: the hosts' LAN addresses do not reach each other), so their host candidates are
+ * useless. Router a does hairpin NAT: the dialer's checks to the peer's server-reflexive candidate (the
+ * router's own public address) turn around in the router and reach the peer, and the session goes direct on
+ * that path. Router c is the same without hairpinning: the same pair can only be relayed, which shows the
+ * hairpin is what made a's path.
+ */
+class HairpinLabTest {
+  private static LabCast cast;
+
+  @BeforeAll
+  static void up() throws Exception {
+    cast = LabCast.start(NatLab.builder()
+        .peer("a", RouterNat.PORT_RESTRICTED, LinkConditions.delayMillis(20))
+        .lanHost("a2", "a").hairpin("a").clientIsolation("a")
+        .peer("c", RouterNat.PORT_RESTRICTED, LinkConditions.delayMillis(20))
+        .lanHost("c2", "c").clientIsolation("c"), "hairpin");
+    cast.rendezvous(LabCast.turnConfig()).echoPeers(List.of("a2", "c2"));
+  }
+
+  @AfterAll
+  static void down() throws Exception {
+    if (cast != null) {
+      cast.close();
+    }
+  }
+
+  private static JsonObject connect(String from, String to, String method) {
+    JsonObject session = cast.connect(from, to, method, "hairpin " + method, Duration.ofSeconds(90), "--timeout", "15000",
+        "--settle", "10000");
+    assertThat(session.getInteger("exitCode")).as(session.encodePrettily()).isZero();
+    System.out.printf("hairpin %s -> %s (%s): final %s, pair %s, timings %s%n", from, to, method, session.getString("finalPath"),
+        session.getJsonObject("selectedPair"), session.getJsonObject("timings"));
+    return session;
+  }
+
+  @Test
+  void aHairpinningRouterCarriesTheDirectPathThroughItsPublicAddress() {
+    JsonObject session = connect("a", "a2", "ice");
+    assertThat(session.getString("path")).as(session.encodePrettily()).isEqualTo("direct");
+    JsonObject pair = session.getJsonObject("selectedPair");
+    assertThat(pair.getString("remote")).as(session.encodePrettily())
+        .startsWith(cast.lab.routerWanAddress("a").getHostAddress() + ":");
+  }
+
+  @Test
+  void withoutHairpinningTheIsolatedPeersAreRelayed() {
+    JsonObject session = connect("c", "c2", "auto");
+    assertThat(session.getString("finalPath")).as(session.encodePrettily()).isEqualTo("relayed");
+  }
+}
