@@ -35,6 +35,8 @@ class PathRotationLabTest {
         .peer(PeerSpec.of("a", RouterNat.PORT_RESTRICTED, LinkConditions.delayMillis(20))
             .withUdpTimeout(Duration.ofSeconds(UDP_TIMEOUT_S)))
         .peer(PeerSpec.of("b", RouterNat.SYMMETRIC, LinkConditions.delayMillis(20))
+            .withUdpTimeout(Duration.ofSeconds(UDP_TIMEOUT_S)))
+        .peer(PeerSpec.of("c", RouterNat.PORT_RESTRICTED, LinkConditions.delayMillis(20))
             .withUdpTimeout(Duration.ofSeconds(UDP_TIMEOUT_S))), "rotation");
     cast.rendezvous(LabCast.turnConfig(), cast.server, "--alt-address",
         cast.lab.serverAlternateAddress().getHostAddress());
@@ -90,6 +92,53 @@ class PathRotationLabTest {
           .filter(l -> l.contains(" path ") || l.contains("re-punch") || l.contains("hard-nat")).toList()));
       assertThat(forward.output()).contains("re-punch");
       assertThat(count(forward.output(), "hard-NAT punching found a direct path")).as(forward.output()).isGreaterThanOrEqualTo(2);
+    } finally {
+      LabProcesses.stopAll(target, forward, expose);
+    }
+  }
+
+  /**
+   * The other half of "keep the relay warm": ICE selected a direct pair (two port-restricted NATs), so the
+   * relayed pairs carry nothing and have no consent checks of their own; only the relay keepalives hold their
+   * mappings through 50 s of silence. When the direct path is cut at 38 s the next bytes still arrive, through
+   * the relay, without a new allocation, and the relay answers at once.
+   */
+  @Test
+  void anIceDirectSessionFallsBackToARelayKeptWarmWhileIdle() throws Exception {
+    Process target = python(cast.lab, cast.lab.hostNamespace("c"), "tcp_echo_server.py", "127.0.0.1", "9560");
+    LabProcesses.Running expose = null;
+    LabProcesses.Running forward = null;
+    try {
+      expose = new LabProcesses.Running(cast.lab, cast.lab.hostNamespace("c"), "exposing tcp", "expose", "--tcp", "9560",
+          "--rendezvous", cast.signal(), "--stun", cast.stun(),
+          "--identity", cast.dir.resolve("expose-warm.json").toString(), "--control-port", "0");
+      assertThat(expose.awaitReady(Duration.ofSeconds(60))).as(expose.output()).isTrue();
+      forward = new LabProcesses.Running(cast.lab, cast.lab.hostNamespace("a"), "forwarding tcp", "forward",
+          LabCast.peerId(expose), "--listen", "9613", "--rendezvous", cast.signal(),
+          "--stun", cast.stun(), "--identity", cast.dir.resolve("forward-warm.json").toString(), "--control-port", "0");
+      assertThat(forward.awaitReady(Duration.ofSeconds(60))).as(forward.output()).isTrue();
+      Process client = python(cast.lab, cast.lab.hostNamespace("a"), "tcp_idle_client.py", "127.0.0.1", "9613", "50");
+      long t0 = System.nanoTime();
+      assertThat(waitFor(forward, "ice selected", Duration.ofSeconds(30))).as(forward.output()).isTrue();
+      assertThat(forward.lines.stream().filter(l -> l.contains("ice selected")).findFirst().orElseThrow())
+          .as("ICE selected a direct pair").doesNotContain("relay");
+      Thread.sleep(Math.max(0, 38_000 - (System.nanoTime() - t0) / 1_000_000));
+      cast.lab.setDirectPathBlocked("a", "c", true);
+      try {
+        assertThat(client.waitFor(90, TimeUnit.SECONDS)).isTrue();
+      } finally {
+        cast.lab.setDirectPathBlocked("a", "c", false);
+      }
+      String result = new String(client.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      System.out.println("warm relay run:\n" + String.join("\n", forward.lines.stream()
+          .filter(l -> l.contains(" path") || l.contains("relay") || l.contains("consent")).toList()));
+      assertThat(client.exitValue()).as(result + "\n--- forward:\n" + forward.output() + "\n--- expose:\n" + expose.output())
+          .isZero();
+      assertThat(result).contains("before=True after=True");
+      // Warm means it answered at once: with the keepalives off (relayKeepaliveMillis 600000) the same run logged
+      // "path silent  no packets back on the peer's relay" after the move, the relay's mappings being gone.
+      assertThat(forward.output()).contains("back to the relay").doesNotContain("re-allocated")
+          .doesNotContain("no packets back on the peer's relay");
     } finally {
       LabProcesses.stopAll(target, forward, expose);
     }
