@@ -45,22 +45,14 @@ final class NftRules {
       case FULL_CONE:
         // endpoint-independent filtering: any remote may open a flow to a public port the host
         // has used (set keyed by protocol . public port), DNAT'ed to the host on the same port.
-        sb.append("  set contacted {\n")
-            .append("    type inet_proto . inet_service\n")
-            .append("    flags timeout\n")
-            .append("    timeout ").append(timeout).append("s\n")
-            .append("  }\n");
+        sb.append(timedSet("set contacted", "inet_proto . inet_service", "timeout", timeout));
         sb.append(chain("prerouting", "nat", "prerouting", "dstnat",
             "iifname " + wan + " meta l4proto . th dport @contacted dnat to " + host));
         break;
       case ADDRESS_RESTRICTED:
         // address-dependent filtering: a remote address may open a flow to a public port the
         // host has sent to that address from (set keyed by remote address . protocol . port).
-        sb.append("  set contacted {\n")
-            .append("    type ipv4_addr . inet_proto . inet_service\n")
-            .append("    flags timeout\n")
-            .append("    timeout ").append(timeout).append("s\n")
-            .append("  }\n");
+        sb.append(timedSet("set contacted", "ipv4_addr . inet_proto . inet_service", "timeout", timeout));
         sb.append(chain("prerouting", "nat", "prerouting", "dstnat",
             "iifname " + wan + " ip saddr . meta l4proto . th dport @contacted dnat to " + host));
         break;
@@ -91,11 +83,8 @@ final class NftRules {
       // the host's address . port, read from conntrack's original tuple after masquerading), and a LAN packet
       // for the public address goes through that record to the host, from the router's public address.
       String lan = q(Topology.LAN_IF);
-      sb.append("  map mappings {\n")
-          .append("    type inet_proto . inet_service : ipv4_addr . inet_service\n")
-          .append("    flags dynamic,timeout\n")
-          .append("    timeout ").append(timeout).append("s\n")
-          .append("  }\n");
+      sb.append(timedSet("map mappings", "inet_proto . inet_service : ipv4_addr . inet_service", "dynamic,timeout",
+          timeout));
       sb.append(chain("mapped", "filter", "postrouting", "srcnat + 10",
           "oifname " + wan + " meta l4proto { tcp, udp } update @mappings"
               + " { meta l4proto . th sport : ct original ip saddr . ct original proto-src }"));
@@ -202,6 +191,11 @@ final class NftRules {
         + "    iifname \"" + Topology.LAN_IF + "\" accept\n"
         + "  }\n"
         + "}\n";
+  }
+
+  /** A set or map ({@code what} is "set NAME" or "map NAME") whose entries expire after {@code timeout} seconds. */
+  private static String timedSet(String what, String type, String flags, long timeout) {
+    return "  " + what + " {\n    type " + type + "\n    flags " + flags + "\n    timeout " + timeout + "s\n  }\n";
   }
 
   private static String chain(String name, String type, String hook, String priority,

@@ -115,6 +115,8 @@ final class MetricDescriptions {
       Map.entry("p2p.hardnat.gave-up", "Hard-NAT punching runs that found no path within the budget, by role"),
       Map.entry("p2p.hardnat.dropped", "Hard-NAT punching packets dropped (unauthenticated, undecodable), by reason"),
       Map.entry("p2p.hardnat.bind-failed", "Hard-NAT punching sockets that could not be opened"),
+      Map.entry("p2p.mdns.answered", "mDNS queries this peer answered for its sessions' .local names"),
+      Map.entry("p2p.mdns.dropped", "mDNS packets the responder ignored, by reason (not-ours, response, malformed, oversized)"),
       Map.entry("p2p.portmap.probes", "Gateway probes for port mapping, by result (PCP, NAT-PMP, none)"),
       Map.entry("p2p.portmap.requests", "PCP / NAT-PMP mapping requests sent (maps, renewals, deletions), by protocol"),
       Map.entry("p2p.portmap.mapped", "Ports the gateway mapped for sessions, by protocol"),

@@ -34,7 +34,7 @@ class PeerConfigTest {
         + "consentTimeoutMillis, disconnectedTimeoutMillis, component, candidatePolicy)");
     assertBad("{\"session\":{\"relayProbe\":5}}", "session.relayProbe is not a known key (known: "
         + "restartDeliveryMillis, restartResendMillis, reflexiveRefreshMillis, relayProbeMillis, reallocationMillis, "
-        + "relayKeepaliveMillis, repunchMillis, repunchMaxMillis, hardNat, portMapping)");
+        + "relayKeepaliveMillis, repunchMillis, repunchMaxMillis, hardNat, portMapping, mdns)");
     assertBad("{\"session\":{\"hardNat\":{\"ports\":5}}}", "session.hardNat.ports is not a known key (known: "
         + "enabled, sockets, probesPerSecond, budgetMillis, startDelayMillis)");
   }
@@ -64,6 +64,11 @@ class PeerConfigTest {
         .hasMessageContaining("session.portMapping.gateway");
     assertThatThrownBy(() -> PeerConfig.fromJson(new JsonObject("{\"session\":{\"portMapping\":{\"lifetimeSeconds\":5}}}")))
         .hasMessageContaining("session.portMapping.lifetimeSeconds");
+    PeerConfig d = PeerConfig.fromJson(new JsonObject("{\"session\":{\"mdns\":{\"enabled\":true}}}"));
+    assertThat(d.session().mdns().enabled()).isTrue();
+    assertThat(PeerConfig.fromJson(d.toJson()).session()).isEqualTo(d.session());
+    assertThatThrownBy(() -> PeerConfig.fromJson(new JsonObject("{\"session\":{\"mdns\":{\"names\":1}}}")))
+        .hasMessageContaining("session.mdns.names");
   }
 
   @Test

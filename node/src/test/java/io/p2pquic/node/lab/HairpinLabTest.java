@@ -6,7 +6,6 @@ import io.p2pquic.natlab.LinkConditions;
 import io.p2pquic.natlab.NatLab;
 import io.p2pquic.natlab.RouterNat;
 import io.vertx.core.json.JsonObject;
-import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -40,18 +39,10 @@ class HairpinLabTest {
     }
   }
 
-  private static JsonObject connect(String from, String to, String method) {
-    JsonObject session = cast.connect(from, to, method, "hairpin " + method, Duration.ofSeconds(90), "--timeout", "15000",
-        "--settle", "10000");
-    assertThat(session.getInteger("exitCode")).as(session.encodePrettily()).isZero();
-    System.out.printf("hairpin %s -> %s (%s): final %s, pair %s, timings %s%n", from, to, method, session.getString("finalPath"),
-        session.getJsonObject("selectedPair"), session.getJsonObject("timings"));
-    return session;
-  }
 
   @Test
   void aHairpinningRouterCarriesTheDirectPathThroughItsPublicAddress() {
-    JsonObject session = connect("a", "a2", "ice");
+    JsonObject session = cast.connectOk("a", "a2", "ice", "hairpin", "--settle", "10000");
     assertThat(session.getString("path")).as(session.encodePrettily()).isEqualTo("direct");
     JsonObject pair = session.getJsonObject("selectedPair");
     assertThat(pair.getString("remote")).as(session.encodePrettily())
@@ -60,7 +51,7 @@ class HairpinLabTest {
 
   @Test
   void withoutHairpinningTheIsolatedPeersAreRelayed() {
-    JsonObject session = connect("c", "c2", "auto");
+    JsonObject session = cast.connectOk("c", "c2", "auto", "hairpin", "--settle", "10000");
     assertThat(session.getString("finalPath")).as(session.encodePrettily()).isEqualTo("relayed");
   }
 }

@@ -144,6 +144,21 @@ final class LabCast implements AutoCloseable {
     return new JsonObject(r.stdout().substring(brace)).put("exitCode", r.exitCode());
   }
 
+  /**
+   * {@link #connect} with {@code --timeout 15000} and {@code extraArgs} that must succeed (exit 0); prints a
+   * line with the path, the selected pair and the timings for the test's output.
+   */
+  JsonObject connectOk(String from, String to, String method, String label, String... extraArgs) {
+    List<String> args = new ArrayList<>(List.of("--timeout", "15000"));
+    args.addAll(List.of(extraArgs));
+    JsonObject session = connect(from, to, method, label + " " + method, Duration.ofSeconds(90), args.toArray(String[]::new));
+    assertThat(session.getInteger("exitCode")).as(session.encodePrettily()).isZero();
+    System.out.printf("%s %s -> %s (%s): path %s, final %s, pair %s, timings %s%n", label, from, to, method,
+        session.getString("path"), session.getString("finalPath"), session.getJsonObject("selectedPair"),
+        session.getJsonObject("timings"));
+    return session;
+  }
+
   /** The peer id of the echo peer behind {@code host}. */
   String id(String host) {
     return ids.get(host);

@@ -39,15 +39,6 @@ class PortMappingLabTest {
     }
   }
 
-  private static JsonObject connect(String from, String to, String method) {
-    JsonObject session = cast.connect(from, to, method, "port mapped " + method, Duration.ofSeconds(90), "--timeout", "15000",
-        "--settle", "10000");
-    assertThat(session.getInteger("exitCode")).as(session.encodePrettily()).isZero();
-    System.out.printf("port mapping %s -> %s (%s): path %s, final %s, pair %s, timings %s%n", from, to, method,
-        session.getString("path"), session.getString("finalPath"), session.getJsonObject("selectedPair"),
-        session.getJsonObject("timings"));
-    return session;
-  }
 
   private static String mapped() {
     return cast.lab.mappedAddress("a").getHostAddress();
@@ -55,7 +46,7 @@ class PortMappingLabTest {
 
   @Test
   void theDialerReachesTheMappedPortOfItsPeer() {
-    JsonObject session = connect("b", "a", "ice");
+    JsonObject session = cast.connectOk("b", "a", "ice", "port mapping", "--settle", "10000");
     assertThat(session.getString("path")).as(session.encodePrettily()).isEqualTo("direct");
     JsonObject pair = session.getJsonObject("selectedPair");
     assertThat(pair.getString("remote")).as(session.encodePrettily()).startsWith(mapped() + ":");
@@ -64,7 +55,7 @@ class PortMappingLabTest {
 
   @Test
   void theMappedSideDialsDirectWithAutoAndDeletesItsMapping() throws Exception {
-    JsonObject session = connect("a", "b", "auto");
+    JsonObject session = cast.connectOk("a", "b", "auto", "port mapping", "--settle", "10000");
     assertThat(session.getString("finalPath")).as(session.encodePrettily()).isEqualTo("direct");
     String timeline = session.getJsonArray("timeline").encode();
     assertThat(timeline).contains("port mapped").contains(mapped() + ":").contains("by PCP");

@@ -6,7 +6,8 @@ import io.p2pquic.natlab.LinkConditions;
 import io.p2pquic.natlab.NatLab;
 import io.p2pquic.natlab.RouterNat;
 import io.vertx.core.json.JsonObject;
-import java.time.Duration;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -21,13 +22,18 @@ import org.junit.jupiter.api.Test;
  */
 class SameLanLabTest {
   private static LabCast cast;
+  private static Path mdnsConfig;
 
   @BeforeAll
   static void up() throws Exception {
     cast = LabCast.start(NatLab.builder()
         .peer("a", RouterNat.SYMMETRIC, LinkConditions.delayMillis(20))
-        .lanHost("a2", "a"), "samelan");
+        .lanHost("a2", "a").lanHost("a3", "a"), "samelan");
+    mdnsConfig = cast.dir.resolve("mdns.json");
+    Files.writeString(mdnsConfig, new JsonObject().put("session", new JsonObject().put("mdns",
+        new JsonObject().put("enabled", true))).encode());
     cast.rendezvous(LabCast.turnConfig()).echoPeers(List.of("a2"));
+    cast.echoPeers(List.of("a3"), "--config", mdnsConfig.toString());
   }
 
   @AfterAll
@@ -37,16 +43,10 @@ class SameLanLabTest {
     }
   }
 
-  private static JsonObject connect(String method) {
-    JsonObject session = cast.connect("a", "a2", method, "same lan " + method, Duration.ofSeconds(90), "--timeout", "15000",
-        "--settle", "10000");
-    assertThat(session.getInteger("exitCode")).as(session.encodePrettily()).isZero();
-    return session;
-  }
 
   @Test
   void iceConnectsOverTheLanAddresses() {
-    JsonObject session = connect("ice");
+    JsonObject session = cast.connectOk("a", "a2", "ice", "same lan", "--settle", "10000");
     assertThat(session.getString("path")).isEqualTo("direct");
     JsonObject pair = session.getJsonObject("selectedPair");
     assertThat(pair.getString("remote")).as(session.encodePrettily())
@@ -54,9 +54,29 @@ class SameLanLabTest {
     assertThat(pair.getString("remoteType")).isEqualTo("host");
   }
 
+  /**
+   * Item 5: both peers offer their LAN address as a random {@code .local} name (session.mdns.enabled) and
+   * resolve the other's by mDNS on the LAN; the pair is the same host pair, the signalling never saw the
+   * addresses.
+   */
+  @Test
+  void mdnsNamesResolveOnTheLanAndTheHostPairWins() {
+    JsonObject session = cast.connectOk("a", "a3", "ice", "mdns", "--config", mdnsConfig.toString());
+    assertThat(session.getString("path")).isEqualTo("direct");
+    JsonObject pair = session.getJsonObject("selectedPair");
+    assertThat(pair.getString("remote")).as(session.encodePrettily())
+        .startsWith(cast.lab.hostAddress("a3").getHostAddress() + ":");
+    assertThat(pair.getString("remoteType")).isEqualTo("host");
+    String timeline = session.getJsonArray("timeline").encode();
+    assertThat(timeline).containsPattern("offered as [^\"]* [0-9a-f-]{36}\\.local ")
+        .containsPattern("remote candidate resolved\",\"detail\":\"[0-9a-f-]{36}\\.local is "
+            + cast.lab.hostAddress("a3").getHostAddress().replace(".", "\\."))
+        .containsPattern("offered as [^\"]* typ srflx raddr 0\\.0\\.0\\.0 rport 9");
+  }
+
   @Test
   void autoEndsOnTheLanPath() {
-    JsonObject session = connect("auto");
+    JsonObject session = cast.connectOk("a", "a2", "auto", "same lan", "--settle", "10000");
     assertThat(session.getString("finalPath")).as(session.encodePrettily()).isEqualTo("direct");
     assertThat(session.getJsonArray("timeline").encode()).contains("identical")
         .contains(cast.lab.hostAddress("a2").getHostAddress() + ":");

@@ -81,6 +81,10 @@ public final class IceSession implements PunchSession {
   private NettyUdpEndpoint endpoint;
   private final SessionRelays relays;
   private final SessionPortMapping portMapping;
+  private final SessionMdns mdns;
+  /** Peer candidates whose {@code .local} names are being resolved; end-of-candidates waits for them. */
+  private int resolving;
+  private boolean remoteEndDeferred;
   private final IceRestart iceRestart;
   private PathSteering steering;
   private StunClient stun;
@@ -123,6 +127,7 @@ public final class IceSession implements PunchSession {
     this.metrics = ctx.metrics();
     this.relays = new SessionRelays(ctx, method, this.gathering);
     this.portMapping = new SessionPortMapping(ctx);
+    this.mdns = new SessionMdns(ctx);
     this.iceRestart = new IceRestart(ctx, this, relays);
   }
 
@@ -377,8 +382,9 @@ public final class IceSession implements PunchSession {
       return;
     }
     agent.addLocalCandidate(c, stun);
-    mark("candidate", c.toSdp());
-    signalling.send(remotePeer, new SessionSignal.Candidate(sessionId, c.toSdp()))
+    Candidate wire = mdns.wire(c);
+    mark("candidate", c.toSdp() + (wire == c ? "" : " (offered as " + wire.toSdp() + ")"));
+    signalling.send(remotePeer, new SessionSignal.Candidate(sessionId, wire.toSdp()))
         .onFailure(err -> mark("trickle failed", err.getMessage()));
   }
 
@@ -409,10 +415,9 @@ public final class IceSession implements PunchSession {
       } else if (signal instanceof SessionSignal.Candidate candidate) {
         Candidate c = Candidate.parse(candidate.candidate());
         mark("remote candidate", c.toSdp());
-        steering.layer().allowSource(c.address());
-        agent.addRemoteCandidate(c);
+        addRemoteCandidate(c);
       } else if (signal instanceof SessionSignal.EndOfCandidates) {
-        agent.remoteCandidatesComplete();
+        remoteCandidatesComplete();
       } else if (signal instanceof SessionSignal.Bye bye) {
         if (!up) {
           fail(PunchSession.byeReason(bye), "the peer ended the session: " + (bye.reason() != null ? bye.reason()
@@ -478,9 +483,45 @@ public final class IceSession implements PunchSession {
   void applyDescription(PeerDescription d) {
     remoteCredentials = d.credentials(); // the current generation's (a restart renews both sides')
     agent.setRemoteCredentials(d.credentials());
-    d.candidates().forEach(c -> steering.layer().allowSource(c.address()));
-    d.candidates().forEach(agent::addRemoteCandidate);
+    d.candidates().forEach(this::addRemoteCandidate);
     if (d.complete()) {
+      remoteCandidatesComplete();
+    }
+  }
+
+  /** A peer candidate to the agent; one named by mDNS once its name resolved on this LAN. */
+  private void addRemoteCandidate(Candidate c) {
+    if (!SessionMdns.named(c)) {
+      steering.layer().allowSource(c.address());
+      agent.addRemoteCandidate(c);
+      return;
+    }
+    resolving++;
+    mdns.resolve(c).onComplete(ar -> {
+      resolving--;
+      if (closed) {
+        return;
+      }
+      if (ar.succeeded()) {
+        mark("remote candidate resolved", c.address().getHostString() + " is " + ar.result().address().getAddress()
+            .getHostAddress());
+        steering.layer().allowSource(ar.result().address());
+        agent.addRemoteCandidate(ar.result());
+      } else {
+        mark("remote candidate unresolved", ar.cause().getMessage());
+      }
+      if (resolving == 0 && remoteEndDeferred) {
+        remoteEndDeferred = false;
+        agent.remoteCandidatesComplete();
+      }
+    });
+  }
+
+  /** The peer's end-of-candidates, held back while one of its names is still resolving. */
+  private void remoteCandidatesComplete() {
+    if (resolving > 0) {
+      remoteEndDeferred = true;
+    } else {
       agent.remoteCandidatesComplete();
     }
   }
@@ -734,6 +775,7 @@ public final class IceSession implements PunchSession {
     List<Candidate> mine = agent.localCandidates().stream()
         .filter(c -> c.type() != io.p2pquic.puncher.ice.CandidateType.PEER_REFLEXIVE)
         .filter(c -> c.type() != io.p2pquic.puncher.ice.CandidateType.RELAYED || relays.holds(c.address()))
+        .map(mdns::wire)
         .toList();
     return new PeerDescription(credentials, mine, true);
   }
@@ -809,6 +851,7 @@ public final class IceSession implements PunchSession {
   @Override
   public Future<Void> close() {
     closed = true;
+    mdns.close();
     if (dcutr != null) {
       dcutr.close();
     }

@@ -15,6 +15,7 @@ import io.p2pquic.puncher.ice.agent.IceRole;
 import io.p2pquic.puncher.quicnative.QuicNativeOptions;
 import io.p2pquic.puncher.quicnative.QuicNativeSession;
 import io.p2pquic.puncher.signalling.SignallingClient;
+import io.p2pquic.puncher.mdns.MdnsResponder;
 import io.p2pquic.puncher.portmap.PortMapper;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -55,24 +56,26 @@ public final class PeerSessions {
   private final io.vertx.core.eventbus.MessageConsumer<JsonObject> closedEvents;
   private final SessionReporter reporter;
   private final PortMapper portMapper;
+  private final MdnsResponder mdnsResponder;
 
   public PeerSessions(Vertx vertx, SignallingClient signalling, PeerConfig config, MeterRegistry metrics,
       Timeline timeline, String actor) {
-    this(vertx, signalling, config, metrics, timeline, actor, io.p2pquic.puncher.transport.DatagramChannels.of(vertx),
-        config.session().portMapping().enabled() ? new PortMapper(vertx, config.session().portMapping(), metrics) : null);
+    this(vertx, signalling, config, metrics, timeline, actor, io.p2pquic.puncher.transport.DatagramChannels.of(vertx), true);
   }
 
-  /** For tests: sessions whose UDP channels {@code datagramChannels} makes (a virtual network's, say); no port mapping. */
+  /** For tests: sessions whose UDP channels {@code datagramChannels} makes (a virtual network's, say); no port mapping, no mDNS. */
   public PeerSessions(Vertx vertx, SignallingClient signalling, PeerConfig config, MeterRegistry metrics,
       Timeline timeline, String actor, io.p2pquic.puncher.transport.DatagramChannels datagramChannels) {
-    this(vertx, signalling, config, metrics, timeline, actor, datagramChannels, null);
+    this(vertx, signalling, config, metrics, timeline, actor, datagramChannels, false);
   }
 
   private PeerSessions(Vertx vertx, SignallingClient signalling, PeerConfig config, MeterRegistry metrics,
       Timeline timeline, String actor, io.p2pquic.puncher.transport.DatagramChannels datagramChannels,
-      PortMapper portMapper) {
+      boolean realNetwork) {
     this.vertx = vertx;
-    this.portMapper = portMapper;
+    // the gateway and the LAN exist only on real sockets
+    this.portMapper = realNetwork && config.session().portMapping().enabled()
+        ? new PortMapper(vertx, config.session().portMapping(), metrics) : null;
     if (portMapper != null) {
       // Asked now, so that the first session knows whether to wait for a mapping (docs/ice.md, "Port mapping").
       portMapper.start().onSuccess(v -> timeline.mark(actor, "port mapping", portMapper.protocol() != null
@@ -85,8 +88,14 @@ public final class PeerSessions {
     this.metrics = metrics;
     this.timeline = timeline;
     this.actor = actor;
+    this.mdnsResponder = realNetwork && config.session().mdns().enabled()
+        ? new MdnsResponder(vertx, config.session().mdns(), metrics) : null;
+    if (mdnsResponder != null) {
+      mdnsResponder.start().onFailure(err -> timeline.mark(actor, "mdns unavailable", "cannot listen on UDP 5353 ("
+          + err.getMessage() + "): host candidates are offered as names nobody answers for; set session.mdns.enabled false"));
+    }
     this.context = new SessionContext(vertx, signalling, signalling.identity().peerId(), metrics, timeline, actor,
-        config.session(), config.quicTimeoutMs(), datagramChannels, portMapper);
+        config.session(), config.quicTimeoutMs(), datagramChannels, portMapper, mdnsResponder);
     this.sessionMetrics = new SessionMetrics(metrics);
     this.reporter = new SessionReporter(vertx, signalling, this::pathOf);
     // When QUIC ends a session, ICE (consent checks) and the socket go too.
@@ -367,6 +376,9 @@ public final class PeerSessions {
     List.copyOf(sessions.values()).forEach(s -> all.add(s.close()));
     sessions.clear();
     // the sessions delete their port mappings through the mapper's socket: close it after them
+    if (mdnsResponder != null) {
+      all.add(mdnsResponder.close());
+    }
     return Future.join(all).transform(ar -> portMapper == null ? Future.succeededFuture() : portMapper.close()).mapEmpty();
   }
 }

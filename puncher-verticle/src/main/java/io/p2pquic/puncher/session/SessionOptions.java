@@ -3,6 +3,7 @@ package io.p2pquic.puncher.session;
 import io.p2pquic.api.config.JsonDataObject;
 import io.p2pquic.api.config.StrictConfig;
 import io.p2pquic.puncher.hardnat.HardNatOptions;
+import io.p2pquic.puncher.mdns.MdnsOptions;
 import io.p2pquic.puncher.portmap.PortMappingOptions;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
@@ -31,7 +32,8 @@ import java.util.List;
  * <tr><td>{@code repunchMaxMillis}</td><td>300000</td><td>the longest gap between those tries</td></tr>
  * <tr><td>{@code hardNat}</td><td>{@link HardNatOptions}</td><td>hard-NAT punching of method auto</td></tr>
  * <tr><td>{@code portMapping}</td><td>{@link PortMappingOptions}</td><td>PCP / NAT-PMP mapping of each session's
- *     port (methods ice and auto)</td></tr>
+ *     port (methods ice, auto and dcutr)</td></tr>
+ * <tr><td>{@code mdns}</td><td>{@link MdnsOptions}</td><td>private host addresses offered as {@code .local} names</td></tr>
  * </table>
  */
 public final class SessionOptions extends JsonDataObject {
@@ -45,7 +47,7 @@ public final class SessionOptions extends JsonDataObject {
   public static final long DEFAULT_REPUNCH_MAX_MILLIS = 300_000;
   private static final List<String> KNOWN = List.of("restartDeliveryMillis", "restartResendMillis",
       "reflexiveRefreshMillis", "relayProbeMillis", "reallocationMillis", "relayKeepaliveMillis", "repunchMillis",
-      "repunchMaxMillis", "hardNat", "portMapping");
+      "repunchMaxMillis", "hardNat", "portMapping", "mdns");
 
   private long restartDeliveryMillis = DEFAULT_RESTART_DELIVERY_MILLIS;
   private long restartResendMillis = DEFAULT_RESTART_RESEND_MILLIS;
@@ -57,6 +59,7 @@ public final class SessionOptions extends JsonDataObject {
   private long repunchMaxMillis = DEFAULT_REPUNCH_MAX_MILLIS;
   private HardNatOptions hardNat = new HardNatOptions();
   private PortMappingOptions portMapping = new PortMappingOptions();
+  private MdnsOptions mdns = new MdnsOptions();
 
   public SessionOptions() {}
 
@@ -73,6 +76,10 @@ public final class SessionOptions extends JsonDataObject {
       }
       if (k.equals("portMapping")) {
         setPortMapping(new PortMappingOptions(StrictConfig.object(v)));
+        return;
+      }
+      if (k.equals("mdns")) {
+        setMdns(new MdnsOptions(StrictConfig.object(v)));
         return;
       }
       long n = StrictConfig.longValue(v);
@@ -102,7 +109,8 @@ public final class SessionOptions extends JsonDataObject {
         .put("repunchMillis", repunchMillis)
         .put("repunchMaxMillis", repunchMaxMillis)
         .put("hardNat", hardNat.toJson())
-        .put("portMapping", portMapping.toJson());
+        .put("portMapping", portMapping.toJson())
+        .put("mdns", mdns.toJson());
   }
 
   public long relayKeepaliveMillis() {
@@ -147,6 +155,15 @@ public final class SessionOptions extends JsonDataObject {
 
   public SessionOptions setPortMapping(PortMappingOptions portMapping) {
     this.portMapping = java.util.Objects.requireNonNull(portMapping, "portMapping");
+    return this;
+  }
+
+  public MdnsOptions mdns() {
+    return mdns;
+  }
+
+  public SessionOptions setMdns(MdnsOptions mdns) {
+    this.mdns = java.util.Objects.requireNonNull(mdns, "mdns");
     return this;
   }
 
