@@ -163,8 +163,20 @@ public final class NatLab implements AutoCloseable {
      * behind any reserved one. The router's NAT behaviour is otherwise unchanged.
      */
     public Builder portMapping(String peer) {
+      return portMapping(peer, Topology.PortMapping.PCP_AND_NAT_PMP);
+    }
+
+    /**
+     * As {@link #portMapping(String)}, but the router's miniupnpd speaks UPnP-IGD only (SSDP on the LAN, SOAP
+     * on an HTTP port of its own), as many consumer routers do.
+     */
+    public Builder upnpGateway(String peer) {
+      return portMapping(peer, Topology.PortMapping.UPNP_IGD);
+    }
+
+    private Builder portMapping(String peer, Topology.PortMapping protocols) {
       Topology.RouterExtras e = extras(peer);
-      extras.put(peer, new Topology.RouterExtras(true, e.hairpin(), e.clientIsolation()));
+      extras.put(peer, new Topology.RouterExtras(protocols, e.hairpin(), e.clientIsolation()));
       return this;
     }
 
@@ -444,8 +456,9 @@ public final class NatLab implements AutoCloseable {
         "ext_ifname=" + Topology.WAN_IF,
         "ext_ip=" + p.mappedIp(),
         "listening_ip=" + Topology.LAN_IF,
-        "enable_natpmp=yes",
-        "enable_upnp=no",
+        "enable_natpmp=" + (p.extras().portMapping() == Topology.PortMapping.PCP_AND_NAT_PMP ? "yes" : "no"),
+        "enable_upnp=" + (p.extras().portMapping() == Topology.PortMapping.UPNP_IGD ? "yes" : "no"),
+        "http_port=0",
         "secure_mode=yes",
         "upnp_table_name=miniupnpd",
         "upnp_nat_table_name=miniupnpd",
@@ -476,7 +489,8 @@ public final class NatLab implements AutoCloseable {
     long deadline = System.nanoTime() + 10_000_000_000L;
     while (System.nanoTime() < deadline) {
       try {
-        if (Files.exists(log) && Files.readString(log).contains("Listening for NAT-PMP/PCP traffic")) {
+        if (Files.exists(log) && Files.readString(log).contains(
+            p.extras().portMapping() == Topology.PortMapping.UPNP_IGD ? "HTTP listening on port" : "Listening for NAT-PMP/PCP traffic")) {
           return;
         }
         Thread.sleep(50);

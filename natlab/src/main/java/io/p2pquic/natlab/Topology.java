@@ -33,15 +33,18 @@ final class Topology {
    * through the router's public address and mapped port), client isolation (LAN hosts cannot reach each
    * other directly, as on a guest Wi-Fi).
    */
-  record RouterExtras(boolean portMapping, boolean hairpin, boolean clientIsolation) {
-    static final RouterExtras NONE = new RouterExtras(false, false, false);
+  record RouterExtras(PortMapping portMapping, boolean hairpin, boolean clientIsolation) {
+    static final RouterExtras NONE = new RouterExtras(PortMapping.NONE, false, false);
   }
+
+  /** Which port-mapping protocols a router's miniupnpd speaks. */
+  enum PortMapping { NONE, PCP_AND_NAT_PMP, UPNP_IGD }
 
   record Peer(PeerSpec spec, int index, String routerNs, String hostNs, String wanIp,
       String lanIp, String hostIp, RouterExtras extras) {
 
     boolean portMapping() {
-      return extras.portMapping();
+      return extras.portMapping() != PortMapping.NONE;
     }
 
     String name() {

@@ -145,7 +145,8 @@ class LabConfigTest {
     Topology t = new Topology("pq000001-", List.of(
         PeerSpec.of("a", RouterNat.PORT_RESTRICTED, LinkConditions.none()),
         PeerSpec.of("m", RouterNat.SYMMETRIC, LinkConditions.none())), java.util.Map.of("a2", "a"),
-        java.util.Map.of("a", new Topology.RouterExtras(false, true, true), "m", new Topology.RouterExtras(true, false, false)));
+        java.util.Map.of("a", new Topology.RouterExtras(Topology.PortMapping.NONE, true, true),
+            "m", new Topology.RouterExtras(Topology.PortMapping.PCP_AND_NAT_PMP, false, false)));
     String hairpin = NftRules.natScript(t.peer("a"));
     assertThat(hairpin)
         .contains("update @mappings { meta l4proto . th sport : ct original ip saddr . ct original proto-src }")

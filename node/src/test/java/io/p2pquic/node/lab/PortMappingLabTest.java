@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
  * miniupnpd (PCP and NAT-PMP). a's sessions map their socket's port and offer the mapped address as a
  * candidate; b's checks reach a through it, so the pair goes direct. Checked from both ends: b dialing a
  * selects a's mapped candidate (11.0.0.101, the router's mapping address); a dialing b with auto ends
- * direct. When a session closes its mapping is deleted from the router.
+ * direct. When a session closes its mapping is deleted from the router. c's router speaks UPnP-IGD only.
  */
 class PortMappingLabTest {
   private static LabCast cast;
@@ -28,8 +28,9 @@ class PortMappingLabTest {
     cast = LabCast.start(NatLab.builder()
         .peer("a", RouterNat.SYMMETRIC, LinkConditions.delayMillis(20))
         .peer("b", RouterNat.SYMMETRIC, LinkConditions.delayMillis(20))
-        .portMapping("a"), "portmap");
-    cast.rendezvous(LabCast.turnConfig()).echoPeers(List.of("a", "b"));
+        .peer("c", RouterNat.SYMMETRIC, LinkConditions.delayMillis(20))
+        .portMapping("a").upnpGateway("c"), "portmap");
+    cast.rendezvous(LabCast.turnConfig()).echoPeers(List.of("a", "b", "c"));
   }
 
   @AfterAll
@@ -50,6 +51,17 @@ class PortMappingLabTest {
     assertThat(session.getString("path")).as(session.encodePrettily()).isEqualTo("direct");
     JsonObject pair = session.getJsonObject("selectedPair");
     assertThat(pair.getString("remote")).as(session.encodePrettily()).startsWith(mapped() + ":");
+    assertThat(pair.getString("remoteType")).isEqualTo("srflx");
+  }
+
+  /** c's router speaks UPnP-IGD only: the same pair goes direct through the port its SOAP action mapped. */
+  @Test
+  void aUpnpGatewayMapsToo() {
+    JsonObject session = cast.connectOk("b", "c", "ice", "upnp", "--settle", "10000");
+    assertThat(session.getString("path")).as(session.encodePrettily()).isEqualTo("direct");
+    JsonObject pair = session.getJsonObject("selectedPair");
+    assertThat(pair.getString("remote")).as(session.encodePrettily())
+        .startsWith(cast.lab.mappedAddress("c").getHostAddress() + ":");
     assertThat(pair.getString("remoteType")).isEqualTo("srflx");
   }
 

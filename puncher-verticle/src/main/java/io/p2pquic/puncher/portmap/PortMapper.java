@@ -21,15 +21,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * This node's port-mapping client: finds out once whether the gateway speaks PCP (RFC 6887) or NAT-PMP
- * (RFC 6886), remembers the answer (a "none" for {@link PortMappingOptions#recheckMillis()}), and maps UDP
+ * This node's port-mapping client: finds out once whether the gateway speaks PCP (RFC 6887), NAT-PMP
+ * (RFC 6886) or UPnP-IGD, remembers the answer (a "none" for {@link PortMappingOptions#recheckMillis()}), and maps UDP
  * ports for sessions ({@link #map(int)}), renewing each {@link PortMapping} at half its granted lifetime
  * until it is closed. One small socket of its own talks to the gateway's port 5351; packets from anyone
  * else, or answering nothing asked, are dropped and counted ({@code p2p.portmap.dropped{reason}}).
  *
- * <p>Why both protocols: PCP is the standard (and what miniupnpd prefers), NAT-PMP is what many consumer
- * gateways still speak alone. The probe sends PCP's ANNOUNCE and NAT-PMP's external-address request
- * together and keeps PCP when both answer. UPnP-IGD is not spoken (see docs/ice.md, "Port mapping").
+ * <p>Why three protocols: PCP is the standard (and what miniupnpd prefers), NAT-PMP and UPnP-IGD are what
+ * many consumer gateways still speak alone. The probe sends PCP's ANNOUNCE and NAT-PMP's external-address
+ * request together and keeps PCP when both answer; when neither does it searches for a UPnP gateway
+ * ({@link UpnpIgd}).
  *
  * <p>All state lives on the Vert.x context of {@link #start()}.
  */
@@ -42,7 +43,7 @@ public final class PortMapper {
 
   /** The protocol a gateway answered. */
   public enum Protocol {
-    PCP("PCP"), NAT_PMP("NAT-PMP");
+    PCP("PCP"), NAT_PMP("NAT-PMP"), UPNP("UPnP-IGD");
 
     private final String label;
 
@@ -71,6 +72,8 @@ public final class PortMapper {
   private boolean checked;
   private Future<Void> probing;
   private InetAddress natPmpExternal;
+  private UpnpIgd upnp;
+  private InetAddress upnpExternal;
   private boolean closed;
 
   public PortMapper(Vertx vertx, PortMappingOptions options, MeterRegistry registry) {
@@ -163,6 +166,9 @@ public final class PortMapper {
   /** Closes the socket; live mappings are left to expire (sessions delete theirs when they close). */
   public Future<Void> close() {
     closed = true;
+    if (upnp != null) {
+      upnp.close();
+    }
     return socket == null ? Future.succeededFuture() : socket.close();
   }
 
@@ -187,9 +193,6 @@ public final class PortMapper {
       return a != null && a.resultCode() == 0;
     });
     probing = Future.join(pcp, pmp).transform(ar -> {
-      probing = null;
-      checked = true;
-      checkedAtNanos = System.nanoTime();
       if (pcp.succeeded() && (pcp.result()[3] & 0xff) == 0) {
         protocol = Protocol.PCP;
       } else if (pmp.succeeded()) {
@@ -197,19 +200,54 @@ public final class PortMapper {
         byte[] d = pmp.result();
         natPmpExternal = NatPmp.decodeExternalAddress(d, d.length).address();
       } else {
-        protocol = null;
-        unavailable = pcp.succeeded()
+        // neither: the gateway may speak UPnP-IGD alone (many consumer routers)
+        return probeUpnp(pcp.succeeded()
             ? "the gateway " + SocketAddresses.formatIp(gateway.getAddress()) + " refused PCP: "
                 + PcpMap.describe(pcp.result()[3] & 0xff)
-            : "no PCP or NAT-PMP answer from the gateway " + SocketAddresses.formatIp(gateway.getAddress())
-                + " within " + options.timeoutMillis() + " ms (port mapping is off or unsupported there)";
+            : "no PCP, NAT-PMP or UPnP-IGD answer from the gateway " + SocketAddresses.formatIp(gateway.getAddress())
+                + " (port mapping is off or unsupported there)");
       }
-      registry.counter("p2p.portmap.probes", "result", protocol == null ? "none" : protocol.label()).increment();
-      LOG.info("port mapping: {}", protocol == null ? unavailable : "gateway "
-          + SocketAddresses.formatIp(gateway.getAddress()) + " speaks " + protocol.label());
-      return Future.succeededFuture();
+      return probed();
     });
     return probing;
+  }
+
+  /** The probe's answer is in: remembered from now on. */
+  private void answered() {
+    probing = null;
+    checked = true;
+    checkedAtNanos = System.nanoTime();
+  }
+
+  /** UPnP-IGD: an SSDP search (gateways answer within the MX second) and the device description. */
+  private Future<Void> probeUpnp(String whyNot) {
+    if (upnp != null) {
+      upnp.close();
+      upnp = null;
+    }
+    return UpnpIgd.discover(vertx, gateway.getAddress(), Math.max(options.timeoutMillis(), 1_500))
+        .compose(igd -> igd.externalAddress().map(ip -> {
+          upnp = igd;
+          upnpExternal = ip;
+          protocol = Protocol.UPNP;
+          return (Void) null;
+        }).onFailure(err -> igd.close()))
+        .recover(err -> {
+          protocol = null;
+          unavailable = whyNot;
+          LOG.debug("no UPnP-IGD: {}", err.getMessage());
+          return Future.succeededFuture();
+        })
+        .compose(v -> probed());
+  }
+
+  private Future<Void> probed() {
+    answered();
+    registry.counter("p2p.portmap.probes", "result", protocol == null ? "none" : protocol.label()).increment();
+    LOG.info("port mapping: {}", protocol == null ? unavailable : "gateway "
+        + SocketAddresses.formatIp(gateway.getAddress()) + " speaks " + protocol.label()
+        + (upnp != null && protocol == Protocol.UPNP ? " (" + upnp.describe() + ")" : ""));
+    return Future.succeededFuture();
   }
 
   private void markUnavailable(String why) {
@@ -225,6 +263,14 @@ public final class PortMapper {
 
   private Future<Granted> request(Protocol p, byte[] nonce, int internalPort, int suggestedPort, long lifetime) {
     registry.counter("p2p.portmap.requests", "protocol", p.label()).increment();
+    if (p == Protocol.UPNP) {
+      // SOAP over HTTP: no nonce; a deletion names the external port (passed as the suggested one)
+      if (lifetime == 0) {
+        return upnp.delete(suggestedPort).map(v -> new Granted(null, 0));
+      }
+      return upnp.map(localIp, internalPort, lifetime)
+          .map(port -> new Granted(new InetSocketAddress(upnpExternal, port), lifetime));
+    }
     if (p == Protocol.PCP) {
       PcpMap.Request req = new PcpMap.Request(lifetime, localIp, nonce, PcpMap.UDP, internalPort, suggestedPort);
       return send(req.encode(), (d, n) -> {
@@ -290,7 +336,8 @@ public final class PortMapper {
       if (closed) {
         return Future.succeededFuture();
       }
-      return request(m.protocol(), m.nonce(), m.internalPort(), 0, 0)
+      return request(m.protocol(), m.nonce(), m.internalPort(),
+          m.protocol() == Protocol.UPNP ? m.external().getPort() : 0, 0)
           .<Void>mapEmpty()
           .recover(err -> {
             LOG.debug("port mapping {} not deleted: {}", m.describe(), err.getMessage());

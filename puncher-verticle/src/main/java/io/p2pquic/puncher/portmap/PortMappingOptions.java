@@ -7,14 +7,14 @@ import java.util.List;
 
 /**
  * Port mapping ({@code session.portMapping} in the peer configuration; docs/ice.md, "Port mapping"): each
- * session asks the gateway, by PCP (RFC 6887) or NAT-PMP (RFC 6886), to forward a public port to its
+ * session asks the gateway, by PCP (RFC 6887), NAT-PMP (RFC 6886) or UPnP-IGD, to forward a public port to its
  * socket, and offers the mapped address as a server-reflexive candidate that accepts unsolicited checks,
  * so a peer behind any NAT can reach it. A mutable data object with a JSON round trip; unknown keys and
  * values out of range are refused with the key's path. All keys optional:
  *
  * <table>
  * <caption>JSON keys and defaults</caption>
- * <tr><td>{@code enabled}</td><td>true</td><td>look for a PCP or NAT-PMP gateway and map each session's port</td></tr>
+ * <tr><td>{@code enabled}</td><td>true</td><td>look for a PCP, NAT-PMP or UPnP-IGD gateway and map each session's port</td></tr>
  * <tr><td>{@code gateway}</td><td>null</td><td>the gateway's IPv4 address; null: the default route's gateway
  *     ({@code /proc/net/route})</td></tr>
  * <tr><td>{@code lifetimeSeconds}</td><td>7200</td><td>lifetime asked for; renewed at half of what the gateway

@@ -111,7 +111,7 @@ class PortMapperTest {
     await(m.start());
     assertThat(m.known()).isTrue();
     assertThat(m.protocol()).isNull();
-    assertThat(m.unavailableReason()).contains("no PCP or NAT-PMP answer from the gateway 127.0.0.1");
+    assertThat(m.unavailableReason()).contains("no PCP, NAT-PMP or UPnP-IGD answer from the gateway 127.0.0.1");
     int asked = received.size();
     assertThatThrownBy(() -> await(m.map(5000))).hasRootCauseInstanceOf(PortMappingException.class);
     assertThat(received).as("a known 'none' is not asked again").hasSize(asked);
