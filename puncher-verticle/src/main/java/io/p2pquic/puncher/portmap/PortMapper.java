@@ -75,6 +75,10 @@ public final class PortMapper {
   private UpnpIgd upnp;
   private InetAddress upnpExternal;
   private boolean closed;
+  /** Mappings granted and not deleted yet: close() deletes them, whoever forgot to. */
+  private final java.util.Set<PortMapping> live = new java.util.HashSet<>();
+  /** Deletions on the way: close() waits for them before it closes the socket they need. */
+  private final List<Future<Void>> deleting = new ArrayList<>();
 
   public PortMapper(Vertx vertx, PortMappingOptions options, MeterRegistry registry) {
     this(vertx, options, registry, SERVER_PORT);
@@ -147,6 +151,9 @@ public final class PortMapper {
    */
   public Future<PortMapping> map(int internalPort) {
     return onContext(() -> ensureProbed().compose(v -> {
+      if (closed) {
+        return Future.failedFuture(new PortMappingException("the port mapper is closed"));
+      }
       if (protocol == null) {
         return Future.failedFuture(new PortMappingException(unavailable));
       }
@@ -155,6 +162,7 @@ public final class PortMapper {
       InetSocketAddress base = new InetSocketAddress(localIp, internalPort);
       return request(protocol, nonce, internalPort, internalPort, options.lifetimeSeconds()).map(granted -> {
         PortMapping m = new PortMapping(this, protocol, nonce, base, granted.external(), granted.lifetime());
+        live.add(m);
         registry.counter("p2p.portmap.mapped", "protocol", protocol.label()).increment();
         m.renewed(granted.external(), granted.lifetime(), scheduleRenew(m, granted.lifetime() * 500));
         LOG.debug("port mapped: {}", m.describe());
@@ -163,13 +171,23 @@ public final class PortMapper {
     }));
   }
 
-  /** Closes the socket; live mappings are left to expire (sessions delete theirs when they close). */
+  /**
+   * Deletes the mappings still live (a session closing as the peer shuts down may not have got to it),
+   * waits for deletions on the way, then closes the socket: a process that exits leaves no port open on the
+   * gateway. Bounded by the request timeout.
+   */
   public Future<Void> close() {
-    closed = true;
-    if (upnp != null) {
-      upnp.close();
-    }
-    return socket == null ? Future.succeededFuture() : socket.close();
+    return onContext(() -> {
+      closed = true;
+      List<Future<Void>> all = new ArrayList<>(deleting);
+      List.copyOf(live).forEach(m -> all.add(delete(m)));
+      return Future.join(all).transform(ar -> {
+        if (upnp != null) {
+          upnp.close();
+        }
+        return socket == null ? Future.succeededFuture() : socket.close();
+      });
+    });
   }
 
   // ---- probing ----
@@ -333,16 +351,18 @@ public final class PortMapper {
   Future<Void> delete(PortMapping m) {
     return onContext(() -> {
       vertx.cancelTimer(m.renewTimer());
-      if (closed) {
+      if (!live.remove(m) || socket == null) {
         return Future.succeededFuture();
       }
-      return request(m.protocol(), m.nonce(), m.internalPort(),
+      Future<Void> f = request(m.protocol(), m.nonce(), m.internalPort(),
           m.protocol() == Protocol.UPNP ? m.external().getPort() : 0, 0)
           .<Void>mapEmpty()
           .recover(err -> {
             LOG.debug("port mapping {} not deleted: {}", m.describe(), err.getMessage());
             return Future.succeededFuture();
           });
+      deleting.add(f);
+      return f.onComplete(x -> deleting.remove(f));
     });
   }
 

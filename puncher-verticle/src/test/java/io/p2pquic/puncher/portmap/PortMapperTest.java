@@ -88,6 +88,19 @@ class PortMapperTest {
   }
 
   @Test
+  void closingTheMapperDeletesWhatIsStillMapped() throws Exception {
+    PortMapper m = mapper(gateway(req -> req[0] == 2 ? pcp(req) : null));
+    await(m.start());
+    await(m.map(5002));
+    int before = received.size();
+    await(m.close());
+    assertThat(received).hasSize(before + 1);
+    byte[] delete = received.get(received.size() - 1);
+    assertThat(ByteBuffer.wrap(delete).getInt(4)).as("lifetime 0 deletes").isZero();
+    assertThat(ByteBuffer.wrap(delete).getShort(40)).as("the mapped port").isEqualTo((short) 5002);
+  }
+
+  @Test
   void fallsBackToNatPmp() throws Exception {
     PortMapper m = mapper(gateway(req -> {
       if (req[0] != 0) {
