@@ -51,6 +51,8 @@ public final class PathLayer extends ChannelDuplexHandler {
   private volatile long silenceMillis = 1_500;
   private volatile long lastInboundNanos = System.nanoTime();
   private volatile long lastOutboundNanos;
+  /** When the oldest packet sent since the last one received left: silence is counted from there. */
+  private volatile long firstUnansweredNanos;
   private volatile boolean silenceReported;
   private io.netty.util.concurrent.ScheduledFuture<?> silenceCheck;
   /** The other socket (a {@link PeerPath.ViaSocket}) written to since the last flush. */
@@ -139,12 +141,17 @@ public final class PathLayer extends ChannelDuplexHandler {
     }
   }
 
-  private void checkSilence() {
+  /**
+   * Package-private for tests. Silence is measured from the first packet sent since the last one received,
+   * not from that last reception: after an idle minute, QUIC's keepalive must get its RTT to be answered
+   * (measured from the reception, a check between the PING and its ACK called every idle path dead).
+   */
+  void checkSilence() {
     PeerPath current = path;
     long now = System.nanoTime();
     long silence = silenceMillis * 1_000_000L;
     if (current == null || silenceReported || lastOutboundNanos - lastInboundNanos <= 0
-        || now - lastInboundNanos < silence || now - lastOutboundNanos > silence) {
+        || now - firstUnansweredNanos < silence || now - lastOutboundNanos > silence) {
       return;
     }
     silenceReported = true;
@@ -207,7 +214,11 @@ public final class PathLayer extends ChannelDuplexHandler {
       promise.trySuccess(); // UDP semantics: QUIC retransmits once a path exists
       return;
     }
-    lastOutboundNanos = System.nanoTime();
+    long sentNanos = System.nanoTime();
+    if (lastOutboundNanos - lastInboundNanos <= 0) {
+      firstUnansweredNanos = sentNanos;
+    }
+    lastOutboundNanos = sentNanos;
     if (current instanceof PeerPath.ViaRelay r) {
       if (p instanceof SegmentedDatagramPacket s) {
         writeSegmentsViaRelay(ctx, s, r, promise);

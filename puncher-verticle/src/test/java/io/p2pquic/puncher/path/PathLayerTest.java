@@ -195,6 +195,30 @@ class PathLayerTest {
     ch.finishAndReleaseAll();
   }
 
+  /**
+   * After an idle spell the first packet sent (QUIC's keepalive PING) gets a whole silence period to be
+   * answered: a check between the PING and its ACK is no silence. (It was counted from the last packet
+   * received, so on an idle session one check in three landed there and moved or restarted a live path.)
+   */
+  @Test
+  void aKeepaliveAfterIdlingIsNotSilence() throws Exception {
+    PathLayer layer = new PathLayer(VIRTUAL, false, metrics);
+    List<PeerPath> silences = new ArrayList<>();
+    layer.silenceHandler(silences::add, 60);
+    EmbeddedChannel ch = new EmbeddedChannel(layer);
+    layer.use(new PeerPath.Direct(PEER_DIRECT), "test");
+    ch.writeInbound(packet(ME, PEER_DIRECT, 0x41, 1));
+    ((DatagramPacket) ch.readInbound()).release();
+    Thread.sleep(150); // idle: longer than the silence period, nothing sent
+    ch.writeOutbound(packet(VIRTUAL, null, 0x41, 2)); // the keepalive
+    ((DatagramPacket) ch.readOutbound()).release();
+    layer.checkSilence(); // the periodic check, before the answer
+    ch.writeInbound(packet(ME, PEER_DIRECT, 0x41, 3)); // the ACK
+    ((DatagramPacket) ch.readInbound()).release();
+    assertThat(silences).isEmpty();
+    ch.finishAndReleaseAll();
+  }
+
   @Test
   void reportsAPathThatSwallowsWhatWeSendOncePerSilence() throws Exception {
     PathLayer layer = new PathLayer(VIRTUAL, false, metrics);
