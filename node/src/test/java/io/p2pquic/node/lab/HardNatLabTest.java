@@ -86,8 +86,11 @@ class HardNatLabTest {
     String timeline = session.getJsonArray("timeline").encode();
     assertThat(session.getString("finalPath")).as(timeline).isEqualTo("direct");
     assertThat(timeline).contains("endpoint-independent").contains("peer's nat mapping")
-        .contains("endpoint-dependent").contains("hard-nat spraying").contains("hard-nat path found")
-        .contains("hard-NAT punching found a direct path").contains("echo after upgrade").contains("identical");
+        .contains("endpoint-dependent").contains("hard-nat spraying").contains("echo after upgrade").contains("identical");
+    // The spray opens our NAT to many of the peer's ports; one of its own ICE retransmissions may come in
+    // through one of them before a probe meets a probe, and then ICE validates the direct pair first.
+    assertThat(timeline.contains("hard-nat path found") && timeline.contains("hard-NAT punching found a direct path")
+        || timeline.contains("a direct pair was validated")).as(timeline).isTrue();
   }
 
   @Test
