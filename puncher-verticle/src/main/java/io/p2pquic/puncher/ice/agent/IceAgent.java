@@ -37,6 +37,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -136,6 +137,9 @@ public final class IceAgent {
   private long firstValidNanos = -1;
   private long checkingStartNanos = -1;
   private long pacingTimer = -1;
+  /** When the last ordinary or triggered check left (System.nanoTime()), 0 before the first. */
+  private long lastPacedNanos;
+  private boolean pacePending;
   private long checkingTimer = -1;
   private int prflxCount;
   private volatile boolean closed;
@@ -462,6 +466,31 @@ public final class IceAgent {
       }
     });
     pacingTimer = context.setPeriodic(options.taMillis(), id -> tick());
+    paceNow();
+  }
+
+  /**
+   * A check became possible (the first pairs, a new pair, a triggered check): when the last paced check
+   * left a whole Ta ago, or none has, it goes now instead of at the next tick, and the ticks restart from
+   * it. Pacing stays one check per Ta (RFC 8445 section 6.1.4.2); what goes is the wait for a tick that
+   * cost up to Ta at the start of checking and for every triggered check (20 ms a side in the NAT lab).
+   * Runs after the current handler, so pairs added together are sorted before one is picked.
+   */
+  private void paceNow() {
+    if (pacePending || pacingTimer < 0) {
+      return;
+    }
+    pacePending = true;
+    context.runOnContext(v -> {
+      pacePending = false;
+      if (pacingTimer < 0 || !isActive() || remote == null || checkList.completed
+          || lastPacedNanos != 0 && System.nanoTime() - lastPacedNanos < TimeUnit.MILLISECONDS.toNanos(options.taMillis())) {
+        return;
+      }
+      context.owner().cancelTimer(pacingTimer);
+      pacingTimer = context.setPeriodic(options.taMillis(), id -> tick());
+      tick();
+    });
   }
 
   private void addRemote(Candidate c) {
@@ -517,6 +546,7 @@ public final class IceAgent {
     CandidatePair p = checkList.add(fresh);
     if (p == fresh) {
       emit(IceEvent.Type.PAIR_ADDED, p.describe() + " (" + p.state().label() + ")", p);
+      paceNow();
     }
   }
 
@@ -688,6 +718,7 @@ public final class IceAgent {
         p.state(PairState.WAITING);
       }
       checkList.enqueueTriggered(p);
+      paceNow();
     }
     if (useCandidate && role == IceRole.CONTROLLED) {
       useCandidate(p);
@@ -757,6 +788,7 @@ public final class IceAgent {
       kind = CheckKind.ORDINARY;
     }
     if (next != null) {
+      lastPacedNanos = System.nanoTime();
       sendCheck(next, kind);
     }
     maybeNominate();
@@ -882,6 +914,7 @@ public final class IceAgent {
     if (p.state() != PairState.SUCCEEDED) {
       p.state(PairState.WAITING);
       checkList.enqueueTriggered(p);
+      paceNow();
     }
   }
 

@@ -101,6 +101,26 @@ class IceAgentLoopbackTest {
     io.p2pquic.testsupport.Await.until(condition, java.time.Duration.ofMillis(timeoutMillis), what);
   }
 
+  /**
+   * Pacing (RFC 8445 6.1.4.2) spaces checks Ta apart but does not make the first one, or a triggered one,
+   * wait for a tick: with Ta = 1 s both sides check at once, and the second ordinary check still waits.
+   */
+  @Test
+  void theFirstCheckAndTriggeredChecksDoNotWaitForATick() throws Exception {
+    IceAgentOptions slow = fast().setTaMillis(1_000).setNominationWaitMillis(5_000);
+    Peer a = new Peer(IceRole.CONTROLLING, slow);
+    Peer b = new Peer(IceRole.CONTROLLED, slow);
+    signal(b, a);
+    // a second remote candidate nobody answers: a's second ordinary check is due one Ta after the first
+    a.agent.addRemoteCandidate(Candidate.host(new InetSocketAddress("127.0.0.1", 9), 65534, 1));
+    signal(a, b);
+    waitUntil(() -> a.counter("p2p.ice.checks.sent", "kind", "ordinary") >= 1, 500, "a's first check");
+    waitUntil(() -> b.counter("p2p.ice.checks.sent", "kind", "triggered") + b.counter("p2p.ice.checks.sent", "kind", "ordinary") >= 1,
+        500, "b's first check");
+    waitUntil(() -> a.agent.pairs().stream().anyMatch(CandidatePair::valid), 500, "a valid pair on a");
+    assertThat(a.counter("p2p.ice.checks.sent", "kind", "ordinary")).as(a.timeline()).isEqualTo(1);
+  }
+
   @Test
   void twoAgentsConnectOverLoopback() throws Exception {
     Peer a = new Peer(IceRole.CONTROLLING, fast());
