@@ -110,6 +110,8 @@ final class MetricDescriptions {
       Map.entry("p2p.session.relay-reallocations", "Relay re-allocations after every relay of a session died"),
       Map.entry("p2p.session.relay-keepalives", "Binding indications sent to keep the NAT mapping towards a session's relays"),
       Map.entry("p2p.session.repunches", "Tries for a direct path again after a session fell back to the relay"),
+      Map.entry("p2p.session.socket-pool", "Sessions that found a pooled, pre-gathered socket (hit) or bound their own (miss)"),
+      Map.entry("p2p.session.socket-pool.replaced", "Pooled session sockets replaced because their STUN refresh went unanswered"),
       Map.entry("p2p.hardnat.probes", "Hard-NAT punching probes sent, by role (spray, many-sockets)"),
       Map.entry("p2p.hardnat.found", "Direct paths hard-NAT punching found, by role"),
       Map.entry("p2p.hardnat.gave-up", "Hard-NAT punching runs that found no path within the budget, by role"),

@@ -34,7 +34,7 @@ class PeerConfigTest {
         + "consentTimeoutMillis, disconnectedTimeoutMillis, component, candidatePolicy)");
     assertBad("{\"session\":{\"relayProbe\":5}}", "session.relayProbe is not a known key (known: "
         + "restartDeliveryMillis, restartResendMillis, reflexiveRefreshMillis, relayProbeMillis, reallocationMillis, "
-        + "relayKeepaliveMillis, repunchMillis, repunchMaxMillis, hardNat, portMapping, mdns)");
+        + "relayKeepaliveMillis, repunchMillis, repunchMaxMillis, socketPoolSize, socketPoolRefreshMillis, hardNat, portMapping, mdns)");
     assertBad("{\"session\":{\"hardNat\":{\"ports\":5}}}", "session.hardNat.ports is not a known key (known: "
         + "enabled, sockets, probesPerSecond, budgetMillis, startDelayMillis)");
   }

@@ -109,6 +109,10 @@ public final class IceSession implements PunchSession {
   private Repunch repunch;
   /** The dialer's connect deadline (System.nanoTime()), 0 when none: QUIC may take until then. */
   private long connectDeadlineNanos;
+  /** A socket from the pool, with candidates gathered before the session began; null when bound here. */
+  private SessionSocketPool.Pooled pooled;
+  /** Our non-relayed candidates already offered (the pooled ones are found again by the session's gathering). */
+  private final Set<String> offered = new HashSet<>();
 
   IceSession(SessionContext ctx, String sessionId, PeerId remotePeer, IceRole role, ConnectMethod method,
       GatheringOptions gathering, IceAgentOptions iceOptions) {
@@ -190,6 +194,12 @@ public final class IceSession implements PunchSession {
     return this;
   }
 
+  /** Start on this pooled socket (its candidates go into the offer or answer) instead of binding one. */
+  IceSession pooledSocket(SessionSocketPool.Pooled socket) {
+    this.pooled = socket;
+    return this;
+  }
+
   /** Where fresh relays come from once every relay of this session died (e.g. a new grant from the rendezvous). */
   IceSession relaySource(Supplier<Future<List<TurnClientOptions>>> source) {
     relays.source(source);
@@ -239,7 +249,8 @@ public final class IceSession implements PunchSession {
 
   /** Opens the socket, starts gathering and ICE; the dialer sends its offer at once (trickle). */
   Future<Void> start(PeerDescription remoteOffer) {
-    return bindSessionSocket().map(ep -> {
+    Future<NettyUdpEndpoint> socket = pooled != null ? Future.succeededFuture(pooled.endpoint()) : bindSessionSocket();
+    return socket.map(ep -> {
       endpoint = ep;
       stun = new StunClient(vertx, ep, metrics);
       agent = new IceAgent(vertx, iceOptions, role, credentials, metrics).allowLoopbackRemotes(gathering.includeLoopback());
@@ -301,12 +312,13 @@ public final class IceSession implements PunchSession {
       if (role == IceRole.CONTROLLED) {
         acceptQuicEarly();
       }
+      List<Candidate> known = pooledCandidates();
       if (remoteOffer != null) {
         applyRemote(remoteOffer);
       }
       early.forEach(Runnable::run);
       early.clear();
-      sendDescription(); // offer or answer, with whatever candidates exist (none yet): the rest trickle
+      sendDescription(known); // offer or answer, with the candidates known now (pooled ones, or none): the rest trickle
       Future<GatheringResult> candidates = new CandidateGatherer(vertx, gathering, metrics)
           .gather(List.of(stun), this::onLocalCandidate);
       Future<Void> mapped = mapsPort() ? portMapping.start(stun.localAddress().getPort(), gathering.component(),
@@ -343,8 +355,30 @@ public final class IceSession implements PunchSession {
     });
   }
 
-  private void sendDescription() {
-    IceDescription description = new PeerDescription(credentials, List.of(), false).wire();
+  /** The pooled socket's candidates, given to the agent now; as they go on the wire (mDNS names). */
+  private List<Candidate> pooledCandidates() {
+    if (pooled == null) {
+      return List.of();
+    }
+    mark("pooled socket", pooled.candidates().size() + " candidates gathered " + pooled.ageMillis() + " ms before the session");
+    List<Candidate> wire = new ArrayList<>();
+    for (Candidate c : pooled.candidates()) {
+      if (offered.add(offerKey(c))) {
+        agent.addLocalCandidate(c, stun);
+        Candidate w = mdns.wire(c);
+        mark("candidate", c.toSdp() + (w == c ? "" : " (offered as " + w.toSdp() + ")") + ", in the " + (dialer() ? "offer" : "answer"));
+        wire.add(w);
+      }
+    }
+    return wire;
+  }
+
+  private static String offerKey(Candidate c) {
+    return c.type() + " " + c.address() + " " + c.relatedAddress();
+  }
+
+  private void sendDescription(List<Candidate> candidates) {
+    IceDescription description = new PeerDescription(credentials, candidates, false).wire();
     SessionSignal signal = role == IceRole.CONTROLLING ? new SessionSignal.Offer(sessionId, method.label(), description)
         : new SessionSignal.Answer(sessionId, method.label(), description);
     String type = signal.type();
@@ -380,6 +414,9 @@ public final class IceSession implements PunchSession {
       }
       addRelayedCandidate(c, relay);
       return;
+    }
+    if (pooled != null && !offered.add(offerKey(c))) {
+      return; // the pool found it before the session began: already in our description
     }
     agent.addLocalCandidate(c, stun);
     Candidate wire = mdns.wire(c);

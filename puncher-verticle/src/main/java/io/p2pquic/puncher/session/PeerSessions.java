@@ -57,6 +57,7 @@ public final class PeerSessions {
   private final SessionReporter reporter;
   private final PortMapper portMapper;
   private final MdnsResponder mdnsResponder;
+  private final SessionSocketPool socketPool;
 
   public PeerSessions(Vertx vertx, SignallingClient signalling, PeerConfig config, MeterRegistry metrics,
       Timeline timeline, String actor) {
@@ -97,6 +98,7 @@ public final class PeerSessions {
     this.context = new SessionContext(vertx, signalling, signalling.identity().peerId(), metrics, timeline, actor,
         config.session(), config.quicTimeoutMs(), datagramChannels, portMapper, mdnsResponder);
     this.sessionMetrics = new SessionMetrics(metrics);
+    this.socketPool = new SessionSocketPool(context, this::gathering).start();
     this.reporter = new SessionReporter(vertx, signalling, this::pathOf);
     // When QUIC ends a session, ICE (consent checks) and the socket go too.
     this.closedEvents = vertx.eventBus().<JsonObject>localConsumer(Addresses.SESSION_EVENTS, m -> {
@@ -322,6 +324,9 @@ public final class PeerSessions {
 
   private IceSession session(String id, PeerId remote, IceRole role, ConnectMethod method) {
     IceSession s = new IceSession(context, id, remote, role, method, gathering(), config.ice());
+    if ((method == ConnectMethod.ICE || method == ConnectMethod.AUTO) && !config.ice().relayOnly()) {
+      s.pooledSocket(socketPool.take(s.gathering()));
+    }
     if (config.gathering().turnServers().isEmpty()) {
       // Relays came with a grant: when they all die, a fresh grant lists the live ones.
       s.relaySource(() -> signalling.renewRelayCredentials().map(PeerSessions::udpRelays));
@@ -375,6 +380,7 @@ public final class PeerSessions {
     all.add(reporter.close());
     List.copyOf(sessions.values()).forEach(s -> all.add(s.close()));
     sessions.clear();
+    all.add(socketPool.close());
     // the sessions delete their port mappings through the mapper's socket: close it after them
     if (mdnsResponder != null) {
       all.add(mdnsResponder.close());

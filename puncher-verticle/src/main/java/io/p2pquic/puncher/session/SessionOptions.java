@@ -30,6 +30,11 @@ import java.util.List;
  *     dialer tries for a direct path again this long later (ICE restart, or hard-NAT punching where that
  *     found the path), doubling up to {@code repunchMaxMillis}</td></tr>
  * <tr><td>{@code repunchMaxMillis}</td><td>300000</td><td>the longest gap between those tries</td></tr>
+ * <tr><td>{@code socketPoolSize}</td><td>1</td><td>session sockets kept bound with their host and
+ *     server-reflexive candidates gathered, so an {@code ice} or {@code auto} session's offer or answer carries
+ *     them at once ({@link SessionSocketPool}); 0 = off</td></tr>
+ * <tr><td>{@code socketPoolRefreshMillis}</td><td>15000</td><td>each pooled socket repeats its STUN Binding this
+ *     often (keeps its NAT mapping, notices a changed one)</td></tr>
  * <tr><td>{@code hardNat}</td><td>{@link HardNatOptions}</td><td>hard-NAT punching of method auto</td></tr>
  * <tr><td>{@code portMapping}</td><td>{@link PortMappingOptions}</td><td>PCP / NAT-PMP mapping of each session's
  *     port (methods ice, auto and dcutr)</td></tr>
@@ -45,9 +50,11 @@ public final class SessionOptions extends JsonDataObject {
   public static final long DEFAULT_RELAY_KEEPALIVE_MILLIS = 15_000;
   public static final long DEFAULT_REPUNCH_MILLIS = 15_000;
   public static final long DEFAULT_REPUNCH_MAX_MILLIS = 300_000;
+  public static final int DEFAULT_SOCKET_POOL_SIZE = 1;
+  public static final long DEFAULT_SOCKET_POOL_REFRESH_MILLIS = 15_000;
   private static final List<String> KNOWN = List.of("restartDeliveryMillis", "restartResendMillis",
       "reflexiveRefreshMillis", "relayProbeMillis", "reallocationMillis", "relayKeepaliveMillis", "repunchMillis",
-      "repunchMaxMillis", "hardNat", "portMapping", "mdns");
+      "repunchMaxMillis", "socketPoolSize", "socketPoolRefreshMillis", "hardNat", "portMapping", "mdns");
 
   private long restartDeliveryMillis = DEFAULT_RESTART_DELIVERY_MILLIS;
   private long restartResendMillis = DEFAULT_RESTART_RESEND_MILLIS;
@@ -57,6 +64,8 @@ public final class SessionOptions extends JsonDataObject {
   private long relayKeepaliveMillis = DEFAULT_RELAY_KEEPALIVE_MILLIS;
   private long repunchMillis = DEFAULT_REPUNCH_MILLIS;
   private long repunchMaxMillis = DEFAULT_REPUNCH_MAX_MILLIS;
+  private int socketPoolSize = DEFAULT_SOCKET_POOL_SIZE;
+  private long socketPoolRefreshMillis = DEFAULT_SOCKET_POOL_REFRESH_MILLIS;
   private HardNatOptions hardNat = new HardNatOptions();
   private PortMappingOptions portMapping = new PortMappingOptions();
   private MdnsOptions mdns = new MdnsOptions();
@@ -92,6 +101,8 @@ public final class SessionOptions extends JsonDataObject {
         case "relayKeepaliveMillis" -> setRelayKeepaliveMillis(n);
         case "repunchMillis" -> setRepunchMillis(n);
         case "repunchMaxMillis" -> setRepunchMaxMillis(n);
+        case "socketPoolSize" -> setSocketPoolSize(StrictConfig.intValue(v));
+        case "socketPoolRefreshMillis" -> setSocketPoolRefreshMillis(n);
         default -> throw new IllegalStateException(k);
       }
     });
@@ -108,6 +119,8 @@ public final class SessionOptions extends JsonDataObject {
         .put("relayKeepaliveMillis", relayKeepaliveMillis)
         .put("repunchMillis", repunchMillis)
         .put("repunchMaxMillis", repunchMaxMillis)
+        .put("socketPoolSize", socketPoolSize)
+        .put("socketPoolRefreshMillis", socketPoolRefreshMillis)
         .put("hardNat", hardNat.toJson())
         .put("portMapping", portMapping.toJson())
         .put("mdns", mdns.toJson());
@@ -137,6 +150,24 @@ public final class SessionOptions extends JsonDataObject {
 
   public SessionOptions setRepunchMaxMillis(long millis) {
     repunchMaxMillis = StrictConfig.positive("repunchMaxMillis", millis);
+    return this;
+  }
+
+  public int socketPoolSize() {
+    return socketPoolSize;
+  }
+
+  public SessionOptions setSocketPoolSize(int size) {
+    socketPoolSize = (int) StrictConfig.inRange("socketPoolSize", size, 0, 16);
+    return this;
+  }
+
+  public long socketPoolRefreshMillis() {
+    return socketPoolRefreshMillis;
+  }
+
+  public SessionOptions setSocketPoolRefreshMillis(long millis) {
+    socketPoolRefreshMillis = StrictConfig.positive("socketPoolRefreshMillis", millis);
     return this;
   }
 
