@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
+import java.security.KeyStore;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
@@ -23,7 +24,10 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.Date;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
+import javax.net.ssl.KeyManagerFactory;
 import java.util.Set;
 import org.bouncycastle.asn1.ASN1Encodable;
 import org.bouncycastle.asn1.ASN1Encoding;
@@ -87,6 +91,38 @@ public final class PeerCertificates {
 
   private static final java.util.concurrent.ConcurrentHashMap<PeerId, PeerCertificate> CURRENT =
       new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** Key managers of the last few certificates presented (one per identity in practice, more in tests). */
+  private static final Map<PeerCertificate, KeyManagerFactory> KEY_MANAGERS = new LinkedHashMap<>(16, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<PeerCertificate, KeyManagerFactory> eldest) {
+      return size() > 8;
+    }
+  };
+
+  /**
+   * The key manager presenting {@code cert}, made once per certificate. Netty builds one through a
+   * PKCS#12 key store, whose key encryption and decryption (a password-based key derivation each way)
+   * took 5-15 ms of every dial before the Initial could leave (NAT lab, warm process).
+   */
+  public static KeyManagerFactory keyManagerFactory(PeerCertificate cert) {
+    synchronized (KEY_MANAGERS) {
+      KeyManagerFactory kmf = KEY_MANAGERS.get(cert);
+      if (kmf == null) {
+        try {
+          KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
+          ks.load(null);
+          ks.setKeyEntry("identity", cert.tlsKey(), new char[0], new Certificate[] {cert.certificate()});
+          kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+          kmf.init(ks, new char[0]);
+        } catch (GeneralSecurityException | IOException e) {
+          throw new IllegalStateException("cannot load the TLS key: " + e.getMessage(), e);
+        }
+        KEY_MANAGERS.put(cert, kmf);
+      }
+      return kmf;
+    }
+  }
 
   /**
    * The certificate this identity presents: made once and reused until half its validity is gone.

@@ -16,7 +16,8 @@ import java.util.Set;
  * {@code keepAliveIntervalMs} [10000: a session that received nothing for this long sends a keepalive DATAGRAM (checked
  * every half interval), so an idle
  * session (an SSH connection nobody types in) outlives the idle timeout and NAT UDP timeouts; 0 = off],
- * {@code handshakeTimeoutMs} [10000], {@code maxData} [16 MiB, connection flow-control window],
+ * {@code handshakeTimeoutMs} [10000], {@code dialerReady} ["handshake": the dialer's connect completes with its own
+ * TLS handshake, one round trip; "accepted": when the listener's accept byte arrives, two round trips], {@code maxData} [16 MiB, connection flow-control window],
  * {@code maxStreamData} [4 MiB, per stream], {@code maxBidiStreams} [100], {@code maxUniStreams}
  * [100], {@code datagrams} [true, RFC 9221], {@code datagramQueueLength} [128],
  * {@code congestionControl} ["bbr" | "cubic" | "reno"], {@code udpSegments} [16: packets sent in one
@@ -30,14 +31,19 @@ public final class QuicOptions extends JsonDataObject {
   public static final String ALPN = "p2p-quic/1";
   /** Packets a segmentation-offload send carries at most (Linux allows 64 a call). */
   public static final int DEFAULT_UDP_SEGMENTS = 16;
+  /** The dialer is connected once its own handshake completed (the listener proved its identity). */
+  public static final String DIALER_READY_HANDSHAKE = "handshake";
+  /** The dialer is connected once the listener said it verified and accepted the dialer. */
+  public static final String DIALER_READY_ACCEPTED = "accepted";
 
-  private static final List<String> KEYS = List.of("idleTimeoutMs", "keepAliveIntervalMs", "handshakeTimeoutMs", "maxData",
-      "maxStreamData", "maxBidiStreams", "maxUniStreams", "datagrams", "datagramQueueLength",
+  private static final List<String> KEYS = List.of("idleTimeoutMs", "keepAliveIntervalMs", "handshakeTimeoutMs", "dialerReady",
+      "maxData", "maxStreamData", "maxBidiStreams", "maxUniStreams", "datagrams", "datagramQueueLength",
       "congestionControl", "udpSegments", "keyLog", "keyLogFile", "qlogDir");
 
   private long idleTimeoutMs = 30_000;
   private long keepAliveIntervalMs = 10_000;
   private long handshakeTimeoutMs = 10_000;
+  private String dialerReady = DIALER_READY_HANDSHAKE;
   private long maxData = 16L << 20;
   private long maxStreamData = 4L << 20;
   private long maxBidiStreams = 100;
@@ -66,6 +72,7 @@ public final class QuicOptions extends JsonDataObject {
         case "idleTimeoutMs" -> setIdleTimeoutMs(StrictConfig.longValue(v));
         case "keepAliveIntervalMs" -> setKeepAliveIntervalMs(StrictConfig.longValue(v));
         case "handshakeTimeoutMs" -> setHandshakeTimeoutMs(StrictConfig.longValue(v));
+        case "dialerReady" -> setDialerReady(StrictConfig.string(v));
         case "maxData" -> setMaxData(StrictConfig.longValue(v));
         case "maxStreamData" -> setMaxStreamData(StrictConfig.longValue(v));
         case "maxBidiStreams" -> setMaxBidiStreams(StrictConfig.longValue(v));
@@ -93,6 +100,7 @@ public final class QuicOptions extends JsonDataObject {
         .put("idleTimeoutMs", idleTimeoutMs)
         .put("keepAliveIntervalMs", keepAliveIntervalMs)
         .put("handshakeTimeoutMs", handshakeTimeoutMs)
+        .put("dialerReady", dialerReady)
         .put("maxData", maxData)
         .put("maxStreamData", maxStreamData)
         .put("maxBidiStreams", maxBidiStreams)
@@ -212,6 +220,26 @@ public final class QuicOptions extends JsonDataObject {
 
   public String congestionControl() {
     return congestionControl;
+  }
+
+  public String dialerReady() {
+    return dialerReady;
+  }
+
+  /**
+   * When a dialer's connect completes (docs/quic.md, "Readiness"): {@code "handshake"} (default) once its own
+   * TLS handshake completed, one round trip, as TLS 1.3 clients do: the listener proved its identity, and a
+   * listener that then refuses the dialer closes the connection with the reason one round trip later;
+   * {@code "accepted"} once the listener's accept byte arrived, two round trips: a refused dialer sees a
+   * failed connect instead.
+   */
+  public QuicOptions setDialerReady(String v) {
+    Objects.requireNonNull(v, "dialerReady");
+    if (!DIALER_READY_HANDSHAKE.equals(v) && !DIALER_READY_ACCEPTED.equals(v)) {
+      throw new IllegalArgumentException("dialerReady must be handshake or accepted: " + v);
+    }
+    this.dialerReady = v;
+    return this;
   }
 
   /** "bbr" (default: random loss does not read as congestion), "cubic" or "reno". */

@@ -54,10 +54,12 @@ import org.slf4j.LoggerFactory;
  * called from any thread.
  *
  * <p>Readiness: the accepting side opens its first unidirectional stream (id 3) right after it has
- * verified the dialer's certificate and writes one byte, {@code 0x01}, and FIN. The dialer's
- * connect future completes only when that byte arrives, so a dialer the listener rejects sees a
- * failed connect (TLS alert in the reason) instead of a connection that dies one round trip later.
- * That stream is never shown to the application.
+ * verified the dialer's certificate and writes one byte, {@code 0x01}, and FIN. With
+ * {@link QuicOptions#dialerReady()} "accepted" the dialer's connect future completes only when that byte
+ * arrives, so a dialer the listener rejects sees a failed connect (TLS alert in the reason) instead of a
+ * connection that dies one round trip later; with "handshake" (the default) it completes with the dialer's
+ * own handshake, one round trip earlier, and the byte only confirms. That stream is never shown to the
+ * application.
  */
 public final class QuicPeerConnection {
 
@@ -106,7 +108,10 @@ public final class QuicPeerConnection {
   // event loop only
   private QuicConnectionCloseEvent peerClose;
   private QuicCloseReason localClose;
+  /** The connection was handed out (ready completed): close events reach the application from now on. */
   private boolean confirmed;
+  /** Client: the listener's accept byte arrived. */
+  private boolean accepted;
   private Handler<QuicPeerStream> streamHandler;
   private final ArrayDeque<QuicPeerStream> pendingStreams = new ArrayDeque<>();
   private Handler<Buffer> datagramHandler;
@@ -454,7 +459,7 @@ public final class QuicPeerConnection {
   }
 
   private void onIncomingStream(QuicStreamChannel sc) {
-    if (client && !confirmed && sc.type() == QuicStreamType.UNIDIRECTIONAL && !sc.isLocalCreated()
+    if (client && !accepted && sc.type() == QuicStreamType.UNIDIRECTIONAL && !sc.isLocalCreated()
         && sc.streamId() == SERVER_CONTROL_STREAM_ID) {
       sc.pipeline().addLast(new ControlStreamReader());
       return;
@@ -502,6 +507,7 @@ public final class QuicPeerConnection {
       ready.tryFail(handshakeFailure(f.cause()));
       return;
     }
+    QuicPeerEndpoint.handshakeOver(channel.parent());
     try {
       if (remotePeerId == null) {
         remotePeerId = verifySession();
@@ -509,6 +515,12 @@ public final class QuicPeerConnection {
     } catch (PeerCertificateException e) {
       localRejection = e;
       abort(e.getMessage());
+      return;
+    }
+    if (QuicOptions.DIALER_READY_HANDSHAKE.equals(options.dialerReady()) && !confirmed) {
+      confirmed = true;
+      handshakeDuration = Duration.ofNanos(System.nanoTime() - startNanos);
+      ready.tryComplete(this);
     }
   }
 
@@ -539,7 +551,7 @@ public final class QuicPeerConnection {
   }
 
   private void onControlByte(int b) {
-    if (confirmed) {
+    if (accepted) {
       return;
     }
     if (b != CONTROL_ACCEPTED) {
@@ -555,9 +567,12 @@ public final class QuicPeerConnection {
         return;
       }
     }
-    confirmed = true;
-    handshakeDuration = Duration.ofNanos(System.nanoTime() - startNanos);
-    ready.tryComplete(this);
+    accepted = true;
+    if (!confirmed) {
+      confirmed = true;
+      handshakeDuration = Duration.ofNanos(System.nanoTime() - startNanos);
+      ready.tryComplete(this);
+    }
   }
 
   /** Closes because of a protocol or verification problem found here. */

@@ -53,6 +53,11 @@ class QuicPeerEndpointTest {
     return server;
   }
 
+  /** The dialer's connect waits for the listener's accept byte: a refused dialer sees a failed connect. */
+  private static QuicOptions untilAccepted() {
+    return new QuicOptions().setDialerReady(QuicOptions.DIALER_READY_ACCEPTED);
+  }
+
   private Future<QuicPeerConnection> aliceDials(PeerId expected, QuicOptions options) {
     return QuicPeerEndpoint.connect(vertx, a.channel(), b.address(), alice, expected, options);
   }
@@ -114,7 +119,7 @@ class QuicPeerEndpointTest {
         .rejectionHandler(rejected::complete);
     await(server.start());
 
-    Throwable t = awaitFailure(aliceDials(bob.peerId(), new QuicOptions()));
+    Throwable t = awaitFailure(aliceDials(bob.peerId(), untilAccepted()));
     assertThat(t).isInstanceOf(QuicHandshakeException.class).hasMessageContaining("rejected our certificate");
     QuicCloseReason r = ((QuicHandshakeException) t).closeReason();
     assertThat(r.kind()).isEqualTo(QuicCloseReason.Kind.PEER);
@@ -124,6 +129,26 @@ class QuicPeerEndpointTest {
     assertThat(rej.cause().reason()).isEqualTo(Reason.PEER_NOT_ALLOWED);
     assertThat(rej.cause()).hasMessageContaining(alice.peerId().value());
     assertThat(rej.remote().getPort()).isEqualTo(a.address().getPort());
+    assertThat(accepted).isNotDone();
+  }
+
+  /**
+   * By default the dialer is connected with its own handshake, one round trip before the listener could say
+   * whether it accepts: a refused dialer is connected to the peer it asked for and then closed with the reason.
+   */
+  @Test
+  void aDialerRefusedAfterItsHandshakeIsClosedWithTheReason() throws Exception {
+    CompletableFuture<QuicPeerConnection> accepted = new CompletableFuture<>();
+    CompletableFuture<QuicRejection> rejected = new CompletableFuture<>();
+    await(QuicPeerEndpoint.server(vertx, b.channel(), bob, id -> false, new QuicOptions())
+        .connectionHandler(accepted::complete).rejectionHandler(rejected::complete).start());
+
+    QuicPeerConnection client = await(aliceDials(bob.peerId(), new QuicOptions()));
+    assertThat(client.remotePeerId()).as("the listener proved its identity").isEqualTo(bob.peerId());
+    QuicCloseReason r = await(client.closeFuture());
+    assertThat(r.kind()).isEqualTo(QuicCloseReason.Kind.PEER);
+    assertThat(r.peerRejectedCertificate()).as(r.describe()).isTrue();
+    assertThat(rejected.get(5, TimeUnit.SECONDS).cause().reason()).isEqualTo(Reason.PEER_NOT_ALLOWED);
     assertThat(accepted).isNotDone();
   }
 
@@ -144,7 +169,7 @@ class QuicPeerEndpointTest {
     await(QuicPeerEndpoint.server(vertx, b.channel(), bob, id -> id.equals(alice.peerId()), new QuicOptions())
         .connectionHandler(accepted::complete).rejectionHandler(rejected::complete).start());
     Throwable t = awaitFailure(QuicPeerEndpoint.connect(vertx, a.channel(), b.address(), mallory, bob.peerId(),
-        new QuicOptions(), forged));
+        untilAccepted(), forged));
     assertThat(t).isInstanceOf(QuicHandshakeException.class);
     assertThat(rejected.get(5, TimeUnit.SECONDS).cause().reason()).isEqualTo(Reason.BAD_SIGNATURE);
     assertThat(accepted).isNotDone();
@@ -161,7 +186,7 @@ class QuicPeerEndpointTest {
     await(QuicPeerEndpoint.server(vertx, b.channel(), bob, id -> true, new QuicOptions())
         .connectionHandler(c -> {}).rejectionHandler(rejected::complete).start());
     Throwable t = awaitFailure(QuicPeerEndpoint.connect(vertx, a.channel(), b.address(), alice, bob.peerId(),
-        new QuicOptions(), expired));
+        untilAccepted(), expired));
     assertThat(((QuicHandshakeException) t).closeReason().tlsAlert()).isEqualTo(45);
     assertThat(t).hasMessageContaining("certificate_expired");
     assertThat(rejected.get(5, TimeUnit.SECONDS).cause().reason()).isEqualTo(Reason.NOT_VALID_NOW);
