@@ -118,9 +118,11 @@ class CommandLineTest {
     doc.getJsonArray("timeline").forEach(e -> events.add(((JsonObject) e).getString("actor") + " " + ((JsonObject) e).getString("event")));
     assertThat(events).containsSubsequence(
         "rendezvous ready", "alice registered", "bob registered", "alice connect", "alice offer sent",
-        "bob offer received", "bob answer sent", "alice answer received", "alice ice selected",
+        "bob offer received", "bob answer sent", "alice answer received", "alice quic dialing",
         "alice quic handshake done", "alice echo received", "demo done");
-    assertThat(events).contains("bob ice selected", "bob quic handshake done", "alice gathering done");
+    // QUIC starts on the first valid pair and the dialer is up after one round trip: ICE's nomination may end
+    // before or after that.
+    assertThat(events).contains("alice ice selected", "bob ice selected", "bob quic handshake done", "alice gathering done");
     assertThat(doc.getString("echo")).isEqualTo(DemoCommand.MESSAGE);
     JsonObject session = doc.getJsonObject("session");
     assertThat(session.getString("path")).isEqualTo("direct");
@@ -128,8 +130,10 @@ class CommandLineTest {
     JsonObject t = session.getJsonObject("timings");
     // Phases in the order they happen, each measured from the connect call.
     assertThat(t.getDouble("signalledMs")).isPositive();
-    assertThat(t.getDouble("checksDoneMs")).isGreaterThan(t.getDouble("signalledMs"));
-    assertThat(t.getDouble("handshakeDoneMs")).isGreaterThan(t.getDouble("checksDoneMs"));
+    assertThat(t.getDouble("handshakeDoneMs")).isGreaterThan(t.getDouble("signalledMs"));
+    if (t.containsKey("checksDoneMs")) {
+      assertThat(t.getDouble("checksDoneMs")).isGreaterThan(t.getDouble("signalledMs"));
+    }
   }
 
   @Test
