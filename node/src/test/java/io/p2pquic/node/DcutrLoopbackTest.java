@@ -70,6 +70,18 @@ class DcutrLoopbackTest {
   void garbledControlDatagramsAreCountedAndDroppedAndTheSessionKeepsWorking() throws Exception {
     JsonObject s = cast.connect(alice, bob, "dcutr", 15_000);
     String id = s.getString("sessionId");
+    // The dialer is up one round trip after its Initial, the listener half a round trip later: wait for bob's side
+    // (a first garbled datagram, bad magic, goes through once it has a control address).
+    double probed = metrics.counter("p2p.dcutr.dropped", "reason", "garbled").count();
+    io.p2pquic.testsupport.Await.until(() -> {
+      try {
+        await(vertx.eventBus().request(Addresses.sessionControl(bob.puncher.peerId(), id), Buffer.buffer(new byte[] {0x01, 0x02})));
+        return true;
+      } catch (Exception e) {
+        return false; // no handlers yet
+      }
+    }, java.time.Duration.ofSeconds(5), "bob's session up");
+    waitFor(() -> metrics.counter("p2p.dcutr.dropped", "reason", "garbled").count() >= probed + 1, 5_000);
     double before = metrics.counter("p2p.dcutr.dropped", "reason", "garbled").count();
     // Real QUIC datagrams from bob's end to alice's: bad magic, truncated CONNECT, unknown type, trailing bytes.
     for (byte[] junk : List.of(new byte[] {0x01, 0x02}, new byte[] {(byte) 0xDC, 0x01, 0x01, 0x08, 'a'},
