@@ -17,6 +17,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Benchmark, not a test (tag "benchmark"): where one warm session's time goes. Two port-restricted NATs
@@ -30,8 +31,7 @@ import org.junit.jupiter.api.Test;
 @Tag("benchmark")
 class ConnectCaptureLabBenchmark {
   @Test
-  void timelinesAndCapturesOfOneWarmSession() throws Exception {
-    Path dir = Files.createTempDirectory("p2p-bench");
+  void timelinesAndCapturesOfOneWarmSession(@TempDir Path dir) throws Exception {
     String method = System.getProperty("bench.method", "ice");
     boolean tcpdump = new File("/usr/bin/tcpdump").canExecute() || new File("/usr/sbin/tcpdump").canExecute();
     try (NatLab lab = LabTestSupport.start(NatLab.builder()
@@ -79,13 +79,6 @@ class ConnectCaptureLabBenchmark {
         }
         rendezvous.stop();
       }
-    } finally {
-      try (var files = Files.list(dir)) {
-        for (Path f : files.toList()) {
-          Files.deleteIfExists(f);
-        }
-      }
-      Files.deleteIfExists(dir);
     }
   }
 }

@@ -19,6 +19,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Benchmark, not a test (tag "benchmark", excluded from {@code mvn verify}): time from {@code connect} to
@@ -37,8 +38,7 @@ class ConnectLatencyLabBenchmark {
   record Case(String title, String from, String to, String method) {}
 
   @Test
-  void timeToFirstEchoedByte() throws Exception {
-    Path dir = Files.createTempDirectory("p2p-bench");
+  void timeToFirstEchoedByte(@TempDir Path dir) throws Exception {
     List<Case> cases = List.of(
         new Case("method ice, port-restricted <-> port-restricted (direct)", "a", "b", "ice"),
         new Case("method auto, port-restricted <-> port-restricted (direct)", "a", "b", "auto"),
@@ -104,13 +104,6 @@ class ConnectLatencyLabBenchmark {
         }
         rendezvous.stop();
       }
-    } finally {
-      try (var files = Files.list(dir)) {
-        for (Path f : files.toList()) {
-          Files.deleteIfExists(f);
-        }
-      }
-      Files.deleteIfExists(dir);
     }
   }
 }
