@@ -215,7 +215,11 @@ public final class PathLayer extends ChannelDuplexHandler {
       return;
     }
     long sentNanos = System.nanoTime();
-    if (lastOutboundNanos - lastInboundNanos <= 0) {
+    // A send after a quiet spell longer than the silence period opens a fresh window: the packet before the
+    // spell may have been one nothing answers (QUIC's ACK of the peer's last packet), and counting from it
+    // called a live path dead at the first check after the next keepalive (NatRebindingLabTest, one run in
+    // a few: silence "from" the idle session's last ACK, 10 s before).
+    if (lastOutboundNanos - lastInboundNanos <= 0 || sentNanos - lastOutboundNanos > silenceMillis * 1_000_000L) {
       firstUnansweredNanos = sentNanos;
     }
     lastOutboundNanos = sentNanos;

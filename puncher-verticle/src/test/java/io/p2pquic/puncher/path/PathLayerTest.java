@@ -219,6 +219,42 @@ class PathLayerTest {
     ch.finishAndReleaseAll();
   }
 
+  /**
+   * The idle session's last packet was ours (the ACK of the peer's last one: nothing answers an ACK). The
+   * keepalive after the idle spell opens a fresh window; silence counted from that ACK called the path dead
+   * at the first check after the keepalive (NatRebindingLabTest, one CI run in a few).
+   */
+  @Test
+  void anAckBeforeIdlingIsNotWhereSilenceStarts() throws Exception {
+    PathLayer layer = new PathLayer(VIRTUAL, false, metrics);
+    List<PeerPath> silences = new ArrayList<>();
+    layer.silenceHandler(silences::add, 60);
+    EmbeddedChannel ch = new EmbeddedChannel(layer);
+    layer.use(new PeerPath.Direct(PEER_DIRECT), "test");
+    ch.writeInbound(packet(ME, PEER_DIRECT, 0x41, 1)); // the peer's last packet
+    ((DatagramPacket) ch.readInbound()).release();
+    ch.writeOutbound(packet(VIRTUAL, null, 0x41, 2)); // our ACK of it
+    ((DatagramPacket) ch.readOutbound()).release();
+    Thread.sleep(150); // idle: longer than the silence period
+    ch.writeOutbound(packet(VIRTUAL, null, 0x41, 3)); // the keepalive
+    ((DatagramPacket) ch.readOutbound()).release();
+    layer.checkSilence(); // the periodic check, before the answer
+    assertThat(silences).isEmpty();
+    ch.writeInbound(packet(ME, PEER_DIRECT, 0x41, 4)); // the answer
+    ((DatagramPacket) ch.readInbound()).release();
+
+    // And a path that stops answering is still reported: keep sending, nothing back.
+    long end = System.nanoTime() + 2_000_000_000L;
+    for (int i = 0; silences.isEmpty() && System.nanoTime() < end; i++) {
+      ch.writeOutbound(packet(VIRTUAL, null, 0x41, i & 0x7f));
+      ((DatagramPacket) ch.readOutbound()).release();
+      Thread.sleep(20);
+      layer.checkSilence();
+    }
+    assertThat(silences).hasSize(1);
+    ch.finishAndReleaseAll();
+  }
+
   @Test
   void reportsAPathThatSwallowsWhatWeSendOncePerSilence() throws Exception {
     PathLayer layer = new PathLayer(VIRTUAL, false, metrics);
