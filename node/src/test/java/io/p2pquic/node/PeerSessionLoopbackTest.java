@@ -56,8 +56,8 @@ class PeerSessionLoopbackTest {
     assertThat(s.getString("peer")).isEqualTo(bob.puncher.peerId().value());
     assertThat(s.getString("path")).isEqualTo("direct");
     assertThat(s.getJsonObject("selectedPair").getString("remoteType")).isEqualTo("host");
-    assertThat(s.getJsonObject("timings").fieldNames())
-        .contains("signalledMs", "checksDoneMs", "handshakeDoneMs", "gatheredMs");
+    // checksDoneMs only when ICE's nomination ended before QUIC was up (it usually ends after: docs/api.md)
+    assertThat(s.getJsonObject("timings").fieldNames()).contains("signalledMs", "handshakeDoneMs", "gatheredMs");
     Buffer echoed = await(PeerNode.echo(vertx, s, Buffer.buffer("ping")));
     assertThat(echoed.toString()).isEqualTo("ping");
   }
