@@ -517,10 +517,8 @@ public final class QuicPeerConnection {
       abort(e.getMessage());
       return;
     }
-    if (QuicOptions.DIALER_READY_HANDSHAKE.equals(options.dialerReady()) && !confirmed) {
-      confirmed = true;
-      handshakeDuration = Duration.ofNanos(System.nanoTime() - startNanos);
-      ready.tryComplete(this);
+    if (QuicOptions.DIALER_READY_HANDSHAKE.equals(options.dialerReady())) {
+      handOut();
     }
   }
 
@@ -544,9 +542,7 @@ public final class QuicPeerConnection {
         close(PROTOCOL_ERROR, "cannot open control stream");
       }
     });
-    confirmed = true;
-    handshakeDuration = Duration.ofNanos(System.nanoTime() - startNanos);
-    ready.tryComplete(this);
+    handOut();
     server.accepted(this);
   }
 
@@ -568,11 +564,17 @@ public final class QuicPeerConnection {
       }
     }
     accepted = true;
-    if (!confirmed) {
-      confirmed = true;
-      handshakeDuration = Duration.ofNanos(System.nanoTime() - startNanos);
-      ready.tryComplete(this);
+    handOut();
+  }
+
+  /** The connection is ready for the application (once): the connect or accept future completes. */
+  private void handOut() {
+    if (confirmed) {
+      return;
     }
+    confirmed = true;
+    handshakeDuration = Duration.ofNanos(System.nanoTime() - startNanos);
+    ready.tryComplete(this);
   }
 
   /** Closes because of a protocol or verification problem found here. */

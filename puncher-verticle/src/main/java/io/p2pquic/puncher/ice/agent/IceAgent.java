@@ -465,8 +465,12 @@ public final class IceAgent {
         fail("no candidate pair was nominated within " + timeout + " ms", "timeout");
       }
     });
-    pacingTimer = context.setPeriodic(options.taMillis(), id -> tick());
+    startPacing();
     paceNow();
+  }
+
+  private void startPacing() {
+    pacingTimer = context.setPeriodic(options.taMillis(), id -> tick());
   }
 
   /**
@@ -488,7 +492,7 @@ public final class IceAgent {
         return;
       }
       context.owner().cancelTimer(pacingTimer);
-      pacingTimer = context.setPeriodic(options.taMillis(), id -> tick());
+      startPacing();
       tick();
     });
   }
