@@ -21,7 +21,10 @@ import java.util.Set;
  * {@code maxStreamData} [4 MiB, per stream], {@code maxBidiStreams} [100], {@code maxUniStreams}
  * [100], {@code datagrams} [true, RFC 9221], {@code datagramQueueLength} [128],
  * {@code congestionControl} ["bbr" | "cubic" | "reno"], {@code udpSegments} [16: packets sent in one
- * segmentation-offload (UDP GSO) call on Linux native sockets; 0 or 1 = one system call a packet], {@code keyLog} [false],
+ * segmentation-offload (UDP GSO) call on Linux native sockets; 0 or 1 = one system call a packet],
+ * {@code discoverPmtu} [true: path MTU discovery (RFC 8899 DPLPMTUD) lets packets grow from 1200 bytes up to
+ * {@code maxUdpPayloadSize} where the path carries them; false: every packet stays at 1200 bytes],
+ * {@code maxUdpPayloadSize} [1452: the largest UDP payload of a QUIC packet we send or take, 1200-2048], {@code keyLog} [false],
  * {@code keyLogFile} [null: $SSLKEYLOGFILE], {@code qlogDir} [null: off]. {@link #fromJson} rejects
  * unknown keys and names them.
  */
@@ -31,6 +34,13 @@ public final class QuicOptions extends JsonDataObject {
   public static final String ALPN = "p2p-quic/1";
   /** Packets a segmentation-offload send carries at most (Linux allows 64 a call). */
   public static final int DEFAULT_UDP_SEGMENTS = 16;
+  /** RFC 9000's smallest datagram every path must carry, and where path MTU discovery starts. */
+  public static final int MIN_UDP_PAYLOAD_SIZE = 1200;
+  /**
+   * 1500-byte Ethernet less the IPv6 and UDP headers (IPv4 leaves 20 bytes more): the largest payload
+   * common paths carry, the ceiling quic-go and ngtcp2 probe to as well.
+   */
+  public static final int DEFAULT_MAX_UDP_PAYLOAD_SIZE = 1452;
   /** The dialer is connected once its own handshake completed (the listener proved its identity). */
   public static final String DIALER_READY_HANDSHAKE = "handshake";
   /** The dialer is connected once the listener said it verified and accepted the dialer. */
@@ -38,7 +48,7 @@ public final class QuicOptions extends JsonDataObject {
 
   private static final List<String> KEYS = List.of("idleTimeoutMs", "keepAliveIntervalMs", "handshakeTimeoutMs", "dialerReady",
       "maxData", "maxStreamData", "maxBidiStreams", "maxUniStreams", "datagrams", "datagramQueueLength",
-      "congestionControl", "udpSegments", "keyLog", "keyLogFile", "qlogDir");
+      "congestionControl", "udpSegments", "discoverPmtu", "maxUdpPayloadSize", "keyLog", "keyLogFile", "qlogDir");
 
   private long idleTimeoutMs = 30_000;
   private long keepAliveIntervalMs = 10_000;
@@ -52,6 +62,8 @@ public final class QuicOptions extends JsonDataObject {
   private int datagramQueueLength = 128;
   private String congestionControl = "bbr";
   private int udpSegments = DEFAULT_UDP_SEGMENTS;
+  private boolean discoverPmtu = true;
+  private int maxUdpPayloadSize = DEFAULT_MAX_UDP_PAYLOAD_SIZE;
   private boolean keyLog;
   private String keyLogFile;
   private String qlogDir;
@@ -81,6 +93,8 @@ public final class QuicOptions extends JsonDataObject {
         case "datagramQueueLength" -> setDatagramQueueLength(StrictConfig.intValue(v));
         case "congestionControl" -> setCongestionControl(StrictConfig.string(v));
         case "udpSegments" -> setUdpSegments(StrictConfig.intValue(v));
+        case "discoverPmtu" -> setDiscoverPmtu(StrictConfig.bool(v));
+        case "maxUdpPayloadSize" -> setMaxUdpPayloadSize(StrictConfig.intValue(v));
         case "keyLog" -> setKeyLog(StrictConfig.bool(v));
         case "keyLogFile" -> setKeyLogFile(StrictConfig.optionalString(v));
         case "qlogDir" -> setQlogDir(StrictConfig.optionalString(v));
@@ -109,6 +123,8 @@ public final class QuicOptions extends JsonDataObject {
         .put("datagramQueueLength", datagramQueueLength)
         .put("congestionControl", congestionControl)
         .put("udpSegments", udpSegments)
+        .put("discoverPmtu", discoverPmtu)
+        .put("maxUdpPayloadSize", maxUdpPayloadSize)
         .put("keyLog", keyLog);
     if (keyLogFile != null) {
       j.put("keyLogFile", keyLogFile);
@@ -250,6 +266,33 @@ public final class QuicOptions extends JsonDataObject {
       throw new IllegalArgumentException("congestionControl must be cubic, reno or bbr: " + v);
     }
     this.congestionControl = lower;
+    return this;
+  }
+
+  public boolean discoverPmtu() {
+    return discoverPmtu;
+  }
+
+  /**
+   * Whether packets may grow past 1200 bytes once a padded probe of the larger size was acknowledged
+   * (RFC 8899 DPLPMTUD, quiche's): fewer packets, so less CPU a byte, on paths that carry them.
+   */
+  public QuicOptions setDiscoverPmtu(boolean v) {
+    this.discoverPmtu = v;
+    return this;
+  }
+
+  public int maxUdpPayloadSize() {
+    return maxUdpPayloadSize;
+  }
+
+  /**
+   * Ceiling of path MTU discovery and the largest datagram we say we take (transport parameter
+   * max_udp_payload_size); at most the receive slot of a batched read ({@link DatagramSockets#RECEIVE_SLOT_BYTES}).
+   */
+  public QuicOptions setMaxUdpPayloadSize(int v) {
+    this.maxUdpPayloadSize = (int) StrictConfig.inRange("maxUdpPayloadSize", v, MIN_UDP_PAYLOAD_SIZE,
+        DatagramSockets.RECEIVE_SLOT_BYTES);
     return this;
   }
 

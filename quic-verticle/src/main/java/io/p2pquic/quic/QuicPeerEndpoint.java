@@ -212,6 +212,10 @@ public final class QuicPeerEndpoint {
         // The client lets the server open one more uni stream: the control stream (QuicPeerConnection).
         .initialMaxStreamsUnidirectional(o.maxUniStreams() + (client ? 1 : 0))
         .congestionControlAlgorithm(QuicCongestionControlAlgorithm.valueOf(o.congestionControl().toUpperCase(Locale.ROOT)));
+    // Without discovery a larger ceiling would be sent blind (quiche uses it once the peer allows it).
+    b.maxRecvUdpPayloadSize(o.maxUdpPayloadSize())
+        .maxSendUdpPayloadSize(o.discoverPmtu() ? o.maxUdpPayloadSize() : QuicOptions.MIN_UDP_PAYLOAD_SIZE)
+        .discoverPmtu(o.discoverPmtu());
     if (o.datagrams()) {
       b.datagram(o.datagramQueueLength(), o.datagramQueueLength());
     }

@@ -98,11 +98,16 @@ final class QuicTestSupport {
   static final class SendCounter extends ChannelOutboundHandlerAdapter {
     final AtomicLong datagrams = new AtomicLong();
     final AtomicLong batches = new AtomicLong();
+    /** The largest QUIC packet sent: a batch's segment size, else the datagram's length. */
+    final AtomicLong largestPacket = new AtomicLong();
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-      if (msg instanceof SegmentedDatagramPacket) {
+      if (msg instanceof SegmentedDatagramPacket batch) {
         batches.incrementAndGet();
+        largestPacket.accumulateAndGet(Math.min(batch.segmentSize(), batch.content().readableBytes()), Math::max);
+      } else if (msg instanceof DatagramPacket packet) {
+        largestPacket.accumulateAndGet(packet.content().readableBytes(), Math::max);
       }
       if (msg instanceof DatagramPacket) {
         datagrams.incrementAndGet();

@@ -48,14 +48,31 @@ class QuicThroughputTest {
         .isLessThan(30L * 1000 * 1000 / 1350 / 2);
   }
 
+  @Test
+  void pathMtuDiscoveryGrowsPacketsToTheCeilingWhereThePathCarriesThem() throws Exception {
+    SendCounter sent = new SendCounter();
+    transfer(NATIVE.vertx(), 3L * 1000 * 1000, sent, new QuicOptions());
+    assertThat(sent.largestPacket.get()).as("loopback carries 1452-byte packets: the probe is acknowledged")
+        .isEqualTo(QuicOptions.DEFAULT_MAX_UDP_PAYLOAD_SIZE);
+
+    SendCounter small = new SendCounter();
+    transfer(NATIVE.vertx(), 3L * 1000 * 1000, small, new QuicOptions().setDiscoverPmtu(false));
+    assertThat(small.largestPacket.get()).as("without discovery every packet stays at RFC 9000's minimum")
+        .isEqualTo(QuicOptions.MIN_UDP_PAYLOAD_SIZE);
+  }
+
   private static void transfer(Vertx vertx, long total, SendCounter sent) throws Exception {
+    transfer(vertx, total, sent, new QuicOptions());
+  }
+
+  private static void transfer(Vertx vertx, long total, SendCounter sent, QuicOptions options) throws Exception {
     PeerIdentity alice = PeerIdentity.generate();
     PeerIdentity bob = PeerIdentity.generate();
     Endpoint a = QuicTestSupport.bindNative(vertx, sent);
     Endpoint b = QuicTestSupport.bindNative(vertx, new SendCounter());
     try {
       // Receiver: hashes everything, answers with the byte count and SHA-256 when the sender ends.
-      await(QuicPeerEndpoint.server(vertx, b.channel(), bob, id -> id.equals(alice.peerId()), new QuicOptions())
+      await(QuicPeerEndpoint.server(vertx, b.channel(), bob, id -> id.equals(alice.peerId()), options)
           .connectionHandler(conn -> conn.streamHandler(s -> {
             MessageDigest sha = sha256();
             long[] count = {0};
@@ -67,7 +84,7 @@ class QuicThroughputTest {
           }))
           .start());
       QuicPeerConnection conn = await(QuicPeerEndpoint.connect(vertx, a.channel(), b.address(), alice, bob.peerId(),
-          new QuicOptions()));
+          options));
       QuicPeerStream s = await(conn.openBidiStream());
 
       byte[] pool = new byte[(1 << 20) + CHUNK];
