@@ -204,7 +204,7 @@ final class ConnectCommand implements Callable<Integer> {
       return ExitCodes.OK;
     } finally {
       if (started[0] != null) {
-        NodeRuntime.awaitCleanup(started[0].goodbye(vertx, "connect done").otherwiseEmpty(), Duration.ofSeconds(3), "closing");
+        NodeRuntime.awaitCleanup(started[0].goodbye("connect done").otherwiseEmpty(), Duration.ofSeconds(3), "closing");
       }
       NodeRuntime.awaitCleanup(vertx.close(), Duration.ofSeconds(10), "stopping");
     }
