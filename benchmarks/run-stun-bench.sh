@@ -44,14 +44,9 @@ JAR="$ROOT/benchmarks/target/benchmarks.jar"
 OUR_LABEL="p2p-quic StunServer"
 COTURN_LABEL="coturn"
 
-case "${1:-}" in
-  -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-  "") ;;
-  *) echo "no arguments; settings come from the environment (see --help)" >&2; exit 2 ;;
-esac
-for v in R DURATION WARMUP SOCKETS WINDOW TIMEOUT_MS OUR_PORT COTURN_PORT; do
-  [[ "${!v}" =~ ^[0-9]+$ ]] || { echo "$v must be a number, is '${!v}'" >&2; exit 2; }
-done
+. "$ROOT/benchmarks/bench-lib.sh"
+bench_args "$@"
+require_numbers R DURATION WARMUP SOCKETS WINDOW TIMEOUT_MS OUR_PORT COTURN_PORT
 (( R >= 1 && R <= 50 )) || { echo "R must be 1-50" >&2; exit 2; }
 
 command -v java >/dev/null || { echo "java not found" >&2; exit 1; }
