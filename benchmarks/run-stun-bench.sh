@@ -53,34 +53,9 @@ command -v java >/dev/null || { echo "java not found" >&2; exit 1; }
 TURNSERVER=$(command -v turnserver || true)
 [ -n "$TURNSERVER" ] || { echo "turnserver (coturn) not found: apt-get install coturn" >&2; exit 1; }
 
-# --- processes we start, killed by PID on any exit -------------------------------------------------
-PIDS=()
-cleanup() {
-  local pid
-  for pid in "${PIDS[@]:-}"; do
-    [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
-  done
-  for pid in "${PIDS[@]:-}"; do
-    [ -n "$pid" ] && wait "$pid" 2>/dev/null || true
-  done
-  PIDS=()
-}
+# --- processes we start (PIDS, stop_pid: bench-lib.sh), killed by PID on any exit -----------------
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-stop_pid() { # stop_pid PID: TERM, wait up to 10 s, then KILL
-  local pid=$1 i
-  kill "$pid" 2>/dev/null || true
-  for i in $(seq 1 100); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -9 "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  local keep=() p
-  for p in "${PIDS[@]:-}"; do [ "$p" != "$pid" ] && [ -n "$p" ] && keep+=("$p"); done
-  PIDS=("${keep[@]:-}")
-}
 
 port_busy() { ss -Hlun "sport = :$1" 2>/dev/null | grep -q . ; }
 
