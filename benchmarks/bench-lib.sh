@@ -38,3 +38,13 @@ stop_pid() { # stop_pid PID: TERM, wait up to 10 s, then KILL; PID leaves PIDS
   for p in "${PIDS[@]:-}"; do [ "$p" != "$pid" ] && [ -n "$p" ] && keep+=("$p"); done
   PIDS=("${keep[@]:-}")
 }
+
+wait_ready() { # wait_ready LOG PID: until LOG has a READY line (30 s at most); fails once PID is gone
+  local i
+  for i in $(seq 1 300); do
+    grep -qs '^READY ' "$1" && return 0
+    kill -0 "$2" 2>/dev/null || break
+    sleep 0.1
+  done
+  return 1
+}

@@ -95,12 +95,7 @@ start_ours() { # start_ours LOG [extra JVM options...]: starts StunServerMain, w
   SERVER_PID=$!
   CPU_PID=$SERVER_PID
   PIDS+=("$SERVER_PID")
-  local i
-  for i in $(seq 1 300); do
-    grep -q '^READY ' "$log" && return 0
-    kill -0 "$SERVER_PID" 2>/dev/null || break
-    sleep 0.1
-  done
+  wait_ready "$log" "$SERVER_PID" && return 0
   echo "our server did not start; its log:" >&2; cat "$log" >&2; exit 1
 }
 

@@ -18,11 +18,7 @@ start_server() { # start_server ours|coturn LOG; sets SERVER_PID and PORT
       >"$log" 2>&1 &
     SERVER_PID=$!
     PIDS+=("$SERVER_PID")
-    for i in $(seq 1 300); do
-      grep -qs '^READY ' "$log" && return 0
-      kill -0 "$SERVER_PID" 2>/dev/null || break
-      sleep 0.1
-    done
+    wait_ready "$log" "$SERVER_PID" && return 0
     echo "our server did not start:" >&2; cat "$log" >&2; exit 1
   else
     PORT=$COTURN_PORT
