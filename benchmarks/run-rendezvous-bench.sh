@@ -51,14 +51,9 @@ OUT=${OUT:-$ROOT/benchmarks/target/rendezvous-results}
 NODE_JAR="$ROOT/node/target/p2p-node.jar"
 BENCH_JAR="$ROOT/benchmarks/target/benchmarks.jar"
 
-case "${1:-}" in
-  -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-  "") ;;
-  *) echo "no arguments; settings come from the environment (see --help)" >&2; exit 2 ;;
-esac
-for v in PEERS NODES WARMUP DURATION CONNECT_RATE HTTP_PORT HTTP_EVENT_LOOPS GENERATORS; do
-  [[ "${!v}" =~ ^[0-9]+$ ]] || { echo "$v must be a number, is '${!v}'" >&2; exit 2; }
-done
+. "$ROOT/benchmarks/bench-lib.sh"
+bench_args "$@"
+require_numbers PEERS NODES WARMUP DURATION CONNECT_RATE HTTP_PORT HTTP_EVENT_LOOPS GENERATORS
 [[ "$RATES" =~ ^[0-9]+(,[0-9]+)*$ ]] || { echo "RATES must be numbers separated by commas" >&2; exit 2; }
 (( NODES >= 1 && NODES <= 5 )) || { echo "NODES must be 1-5" >&2; exit 2; }
 command -v java >/dev/null && command -v jcmd >/dev/null || { echo "java and jcmd (a JDK) are needed" >&2; exit 1; }

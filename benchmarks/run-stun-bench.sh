@@ -44,48 +44,18 @@ JAR="$ROOT/benchmarks/target/benchmarks.jar"
 OUR_LABEL="p2p-quic StunServer"
 COTURN_LABEL="coturn"
 
-case "${1:-}" in
-  -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-  "") ;;
-  *) echo "no arguments; settings come from the environment (see --help)" >&2; exit 2 ;;
-esac
-for v in R DURATION WARMUP SOCKETS WINDOW TIMEOUT_MS OUR_PORT COTURN_PORT; do
-  [[ "${!v}" =~ ^[0-9]+$ ]] || { echo "$v must be a number, is '${!v}'" >&2; exit 2; }
-done
+. "$ROOT/benchmarks/bench-lib.sh"
+bench_args "$@"
+require_numbers R DURATION WARMUP SOCKETS WINDOW TIMEOUT_MS OUR_PORT COTURN_PORT
 (( R >= 1 && R <= 50 )) || { echo "R must be 1-50" >&2; exit 2; }
 
 command -v java >/dev/null || { echo "java not found" >&2; exit 1; }
 TURNSERVER=$(command -v turnserver || true)
 [ -n "$TURNSERVER" ] || { echo "turnserver (coturn) not found: apt-get install coturn" >&2; exit 1; }
 
-# --- processes we start, killed by PID on any exit -------------------------------------------------
-PIDS=()
-cleanup() {
-  local pid
-  for pid in "${PIDS[@]:-}"; do
-    [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
-  done
-  for pid in "${PIDS[@]:-}"; do
-    [ -n "$pid" ] && wait "$pid" 2>/dev/null || true
-  done
-  PIDS=()
-}
+# --- processes we start (PIDS, stop_pid: bench-lib.sh), killed by PID on any exit -----------------
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-stop_pid() { # stop_pid PID: TERM, wait up to 10 s, then KILL
-  local pid=$1 i
-  kill "$pid" 2>/dev/null || true
-  for i in $(seq 1 100); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -9 "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  local keep=() p
-  for p in "${PIDS[@]:-}"; do [ "$p" != "$pid" ] && [ -n "$p" ] && keep+=("$p"); done
-  PIDS=("${keep[@]:-}")
-}
 
 port_busy() { ss -Hlun "sport = :$1" 2>/dev/null | grep -q . ; }
 
@@ -125,12 +95,7 @@ start_ours() { # start_ours LOG [extra JVM options...]: starts StunServerMain, w
   SERVER_PID=$!
   CPU_PID=$SERVER_PID
   PIDS+=("$SERVER_PID")
-  local i
-  for i in $(seq 1 300); do
-    grep -q '^READY ' "$log" && return 0
-    kill -0 "$SERVER_PID" 2>/dev/null || break
-    sleep 0.1
-  done
+  wait_ready "$log" "$SERVER_PID" && return 0
   echo "our server did not start; its log:" >&2; cat "$log" >&2; exit 1
 }
 

@@ -36,14 +36,9 @@ JAR="$ROOT/benchmarks/target/benchmarks.jar"
 SECRET="bench-$RANDOM$RANDOM"
 RUN_SECONDS=900
 
-case "${1:-}" in
-  -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-  "") ;;
-  *) echo "no arguments; settings come from the environment (see --help)" >&2; exit 2 ;;
-esac
-for v in R RATE OUR_PORT COTURN_PORT; do
-  [[ "${!v}" =~ ^[0-9]+$ ]] || { echo "$v must be a number, is '${!v}'" >&2; exit 2; }
-done
+. "$ROOT/benchmarks/bench-lib.sh"
+bench_args "$@"
+require_numbers R RATE OUR_PORT COTURN_PORT
 TURNSERVER=$(command -v turnserver || true)
 [ -n "$TURNSERVER" ] || { echo "needs coturn's turnserver: apt-get install coturn" >&2; exit 1; }
 command -v jcmd >/dev/null || { echo "needs jcmd (a JDK, not a JRE)" >&2; exit 1; }

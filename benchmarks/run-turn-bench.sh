@@ -59,15 +59,10 @@ OUT=${OUT:-$ROOT/benchmarks/target/turn-bench}
 JAR="$ROOT/benchmarks/target/benchmarks.jar"
 SECRET="bench-$RANDOM$RANDOM"
 
-case "${1:-}" in
-  -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-  "") ;;
-  *) echo "no arguments; settings come from the environment (see --help)" >&2; exit 2 ;;
-esac
+. "$ROOT/benchmarks/bench-lib.sh"
+bench_args "$@"
 case "$MODE" in paced|saturation) ;; *) echo "MODE must be paced or saturation, is '$MODE'" >&2; exit 2 ;; esac
-for v in R CLIENTS MSGS INTERVAL_MS OUR_PORT COTURN_PORT WARMUP_MSGS UDP_EVENT_LOOPS; do
-  [[ "${!v}" =~ ^[0-9]+$ ]] || { echo "$v must be a number, is '${!v}'" >&2; exit 2; }
-done
+require_numbers R CLIENTS MSGS INTERVAL_MS OUR_PORT COTURN_PORT WARMUP_MSGS UDP_EVENT_LOOPS
 UCLIENT=$(command -v turnutils_uclient || true)
 TURNSERVER=$(command -v turnserver || true)
 [ -n "$UCLIENT" ] && [ -n "$TURNSERVER" ] || { echo "needs coturn (turnserver, turnutils_uclient): apt-get install coturn" >&2; exit 1; }

@@ -1,28 +1,11 @@
-# Shared by run-turn-bench.sh and run-turn-alloc-bench.sh (sourced, not run): process bookkeeping and
-# starting our TurnServerMain or coturn's turnserver on 127.0.0.1 with use-auth-secret.
+# Shared by run-turn-bench.sh and run-turn-alloc-bench.sh (sourced after bench-lib.sh, not run): the exit
+# trap and starting our TurnServerMain or coturn's turnserver on 127.0.0.1 with use-auth-secret.
 # Expects: JAR, SECRET, OUR_PORT, COTURN_PORT, TURNSERVER, OUT; optional RUN_SECONDS (300),
 # OUR_JAVA_OPTS, OUR_EXTRA_ARGS (array, TurnServerMain options), COTURN_OPTS (extra arguments).
 
-PIDS=()
-cleanup() {
-  local pid
-  for pid in "${PIDS[@]:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]:-}"; do [ -n "$pid" ] && wait "$pid" 2>/dev/null || true; done
-  PIDS=()
-}
+# The processes started here go into bench-lib.sh's PIDS: killed on any exit.
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-stop_pid() {
-  local pid=$1 i
-  kill "$pid" 2>/dev/null || true
-  for i in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -9 "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  local keep=() p
-  for p in "${PIDS[@]:-}"; do [ "$p" != "$pid" ] && [ -n "$p" ] && keep+=("$p"); done
-  PIDS=("${keep[@]:-}")
-}
 
 RUN_SECONDS=${RUN_SECONDS:-300}
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; } # utime + stime of PID
@@ -35,11 +18,7 @@ start_server() { # start_server ours|coturn LOG; sets SERVER_PID and PORT
       >"$log" 2>&1 &
     SERVER_PID=$!
     PIDS+=("$SERVER_PID")
-    for i in $(seq 1 300); do
-      grep -qs '^READY ' "$log" && return 0
-      kill -0 "$SERVER_PID" 2>/dev/null || break
-      sleep 0.1
-    done
+    wait_ready "$log" "$SERVER_PID" && return 0
     echo "our server did not start:" >&2; cat "$log" >&2; exit 1
   else
     PORT=$COTURN_PORT

@@ -27,7 +27,6 @@ import java.net.InetAddress;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -577,25 +576,15 @@ public final class SignallingLoad {
       "  --label L  --out FILE (append the JSON result line)");
 
   public static void main(String[] args) throws Exception {
-    if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
-      System.out.println(USAGE);
-      return;
-    }
-    Options o;
-    try {
-      o = Options.parse(args);
-    } catch (IllegalArgumentException e) {
-      System.err.println(e.getMessage());
-      System.exit(2);
+    Options o = LoadCommandLine.options(args, USAGE, Options::parse);
+    if (o == null) {
       return;
     }
     for (Result r : new SignallingLoad(o).run()) {
       System.out.println(r.text());
       String json = r.toJson().encode();
       System.out.println(json);
-      if (o.out() != null) {
-        Files.writeString(o.out(), json + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-      }
+      LoadCommandLine.append(o.out(), json);
     }
     System.exit(0);
   }

@@ -11,9 +11,7 @@ import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
@@ -576,16 +574,8 @@ public final class StunLoad {
       "The target must be 127.0.0.1.");
 
   public static void main(String[] args) throws IOException {
-    if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
-      System.out.println(USAGE);
-      return;
-    }
-    Options o;
-    try {
-      o = Options.parse(args);
-    } catch (IllegalArgumentException e) {
-      System.err.println(e.getMessage());
-      System.exit(2);
+    Options o = LoadCommandLine.options(args, USAGE, Options::parse);
+    if (o == null) {
       return;
     }
     if (o.probe()) {
@@ -598,8 +588,6 @@ public final class StunLoad {
     System.out.println(r.toText());
     String json = r.toJson().encode();
     System.out.println("RESULT " + json);
-    if (o.out() != null) {
-      Files.writeString(o.out(), json + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-    }
+    LoadCommandLine.append(o.out(), json);
   }
 }

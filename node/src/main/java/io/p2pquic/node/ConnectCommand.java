@@ -114,18 +114,8 @@ final class ConnectCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    PeerId target;
-    try {
-      target = PeerId.parse(peer);
-    } catch (IllegalArgumentException e) {
-      throw new ConfigException("PEER_ID " + peer + ": " + e.getMessage(), e);
-    }
-    ConnectMethod connectMethod;
-    try {
-      connectMethod = ConnectMethod.parse(method);
-    } catch (IllegalArgumentException e) {
-      throw new ConfigException("--method: " + e.getMessage(), e);
-    }
+    PeerId target = ForwardCommand.parsePeer(peer);
+    ForwardCommand.parseMethod(method); // a bad --method fails here, before the peer starts
     if (repeat < 1) {
       throw new ConfigException("--repeat must be at least 1, is " + repeat);
     }
@@ -214,7 +204,7 @@ final class ConnectCommand implements Callable<Integer> {
       return ExitCodes.OK;
     } finally {
       if (started[0] != null) {
-        NodeRuntime.awaitCleanup(started[0].goodbye(vertx, "connect done").otherwiseEmpty(), Duration.ofSeconds(3), "closing");
+        NodeRuntime.awaitCleanup(started[0].goodbye("connect done").otherwiseEmpty(), Duration.ofSeconds(3), "closing");
       }
       NodeRuntime.awaitCleanup(vertx.close(), Duration.ofSeconds(10), "stopping");
     }

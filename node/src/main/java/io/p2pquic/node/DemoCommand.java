@@ -100,7 +100,7 @@ final class DemoCommand implements Callable<Integer> {
       return ExitCodes.OK;
     } finally {
       // Peers first: the rendezvous going away under them would read as a lost connection.
-      NodeRuntime.await(Future.join(peers.stream().map(p -> p.goodbye(vertx, "the demo is over")).toList())
+      NodeRuntime.await(Future.join(peers.stream().map(p -> p.goodbye("the demo is over")).toList())
           .compose(x -> Future.join(peers.stream().map(p -> p.undeploy(vertx)).toList())), Duration.ofSeconds(10),
           "stopping the peers");
       NodeRuntime.awaitCleanup(vertx.close(), Duration.ofSeconds(10), "stopping");

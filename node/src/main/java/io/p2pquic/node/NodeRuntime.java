@@ -115,7 +115,7 @@ final class NodeRuntime {
    * code 1, e.g. this peer id registered by another process), then closes Vert.x.
    */
   static int runUntilStopped(Vertx vertx, PeerNode node, java.io.PrintWriter err) {
-    return runUntilStopped(vertx, node.puncher.replaced(), err, () -> node.goodbye(vertx, "peer stopped"));
+    return runUntilStopped(vertx, node.puncher.replaced(), err, () -> node.goodbye("peer stopped"));
   }
 
   static int runUntilStopped(Vertx vertx, Future<String> fatal, java.io.PrintWriter err,

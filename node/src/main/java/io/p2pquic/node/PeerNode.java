@@ -39,15 +39,8 @@ final class PeerNode {
    * Vert.x undeploys the verticles, whose order it does not promise), so the far side frees them at once.
    * Bounded to 2 s.
    */
-  Future<Void> goodbye(Vertx vertx, String reason) {
-    java.util.List<Future<Void>> closing = quic.sessions().stream().map(s -> s.close(reason).otherwiseEmpty()).toList();
-    Promise<Void> done = Promise.promise();
-    long bound = vertx.setTimer(2_000, t -> done.tryComplete());
-    Future.join(closing).onComplete(ar -> {
-      vertx.cancelTimer(bound);
-      done.tryComplete();
-    });
-    return done.future();
+  Future<Void> goodbye(String reason) {
+    return quic.closeSessions(reason);
   }
 
   /**

@@ -11,7 +11,6 @@ import io.p2pquic.api.timeline.TimelineEvent;
 import io.p2pquic.identity.PeerId;
 import io.p2pquic.identity.PeerIdentity;
 import io.p2pquic.puncher.PeerConfig;
-import io.p2pquic.puncher.ice.GatheringOptions;
 import io.p2pquic.rendezvous.RendezvousConfig;
 import io.p2pquic.rendezvous.RendezvousVerticle;
 import io.vertx.core.Vertx;
@@ -67,16 +66,13 @@ class AioiceInteropTest {
     String why = aioiceMissing();
     RealPeers.require(why == null, why + "; install python3-aioice (Debian) to run this interop test");
     vertx = Vertx.vertx();
-    RendezvousVerticle rendezvous = new RendezvousVerticle(RendezvousConfig.fromJson(new JsonObject()
-        .put("bind", "127.0.0.1").put("http", new JsonObject().put("port", 0)).put("stun", new JsonObject().put("port", 0))),
+    RendezvousVerticle rendezvous = new RendezvousVerticle(RendezvousConfig.fromJson(LoopbackCast.rendezvousJson(new JsonObject())),
         new SimpleMeterRegistry());
     await(vertx.deployVerticle(rendezvous));
     // aioice's host candidates leave out loopback, so ours must include the machine's other addresses
     // (they do by default); loopback too, as the other tests gather it: aioice must cope with it.
     config = PeerConfig.fromJson(new JsonObject().put("quicTimeoutMs", 3_000))
-        .setRendezvous("ws://127.0.0.1:" + rendezvous.httpPort() + "/signal")
-        .setGathering(new GatheringOptions().setStunServers(List.of("127.0.0.1:" + rendezvous.stunAddress().getPort()))
-            .setIncludeLoopback(true).setIpv6(false));
+        .setRendezvous(LoopbackCast.signalUrl(rendezvous)).setGathering(LoopbackCast.gathering(rendezvous));
   }
 
   @AfterAll

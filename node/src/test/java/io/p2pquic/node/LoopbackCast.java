@@ -45,8 +45,16 @@ final class LoopbackCast implements BeforeAllCallback, AfterAllCallback {
   RendezvousVerticle rendezvous;
 
   private LoopbackCast(JsonObject rendezvousConfig) {
-    this.rendezvousConfig = new JsonObject().put("bind", "127.0.0.1").put("http", new JsonObject().put("port", 0))
-        .put("stun", new JsonObject().put("port", 0)).mergeIn(rendezvousConfig, true);
+    this.rendezvousConfig = rendezvousJson(rendezvousConfig);
+  }
+
+  /**
+   * A loopback rendezvous's configuration: {@code config} merged (deeply) over bind 127.0.0.1 and ephemeral
+   * HTTP and STUN ports. For tests that deploy their own (another registry, or a Vert.x of their own).
+   */
+  static JsonObject rendezvousJson(JsonObject config) {
+    return new JsonObject().put("bind", "127.0.0.1").put("http", new JsonObject().put("port", 0))
+        .put("stun", new JsonObject().put("port", 0)).mergeIn(config, true);
   }
 
   /** A rendezvous with the defaults (relay closed). */
@@ -81,18 +89,33 @@ final class LoopbackCast implements BeforeAllCallback, AfterAllCallback {
   }
 
   String signalUrl() {
+    return signalUrl(rendezvous);
+  }
+
+  /** The signalling URL of a rendezvous deployed on 127.0.0.1 ({@link #rendezvousJson}). */
+  static String signalUrl(RendezvousVerticle rendezvous) {
     return "ws://127.0.0.1:" + rendezvous.httpPort() + "/signal";
   }
 
   /** Loopback host candidates, IPv4 only; with the rendezvous's STUN server when {@code stun}. */
   GatheringOptions gathering(boolean stun) {
-    return new GatheringOptions().setStunServers(stun ? List.of(SocketAddresses.format(rendezvous.stunAddress())) : List.of())
+    return gathering(stun ? rendezvous : null);
+  }
+
+  /** Loopback host candidates, IPv4 only; with {@code stunFrom}'s STUN server unless null. */
+  static GatheringOptions gathering(RendezvousVerticle stunFrom) {
+    return new GatheringOptions().setStunServers(stunFrom != null ? List.of(SocketAddresses.format(stunFrom.stunAddress())) : List.of())
         .setIncludeLoopback(true).setIpv6(false);
   }
 
   /** A peer configuration for this rendezvous (see {@link #gathering}). */
   PeerConfig peerConfig(boolean stun) {
     return new PeerConfig().setRendezvous(signalUrl()).setGathering(gathering(stun));
+  }
+
+  /** A peer configuration for a rendezvous a test deployed on 127.0.0.1 itself, with its STUN server. */
+  static PeerConfig peerConfig(RendezvousVerticle rendezvous) {
+    return new PeerConfig().setRendezvous(signalUrl(rendezvous)).setGathering(gathering(rendezvous));
   }
 
   /** A new peer with {@code peerConfig(true)}; {@code echo} makes it echo its streams. */

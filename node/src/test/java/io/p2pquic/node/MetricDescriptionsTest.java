@@ -9,7 +9,6 @@ import io.p2pquic.api.Addresses;
 import io.p2pquic.api.timeline.Timeline;
 import io.p2pquic.identity.PeerIdentity;
 import io.p2pquic.puncher.PeerConfig;
-import io.p2pquic.puncher.ice.GatheringOptions;
 import io.p2pquic.rendezvous.RendezvousConfig;
 import io.p2pquic.rendezvous.RendezvousVerticle;
 import io.vertx.core.Vertx;
@@ -33,15 +32,12 @@ class MetricDescriptionsTest {
     PrometheusMeterRegistry metrics = NodeRuntime.metrics();
     Vertx vertx = NodeRuntime.vertx(false, null, metrics);
     try {
-      RendezvousVerticle rendezvous = new RendezvousVerticle(RendezvousConfig.fromJson(new JsonObject()
-          .put("bind", "127.0.0.1").put("http", new JsonObject().put("port", 0)).put("stun", new JsonObject().put("port", 0))
+      RendezvousVerticle rendezvous = new RendezvousVerticle(RendezvousConfig.fromJson(LoopbackCast.rendezvousJson(new JsonObject()
           .put("turn", new JsonObject().put("grant", "all-registered")
               .put("allowedPeerRanges", new JsonArray(List.of("127.0.0.0/8", "192.0.2.0/24", "10.0.0.0/8",
-                  "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"))))), metrics);
+                  "172.16.0.0/12", "192.168.0.0/16", "fc00::/7")))))), metrics);
       await(vertx.deployVerticle(rendezvous));
-      PeerConfig cfg = new PeerConfig().setRendezvous("ws://127.0.0.1:" + rendezvous.httpPort() + "/signal")
-          .setGathering(new GatheringOptions().setStunServers(List.of("127.0.0.1:" + rendezvous.stunAddress().getPort()))
-              .setIncludeLoopback(true).setIpv6(false));
+      PeerConfig cfg = LoopbackCast.peerConfig(rendezvous);
       Timeline timeline = new Timeline();
       PeerNode alice = await(PeerNode.start(vertx, cfg, PeerIdentity.generate(), metrics, timeline, "alice", false));
       PeerNode bob = await(PeerNode.start(vertx, cfg, PeerIdentity.generate(), metrics, timeline, "bob", true));

@@ -170,13 +170,7 @@ class PeerReconnectLoopbackTest {
         return;
       }
       in.pause();
-      peers.createNetClient().connect(httpPort, "127.0.0.1").onSuccess(out -> {
-        in.handler(out::write);
-        out.handler(in::write);
-        in.closeHandler(v -> out.close());
-        out.closeHandler(v -> in.close());
-        in.resume();
-      });
+      peers.createNetClient().connect(httpPort, "127.0.0.1").onSuccess(out -> forward(in, out));
     });
     await(proxy.listen(0, "127.0.0.1"));
     PeerConfig cfg = config("ws://127.0.0.1:" + proxy.actualPort() + "/signal", 15_000);
@@ -206,11 +200,7 @@ class PeerReconnectLoopbackTest {
       in.pause();
       peers.createNetClient().connect(httpPort, "127.0.0.1").onSuccess(out -> {
         links.add(new NetSocket[] {in, out});
-        in.handler(out::write);
-        out.handler(in::write);
-        in.closeHandler(v -> out.close());
-        out.closeHandler(v -> in.close());
-        in.resume();
+        forward(in, out);
       });
     });
     await(proxy.listen(0, "127.0.0.1"));
@@ -238,5 +228,14 @@ class PeerReconnectLoopbackTest {
     assertThat(state(p)).isEqualTo(SignallingState.REGISTERED);
     assertThat(p.puncher.registration().observedAddress().toString()).isNotEqualTo(firstObserved);
     System.out.printf("silent death noticed after %.0f ms%n", noticedMs);
+  }
+
+  /** Passes bytes and closes both ways between the proxy's accepted connection {@code in} and {@code out}. */
+  private static void forward(NetSocket in, NetSocket out) {
+    in.handler(out::write);
+    out.handler(in::write);
+    in.closeHandler(v -> out.close());
+    out.closeHandler(v -> in.close());
+    in.resume();
   }
 }

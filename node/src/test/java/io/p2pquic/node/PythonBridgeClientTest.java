@@ -9,7 +9,6 @@ import io.p2pquic.api.timeline.Timeline;
 import io.p2pquic.identity.PeerId;
 import io.p2pquic.identity.PeerIdentity;
 import io.p2pquic.puncher.PeerConfig;
-import io.p2pquic.puncher.ice.GatheringOptions;
 import io.p2pquic.rendezvous.RendezvousConfig;
 import io.p2pquic.rendezvous.RendezvousVerticle;
 import io.vertx.core.Future;
@@ -57,13 +56,10 @@ class PythonBridgeClientTest {
     script = repoRoot().resolve("examples/python/p2p_bridge.py");
     vertx = Vertx.vertx();
     SimpleMeterRegistry metrics = new SimpleMeterRegistry();
-    RendezvousVerticle rendezvous = new RendezvousVerticle(RendezvousConfig.fromJson(new JsonObject()
-        .put("bind", "127.0.0.1").put("http", new JsonObject().put("port", 0)).put("stun", new JsonObject().put("port", 0))),
+    RendezvousVerticle rendezvous = new RendezvousVerticle(RendezvousConfig.fromJson(LoopbackCast.rendezvousJson(new JsonObject())),
         metrics);
     await(vertx.deployVerticle(rendezvous));
-    PeerConfig cfg = new PeerConfig().setRendezvous("ws://127.0.0.1:" + rendezvous.httpPort() + "/signal")
-        .setGathering(new GatheringOptions().setStunServers(List.of("127.0.0.1:" + rendezvous.stunAddress().getPort()))
-            .setIncludeLoopback(true).setIpv6(false));
+    PeerConfig cfg = LoopbackCast.peerConfig(rendezvous);
     try (ServerSocket s = new ServerSocket(0)) {
       bridgePort = s.getLocalPort(); // the bridge cannot listen on 0 and tell: a port free a moment ago
     }

@@ -129,16 +129,21 @@ final class CandidateProbe extends ChannelDuplexHandler {
       if (delay == 0) {
         send(t, copy);
       } else {
-        ctx.executor().schedule(() -> {
-          if (winner == null) {
-            send(t, copy);
-          } else {
-            copy.release();
-          }
-        }, delay, TimeUnit.MILLISECONDS);
+        sendLater(t, copy, delay);
       }
     }
     ctx.flush();
+  }
+
+  /** Sends {@code data} to {@code to} {@code delayMillis} from now, unless a candidate answered by then. */
+  private void sendLater(InetSocketAddress to, ByteBuf data, long delayMillis) {
+    ctx.executor().schedule(() -> {
+      if (winner == null) {
+        send(to, data);
+      } else {
+        data.release();
+      }
+    }, delayMillis, TimeUnit.MILLISECONDS);
   }
 
   private void send(InetSocketAddress to, ByteBuf data) {
@@ -206,15 +211,7 @@ final class CandidateProbe extends ChannelDuplexHandler {
         if (t.equals(first)) {
           continue;
         }
-        ByteBuf copy = latest.retainedDuplicate();
-        long delay = paceMillis * i++;
-        ctx.executor().schedule(() -> {
-          if (winner == null) {
-            send(t, copy);
-          } else {
-            copy.release();
-          }
-        }, delay, TimeUnit.MILLISECONDS);
+        sendLater(t, latest.retainedDuplicate(), paceMillis * i++);
       }
       return;
     }

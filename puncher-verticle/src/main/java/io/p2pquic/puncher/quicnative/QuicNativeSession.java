@@ -1,12 +1,11 @@
 package io.p2pquic.puncher.quicnative;
 
-import io.micrometer.core.instrument.MeterRegistry;
 import io.p2pquic.api.Addresses;
 import io.p2pquic.api.net.SocketAddresses;
-import io.p2pquic.api.session.ConnectFailedException;
 import io.p2pquic.api.session.ConnectFailure;
 import io.p2pquic.api.session.PunchedPath;
 import io.p2pquic.api.session.PunchedPaths;
+import io.p2pquic.puncher.session.AbstractPunchSession;
 import io.p2pquic.puncher.session.ConnectMethod;
 import io.p2pquic.puncher.session.PunchSession;
 import io.p2pquic.puncher.session.SessionContext;
@@ -20,14 +19,12 @@ import io.p2pquic.puncher.ice.CandidateType;
 import io.p2pquic.puncher.ice.GatheringOptions;
 import io.p2pquic.puncher.path.PathLayer;
 import io.p2pquic.puncher.path.PeerPath;
-import io.p2pquic.puncher.signalling.SignallingClient;
 import io.p2pquic.api.signalling.session.IceDescription;
 import io.p2pquic.api.signalling.session.SessionSignal;
 import io.p2pquic.puncher.stun.StunClient;
 import io.p2pquic.puncher.transport.NettyUdpEndpoint;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 import java.net.InetAddress;
@@ -49,29 +46,18 @@ import java.util.List;
  * <p>Phase timings (ms since the session started): gatheredMs (host candidates and observed address
  * known), signalledMs (remote description in), handshakeDoneMs.
  */
-public final class QuicNativeSession implements PunchSession {
+public final class QuicNativeSession extends AbstractPunchSession {
   /** The {@code method} label in offers and session descriptions. */
   public static final String METHOD = "quic-native";
   private static final String NO_PATH = "no direct path: ";
   private static final String NO_PATH_HINT = "When one NAT maps per destination (symmetric) and the other filters by"
       + " port, or both are symmetric, no direct path exists: this pair needs a relay (method auto or relay).";
 
-  private final SessionContext ctx;
-  private final Vertx vertx;
-  private final String sessionId;
-  private final SignallingClient signalling;
-  private final PeerId localPeer;
-  private final PeerId remotePeer;
-  private final boolean dialer;
   private final URI rendezvous;
   private final GatheringOptions gathering;
   private final long quicTimeoutMs;
   private final QuicNativeOptions options;
-  private final MeterRegistry metrics;
-  private final Promise<JsonObject> result = Promise.promise();
   private final Promise<PeerDescription> remoteDescription = Promise.promise();
-  private final JsonObject timings = new JsonObject();
-  private final long startNanos = System.nanoTime();
   private NettyUdpEndpoint endpoint;
   private RendezvousAttachment attachment;
   private List<Candidate> local = List.of();
@@ -80,45 +66,17 @@ public final class QuicNativeSession implements PunchSession {
 
   public QuicNativeSession(SessionContext ctx, String sessionId, PeerId remotePeer,
       boolean dialer, URI rendezvous, GatheringOptions gathering, QuicNativeOptions options) {
-    this.ctx = ctx;
-    this.vertx = ctx.vertx();
-    this.sessionId = sessionId;
-    this.signalling = ctx.signalling();
-    this.localPeer = ctx.localPeer();
-    this.remotePeer = remotePeer;
-    this.dialer = dialer;
+    super(ctx, sessionId, remotePeer, dialer);
     this.rendezvous = rendezvous;
     // Host candidates only from gathering: the rendezvous connection itself gives the srflx address.
     this.gathering = new GatheringOptions(gathering.toJson()).setStunServers(List.of()).setTurnServers(List.of());
     this.quicTimeoutMs = ctx.quicTimeoutMs();
     this.options = options;
-    this.metrics = ctx.metrics();
-  }
-
-  @Override
-  public String sessionId() {
-    return sessionId;
   }
 
   @Override
   public ConnectMethod method() {
     return ConnectMethod.QUIC_NATIVE;
-  }
-
-  @Override
-  public boolean dialer() {
-    return dialer;
-  }
-
-  @Override
-  public PeerId remotePeer() {
-    return remotePeer;
-  }
-
-  /** Completes with the session description once QUIC is up; fails with a reason. */
-  @Override
-  public Future<JsonObject> result() {
-    return result.future();
   }
 
   /** Binds the session socket, attaches to the rendezvous from it, signals, then probes with QUIC. */
@@ -147,7 +105,7 @@ public final class QuicNativeSession implements PunchSession {
                 mark("attached", "QUIC signalling from the session socket, observed " + SocketAddresses.format(a.observed()));
               });
           return Future.all(hosts, attached).compose(x -> {
-            timings.put("gatheredMs", elapsed());
+            phaseDone("gatheredMs");
             local = withObserved(hosts.result(), attached.result().observed());
             return describe(attached.result());
           });
@@ -221,15 +179,14 @@ public final class QuicNativeSession implements PunchSession {
   /** A signalling message of this session from the remote peer (through the main registration). */
   @Override
   public void onSignal(SessionSignal signal) {
-    if (result.future().isComplete()) {
+    if (result().isComplete()) {
       return;
     }
     try {
       if (signal instanceof SessionSignal.Answer answer && dialer) {
         onRemoteDescription(PeerDescription.of(answer.description()));
       } else if (signal instanceof SessionSignal.Bye bye) {
-        fail(PunchSession.byeReason(bye), "the peer ended the session: " + (bye.reason() != null ? bye.reason()
-            : "no reason given"));
+        peerEnded(bye);
       } // no trickle in this method
     } catch (IllegalArgumentException e) {
       metrics.counter("p2p.session.bad-signal", "type", signal.type()).increment();
@@ -241,7 +198,7 @@ public final class QuicNativeSession implements PunchSession {
     if (remoteDescription.future().isComplete()) {
       return;
     }
-    timings.put("signalledMs", elapsed());
+    phaseDone("signalledMs");
     remote = d.candidates().stream()
         .filter(c -> c.type() != CandidateType.RELAYED)
         .filter(c -> {
@@ -263,7 +220,7 @@ public final class QuicNativeSession implements PunchSession {
 
   /** Installs the path layer and the probe, then hands the channel to the quic-verticle. */
   private void probe(PeerDescription d) {
-    if (result.future().isComplete()) {
+    if (result().isComplete()) {
       return;
     }
     String sid = sessionId;
@@ -291,12 +248,12 @@ public final class QuicNativeSession implements PunchSession {
               + options.probeTimeoutMs() + " ms (" + targets.size() + " probed). " + NO_PATH_HINT);
         }
       });
-      result.future().onComplete(x -> vertx.cancelTimer(deadline));
+      result().onComplete(x -> vertx.cancelTimer(deadline));
     }
     vertx.eventBus().<JsonObject>request(Addresses.quicAdopt(localPeer), adopt,
             new DeliveryOptions().setSendTimeout(quicTimeoutMs + 2_000))
         .onSuccess(reply -> {
-          timings.put("handshakeDoneMs", elapsed());
+          phaseDone("handshakeDoneMs");
           mark("quic handshake done", "peer id verified " + remotePeer.shortId());
           complete();
         })
@@ -316,14 +273,13 @@ public final class QuicNativeSession implements PunchSession {
     SessionDescription.SelectedPair pair = winner == null ? null
         : new SessionDescription.SelectedPair(localCandidate.address(),
             localCandidate.type().sdpName(), winner, remoteType);
-    result.tryComplete(new SessionDescription(sessionId, localPeer, remotePeer,
-        ConnectMethod.QUIC_NATIVE, false, dialer, timings, pair, null, null).toJson());
+    complete(new SessionDescription(sessionId, localPeer, remotePeer,
+        ConnectMethod.QUIC_NATIVE, false, dialer, timings(), pair, null, null));
   }
 
   @Override
   public void fail(ConnectFailure reason, String detail) {
-    if (result.tryFail(new ConnectFailedException(reason, detail))) {
-      mark("failed", reason.label() + ": " + detail);
+    if (tryFail(reason, detail)) {
       close();
     }
   }
@@ -339,13 +295,5 @@ public final class QuicNativeSession implements PunchSession {
       all.add(endpoint.close());
     }
     return Future.join(all).mapEmpty();
-  }
-
-  private double elapsed() {
-    return Math.round((System.nanoTime() - startNanos) / 1e5) / 10.0;
-  }
-
-  private void mark(String event, String detail) {
-    ctx.mark(event, detail);
   }
 }

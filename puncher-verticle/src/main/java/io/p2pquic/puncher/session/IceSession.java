@@ -1,8 +1,6 @@
 package io.p2pquic.puncher.session;
 
-import io.micrometer.core.instrument.MeterRegistry;
 import io.p2pquic.api.Addresses;
-import io.p2pquic.api.session.ConnectFailedException;
 import io.p2pquic.api.session.ConnectFailure;
 import io.p2pquic.api.signalling.ErrorCode;
 import io.p2pquic.api.signalling.session.IceDescription;
@@ -29,12 +27,10 @@ import io.p2pquic.puncher.ice.agent.IceEvent;
 import io.p2pquic.puncher.ice.agent.IceRole;
 import io.p2pquic.puncher.path.PathLayer;
 import io.p2pquic.puncher.path.PeerPath;
-import io.p2pquic.puncher.signalling.SignallingClient;
 import io.p2pquic.puncher.stun.StunClient;
 import io.p2pquic.puncher.transport.NettyUdpEndpoint;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 import io.p2pquic.puncher.transport.Datagram;
@@ -59,25 +55,15 @@ import io.p2pquic.puncher.turn.TurnClientOptions;
  * <p>Phase timings are milliseconds since the session started ({@code connect} call or offer received):
  * gathered, signalled (remote description in), checksDone (pair selected), handshakeDone.
  */
-public final class IceSession implements PunchSession {
+public final class IceSession extends AbstractPunchSession {
   /** Signalling message types of a session (bodies carry {@code sessionId}). */
 
-  private final SessionContext ctx;
-  private final Vertx vertx;
-  private final String sessionId;
-  private final PeerId localPeer;
-  private final PeerId remotePeer;
   private final IceRole role;
   private final ConnectMethod method;
-  private final SignallingClient signalling;
   private final GatheringOptions gathering;
   private final IceAgentOptions iceOptions;
-  private final MeterRegistry metrics;
   private final long quicTimeoutMs;
   private IceCredentials credentials = IceCredentials.random();
-  private final Promise<JsonObject> result = Promise.promise();
-  private final JsonObject timings = new JsonObject();
-  private final long startNanos = System.nanoTime();
   private NettyUdpEndpoint endpoint;
   private final SessionRelays relays;
   private final SessionPortMapping portMapping;
@@ -116,28 +102,17 @@ public final class IceSession implements PunchSession {
 
   IceSession(SessionContext ctx, String sessionId, PeerId remotePeer, IceRole role, ConnectMethod method,
       GatheringOptions gathering, IceAgentOptions iceOptions) {
-    this.ctx = ctx;
-    this.vertx = ctx.vertx();
-    this.sessionId = sessionId;
-    this.localPeer = ctx.localPeer();
-    this.remotePeer = remotePeer;
+    super(ctx, sessionId, remotePeer, role == IceRole.CONTROLLING);
     this.role = role;
     this.method = method;
-    this.signalling = ctx.signalling();
     // Method ice never touches a relay: no allocation is made.
     this.gathering = method == ConnectMethod.ICE ? new GatheringOptions(gathering.toJson()).setTurnServers(List.of()) : gathering;
     this.iceOptions = iceOptions;
     this.quicTimeoutMs = ctx.quicTimeoutMs();
-    this.metrics = ctx.metrics();
     this.relays = new SessionRelays(ctx, method, this.gathering);
     this.portMapping = new SessionPortMapping(ctx);
     this.mdns = new SessionMdns(ctx);
     this.iceRestart = new IceRestart(ctx, this, relays);
-  }
-
-  @Override
-  public String sessionId() {
-    return sessionId;
   }
 
   @Override
@@ -147,11 +122,6 @@ public final class IceSession implements PunchSession {
 
   IceRole role() {
     return role;
-  }
-
-  @Override
-  public boolean dialer() {
-    return role == IceRole.CONTROLLING;
   }
 
   IceAgent agent() {
@@ -171,7 +141,7 @@ public final class IceSession implements PunchSession {
   }
 
   boolean isUp() {
-    return result.future().succeeded();
+    return result().succeeded();
   }
 
   boolean isClosed() {
@@ -206,11 +176,6 @@ public final class IceSession implements PunchSession {
     return this;
   }
 
-  @Override
-  public PeerId remotePeer() {
-    return remotePeer;
-  }
-
   /**
    * Where the session's packets go now, for status and ping: {@code path} "direct" or "relayed",
    * {@code via} (the relay server when through our allocation), {@code remote} (the peer's address as we
@@ -241,12 +206,6 @@ public final class IceSession implements PunchSession {
     }
   }
 
-  /** Completes with the session description once QUIC is up on the punched path; fails with a reason. */
-  @Override
-  public Future<JsonObject> result() {
-    return result.future();
-  }
-
   /** Opens the socket, starts gathering and ICE; the dialer sends its offer at once (trickle). */
   Future<Void> start(PeerDescription remoteOffer) {
     Future<NettyUdpEndpoint> socket = pooled != null ? Future.succeededFuture(pooled.endpoint()) : bindSessionSocket();
@@ -260,12 +219,12 @@ public final class IceSession implements PunchSession {
             RelayUdpEndpoint r = relays.at(relayed);
             return r == null ? null : r.relay();
           }, this::onQuicSilent, this::mark, metrics);
-      relays.attach(ep, stun, this::onLocalCandidate, () -> closed || result.future().failed());
+      relays.attach(ep, stun, this::onLocalCandidate, () -> closed || result().failed());
       if (role == IceRole.CONTROLLING && method == ConnectMethod.AUTO) {
         repunch = new Repunch(ctx, this::tryDirectAgain, () -> {
           PeerPath p = steering.layer().path();
           return p != null && !steering.relayed(p);
-        }, () -> closed || result.future().failed());
+        }, () -> closed || result().failed());
         // the layer's change handler runs on the channel's event loop: decide on the session's context
         steering.moveListener(change -> vertx.runOnContext(v -> {
           if (isUp()) {
@@ -302,7 +261,7 @@ public final class IceSession implements PunchSession {
         // Consent went silent on the selected pair: look for another path while QUIC keeps retrying
         // (RFC 7675 section 5.1 suggests an ICE restart); the dialer drives it, as it drives nomination.
         if (state == io.p2pquic.puncher.ice.agent.IceAgentState.DISCONNECTED && role == IceRole.CONTROLLING
-            && result.future().succeeded() && !iceRestart.inProgress()) {
+            && result().succeeded() && !iceRestart.inProgress()) {
           steering.onConsentSilent();
           restart("consent on the selected pair went silent");
         }
@@ -426,7 +385,7 @@ public final class IceSession implements PunchSession {
   }
 
   private void onGathered(GatheringResult r) {
-    timings.put("gatheredMs", elapsed());
+    phaseDone("gatheredMs");
     mark("gathering done", r.candidates().size() + " candidates in " + r.durationMillis() + " ms");
     agent.localCandidatesComplete();
     gathered.tryComplete();
@@ -436,9 +395,9 @@ public final class IceSession implements PunchSession {
   /** A signalling message of this session from the remote peer. */
   @Override
   public void onSignal(SessionSignal signal) {
-    boolean up = result.future().succeeded();
+    boolean up = result().succeeded();
     // Once up, only restarts, byes and the candidates a restart trickles (a relay re-allocated meanwhile) matter.
-    if (result.future().failed() || result.future().isComplete()
+    if (result().failed() || result().isComplete()
         && (signal instanceof SessionSignal.Offer || signal instanceof SessionSignal.Answer)) {
       return;
     }
@@ -457,8 +416,7 @@ public final class IceSession implements PunchSession {
         remoteCandidatesComplete();
       } else if (signal instanceof SessionSignal.Bye bye) {
         if (!up) {
-          fail(PunchSession.byeReason(bye), "the peer ended the session: " + (bye.reason() != null ? bye.reason()
-              : "no reason given"));
+          peerEnded(bye);
         }
       } else if (signal instanceof SessionSignal.Restart restart) {
         iceRestart.onOffer(PeerDescription.of(restart.description()), deadRelays(restart.deadRelays()));
@@ -495,7 +453,7 @@ public final class IceSession implements PunchSession {
    */
   @Override
   public void onSignallingLost() {
-    if (role != IceRole.CONTROLLING || result.future().isComplete()) {
+    if (role != IceRole.CONTROLLING || result().isComplete()) {
       return; // the listener's checks or their timeout decide: failing would close a path the dialer may use
     }
     if (!remoteDescribed) {
@@ -511,7 +469,7 @@ public final class IceSession implements PunchSession {
       return;
     }
     remoteDescribed = true;
-    timings.put("signalledMs", elapsed());
+    phaseDone("signalledMs");
     mark(role == IceRole.CONTROLLING ? "answer received" : "offer received", d.candidates().size() + " candidates");
     applyDescription(d);
   }
@@ -603,7 +561,7 @@ public final class IceSession implements PunchSession {
             new DeliveryOptions().setSendTimeout(timeout + 2_000))
         .map(reply -> {
           mark("quic handshake done", "accepted " + remotePeer.shortId() + ", identity verified");
-          timings.put("handshakeDoneMs", elapsed());
+          phaseDone("handshakeDoneMs");
           return reply.body();
         });
     completeWhenQuicIsUp(quic, false);
@@ -629,7 +587,7 @@ public final class IceSession implements PunchSession {
   }
 
   private void onSelected(CandidatePair pair) {
-    timings.put("checksDoneMs", elapsed());
+    phaseDone("checksDoneMs");
     if (role == IceRole.CONTROLLING) {
       steering.moveTo(pair, "ICE selected this pair");
       dial(pair, "on the selected pair");
@@ -653,7 +611,7 @@ public final class IceSession implements PunchSession {
             new DeliveryOptions().setSendTimeout(handshakeMs + 1_000))
         .map(reply -> {
           mark("quic handshake done", "peer id verified " + remotePeer.shortId());
-          timings.put("handshakeDoneMs", elapsed());
+          phaseDone("handshakeDoneMs");
           steering.quicUp();
           return reply.body();
         });
@@ -691,7 +649,7 @@ public final class IceSession implements PunchSession {
       return;
     }
     NatMappingProbe.probe(vertx, stun, gathering.stunServers().get(0), gathering.stunRetransmit()).onSuccess(r -> {
-      if (closed || result.future().failed()) {
+      if (closed || result().failed()) {
         return;
       }
       if (r == null) {
@@ -748,7 +706,7 @@ public final class IceSession implements PunchSession {
     HardNatPunch punch = hardNat;
     Promise<PeerPath> outcome = Promise.promise();
     vertx.setTimer(Math.max(1, options.startDelayMillis()), t -> {
-      if (closed || result.future().failed() || punch != hardNat) {
+      if (closed || result().failed() || punch != hardNat) {
         outcome.tryFail("the session ended");
         return;
       }
@@ -836,7 +794,7 @@ public final class IceSession implements PunchSession {
    * restart if it had selected already.
    */
   private void onQuicSilent(PeerPath silentPath) {
-    if (role != IceRole.CONTROLLING || steering.current() == null || result.future().failed()) {
+    if (role != IceRole.CONTROLLING || steering.current() == null || result().failed()) {
       return;
     }
     String why = steering.onQuicSilent(silentPath);
@@ -855,7 +813,7 @@ public final class IceSession implements PunchSession {
     // restart: the new candidate trickles, and the peer is told which relay went silent.
     relays.markSilent(relay);
     relays.replaceAt(Set.of(relay)).onComplete(ar -> {
-      if (result.future().failed() || closed || iceRestart.inProgress()) {
+      if (result().failed() || closed || iceRestart.inProgress()) {
         return;
       }
       if (agent.selected().isComplete()) {
@@ -869,17 +827,16 @@ public final class IceSession implements PunchSession {
   }
 
   private void complete(CandidatePair pair, boolean dials) {
-    result.tryComplete(SessionDescription.ofPair(sessionId, localPeer, remotePeer, method, dials, timings, pair).toJson());
+    complete(SessionDescription.ofPair(sessionId, localPeer, remotePeer, method, dials, timings(), pair));
   }
 
   @Override
   public void fail(ConnectFailure reason, String detail) {
-    if (result.tryFail(new ConnectFailedException(reason, detail))) {
+    if (tryFail(reason, detail)) {
       if (reason == ConnectFailure.IDENTITY_MISMATCH) {
         // Someone else answered for the peer (a hostile rendezvous or relay): no byte went to them.
         metrics.counter("p2p.session.identity-mismatch").increment();
       }
-      mark("failed", reason.label() + ": " + detail);
       close();
     }
   }
@@ -909,13 +866,5 @@ public final class IceSession implements PunchSession {
       }
       return Future.join(all).mapEmpty();
     });
-  }
-
-  private double elapsed() {
-    return Math.round((System.nanoTime() - startNanos) / 1e5) / 10.0;
-  }
-
-  private void mark(String event, String detail) {
-    ctx.mark(event, detail);
   }
 }

@@ -1,19 +1,14 @@
 package io.p2pquic.puncher.session;
 
-import io.micrometer.core.instrument.MeterRegistry;
 import io.p2pquic.api.Addresses;
 import io.p2pquic.api.net.SocketAddresses;
-import io.p2pquic.api.session.ConnectFailedException;
 import io.p2pquic.api.session.ConnectFailure;
 import io.p2pquic.api.session.PunchedPaths;
 import io.p2pquic.api.session.PunchedStream;
 import io.p2pquic.identity.PeerId;
-import io.p2pquic.puncher.signalling.SignallingClient;
 import io.p2pquic.api.signalling.session.SessionSignal;
 import io.p2pquic.puncher.tcp.TcpSimultaneousOpen;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 import io.netty.channel.socket.SocketChannel;
@@ -41,23 +36,12 @@ import java.util.List;
  * Up to {@link #ATTEMPTS} attempts, each a fresh go; a SYN that reaches a NAT before that side's own SYN
  * left is dropped (or answered with a reset) and TCP's retransmission or the next attempt gets through.
  */
-final class TcpSession implements PunchSession {
+final class TcpSession extends AbstractPunchSession {
   /** Signalling message types of a tcp session (bodies carry {@code sessionId}). */
   static final int ATTEMPTS = 3;
 
-  private final SessionContext ctx;
-  private final Vertx vertx;
-  private final String sessionId;
-  private final PeerId localPeer;
-  private final PeerId remotePeer;
-  private final boolean dialer;
-  private final SignallingClient signalling;
   private final InetSocketAddress stunServer;
   private final long tlsTimeoutMs;
-  private final MeterRegistry metrics;
-  private final Promise<JsonObject> result = Promise.promise();
-  private final JsonObject timings = new JsonObject();
-  private final long startNanos = System.nanoTime();
   private final List<Runnable> early = new ArrayList<>();
   private TcpSimultaneousOpen socket;
   private List<InetSocketAddress> local = List.of();
@@ -69,41 +53,14 @@ final class TcpSession implements PunchSession {
   private boolean handedOver;
 
   TcpSession(SessionContext ctx, String sessionId, PeerId remotePeer, boolean dialer, InetSocketAddress stunServer) {
-    this.ctx = ctx;
-    this.vertx = ctx.vertx();
-    this.sessionId = sessionId;
-    this.localPeer = ctx.localPeer();
-    this.remotePeer = remotePeer;
-    this.dialer = dialer;
-    this.signalling = ctx.signalling();
+    super(ctx, sessionId, remotePeer, dialer);
     this.stunServer = stunServer;
     this.tlsTimeoutMs = ctx.quicTimeoutMs();
-    this.metrics = ctx.metrics();
-  }
-
-  @Override
-  public String sessionId() {
-    return sessionId;
   }
 
   @Override
   public ConnectMethod method() {
     return ConnectMethod.TCP;
-  }
-
-  @Override
-  public boolean dialer() {
-    return dialer;
-  }
-
-  @Override
-  public PeerId remotePeer() {
-    return remotePeer;
-  }
-
-  @Override
-  public Future<JsonObject> result() {
-    return result.future();
   }
 
   /** Picks the port, learns its mapping over TCP, and sends the offer (or, answering, the answer). */
@@ -114,7 +71,7 @@ final class TcpSession implements PunchSession {
       } catch (IllegalArgumentException e) {
         return Future.failedFuture(e);
       }
-      timings.put("signalledMs", elapsed());
+      phaseDone("signalledMs");
     }
     return TcpSimultaneousOpen.open(vertx, metrics).compose(s -> s.listen().map(s)).compose(s -> {
       socket = s;
@@ -139,7 +96,7 @@ final class TcpSession implements PunchSession {
       });
     }).compose(mine -> {
       local = mine;
-      timings.put("gatheredMs", elapsed());
+      phaseDone("gatheredMs");
       mark("tcp candidates", "port " + socket.port() + ": " + mine.stream().map(SocketAddresses::format).toList());
       List<String> candidates = mine.stream().map(SocketAddresses::format).toList();
       SessionSignal signal = dialer ? new SessionSignal.TcpOffer(sessionId, candidates)
@@ -147,7 +104,7 @@ final class TcpSession implements PunchSession {
       early.forEach(Runnable::run);
       early.clear();
       socket.established().onSuccess(ch -> {
-        if (!result.future().isComplete() && !handedOver) {
+        if (!result().isComplete() && !handedOver) {
           onConnected(ch); // accepted by the listener (the peer's SYN came first), or connected
         }
       });
@@ -158,7 +115,7 @@ final class TcpSession implements PunchSession {
   /** A signalling message of this session from the remote peer. */
   @Override
   public void onSignal(SessionSignal signal) {
-    if (result.future().isComplete()) {
+    if (result().isComplete()) {
       return;
     }
     if (socket == null || local.isEmpty()) {
@@ -176,7 +133,7 @@ final class TcpSession implements PunchSession {
         return;
       }
       socket.expectPeer(remote);
-      timings.put("signalledMs", elapsed());
+      phaseDone("signalledMs");
       mark("tcp answer", remote.stream().map(SocketAddresses::format).toList().toString());
       pingSentNanos = System.nanoTime();
       signalling.send(remotePeer, new SessionSignal.TcpPing(sessionId));
@@ -195,8 +152,7 @@ final class TcpSession implements PunchSession {
         connect(n);
       }
     } else if (signal instanceof SessionSignal.Bye bye) {
-      fail(PunchSession.byeReason(bye), "the peer ended the session: " + (bye.reason() != null ? bye.reason()
-          : "no reason given"));
+      peerEnded(bye);
     }
   }
 
@@ -210,7 +166,7 @@ final class TcpSession implements PunchSession {
   }
 
   private void connect(int n) {
-    if (connecting || result.future().isComplete() || remote == null) {
+    if (connecting || result().isComplete() || remote == null) {
       return;
     }
     connecting = true;
@@ -223,7 +179,7 @@ final class TcpSession implements PunchSession {
         onConnected(ar.result());
         return;
       }
-      if (handedOver || result.future().isComplete()) {
+      if (handedOver || result().isComplete()) {
         return;
       }
       metrics.counter("p2p.tcp.attempts", "outcome", "failed").increment();
@@ -250,7 +206,7 @@ final class TcpSession implements PunchSession {
     }
     handedOver = true;
     metrics.counter("p2p.tcp.attempts", "outcome", "connected").increment();
-    timings.put("checksDoneMs", elapsed());
+    phaseDone("checksDoneMs");
     InetSocketAddress from = (InetSocketAddress) ch.localAddress();
     InetSocketAddress to = (InetSocketAddress) ch.remoteAddress();
     mark("tcp connected", "attempt " + attempt + ": " + SocketAddresses.format(from) + " -> " + SocketAddresses.format(to));
@@ -259,14 +215,14 @@ final class TcpSession implements PunchSession {
             new JsonObject().put("sessionId", sessionId).put("timeoutMs", tlsTimeoutMs),
             new DeliveryOptions().setSendTimeout(tlsTimeoutMs + 2_000))
         .onSuccess(reply -> {
-          timings.put("handshakeDoneMs", elapsed());
+          phaseDone("handshakeDoneMs");
           mark("tls handshake done", "peer id verified " + remotePeer.shortId());
           InetSocketAddress remoteCandidate = remote.stream().filter(r -> SocketAddresses.sameEndpoint(r, to)).findFirst()
               .orElse(to);
-          result.tryComplete(new SessionDescription(sessionId, localPeer, remotePeer, ConnectMethod.TCP, false, dialer,
-              timings, new SessionDescription.SelectedPair(local.get(0), "srflx", remoteCandidate,
+          complete(new SessionDescription(sessionId, localPeer, remotePeer, ConnectMethod.TCP, false, dialer,
+              timings(), new SessionDescription.SelectedPair(local.get(0), "srflx", remoteCandidate,
                   remote.indexOf(remoteCandidate) == 0 ? "srflx" : "host"),
-              rttMs < 0 ? null : Math.round(rttMs), attempt).toJson());
+              rttMs < 0 ? null : Math.round(rttMs), attempt));
         })
         .onFailure(err -> {
           ch.close();
@@ -312,28 +268,17 @@ final class TcpSession implements PunchSession {
 
   @Override
   public void fail(ConnectFailure reason, String detail) {
-    if (result.tryFail(new ConnectFailedException(reason, detail))) {
-      mark("failed", reason.label() + ": " + detail);
-      if (socket != null) {
-        socket.close();
-      }
+    if (tryFail(reason, detail) && socket != null) {
+      socket.close();
     }
-  }
-
-  private double elapsed() {
-    return Math.round((System.nanoTime() - startNanos) / 1e5) / 10.0;
   }
 
   /** Closes the sockets of an attempt still running; a connection handed to TLS lives on with its session. */
   @Override
   public Future<Void> close() {
-    if (!result.future().isComplete()) {
+    if (!result().isComplete()) {
       fail(ConnectFailure.CLOSED, "the peer is shutting down");
     }
     return Future.succeededFuture();
-  }
-
-  private void mark(String event, String detail) {
-    ctx.mark(event, detail);
   }
 }

@@ -216,15 +216,20 @@ public final class QuicVerticle extends VerticleBase {
     return server.start().compose(v -> first.future()).onComplete(x -> vertx.cancelTimer(timer));
   }
 
-  /**
-   * Says goodbye: every session's QUIC connection is closed with a CONNECTION_CLOSE ("peer stopped"), so
-   * the other side frees it at once instead of after its idle timeout. Bounded: a peer that cannot be
-   * reached any more does not hold the shutdown.
-   */
+  /** Says goodbye ({@link #closeSessions}, "peer stopped"). */
   @Override
   public Future<?> stop() {
+    return closeSessions("peer stopped");
+  }
+
+  /**
+   * Closes every session's QUIC connection with a CONNECTION_CLOSE carrying {@code reason}, so the other
+   * side frees it at once instead of after its idle timeout. Bounded to 2 s: a peer that cannot be reached
+   * any more does not hold the shutdown.
+   */
+  public Future<Void> closeSessions(String reason) {
     java.util.List<Future<Void>> closing = sessions.values().stream()
-        .map(s -> s.close("peer stopped").otherwiseEmpty()).toList();
+        .map(s -> s.close(reason).otherwiseEmpty()).toList();
     Promise<Void> done = Promise.promise();
     long bound = vertx.setTimer(2_000, t -> done.tryComplete());
     Future.join(closing).onComplete(ar -> {
