@@ -1,7 +1,6 @@
 package io.p2pquic.quic;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -38,6 +37,8 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class QuicPeerStream implements ReadStream<Buffer>, WriteStream<Buffer> {
 
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(QuicPeerStream.class);
+  /** Collected reads are handed over at once beyond this size. */
+  static final int HAND_OVER_BYTES = 64 * 1024;
 
   private final QuicPeerConnection connection;
   private final QuicStreamChannel channel;
@@ -51,6 +52,10 @@ public final class QuicPeerStream implements ReadStream<Buffer>, WriteStream<Buf
   private Handler<Void> closeHandler;
   private long demand = Long.MAX_VALUE;
   private final ArrayDeque<Buffer> pending = new ArrayDeque<>();
+  // Data read since the last hand-over: quiche yields about one packet's payload a read, so a bulk stream
+  // was a handler call, a copy and an allocation per 1.4 KB; what one batch of datagrams brings goes as one.
+  private ByteBuf received;
+  private boolean handOverScheduled;
   private boolean finReceived;
   // Bytes received so far, and the final size the peer announced in a StreamFinalSizeNotice (-1: none).
   private long bytesReceived;
@@ -290,6 +295,40 @@ public final class QuicPeerStream implements ReadStream<Buffer>, WriteStream<Buf
     }
   }
 
+  /**
+   * Adds a read to what waits for the handler; the hand-over runs as a task once the event loop has
+   * processed the datagrams at hand (a batched receive holds up to 16), or at once past {@value #HAND_OVER_BYTES}.
+   */
+  private void collect(ByteBuf content) {
+    if (received == null) {
+      received = Unpooled.buffer(Math.max(content.readableBytes(), 32 * 1024)); // heap: the handler may keep it
+    }
+    received.writeBytes(content);
+    if (received.readableBytes() >= HAND_OVER_BYTES) {
+      handOver();
+    } else if (!handOverScheduled) {
+      handOverScheduled = true;
+      channel.eventLoop().execute(() -> {
+        handOverScheduled = false;
+        handOver();
+      });
+    }
+  }
+
+  /** Passes collected data on: to the handler while there is demand, else to the pending queue. */
+  private void handOver() {
+    ByteBuf data = received;
+    if (data == null) {
+      return;
+    }
+    received = null;
+    deliver(BufferInternal.buffer(data));
+    if (demand == 0 || handler == null) {
+      updateReading();
+    }
+    maybeEnd();
+  }
+
   private void deliver(Buffer data) {
     if (demand > 0 && pending.isEmpty() && handler != null) {
       if (demand != Long.MAX_VALUE) {
@@ -313,7 +352,7 @@ public final class QuicPeerStream implements ReadStream<Buffer>, WriteStream<Buf
 
   private void maybeEnd() {
     Handler<Void> h = endHandler;
-    if (allReceived() && pending.isEmpty() && !endDelivered && h != null) {
+    if (allReceived() && received == null && pending.isEmpty() && !endDelivered && h != null) {
       endDelivered = true;
       if (!finReceived) {
         connection.countEndedByNotice();
@@ -358,7 +397,7 @@ public final class QuicPeerStream implements ReadStream<Buffer>, WriteStream<Buf
             LOG.debug("stream {}: dropped {} bytes past the announced final size {}", id(), content.readableBytes(),
                 noticedFinalSize);
           } else {
-            deliver(Buffer.buffer(ByteBufUtil.getBytes(content)));
+            collect(content);
           }
         }
       } finally {
@@ -367,14 +406,11 @@ public final class QuicPeerStream implements ReadStream<Buffer>, WriteStream<Buf
       if (fin) {
         finReceived = true;
         updateReading();
+        handOver();
         maybeEnd();
-      } else {
-        if (demand == 0 || handler == null) {
-          updateReading();
-        }
-        if (noticedFinalSize >= 0) {
-          maybeEnd();
-        }
+      } else if (noticedFinalSize >= 0 && allReceived()) {
+        handOver();
+        maybeEnd();
       }
     }
 
@@ -394,6 +430,7 @@ public final class QuicPeerStream implements ReadStream<Buffer>, WriteStream<Buf
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+      handOver(); // what arrived before a reset is still the peer's data, delivered before the failure
       connection.unregister(QuicPeerStream.this);
       if (isReadable() && !finReceived && !endDelivered) {
         fail(new ClosedChannelException() {
