@@ -24,7 +24,7 @@ import java.util.Set;
  * segmentation-offload (UDP GSO) call on Linux native sockets; 0 or 1 = one system call a packet],
  * {@code discoverPmtu} [true: path MTU discovery (RFC 8899 DPLPMTUD) lets packets grow from 1200 bytes up to
  * {@code maxUdpPayloadSize} where the path carries them; false: every packet stays at 1200 bytes],
- * {@code maxUdpPayloadSize} [1452: the largest UDP payload of a QUIC packet we send or take, 1200-2048], {@code keyLog} [false],
+ * {@code maxUdpPayloadSize} [1350: the largest UDP payload of a QUIC packet we send or take, 1200-2048], {@code keyLog} [false],
  * {@code keyLogFile} [null: $SSLKEYLOGFILE], {@code qlogDir} [null: off]. {@link #fromJson} rejects
  * unknown keys and names them.
  */
@@ -37,10 +37,14 @@ public final class QuicOptions extends JsonDataObject {
   /** RFC 9000's smallest datagram every path must carry, and where path MTU discovery starts. */
   public static final int MIN_UDP_PAYLOAD_SIZE = 1200;
   /**
-   * 1500-byte Ethernet less the IPv6 and UDP headers (IPv4 leaves 20 bytes more): the largest payload
-   * common paths carry, the ceiling quic-go and ngtcp2 probe to as well.
+   * Ceiling of path MTU discovery. The path layer moves packets between paths below QUIC (direct, relayed
+   * as a TURN Send indication or ChannelData), and quiche does not discover again after such a move, so
+   * the ceiling must fit the worst path it may move to: 1350 + a Send indication's 51 bytes (IPv6 peer)
+   * + IPv6 and UDP headers = 1449, inside 1500-byte Ethernet, with room for a tunnel's overhead; the size
+   * Google's QUIC settled on for the same reason. 1452 (ngtcp2's, quic-go's) would not survive a move to
+   * a relay over IPv6.
    */
-  public static final int DEFAULT_MAX_UDP_PAYLOAD_SIZE = 1452;
+  public static final int DEFAULT_MAX_UDP_PAYLOAD_SIZE = 1350;
   /** The dialer is connected once its own handshake completed (the listener proved its identity). */
   public static final String DIALER_READY_HANDSHAKE = "handshake";
   /** The dialer is connected once the listener said it verified and accepted the dialer. */

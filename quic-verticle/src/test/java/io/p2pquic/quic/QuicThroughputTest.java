@@ -52,7 +52,7 @@ class QuicThroughputTest {
   void pathMtuDiscoveryGrowsPacketsToTheCeilingWhereThePathCarriesThem() throws Exception {
     SendCounter sent = new SendCounter();
     transfer(NATIVE.vertx(), 3L * 1000 * 1000, sent, new QuicOptions());
-    assertThat(sent.largestPacket.get()).as("loopback carries 1452-byte packets: the probe is acknowledged")
+    assertThat(sent.largestPacket.get()).as("loopback carries the ceiling: the probe is acknowledged")
         .isEqualTo(QuicOptions.DEFAULT_MAX_UDP_PAYLOAD_SIZE);
 
     SendCounter small = new SendCounter();
