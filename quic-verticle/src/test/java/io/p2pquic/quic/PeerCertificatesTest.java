@@ -29,8 +29,12 @@ class PeerCertificatesTest {
   }
 
   private static Reason reasonOf(Certificate[] chain) {
+    return reasonOf(chain, Instant.now());
+  }
+
+  private static Reason reasonOf(Certificate[] chain, Instant now) {
     try {
-      PeerCertificates.verify(chain, Instant.now());
+      PeerCertificates.verify(chain, now);
       throw new AssertionError("verified");
     } catch (PeerCertificateException e) {
       return e.reason();
@@ -49,6 +53,24 @@ class PeerCertificatesTest {
     byte[] value = ASN1OctetString.getInstance(cert.getExtensionValue(PeerCertificates.EXTENSION_OID)).getOctets();
     assertThat(value[0]).isEqualTo((byte) 0x30);
     assertThat(value.length).isEqualTo(2 + 2 + 32 + 2 + 64);
+  }
+
+  @Test
+  void aCertificateSeenBeforeIsStillCheckedForItsValidityPeriodAndAForgeryNextToItIsNot() throws Exception {
+    KeyPair tls = p256();
+    byte[] ext = PeerCertificates.encodeExtension(io.p2pquic.identity.Ed25519Keys.rawPublicKey(alice.publicKey()),
+        alice.sign(PeerCertificates.signedPayload(tls.getPublic().getEncoded())));
+    X509Certificate cert = PeerCertificates.build(alice.peerId(), tls, ext, Duration.ofHours(1));
+    Certificate[] chain = {cert};
+    assertThat(PeerCertificates.verify(chain, Instant.now())).isEqualTo(alice.peerId());
+    assertThat(PeerCertificates.verify(chain, Instant.now())).as("again, from the cache").isEqualTo(alice.peerId());
+    assertThat(reasonOf(chain, Instant.now().plus(Duration.ofHours(2))))
+        .as("a verified certificate expires all the same").isEqualTo(Reason.NOT_VALID_NOW);
+    // Mallory's signature next to Alice's key, on the same TLS key: other bytes, verified afresh.
+    byte[] forgedExt = PeerCertificates.encodeExtension(io.p2pquic.identity.Ed25519Keys.rawPublicKey(alice.publicKey()),
+        mallory.sign(PeerCertificates.signedPayload(tls.getPublic().getEncoded())));
+    X509Certificate forged = PeerCertificates.build(alice.peerId(), tls, forgedExt, Duration.ofHours(1));
+    assertThat(reasonOf(new Certificate[] {forged})).isEqualTo(Reason.BAD_SIGNATURE);
   }
 
   @Test
