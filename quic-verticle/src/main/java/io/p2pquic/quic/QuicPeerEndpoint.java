@@ -101,7 +101,7 @@ public final class QuicPeerEndpoint {
     try {
       PeerCertificate cert = certificate != null ? certificate : PeerCertificates.current(me);
       QuicSslContextBuilder b = QuicSslContextBuilder.forClient()
-          .keyManager(cert.tlsKey(), null, cert.certificate())
+          .keyManager(PeerCertificates.keyManagerFactory(cert), null)
           .trustManager(new PeerTrustManager(policy, conn.trustListener()));
       ssl = tls(b, opts).build();
       qlog = qlog(opts, "client " + me.peerId() + " to " + expected);
@@ -250,7 +250,7 @@ public final class QuicPeerEndpoint {
   }
 
   static QuicSslContext serverSsl(PeerCertificate cert, PeerTrustManager tm, QuicOptions o) {
-    return tls(QuicSslContextBuilder.forServer(cert.tlsKey(), null, cert.certificate())
+    return tls(QuicSslContextBuilder.forServer(PeerCertificates.keyManagerFactory(cert), null)
         .trustManager(tm)
         .clientAuth(ClientAuth.REQUIRE), o).build();
   }
