@@ -39,6 +39,8 @@ public final class QuicPeerStream implements ReadStream<Buffer>, WriteStream<Buf
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(QuicPeerStream.class);
   /** Collected reads are handed over at once beyond this size. */
   static final int HAND_OVER_BYTES = 64 * 1024;
+  /** What a batched receive of 16 full packets holds, about. */
+  private static final int BATCH_BYTES = 32 * 1024;
 
   private final QuicPeerConnection connection;
   private final QuicStreamChannel channel;
@@ -300,8 +302,15 @@ public final class QuicPeerStream implements ReadStream<Buffer>, WriteStream<Buf
    * processed the datagrams at hand (a batched receive holds up to 16), or at once past {@value #HAND_OVER_BYTES}.
    */
   private void collect(ByteBuf content) {
+    int len = content.readableBytes();
     if (received == null) {
-      received = Unpooled.buffer(Math.max(content.readableBytes(), 32 * 1024)); // heap: the handler may keep it
+      // Heap (the handler may keep it) and exact: a lone small message costs what it did before batching.
+      received = Unpooled.buffer(len);
+    } else if (received.writableBytes() < len) {
+      // A second read in the same batch: room for a batch at once rather than doubling up from one packet.
+      ByteBuf batch = Unpooled.buffer(Math.max(BATCH_BYTES, received.readableBytes() + len));
+      batch.writeBytes(received);
+      received = batch;
     }
     received.writeBytes(content);
     if (received.readableBytes() >= HAND_OVER_BYTES) {
