@@ -29,7 +29,7 @@ class PeerConfigTest {
     assertBad("{\"gathering\":{\"turnServers\":[{\"host\":\"h\",\"username\":\"u\",\"password\":\"p\",\"secret\":1}]}}",
         "gathering.turnServers[0].secret is not a known key (known: host, port, username, password, transport, "
             + "lifetimeSeconds, permissionRefreshMillis, channelRefreshMillis, autoChannelBind, retransmit)");
-    assertBad("{\"ice\":{\"tA\":5}}", "ice.tA is not a known key (known: taMillis, checkRetransmit, maxPairs, "
+    assertBad("{\"ice\":{\"tA\":5}}", "ice.tA is not a known key (known: taMillis, firstChecks, checkRetransmit, maxPairs, "
         + "nomination, nominationWaitMillis, checkingTimeoutMillis, keepaliveIntervalMillis, consentIntervalMillis, "
         + "consentTimeoutMillis, disconnectedTimeoutMillis, component, candidatePolicy)");
     assertBad("{\"session\":{\"relayProbe\":5}}", "session.relayProbe is not a known key (known: "

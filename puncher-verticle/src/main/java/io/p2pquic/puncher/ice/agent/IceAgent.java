@@ -139,6 +139,8 @@ public final class IceAgent {
   private long pacingTimer = -1;
   /** When the last ordinary or triggered check left (System.nanoTime()), 0 before the first. */
   private long lastPacedNanos;
+  /** Paced checks sent in this generation: the first {@code firstChecks} go 5 ms apart, the rest Ta. */
+  private int pacedChecks;
   private boolean pacePending;
   private long checkingTimer = -1;
   private int prflxCount;
@@ -473,6 +475,12 @@ public final class IceAgent {
     pacingTimer = context.setPeriodic(options.taMillis(), id -> tick());
   }
 
+  /** The least time from one paced check to the next: short for the first few of a generation (see firstChecks). */
+  private long spacingMillis() {
+    return pacedChecks < options.firstChecks()
+        ? Math.min(IceAgentOptions.FIRST_CHECK_SPACING_MILLIS, options.taMillis()) : options.taMillis();
+  }
+
   /**
    * A check became possible (the first pairs, a new pair, a triggered check): when the last paced check
    * left a whole Ta ago, or none has, it goes now instead of at the next tick, and the ticks restart from
@@ -488,7 +496,7 @@ public final class IceAgent {
     context.runOnContext(v -> {
       pacePending = false;
       if (pacingTimer < 0 || !isActive() || remote == null || checkList.completed
-          || lastPacedNanos != 0 && System.nanoTime() - lastPacedNanos < TimeUnit.MILLISECONDS.toNanos(options.taMillis())) {
+          || lastPacedNanos != 0 && System.nanoTime() - lastPacedNanos < TimeUnit.MILLISECONDS.toNanos(spacingMillis())) {
         return;
       }
       context.owner().cancelTimer(pacingTimer);
@@ -793,7 +801,17 @@ public final class IceAgent {
     }
     if (next != null) {
       lastPacedNanos = System.nanoTime();
+      pacedChecks++;
       sendCheck(next, kind);
+      if (pacedChecks < options.firstChecks()) {
+        // The next of the first checks need not wait for the Ta tick: look again after the short spacing.
+        int gen = generation;
+        context.setTimer(spacingMillis(), id -> {
+          if (gen == generation) {
+            paceNow();
+          }
+        });
+      }
     }
     maybeNominate();
     checkFailure();
@@ -1149,6 +1167,8 @@ public final class IceAgent {
     firstValidNanos = -1;
     checkingStartNanos = -1;
     generationSelected = null;
+    pacedChecks = 0;
+    lastPacedNanos = 0;
     checkList = new CheckList(options.maxPairs());
     failureReason = null;
     if (selectedPromise.future().isComplete()) {

@@ -107,7 +107,7 @@ class IceAgentLoopbackTest {
    */
   @Test
   void theFirstCheckAndTriggeredChecksDoNotWaitForATick() throws Exception {
-    IceAgentOptions slow = fast().setTaMillis(1_000).setNominationWaitMillis(5_000);
+    IceAgentOptions slow = fast().setTaMillis(1_000).setNominationWaitMillis(5_000).setFirstChecks(0);
     Peer a = new Peer(IceRole.CONTROLLING, slow);
     Peer b = new Peer(IceRole.CONTROLLED, slow);
     signal(b, a);
@@ -119,6 +119,27 @@ class IceAgentLoopbackTest {
         500, "b's first check");
     waitUntil(() -> a.agent.pairs().stream().anyMatch(CandidatePair::valid), 500, "a valid pair on a");
     assertThat(a.counter("p2p.ice.checks.sent", "kind", "ordinary")).as(a.timeline()).isEqualTo(1);
+  }
+
+  /**
+   * The first {@code firstChecks} checks of a check list go 5 ms apart, the rest Ta apart: between two
+   * NATs the host pair is first by priority and cannot work, and the server-reflexive pair behind it must
+   * not wait a whole Ta. With Ta = 1 s and three remote candidates nobody answers, two checks leave at
+   * once and the third a Ta later.
+   */
+  @Test
+  void theFirstChecksOfACheckListAreNotHeldBackByTa() throws Exception {
+    Peer a = new Peer(IceRole.CONTROLLING, fast().setTaMillis(1_000).setFirstChecks(2));
+    a.agent.setRemoteCredentials(IceCredentials.random());
+    long start = System.nanoTime();
+    for (int i = 2; i <= 4; i++) { // three addresses, three foundations: no pair is Frozen behind another
+      a.agent.addRemoteCandidate(Candidate.host(new InetSocketAddress("127.0.0." + i, 9), 65535 - i, 1));
+    }
+    waitUntil(() -> a.counter("p2p.ice.checks.sent", "kind", "ordinary") >= 2, 500, "a's first two checks");
+    long ms = (System.nanoTime() - start) / 1_000_000;
+    assertThat(a.counter("p2p.ice.checks.sent", "kind", "ordinary")).as(a.timeline() + " after " + ms + " ms").isEqualTo(2);
+    waitUntil(() -> a.counter("p2p.ice.checks.sent", "kind", "ordinary") >= 3, 2_000, "a's third check, one Ta later");
+    assertThat((System.nanoTime() - start) / 1_000_000).as("the third check waited for Ta").isGreaterThanOrEqualTo(900);
   }
 
   @Test
