@@ -125,6 +125,21 @@ class VirtualNetworkMethodsTest {
   }
 
   /**
+   * Method relay keeps the dialer's addresses private even where a direct path exists (full cone to
+   * port-restricted): its only candidate is its allocation on the rendezvous's TURN relay.
+   */
+  @Test
+  void methodRelayUsesOnlyTheDialersAllocationAndEchoes() throws Exception {
+    JsonObject s = connect(fullCone, portRestricted, "relay", 10_000);
+
+    assertThat(s.getString("method")).isEqualTo("relay");
+    assertThat(s.getString("path")).isEqualTo("relayed");
+    assertThat(s.getJsonObject("selectedPair").getString("localType")).isEqualTo("relay");
+    assertThat(s.getJsonObject("selectedPair").getString("local")).startsWith(RELAY_IP + ":");
+    assertThat(await(PeerNode.echo(cast.vertx, s, Buffer.buffer("private"))).toString()).isEqualTo("private");
+  }
+
+  /**
    * dcutr: QUIC comes up on the relay, CONNECT/SYNC cross it, and the simultaneous punch moves the live
    * connection to the direct path between the full-cone and port-restricted NATs; the echo works after.
    */
