@@ -3,6 +3,7 @@ package io.p2pquic.node;
 import static io.p2pquic.testsupport.Await.await;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.channel.socket.DatagramChannel;
 import io.p2pquic.api.Addresses;
 import io.p2pquic.api.net.SocketAddresses;
 import io.p2pquic.api.timeline.Timeline;
@@ -16,6 +17,7 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Function;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -41,6 +43,8 @@ final class LoopbackCast implements BeforeAllCallback, AfterAllCallback {
   final List<JsonObject> events = new CopyOnWriteArrayList<>();
   private final JsonObject rendezvousConfig;
   private boolean recordEvents;
+  /** Makes the rendezvous's UDP sockets when set ({@link #rendezvousUdp}). */
+  private Function<String, DatagramChannel> rendezvousUdp;
   /** Deployed before the class's first test. */
   RendezvousVerticle rendezvous;
 
@@ -73,10 +77,22 @@ final class LoopbackCast implements BeforeAllCallback, AfterAllCallback {
     return this;
   }
 
+  /**
+   * The rendezvous's UDP sockets (STUN, TURN relays, QUIC signalling) come from {@code sockets}, e.g. a
+   * virtual network's channels; its HTTP signalling stays on loopback TCP.
+   */
+  LoopbackCast rendezvousUdp(Function<String, DatagramChannel> sockets) {
+    rendezvousUdp = sockets;
+    return this;
+  }
+
   @Override
   public void beforeAll(ExtensionContext context) throws Exception {
     timeline.listener(e -> System.out.println(e.format()));
     rendezvous = new RendezvousVerticle(RendezvousConfig.fromJson(rendezvousConfig), metrics);
+    if (rendezvousUdp != null) {
+      rendezvous.udpSockets(rendezvousUdp);
+    }
     await(vertx.deployVerticle(rendezvous));
     if (recordEvents) {
       await(vertx.eventBus().<JsonObject>consumer(Addresses.SESSION_EVENTS, m -> events.add(m.body())).completion());

@@ -57,6 +57,19 @@ public final class RendezvousVerticle extends VerticleBase {
   /** Gauge of live relays in the directory (this node's included). */
   public static final String RELAYS_KNOWN = "p2p.relays.known";
 
+  /** Makes the UDP sockets when set ({@link #udpSockets}); else the Vert.x transport's. */
+  private java.util.function.Function<String, io.netty.channel.socket.DatagramChannel> udpSockets;
+
+  /**
+   * For tests: every UDP socket of this rendezvous (STUN, TURN relays, QUIC signalling) is made by
+   * {@code sockets}, given the host to bind, instead of the Vert.x transport, e.g. channels of an
+   * in-memory network; HTTP and TCP stay real. Set before deploying.
+   */
+  public RendezvousVerticle udpSockets(java.util.function.Function<String, io.netty.channel.socket.DatagramChannel> sockets) {
+    this.udpSockets = sockets;
+    return this;
+  }
+
   public RendezvousVerticle(RendezvousConfig config, MeterRegistry metrics) {
     this.config = config;
     this.metrics = metrics;
@@ -94,6 +107,9 @@ public final class RendezvousVerticle extends VerticleBase {
       turn = new TurnServer(vertx, config.turn(), config.stun().bind(), config.stun().software(), metrics);
     }
     stun = new StunServer(vertx, config.stun(), metrics, turn);
+    if (udpSockets != null) {
+      stun.udpSockets(udpSockets);
+    }
     signalling = new SignallingService(vertx, config.signalling(), metrics);
     if (config.issuesRelayGrants()) {
       directory = new RelayDirectory(vertx, config.relays(), signalling.nodeId(), turn != null ? this::localRelay : null);
@@ -240,6 +256,9 @@ public final class RendezvousVerticle extends VerticleBase {
     }
     quicSignalling = new io.p2pquic.rendezvous.signalling.QuicSignallingListener(vertx, signalling, config.httpBind(),
         config.signalling().quicPort());
+    if (udpSockets != null) {
+      quicSignalling.udpSockets(udpSockets);
+    }
     return quicSignalling.start().mapEmpty();
   }
 

@@ -50,6 +50,8 @@ public final class QuicSignallingListener {
   private final PeerIdentity identity = PeerIdentity.generate();
   private Channel channel;
   private final ConnectionLimiter connections;
+  /** Makes the UDP socket for the bind host when set ({@link #udpSockets}); else the Vert.x transport's. */
+  private java.util.function.Function<String, io.netty.channel.socket.DatagramChannel> udpSocketFactory;
 
   public QuicSignallingListener(Vertx vertx, SignallingService service, String host, int port) {
     this.vertx = vertx;
@@ -59,13 +61,25 @@ public final class QuicSignallingListener {
     this.connections = new ConnectionLimiter(service.config().maxConnections(), service.config().maxConnectionsPerIp());
   }
 
+  /**
+   * For tests: the UDP socket is made by {@code sockets}, given the host to bind, instead of the Vert.x
+   * transport, e.g. a channel of an in-memory network. Set before {@link #start}.
+   */
+  public QuicSignallingListener udpSockets(java.util.function.Function<String, io.netty.channel.socket.DatagramChannel> sockets) {
+    this.udpSocketFactory = sockets;
+    return this;
+  }
+
   /** Binds the port (0: any) and tells the service to advertise it; completes with the bound address. */
   public Future<InetSocketAddress> start() {
     ContextInternal context = ((VertxInternal) vertx).getOrCreateContext();
     return vertx.executeBlocking(() -> SignallingQuicTls.server(identity), false).compose(ssl -> {
       Promise<InetSocketAddress> bound = context.promise();
+      io.netty.channel.ChannelFactory<? extends io.netty.channel.Channel> sockets = udpSocketFactory == null
+          ? ((VertxInternal) vertx).transport().datagramChannelFactory()
+          : () -> udpSocketFactory.apply(host == null ? "0.0.0.0" : host);
       new Bootstrap().group(context.nettyEventLoop())
-          .channelFactory(((VertxInternal) vertx).transport().datagramChannelFactory())
+          .channelFactory(sockets)
           .handler(new ChannelInitializer<io.netty.channel.socket.DatagramChannel>() {
             @Override
             protected void initChannel(io.netty.channel.socket.DatagramChannel ch) {

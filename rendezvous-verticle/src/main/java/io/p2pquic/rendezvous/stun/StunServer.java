@@ -93,6 +93,8 @@ public final class StunServer {
   private InetSocketAddress udpAddress;
   private InetSocketAddress tcpAddress;
   private ContextInternal context;
+  /** Makes the UDP sockets for a bind host when set ({@link #udpSockets}); else the Vert.x transport's. */
+  private Function<String, DatagramChannel> udpSocketFactory;
 
   public StunServer(Vertx vertx, StunServerConfig config, MeterRegistry metrics) {
     this(vertx, config, metrics, null);
@@ -115,6 +117,19 @@ public final class StunServer {
     this.tcpConnections = new io.p2pquic.rendezvous.ConnectionLimiter(
         config.tcpMaxConnections(), config.tcpMaxConnectionsPerIp());
     metrics.gauge("p2p.stun.tcp.connections", tcpConnections, io.p2pquic.rendezvous.ConnectionLimiter::open);
+  }
+
+  /**
+   * For tests: the UDP sockets (and the TURN relay's relay sockets) are made by {@code sockets}, given the
+   * host to bind, instead of the Vert.x transport, e.g. channels of an in-memory network. Set before
+   * {@link #start}.
+   */
+  public StunServer udpSockets(Function<String, DatagramChannel> sockets) {
+    this.udpSocketFactory = sockets;
+    if (turn != null) {
+      turn.relaySockets(sockets);
+    }
+    return this;
   }
 
   public Future<Void> start() {
@@ -188,7 +203,8 @@ public final class StunServer {
     // answers IPv4 clients too.
     SocketProtocolFamily family = endpoint.getAddress() instanceof java.net.Inet6Address
         ? SocketProtocolFamily.INET6 : SocketProtocolFamily.INET;
-    Function<SocketProtocolFamily, DatagramChannel> open = DatagramSockets.factory(vertx);
+    Function<SocketProtocolFamily, DatagramChannel> open = udpSocketFactory != null
+        ? f -> udpSocketFactory.apply(endpoint.getAddress().getHostAddress()) : DatagramSockets.factory(vertx);
     InetSocketAddress[] local = new InetSocketAddress[1];
     Bootstrap b = new Bootstrap()
         .group(loop.nettyEventLoop())

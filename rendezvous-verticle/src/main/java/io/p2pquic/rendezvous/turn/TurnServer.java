@@ -123,6 +123,8 @@ public final class TurnServer {
   private ContextInternal context;
   private Bootstrap relayBootstrap;
   private long sweepTimer = -1;
+  /** Makes relay sockets for the relay address when set ({@link #relaySockets}); else the Vert.x transport's. */
+  private Function<String, DatagramChannel> relaySocketFactory;
 
   /** A port kept for a later Allocate with RESERVATION-TOKEN (EVEN-PORT with the R bit). */
   private record Reservation(DatagramChannel channel, long expiresAtMillis) {}
@@ -194,7 +196,18 @@ public final class TurnServer {
     this.byRelayPort = first.byRelayPort;
     this.quotas = first.quotas;
     this.reservations = first.reservations;
+    this.relaySocketFactory = first.relaySocketFactory;
     this.primary = false;
+  }
+
+  /**
+   * For tests: relay sockets are made by {@code sockets} (given the relay address to bind, as a literal)
+   * instead of the Vert.x transport, e.g. channels of an in-memory network. Set before {@link #start};
+   * siblings made afterwards inherit it.
+   */
+  public TurnServer relaySockets(Function<String, DatagramChannel> sockets) {
+    this.relaySocketFactory = sockets;
+    return this;
   }
 
   /**
@@ -212,10 +225,12 @@ public final class TurnServer {
   public Future<Void> start(ContextInternal ctx) {
     this.context = ctx;
     Function<SocketProtocolFamily, DatagramChannel> relaySockets = DatagramSockets.factory(vertx);
+    Function<String, DatagramChannel> injected = relaySocketFactory;
+    String relayHost = relayBind.getHostAddress();
     this.relayBootstrap = new Bootstrap()
         .group(ctx.nettyEventLoop())
         // Relay sockets of the kind the event loop runs (epoll on the node's native transport, else NIO).
-        .channelFactory(() -> relaySockets.apply(SocketProtocolFamily.INET))
+        .channelFactory(() -> injected != null ? injected.apply(relayHost) : relaySockets.apply(SocketProtocolFamily.INET))
         .handler(new ChannelInitializer<DatagramChannel>() {
           @Override
           protected void initChannel(DatagramChannel ch) {
