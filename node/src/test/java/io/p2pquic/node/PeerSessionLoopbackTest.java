@@ -50,6 +50,23 @@ class PeerSessionLoopbackTest {
     assertThat((System.nanoTime() - t0) / 1e9).as("seconds until the failure").isLessThan(10);
   }
 
+  /**
+   * This rendezvous runs no QUIC signalling (signalling.quicPort is off by default): a quic-native connect
+   * fails at once with the signalling code and says what to set, instead of waiting out its timeout with
+   * a message that blames the peer.
+   */
+  @Test
+  void quicNativeWithoutQuicSignallingFailsAtOnceSayingWhatToSet() {
+    long t0 = System.nanoTime();
+    assertThatThrownBy(() -> cast.connect(alice, bob, "quic-native", 15_000))
+        .rootCause().isInstanceOfSatisfying(ReplyException.class, e -> {
+          assertThat(io.p2pquic.api.session.ConnectFailure.fromCode(e.failureCode()))
+              .isEqualTo(io.p2pquic.api.session.ConnectFailure.SIGNALLING);
+          assertThat(e.getMessage()).contains("signalling.quicPort").contains("method ice or auto");
+        });
+    assertThat((System.nanoTime() - t0) / 1e9).as("seconds until the failure, not the 15 s timeout").isLessThan(5);
+  }
+
   @Test
   void connectReturnsADirectSessionAndTheEchoComesBack() throws Exception {
     JsonObject s = await(connect(bob.puncher.peerId()));

@@ -39,7 +39,9 @@ class ConnectCaptureLabBenchmark {
         .peer("b", RouterNat.PORT_RESTRICTED, LinkConditions.delayMillis(20)))) {
       String server = lab.serverAddress().getHostAddress();
       Path conf = dir.resolve("rendezvous.json");
-      Files.writeString(conf, LabCast.turnConfig().encode());
+      // QUIC signalling on too, for -Dbench.method=quic-native.
+      Files.writeString(conf, LabCast.turnConfig()
+          .put("signalling", new io.vertx.core.json.JsonObject().put("quicPort", 8089)).encode());
       LabProcesses.Running rendezvous = new LabProcesses.Running(lab, lab.serverNamespace(), "rendezvous ready",
           "rendezvous", "--config", conf.toString(), "--bind", server);
       LabProcesses.Running peer = null;

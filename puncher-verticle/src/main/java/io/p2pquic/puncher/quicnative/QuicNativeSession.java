@@ -86,8 +86,11 @@ public final class QuicNativeSession extends AbstractPunchSession {
     }
     JsonObject advert = signalling.registration() == null ? null : signalling.registration().quicSignalling();
     if (advert == null || advert.getInteger("port") == null) {
-      return Future.failedFuture("method quic-native needs the rendezvous's QUIC signalling transport, and this"
-          + " rendezvous runs none (set signalling.quicPort in its configuration)");
+      // Fails the session now: the connect call would otherwise wait out its timeout and blame the peer.
+      String why = "method quic-native needs the rendezvous's QUIC signalling transport, and this rendezvous runs"
+          + " none (set signalling.quicPort in its configuration, or connect with method ice or auto)";
+      fail(ConnectFailure.SIGNALLING, why);
+      return Future.failedFuture(why);
     }
     PeerId rendezvousId = advert.getString("peerId") == null ? null : PeerId.parse(advert.getString("peerId"));
     return vertx.executeBlocking(() -> new InetSocketAddress(InetAddress.getByName(rendezvous.getHost()), advert.getInteger("port")), false)
