@@ -61,6 +61,36 @@ class QuicNativeLoopbackTest {
     assertThat(metrics.find("p2p.signalling.attachments").tag("transport", "quic").counter().count()).isGreaterThanOrEqualTo(2);
   }
 
+  /**
+   * After a first quic-native session each side keeps a socket attached to the rendezvous (AttachedSocketPool):
+   * the next session on both sides takes it, sends its offer or answer without attaching first, and carries data.
+   */
+  @Test
+  void aSecondSessionTakesSocketsAlreadyAttachedOnBothSides() throws Exception {
+    await(connect(bob.puncher.peerId(), 15_000)); // wakes both pools (if an earlier test has not)
+    // Both pools attach a socket: two more attachments at the rendezvous.
+    double attachments = attachments();
+    io.p2pquic.testsupport.Await.until(() -> attachments() >= attachments + 2, java.time.Duration.ofSeconds(10),
+        "both pools attached a socket");
+    double hits = poolHits();
+
+    JsonObject s = await(connect(bob.puncher.peerId(), 15_000));
+
+    assertThat(poolHits() - hits).as("takes that found an attached socket: dialer and listener").isEqualTo(2);
+    assertThat(s.getString("path")).isEqualTo("direct");
+    assertThat(await(PeerNode.echo(vertx, s, Buffer.buffer("pooled"))).toString()).isEqualTo("pooled");
+  }
+
+  private static double attachments() {
+    var c = metrics.find("p2p.signalling.attachments").tag("transport", "quic").counter();
+    return c == null ? 0 : c.count();
+  }
+
+  private static double poolHits() {
+    var c = metrics.find("p2p.session.attached-socket-pool").tag("outcome", "hit").counter();
+    return c == null ? 0 : c.count();
+  }
+
   @Test
   void anOfflinePeerFailsTheConnectWithTheReasonInBoundedTime() {
     PeerId nobody = PeerIdentity.generate().peerId();

@@ -8,7 +8,8 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * Settings of method quic-native ({@code quicNative} in the peer configuration). JSON keys, all
- * optional: {@code paceMs} (25: gap between probes to successive candidates, best first),
+ * optional: {@code paceMs} (5: gap between probes to successive candidates, best first; as ICE's first checks,
+ * so the server-reflexive candidate that works between two NATs is not held back behind the host one),
  * {@code resprayMs} (50: the dialer re-sends its latest Initial, the listener its punch packets, to all
  * candidates this often until QUIC answers), {@code attachTimeoutMs} (5000: time to attach to the
  * rendezvous over QUIC), {@code probeTimeoutMs} (8000: the dialer gives up when no candidate answered
@@ -16,7 +17,7 @@ import io.vertx.core.json.JsonObject;
  */
 public final class QuicNativeOptions extends JsonDataObject {
   private static final List<String> KNOWN = List.of("paceMs", "resprayMs", "attachTimeoutMs", "probeTimeoutMs");
-  private long paceMs = 25;
+  private long paceMs = 5;
   private long resprayMs = 50;
   private long attachTimeoutMs = 5_000;
   private long probeTimeoutMs = 8_000;

@@ -14,20 +14,17 @@ import io.p2pquic.identity.PeerId;
 import io.p2pquic.puncher.IceCredentials;
 import io.p2pquic.puncher.PeerDescription;
 import io.p2pquic.puncher.ice.Candidate;
-import io.p2pquic.puncher.ice.CandidateGatherer;
 import io.p2pquic.puncher.ice.CandidateType;
 import io.p2pquic.puncher.ice.GatheringOptions;
 import io.p2pquic.puncher.path.PathLayer;
 import io.p2pquic.puncher.path.PeerPath;
 import io.p2pquic.api.signalling.session.IceDescription;
 import io.p2pquic.api.signalling.session.SessionSignal;
-import io.p2pquic.puncher.stun.StunClient;
 import io.p2pquic.puncher.transport.NettyUdpEndpoint;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.ArrayList;
@@ -69,7 +66,7 @@ public final class QuicNativeSession extends AbstractPunchSession {
     super(ctx, sessionId, remotePeer, dialer);
     this.rendezvous = rendezvous;
     // Host candidates only from gathering: the rendezvous connection itself gives the srflx address.
-    this.gathering = new GatheringOptions(gathering.toJson()).setStunServers(List.of()).setTurnServers(List.of());
+    this.gathering = AttachedSocketPool.hostOnly(gathering);
     this.quicTimeoutMs = ctx.quicTimeoutMs();
     this.options = options;
   }
@@ -81,28 +78,38 @@ public final class QuicNativeSession extends AbstractPunchSession {
 
   /** Binds the session socket, attaches to the rendezvous from it, signals, then probes with QUIC. */
   public Future<Void> start(PeerDescription remoteOffer) {
+    return start(remoteOffer, null);
+  }
+
+  /**
+   * As above, on {@code pooled}, a socket already attached with its host candidates (from
+   * {@link AttachedSocketPool}), or null to bind and attach one here.
+   */
+  public Future<Void> start(PeerDescription remoteOffer, AttachedSocketPool.Attached pooled) {
     if (remoteOffer != null) {
       onRemoteDescription(remoteOffer);
     }
-    JsonObject advert = signalling.registration() == null ? null : signalling.registration().quicSignalling();
-    if (advert == null || advert.getInteger("port") == null) {
-      // Fails the session now: the connect call would otherwise wait out its timeout and blame the peer.
-      String why = "method quic-native needs the rendezvous's QUIC signalling transport, and this rendezvous runs"
-          + " none (set signalling.quicPort in its configuration, or connect with method ice or auto)";
-      fail(ConnectFailure.SIGNALLING, why);
-      return Future.failedFuture(why);
+    if (pooled != null) {
+      endpoint = pooled.endpoint();
+      attachment = pooled.attachment();
+      mark("pooled socket", "attached to the rendezvous " + pooled.ageMillis() + " ms before the session, observed "
+          + SocketAddresses.format(attachment.observed()));
+      if (!dialer) {
+        punchEarly();
+      }
+      phaseDone("gatheredMs");
+      local = withObserved(pooled.hosts(), attachment.observed());
+      return describe(attachment).onFailure(err -> fail(ConnectFailure.SIGNALLING, err.getMessage())).mapEmpty();
     }
-    PeerId rendezvousId = advert.getString("peerId") == null ? null : PeerId.parse(advert.getString("peerId"));
-    return vertx.executeBlocking(() -> new InetSocketAddress(InetAddress.getByName(rendezvous.getHost()), advert.getInteger("port")), false)
-        .compose(server -> bind().compose(ep -> {
+    return AttachedSocketPool.target(vertx, ctx, rendezvous)
+        .compose(server -> AttachedSocketPool.bind(ctx, gathering).compose(ep -> {
           endpoint = ep;
           if (!dialer) {
             punchEarly();
           }
-          StunClient stun = new StunClient(vertx, ep, metrics);
-          Future<List<Candidate>> hosts = gatherHosts(stun);
-          Future<RendezvousAttachment> attached = RendezvousAttachment.open(vertx, ep.channel(), server, rendezvousId,
-              signalling.identity(), options.attachTimeoutMs())
+          Future<List<Candidate>> hosts = AttachedSocketPool.hosts(ctx, gathering, ep);
+          Future<RendezvousAttachment> attached = RendezvousAttachment.open(vertx, ep.channel(), server.address(),
+              server.peerId(), signalling.identity(), options.attachTimeoutMs())
               .onSuccess(a -> {
                 attachment = a;
                 mark("attached", "QUIC signalling from the session socket, observed " + SocketAddresses.format(a.observed()));
@@ -113,6 +120,7 @@ public final class QuicNativeSession extends AbstractPunchSession {
             return describe(attached.result());
           });
         }))
+        // Every failure fails the session now: the connect call would otherwise wait out its timeout.
         .onFailure(err -> fail(ConnectFailure.SIGNALLING, err.getMessage()))
         .mapEmpty();
   }
@@ -131,20 +139,6 @@ public final class QuicNativeSession extends AbstractPunchSession {
       p.release();
       endpoint.send(io.vertx.core.buffer.Buffer.buffer(bytes), a);
     });
-  }
-
-  private Future<NettyUdpEndpoint> bind() {
-    if (!gathering.ipv6()) {
-      return NettyUdpEndpoint.bind(vertx, "0.0.0.0", gathering.port(), metrics, ctx.datagramChannels());
-    }
-    return NettyUdpEndpoint.bind(vertx, "::", gathering.port(), metrics, ctx.datagramChannels())
-        .recover(err -> gathering.ipv4() ? NettyUdpEndpoint.bind(vertx, "0.0.0.0", gathering.port(), metrics, ctx.datagramChannels())
-            : Future.failedFuture(err));
-  }
-
-  private Future<List<Candidate>> gatherHosts(StunClient stun) {
-    List<Candidate> found = new ArrayList<>();
-    return new CandidateGatherer(vertx, gathering, metrics).gather(List.of(stun), found::add).map(r -> found);
   }
 
   /** Host candidates plus the observed address as server-reflexive (unless it is a host address: no NAT). */

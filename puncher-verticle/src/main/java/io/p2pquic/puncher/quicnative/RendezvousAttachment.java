@@ -81,20 +81,26 @@ final class RendezvousAttachment {
    */
   static Future<RendezvousAttachment> open(Vertx vertx, DatagramChannel channel, InetSocketAddress rendezvous,
       PeerId rendezvousId, PeerIdentity me, long timeoutMs) {
+    return open(vertx, channel, rendezvous, rendezvousId, me, timeoutMs, Math.max(timeoutMs, 5_000));
+  }
+
+  /** As above; the QUIC connection closes after {@code idleTimeoutMs} without traffic (a pooled one lives longer). */
+  static Future<RendezvousAttachment> open(Vertx vertx, DatagramChannel channel, InetSocketAddress rendezvous,
+      PeerId rendezvousId, PeerIdentity me, long timeoutMs, long idleTimeoutMs) {
     ContextInternal context = (ContextInternal) vertx.getOrCreateContext();
     RendezvousAttachment a = new RendezvousAttachment(context, channel, me, timeoutMs);
     long timer = vertx.setTimer(timeoutMs, t -> a.attached.tryFail("no attachment to the rendezvous's QUIC signalling at "
         + SocketAddresses.format(rendezvous) + " within " + timeoutMs + " ms (is signalling.quicPort open on UDP?)"));
-    channel.eventLoop().execute(() -> a.connect(rendezvous, rendezvousId, timeoutMs));
+    channel.eventLoop().execute(() -> a.connect(rendezvous, rendezvousId, idleTimeoutMs));
     return a.attached.future().onComplete(x -> vertx.cancelTimer(timer)).map(x -> a)
         .onFailure(err -> a.close());
   }
 
-  private void connect(InetSocketAddress rendezvous, PeerId rendezvousId, long timeoutMs) {
+  private void connect(InetSocketAddress rendezvous, PeerId rendezvousId, long idleTimeoutMs) {
     try {
       channel.pipeline().addAfter("demux", CODEC_NAME, new QuicClientCodecBuilder()
           .sslContext(SignallingQuicTls.client(rendezvousId))
-          .maxIdleTimeout(Math.max(timeoutMs, 5_000), TimeUnit.MILLISECONDS)
+          .maxIdleTimeout(idleTimeoutMs, TimeUnit.MILLISECONDS)
           .initialMaxData(1 << 20)
           .initialMaxStreamDataBidirectionalLocal(1 << 18)
           .initialMaxStreamDataBidirectionalRemote(1 << 18)
@@ -180,6 +186,11 @@ final class RendezvousAttachment {
       requests.complete(ack);
     }
     // else: the pong to the hello
+  }
+
+  /** Attached and still connected: a session can send its offer or answer over it now. */
+  boolean isOpen() {
+    return attached.future().succeeded() && connection != null && connection.isActive() && stream != null && stream.isActive();
   }
 
   /** The address the rendezvous saw this session socket at: its server-reflexive candidate. */

@@ -12,6 +12,7 @@ import io.p2pquic.identity.PeerId;
 import io.p2pquic.puncher.PeerConfig;
 import io.p2pquic.puncher.PeerDescription;
 import io.p2pquic.puncher.ice.agent.IceRole;
+import io.p2pquic.puncher.quicnative.AttachedSocketPool;
 import io.p2pquic.puncher.quicnative.QuicNativeOptions;
 import io.p2pquic.puncher.quicnative.QuicNativeSession;
 import io.p2pquic.puncher.signalling.SignallingClient;
@@ -58,6 +59,7 @@ public final class PeerSessions {
   private final PortMapper portMapper;
   private final MdnsResponder mdnsResponder;
   private final SessionSocketPool socketPool;
+  private final AttachedSocketPool attachedSocketPool;
 
   public PeerSessions(Vertx vertx, SignallingClient signalling, PeerConfig config, MeterRegistry metrics,
       Timeline timeline, String actor) {
@@ -99,6 +101,8 @@ public final class PeerSessions {
         config.session(), config.quicTimeoutMs(), datagramChannels, portMapper, mdnsResponder);
     this.sessionMetrics = new SessionMetrics(metrics);
     this.socketPool = new SessionSocketPool(context, this::gathering).start();
+    this.attachedSocketPool = new AttachedSocketPool(context, this::gathering, config.rendezvous(),
+        new QuicNativeOptions());
     this.reporter = new SessionReporter(vertx, signalling, this::pathOf);
     // When QUIC ends a session, ICE (consent checks) and the socket go too.
     this.closedEvents = vertx.eventBus().<JsonObject>localConsumer(Addresses.SESSION_EVENTS, m -> {
@@ -282,7 +286,7 @@ public final class PeerSessions {
       }
       if (method == ConnectMethod.QUIC_NATIVE) {
         QuicNativeSession n = quicNative(id, from, false);
-        n.start(offer);
+        n.start(offer, attachedSocketPool.take());
         n.result().onSuccess(d -> timeline.mark(actor, "session up", PunchSession.shortId(id) + " with "
             + from.shortId() + " (quic-native)"));
         return;
@@ -313,7 +317,7 @@ public final class PeerSessions {
     timeline.mark(actor, "connect", "to " + target.shortId() + ", method " + ConnectMethod.QUIC_NATIVE.label());
     long timer = vertx.setTimer(timeoutMs, t -> s.fail(ConnectFailure.TIMEOUT, "no connection to " + target.value() + " within "
         + timeoutMs + " ms (is the peer online and running p2p-node peer?)"));
-    s.start(null);
+    s.start(null, attachedSocketPool.take());
     return s.result().onComplete(x -> vertx.cancelTimer(timer));
   }
 
@@ -381,6 +385,7 @@ public final class PeerSessions {
     List.copyOf(sessions.values()).forEach(s -> all.add(s.close()));
     sessions.clear();
     all.add(socketPool.close());
+    all.add(attachedSocketPool.close());
     // the sessions delete their port mappings through the mapper's socket: close it after them
     if (mdnsResponder != null) {
       all.add(mdnsResponder.close());

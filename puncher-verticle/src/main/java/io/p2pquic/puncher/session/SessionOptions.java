@@ -32,9 +32,10 @@ import java.util.List;
  * <tr><td>{@code repunchMaxMillis}</td><td>300000</td><td>the longest gap between those tries</td></tr>
  * <tr><td>{@code socketPoolSize}</td><td>1</td><td>session sockets kept bound with their host and
  *     server-reflexive candidates gathered, so an {@code ice} or {@code auto} session's offer or answer carries
- *     them at once ({@link SessionSocketPool}); 0 = off</td></tr>
- * <tr><td>{@code socketPoolRefreshMillis}</td><td>15000</td><td>each pooled socket repeats its STUN Binding this
- *     often (keeps its NAT mapping, notices a changed one)</td></tr>
+ *     them at once ({@link SessionSocketPool}); after a first quic-native session, also one socket kept attached to
+ *     the rendezvous's QUIC signalling ({@link io.p2pquic.puncher.quicnative.AttachedSocketPool}); 0 = off</td></tr>
+ * <tr><td>{@code socketPoolRefreshMillis}</td><td>15000</td><td>each pooled socket repeats its STUN Binding (an
+ *     attached one: its attachment) this often (keeps its NAT mapping, notices a changed one)</td></tr>
  * <tr><td>{@code hardNat}</td><td>{@link HardNatOptions}</td><td>hard-NAT punching of method auto</td></tr>
  * <tr><td>{@code portMapping}</td><td>{@link PortMappingOptions}</td><td>PCP / NAT-PMP mapping of each session's
  *     port (methods ice, auto and dcutr)</td></tr>
