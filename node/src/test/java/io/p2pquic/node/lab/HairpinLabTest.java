@@ -7,7 +7,6 @@ import io.p2pquic.natlab.NatLab;
 import io.p2pquic.natlab.RouterNat;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -19,9 +18,7 @@ import org.junit.jupiter.api.Test;
  * that path. Router c is the same without hairpinning: the same pair can only be relayed, which shows the
  * hairpin is what made a's path.
  */
-class HairpinLabTest {
-  private static LabCast cast;
-
+class HairpinLabTest extends LabCastTest {
   @BeforeAll
   static void up() throws Exception {
     cast = LabCast.start(NatLab.builder()
@@ -30,13 +27,6 @@ class HairpinLabTest {
         .peer("c", RouterNat.PORT_RESTRICTED, LinkConditions.delayMillis(20))
         .lanHost("c2", "c").clientIsolation("c"), "hairpin");
     cast.rendezvous(LabCast.turnConfig()).echoPeers(List.of("a2", "c2"));
-  }
-
-  @AfterAll
-  static void down() throws Exception {
-    if (cast != null) {
-      cast.close();
-    }
   }
 
 

@@ -8,7 +8,6 @@ import io.p2pquic.natlab.RouterNat;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -20,9 +19,7 @@ import org.junit.jupiter.api.Test;
  * selects a's mapped candidate (11.0.0.101, the router's mapping address); a dialing b with auto ends
  * direct. When a session closes its mapping is deleted from the router. c's router speaks UPnP-IGD only.
  */
-class PortMappingLabTest {
-  private static LabCast cast;
-
+class PortMappingLabTest extends LabCastTest {
   @BeforeAll
   static void up() throws Exception {
     cast = LabCast.start(NatLab.builder()
@@ -31,13 +28,6 @@ class PortMappingLabTest {
         .peer("c", RouterNat.SYMMETRIC, LinkConditions.delayMillis(20))
         .portMapping("a").upnpGateway("c"), "portmap");
     cast.rendezvous(LabCast.turnConfig()).echoPeers(List.of("a", "b", "c"));
-  }
-
-  @AfterAll
-  static void down() throws Exception {
-    if (cast != null) {
-      cast.close();
-    }
   }
 
 

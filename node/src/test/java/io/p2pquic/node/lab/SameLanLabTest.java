@@ -9,7 +9,6 @@ import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -20,8 +19,7 @@ import org.junit.jupiter.api.Test;
  * candidates on the LAN, with method ice and with auto (which may start on the relay and moves to the
  * LAN path); the echo is compared by the CLI.
  */
-class SameLanLabTest {
-  private static LabCast cast;
+class SameLanLabTest extends LabCastTest {
   private static Path mdnsConfig;
 
   @BeforeAll
@@ -34,13 +32,6 @@ class SameLanLabTest {
         new JsonObject().put("enabled", true))).encode());
     cast.rendezvous(LabCast.turnConfig()).echoPeers(List.of("a2"));
     cast.echoPeers(List.of("a3"), "--config", mdnsConfig.toString());
-  }
-
-  @AfterAll
-  static void down() throws Exception {
-    if (cast != null) {
-      cast.close();
-    }
   }
 
 
