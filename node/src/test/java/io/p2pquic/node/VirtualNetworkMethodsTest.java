@@ -3,10 +3,7 @@ package io.p2pquic.node;
 import static io.p2pquic.testsupport.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.p2pquic.puncher.PuncherVerticle;
-import io.p2pquic.puncher.ice.virtual.VirtualNatType;
 import io.p2pquic.puncher.ice.virtual.VirtualNetwork;
-import io.p2pquic.puncher.ice.virtual.VirtualStunServer;
 import io.p2pquic.testsupport.Await;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -41,9 +38,7 @@ class VirtualNetworkMethodsTest {
           .put("turn", new JsonObject().put("grant", "all-registered").put("allowedPeerRanges", new JsonArray(List.of("203.0.113.0/24")))))
       .rendezvousUdp(host -> net.channels(host).newChannel(host))
       .recordingEvents();
-  private static PuncherVerticle fullCone;
-  private static PuncherVerticle portRestricted;
-  private static PuncherVerticle symmetric;
+  private static VirtualNatPeers peers;
 
   static {
     // Before the extension deploys the rendezvous, whose sockets bind on these hosts.
@@ -54,10 +49,7 @@ class VirtualNetworkMethodsTest {
 
   @BeforeAll
   static void up() throws Exception {
-    VirtualStunServer.start(net, "198.51.100.1", 3478);
-    fullCone = cast.virtualPeer(net, "full-cone", "203.0.113.1", "10.0.1.2", VirtualNatType.FULL_CONE);
-    portRestricted = cast.virtualPeer(net, "port-restricted", "203.0.113.2", "10.0.2.2", VirtualNatType.PORT_RESTRICTED);
-    symmetric = cast.virtualPeer(net, "symmetric", "203.0.113.3", "10.0.3.2", VirtualNatType.SYMMETRIC);
+    peers = VirtualNatPeers.start(cast, net);
   }
 
   /**
@@ -66,7 +58,7 @@ class VirtualNetworkMethodsTest {
    */
   @Test
   void quicNativeConnectsDirectBetweenFullConeAndPortRestrictedAndEchoes() throws Exception {
-    JsonObject s = cast.connect(fullCone, portRestricted, "quic-native", 10_000);
+    JsonObject s = cast.connect(peers.fullCone(), peers.portRestricted(), "quic-native", 10_000);
 
     assertThat(s.getString("method")).isEqualTo("quic-native");
     assertThat(s.getString("path")).isEqualTo("direct");
@@ -82,7 +74,7 @@ class VirtualNetworkMethodsTest {
   void autoFallsBackToTheRelayBetweenPortRestrictedAndSymmetricAndEchoes() throws Exception {
     long relayedBefore = cast.rendezvous.turn().bytesRelayed();
 
-    JsonObject s = cast.connect(portRestricted, symmetric, "auto", 15_000);
+    JsonObject s = cast.connect(peers.portRestricted(), peers.symmetric(), "auto", 15_000);
 
     assertThat(s.getString("method")).isEqualTo("auto");
     assertThat(s.getString("path")).isEqualTo("relayed");
@@ -99,7 +91,7 @@ class VirtualNetworkMethodsTest {
    */
   @Test
   void methodRelayUsesOnlyTheDialersAllocationAndEchoes() throws Exception {
-    JsonObject s = cast.connect(fullCone, portRestricted, "relay", 10_000);
+    JsonObject s = cast.connect(peers.fullCone(), peers.portRestricted(), "relay", 10_000);
 
     assertThat(s.getString("method")).isEqualTo("relay");
     assertThat(s.getString("path")).isEqualTo("relayed");
@@ -114,7 +106,7 @@ class VirtualNetworkMethodsTest {
    */
   @Test
   void dcutrStartsRelayedAndMovesToTheDirectPath() throws Exception {
-    JsonObject s = cast.connect(portRestricted, fullCone, "dcutr", 10_000);
+    JsonObject s = cast.connect(peers.portRestricted(), peers.fullCone(), "dcutr", 10_000);
     String id = s.getString("sessionId");
 
     assertThat(s.getString("method")).isEqualTo("dcutr");
@@ -122,7 +114,7 @@ class VirtualNetworkMethodsTest {
     assertThat(s.getJsonObject("selectedPair").getString("localType")).isEqualTo("relay");
     assertThat(s.getJsonObject("selectedPair").getString("local")).startsWith(RELAY_IP + ":");
     Await.until(() -> cast.events.stream().anyMatch(e -> "path-changed".equals(e.getString("type"))
-        && id.equals(e.getString("sessionId")) && portRestricted.peerId().value().equals(e.getString("localPeer"))
+        && id.equals(e.getString("sessionId")) && peers.portRestricted().peerId().value().equals(e.getString("localPeer"))
         && "direct".equals(e.getString("path"))), Duration.ofSeconds(10), "the dialer's path changed to direct");
     assertThat(await(PeerNode.echo(cast.vertx, s, Buffer.buffer("upgraded"))).toString()).isEqualTo("upgraded");
   }

@@ -5,10 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.p2pquic.api.session.ConnectFailure;
-import io.p2pquic.puncher.PuncherVerticle;
-import io.p2pquic.puncher.ice.virtual.VirtualNatType;
 import io.p2pquic.puncher.ice.virtual.VirtualNetwork;
-import io.p2pquic.puncher.ice.virtual.VirtualStunServer;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
@@ -25,22 +22,17 @@ class VirtualNetworkSessionTest {
   @RegisterExtension
   static final LoopbackCast cast = LoopbackCast.forClass();
   private static VirtualNetwork net;
-  private static PuncherVerticle fullCone;
-  private static PuncherVerticle portRestricted;
-  private static PuncherVerticle symmetric;
+  private static VirtualNatPeers peers;
 
   @BeforeAll
   static void up() throws Exception {
     net = new VirtualNetwork(cast.vertx);
-    VirtualStunServer.start(net, "198.51.100.1", 3478);
-    fullCone = cast.virtualPeer(net, "full-cone", "203.0.113.1", "10.0.1.2", VirtualNatType.FULL_CONE);
-    portRestricted = cast.virtualPeer(net, "port-restricted", "203.0.113.2", "10.0.2.2", VirtualNatType.PORT_RESTRICTED);
-    symmetric = cast.virtualPeer(net, "symmetric", "203.0.113.3", "10.0.3.2", VirtualNatType.SYMMETRIC);
+    peers = VirtualNatPeers.start(cast, net);
   }
 
   @Test
   void fullConeAndPortRestrictedConnectDirectWithIceAndEchoOverQuic() throws Exception {
-    JsonObject s = cast.connect(fullCone, portRestricted, "ice", 10_000);
+    JsonObject s = cast.connect(peers.fullCone(), peers.portRestricted(), "ice", 10_000);
 
     assertThat(s.getString("path")).isEqualTo("direct");
     assertThat(s.getJsonObject("selectedPair").getString("remote")).startsWith("203.0.113.2:");
@@ -49,7 +41,7 @@ class VirtualNetworkSessionTest {
 
   @Test
   void autoConnectsDirectToo() throws Exception {
-    JsonObject s = cast.connect(portRestricted, fullCone, "auto", 10_000);
+    JsonObject s = cast.connect(peers.portRestricted(), peers.fullCone(), "auto", 10_000);
 
     assertThat(s.getString("path")).isEqualTo("direct");
     assertThat(await(PeerNode.echo(cast.vertx, s, Buffer.buffer("auto"))).toString()).isEqualTo("auto");
@@ -58,7 +50,7 @@ class VirtualNetworkSessionTest {
   @Test
   void portRestrictedToSymmetricWithIceFailsWithNoDirectPath() {
     long start = System.nanoTime();
-    assertThatThrownBy(() -> cast.connect(portRestricted, symmetric, "ice", 10_000))
+    assertThatThrownBy(() -> cast.connect(peers.portRestricted(), peers.symmetric(), "ice", 10_000))
         .rootCause().isInstanceOfSatisfying(ReplyException.class,
             e -> assertThat(ConnectFailure.fromCode(e.failureCode())).isEqualTo(ConnectFailure.NO_DIRECT_PATH));
     assertThat(net.drops()).containsKey("filtered");
@@ -67,9 +59,9 @@ class VirtualNetworkSessionTest {
 
   @Test
   void anIceRestartFindsAPairAgain() throws Exception {
-    JsonObject s = cast.connect(fullCone, portRestricted, "ice", 10_000);
+    JsonObject s = cast.connect(peers.fullCone(), peers.portRestricted(), "ice", 10_000);
 
-    JsonObject pair = await(cast.vertx.eventBus().<JsonObject>request(io.p2pquic.api.Addresses.peerRestart(fullCone.peerId()),
+    JsonObject pair = await(cast.vertx.eventBus().<JsonObject>request(io.p2pquic.api.Addresses.peerRestart(peers.fullCone().peerId()),
         new JsonObject().put("sessionId", s.getString("sessionId")).put("reason", "test: network changed")).map(m -> m.body()));
 
     assertThat(pair.getString("remote")).startsWith("203.0.113.2:");
@@ -81,7 +73,7 @@ class VirtualNetworkSessionTest {
   void aLossyNetworkStillConnectsAndEchoes() throws Exception {
     net.loss(0.05, 42);
     try {
-      JsonObject s = cast.connect(portRestricted, fullCone, "ice", 10_000);
+      JsonObject s = cast.connect(peers.portRestricted(), peers.fullCone(), "ice", 10_000);
       assertThat(s.getString("path")).isEqualTo("direct");
       assertThat(await(PeerNode.echo(cast.vertx, s, Buffer.buffer("lossy"))).toString()).isEqualTo("lossy");
     } finally {
@@ -96,7 +88,7 @@ class VirtualNetworkSessionTest {
         m -> m.reply(new JsonObject().put("accept", false)));
     await(refuse.completion());
     try {
-      assertThatThrownBy(() -> cast.connect(fullCone, portRestricted, "ice", 10_000))
+      assertThatThrownBy(() -> cast.connect(peers.fullCone(), peers.portRestricted(), "ice", 10_000))
           .rootCause().isInstanceOfSatisfying(ReplyException.class,
               e -> assertThat(ConnectFailure.fromCode(e.failureCode())).isEqualTo(ConnectFailure.REJECTED));
     } finally {
@@ -109,7 +101,7 @@ class VirtualNetworkSessionTest {
   void aPeerThatIsNotReachableOverUdpFailsWithNoDirectPath() {
     net.loss(1.0, 1);
     try {
-      assertThatThrownBy(() -> cast.connect(fullCone, portRestricted, "ice", 10_000))
+      assertThatThrownBy(() -> cast.connect(peers.fullCone(), peers.portRestricted(), "ice", 10_000))
           .rootCause().isInstanceOfSatisfying(ReplyException.class,
               e -> assertThat(ConnectFailure.fromCode(e.failureCode())).isEqualTo(ConnectFailure.NO_DIRECT_PATH));
       assertThat(net.drops()).containsKey("loss");
