@@ -38,9 +38,7 @@ class PortMappingLabTest extends LabCastTest {
   @Test
   void theDialerReachesTheMappedPortOfItsPeer() {
     JsonObject session = cast.connectOk("b", "a", "ice", "port mapping", "--settle", "10000");
-    assertThat(session.getString("path")).as(session.encodePrettily()).isEqualTo("direct");
-    JsonObject pair = session.getJsonObject("selectedPair");
-    assertThat(pair.getString("remote")).as(session.encodePrettily()).startsWith(mapped() + ":");
+    JsonObject pair = LabCast.assertDirectTo(session, mapped());
     assertThat(pair.getString("remoteType")).isEqualTo("srflx");
   }
 
@@ -48,10 +46,7 @@ class PortMappingLabTest extends LabCastTest {
   @Test
   void aUpnpGatewayMapsToo() {
     JsonObject session = cast.connectOk("b", "c", "ice", "upnp", "--settle", "10000");
-    assertThat(session.getString("path")).as(session.encodePrettily()).isEqualTo("direct");
-    JsonObject pair = session.getJsonObject("selectedPair");
-    assertThat(pair.getString("remote")).as(session.encodePrettily())
-        .startsWith(cast.lab.mappedAddress("c").getHostAddress() + ":");
+    JsonObject pair = LabCast.assertDirectTo(session, cast.lab.mappedAddress("c").getHostAddress());
     assertThat(pair.getString("remoteType")).isEqualTo("srflx");
   }
 

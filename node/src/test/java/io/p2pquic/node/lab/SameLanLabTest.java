@@ -38,10 +38,7 @@ class SameLanLabTest extends LabCastTest {
   @Test
   void iceConnectsOverTheLanAddresses() {
     JsonObject session = cast.connectOk("a", "a2", "ice", "same lan", "--settle", "10000");
-    assertThat(session.getString("path")).isEqualTo("direct");
-    JsonObject pair = session.getJsonObject("selectedPair");
-    assertThat(pair.getString("remote")).as(session.encodePrettily())
-        .startsWith(cast.lab.hostAddress("a2").getHostAddress() + ":");
+    JsonObject pair = LabCast.assertDirectTo(session, cast.lab.hostAddress("a2").getHostAddress());
     assertThat(pair.getString("remoteType")).isEqualTo("host");
   }
 
@@ -53,10 +50,7 @@ class SameLanLabTest extends LabCastTest {
   @Test
   void mdnsNamesResolveOnTheLanAndTheHostPairWins() {
     JsonObject session = cast.connectOk("a", "a3", "ice", "mdns", "--config", mdnsConfig.toString());
-    assertThat(session.getString("path")).isEqualTo("direct");
-    JsonObject pair = session.getJsonObject("selectedPair");
-    assertThat(pair.getString("remote")).as(session.encodePrettily())
-        .startsWith(cast.lab.hostAddress("a3").getHostAddress() + ":");
+    JsonObject pair = LabCast.assertDirectTo(session, cast.lab.hostAddress("a3").getHostAddress());
     assertThat(pair.getString("remoteType")).isEqualTo("host");
     String timeline = session.getJsonArray("timeline").encode();
     assertThat(timeline).containsPattern("offered as [^\"]* [0-9a-f-]{36}\\.local ")
