@@ -50,47 +50,46 @@ class NatTypeLabTest {
         .containsOnly(expected);
   }
 
+  /** What the probe found on the filtering side: a packet from another port, another address, unsolicited. */
+  private static void assertFiltering(Map<String, String> r, String portChange, String addrChange, String unsolicited) {
+    assertThat(r).containsEntry("filter_port_change", portChange)
+        .containsEntry("filter_addr_change", addrChange)
+        .containsEntry("trap_unsolicited", unsolicited);
+  }
+
+  /**
+   * A cone NAT (endpoint-independent mapping) on {@code peer}'s router: the router's WAN address at the local
+   * port towards every server endpoint, the given filtering, and the conntrack trap's second mapping keeping
+   * its port too (without the WAN firewall it would differ on a port-restricted router).
+   */
+  private static void assertCone(String peer, String portChange, String addrChange, String unsolicited) {
+    Map<String, String> r = Probe.client(lab, peer, 40000);
+    assertMappings(r, wan(peer, 40000));
+    assertFiltering(r, portChange, addrChange, unsolicited);
+    assertThat(r).containsEntry("trap_map_before", wan(peer, 40001))
+        .containsEntry("trap_map_after", wan(peer, 40001));
+  }
+
   @Test
   void noneRoutesWithoutTranslationOrFiltering() {
     Map<String, String> r = Probe.client(lab, "none", 40000);
     assertMappings(r, lab.hostAddress("none").getHostAddress() + ":40000");
-    assertThat(r).containsEntry("filter_port_change", "open")
-        .containsEntry("filter_addr_change", "open")
-        .containsEntry("trap_unsolicited", "open");
+    assertFiltering(r, "open", "open", "open");
   }
 
   @Test
   void fullConeIsEndpointIndependentMappingAndFiltering() {
-    Map<String, String> r = Probe.client(lab, "full", 40000);
-    assertMappings(r, wan("full", 40000));
-    assertThat(r).containsEntry("filter_port_change", "open")
-        .containsEntry("filter_addr_change", "open")
-        .containsEntry("trap_unsolicited", "open")
-        .containsEntry("trap_map_before", wan("full", 40001))
-        .containsEntry("trap_map_after", wan("full", 40001));
+    assertCone("full", "open", "open", "open");
   }
 
   @Test
   void addressRestrictedIsEndpointIndependentMappingAddressDependentFiltering() {
-    Map<String, String> r = Probe.client(lab, "addr", 40000);
-    assertMappings(r, wan("addr", 40000));
-    assertThat(r).containsEntry("filter_port_change", "open")
-        .containsEntry("filter_addr_change", "blocked")
-        .containsEntry("trap_unsolicited", "blocked")
-        .containsEntry("trap_map_before", wan("addr", 40001))
-        .containsEntry("trap_map_after", wan("addr", 40001));
+    assertCone("addr", "open", "blocked", "blocked");
   }
 
   @Test
   void portRestrictedIsEndpointIndependentMappingAddressAndPortDependentFiltering() {
-    Map<String, String> r = Probe.client(lab, "port", 40000);
-    assertMappings(r, wan("port", 40000));
-    assertThat(r).containsEntry("filter_port_change", "blocked")
-        .containsEntry("filter_addr_change", "blocked")
-        .containsEntry("trap_unsolicited", "blocked")
-        // the conntrack trap: without the WAN firewall this second mapping would differ
-        .containsEntry("trap_map_before", wan("port", 40001))
-        .containsEntry("trap_map_after", wan("port", 40001));
+    assertCone("port", "blocked", "blocked", "blocked");
   }
 
   @Test
@@ -101,9 +100,7 @@ class NatTypeLabTest {
     assertThat(maps).as("%s", r).doesNotContainNull()
         .allSatisfy(m -> assertThat(m).startsWith(lab.routerWanAddress("sym").getHostAddress() + ":"));
     assertThat(Set.copyOf(maps)).as("one public port per destination: %s", maps).hasSize(4);
-    assertThat(r).containsEntry("filter_port_change", "blocked")
-        .containsEntry("filter_addr_change", "blocked")
-        .containsEntry("trap_unsolicited", "blocked");
+    assertFiltering(r, "blocked", "blocked", "blocked");
   }
 
   @Test

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -44,12 +45,7 @@ final class PingCommand implements Callable<Integer> {
   @Option(names = "--json", description = "One JSON object per reply, then a summary object.")
   boolean json;
 
-  @Option(names = "--control-port", paramLabel = "N", defaultValue = "${env:P2P_CONTROL_PORT}",
-      description = "The local peer's control port (default: control.port of conf/peer.json, 8790).")
-  Integer controlPort;
-
-  @Option(names = "--config", paramLabel = "FILE", description = "JSON configuration (default: conf/peer.json).")
-  java.nio.file.Path config;
+  @Mixin LocalPeerControlOptions control;
 
   @Spec CommandSpec spec;
 
@@ -64,7 +60,7 @@ final class PingCommand implements Callable<Integer> {
     AtomicReference<JsonObject> summary = new AtomicReference<>();
     String query = "/ping?peer=" + URLEncoder.encode(target.value(), StandardCharsets.UTF_8) + "&count=" + count
         + "&intervalMs=" + intervalMs + "&untilDirect=" + untilDirect + "&method=" + method;
-    new ControlClient(StatusCommand.port(controlPort, config)).lines(query).forEach(line -> {
+    new ControlClient(control.port()).lines(query).forEach(line -> {
       JsonObject j = new JsonObject(line);
       if (json) {
         out.println(j.encode());

@@ -1,10 +1,10 @@
 package io.p2pquic.node;
 
-import io.p2pquic.puncher.PeerConfig;
 import io.vertx.core.json.JsonObject;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -21,32 +21,16 @@ import picocli.CommandLine.Model.CommandSpec;
     },
     footer = {"", "Examples:", "  p2p-node status", "  p2p-node status --json --control-port 8791"})
 final class StatusCommand implements Callable<Integer> {
-  @Option(names = "--control-port", paramLabel = "N", defaultValue = "${env:P2P_CONTROL_PORT}",
-      description = "The local peer's control port (default: control.port of conf/peer.json, 8790).")
-  Integer controlPort;
-
-  @Option(names = "--config", paramLabel = "FILE", description = "JSON configuration (default: conf/peer.json).")
-  java.nio.file.Path config;
+  @Mixin LocalPeerControlOptions control;
 
   @Option(names = "--json", description = "Print the status document as JSON.")
   boolean json;
 
   @Spec CommandSpec spec;
 
-  static int port(Integer flag, java.nio.file.Path config) {
-    if (flag != null) {
-      return flag;
-    }
-    try {
-      return PeerConfig.fromJson(ConfigFiles.load("peer", config)).controlPort();
-    } catch (IllegalArgumentException e) {
-      throw new ConfigException(e.getMessage(), e);
-    }
-  }
-
   @Override
   public Integer call() {
-    JsonObject s = new JsonObject(new ControlClient(port(controlPort, config)).get("/status"));
+    JsonObject s = new JsonObject(new ControlClient(control.port()).get("/status"));
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
       out.println(s.encodePrettily());

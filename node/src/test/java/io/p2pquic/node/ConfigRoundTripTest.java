@@ -9,6 +9,7 @@ import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** conf/*.json are valid, and the config objects round-trip through JSON. */
 class ConfigRoundTripTest {
@@ -47,37 +48,29 @@ class ConfigRoundTripTest {
   }
 
   @Test
-  void turnSecretFileSetsTheSharedSecretsNewestFirst() throws Exception {
-    Path f = Files.createTempFile("turn-secret", ".txt");
-    try {
-      Files.writeString(f, "  new-secret  \n\nold-secret\n");
-      RendezvousCommand cmd = new RendezvousCommand();
-      cmd.turnSecretFile = f;
-      assertThat(cmd.resolve().turn().authSecrets()).containsExactly("new-secret", "old-secret");
-      Files.writeString(f, "\n  \n");
-      assertThatThrownBy(cmd::resolve).isInstanceOf(ConfigException.class)
-          .hasMessageContaining("is empty: put the TURN shared secret on its first line");
-      cmd.turnSecretFile = f.resolveSibling("no-such-secret-file");
-      assertThatThrownBy(cmd::resolve).isInstanceOf(ConfigException.class).hasMessageContaining("cannot be read");
-    } finally {
-      Files.deleteIfExists(f);
-    }
+  void turnSecretFileSetsTheSharedSecretsNewestFirst(@TempDir Path dir) throws Exception {
+    Path f = dir.resolve("turn-secret.txt");
+    Files.writeString(f, "  new-secret  \n\nold-secret\n");
+    RendezvousCommand cmd = new RendezvousCommand();
+    cmd.turnSecretFile = f;
+    assertThat(cmd.resolve().turn().authSecrets()).containsExactly("new-secret", "old-secret");
+    Files.writeString(f, "\n  \n");
+    assertThatThrownBy(cmd::resolve).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("is empty: put the TURN shared secret on its first line");
+    cmd.turnSecretFile = f.resolveSibling("no-such-secret-file");
+    assertThatThrownBy(cmd::resolve).isInstanceOf(ConfigException.class).hasMessageContaining("cannot be read");
   }
 
   @Test
-  void adminTokenFileSetsTheOperatorToken() throws Exception {
-    Path f = Files.createTempFile("admin-token", ".txt");
-    try {
-      Files.writeString(f, "  3f9c1e0b7a5d2c48e6f1a9b0  \n");
-      RendezvousCommand cmd = new RendezvousCommand();
-      cmd.adminTokenFile = f;
-      assertThat(cmd.resolve().admin().token()).isEqualTo("3f9c1e0b7a5d2c48e6f1a9b0");
-      Files.writeString(f, "short\n");
-      assertThatThrownBy(cmd::resolve).isInstanceOf(ConfigException.class).hasMessageContaining("admin.token");
-      Files.writeString(f, "\n");
-      assertThatThrownBy(cmd::resolve).isInstanceOf(ConfigException.class).hasMessageContaining("is empty");
-    } finally {
-      Files.deleteIfExists(f);
-    }
+  void adminTokenFileSetsTheOperatorToken(@TempDir Path dir) throws Exception {
+    Path f = dir.resolve("admin-token.txt");
+    Files.writeString(f, "  3f9c1e0b7a5d2c48e6f1a9b0  \n");
+    RendezvousCommand cmd = new RendezvousCommand();
+    cmd.adminTokenFile = f;
+    assertThat(cmd.resolve().admin().token()).isEqualTo("3f9c1e0b7a5d2c48e6f1a9b0");
+    Files.writeString(f, "short\n");
+    assertThatThrownBy(cmd::resolve).isInstanceOf(ConfigException.class).hasMessageContaining("admin.token");
+    Files.writeString(f, "\n");
+    assertThatThrownBy(cmd::resolve).isInstanceOf(ConfigException.class).hasMessageContaining("is empty");
   }
 }

@@ -9,7 +9,12 @@ import io.p2pquic.api.net.SocketAddresses;
 import io.p2pquic.api.timeline.Timeline;
 import io.p2pquic.identity.PeerIdentity;
 import io.p2pquic.puncher.PeerConfig;
+import io.p2pquic.puncher.PuncherVerticle;
 import io.p2pquic.puncher.ice.GatheringOptions;
+import io.p2pquic.puncher.ice.agent.IceAgentOptions;
+import io.p2pquic.puncher.ice.virtual.VirtualNatType;
+import io.p2pquic.puncher.ice.virtual.VirtualNetwork;
+import io.p2pquic.quic.session.QuicVerticle;
 import io.p2pquic.rendezvous.RendezvousConfig;
 import io.p2pquic.rendezvous.RendezvousVerticle;
 import io.vertx.core.Vertx;
@@ -149,10 +154,35 @@ final class LoopbackCast implements BeforeAllCallback, AfterAllCallback {
 
   /** Asks {@code from} over the event bus to connect to {@code to}; the session description. */
   JsonObject connect(PeerNode from, PeerNode to, String method, long timeoutMs) throws Exception {
-    return await(vertx.eventBus().<JsonObject>request(Addresses.peerConnect(from.puncher.peerId()),
-            new JsonObject().put("peer", to.puncher.peerId().value()).put("method", method).put("timeoutMs", timeoutMs),
+    return connect(from.puncher, to.puncher, method, timeoutMs);
+  }
+
+  /** As {@link #connect(PeerNode, PeerNode, String, long)}, for bare puncher verticles. */
+  JsonObject connect(PuncherVerticle from, PuncherVerticle to, String method, long timeoutMs) throws Exception {
+    return await(vertx.eventBus().<JsonObject>request(Addresses.peerConnect(from.peerId()),
+            new JsonObject().put("peer", to.peerId().value()).put("method", method).put("timeoutMs", timeoutMs),
             new DeliveryOptions().setSendTimeout(timeoutMs + 5_000))
         .map(m -> m.body()));
+  }
+
+  /**
+   * An echoing peer (PuncherVerticle and QuicVerticle) on virtual host {@code hostIp} of {@code net}, behind
+   * a NAT of {@code type} with public IP {@code natIp}, using the virtual STUN server at 198.51.100.1:3478;
+   * it learns any TURN relay from the rendezvous's grant at registration, as in production.
+   */
+  PuncherVerticle virtualPeer(VirtualNetwork net, String name, String natIp, String hostIp, VirtualNatType type)
+      throws Exception {
+    net.addHost(hostIp, net.addNat(natIp, type));
+    PeerConfig config = peerConfig(false)
+        .setGathering(new GatheringOptions().setStunServers(List.of("198.51.100.1:3478")).setIpv6(false))
+        // Checks give up after 3 s instead of the default, so a pair of NATs without a path fails fast
+        // (and auto falls back to the relay fast).
+        .setIce(new IceAgentOptions().setCheckingTimeoutMillis(3_000));
+    PuncherVerticle puncher = new PuncherVerticle(config, PeerIdentity.generate(), metrics, timeline, name)
+        .datagramChannels(net.channels(hostIp));
+    await(vertx.deployVerticle(puncher));
+    await(vertx.deployVerticle(new QuicVerticle(puncher.identity(), config.quic(), true)));
+    return puncher;
   }
 
 }

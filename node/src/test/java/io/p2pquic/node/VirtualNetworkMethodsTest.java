@@ -3,19 +3,9 @@ package io.p2pquic.node;
 import static io.p2pquic.testsupport.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.p2pquic.api.Addresses;
-import io.p2pquic.identity.PeerIdentity;
-import io.p2pquic.puncher.PeerConfig;
-import io.p2pquic.puncher.PuncherVerticle;
-import io.p2pquic.puncher.ice.GatheringOptions;
-import io.p2pquic.puncher.ice.agent.IceAgentOptions;
-import io.p2pquic.puncher.ice.virtual.VirtualNatType;
 import io.p2pquic.puncher.ice.virtual.VirtualNetwork;
-import io.p2pquic.puncher.ice.virtual.VirtualStunServer;
-import io.p2pquic.quic.session.QuicVerticle;
 import io.p2pquic.testsupport.Await;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -48,9 +38,7 @@ class VirtualNetworkMethodsTest {
           .put("turn", new JsonObject().put("grant", "all-registered").put("allowedPeerRanges", new JsonArray(List.of("203.0.113.0/24")))))
       .rendezvousUdp(host -> net.channels(host).newChannel(host))
       .recordingEvents();
-  private static PuncherVerticle fullCone;
-  private static PuncherVerticle portRestricted;
-  private static PuncherVerticle symmetric;
+  private static VirtualNatPeers peers;
 
   static {
     // Before the extension deploys the rendezvous, whose sockets bind on these hosts.
@@ -61,34 +49,7 @@ class VirtualNetworkMethodsTest {
 
   @BeforeAll
   static void up() throws Exception {
-    VirtualStunServer.start(net, "198.51.100.1", 3478);
-    fullCone = peer("full-cone", "203.0.113.1", "10.0.1.2", VirtualNatType.FULL_CONE);
-    portRestricted = peer("port-restricted", "203.0.113.2", "10.0.2.2", VirtualNatType.PORT_RESTRICTED);
-    symmetric = peer("symmetric", "203.0.113.3", "10.0.3.2", VirtualNatType.SYMMETRIC);
-  }
-
-  /**
-   * An echoing peer on virtual host {@code hostIp} behind a NAT of {@code type} with public IP {@code natIp}; it
-   * learns the TURN relay and its credentials from the rendezvous's grant at registration, as in production.
-   */
-  private static PuncherVerticle peer(String name, String natIp, String hostIp, VirtualNatType type) throws Exception {
-    net.addHost(hostIp, net.addNat(natIp, type));
-    PeerConfig config = cast.peerConfig(false)
-        .setGathering(new GatheringOptions().setStunServers(List.of("198.51.100.1:3478")).setIpv6(false))
-        // Checks give up after 3 s instead of the default, so auto falls back to the relay fast.
-        .setIce(new IceAgentOptions().setCheckingTimeoutMillis(3_000));
-    PuncherVerticle puncher = new PuncherVerticle(config, PeerIdentity.generate(), cast.metrics, cast.timeline, name)
-        .datagramChannels(net.channels(hostIp));
-    await(cast.vertx.deployVerticle(puncher));
-    await(cast.vertx.deployVerticle(new QuicVerticle(puncher.identity(), config.quic(), true)));
-    return puncher;
-  }
-
-  private static JsonObject connect(PuncherVerticle from, PuncherVerticle to, String method, long timeoutMs) throws Exception {
-    return await(cast.vertx.eventBus().<JsonObject>request(Addresses.peerConnect(from.peerId()),
-            new JsonObject().put("peer", to.peerId().value()).put("method", method).put("timeoutMs", timeoutMs),
-            new DeliveryOptions().setSendTimeout(timeoutMs + 5_000))
-        .map(m -> m.body()));
+    peers = VirtualNatPeers.start(cast, net);
   }
 
   /**
@@ -97,7 +58,7 @@ class VirtualNetworkMethodsTest {
    */
   @Test
   void quicNativeConnectsDirectBetweenFullConeAndPortRestrictedAndEchoes() throws Exception {
-    JsonObject s = connect(fullCone, portRestricted, "quic-native", 10_000);
+    JsonObject s = cast.connect(peers.fullCone(), peers.portRestricted(), "quic-native", 10_000);
 
     assertThat(s.getString("method")).isEqualTo("quic-native");
     assertThat(s.getString("path")).isEqualTo("direct");
@@ -113,7 +74,7 @@ class VirtualNetworkMethodsTest {
   void autoFallsBackToTheRelayBetweenPortRestrictedAndSymmetricAndEchoes() throws Exception {
     long relayedBefore = cast.rendezvous.turn().bytesRelayed();
 
-    JsonObject s = connect(portRestricted, symmetric, "auto", 15_000);
+    JsonObject s = cast.connect(peers.portRestricted(), peers.symmetric(), "auto", 15_000);
 
     assertThat(s.getString("method")).isEqualTo("auto");
     assertThat(s.getString("path")).isEqualTo("relayed");
@@ -130,7 +91,7 @@ class VirtualNetworkMethodsTest {
    */
   @Test
   void methodRelayUsesOnlyTheDialersAllocationAndEchoes() throws Exception {
-    JsonObject s = connect(fullCone, portRestricted, "relay", 10_000);
+    JsonObject s = cast.connect(peers.fullCone(), peers.portRestricted(), "relay", 10_000);
 
     assertThat(s.getString("method")).isEqualTo("relay");
     assertThat(s.getString("path")).isEqualTo("relayed");
@@ -145,7 +106,7 @@ class VirtualNetworkMethodsTest {
    */
   @Test
   void dcutrStartsRelayedAndMovesToTheDirectPath() throws Exception {
-    JsonObject s = connect(portRestricted, fullCone, "dcutr", 10_000);
+    JsonObject s = cast.connect(peers.portRestricted(), peers.fullCone(), "dcutr", 10_000);
     String id = s.getString("sessionId");
 
     assertThat(s.getString("method")).isEqualTo("dcutr");
@@ -153,7 +114,7 @@ class VirtualNetworkMethodsTest {
     assertThat(s.getJsonObject("selectedPair").getString("localType")).isEqualTo("relay");
     assertThat(s.getJsonObject("selectedPair").getString("local")).startsWith(RELAY_IP + ":");
     Await.until(() -> cast.events.stream().anyMatch(e -> "path-changed".equals(e.getString("type"))
-        && id.equals(e.getString("sessionId")) && portRestricted.peerId().value().equals(e.getString("localPeer"))
+        && id.equals(e.getString("sessionId")) && peers.portRestricted().peerId().value().equals(e.getString("localPeer"))
         && "direct".equals(e.getString("path"))), Duration.ofSeconds(10), "the dialer's path changed to direct");
     assertThat(await(PeerNode.echo(cast.vertx, s, Buffer.buffer("upgraded"))).toString()).isEqualTo("upgraded");
   }

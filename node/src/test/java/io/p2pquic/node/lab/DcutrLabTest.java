@@ -1,5 +1,6 @@
 package io.p2pquic.node.lab;
 
+import static io.p2pquic.node.lab.LabProcesses.randomFile;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.p2pquic.natlab.ExecResult;
@@ -7,17 +8,14 @@ import io.p2pquic.natlab.LinkConditions;
 import io.p2pquic.natlab.RouterNat;
 import io.p2pquic.natlab.NatLab;
 import io.vertx.core.json.JsonObject;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -27,10 +25,9 @@ import org.junit.jupiter.api.Test;
  * path under a running transfer, echo intact; between two symmetric NATs all three attempts fail and
  * the session stays relayed, still carrying data.
  */
-class DcutrLabTest {
+class DcutrLabTest extends LabCastTest {
   private static final Pattern AT = Pattern.compile("t\\+\\s*([0-9.]+) ms\\s+me\\s+");
   private static NatLab lab;
-  private static LabCast cast;
   private static final Map<String, LabProcesses.Running> peers = new LinkedHashMap<>();
   private static final Map<String, String> ids = new LinkedHashMap<>();
   private static Path dir;
@@ -53,13 +50,6 @@ class DcutrLabTest {
     }
   }
 
-  @AfterAll
-  static void down() throws Exception {
-    if (cast != null) {
-      cast.close();
-    }
-  }
-
   /** The timeline time (ms since the connect call) of the first line of ours containing {@code event}. */
   private static double at(List<String> lines, String event) {
     for (String l : lines) {
@@ -73,10 +63,7 @@ class DcutrLabTest {
 
   @Test
   void portRestrictedPairComesUpRelayedAndUpgradesToDirectUnderATransfer() throws Exception {
-    byte[] b = new byte[24 << 20];
-    new Random(24).nextBytes(b);
-    Path file = dir.resolve("dcutr.bin");
-    Files.write(file, b);
+    Path file = randomFile(dir, "dcutr.bin", 24);
     LabProcesses.Running connect = new LabProcesses.Running(lab, lab.hostNamespace("pr1"), "echo after dcutr", "connect",
         ids.get("pr2"), "--rendezvous", "ws://" + server + ":8088/signal", "--stun", server + ":3478",
         "--file", file.toString(), "--method", "dcutr", "--timeout", "30000");

@@ -1,5 +1,6 @@
 package io.p2pquic.node.lab;
 
+import static io.p2pquic.node.lab.LabProcesses.randomFile;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.p2pquic.natlab.LinkConditions;
@@ -7,14 +8,11 @@ import io.p2pquic.natlab.RouterNat;
 import io.p2pquic.natlab.NatLab;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -25,10 +23,9 @@ import org.junit.jupiter.api.Test;
  * families, punches through the IPv6 firewalls (as through port-restricted NATs) and prefers IPv6;
  * method relay works from the same dual-stack socket. Echoes are SHA-256-checked by the CLI.
  */
-class DualStackLabTest {
+class DualStackLabTest extends LabCastTest {
   private static final Pattern SESSION = Pattern.compile("session \\S+: (direct|relayed), pair (\\S+) -> (\\S+),");
   private static NatLab lab;
-  private static LabCast cast;
   private static LabProcesses.Running echo;
   private static String echoId;
   private static Path dir;
@@ -56,13 +53,6 @@ class DualStackLabTest {
     c.stun(stun).echoPeers(List.of("b"));
     echo = c.peer("b");
     echoId = c.id("b");
-  }
-
-  @AfterAll
-  static void down() throws Exception {
-    if (cast != null) {
-      cast.close();
-    }
   }
 
   private static LabProcesses.Running connect(String method, String... payload) throws Exception {
@@ -94,10 +84,7 @@ class DualStackLabTest {
 
   @Test
   void iceMovesAFileOverIpv6Intact() throws Exception {
-    byte[] b = new byte[4 << 20];
-    new Random(6).nextBytes(b);
-    Path file = dir.resolve("v6.bin");
-    Files.write(file, b);
+    Path file = randomFile(dir, "v6.bin", 4);
     Matcher m = session(connect("ice", "--file", file.toString()));
     assertThat(m.group(2)).startsWith("[2001:db8:1::2]");
   }

@@ -7,7 +7,6 @@ import io.p2pquic.natlab.NatLab;
 import io.p2pquic.natlab.RouterNat;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -19,9 +18,7 @@ import org.junit.jupiter.api.Test;
  * that path. Router c is the same without hairpinning: the same pair can only be relayed, which shows the
  * hairpin is what made a's path.
  */
-class HairpinLabTest {
-  private static LabCast cast;
-
+class HairpinLabTest extends LabCastTest {
   @BeforeAll
   static void up() throws Exception {
     cast = LabCast.start(NatLab.builder()
@@ -32,21 +29,11 @@ class HairpinLabTest {
     cast.rendezvous(LabCast.turnConfig()).echoPeers(List.of("a2", "c2"));
   }
 
-  @AfterAll
-  static void down() throws Exception {
-    if (cast != null) {
-      cast.close();
-    }
-  }
-
 
   @Test
   void aHairpinningRouterCarriesTheDirectPathThroughItsPublicAddress() {
     JsonObject session = cast.connectOk("a", "a2", "ice", "hairpin", "--settle", "10000");
-    assertThat(session.getString("path")).as(session.encodePrettily()).isEqualTo("direct");
-    JsonObject pair = session.getJsonObject("selectedPair");
-    assertThat(pair.getString("remote")).as(session.encodePrettily())
-        .startsWith(cast.lab.routerWanAddress("a").getHostAddress() + ":");
+    LabCast.assertDirectTo(session, cast.lab.routerWanAddress("a").getHostAddress());
   }
 
   @Test

@@ -10,7 +10,6 @@ import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -22,10 +21,9 @@ import org.junit.jupiter.api.Test;
  * move there within 20 s in at least 18 of 20 runs (both directions) and echo again, intact, on it. Two
  * symmetric NATs stay relayed, and the timeline says why.
  */
-class HardNatLabTest {
+class HardNatLabTest extends LabCastTest {
   private static final int RUNS_EACH_WAY = 10;
   private static final long SETTLE_MS = 20_000;
-  private static LabCast cast;
 
   @BeforeAll
   static void up() throws Exception {
@@ -36,13 +34,6 @@ class HardNatLabTest {
     cast.rendezvous(LabCast.turnConfig(), cast.server, "--alt-address",
         cast.lab.serverAlternateAddress().getHostAddress());
     cast.echoPeers(List.of("a", "b", "c"));
-  }
-
-  @AfterAll
-  static void down() throws Exception {
-    if (cast != null) {
-      cast.close();
-    }
   }
 
   /** {@code connect --json} from {@code from} to the echo peer behind {@code to}; the JSON it printed. */

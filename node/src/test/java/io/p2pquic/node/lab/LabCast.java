@@ -159,6 +159,17 @@ final class LabCast implements AutoCloseable {
     return session;
   }
 
+  /**
+   * Asserts that {@code session} (from {@link #connectOk}) went direct to an address of {@code remoteIp};
+   * its selected pair, for checks of the candidate types.
+   */
+  static JsonObject assertDirectTo(JsonObject session, String remoteIp) {
+    assertThat(session.getString("path")).as(session.encodePrettily()).isEqualTo("direct");
+    JsonObject pair = session.getJsonObject("selectedPair");
+    assertThat(pair.getString("remote")).as(session.encodePrettily()).startsWith(remoteIp + ":");
+    return pair;
+  }
+
   /** The peer id of the echo peer behind {@code host}. */
   String id(String host) {
     return ids.get(host);

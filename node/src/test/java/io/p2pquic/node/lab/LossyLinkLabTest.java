@@ -9,7 +9,6 @@ import io.p2pquic.natlab.NatLab;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -23,9 +22,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * back into {@code verify} once it has a longer clean record (docs/faults.md).
  */
 @org.junit.jupiter.api.Tag("fault-matrix")
-class LossyLinkLabTest {
+class LossyLinkLabTest extends LabCastTest {
   private static NatLab lab;
-  private static LabCast cast;
   private static String echoId;
   private static Path dir;
   private static String server;
@@ -45,13 +43,6 @@ class LossyLinkLabTest {
     echoId = cast.id("b");
     file = randomFile(dir, "lossy.bin", 2);
     lab.setLoss("a", 20);
-  }
-
-  @AfterAll
-  static void down() throws Exception {
-    if (cast != null) {
-      cast.close();
-    }
   }
 
   @ParameterizedTest(name = "{0}")

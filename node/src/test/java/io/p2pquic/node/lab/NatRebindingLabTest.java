@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -27,9 +26,8 @@ import org.junit.jupiter.api.Test;
  * default keepalives (ICE consent every ~5 s, QUIC pings after 10 s of quiet). And a 500 ms delay spike
  * on one link mid-transfer (the NAT keeps its state) is ridden out.
  */
-class NatRebindingLabTest {
+class NatRebindingLabTest extends LabCastTest {
   private static NatLab lab;
-  private static LabCast cast;
   private static LabProcesses.Running echo;
   private static String echoId;
   private static Path dir;
@@ -59,13 +57,6 @@ class NatRebindingLabTest {
     c.echoPeers(List.of("b"), "--config", fastConsent.toString(), "--control-port", "0");
     echo = c.peer("b");
     echoId = c.id("b");
-  }
-
-  @AfterAll
-  static void down() throws Exception {
-    if (cast != null) {
-      cast.close();
-    }
   }
 
   private String transferWhileRebinding(String router) throws Exception {

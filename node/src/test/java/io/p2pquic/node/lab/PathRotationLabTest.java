@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -25,9 +24,8 @@ import org.junit.jupiter.api.Test;
  * still arrive: through the relay, whose mappings the relay keepalives held while the session ran direct.
  * Once the direct path is back, the dialer punches again by itself and the session is direct again.
  */
-class PathRotationLabTest {
+class PathRotationLabTest extends LabCastTest {
   private static final int UDP_TIMEOUT_S = 30;
-  private static LabCast cast;
 
   @BeforeAll
   static void up() throws Exception {
@@ -40,13 +38,6 @@ class PathRotationLabTest {
             .withUdpTimeout(Duration.ofSeconds(UDP_TIMEOUT_S))), "rotation");
     cast.rendezvous(LabCast.turnConfig(), cast.server, "--alt-address",
         cast.lab.serverAlternateAddress().getHostAddress());
-  }
-
-  @AfterAll
-  static void down() throws Exception {
-    if (cast != null) {
-      cast.close();
-    }
   }
 
   @Test

@@ -8,7 +8,6 @@ import io.p2pquic.natlab.RouterNat;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -20,9 +19,7 @@ import org.junit.jupiter.api.Test;
  * selects a's mapped candidate (11.0.0.101, the router's mapping address); a dialing b with auto ends
  * direct. When a session closes its mapping is deleted from the router. c's router speaks UPnP-IGD only.
  */
-class PortMappingLabTest {
-  private static LabCast cast;
-
+class PortMappingLabTest extends LabCastTest {
   @BeforeAll
   static void up() throws Exception {
     cast = LabCast.start(NatLab.builder()
@@ -33,13 +30,6 @@ class PortMappingLabTest {
     cast.rendezvous(LabCast.turnConfig()).echoPeers(List.of("a", "b", "c"));
   }
 
-  @AfterAll
-  static void down() throws Exception {
-    if (cast != null) {
-      cast.close();
-    }
-  }
-
 
   private static String mapped() {
     return cast.lab.mappedAddress("a").getHostAddress();
@@ -48,9 +38,7 @@ class PortMappingLabTest {
   @Test
   void theDialerReachesTheMappedPortOfItsPeer() {
     JsonObject session = cast.connectOk("b", "a", "ice", "port mapping", "--settle", "10000");
-    assertThat(session.getString("path")).as(session.encodePrettily()).isEqualTo("direct");
-    JsonObject pair = session.getJsonObject("selectedPair");
-    assertThat(pair.getString("remote")).as(session.encodePrettily()).startsWith(mapped() + ":");
+    JsonObject pair = LabCast.assertDirectTo(session, mapped());
     assertThat(pair.getString("remoteType")).isEqualTo("srflx");
   }
 
@@ -58,10 +46,7 @@ class PortMappingLabTest {
   @Test
   void aUpnpGatewayMapsToo() {
     JsonObject session = cast.connectOk("b", "c", "ice", "upnp", "--settle", "10000");
-    assertThat(session.getString("path")).as(session.encodePrettily()).isEqualTo("direct");
-    JsonObject pair = session.getJsonObject("selectedPair");
-    assertThat(pair.getString("remote")).as(session.encodePrettily())
-        .startsWith(cast.lab.mappedAddress("c").getHostAddress() + ":");
+    JsonObject pair = LabCast.assertDirectTo(session, cast.lab.mappedAddress("c").getHostAddress());
     assertThat(pair.getString("remoteType")).isEqualTo("srflx");
   }
 

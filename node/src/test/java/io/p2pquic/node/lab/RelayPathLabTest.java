@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -28,10 +27,9 @@ import org.junit.jupiter.api.Test;
  * Two port-restricted cone NATs, 20 ms one-way delay per router. Integrity: the CLI compares the
  * SHA-256 of the echo with what it sent and exits 1 if they differ.
  */
-class RelayPathLabTest {
+class RelayPathLabTest extends LabCastTest {
   private static final Pattern PEER_ID = Pattern.compile("peer id: (pq1[a-z2-7]+)");
   private static NatLab lab;
-  private static LabCast cast;
   private static LabProcesses.Running echo;
   private static String echoId;
   private static Path dir;
@@ -50,11 +48,15 @@ class RelayPathLabTest {
     echoId = cast.id("b");
   }
 
-  @AfterAll
-  static void down() throws Exception {
-    if (cast != null) {
-      cast.close();
-    }
+  /**
+   * A peer configuration file {@code name} in the test's directory with faster ICE consent, so that a
+   * test does not wait the default 10 s before the fallback to the relay.
+   */
+  private static Path fastConsentConfig(String name) throws Exception {
+    Path conf = dir.resolve(name);
+    Files.writeString(conf, new JsonObject().put("ice", new JsonObject()
+        .put("consentIntervalMillis", 1000).put("disconnectedTimeoutMillis", 2500)).encode());
+    return conf;
   }
 
   private static List<String> pathLines(LabProcesses.Running p) {
@@ -94,10 +96,7 @@ class RelayPathLabTest {
   @Test
   void transferOnTheDirectPathFallsBackToTheRelayIntactWhenTheDirectPathIsCut() throws Exception {
     Path file = randomFile(dir, "down.bin", 32);
-    // Faster consent so the test does not wait the default 10 s before the fallback.
-    Path conf = dir.resolve("peer-fast-consent.json");
-    Files.writeString(conf, new JsonObject().put("ice", new JsonObject()
-        .put("consentIntervalMillis", 1000).put("disconnectedTimeoutMillis", 2500)).encode());
+    Path conf = fastConsentConfig("peer-fast-consent.json");
     LabProcesses.Running connect = new LabProcesses.Running(lab, lab.hostNamespace("a"), "echo received", "connect",
         echoId, "--config", conf.toString(), "--rendezvous", "ws://" + server + ":8088/signal", "--stun", server + ":3478",
         "--file", file.toString(), "--method", "auto", "--timeout", "30000");
@@ -120,9 +119,7 @@ class RelayPathLabTest {
   @Test
   void forwardTransferFallsBackToTheRelayIntactWhenTheDirectPathIsCut() throws Exception {
     Path file = randomFile(dir, "forward-down.bin", 32);
-    Path conf = dir.resolve("peer-fast-consent-fwd.json");
-    Files.writeString(conf, new JsonObject().put("ice", new JsonObject()
-        .put("consentIntervalMillis", 1000).put("disconnectedTimeoutMillis", 2500)).encode());
+    Path conf = fastConsentConfig("peer-fast-consent-fwd.json");
     Process target = python(lab, lab.hostNamespace("b"), "tcp_echo_server.py", "127.0.0.1", "9556");
     LabProcesses.Running expose = null;
     LabProcesses.Running forward = null;

@@ -9,7 +9,6 @@ import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -20,8 +19,7 @@ import org.junit.jupiter.api.Test;
  * candidates on the LAN, with method ice and with auto (which may start on the relay and moves to the
  * LAN path); the echo is compared by the CLI.
  */
-class SameLanLabTest {
-  private static LabCast cast;
+class SameLanLabTest extends LabCastTest {
   private static Path mdnsConfig;
 
   @BeforeAll
@@ -36,21 +34,11 @@ class SameLanLabTest {
     cast.echoPeers(List.of("a3"), "--config", mdnsConfig.toString());
   }
 
-  @AfterAll
-  static void down() throws Exception {
-    if (cast != null) {
-      cast.close();
-    }
-  }
-
 
   @Test
   void iceConnectsOverTheLanAddresses() {
     JsonObject session = cast.connectOk("a", "a2", "ice", "same lan", "--settle", "10000");
-    assertThat(session.getString("path")).isEqualTo("direct");
-    JsonObject pair = session.getJsonObject("selectedPair");
-    assertThat(pair.getString("remote")).as(session.encodePrettily())
-        .startsWith(cast.lab.hostAddress("a2").getHostAddress() + ":");
+    JsonObject pair = LabCast.assertDirectTo(session, cast.lab.hostAddress("a2").getHostAddress());
     assertThat(pair.getString("remoteType")).isEqualTo("host");
   }
 
@@ -62,10 +50,7 @@ class SameLanLabTest {
   @Test
   void mdnsNamesResolveOnTheLanAndTheHostPairWins() {
     JsonObject session = cast.connectOk("a", "a3", "ice", "mdns", "--config", mdnsConfig.toString());
-    assertThat(session.getString("path")).isEqualTo("direct");
-    JsonObject pair = session.getJsonObject("selectedPair");
-    assertThat(pair.getString("remote")).as(session.encodePrettily())
-        .startsWith(cast.lab.hostAddress("a3").getHostAddress() + ":");
+    JsonObject pair = LabCast.assertDirectTo(session, cast.lab.hostAddress("a3").getHostAddress());
     assertThat(pair.getString("remoteType")).isEqualTo("host");
     String timeline = session.getJsonArray("timeline").encode();
     assertThat(timeline).containsPattern("offered as [^\"]* [0-9a-f-]{36}\\.local ")

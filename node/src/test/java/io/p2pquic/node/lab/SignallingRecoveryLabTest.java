@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -26,9 +25,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  * defaults are 15 s, 10 s and 30 s), so the test measures the mechanism, not the defaults.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class SignallingRecoveryLabTest {
+class SignallingRecoveryLabTest extends LabCastTest {
   private static NatLab lab;
-  private static LabCast cast;
   private static LabProcesses.Running peer;
   private static String peerId;
   private static Path dir;
@@ -51,13 +49,6 @@ class SignallingRecoveryLabTest {
     peer = cast.peer("b");
     assertThat(waitFor(() -> count(peer.output(), "registered") >= 1, Duration.ofSeconds(30))).as(peer.output()).isTrue();
     peerId = cast.id("b");
-  }
-
-  @AfterAll
-  static void down() throws Exception {
-    if (cast != null) {
-      cast.close();
-    }
   }
 
   @Test

@@ -7,7 +7,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
 import io.vertx.core.Future;
-import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -23,16 +22,14 @@ import java.net.InetSocketAddress;
  * unwrapped first and their payloads delivered the same way, as if the peer had sent them
  * ({@link RelayedDatagramPacket} in the pipeline, {@link Datagram#relayedAddress()} for STUN).
  */
-public final class NettyUdpEndpoint implements UdpEndpoint {
+public final class NettyUdpEndpoint extends DemultiplexingUdpEndpoint {
   private final DatagramChannel channel;
   private final ContextInternal context;
-  private final Relays relays;
-  private volatile Handler<Datagram> stunHandler = d -> {};
 
   private NettyUdpEndpoint(DatagramChannel channel, ContextInternal context, Relays relays) {
+    super(relays);
     this.channel = channel;
     this.context = context;
-    this.relays = relays;
   }
 
   /** Binds {@code host:port} (an IP literal, or a wildcard; port 0 for any). */
@@ -53,7 +50,7 @@ public final class NettyUdpEndpoint implements UdpEndpoint {
           @Override
           protected void initChannel(DatagramChannel ch) {
             ch.pipeline().addLast("demux", new DatagramDemultiplexer(
-                d -> context.execute(d, x -> self[0].stunHandler.handle(x)), relays, metrics));
+                d -> context.execute(d, x -> self[0].deliverStun(x)), relays, metrics));
           }
         });
     Promise<NettyUdpEndpoint> bound = context.promise();
@@ -91,25 +88,9 @@ public final class NettyUdpEndpoint implements UdpEndpoint {
     return sent.future();
   }
 
-  @Override
-  public UdpEndpoint stunHandler(Handler<Datagram> handler) {
-    this.stunHandler = handler;
-    return this;
-  }
-
-  @Override
-  public void addRelay(RelayTransport relay) {
-    relays.add(relay);
-  }
-
   /** The relay registered on this socket whose relayed address is {@code relayedAddress}, or null. */
   public RelayTransport relayAt(InetSocketAddress relayedAddress) {
     return relays.atRelayedAddress(relayedAddress);
-  }
-
-  @Override
-  public void removeRelay(RelayTransport relay) {
-    relays.remove(relay);
   }
 
   @Override

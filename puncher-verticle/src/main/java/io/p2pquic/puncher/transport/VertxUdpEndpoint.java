@@ -6,7 +6,6 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.p2pquic.api.net.SocketAddresses;
 import io.vertx.core.Future;
-import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.datagram.DatagramSocket;
@@ -17,18 +16,16 @@ import java.net.InetSocketAddress;
  * A {@link UdpEndpoint} on a Vert.x DatagramSocket: STUN only (discovery probes, tests). Relays work
  * too, for STUN payloads (relayed checks); other relayed payloads are dropped as direct ones are.
  */
-public final class VertxUdpEndpoint implements UdpEndpoint {
+public final class VertxUdpEndpoint extends DemultiplexingUdpEndpoint {
   private final DatagramSocket socket;
   private final InetSocketAddress local;
   private final MeterRegistry metrics;
-  private final Relays relays;
-  private volatile Handler<Datagram> stunHandler = d -> {};
 
   private VertxUdpEndpoint(DatagramSocket socket, MeterRegistry metrics) {
+    super(new Relays(metrics));
     this.socket = socket;
     this.local = SocketAddresses.toInet(socket.localAddress());
     this.metrics = metrics;
-    this.relays = new Relays(metrics);
     socket.handler(p -> {
       InetSocketAddress sender = SocketAddresses.toInet(p.sender());
       ByteBuf content = Unpooled.wrappedBuffer(p.data().getBytes());
@@ -56,7 +53,7 @@ public final class VertxUdpEndpoint implements UdpEndpoint {
   /** STUN only: relayed QUIC has nowhere to go on this socket and is dropped like direct QUIC. */
   private void deliver(Buffer data, ByteBuf content, InetSocketAddress sender, InetSocketAddress relayed) {
     if (DatagramKind.of(content) == DatagramKind.STUN) {
-      stunHandler.handle(new Datagram(data, sender, relayed));
+      deliverStun(new Datagram(data, sender, relayed));
     } else {
       metrics.counter("p2p.udp.dropped", "kind", "not-stun").increment();
     }
@@ -78,22 +75,6 @@ public final class VertxUdpEndpoint implements UdpEndpoint {
   @Override
   public Future<Void> send(Buffer data, InetSocketAddress to) {
     return socket.send(data, to.getPort(), to.getAddress().getHostAddress());
-  }
-
-  @Override
-  public UdpEndpoint stunHandler(Handler<Datagram> handler) {
-    this.stunHandler = handler;
-    return this;
-  }
-
-  @Override
-  public void addRelay(RelayTransport relay) {
-    relays.add(relay);
-  }
-
-  @Override
-  public void removeRelay(RelayTransport relay) {
-    relays.remove(relay);
   }
 
   @Override

@@ -16,6 +16,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
@@ -23,14 +24,18 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
-/** Relayed candidates: gathering with coturn as STUN and TURN server, and the turnServers configuration. */
+/**
+ * Relayed candidates: gathering with coturn as STUN and TURN server, and the turnServers configuration.
+ * Each test's Vert.x comes from {@link VertxExtension}, which closes it afterwards.
+ */
+@ExtendWith(VertxExtension.class)
 class CandidateGathererTurnTest {
   private final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
 
   @Test
-  void gathersHostServerReflexiveAndRelayedCandidatesOnTheSessionSocket() throws Exception {
-    Vertx vertx = Vertx.vertx();
+  void gathersHostServerReflexiveAndRelayedCandidatesOnTheSessionSocket(Vertx vertx) throws Exception {
     try (Coturn coturn = Coturn.start()) {
       NettyUdpEndpoint endpoint = await(NettyUdpEndpoint.bind(vertx, "127.0.0.1", 0, metrics));
       StunClient stun = new StunClient(vertx, endpoint, metrics).installAsHandler();
@@ -83,14 +88,11 @@ class CandidateGathererTurnTest {
       }
       await(allocation.close());
       await(endpoint.close());
-    } finally {
-      await(vertx.close());
     }
   }
 
   @Test
-  void aFailingTurnServerLeavesTheOtherCandidatesAndSaysWhy() throws Exception {
-    Vertx vertx = Vertx.vertx();
+  void aFailingTurnServerLeavesTheOtherCandidatesAndSaysWhy(Vertx vertx) throws Exception {
     try (Coturn coturn = Coturn.start()) {
       NettyUdpEndpoint endpoint = await(NettyUdpEndpoint.bind(vertx, "127.0.0.1", 0, metrics));
       StunClient stun = new StunClient(vertx, endpoint, metrics).installAsHandler();
@@ -102,8 +104,6 @@ class CandidateGathererTurnTest {
       assertThat(r.relays()).hasSize(1);
       assertThat(r.relays().get(0).error()).contains("wrong credentials");
       await(endpoint.close());
-    } finally {
-      await(vertx.close());
     }
   }
 
@@ -113,8 +113,7 @@ class CandidateGathererTurnTest {
    * for it (relay gathering timeout) and trickles the relayed candidate; before, it was closed as late.
    */
   @Test
-  void aTurnAllocationSlowedByLossStillBecomesACandidateAfterTheGatheringTimeout() throws Exception {
-    Vertx vertx = Vertx.vertx();
+  void aTurnAllocationSlowedByLossStillBecomesACandidateAfterTheGatheringTimeout(Vertx vertx) throws Exception {
     try (Coturn coturn = Coturn.start(); LossyForwarder lossy = new LossyForwarder(coturn.address(), 3)) {
       NettyUdpEndpoint endpoint = await(NettyUdpEndpoint.bind(vertx, "127.0.0.1", 0, metrics));
       StunClient stun = new StunClient(vertx, endpoint, metrics).installAsHandler();
@@ -132,8 +131,6 @@ class CandidateGathererTurnTest {
       assertThat(metrics.counter("p2p.ice.gathering.turn", "outcome", "late").count()).isZero();
       await(r.allocations().get(0).close());
       await(endpoint.close());
-    } finally {
-      await(vertx.close());
     }
   }
 

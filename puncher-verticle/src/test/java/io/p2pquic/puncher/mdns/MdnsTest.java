@@ -8,29 +8,27 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.datagram.DatagramSocket;
+import io.vertx.junit5.VertxExtension;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.HexFormat;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** mDNS messages byte by byte, and the responder and resolver on loopback (unicast, as a legacy query). */
+@ExtendWith(VertxExtension.class)
 class MdnsTest {
   private static final HexFormat HEX = HexFormat.of();
   private static final String NAME = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0.local";
   private Vertx vertx;
   private final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
 
+  /** The test's Vert.x: made and closed around each test by {@link VertxExtension}. */
   @BeforeEach
-  void setUp() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    await(vertx.close());
+  void setUp(Vertx vertx) {
+    this.vertx = vertx;
   }
 
   /** The name as DNS labels: 36 characters of UUID, then "local". */

@@ -8,32 +8,30 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.datagram.DatagramSocket;
+import io.vertx.junit5.VertxExtension;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The client against scripted gateways on loopback (the NAT lab's PortMappingLabTest runs it against
  * miniupnpd): protocol choice, mapping, deletion, a silent gateway, and packets from elsewhere.
  */
+@ExtendWith(VertxExtension.class)
 class PortMapperTest {
   private Vertx vertx;
   private final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
   private DatagramSocket gateway;
   private final List<byte[]> received = new CopyOnWriteArrayList<>();
 
+  /** The test's Vert.x: made and closed around each test by {@link VertxExtension}. */
   @BeforeEach
-  void setUp() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    await(vertx.close());
+  void setUp(Vertx vertx) {
+    this.vertx = vertx;
   }
 
   /** A gateway on 127.0.0.1 answering each request with {@code answer} (null: silence). */

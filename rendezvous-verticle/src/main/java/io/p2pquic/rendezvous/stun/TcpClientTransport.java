@@ -1,7 +1,6 @@
 package io.p2pquic.rendezvous.stun;
 
 import io.p2pquic.rendezvous.turn.AllocationKey;
-import io.p2pquic.rendezvous.turn.ClientTransport;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetSocket;
 
@@ -9,18 +8,12 @@ import io.vertx.core.net.NetSocket;
  * The way back to a TURN client over its TCP connection. A connection that does not drain its write
  * queue loses relayed data (counted by the relay) instead of growing the queue without bound.
  */
-final class TcpClientTransport implements ClientTransport {
+final class TcpClientTransport extends KeyedClientTransport {
   private final NetSocket socket;
-  private final AllocationKey key;
 
   TcpClientTransport(NetSocket socket, AllocationKey key) {
+    super(key);
     this.socket = socket;
-    this.key = key;
-  }
-
-  @Override
-  public AllocationKey key() {
-    return key;
   }
 
   @Override

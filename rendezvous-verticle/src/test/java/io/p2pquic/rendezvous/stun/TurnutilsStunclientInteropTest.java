@@ -2,43 +2,27 @@ package io.p2pquic.rendezvous.stun;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.p2pquic.rendezvous.CoturnToolFixture;
 import io.p2pquic.testsupport.RealPeers;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.vertx.core.Vertx;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** coturn's turnutils_stunclient (a client nobody here wrote) against our server. */
-class TurnutilsStunclientInteropTest {
+class TurnutilsStunclientInteropTest extends CoturnToolFixture {
   private static final Path TOOL = Path.of("/usr/bin/turnutils_stunclient");
   private static final Pattern REFLEXIVE = Pattern.compile("UDP reflexive addr: ([0-9.]+):(\\d+)");
   private static final Pattern ORIGIN = Pattern.compile("Response origin: : ([0-9.]+):(\\d+)");
 
-  private Vertx vertx;
-  private StunServer server;
-
   @BeforeEach
   void setUp() {
-    RealPeers.require(Files.isExecutable(TOOL), TOOL + " not installed (apt-get install coturn; .ci/run installs it)");
-    vertx = Vertx.vertx();
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    if (server != null) {
-      io.p2pquic.testsupport.Await.await(server.stop());
-    }
-    if (vertx != null) {
-      io.p2pquic.testsupport.Await.await(vertx.close());
-    }
+    requireToolAndStartVertx(TOOL);
   }
 
   @Test

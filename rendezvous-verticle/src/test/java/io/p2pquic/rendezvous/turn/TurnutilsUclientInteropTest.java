@@ -2,20 +2,18 @@ package io.p2pquic.rendezvous.turn;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.p2pquic.rendezvous.CoturnToolFixture;
 import io.p2pquic.testsupport.RealPeers;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.p2pquic.rendezvous.stun.StunServer;
 import io.p2pquic.rendezvous.stun.StunServerConfig;
-import io.vertx.core.Vertx;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -29,20 +27,16 @@ import org.junit.jupiter.api.Test;
  * range 0x4000-0x7FFF, and RFC 8656 (which this server follows) allows only 0x4000-0x4FFF, so three binds
  * in four get 400. Our own end-to-end test covers ChannelData both ways.
  */
-class TurnutilsUclientInteropTest {
+class TurnutilsUclientInteropTest extends CoturnToolFixture {
   private static final Path TOOL = Path.of("/usr/bin/turnutils_uclient");
   static final Pattern LOST = Pattern.compile("Total lost packets (\\d+) \\(");
   static final Pattern SENT = Pattern.compile("Total sent packets (\\d+)|tot_send_msgs=(\\d+)");
   static final String SECRET = "interop-secret";
 
   private final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
-  private Vertx vertx;
-  private StunServer server;
-
   @BeforeEach
   void setUp() throws Exception {
-    RealPeers.require(Files.isExecutable(TOOL), TOOL + " not installed (apt-get install coturn; .ci/run installs it)");
-    vertx = Vertx.vertx();
+    requireToolAndStartVertx(TOOL);
     TurnServerConfig cfg = new TurnServerConfig()
         .setAuthSecrets(List.of(SECRET))
         .setRelayAddress("127.0.0.1")
@@ -50,16 +44,6 @@ class TurnutilsUclientInteropTest {
     TurnServer turn = new TurnServer(vertx, cfg, "127.0.0.1", "p2p-quic-test", metrics);
     server = new StunServer(vertx, new StunServerConfig().setBind("127.0.0.1").setPort(0), metrics, turn);
     io.p2pquic.testsupport.Await.await(server.start());
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    if (server != null) {
-      io.p2pquic.testsupport.Await.await(server.stop());
-    }
-    if (vertx != null) {
-      io.p2pquic.testsupport.Await.await(vertx.close());
-    }
   }
 
   @Test

@@ -22,6 +22,11 @@ class CheckListTest {
         InetAddress.getByName(server), 65535, 1);
   }
 
+  /** A frozen pair of {@code local} and {@code remote} as the controlling agent forms it (the usual case here). */
+  static CandidatePair frozen(LocalCandidate local, Candidate remote) {
+    return new CandidatePair(local, remote, true, PairState.FROZEN, IceRole.CONTROLLING);
+  }
+
   @Test
   void pairPriorityFollowsTheFormula() {
     long g = 2_130_706_431L; // host, local preference 65535, component 1
@@ -32,7 +37,7 @@ class CheckListTest {
     // Both agents compute the same priority for the same pair, whatever side they are on.
     LocalCandidate l = host("10.0.0.1", 5000, 65535);
     Candidate r = remoteHost("10.0.0.2", 6000, 65000);
-    CandidatePair controlling = new CandidatePair(l, r, true, PairState.FROZEN, IceRole.CONTROLLING);
+    CandidatePair controlling = frozen(l, r);
     CandidatePair mirrored = new CandidatePair(new LocalCandidate(r, null, false), l.candidate(), true,
         PairState.FROZEN, IceRole.CONTROLLED);
     assertThat(controlling.priority()).isEqualTo(mirrored.priority());
@@ -44,15 +49,12 @@ class CheckListTest {
   void sortsByPriorityAndPrunesRedundantPairs() throws Exception {
     CheckList list = new CheckList(100);
     LocalCandidate l = host("10.0.0.1", 5000, 65535);
-    CandidatePair low = new CandidatePair(l, remoteSrflx("198.51.100.7", 4000, "192.168.1.2", "203.0.113.1"), true,
-        PairState.FROZEN, IceRole.CONTROLLING);
-    CandidatePair high = new CandidatePair(l, remoteHost("10.0.0.2", 6000, 65535), true, PairState.FROZEN,
-        IceRole.CONTROLLING);
+    CandidatePair low = frozen(l, remoteSrflx("198.51.100.7", 4000, "192.168.1.2", "203.0.113.1"));
+    CandidatePair high = frozen(l, remoteHost("10.0.0.2", 6000, 65535));
     assertThat(list.add(low)).isSameAs(low);
     assertThat(list.add(high)).isSameAs(high);
     assertThat(list.pairs()).containsExactly(high, low);
-    CandidatePair duplicate = new CandidatePair(l, remoteHost("10.0.0.2", 6000, 100), true, PairState.FROZEN,
-        IceRole.CONTROLLING);
+    CandidatePair duplicate = frozen(l, remoteHost("10.0.0.2", 6000, 100));
     assertThat(list.add(duplicate)).as("same local base and remote address: redundant").isSameAs(high);
     assertThat(list.pairs()).hasSize(2);
     assertThat(list.pruned()).isEqualTo(1);
@@ -62,9 +64,9 @@ class CheckListTest {
   void dropsTheLowestPriorityPairsBeyondTheLimit() {
     CheckList list = new CheckList(2);
     LocalCandidate l = host("10.0.0.1", 5000, 65535);
-    CandidatePair a = list.add(new CandidatePair(l, remoteHost("10.0.0.2", 1, 3), true, PairState.FROZEN, IceRole.CONTROLLING));
-    CandidatePair b = list.add(new CandidatePair(l, remoteHost("10.0.0.2", 2, 2), true, PairState.FROZEN, IceRole.CONTROLLING));
-    CandidatePair c = list.add(new CandidatePair(l, remoteHost("10.0.0.2", 3, 1), true, PairState.FROZEN, IceRole.CONTROLLING));
+    CandidatePair a = list.add(frozen(l, remoteHost("10.0.0.2", 1, 3)));
+    CandidatePair b = list.add(frozen(l, remoteHost("10.0.0.2", 2, 2)));
+    CandidatePair c = list.add(frozen(l, remoteHost("10.0.0.2", 3, 1)));
     assertThat(c).as("the new pair is the lowest: dropped").isNull();
     assertThat(list.pairs()).containsExactly(a, b);
   }
@@ -74,9 +76,9 @@ class CheckListTest {
     CheckList list = new CheckList(100);
     LocalCandidate l = host("10.0.0.1", 5000, 65535);
     // Same type, base and transport on the remote side: the same foundation, so the same pair foundation.
-    CandidatePair first = list.add(new CandidatePair(l, remoteHost("10.0.0.2", 6000, 65535), true, PairState.FROZEN, IceRole.CONTROLLING));
-    CandidatePair second = list.add(new CandidatePair(l, remoteHost("10.0.0.2", 6001, 65534), true, PairState.FROZEN, IceRole.CONTROLLING));
-    CandidatePair other = list.add(new CandidatePair(l, remoteHost("10.0.0.3", 6000, 65533), true, PairState.FROZEN, IceRole.CONTROLLING));
+    CandidatePair first = list.add(frozen(l, remoteHost("10.0.0.2", 6000, 65535)));
+    CandidatePair second = list.add(frozen(l, remoteHost("10.0.0.2", 6001, 65534)));
+    CandidatePair other = list.add(frozen(l, remoteHost("10.0.0.3", 6000, 65533)));
     assertThat(first.foundation()).isEqualTo(second.foundation()).isNotEqualTo(other.foundation());
     assertThat(first.state()).isEqualTo(PairState.WAITING);
     assertThat(second.state()).isEqualTo(PairState.FROZEN);
@@ -98,8 +100,8 @@ class CheckListTest {
   void aFrozenPairIsUnfrozenWhenItsFoundationHasNothingInProgress() {
     CheckList list = new CheckList(100);
     LocalCandidate l = host("10.0.0.1", 5000, 65535);
-    CandidatePair first = list.add(new CandidatePair(l, remoteHost("10.0.0.2", 6000, 65535), true, PairState.FROZEN, IceRole.CONTROLLING));
-    CandidatePair second = list.add(new CandidatePair(l, remoteHost("10.0.0.2", 6001, 65534), true, PairState.FROZEN, IceRole.CONTROLLING));
+    CandidatePair first = list.add(frozen(l, remoteHost("10.0.0.2", 6000, 65535)));
+    CandidatePair second = list.add(frozen(l, remoteHost("10.0.0.2", 6001, 65534)));
     first.state(PairState.FAILED);
     assertThat(list.nextOrdinary()).isSameAs(second);
     assertThat(second.state()).isEqualTo(PairState.WAITING);
@@ -109,7 +111,7 @@ class CheckListTest {
   void triggeredQueueHasEachPairOnce() {
     CheckList list = new CheckList(100);
     LocalCandidate l = host("10.0.0.1", 5000, 65535);
-    CandidatePair p = list.add(new CandidatePair(l, remoteHost("10.0.0.2", 6000, 65535), true, PairState.FROZEN, IceRole.CONTROLLING));
+    CandidatePair p = list.add(frozen(l, remoteHost("10.0.0.2", 6000, 65535)));
     list.enqueueTriggered(p);
     list.enqueueTriggered(p);
     assertThat(list.pollTriggered()).isSameAs(p);
@@ -120,7 +122,7 @@ class CheckListTest {
   void reprioritiseAfterARoleSwitch() {
     CheckList list = new CheckList(100);
     LocalCandidate l = host("10.0.0.1", 5000, 65535);
-    CandidatePair p = list.add(new CandidatePair(l, remoteHost("10.0.0.2", 6000, 100), true, PairState.FROZEN, IceRole.CONTROLLING));
+    CandidatePair p = list.add(frozen(l, remoteHost("10.0.0.2", 6000, 100)));
     long before = p.priority();
     list.reprioritise(IceRole.CONTROLLED);
     assertThat(p.priority()).isEqualTo(before - 1); // the G > D bit moves to the other side
