@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
  * path under a running transfer, echo intact; between two symmetric NATs all three attempts fail and
  * the session stays relayed, still carrying data.
  */
-class DcutrLabTest extends LabCastTest {
+class DcutrLabTest extends LabCastLifecycle {
   private static final Pattern AT = Pattern.compile("t\\+\\s*([0-9.]+) ms\\s+me\\s+");
   private static NatLab lab;
   private static final Map<String, LabProcesses.Running> peers = new LinkedHashMap<>();

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
  * families, punches through the IPv6 firewalls (as through port-restricted NATs) and prefers IPv6;
  * method relay works from the same dual-stack socket. Echoes are SHA-256-checked by the CLI.
  */
-class DualStackLabTest extends LabCastTest {
+class DualStackLabTest extends LabCastLifecycle {
   private static final Pattern SESSION = Pattern.compile("session \\S+: (direct|relayed), pair (\\S+) -> (\\S+),");
   private static NatLab lab;
   private static LabProcesses.Running echo;

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
  * that path. Router c is the same without hairpinning: the same pair can only be relayed, which shows the
  * hairpin is what made a's path.
  */
-class HairpinLabTest extends LabCastTest {
+class HairpinLabTest extends LabCastLifecycle {
   @BeforeAll
   static void up() throws Exception {
     cast = LabCast.start(NatLab.builder()

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
  * move there within 20 s in at least 18 of 20 runs (both directions) and echo again, intact, on it. Two
  * symmetric NATs stay relayed, and the timeline says why.
  */
-class HardNatLabTest extends LabCastTest {
+class HardNatLabTest extends LabCastLifecycle {
   private static final int RUNS_EACH_WAY = 10;
   private static final long SETTLE_MS = 20_000;
 

@@ -22,7 +22,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * back into {@code verify} once it has a longer clean record (docs/faults.md).
  */
 @org.junit.jupiter.api.Tag("fault-matrix")
-class LossyLinkLabTest extends LabCastTest {
+class LossyLinkLabTest extends LabCastLifecycle {
   private static NatLab lab;
   private static String echoId;
   private static Path dir;

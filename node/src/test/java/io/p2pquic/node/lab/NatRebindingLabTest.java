@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
  * default keepalives (ICE consent every ~5 s, QUIC pings after 10 s of quiet). And a 500 ms delay spike
  * on one link mid-transfer (the NAT keeps its state) is ridden out.
  */
-class NatRebindingLabTest extends LabCastTest {
+class NatRebindingLabTest extends LabCastLifecycle {
   private static NatLab lab;
   private static LabProcesses.Running echo;
   private static String echoId;

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
  * still arrive: through the relay, whose mappings the relay keepalives held while the session ran direct.
  * Once the direct path is back, the dialer punches again by itself and the session is direct again.
  */
-class PathRotationLabTest extends LabCastTest {
+class PathRotationLabTest extends LabCastLifecycle {
   private static final int UDP_TIMEOUT_S = 30;
 
   @BeforeAll

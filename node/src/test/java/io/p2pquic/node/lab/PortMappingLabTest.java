@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  * selects a's mapped candidate (11.0.0.101, the router's mapping address); a dialing b with auto ends
  * direct. When a session closes its mapping is deleted from the router. c's router speaks UPnP-IGD only.
  */
-class PortMappingLabTest extends LabCastTest {
+class PortMappingLabTest extends LabCastLifecycle {
   @BeforeAll
   static void up() throws Exception {
     cast = LabCast.start(NatLab.builder()

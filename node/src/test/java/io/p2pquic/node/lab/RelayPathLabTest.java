@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
  * Two port-restricted cone NATs, 20 ms one-way delay per router. Integrity: the CLI compares the
  * SHA-256 of the echo with what it sent and exits 1 if they differ.
  */
-class RelayPathLabTest extends LabCastTest {
+class RelayPathLabTest extends LabCastLifecycle {
   private static final Pattern PEER_ID = Pattern.compile("peer id: (pq1[a-z2-7]+)");
   private static NatLab lab;
   private static LabProcesses.Running echo;

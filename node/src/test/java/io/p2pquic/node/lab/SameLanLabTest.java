@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  * candidates on the LAN, with method ice and with auto (which may start on the relay and moves to the
  * LAN path); the echo is compared by the CLI.
  */
-class SameLanLabTest extends LabCastTest {
+class SameLanLabTest extends LabCastLifecycle {
   private static Path mdnsConfig;
 
   @BeforeAll

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  * defaults are 15 s, 10 s and 30 s), so the test measures the mechanism, not the defaults.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class SignallingRecoveryLabTest extends LabCastTest {
+class SignallingRecoveryLabTest extends LabCastLifecycle {
   private static NatLab lab;
   private static LabProcesses.Running peer;
   private static String peerId;
