@@ -30,9 +30,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The pool wakes on first use: a node that never runs quic-native keeps no extra connection to the
  * rendezvous. The first quic-native session (either side) attaches as before and starts the pool; from
- * then on one socket is kept ready. Every {@code socketPoolRefreshMillis} a ready socket attaches anew
- * (a fresh QUIC connection from the same socket: the NAT mapping stays alive and a changed observed
- * address is noticed; the rendezvous closes idle QUIC signalling after 30 s). After
+ * then on one socket is kept ready. Every {@code socketPoolRefreshMillis} a ready socket pings the
+ * rendezvous over its attachment (the rendezvous closes idle QUIC signalling after 30 s; the ping also
+ * keeps the NAT mapping), and every fourth time attaches anew, which notices a changed observed
+ * address. After
  * {@link #IDLE_MILLIS} without a take the pool closes its sockets and sleeps again. Size 0
  * ({@code session.socketPoolSize}) turns it off, as it does the ICE sockets' pool.
  *
@@ -43,8 +44,13 @@ public final class AttachedSocketPool {
   private static final Logger LOG = LoggerFactory.getLogger(AttachedSocketPool.class);
   /** A pool that was not taken from for this long closes its sockets (their attachments cost the rendezvous). */
   static final long IDLE_MILLIS = 10 * 60_000;
-  /** After a take, the next socket attaches this much later: past the session's own first packets. */
-  static final long REFILL_DELAY_MILLIS = 100;
+  /**
+   * After a take, the next socket attaches this much later: past the session's own offer or answer, but
+   * soon, because attaching takes four to five round trips and connects in a row should each find one.
+   */
+  static final long REFILL_DELAY_MILLIS = 20;
+  /** Every this many refreshes the ready socket attaches anew; the others are a ping. */
+  static final int REATTACH_EVERY = 4;
 
   /** A socket attached to the rendezvous, its host candidates, and how long ago it attached. */
   public record Attached(NettyUdpEndpoint endpoint, RendezvousAttachment attachment, List<Candidate> hosts, long ageMillis) {}
@@ -58,6 +64,7 @@ public final class AttachedSocketPool {
     RendezvousAttachment attachment;
     long attachedNanos;
     long refreshTimer = -1;
+    int refreshes;
 
     Entry(NettyUdpEndpoint endpoint, List<Candidate> hosts) {
       this.endpoint = endpoint;
@@ -185,13 +192,21 @@ public final class AttachedSocketPool {
         .mapEmpty();
   }
 
-  /** Attaches the ready socket anew each refresh period; a socket that cannot is closed and replaced. */
+  /**
+   * Each refresh period the ready socket pings the rendezvous over its attachment (one small packet each
+   * way keeps the connection and the NAT mapping); every {@link #REATTACH_EVERY}th time it attaches anew
+   * instead, which also notices a changed observed address. A socket that cannot is closed and replaced.
+   * Attaching is a handshake and a signature check at the rendezvous: doing it on every refresh would cost
+   * a rendezvous with 50,000 peers thousands a second.
+   */
   private void scheduleRefresh(Entry e, Target t) {
     e.refreshTimer = vertx.setTimer(refreshMillis, id -> {
       if (ready != e) {
         return;
       }
-      e.attachment.close().compose(v -> attach(e, t)).onComplete(ar -> context.runOnContext(v -> {
+      boolean reattach = ++e.refreshes % REATTACH_EVERY == 0;
+      Future<Void> kept = reattach ? e.attachment.close().compose(v -> attach(e, t)) : e.attachment.keepAlive();
+      kept.onComplete(ar -> context.runOnContext(v -> {
         if (ar.succeeded() && ready == e) {
           scheduleRefresh(e, t);
         } else if (ready == e) {

@@ -21,6 +21,7 @@ import io.p2pquic.api.signalling.SignallingException;
 import io.p2pquic.api.signalling.frame.AckReply;
 import io.p2pquic.api.signalling.frame.Challenge;
 import io.p2pquic.api.signalling.frame.ErrorReply;
+import io.p2pquic.api.signalling.frame.PongReply;
 import io.p2pquic.api.signalling.frame.RegisteredReply;
 import io.p2pquic.api.signalling.frame.ServerFrame;
 import io.p2pquic.api.signalling.frame.ServerFrameDecoder;
@@ -184,8 +185,9 @@ final class RendezvousAttachment {
       }
     } else if (frame instanceof AckReply ack) {
       requests.complete(ack);
+    } else if (frame instanceof PongReply pong) {
+      requests.complete(pong); // a keepalive's (the hello's pong has no request waiting)
     }
-    // else: the pong to the hello
   }
 
   /** Attached and still connected: a session can send its offer or answer over it now. */
@@ -204,6 +206,20 @@ final class RendezvousAttachment {
    */
   Future<Void> send(PeerId to, SessionSignal signal) {
     SignallingRequests.Request r = requests.issue(new RelayRequest(signal.type(), to, null, signal.toJson()), timeoutMs);
+    write(r.frame());
+    return r.reply().mapEmpty();
+  }
+
+  /**
+   * A ping over the attachment, answered by the rendezvous: keeps the QUIC connection (the rendezvous
+   * closes idle ones after 30 s) and the NAT mapping of the socket alive at the cost of one small packet
+   * each way; fails when no pong comes within the timeout.
+   */
+  Future<Void> keepAlive() {
+    if (!isOpen()) {
+      return Future.failedFuture("attachment not open");
+    }
+    SignallingRequests.Request r = requests.issue(new PingRequest(null), timeoutMs);
     write(r.frame());
     return r.reply().mapEmpty();
   }

@@ -79,6 +79,24 @@ class RendezvousAttachmentTest {
   }
 
   /**
+   * A kept attachment (AttachedSocketPool) pings the rendezvous: the pong comes back over the same QUIC
+   * connection, which stays open; a closed attachment refuses to ping instead of hanging.
+   */
+  @Test
+  void anAttachmentIsKeptAliveByAPingAndAClosedOneRefusesIt() throws Exception {
+    NettyUdpEndpoint ep = await(socket());
+    RendezvousAttachment a = await(RendezvousAttachment.open(vertx, ep.channel(), quic, rendezvousId,
+        PeerIdentity.generate(), 5_000, 30_000));
+    await(a.keepAlive());
+    await(a.keepAlive());
+    assertThat(a.isOpen()).isTrue();
+    await(a.close());
+    assertThat(a.isOpen()).isFalse();
+    assertThatThrownBy(() -> await(a.keepAlive())).hasMessageContaining("not open");
+    await(ep.close());
+  }
+
+  /**
    * Issue 15: a garbage QUIC Initial logged a stack trace per datagram (no exception handler on the
    * listener); it is now dropped and counted, and the listener serves the next client. With
    * quicRetryAboveConnections 0 every client gets a Retry first and still attaches.
