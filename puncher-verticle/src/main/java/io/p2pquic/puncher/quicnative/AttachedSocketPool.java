@@ -165,7 +165,8 @@ public final class AttachedSocketPool {
     Future<Target> target = target(vertx, ctx, rendezvous);
     target.compose(t -> bind(ctx, g).compose(ep -> hosts(ctx, g, ep)
         .map(h -> new Entry(ep, h))
-        .compose(e -> attach(e, t).map(e).onFailure(err -> e.endpoint.close()))))
+        .compose(e -> attach(e, t).map(e))
+        .onFailure(err -> ep.close())))
         .onComplete(ar -> context.runOnContext(v -> {
           filling = false;
           if (ar.failed()) {
