@@ -89,6 +89,7 @@ public final class QuicNativeSession extends AbstractPunchSession {
     if (remoteOffer != null) {
       onRemoteDescription(remoteOffer);
     }
+    Future<AttachedSocketPool.Attached> socket;
     if (pooled != null) {
       endpoint = pooled.endpoint();
       attachment = pooled.attachment();
@@ -97,10 +98,22 @@ public final class QuicNativeSession extends AbstractPunchSession {
       if (!dialer) {
         punchEarly();
       }
-      phaseDone("gatheredMs");
-      local = withObserved(pooled.hosts(), attachment.observed());
-      return describe(attachment).onFailure(err -> fail(ConnectFailure.SIGNALLING, err.getMessage())).mapEmpty();
+      socket = Future.succeededFuture(pooled);
+    } else {
+      socket = attachHere();
     }
+    return socket.compose(a -> {
+      phaseDone("gatheredMs");
+      local = withObserved(a.hosts(), a.attachment().observed());
+      return describe(a.attachment());
+    })
+        // Every failure fails the session now: the connect call would otherwise wait out its timeout.
+        .onFailure(err -> fail(ConnectFailure.SIGNALLING, err.getMessage()))
+        .mapEmpty();
+  }
+
+  /** Binds the session socket (the listener punches at once), gathers its host candidates and attaches from it. */
+  private Future<AttachedSocketPool.Attached> attachHere() {
     return AttachedSocketPool.target(vertx, ctx, rendezvous)
         .compose(server -> AttachedSocketPool.bind(ctx, gathering).compose(ep -> {
           endpoint = ep;
@@ -114,15 +127,8 @@ public final class QuicNativeSession extends AbstractPunchSession {
                 attachment = a;
                 mark("attached", "QUIC signalling from the session socket, observed " + SocketAddresses.format(a.observed()));
               });
-          return Future.all(hosts, attached).compose(x -> {
-            phaseDone("gatheredMs");
-            local = withObserved(hosts.result(), attached.result().observed());
-            return describe(attached.result());
-          });
-        }))
-        // Every failure fails the session now: the connect call would otherwise wait out its timeout.
-        .onFailure(err -> fail(ConnectFailure.SIGNALLING, err.getMessage()))
-        .mapEmpty();
+          return Future.all(hosts, attached).map(x -> new AttachedSocketPool.Attached(ep, attached.result(), hosts.result(), 0));
+        }));
   }
 
   /**
