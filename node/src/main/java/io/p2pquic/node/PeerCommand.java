@@ -22,7 +22,7 @@ import picocli.CommandLine.Spec;
       "Loads (or creates) its identity, registers with the rendezvous and registers again by itself after any "
           + "loss (rendezvous restart, network loss; it also starts while the rendezvous is still unreachable). "
           + "Each offer is answered, candidates trickle, ICE punches, QUIC comes up on the punched socket with both "
-          + "peer ids pinned. With --echo every byte received on a session is sent back (tests, demos). Serves "
+          + "peer ids pinned. With --echo every byte received on a session it accepted is sent back (tests, demos). Serves "
           + "'p2p-node status' and 'ping' on its local control endpoint (127.0.0.1, --control-port). Prints its "
           + "peer id and a timeline; runs until Ctrl-C, closing its sessions with a goodbye; exits 1 if another "
           + "process registers the same peer id.",
@@ -53,7 +53,7 @@ final class PeerCommand implements Callable<Integer> {
 
 
   @Option(names = "--echo", negatable = true, defaultValue = "false", fallbackValue = "true",
-      description = "Echo every byte received on a session back to the sender (tests and demos; default: off).")
+      description = "Echo every byte received on a session this peer accepted back to the sender (tests and demos; default: off).")
   boolean echo;
 
 

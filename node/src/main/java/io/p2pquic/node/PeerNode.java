@@ -174,7 +174,7 @@ final class PeerNode {
     MessageConsumer<Buffer> consumer = vertx.eventBus().consumer(Addresses.sessionData(local, sessionId), msg -> {
       received.appendBuffer(msg.body());
       if (received.length() >= payload.length()) {
-        done.tryComplete(received);
+        done.tryComplete(received.copy()); // a copy: more may arrive before the consumer is unregistered
       }
     });
     consumer.completion()

@@ -4,9 +4,12 @@ import static io.p2pquic.testsupport.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.p2pquic.api.Addresses;
 import io.p2pquic.api.session.ConnectFailure;
+import io.p2pquic.identity.PeerId;
 import io.p2pquic.puncher.ice.virtual.VirtualNetwork;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.BeforeAll;
@@ -37,6 +40,28 @@ class VirtualNetworkSessionTest {
     assertThat(s.getString("path")).isEqualTo("direct");
     assertThat(s.getJsonObject("selectedPair").getString("remote")).startsWith("203.0.113.2:");
     assertThat(await(PeerNode.echo(cast.vertx, s, Buffer.buffer("ping"))).toString()).isEqualTo("ping");
+  }
+
+  /**
+   * Every peer here runs in echo mode, as two `peer --echo` processes would: only the side that accepted
+   * the session echoes. The listener's stream receives exactly what the dialer sent; had the dialer echoed
+   * the echo, its copy of "first" would reach the listener before "second" (one ordered stream).
+   */
+  @Test
+  void twoEchoingPeersDoNotSendTheSameBytesBackAndForth() throws Exception {
+    JsonObject s = cast.connect(peers.fullCone(), peers.portRestricted(), "ice", 10_000);
+    PeerId listener = peers.portRestricted().peerId();
+    Buffer atListener = Buffer.buffer();
+    MessageConsumer<Buffer> consumer = cast.vertx.eventBus().consumer(
+        Addresses.sessionData(listener, s.getString("sessionId")), m -> atListener.appendBuffer(m.body()));
+    await(consumer.completion());
+    try {
+      assertThat(await(PeerNode.echo(cast.vertx, s, Buffer.buffer("first"))).toString()).isEqualTo("first");
+      assertThat(await(PeerNode.echo(cast.vertx, s, Buffer.buffer("second"))).toString()).isEqualTo("second");
+      assertThat(atListener.toString()).isEqualTo("firstsecond");
+    } finally {
+      consumer.unregister();
+    }
   }
 
   @Test

@@ -131,7 +131,9 @@ public final class QuicVerticle extends VerticleBase {
         : accept(path, msg.body().getLong("timeoutMs", options.handshakeTimeoutMs() + 2_000));
     connected
         .compose(conn -> {
-          PeerSession session = new PeerSession(vertx, identity.peerId(), sessionId, conn, echo, services::get,
+          // Echo only on sessions this peer accepted: two echoing peers would otherwise send every byte
+          // back and forth for as long as the session lives.
+          PeerSession session = new PeerSession(vertx, identity.peerId(), sessionId, conn, echo && !conn.isClient(), services::get,
               refusedStreams::incrementAndGet, msg.body().getString("method"), options.keepAliveIntervalMs());
           sessions.put(sessionId, session);
           conn.closeFuture().onComplete(x -> sessions.remove(sessionId));
@@ -178,7 +180,8 @@ public final class QuicVerticle extends VerticleBase {
     io.p2pquic.quic.PeerTlsStream.handshake(punched.channel(), identity, punched.remotePeer(), punched.tlsClient(),
             msg.body().getLong("timeoutMs", options.handshakeTimeoutMs()))
         .compose(stream -> {
-          TlsStreamSession session = new TlsStreamSession(vertx, identity.peerId(), sessionId, stream, echo);
+          TlsStreamSession session = new TlsStreamSession(vertx, identity.peerId(), sessionId, stream,
+              echo && !punched.tlsClient());
           return session.start().map(stream).recover(err -> {
             stream.close();
             return Future.failedFuture(err);

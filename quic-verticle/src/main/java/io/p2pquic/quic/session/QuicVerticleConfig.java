@@ -10,7 +10,7 @@ import java.util.List;
  *
  * <pre>{@code
  * { "identity": "p2p-identity.json",   // the key file of the PuncherVerticle it serves (created if missing)
- *   "echo": false,                     // send back every byte received (tests, demos)
+ *   "echo": false,                     // send back every byte received on accepted sessions (tests, demos)
  *   "quic": { "idleTimeoutMs": 30000, ... } }   // QuicOptions, docs/quic.md
  * }</pre>
  *
