@@ -22,7 +22,7 @@
 # >= 1.0x relay-coturn in MB/s and <= 1.0x in relay CPU per GB), 2 on a usage or setup problem.
 #
 # usage: benchmarks/run-bulk-bench.sh [--size BYTES (default 1G)] [--reps N (default 3)] [--relay]
-#                                     [--lab [--delay MS]] [--no-goals]
+#                                     [--lab [--delay MS]] [--no-goals]     (env P2P_NODE_JAR: the jar to run)
 set -euo pipefail
 
 SIZE=1G
@@ -48,7 +48,7 @@ done
 [ "$DELAY" = 0 ] || [ "$LAB" = 1 ] || { echo "--delay needs --lab" >&2; exit 2; }
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-JAR="$ROOT/node/target/p2p-node.jar"
+JAR="${P2P_NODE_JAR:-$ROOT/node/target/p2p-node.jar}"   # P2P_NODE_JAR: another build, for A/B runs
 for tool in iperf3 gtlsclient /usr/sbin/gtlsserver openssl /usr/bin/time python3 bc; do
   command -v "$tool" >/dev/null 2>&1 || { echo "missing $tool: apt-get install iperf3 ngtcp2-client ngtcp2-server openssl time python3 bc" >&2; exit 2; }
 done

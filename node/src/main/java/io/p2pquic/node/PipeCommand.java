@@ -126,33 +126,9 @@ final class PipeCommand implements Callable<Integer> {
           .done().onComplete(ar -> outDone.countDown());
       s.closeHandler(v -> outDone.countDown());
       s.resume();
-      // stdin -> stream, with back-pressure: wait for drain when the stream's queue is full
-      // Writes are not awaited one by one (a round trip to the event loop per 64 KiB chunk capped a pipe at
-      // a third of the stream's speed); the queue bound below is the back-pressure, the first failure stops us.
-      java.util.concurrent.atomic.AtomicReference<Throwable> writeFailed = new java.util.concurrent.atomic.AtomicReference<>();
-      byte[] buf = new byte[64 * 1024];
-      int n;
-      while ((n = in.read(buf)) > 0) {
-        Buffer chunk = Buffer.buffer(java.util.Arrays.copyOf(buf, n));
-        progress.sent(n);
-        s.write(chunk).onFailure(e -> writeFailed.compareAndSet(null, e));
-        if (writeFailed.get() != null) {
-          throw new IllegalStateException("sending failed: " + writeFailed.get().getMessage(), writeFailed.get());
-        }
-        // Back-pressure: wait while the stream's queue is full. The drain event may fire before the handler
-        // is in place, so the wait is also bounded and the queue checked again.
-        long waitedMs = 0;
-        while (s.writeQueueFull()) {
-          CountDownLatch drained = new CountDownLatch(1);
-          s.drainHandler(v -> drained.countDown());
-          if (!drained.await(50, java.util.concurrent.TimeUnit.MILLISECONDS)) {
-            waitedMs += 50;
-            if (waitedMs > 600_000 && s.writeQueueFull()) {
-              throw new IllegalStateException("the peer has not read for 10 minutes");
-            }
-          }
-        }
-      }
+      // stdin -> stream through direct buffers, back-pressured (InputPump); writes are not awaited one by one
+      // (a round trip to the event loop per 64 KiB chunk capped a pipe at a third of the stream's speed).
+      InputPump.send(in, s, progress::sent);
       NodeRuntime.await(s.end(), Duration.ofSeconds(30), "ending the stream");
       outDone.await();
       progress.finish(!quiet);
