@@ -24,8 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Benchmark, not a test (tag "benchmark", excluded from {@code mvn verify}): time from {@code connect} to
  * the first echoed byte with 20 ms one-way delay on each router, RUNS sessions per case from one warm
- * process, every phase separately (median, min, max). Cases: method {@code ice} and {@code auto}
- * between two port-restricted cone NATs (direct), {@code auto} between two symmetric NATs (through
+ * process, every phase separately (median, min, max). Cases: method {@code ice}, {@code auto},
+ * {@code quic-native} and {@code tcp} between two port-restricted cone NATs (direct), {@code auto} between two symmetric NATs (through
  * the rendezvous's TURN relay), and {@code dcutr} between the port-restricted pair (relayed first;
  * {@code upgradeMs} is when DCUtR selected the direct pair). Run with
  * {@code mvn -B -pl node test -Dgroups=benchmark -Dexcluded.groups=none -Dtest=ConnectLatencyLabBenchmark -Dsurefire.failIfNoSpecifiedTests=false}
@@ -43,6 +43,7 @@ class ConnectLatencyLabBenchmark {
         new Case("method ice, port-restricted <-> port-restricted (direct)", "a", "b", "ice"),
         new Case("method auto, port-restricted <-> port-restricted (direct)", "a", "b", "auto"),
         new Case("method quic-native, port-restricted <-> port-restricted (direct)", "a", "b", "quic-native"),
+        new Case("method tcp, port-restricted <-> port-restricted (direct)", "a", "b", "tcp"),
         new Case("method auto, symmetric <-> symmetric (relayed)", "c", "d", "auto"),
         new Case("method dcutr, port-restricted <-> port-restricted (relayed, then DCUtR to direct)", "a", "b", "dcutr"));
     try (NatLab lab = LabTestSupport.start(NatLab.builder()
