@@ -54,6 +54,7 @@ public final class PeerSessions {
   private final SessionMetrics sessionMetrics;
   /** Every session of this peer, whatever its method, by session id. */
   private final Map<String, PunchSession> sessions = new HashMap<>();
+  private final EarlySignals earlySignals = new EarlySignals();
   private final io.vertx.core.eventbus.MessageConsumer<JsonObject> closedEvents;
   private final SessionReporter reporter;
   private final PortMapper portMapper;
@@ -232,6 +233,10 @@ public final class PeerSessions {
       }
       return true;
     }
+    if (!(signal instanceof SessionSignal.TcpOffer || signal instanceof SessionSignal.Offer)
+        && earlySignals.hold(id, from, signal)) {
+      return true;
+    }
     if (signal instanceof SessionSignal.TcpOffer offer) {
       onTcpOffer(id, from, offer);
     } else if (signal instanceof SessionSignal.Offer offer) {
@@ -250,8 +255,10 @@ public final class PeerSessions {
       return;
     }
     InetSocketAddress stun = tcpStunServer();
+    earlySignals.expect(id, from);
     decideIncoming(id, from).onSuccess(accepted -> {
       if (!accepted || stun == null) {
+        earlySignals.drop(id);
         timeline.mark(actor, "tcp offer rejected", accepted ? "no STUN server for TCP" : "by this peer");
         signalling.send(from, new SessionSignal.Bye(id, accepted ? "the peer has no STUN server for method tcp"
             : "rejected by the peer", (accepted ? ConnectFailure.UNAVAILABLE : ConnectFailure.REJECTED).label()));
@@ -259,6 +266,7 @@ public final class PeerSessions {
       }
       TcpSession s = tcpSession(id, from, false, stun);
       s.start(offered);
+      earlySignals.deliver(id, s::onSignal);
       long timer = vertx.setTimer(config.connectTimeoutMs(), t -> s.fail(ConnectFailure.TIMEOUT, "tcp session not up within "
           + config.connectTimeoutMs() + " ms"));
       s.result().onComplete(ar -> vertx.cancelTimer(timer))
@@ -277,8 +285,10 @@ public final class PeerSessions {
       timeline.mark(actor, "bad offer", e.getMessage());
       return;
     }
+    earlySignals.expect(id, from);
     decideIncoming(id, from).onSuccess(accepted -> {
       if (!accepted) {
+        earlySignals.drop(id);
         timeline.mark(actor, "offer rejected", "from " + from.value()
             + " (not in acceptFrom, or refused by the p2p.peer.incoming consumer)");
         signalling.send(from, new SessionSignal.Bye(id, "rejected by the peer", ConnectFailure.REJECTED.label()));
@@ -287,12 +297,14 @@ public final class PeerSessions {
       if (method == ConnectMethod.QUIC_NATIVE) {
         QuicNativeSession n = quicNative(id, from, false);
         n.start(offer, attachedSocketPool.take());
+        earlySignals.deliver(id, n::onSignal);
         n.result().onSuccess(d -> timeline.mark(actor, "session up", PunchSession.shortId(id) + " with "
             + from.shortId() + " (quic-native)"));
         return;
       }
       IceSession s = session(id, from, IceRole.CONTROLLED, method);
       s.start(offer).onFailure(err -> s.fail(ConnectFailure.FAILED, err.getMessage()));
+      earlySignals.deliver(id, s::onSignal);
       s.result().onSuccess(d -> timeline.mark(actor, "session up", PunchSession.shortId(id) + " with "
           + from.shortId()));
     });

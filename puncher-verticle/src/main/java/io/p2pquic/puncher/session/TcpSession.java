@@ -26,9 +26,9 @@ import java.util.List;
  * dialer                      rendezvous                     listener
  *  port P, STUN/TCP from P -> srflx
  *  tcp-offer {host, srflx} ------------------------------------> port P', STUN/TCP -> srflx
- *  <----------------------------------------- tcp-answer {host, srflx}
- *  tcp-ping -------------------------------------------------->
+ *  tcp-ping -------------------------------------------------->  (answered at once, while gathering)
  *  <--------------------------------------------------- tcp-pong      rtt = signalling round trip
+ *  <----------------------------------------- tcp-answer {host, srflx}
  *  tcp-go {attempt} ------------------------------------------> connect() at once
  *  connect() rtt/2 later  (both SYNs leave about when the go arrives: they cross)
  * </pre>
@@ -108,7 +108,14 @@ final class TcpSession extends AbstractPunchSession {
           onConnected(ch); // accepted by the listener (the peer's SYN came first), or connected
         }
       });
-      return signalling.send(remotePeer, signal);
+      return signalling.send(remotePeer, signal).onSuccess(v -> {
+        if (dialer) {
+          // The round trip is measured while the listener gathers, not after its answer: one round trip
+          // less before the SYNs.
+          pingSentNanos = System.nanoTime();
+          signalling.send(remotePeer, new SessionSignal.TcpPing(sessionId));
+        }
+      });
     }).onFailure(err -> fail(ConnectFailure.FAILED, err.getMessage()));
   }
 
@@ -116,6 +123,10 @@ final class TcpSession extends AbstractPunchSession {
   @Override
   public void onSignal(SessionSignal signal) {
     if (result().isComplete()) {
+      return;
+    }
+    if (signal instanceof SessionSignal.TcpPing) {
+      signalling.send(remotePeer, new SessionSignal.TcpPong(sessionId)); // at once: it times the round trip
       return;
     }
     if (socket == null || local.isEmpty()) {
@@ -135,15 +146,21 @@ final class TcpSession extends AbstractPunchSession {
       socket.expectPeer(remote);
       phaseDone("signalledMs");
       mark("tcp answer", remote.stream().map(SocketAddresses::format).toList().toString());
-      pingSentNanos = System.nanoTime();
-      signalling.send(remotePeer, new SessionSignal.TcpPing(sessionId));
-    } else if (signal instanceof SessionSignal.TcpPing) {
-      signalling.send(remotePeer, new SessionSignal.TcpPong(sessionId));
+      if (rttMs >= 0) {
+        go(1);
+      } else {
+        // The listener pongs before it answers: no pong yet means the ping was lost (it reached a peer
+        // that did not hold it while deciding the offer). Time the round trip now, as before.
+        pingSentNanos = System.nanoTime();
+        signalling.send(remotePeer, new SessionSignal.TcpPing(sessionId));
+      }
     } else if (signal instanceof SessionSignal.TcpPong) {
       if (dialer && rttMs < 0) {
         rttMs = (System.nanoTime() - pingSentNanos) / 1e6;
         mark("tcp rtt", String.format(java.util.Locale.ROOT, "%.1f ms through the rendezvous", rttMs));
-        go(1);
+        if (remote != null) {
+          go(1);
+        }
       }
     } else if (signal instanceof SessionSignal.TcpGo go) {
       if (!dialer) {
