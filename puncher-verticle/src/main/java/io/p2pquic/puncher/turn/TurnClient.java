@@ -40,6 +40,11 @@ import org.slf4j.LoggerFactory;
  * NONCE and MESSAGE-INTEGRITY keyed with MD5(username:realm:password), and so is every later request. A
  * 438 (Stale Nonce) is retried with the new nonce (up to 3 times in a row). A 401 <em>after</em>
  * authenticating means wrong credentials. Success responses that carry MESSAGE-INTEGRITY must verify.
+ * The realm and nonce last learnt from a server for a user are kept for the Vert.x instance
+ * ({@link #LEARNT_CREDENTIALS}): the next client of the same server and user sends its first Allocate with
+ * credentials at once, one round trip less (RFC 8489 9.2.3 lets a client reuse a nonce); a server that does
+ * not take it (a nonce bound to another 5-tuple, as coturn's is, or expired) answers 401 or 438, and the
+ * client goes on as above. Counted in {@code p2p.turn.client.nonce.reuses{outcome}}.
  *
  * <p>One allocation at a time per client (RFC 8656 ties an allocation to the 5-tuple: this socket and this
  * server). Everything runs on the Vert.x context current at construction; futures complete on it.
@@ -61,6 +66,10 @@ public final class TurnClient {
   private volatile byte[] key;
   private RelayAllocation allocation;
   private boolean allocating;
+  /** Challenges (401) and stale nonces (438) answered so far: tells whether reused credentials were taken. */
+  private int challenges;
+  /** Local map of the Vert.x instance: server (host:port) -> "username\nrealm\nnonce", one entry a server. */
+  static final String LEARNT_CREDENTIALS = "p2p.turn.client.learnt-credentials";
 
   /**
    * @param stun the socket's STUN client, installed as (or fed by) the socket's STUN handler so that it
@@ -177,6 +186,8 @@ public final class TurnClient {
       return Future.failedFuture(new IllegalArgumentException("TURN server " + SocketAddresses.format(server)
           + " is not of the socket's address family (" + SocketAddresses.format(stun.localAddress()) + ")"));
     }
+    boolean reused = reuseLearntCredentials();
+    int challengesBefore = challenges;
     return transact("Allocate", () -> {
       StunMessage.Builder b = StunMessage.builder(StunMessageType.of(StunMethod.ALLOCATE, StunClass.REQUEST))
           .add(StunAttributes.requestedTransport(UDP))
@@ -199,7 +210,33 @@ public final class TurnClient {
       LOG.debug("allocated {} on {} (mapped {}, lifetime {} s)", SocketAddresses.format(relayed),
           SocketAddresses.format(server), mapped == null ? "?" : SocketAddresses.format(mapped), lifetime);
       return Future.succeededFuture(a);
+    }).onComplete(ar -> {
+      if (reused) {
+        metrics.nonceReuse(challenges == challengesBefore);
+      }
     });
+  }
+
+  /** Takes the realm and nonce an earlier client learnt from this server for this user, if any. */
+  private boolean reuseLearntCredentials() {
+    if (key != null) {
+      return false;
+    }
+    String learnt = vertx.sharedData().<String, String>getLocalMap(LEARNT_CREDENTIALS).get(SocketAddresses.format(server));
+    String[] parts = learnt == null ? null : learnt.split("\n", 3);
+    if (parts == null || parts.length != 3 || !parts[0].equals(options.username())) {
+      return false;
+    }
+    realm = parts[1];
+    nonce = parts[2];
+    key = StunCredentials.longTermKey(options.username(), realm, options.password());
+    return true;
+  }
+
+  private void rememberCredentials() {
+    challenges++;
+    vertx.sharedData().<String, String>getLocalMap(LEARNT_CREDENTIALS)
+        .put(SocketAddresses.format(server), options.username() + "\n" + realm + "\n" + nonce);
   }
 
   ContextInternal context() {
@@ -287,6 +324,7 @@ public final class TurnClient {
         realm = rlm;
         nonce = nnc;
         key = StunCredentials.longTermKey(options.username(), rlm, options.password());
+        rememberCredentials();
         return attempt(what, request, staleRetries, true);
       }
       if (code == ErrorCodeAttribute.STALE_NONCE) {
@@ -300,6 +338,7 @@ public final class TurnClient {
               key = StunCredentials.longTermKey(options.username(), rlm, options.password());
             }
           });
+          rememberCredentials();
           LOG.debug("{}: stale nonce, retrying with the new one", what);
           return attempt(what, request, staleRetries + 1, challenged);
         }

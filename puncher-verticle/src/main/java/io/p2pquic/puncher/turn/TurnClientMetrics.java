@@ -11,6 +11,8 @@ import io.micrometer.core.instrument.MeterRegistry;
  *   <li>{@code p2p.turn.refreshes{kind=allocation|permission|channel, outcome=success|failure}}
  *   <li>{@code p2p.turn.failures{reason}}: every failed TURN request by {@link TurnException.Reason#tag()}
  *   <li>{@code p2p.turn.stale.nonces}: 438 answers retried with the new nonce
+ *   <li>{@code p2p.turn.client.nonce.reuses{outcome=accepted|refused}}: first Allocates sent with the realm
+ *       and nonce an earlier client learnt from the same server (refused: the server challenged again)
  *   <li>{@code p2p.turn.relayed.packets{direction=out|in, via=channel|indication}} and {@code
  *       p2p.turn.relayed.bytes{...}} (payload bytes, without TURN framing)
  *   <li>{@code p2p.turn.dropped{reason}}: datagrams from the server that carried nothing usable
@@ -62,6 +64,10 @@ public final class TurnClientMetrics {
   /** A success response to an authenticated request without a MESSAGE-INTEGRITY that verifies. */
   void unauthenticatedResponse() {
     registry.counter("p2p.turn.client.unauthenticated.responses").increment();
+  }
+
+  void nonceReuse(boolean accepted) {
+    registry.counter("p2p.turn.client.nonce.reuses", "outcome", accepted ? "accepted" : "refused").increment();
   }
 
   void staleNonce() {
