@@ -41,17 +41,23 @@ final class EarlySignals {
     return true; // beyond the bound: dropped, as it was before any was held
   }
 
-  /** Hands what was held for {@code id} to its session, in arrival order. */
-  void deliver(String id, Consumer<SessionSignal> session) {
-    Held h = held.remove(id);
+  /** Hands what {@code from} sent for {@code id} to its session, in arrival order. */
+  void deliver(String id, PeerId from, Consumer<SessionSignal> session) {
+    Held h = take(id, from);
     if (h != null) {
       h.signals().forEach(session);
     }
   }
 
-  /** The offer was refused: what was held for it goes. */
-  void drop(String id) {
-    held.remove(id);
+  /** {@code from}'s offer was refused: what was held for it goes. */
+  void drop(String id, PeerId from) {
+    take(id, from);
+  }
+
+  /** Only the offerer's own hold is taken: another peer's offer with the same id neither gets nor drops it. */
+  private Held take(String id, PeerId from) {
+    Held h = held.get(id);
+    return h != null && h.from().equals(from) ? held.remove(id) : null;
   }
 
   int offersHeld() {

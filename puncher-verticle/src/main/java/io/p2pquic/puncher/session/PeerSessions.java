@@ -258,7 +258,7 @@ public final class PeerSessions {
     earlySignals.expect(id, from);
     decideIncoming(id, from).onSuccess(accepted -> {
       if (!accepted || stun == null) {
-        earlySignals.drop(id);
+        earlySignals.drop(id, from);
         timeline.mark(actor, "tcp offer rejected", accepted ? "no STUN server for TCP" : "by this peer");
         signalling.send(from, new SessionSignal.Bye(id, accepted ? "the peer has no STUN server for method tcp"
             : "rejected by the peer", (accepted ? ConnectFailure.UNAVAILABLE : ConnectFailure.REJECTED).label()));
@@ -266,7 +266,7 @@ public final class PeerSessions {
       }
       TcpSession s = tcpSession(id, from, false, stun);
       s.start(offered);
-      earlySignals.deliver(id, s::onSignal);
+      earlySignals.deliver(id, from, s::onSignal);
       long timer = vertx.setTimer(config.connectTimeoutMs(), t -> s.fail(ConnectFailure.TIMEOUT, "tcp session not up within "
           + config.connectTimeoutMs() + " ms"));
       s.result().onComplete(ar -> vertx.cancelTimer(timer))
@@ -288,7 +288,7 @@ public final class PeerSessions {
     earlySignals.expect(id, from);
     decideIncoming(id, from).onSuccess(accepted -> {
       if (!accepted) {
-        earlySignals.drop(id);
+        earlySignals.drop(id, from);
         timeline.mark(actor, "offer rejected", "from " + from.value()
             + " (not in acceptFrom, or refused by the p2p.peer.incoming consumer)");
         signalling.send(from, new SessionSignal.Bye(id, "rejected by the peer", ConnectFailure.REJECTED.label()));
@@ -297,14 +297,14 @@ public final class PeerSessions {
       if (method == ConnectMethod.QUIC_NATIVE) {
         QuicNativeSession n = quicNative(id, from, false);
         n.start(offer, attachedSocketPool.take());
-        earlySignals.deliver(id, n::onSignal);
+        earlySignals.deliver(id, from, n::onSignal);
         n.result().onSuccess(d -> timeline.mark(actor, "session up", PunchSession.shortId(id) + " with "
             + from.shortId() + " (quic-native)"));
         return;
       }
       IceSession s = session(id, from, IceRole.CONTROLLED, method);
       s.start(offer).onFailure(err -> s.fail(ConnectFailure.FAILED, err.getMessage()));
-      earlySignals.deliver(id, s::onSignal);
+      earlySignals.deliver(id, from, s::onSignal);
       s.result().onSuccess(d -> timeline.mark(actor, "session up", PunchSession.shortId(id) + " with "
           + from.shortId()));
     });

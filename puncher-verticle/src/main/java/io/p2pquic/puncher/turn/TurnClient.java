@@ -52,6 +52,8 @@ import org.slf4j.LoggerFactory;
 public final class TurnClient {
   private static final Logger LOG = LoggerFactory.getLogger(TurnClient.class);
   private static final int MAX_STALE_NONCE_RETRIES = 3;
+  /** Local map of the Vert.x instance: server (host:port) -> "username\nrealm\nnonce", one entry a server. */
+  static final String LEARNT_CREDENTIALS = "p2p.turn.client.learnt-credentials";
   static final int UDP = 17;
 
   private final VertxInternal vertx;
@@ -68,8 +70,6 @@ public final class TurnClient {
   private boolean allocating;
   /** Challenges (401) and stale nonces (438) answered so far: tells whether reused credentials were taken. */
   private int challenges;
-  /** Local map of the Vert.x instance: server (host:port) -> "username\nrealm\nnonce", one entry a server. */
-  static final String LEARNT_CREDENTIALS = "p2p.turn.client.learnt-credentials";
 
   /**
    * @param stun the socket's STUN client, installed as (or fed by) the socket's STUN handler so that it
@@ -233,6 +233,7 @@ public final class TurnClient {
     return true;
   }
 
+  /** A 401 or 438 taught this client a realm and nonce: counted, and kept for the next client of the server. */
   private void rememberCredentials() {
     challenges++;
     vertx.sharedData().<String, String>getLocalMap(LEARNT_CREDENTIALS)

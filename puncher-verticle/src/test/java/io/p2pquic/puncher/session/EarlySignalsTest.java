@@ -21,7 +21,7 @@ class EarlySignalsTest {
     assertThat(early.hold("s1", BOB, new SessionSignal.TcpPing("s1"))).isTrue();
     assertThat(early.hold("s1", BOB, new SessionSignal.Candidate("s1", "c1"))).isTrue();
 
-    early.deliver("s1", delivered::add);
+    early.deliver("s1", BOB, delivered::add);
 
     assertThat(delivered).containsExactly(new SessionSignal.TcpPing("s1"), new SessionSignal.Candidate("s1", "c1"));
     assertThat(early.offersHeld()).isZero();
@@ -33,16 +33,27 @@ class EarlySignalsTest {
     early.expect("s1", BOB);
     assertThat(early.hold("s1", MALLORY, new SessionSignal.TcpPing("s1"))).isFalse();
     assertThat(early.hold("s2", BOB, new SessionSignal.TcpPing("s2"))).isFalse();
-    early.deliver("s1", delivered::add);
+    early.deliver("s1", BOB, delivered::add);
     assertThat(delivered).isEmpty();
+  }
+
+  @Test
+  void anotherPeersOfferWithTheSameIdNeitherGetsNorDropsWhatWasHeld() {
+    early.expect("s1", BOB);
+    early.hold("s1", BOB, new SessionSignal.TcpPing("s1"));
+    early.drop("s1", MALLORY);
+    early.deliver("s1", MALLORY, delivered::add);
+    assertThat(delivered).isEmpty();
+    early.deliver("s1", BOB, delivered::add);
+    assertThat(delivered).containsExactly(new SessionSignal.TcpPing("s1"));
   }
 
   @Test
   void aRefusedOfferDropsWhatWasHeld() {
     early.expect("s1", BOB);
     early.hold("s1", BOB, new SessionSignal.TcpPing("s1"));
-    early.drop("s1");
-    early.deliver("s1", delivered::add);
+    early.drop("s1", BOB);
+    early.deliver("s1", BOB, delivered::add);
     assertThat(delivered).isEmpty();
     assertThat(early.offersHeld()).isZero();
   }
@@ -53,7 +64,7 @@ class EarlySignalsTest {
     for (int i = 0; i < EarlySignals.PER_OFFER + 5; i++) {
       assertThat(early.hold("s1", BOB, new SessionSignal.Candidate("s1", "c" + i))).isTrue();
     }
-    early.deliver("s1", delivered::add);
+    early.deliver("s1", BOB, delivered::add);
     assertThat(delivered).hasSize(EarlySignals.PER_OFFER);
 
     for (int i = 0; i < EarlySignals.OFFERS + 10; i++) {
