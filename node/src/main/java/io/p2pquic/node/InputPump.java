@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -26,7 +25,8 @@ import java.util.function.LongConsumer;
  * a byte[] cost two copies a chunk (into the array, then into a direct buffer Netty's QUIC codec made for
  * quiche, allocated and zeroed afresh each time): 17 % of a sending pipe's CPU samples at 1 GiB.
  * A buffer goes back to the set when its write completes (quiche has copied it); with all
- * {@value #SLOTS} in flight the reader waits, which bounds what is queued to {@code SLOTS x CHUNK}.
+ * {@value #SLOTS} in flight the reader waits. That is the back-pressure: a write stays incomplete while
+ * the stream's flow control holds it, so what is queued is bounded by {@code SLOTS x CHUNK} (4 MiB).
  */
 final class InputPump {
   static final int CHUNK = 64 * 1024;
@@ -74,7 +74,6 @@ final class InputPump {
             release(free);
           }
         });
-        awaitWritable(stream, failed);
       }
       // Every buffer back means every write completed.
       List<ByteBuf> back = new ArrayList<>(SLOTS);
@@ -108,23 +107,6 @@ final class InputPump {
         throw new IllegalStateException("the peer has not read for 10 minutes");
       }
     }
-  }
-
-  /** Waits while the stream's queue is full; the drain event may fire before the handler is in place, so polled too. */
-  private static void awaitWritable(QuicPeerStream stream, AtomicReference<Throwable> failed) throws InterruptedException {
-    long waited = 0;
-    while (stream.writeQueueFull()) {
-      check(failed);
-      CountDownLatch drained = new CountDownLatch(1);
-      stream.drainHandler(v -> drained.countDown());
-      if (!drained.await(POLL_MILLIS, TimeUnit.MILLISECONDS)) {
-        waited += POLL_MILLIS;
-        if (waited > STALLED_MILLIS && stream.writeQueueFull()) {
-          throw new IllegalStateException("the peer has not read for 10 minutes");
-        }
-      }
-    }
-    check(failed);
   }
 
   private static void check(AtomicReference<Throwable> failed) {
