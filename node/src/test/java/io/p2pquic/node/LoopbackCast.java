@@ -9,6 +9,8 @@ import io.p2pquic.api.net.SocketAddresses;
 import io.p2pquic.api.timeline.Timeline;
 import io.p2pquic.identity.PeerIdentity;
 import io.p2pquic.puncher.PeerConfig;
+import io.p2pquic.puncher.quicnative.QuicNativeOptions;
+import io.p2pquic.puncher.session.SessionOptions;
 import io.p2pquic.puncher.PuncherVerticle;
 import io.p2pquic.puncher.ice.GatheringOptions;
 import io.p2pquic.puncher.ice.agent.IceAgentOptions;
@@ -170,6 +172,9 @@ final class LoopbackCast implements BeforeAllCallback, AfterAllCallback {
    * a NAT of {@code type} with public IP {@code natIp}, using the virtual STUN server at 198.51.100.1:3478;
    * it learns any TURN relay from the rendezvous's grant at registration, as in production.
    */
+  /** How long a virtual peer's quic-native dialer probes the peer's candidates before it gives up. */
+  static final long VIRTUAL_PROBE_TIMEOUT_MS = 3_000;
+
   PuncherVerticle virtualPeer(VirtualNetwork net, String name, String natIp, String hostIp, VirtualNatType type)
       throws Exception {
     net.addHost(hostIp, net.addNat(natIp, type));
@@ -177,7 +182,9 @@ final class LoopbackCast implements BeforeAllCallback, AfterAllCallback {
         .setGathering(new GatheringOptions().setStunServers(List.of("198.51.100.1:3478")).setIpv6(false))
         // Checks give up after 3 s instead of the default, so a pair of NATs without a path fails fast
         // (and auto falls back to the relay fast).
-        .setIce(new IceAgentOptions().setCheckingTimeoutMillis(3_000));
+        .setIce(new IceAgentOptions().setCheckingTimeoutMillis(3_000))
+        // quic-native's probing likewise (session.quicNative.probeTimeoutMs, default 8 s).
+        .setSession(new SessionOptions().setQuicNative(new QuicNativeOptions().setProbeTimeoutMs(VIRTUAL_PROBE_TIMEOUT_MS)));
     PuncherVerticle puncher = new PuncherVerticle(config, PeerIdentity.generate(), metrics, timeline, name)
         .datagramChannels(net.channels(hostIp));
     await(vertx.deployVerticle(puncher));

@@ -2,10 +2,13 @@ package io.p2pquic.node;
 
 import static io.p2pquic.testsupport.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.p2pquic.api.session.ConnectFailure;
 import io.p2pquic.puncher.ice.virtual.VirtualNetwork;
 import io.p2pquic.testsupport.Await;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -64,6 +67,21 @@ class VirtualNetworkMethodsTest {
     assertThat(s.getString("path")).isEqualTo("direct");
     assertThat(s.getJsonObject("selectedPair").getString("remote")).startsWith("203.0.113.2:");
     assertThat(await(PeerNode.echo(cast.vertx, s, Buffer.buffer("native"))).toString()).isEqualTo("native");
+  }
+
+  /**
+   * Port-restricted to symmetric has no direct path for quic-native either: the dialer gives up when no candidate
+   * answered within the configured {@code session.quicNative.probeTimeoutMs}, not the connect timeout.
+   */
+  @Test
+  void quicNativeGivesUpAfterTheConfiguredProbeTimeoutWithNoDirectPath() {
+    long start = System.nanoTime();
+    assertThatThrownBy(() -> cast.connect(peers.portRestricted(), peers.symmetric(), "quic-native", 15_000))
+        .rootCause().isInstanceOfSatisfying(ReplyException.class, e -> {
+          assertThat(ConnectFailure.fromCode(e.failureCode())).isEqualTo(ConnectFailure.NO_DIRECT_PATH);
+          assertThat(e.getMessage()).contains("within " + LoopbackCast.VIRTUAL_PROBE_TIMEOUT_MS + " ms");
+        });
+    assertThat((System.nanoTime() - start) / 1e9).as("seconds: the probe timeout, not the connect timeout").isLessThan(10);
   }
 
   /**

@@ -34,7 +34,8 @@ class PeerConfigTest {
         + "consentTimeoutMillis, disconnectedTimeoutMillis, component, candidatePolicy)");
     assertBad("{\"session\":{\"relayProbe\":5}}", "session.relayProbe is not a known key (known: "
         + "restartDeliveryMillis, restartResendMillis, reflexiveRefreshMillis, relayProbeMillis, reallocationMillis, "
-        + "relayKeepaliveMillis, repunchMillis, repunchMaxMillis, socketPoolSize, socketPoolRefreshMillis, hardNat, portMapping, mdns)");
+        + "relayKeepaliveMillis, repunchMillis, repunchMaxMillis, socketPoolSize, socketPoolRefreshMillis, hardNat, portMapping, mdns, "
+        + "quicNative)");
     assertBad("{\"session\":{\"hardNat\":{\"ports\":5}}}", "session.hardNat.ports is not a known key (known: "
         + "enabled, sockets, probesPerSecond, budgetMillis, startDelayMillis)");
   }
@@ -64,6 +65,14 @@ class PeerConfigTest {
         .hasMessageContaining("session.portMapping.gateway");
     assertThatThrownBy(() -> PeerConfig.fromJson(new JsonObject("{\"session\":{\"portMapping\":{\"lifetimeSeconds\":5}}}")))
         .hasMessageContaining("session.portMapping.lifetimeSeconds");
+    PeerConfig q = PeerConfig.fromJson(new JsonObject("{\"session\":{\"quicNative\":{\"probeTimeoutMs\":2500}}}"));
+    assertThat(q.session().quicNative().probeTimeoutMs()).isEqualTo(2500);
+    assertThat(q.session().quicNative().paceMs()).isEqualTo(io.p2pquic.puncher.quicnative.QuicNativeOptions.DEFAULT_PACE_MS);
+    assertThat(PeerConfig.fromJson(q.toJson()).session()).isEqualTo(q.session());
+    assertThatThrownBy(() -> PeerConfig.fromJson(new JsonObject("{\"session\":{\"quicNative\":{\"resprayMs\":0}}}")))
+        .hasMessageContaining("session.quicNative.resprayMs").hasMessageContaining("between 10 and 10000");
+    assertThatThrownBy(() -> PeerConfig.fromJson(new JsonObject("{\"session\":{\"quicNative\":{\"probe\":1}}}")))
+        .hasMessageContaining("session.quicNative.probe is not a known key");
     PeerConfig d = PeerConfig.fromJson(new JsonObject("{\"session\":{\"mdns\":{\"enabled\":true}}}"));
     assertThat(d.session().mdns().enabled()).isTrue();
     assertThat(PeerConfig.fromJson(d.toJson()).session()).isEqualTo(d.session());

@@ -13,7 +13,6 @@ import io.p2pquic.puncher.PeerConfig;
 import io.p2pquic.puncher.PeerDescription;
 import io.p2pquic.puncher.ice.agent.IceRole;
 import io.p2pquic.puncher.quicnative.AttachedSocketPool;
-import io.p2pquic.puncher.quicnative.QuicNativeOptions;
 import io.p2pquic.puncher.quicnative.QuicNativeSession;
 import io.p2pquic.puncher.signalling.SignallingClient;
 import io.p2pquic.puncher.mdns.MdnsResponder;
@@ -103,7 +102,7 @@ public final class PeerSessions {
     this.sessionMetrics = new SessionMetrics(metrics);
     this.socketPool = new SessionSocketPool(context, this::gathering).start();
     this.attachedSocketPool = new AttachedSocketPool(context, this::gathering, config.rendezvous(),
-        new QuicNativeOptions());
+        config.session().quicNative());
     this.reporter = new SessionReporter(vertx, signalling, this::pathOf);
     // When QUIC ends a session, ICE (consent checks) and the socket go too.
     this.closedEvents = vertx.eventBus().<JsonObject>localConsumer(Addresses.SESSION_EVENTS, m -> {
@@ -335,7 +334,7 @@ public final class PeerSessions {
 
   private QuicNativeSession quicNative(String id, PeerId remote, boolean dialer) {
     return register(new QuicNativeSession(context, id, remote, dialer, config.rendezvous(), gathering(),
-        new QuicNativeOptions()));
+        config.session().quicNative()));
   }
 
   private IceSession session(String id, PeerId remote, IceRole role, ConnectMethod method) {

@@ -5,6 +5,7 @@ import io.p2pquic.api.config.StrictConfig;
 import io.p2pquic.puncher.hardnat.HardNatOptions;
 import io.p2pquic.puncher.mdns.MdnsOptions;
 import io.p2pquic.puncher.portmap.PortMappingOptions;
+import io.p2pquic.puncher.quicnative.QuicNativeOptions;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 
@@ -40,6 +41,8 @@ import java.util.List;
  * <tr><td>{@code portMapping}</td><td>{@link PortMappingOptions}</td><td>PCP / NAT-PMP mapping of each session's
  *     port (methods ice, auto and dcutr)</td></tr>
  * <tr><td>{@code mdns}</td><td>{@link MdnsOptions}</td><td>private host addresses offered as {@code .local} names</td></tr>
+ * <tr><td>{@code quicNative}</td><td>{@link QuicNativeOptions}</td><td>method quic-native's probe pacing and
+ *     timeouts</td></tr>
  * </table>
  */
 public final class SessionOptions extends JsonDataObject {
@@ -55,7 +58,8 @@ public final class SessionOptions extends JsonDataObject {
   public static final long DEFAULT_SOCKET_POOL_REFRESH_MILLIS = 15_000;
   private static final List<String> KNOWN = List.of("restartDeliveryMillis", "restartResendMillis",
       "reflexiveRefreshMillis", "relayProbeMillis", "reallocationMillis", "relayKeepaliveMillis", "repunchMillis",
-      "repunchMaxMillis", "socketPoolSize", "socketPoolRefreshMillis", "hardNat", "portMapping", "mdns");
+      "repunchMaxMillis", "socketPoolSize", "socketPoolRefreshMillis", "hardNat", "portMapping", "mdns",
+      "quicNative");
 
   private long restartDeliveryMillis = DEFAULT_RESTART_DELIVERY_MILLIS;
   private long restartResendMillis = DEFAULT_RESTART_RESEND_MILLIS;
@@ -70,6 +74,7 @@ public final class SessionOptions extends JsonDataObject {
   private HardNatOptions hardNat = new HardNatOptions();
   private PortMappingOptions portMapping = new PortMappingOptions();
   private MdnsOptions mdns = new MdnsOptions();
+  private QuicNativeOptions quicNative = new QuicNativeOptions();
 
   public SessionOptions() {}
 
@@ -90,6 +95,10 @@ public final class SessionOptions extends JsonDataObject {
       }
       if (k.equals("mdns")) {
         setMdns(new MdnsOptions(StrictConfig.object(v)));
+        return;
+      }
+      if (k.equals("quicNative")) {
+        setQuicNative(new QuicNativeOptions(StrictConfig.object(v)));
         return;
       }
       long n = StrictConfig.longValue(v);
@@ -124,7 +133,8 @@ public final class SessionOptions extends JsonDataObject {
         .put("socketPoolRefreshMillis", socketPoolRefreshMillis)
         .put("hardNat", hardNat.toJson())
         .put("portMapping", portMapping.toJson())
-        .put("mdns", mdns.toJson());
+        .put("mdns", mdns.toJson())
+        .put("quicNative", quicNative.toJson());
   }
 
   public long relayKeepaliveMillis() {
@@ -196,6 +206,15 @@ public final class SessionOptions extends JsonDataObject {
 
   public SessionOptions setMdns(MdnsOptions mdns) {
     this.mdns = java.util.Objects.requireNonNull(mdns, "mdns");
+    return this;
+  }
+
+  public QuicNativeOptions quicNative() {
+    return quicNative;
+  }
+
+  public SessionOptions setQuicNative(QuicNativeOptions quicNative) {
+    this.quicNative = java.util.Objects.requireNonNull(quicNative, "quicNative");
     return this;
   }
 
