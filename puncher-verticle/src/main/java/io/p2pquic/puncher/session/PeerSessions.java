@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.p2pquic.api.Addresses;
 import io.p2pquic.api.session.ConnectFailedException;
 import io.p2pquic.api.session.ConnectFailure;
+import io.p2pquic.api.signalling.SignallingProtocol;
 import io.p2pquic.api.signalling.SignallingMessage;
 import io.p2pquic.api.signalling.session.SessionSignal;
 import io.p2pquic.api.signalling.session.SessionSignalException;
@@ -249,7 +250,7 @@ public final class PeerSessions {
     try {
       offered = TcpSession.offered(signal);
     } catch (IllegalArgumentException e) {
-      metrics.counter("p2p.session.bad-signal", "type", "tcp-offer").increment();
+      metrics.counter("p2p.session.bad-signal", "type", SignallingProtocol.TCP_OFFER).increment();
       timeline.mark(actor, "bad tcp offer", e.getMessage());
       return;
     }
@@ -280,7 +281,7 @@ public final class PeerSessions {
       offer = PeerDescription.of(signal.description());
       method = ConnectMethod.parse(signal.method() == null ? "ice" : signal.method());
     } catch (IllegalArgumentException e) {
-      metrics.counter("p2p.session.bad-signal", "type", "offer").increment();
+      metrics.counter("p2p.session.bad-signal", "type", SignallingProtocol.OFFER).increment();
       timeline.mark(actor, "bad offer", e.getMessage());
       return;
     }
