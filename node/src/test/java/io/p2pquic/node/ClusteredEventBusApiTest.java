@@ -1,5 +1,6 @@
 package io.p2pquic.node;
 
+import static io.p2pquic.testsupport.Await.result;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -91,14 +92,14 @@ class ClusteredEventBusApiTest {
     peerB = b.peerId();
 
     MessageConsumer<JsonObject> c = vertx.eventBus().consumer(Addresses.SESSION_EVENTS, m -> events.add(m.body()));
-    await(c.completion(), 30);
+    result(c.completion(), Duration.ofSeconds(30));
   }
 
   @AfterAll
   static void down() throws Exception {
     if (vertx != null) {
       try {
-        await(vertx.close(), 30);
+        result(vertx.close(), Duration.ofSeconds(30));
       } catch (AssertionError e) {
         System.err.println("closing the test's clustered Vert.x: " + e.getMessage());
       }
@@ -114,9 +115,9 @@ class ClusteredEventBusApiTest {
   @Test
   void serviceOnAnotherNodeConnectsSendsReceivesAndCloses() throws Exception {
     // connect A to B, asked from this JVM through A's scoped address
-    JsonObject s = await(vertx.eventBus().<JsonObject>request(Addresses.peerConnect(peerA),
+    JsonObject s = result(vertx.eventBus().<JsonObject>request(Addresses.peerConnect(peerA),
             new JsonObject().put("peer", peerB.value()).put("timeoutMs", 20_000),
-            new DeliveryOptions().setSendTimeout(40_000)), 45).body();
+            new DeliveryOptions().setSendTimeout(40_000)), Duration.ofSeconds(45)).body();
     String id = s.getString("sessionId");
     assertThat(s.getString("localPeer")).isEqualTo(peerA.value());
     assertThat(s.getString("peer")).isEqualTo(peerB.value());
@@ -130,7 +131,7 @@ class ClusteredEventBusApiTest {
     Collector atA = collect(Addresses.sessionData(peerA, id));
     Collector atB = collect(Addresses.sessionData(peerB, id));
     byte[] hello = "hello across the cluster".getBytes(StandardCharsets.UTF_8);
-    await(vertx.eventBus().request(Addresses.sessionSend(peerA, id), Buffer.buffer(hello)), 30);
+    result(vertx.eventBus().request(Addresses.sessionSend(peerA, id), Buffer.buffer(hello)), Duration.ofSeconds(30));
     assertThat(atA.awaitBytes(hello.length, 30)).isEqualTo(hello);
     assertThat(atB.awaitBytes(hello.length, 30)).isEqualTo(hello);
 
@@ -140,8 +141,8 @@ class ClusteredEventBusApiTest {
     new SplittableRandom(42).nextBytes(payload);
     long t0 = System.nanoTime();
     for (int off = 0; off < total; off += 64 * 1024) {
-      await(vertx.eventBus().request(Addresses.sessionSend(peerA, id),
-          Buffer.buffer().appendBytes(payload, off, Math.min(64 * 1024, total - off))), 30);
+      result(vertx.eventBus().request(Addresses.sessionSend(peerA, id),
+          Buffer.buffer().appendBytes(payload, off, Math.min(64 * 1024, total - off))), Duration.ofSeconds(30));
     }
     byte[] echoed = atA.awaitBytes(hello.length + total, 60);
     System.out.printf("1 MB sent and echoed through the clustered event bus in %d ms%n", (System.nanoTime() - t0) / 1_000_000);
@@ -152,7 +153,8 @@ class ClusteredEventBusApiTest {
     atB.unregister();
 
     // close through the session's address; both ends report it
-    await(vertx.eventBus().request(Addresses.sessionClose(peerA, id), new JsonObject().put("reason", "done from the test node")), 30);
+    result(vertx.eventBus().request(Addresses.sessionClose(peerA, id), new JsonObject().put("reason", "done from the test node")),
+        Duration.ofSeconds(30));
     assertThat(awaitEvent("closed", peerA, id).getString("reason")).contains("done from the test node");
     awaitEvent("closed", peerB, id);
   }
@@ -160,13 +162,13 @@ class ClusteredEventBusApiTest {
   @Test
   void plainConnectStaysLocalScopedRestartIsClusterWide() {
     // p2p.peer.connect is consumed only inside each peer's JVM: from here nobody serves it
-    assertThatThrownBy(() -> await(vertx.eventBus().request(Addresses.PEER_CONNECT,
-            new JsonObject().put("peer", peerB.value()), new DeliveryOptions().setSendTimeout(10_000)), 15))
+    assertThatThrownBy(() -> result(vertx.eventBus().request(Addresses.PEER_CONNECT,
+            new JsonObject().put("peer", peerB.value()), new DeliveryOptions().setSendTimeout(10_000)), Duration.ofSeconds(15)))
         .rootCause().isInstanceOfSatisfying(ReplyException.class,
             e -> assertThat(e.failureType()).isEqualTo(ReplyFailure.NO_HANDLERS));
     // p2p.peer.restart.<A> reaches A's JVM, which answers for a session it does not have
-    assertThatThrownBy(() -> await(vertx.eventBus().request(Addresses.peerRestart(peerA),
-            new JsonObject().put("sessionId", "no-such-session")), 15))
+    assertThatThrownBy(() -> result(vertx.eventBus().request(Addresses.peerRestart(peerA),
+            new JsonObject().put("sessionId", "no-such-session")), Duration.ofSeconds(15)))
         .rootCause().isInstanceOfSatisfying(ReplyException.class, e -> {
           assertThat(e.failureType()).isEqualTo(ReplyFailure.RECIPIENT_FAILURE);
           assertThat(e.failureCode()).isEqualTo(409);
@@ -225,7 +227,7 @@ class ClusteredEventBusApiTest {
         f = enough.future();
       }
       try {
-        await(f, seconds);
+        result(f, Duration.ofSeconds(seconds));
       } catch (AssertionError e) {
         throw new AssertionError("wanted " + n + " bytes, got " + received.length(), e);
       }
@@ -241,22 +243,12 @@ class ClusteredEventBusApiTest {
 
   private static Collector collect(String address) {
     Collector c = new Collector(address);
-    await(c.consumer.completion(), 30);
+    result(c.consumer.completion(), Duration.ofSeconds(30));
     return c;
   }
 
   private static byte[] sha256(byte[] b) throws Exception {
     return MessageDigest.getInstance("SHA-256").digest(b);
-  }
-
-  private static <T> T await(Future<T> f, int seconds) {
-    try {
-      return f.toCompletionStage().toCompletableFuture().get(seconds, TimeUnit.SECONDS);
-    } catch (java.util.concurrent.ExecutionException e) {
-      throw new AssertionError(e.getCause().getMessage(), e.getCause());
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
   }
 
   /** conf/cluster.xml with this run's cluster name, the member's own port and the run's members. */

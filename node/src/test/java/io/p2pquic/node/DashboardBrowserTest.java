@@ -1,5 +1,6 @@
 package io.p2pquic.node;
 
+import static io.p2pquic.testsupport.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -9,7 +10,6 @@ import io.p2pquic.identity.PeerIdentity;
 import io.p2pquic.puncher.PeerConfig;
 import io.p2pquic.rendezvous.RendezvousConfig;
 import io.p2pquic.rendezvous.RendezvousVerticle;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -201,9 +201,5 @@ class DashboardBrowserTest {
     driver.executeCdpCommand("Emulation.setDeviceMetricsOverride",
         java.util.Map.of("width", 1280, "height", 800, "deviceScaleFactor", 1, "mobile", false));
     return driver;
-  }
-
-  private static <T> T await(Future<T> f) throws Exception {
-    return f.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
   }
 }

@@ -1,5 +1,6 @@
 package io.p2pquic.node;
 
+import static io.p2pquic.testsupport.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -11,7 +12,6 @@ import io.p2pquic.identity.PeerIdentity;
 import io.p2pquic.puncher.PeerConfig;
 import io.p2pquic.rendezvous.RendezvousConfig;
 import io.p2pquic.rendezvous.RendezvousVerticle;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -135,9 +135,5 @@ class PythonBridgeClientTest {
       Thread.currentThread().interrupt();
       return "interrupted while looking for python3";
     }
-  }
-
-  static <T> T await(Future<T> f) throws Exception {
-    return f.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
   }
 }

@@ -1,5 +1,6 @@
 package io.p2pquic.puncher;
 
+import static io.p2pquic.testsupport.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -10,7 +11,6 @@ import io.p2pquic.identity.PeerIdentity;
 import io.p2pquic.rendezvous.RendezvousConfig;
 import io.p2pquic.rendezvous.RendezvousVerticle;
 import io.vertx.core.DeploymentOptions;
-import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -18,7 +18,6 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -103,9 +102,5 @@ class PuncherDeploymentOptionsTest {
             new DeploymentOptions().setConfig(peer))))
         .hasMessageContaining("gathering.includeLoopbak is not a known key");
     assertThat(dir.resolve("dave-identity.json")).as("nothing made before the config was read").doesNotExist();
-  }
-
-  private static <T> T await(Future<T> f) throws Exception {
-    return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
 }

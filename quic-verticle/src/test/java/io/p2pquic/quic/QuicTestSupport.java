@@ -11,13 +11,13 @@ import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.unix.SegmentedDatagramPacket;
+import io.p2pquic.testsupport.Await;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.VertxInternal;
 import java.net.InetSocketAddress;
-import java.util.concurrent.ExecutionException;
+import java.time.Duration;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -116,27 +116,17 @@ final class QuicTestSupport {
     }
   }
 
+  /** {@link Await#unwrapped} within 15 s: kept as a short name for this module's many callers. */
   static <T> T await(Future<T> f) throws Exception {
-    return await(f, 15);
+    return Await.unwrapped(f, Duration.ofSeconds(15));
   }
 
   static <T> T await(Future<T> f, int seconds) throws Exception {
-    try {
-      return f.toCompletionStage().toCompletableFuture().get(seconds, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof Exception ex) {
-        throw ex;
-      }
-      throw e;
-    }
+    return Await.unwrapped(f, Duration.ofSeconds(seconds));
   }
 
-  static Throwable awaitFailure(Future<?> f) throws Exception {
-    try {
-      f.toCompletionStage().toCompletableFuture().get(15, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      return e.getCause();
-    }
-    throw new AssertionError("expected a failure, got success");
+  /** The failure of a future expected to fail ({@link Await#failure} within 15 s). */
+  static Throwable awaitFailure(Future<?> f) {
+    return Await.failure(f, Duration.ofSeconds(15));
   }
 }

@@ -1,11 +1,11 @@
 package io.p2pquic.rendezvous;
 
+import static io.p2pquic.testsupport.Await.result;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.XmlConfigBuilder;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
@@ -15,6 +15,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -49,10 +50,10 @@ public final class LoopbackCluster implements AutoCloseable {
     }
     HazelcastClusterManager mgr = new HazelcastClusterManager(hz);
     managers.add(mgr);
-    Vertx vertx = await(Vertx.builder()
+    Vertx vertx = result(Vertx.builder()
         .with(new VertxOptions().setEventBusOptions(new EventBusOptions().setHost("127.0.0.1").setPort(0)))
         .withClusterManager(mgr)
-        .buildClustered(), 60);
+        .buildClustered(), Duration.ofSeconds(60));
     vertxes.add(vertx);
     return vertx;
   }
@@ -67,14 +68,10 @@ public final class LoopbackCluster implements AutoCloseable {
   public void close() {
     for (Vertx v : vertxes) {
       try {
-        await(v.close(), 30);
+        result(v.close(), Duration.ofSeconds(30));
       } catch (AssertionError e) {
         System.err.println("close failed: " + e);
       }
     }
-  }
-
-  private static <T> T await(Future<T> f, long seconds) {
-    return io.p2pquic.testsupport.Await.result(f, java.time.Duration.ofSeconds(seconds));
   }
 }

@@ -1,16 +1,15 @@
 package io.p2pquic.rendezvous;
 
+import static io.p2pquic.testsupport.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.p2pquic.testsupport.TestVertx;
 import io.vertx.core.DeploymentOptions;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import java.net.ServerSocket;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -60,9 +59,5 @@ class RendezvousDeploymentOptionsTest {
     assertThatThrownBy(() -> await(vertx.deployVerticle("io.p2pquic.rendezvous.RendezvousVerticle",
             new DeploymentOptions().setConfig(config))))
         .hasMessageContaining("stun.prot is not a known key");
-  }
-
-  private static <T> T await(Future<T> f) throws Exception {
-    return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
 }

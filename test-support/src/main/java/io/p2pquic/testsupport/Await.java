@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -39,6 +40,45 @@ public final class Await {
     } catch (Exception e) {
       throw new AssertionError("future did not complete in " + timeout.toSeconds() + " s", e);
     }
+  }
+
+  /**
+   * The future's value within {@code timeout}, for tests that assert on the failure's own type
+   * ({@code assertThrows(SomeException.class, () -> unwrapped(f, t))}): a failing {@code Exception} or
+   * {@code Error} is rethrown as itself, not wrapped; a timeout is a {@link TimeoutException}.
+   */
+  public static <T> T unwrapped(Future<T> f, Duration timeout) throws Exception {
+    try {
+      return await(f, timeout);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof Exception x) {
+        throw x;
+      }
+      if (e.getCause() instanceof Error x) {
+        throw x;
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * The failure of a future that must fail within {@code timeout}; its success or a timeout is an
+   * {@link AssertionError}.
+   */
+  public static Throwable failure(Future<?> f, Duration timeout) {
+    try {
+      await(f, timeout);
+    } catch (ExecutionException e) {
+      return e.getCause();
+    } catch (TimeoutException e) {
+      throw new AssertionError("future did not complete in " + timeout.toMillis() + " ms", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted waiting for a failure", e);
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+    throw new AssertionError("expected a failure, the future succeeded");
   }
 
   /**

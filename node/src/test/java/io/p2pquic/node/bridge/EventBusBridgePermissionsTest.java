@@ -1,11 +1,11 @@
 package io.p2pquic.node.bridge;
 
+import static io.p2pquic.testsupport.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.p2pquic.api.Addresses;
 import io.p2pquic.identity.PeerId;
 import io.p2pquic.identity.PeerIdentity;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -14,7 +14,6 @@ import java.net.ServerSocket;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -156,9 +155,5 @@ class EventBusBridgePermissionsTest {
           .hasMessageContaining("event-bus bridge not started on 127.0.0.1:" + taken.getLocalPort())
           .hasMessageContaining("bridge.port / --bridge-port");
     }
-  }
-
-  static <T> T await(Future<T> f) throws Exception {
-    return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
 }

@@ -1,5 +1,6 @@
 package io.p2pquic.puncher.session;
 
+import static io.p2pquic.testsupport.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -103,9 +104,5 @@ class SessionReporterTest {
       Thread.sleep(20);
     }
     throw new AssertionError("session record never got there: " + last);
-  }
-
-  private static <T> T await(Future<T> f) throws Exception {
-    return f.toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
   }
 }

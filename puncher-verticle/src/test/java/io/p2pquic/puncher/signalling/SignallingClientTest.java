@@ -1,5 +1,6 @@
 package io.p2pquic.puncher.signalling;
 
+import static io.p2pquic.testsupport.Await.result;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
@@ -14,6 +15,7 @@ import io.p2pquic.api.signalling.SignallingMessage;
 import io.p2pquic.identity.PeerIdentity;
 import io.p2pquic.rendezvous.signalling.SignallingConfig;
 import io.p2pquic.rendezvous.signalling.SignallingService;
+import io.p2pquic.testsupport.Await;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -25,6 +27,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -42,6 +45,7 @@ import org.slf4j.LoggerFactory;
 /** The client against a real SignallingService on 127.0.0.1. */
 @ExtendWith(VertxExtension.class)
 class SignallingClientTest {
+  private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
   Vertx vertx;
   SignallingService service;
@@ -104,19 +108,20 @@ class SignallingClientTest {
     io.p2pquic.rendezvous.ServerCertificate cert = startTlsServer(vertx, dir);
     String base = "wss://127.0.0.1:" + server.actualPort() + "/signal";
 
-    Registration r = await(client(PeerIdentity.generate(), base + "#" + cert.pin().fragment()).connect());
+    Registration r = result(client(PeerIdentity.generate(), base + "#" + cert.pin().fragment()).connect(), TIMEOUT);
     assertThat(r.node()).isEqualTo("rv-tls");
 
     // openssl's colon form of the same pin works too
     String colons = cert.pin().sha256Hex().toUpperCase().replaceAll("(..)(?!$)", "$1:");
-    assertThat(await(client(PeerIdentity.generate(), base + "#sha256=" + colons).connect()).node()).isEqualTo("rv-tls");
+    assertThat(result(client(PeerIdentity.generate(), base + "#sha256=" + colons).connect(), TIMEOUT).node()).isEqualTo("rv-tls");
 
     // someone else's certificate (a different pin): refused, and the reason says so
-    Throwable wrongPin = awaitFailure(client(PeerIdentity.generate(), base + "#sha256=" + "ab".repeat(32)).connect());
+    Throwable wrongPin = Await.failure(client(PeerIdentity.generate(), base + "#sha256=" + "ab".repeat(32)).connect(),
+        Duration.ofSeconds(15));
     assertThat(wrongPin).isInstanceOf(SignallingException.class).hasMessageContaining("does not match the pinned");
 
     // no pin: the JVM's CAs do not know a self-signed certificate; the message says how to pin it
-    Throwable noPin = awaitFailure(client(PeerIdentity.generate(), base).connect());
+    Throwable noPin = Await.failure(client(PeerIdentity.generate(), base).connect(), Duration.ofSeconds(15));
     assertThat(noPin).hasMessageContaining("TLS").hasMessageContaining("#sha256=");
     System.out.println("wrong pin: " + wrongPin.getMessage() + "\nno pin: " + noPin.getMessage());
   }
@@ -148,7 +153,7 @@ class SignallingClientTest {
     SignallingClient c = new SignallingClient(vertx, URI.create("ws://127.0.0.1:" + server.actualPort() + "/signal"),
         me, meters, new SignallingClientOptions().setGrantToken(token));
     clients.add(c);
-    await(c.connect());
+    result(c.connect(), TIMEOUT);
     assertThat(seen).containsExactly(me.peerId().value() + " " + token);
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> new SignallingClientOptions().setGrantToken("hello"))
         .hasMessageContaining("relay grant token");
@@ -160,38 +165,27 @@ class SignallingClientTest {
     this.vertx = vertx;
     AtomicReference<Throwable> uncaught = new AtomicReference<>();
     vertx.exceptionHandler(uncaught::set);
-    HttpServer fake = await(vertx.createHttpServer().webSocketHandler(ws -> {
+    HttpServer fake = result(vertx.createHttpServer().webSocketHandler(ws -> {
       ws.writeTextMessage("{\"type\":7}");
       ws.writeTextMessage("{\"type\":\"pong\",\"id\":[1]}");
       ws.writeTextMessage("{\"type\":\"challenge\",\"nonce\":{\"a\":[1]}}");
-    }).listen(0, "127.0.0.1"));
+    }).listen(0, "127.0.0.1"), TIMEOUT);
     try {
-      Throwable failed = awaitFailure(client(PeerIdentity.generate(), "ws://127.0.0.1:" + fake.actualPort() + "/signal")
-          .connect());
+      Throwable failed = Await.failure(client(PeerIdentity.generate(), "ws://127.0.0.1:" + fake.actualPort() + "/signal")
+          .connect(), Duration.ofSeconds(15));
       assertThat(failed).isInstanceOf(SignallingException.class).hasMessageContaining("malformed");
       assertThat(uncaught.get()).isNull();
     } finally {
-      await(fake.close());
+      result(fake.close(), TIMEOUT);
     }
-  }
-
-  static Throwable awaitFailure(Future<?> f) {
-    try {
-      f.toCompletionStage().toCompletableFuture().get(15, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      return e.getCause();
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
-    throw new AssertionError("expected a failure");
   }
 
   @AfterEach
   void stop() {
-    clients.forEach(c -> await(c.close()));
+    clients.forEach(c -> result(c.close(), TIMEOUT));
     if (service != null) {
-      await(service.stop());
-      await(server.close());
+      result(service.stop(), TIMEOUT);
+      result(server.close(), TIMEOUT);
     }
   }
 
@@ -214,16 +208,16 @@ class SignallingClientTest {
     a.messageHandler(inboxA::add);
     b.messageHandler(inboxB::add);
 
-    Registration ra = await(a.connect());
+    Registration ra = result(a.connect(), TIMEOUT);
     assertThat(ra.peerId()).isEqualTo(ida.peerId());
     assertThat(ra.observedAddress()).matches("127\\.0\\.0\\.1:\\d+");
     assertThat(ra.node()).isEqualTo("rv-1");
     assertThat(ra.limits().getInteger("maxMessageBytes")).isEqualTo(16384);
     assertThat(a.isConnected()).isTrue();
-    Registration rb = await(b.connect());
+    Registration rb = result(b.connect(), TIMEOUT);
     assertThat(rb.observedAddress()).isNotEqualTo(ra.observedAddress());
 
-    PeerInfo info = await(a.lookup(idb.peerId()));
+    PeerInfo info = result(a.lookup(idb.peerId()), TIMEOUT);
     assertThat(info.online()).isTrue();
     assertThat(info.peerId()).isEqualTo(idb.peerId());
     assertThat(info.publicKey()).isEqualTo(idb.publicKeyBase64());
@@ -231,7 +225,7 @@ class SignallingClientTest {
     assertThat(info.node()).isEqualTo("rv-1");
 
     JsonObject offer = new JsonObject().put("ufrag", "a").put("pwd", "p");
-    await(a.send(idb.peerId(), "offer", offer));
+    result(a.send(idb.peerId(), "offer", offer), TIMEOUT);
     SignallingMessage got = inboxB.poll(5, TimeUnit.SECONDS);
     assertThat(got).isNotNull();
     assertThat(got.type()).isEqualTo("offer");
@@ -240,17 +234,17 @@ class SignallingClientTest {
     assertThat(got.isFromService()).isFalse();
     assertThat(got.body()).isEqualTo(offer);
 
-    await(b.send(ida.peerId(), "answer", new JsonObject().put("ufrag", "b")));
+    result(b.send(ida.peerId(), "answer", new JsonObject().put("ufrag", "b")), TIMEOUT);
     SignallingMessage answer = inboxA.poll(5, TimeUnit.SECONDS);
     assertThat(answer.type()).isEqualTo("answer");
     assertThat(answer.fromPeer()).isEqualTo(idb.peerId());
     assertThat(answer.body()).isEqualTo(new JsonObject().put("ufrag", "b"));
 
-    await(a.send(idb.peerId(), "end-of-candidates", null));
+    result(a.send(idb.peerId(), "end-of-candidates", null), TIMEOUT);
     assertThat(inboxB.poll(5, TimeUnit.SECONDS).body()).isEqualTo(new JsonObject());
-    await(a.ping());
+    result(a.ping(), TIMEOUT);
 
-    PeerInfo nobody = await(a.lookup(PeerIdentity.generate().peerId()));
+    PeerInfo nobody = result(a.lookup(PeerIdentity.generate().peerId()), TIMEOUT);
     assertThat(nobody.online()).isFalse();
     assertThat(count("p2p.signalling.client.sent", "type", "offer")).isEqualTo(1.0);
     assertThat(count("p2p.signalling.client.received", "type", "offer")).isEqualTo(1.0);
@@ -261,8 +255,8 @@ class SignallingClientTest {
     startServer(vertx, new SignallingConfig());
     SignallingClient a = client(PeerIdentity.generate());
     SignallingClient b = client(PeerIdentity.generate());
-    await(a.connect());
-    await(b.connect());
+    result(a.connect(), TIMEOUT);
+    result(b.connect(), TIMEOUT);
 
     SignallingException unknown = failure(a.send(PeerIdentity.generate().peerId(), "offer", new JsonObject()));
     assertThat(unknown.code()).isEqualTo("unknown-target");
@@ -279,7 +273,7 @@ class SignallingClientTest {
     assertThat(big.errorCode()).contains(ErrorCode.TOO_LARGE);
 
     // the connection still works
-    await(a.send(b.identity().peerId(), "offer", new JsonObject()));
+    result(a.send(b.identity().peerId(), "offer", new JsonObject()), TIMEOUT);
     assertThat(count("p2p.signalling.client.errors", "code", "unknown-target")).isEqualTo(1.0);
     assertThat(count("p2p.signalling.client.errors", "code", "too-large")).isEqualTo(1.0);
   }
@@ -288,7 +282,7 @@ class SignallingClientTest {
   void rateLimitedRequestsFailWithTheirOwnId(Vertx vertx) {
     startServer(vertx, new SignallingConfig().setRateBurst(4).setRatePerSecond(0.01));
     SignallingClient a = client(PeerIdentity.generate());
-    await(a.connect()); // register costs one token
+    result(a.connect(), TIMEOUT); // register costs one token
     List<Future<Void>> pings = new ArrayList<>();
     for (int i = 0; i < 6; i++) {
       pings.add(a.ping());
@@ -317,13 +311,13 @@ class SignallingClientTest {
     SignallingClient first = client(id);
     CompletableFuture<String> reason = new CompletableFuture<>();
     first.closeHandler(reason::complete);
-    await(first.connect());
+    result(first.connect(), TIMEOUT);
     SignallingClient second = client(id);
-    await(second.connect());
+    result(second.connect(), TIMEOUT);
     assertThat(reason.get(5, TimeUnit.SECONDS)).isEqualTo("replaced");
     assertThat(first.isConnected()).isFalse();
     assertThat(failure(first.ping()).code()).isEqualTo("closed");
-    await(second.ping());
+    result(second.ping(), TIMEOUT);
   }
 
   @Test
@@ -352,25 +346,10 @@ class SignallingClientTest {
     return c == null ? 0 : c.count();
   }
 
-  static <T> T await(Future<T> f) {
-    try {
-      return f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      throw new AssertionError("failed: " + e.getCause(), e.getCause());
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
-  }
-
+  /** The failure of a future that must fail with a SignallingException. */
   static SignallingException failure(Future<?> f) {
-    try {
-      f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      assertThat(e.getCause()).isInstanceOf(SignallingException.class);
-      return (SignallingException) e.getCause();
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
-    throw new AssertionError("expected a failure");
+    Throwable t = Await.failure(f, TIMEOUT);
+    assertThat(t).isInstanceOf(SignallingException.class);
+    return (SignallingException) t;
   }
 }

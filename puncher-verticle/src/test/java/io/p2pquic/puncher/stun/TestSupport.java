@@ -1,40 +1,29 @@
 package io.p2pquic.puncher.stun;
 
+import io.p2pquic.testsupport.Await;
 import io.vertx.core.Future;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.util.concurrent.ExecutionException;
+import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 
 /** Blocking helpers for tests that run on the JUnit thread (never on an event loop). */
 public final class TestSupport {
   private TestSupport() {}
 
+  /** {@link Await#unwrapped} within 20 s: kept as a short name for this module's many callers. */
   public static <T> T await(Future<T> f) throws Exception {
-    return await(f, 20);
+    return Await.unwrapped(f, Duration.ofSeconds(20));
   }
 
   public static <T> T await(Future<T> f, int seconds) throws Exception {
-    try {
-      return f.toCompletionStage().toCompletableFuture().get(seconds, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof Exception x) {
-        throw x;
-      }
-      throw e;
-    }
+    return Await.unwrapped(f, Duration.ofSeconds(seconds));
   }
 
-  /** The failure of a future expected to fail. */
-  public static Throwable awaitFailure(Future<?> f) throws Exception {
-    try {
-      f.toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      return e.getCause();
-    }
-    throw new AssertionError("expected a failure, got success");
+  /** The failure of a future expected to fail ({@link Await#failure} within 20 s). */
+  public static Throwable awaitFailure(Future<?> f) {
+    return Await.failure(f, Duration.ofSeconds(20));
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.p2pquic.quic.session;
 
+import static io.p2pquic.testsupport.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -7,12 +8,10 @@ import io.p2pquic.testsupport.TestVertx;
 import io.p2pquic.api.Addresses;
 import io.p2pquic.identity.PeerIdentity;
 import io.vertx.core.DeploymentOptions;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -62,9 +61,5 @@ class QuicVerticleDeploymentOptionsTest {
             new DeploymentOptions().setConfig(config))))
         .hasMessageContaining("quic.idleTimeout is not a known key");
     assertThat(dir.resolve("x.json")).as("nothing made before the config was read").doesNotExist();
-  }
-
-  private static <T> T await(Future<T> f) throws Exception {
-    return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
 }

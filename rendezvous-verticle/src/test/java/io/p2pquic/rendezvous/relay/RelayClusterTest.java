@@ -1,5 +1,6 @@
 package io.p2pquic.rendezvous.relay;
 
+import static io.p2pquic.testsupport.Await.result;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
@@ -15,7 +16,6 @@ import io.p2pquic.rendezvous.turn.TurnTestClient;
 import io.p2pquic.stun.StunAttributeType;
 import io.p2pquic.stun.StunClass;
 import io.p2pquic.stun.StunMessage;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.ClientWebSocket;
 import io.vertx.core.http.WebSocketClient;
@@ -25,6 +25,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.p2pquic.rendezvous.LoopbackCluster;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -74,9 +75,9 @@ class RelayClusterTest {
     node1 = new RendezvousVerticle(config("node-1", true), meters1);
     node2 = new RendezvousVerticle(config("node-2", true), new SimpleMeterRegistry());
     signallingOnly = new RendezvousVerticle(config("node-3", false), new SimpleMeterRegistry());
-    await(v1.deployVerticle(node1), 30);
-    await(v2.deployVerticle(node2), 30);
-    await(v1.deployVerticle(signallingOnly), 30);
+    result(v1.deployVerticle(node1), Duration.ofSeconds(30));
+    result(v2.deployVerticle(node2), Duration.ofSeconds(30));
+    result(v1.deployVerticle(signallingOnly), Duration.ofSeconds(30));
     assertThat(node1.stunAddress().getPort()).isNotEqualTo(node2.stunAddress().getPort());
   }
 
@@ -168,8 +169,8 @@ class RelayClusterTest {
     assertThat(meters1.get(RendezvousVerticle.RELAYS_KNOWN).gauge().value()).isEqualTo(1.0);
 
     // And the map entry itself expires (Hazelcast TTL), so no node reads it again.
-    var map = await(vertxes.get(0).sharedData().<String, JsonObject>getAsyncMap("p2p.relays"), 10);
-    waitFor(() -> await(map.get("node-2"), 10) == null, ttl + 10_000, "node 2's entry expires from the map");
+    var map = result(vertxes.get(0).sharedData().<String, JsonObject>getAsyncMap("p2p.relays"), Duration.ofSeconds(10));
+    waitFor(() -> result(map.get("node-2"), Duration.ofSeconds(10)) == null, ttl + 10_000, "node 2's entry expires from the map");
   }
 
   // ---- helpers -------------------------------------------------------------------------------------
@@ -185,17 +186,18 @@ class RelayClusterTest {
     // once the connect future completes can miss it.
     ClientWebSocket ws = client.webSocket();
     ws.textMessageHandler(t -> inbox.add(new JsonObject(t)));
-    await(ws.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(node.httpPort()).setURI("/signal")), 10);
+    result(ws.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(node.httpPort()).setURI("/signal")),
+        Duration.ofSeconds(10));
     JsonObject challenge = inbox.poll(10, TimeUnit.SECONDS);
     assertThat(challenge).as("challenge").isNotNull();
     byte[] nonce = Base64.getDecoder().decode(challenge.getString("nonce"));
-    await(ws.writeTextMessage(new JsonObject().put("type", "register").put("id", "r")
+    result(ws.writeTextMessage(new JsonObject().put("type", "register").put("id", "r")
         .put("peerId", id.peerId().value()).put("publicKey", id.publicKeyBase64())
         .put("signature", Base64.getEncoder().encodeToString(id.sign(SignallingProtocol.registrationPayload(nonce))))
-        .encode()), 10);
+        .encode()), Duration.ofSeconds(10));
     JsonObject registered = inbox.poll(10, TimeUnit.SECONDS);
     assertThat(registered.getString("type")).as("%s", registered).isEqualTo("registered");
-    await(ws.close(), 10);
+    result(ws.close(), Duration.ofSeconds(10));
     RelayCredentials grant = Registration.fromJson(registered).relayCredentials();
     assertThat(grant).as("turn in %s", registered).isNotNull();
     assertThat(grant.username()).endsWith(":" + id.peerId().value());
@@ -214,9 +216,5 @@ class RelayClusterTest {
       }
       Thread.sleep(50);
     }
-  }
-
-  static <T> T await(Future<T> f, long seconds) {
-    return io.p2pquic.testsupport.Await.result(f, java.time.Duration.ofSeconds(seconds));
   }
 }

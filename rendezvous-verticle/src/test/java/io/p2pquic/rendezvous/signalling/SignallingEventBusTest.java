@@ -1,7 +1,7 @@
 package io.p2pquic.rendezvous.signalling;
 
 import static io.p2pquic.rendezvous.signalling.TestSupport.await;
-import static io.p2pquic.rendezvous.signalling.TestSupport.awaitFailure;
+import static io.p2pquic.testsupport.Await.failure;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.p2pquic.api.Addresses;
@@ -143,7 +143,7 @@ class SignallingEventBusTest {
   }
 
   private static void assertBusError(io.vertx.core.Future<?> f, ErrorCode code) {
-    Throwable t = awaitFailure(f);
+    Throwable t = failure(f, TestSupport.TIMEOUT);
     assertThat(t).isInstanceOf(ReplyException.class);
     assertThat(((ReplyException) t).failureCode()).isEqualTo(code.status());
     assertThat(t.getMessage()).isEqualTo(code.wire());

@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.p2pquic.api.signalling.SignallingProtocol;
 import io.p2pquic.identity.PeerIdentity;
+import io.p2pquic.testsupport.Await;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -19,6 +20,7 @@ import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -30,6 +32,7 @@ import org.slf4j.LoggerFactory;
 final class TestSupport {
 
   static final long TIMEOUT_S = 10;
+  static final Duration TIMEOUT = Duration.ofSeconds(TIMEOUT_S);
 
   private TestSupport() {
   }
@@ -40,24 +43,9 @@ final class TestSupport {
     ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("com.hazelcast")).setLevel(Level.WARN);
   }
 
-  /** Blocks the (non event-loop) test thread until the future completes. */
+  /** {@link Await#result} within {@link #TIMEOUT}: kept as a short name for this package's many callers. */
   static <T> T await(Future<T> f) {
-    return await(f, TIMEOUT_S);
-  }
-
-  static <T> T await(Future<T> f, long seconds) {
-    return io.p2pquic.testsupport.Await.result(f, java.time.Duration.ofSeconds(seconds));
-  }
-
-  static Throwable awaitFailure(Future<?> f) {
-    try {
-      f.toCompletionStage().toCompletableFuture().get(TIMEOUT_S, TimeUnit.SECONDS);
-    } catch (java.util.concurrent.ExecutionException e) {
-      return e.getCause();
-    } catch (Exception e) {
-      throw new AssertionError("future did not complete", e);
-    }
-    throw new AssertionError("future succeeded but a failure was expected");
+    return Await.result(f, TIMEOUT);
   }
 
   static double count(MeterRegistry registry, String name, String tag, String value) {
