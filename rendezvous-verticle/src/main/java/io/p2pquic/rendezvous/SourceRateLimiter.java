@@ -1,5 +1,6 @@
 package io.p2pquic.rendezvous;
 
+import io.p2pquic.api.net.TokenBucket;
 import java.net.InetAddress;
 import java.util.LinkedHashMap;
 import java.util.Map;

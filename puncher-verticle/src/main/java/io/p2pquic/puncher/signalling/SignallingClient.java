@@ -43,6 +43,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,6 +66,11 @@ public final class SignallingClient {
 
   private static final Logger LOG = LoggerFactory.getLogger(SignallingClient.class);
   private static final String REGISTER_ID = "register";
+  /**
+   * Frames that may wait for the rendezvous's rate limit: at 18 a second, about 14 s of them, longer than a
+   * request waits for its reply, so a frame refused here would have timed out anyway.
+   */
+  static final int MAX_PACED_FRAMES = 256;
   private final ServerFrameDecoder decoder = new ServerFrameDecoder();
 
   private final Vertx vertx;
@@ -75,6 +81,7 @@ public final class SignallingClient {
   private final SignallingClientOptions options;
   private final SignallingRequests requests;
   private final ConcurrentMap<String, Counter> counters = new ConcurrentHashMap<>();
+  private final SendPacer pacer;
 
   private volatile WebSocketClient client;
   private volatile WebSocket ws;
@@ -113,6 +120,9 @@ public final class SignallingClient {
     this.meters = Objects.requireNonNull(meterRegistry, "meterRegistry");
     this.options = Objects.requireNonNull(options, "options");
     this.requests = new SignallingRequests(vertx, "c");
+    this.pacer = new SendPacer(vertx.getOrCreateContext(), MAX_PACED_FRAMES);
+    io.micrometer.core.instrument.FunctionCounter.builder("p2p.signalling.client.paced", pacer, SendPacer::paced)
+        .description("Signalling messages that waited for a token of the rendezvous's rate limit").register(meters);
     String scheme = rendezvous.getScheme();
     if (!"ws".equals(scheme) && !"wss".equals(scheme)) {
       throw new IllegalArgumentException("rendezvous URI must be ws:// or wss://, got " + rendezvous);
@@ -418,6 +428,32 @@ public final class SignallingClient {
 
   /** Sends {@code frame} (its own id replaced by this client's next one) and maps the reply to it. */
   private <T> Future<T> request(ClientFrame frame, Function<ServerReply, T> onReply, long timeoutMs) {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+    return send(frame, timeoutMs).recover(err -> resendWhenRateLimited(frame, err, deadline)).map(onReply::apply);
+  }
+
+  /**
+   * The rendezvous dropped the frame for its rate limit (a frame that was not paced: a rendezvous that did not
+   * say its limits, or frames bunched on the way): it was not acted on, so it is sent again after a token's
+   * time while the request's time lasts.
+   */
+  private Future<ServerReply> resendWhenRateLimited(ClientFrame frame, Throwable err, long deadline) {
+    long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+    Registration r = registration;
+    Object rate = r == null ? null : r.limits().getValue("ratePerSecond");
+    long pause = rate instanceof Number n && n.doubleValue() > 0 ? (long) Math.ceil(1000 / n.doubleValue()) : 100;
+    if (!(err instanceof SignallingException se && se.is(ErrorCode.RATE_LIMITED)) || left <= pause) {
+      return Future.failedFuture(err);
+    }
+    count("p2p.signalling.client.resent", "reason", ErrorCode.RATE_LIMITED.wire());
+    Promise<Void> later = Promise.promise();
+    vertx.setTimer(pause, t -> later.complete());
+    return later.future().compose(v -> send(frame, left - pause))
+        .recover(again -> resendWhenRateLimited(frame, again, deadline));
+  }
+
+  /** One try: the frame paced under the rate limit, written, and its reply (or error) awaited. */
+  private Future<ServerReply> send(ClientFrame frame, long timeoutMs) {
     WebSocket s = ws;
     if (!isConnected() || s == null) {
       return fail(ErrorCode.CLOSED, stopped ? "client closed" : state == SignallingState.RECONNECTING
@@ -440,8 +476,13 @@ public final class SignallingClient {
     String type = frame.type();
     count("p2p.signalling.client.sent", "type", SignallingProtocol.RELAY_TYPES.contains(type)
         || SignallingProtocol.LOOKUP.equals(type) || SignallingProtocol.PING.equals(type) ? type : "other");
-    s.writeTextMessage(text).onFailure(t -> requests.fail(r.id(), ErrorCode.CLOSED, "write failed: " + t.getMessage()));
-    return r.reply().map(reply -> onReply.apply(reply));
+    pacer.submit(() -> {
+      if (!r.reply().isComplete()) { // not timed out, nor failed with the connection, while it waited
+        s.writeTextMessage(text).onFailure(t -> requests.fail(r.id(), ErrorCode.CLOSED, "write failed: " + t.getMessage()));
+      }
+    }, () -> requests.fail(r.id(), ErrorCode.RATE_LIMITED, MAX_PACED_FRAMES + " messages already wait for the "
+        + "rendezvous's rate limit; this one was not sent"));
+    return r.reply();
   }
 
   private <T> Future<T> fail(ErrorCode code, String text) {
@@ -534,6 +575,9 @@ public final class SignallingClient {
     if (limit instanceof Number && ((Number) limit).intValue() > 0) {
       maxMessageBytes = ((Number) limit).intValue();
     }
+    Object rate = r.limits().getValue("ratePerSecond");
+    Object burst = r.limits().getValue("rateBurst");
+    pacer.limits(rate instanceof Number n ? n.doubleValue() : 0, burst instanceof Number b ? b.intValue() : 0);
     registration = r;
     registeredAtMillis = System.currentTimeMillis();
     LOG.debug("signalling: registered {} at {}, observed {}", r.peerId(), rendezvous, r.observedAddress());
@@ -665,6 +709,7 @@ public final class SignallingClient {
     }
     vertx.cancelTimer(heartbeatTimer);
     boolean wasRegistered = registration != null;
+    pacer.clear();
     requests.failAll(reason);
     Promise<Registration> c = connecting;
     if (c != null) {

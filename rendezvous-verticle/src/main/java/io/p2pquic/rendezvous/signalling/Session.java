@@ -24,7 +24,7 @@ import io.p2pquic.api.signalling.frame.TurnCredentialsRequest;
 import io.p2pquic.api.signalling.frame.TurnCredentialsReply;
 import io.p2pquic.identity.PeerId;
 import io.p2pquic.identity.PeerIdentity;
-import io.p2pquic.rendezvous.TokenBucket;
+import io.p2pquic.api.net.TokenBucket;
 import io.vertx.core.json.JsonObject;
 import java.security.PublicKey;
 import java.util.UUID;

@@ -1,4 +1,4 @@
-package io.p2pquic.rendezvous;
+package io.p2pquic.api.net;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -25,5 +25,20 @@ class TokenBucketTest {
     assertThat(b.tryTake()).isTrue();
     assertThat(b.tryTake()).isTrue();
     assertThat(b.tryTake()).isFalse();
+  }
+
+  @Test
+  void saysHowLongUntilTheNextToken() {
+    AtomicLong now = new AtomicLong(0);
+    TokenBucket b = new TokenBucket(20, 2, now::get);
+    assertThat(b.nanosUntilToken()).isZero();
+    assertThat(b.tryTake()).isTrue();
+    assertThat(b.tryTake()).isTrue();
+    assertThat(b.nanosUntilToken()).isEqualTo(50_000_000L); // 1 / 20 s
+    now.addAndGet(20_000_000L);
+    assertThat(b.nanosUntilToken()).isEqualTo(30_000_000L);
+    now.addAndGet(30_000_000L);
+    assertThat(b.nanosUntilToken()).isZero();
+    assertThat(b.tryTake()).isTrue();
   }
 }

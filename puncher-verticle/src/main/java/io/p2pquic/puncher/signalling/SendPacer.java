@@ -1,0 +1,107 @@
+package io.p2pquic.puncher.signalling;
+
+import io.p2pquic.api.net.TokenBucket;
+import io.vertx.core.Context;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Keeps a signalling client under the rate its rendezvous allows each connection (the registration's
+ * {@code limits.ratePerSecond} and {@code rateBurst}; docs/signalling.md, "Limits"). The rendezvous drops a
+ * frame over its limit with {@code rate-limited}, and a dropped answer or candidate costs a session its whole
+ * connect timeout; a peer that opens sessions to many peers at once (a server peer, a test) reaches the limit
+ * quickly. Frames over the rate wait here instead, in order, and leave as the bucket refills: a drop becomes a
+ * delay of a few tens of milliseconds. The bucket runs a little slower and smaller than the server's, so frames
+ * that bunch up on the way still fit.
+ *
+ * <p>Confined to one context: frames submitted from elsewhere hop onto it first, so frames leave in the
+ * order they were submitted on it. At most {@code maxWaiting} frames wait.
+ */
+final class SendPacer {
+  /** The share of the server's rate we use: arrival jitter then finds the server's bucket never empty. */
+  static final double RATE_SHARE = 0.9;
+  /** Tokens of the server's burst we leave unused: the registration's own frames, frames bunched in flight. */
+  static final int BURST_RESERVE = 4;
+
+  private final Context context;
+  private final int maxWaiting;
+  private final ArrayDeque<Runnable> waiting = new ArrayDeque<>();
+  /** Null until the rendezvous said its limits (or when it has none): frames leave at once. */
+  private TokenBucket bucket;
+  private long timer = -1;
+  private long paced;
+
+  SendPacer(Context context, int maxWaiting) {
+    this.context = context;
+    this.maxWaiting = maxWaiting;
+  }
+
+  /**
+   * The limits of a (new) registration; a rate or burst of 0 or less means none. The bucket starts full, as
+   * the server's does for a new connection.
+   */
+  void limits(double ratePerSecond, int burst) {
+    onContext(() -> {
+      bucket = ratePerSecond > 0 && burst > 0
+          ? new TokenBucket(ratePerSecond * RATE_SHARE, Math.max(1, burst - BURST_RESERVE)) : null;
+      drain();
+    });
+  }
+
+  /**
+   * Runs {@code write} (on the pacer's context) now or once the rate allows; runs {@code refused} instead when
+   * {@code maxWaiting} frames already wait.
+   */
+  void submit(Runnable write, Runnable refused) {
+    onContext(() -> {
+      if (waiting.isEmpty() && (bucket == null || bucket.tryTake())) {
+        write.run();
+        return;
+      }
+      if (waiting.size() >= maxWaiting) {
+        refused.run();
+        return;
+      }
+      waiting.add(write);
+      paced++;
+      drain();
+    });
+  }
+
+  /** The connection ended: frames still waiting are dropped (their requests fail with it). */
+  void clear() {
+    onContext(() -> {
+      waiting.clear();
+      if (timer >= 0) {
+        context.owner().cancelTimer(timer);
+        timer = -1;
+      }
+    });
+  }
+
+  /** Frames that had to wait for a token so far. */
+  long paced() {
+    return paced;
+  }
+
+  private void drain() {
+    while (!waiting.isEmpty() && (bucket == null || bucket.tryTake())) {
+      waiting.poll().run();
+    }
+    if (!waiting.isEmpty() && timer < 0) {
+      long millis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(bucket.nanosUntilToken()) + 1);
+      timer = context.owner().setTimer(millis, id -> {
+        timer = -1;
+        drain();
+      });
+    }
+  }
+
+  private void onContext(Runnable r) {
+    if (io.vertx.core.Vertx.currentContext() == context) {
+      r.run();
+    } else {
+      context.runOnContext(v -> r.run());
+    }
+  }
+}
