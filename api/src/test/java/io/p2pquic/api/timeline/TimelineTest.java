@@ -27,4 +27,21 @@ class TimelineTest {
     assertThat(t.toJson().getJsonObject(0).encode())
         .isEqualTo("{\"atMs\":12.3,\"actor\":\"alice\",\"event\":\"registered\",\"detail\":\"pq1abc\"}");
   }
+
+  /** A peer that stays up marks events for every session; it keeps the newest only, listeners still see all. */
+  @Test
+  void keepsTheNewestEventsOnlyWhileListenersSeeEveryOne() {
+    Timeline t = new Timeline(System::nanoTime, 3);
+    List<String> seen = new ArrayList<>();
+    t.listener(e -> seen.add(e.event()));
+    for (int i = 1; i <= 5; i++) {
+      t.mark("peer", "session " + i);
+    }
+
+    assertThat(t.events()).extracting(TimelineEvent::event).containsExactly("session 3", "session 4", "session 5");
+    assertThat(t.forgotten()).isEqualTo(2);
+    assertThat(t.at("session 1")).isEqualTo(-1);
+    assertThat(t.toJson()).hasSize(3);
+    assertThat(seen).hasSize(5);
+  }
 }
