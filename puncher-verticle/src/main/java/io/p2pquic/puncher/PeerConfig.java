@@ -43,23 +43,32 @@ public final class PeerConfig extends JsonDataObject {
   /** Loopback: the bridge has no authentication of its own, so it listens where only this host reaches it. */
   public static final String DEFAULT_BRIDGE_BIND = "127.0.0.1";
 
+  public static final String DEFAULT_RENDEZVOUS = "ws://127.0.0.1:8088/signal";
+  public static final String DEFAULT_IDENTITY = "p2p-identity.json";
+  public static final long DEFAULT_CONNECT_TIMEOUT_MS = 20_000;
+  public static final long DEFAULT_QUIC_TIMEOUT_MS = 10_000;
+  /** Offers from every peer are accepted. */
+  public static final List<String> DEFAULT_ACCEPT_FROM = List.of("*");
+  public static final int DEFAULT_BRIDGE_PORT = BRIDGE_OFF;
+  public static final boolean DEFAULT_CLUSTER = false;
+
   /** A peer stays registered: it reconnects after any loss of its signalling connection. */
   private static SignallingClientOptions defaultSignalling() {
     return new SignallingClientOptions().setReconnect(true);
   }
 
-  private URI rendezvous = URI.create("ws://127.0.0.1:8088/signal");
-  private String identity = "p2p-identity.json";
+  private URI rendezvous = URI.create(DEFAULT_RENDEZVOUS);
+  private String identity = DEFAULT_IDENTITY;
   private GatheringOptions gathering = new GatheringOptions();
   private IceAgentOptions ice = defaultIce();
-  private long connectTimeoutMs = 20_000;
-  private long quicTimeoutMs = 10_000;
-  private List<String> acceptFrom = List.of("*");
+  private long connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS;
+  private long quicTimeoutMs = DEFAULT_QUIC_TIMEOUT_MS;
+  private List<String> acceptFrom = DEFAULT_ACCEPT_FROM;
   private SignallingClientOptions signalling = defaultSignalling();
   private int controlPort = DEFAULT_CONTROL_PORT;
-  private int bridgePort = BRIDGE_OFF;
+  private int bridgePort = DEFAULT_BRIDGE_PORT;
   private String bridgeBind = DEFAULT_BRIDGE_BIND;
-  private boolean cluster;
+  private boolean cluster = DEFAULT_CLUSTER;
   private io.p2pquic.quic.QuicOptions quic = new io.p2pquic.quic.QuicOptions();
   private io.p2pquic.puncher.session.SessionOptions session = new io.p2pquic.puncher.session.SessionOptions();
 
@@ -72,51 +81,66 @@ public final class PeerConfig extends JsonDataObject {
     return new IceAgentOptions().setTaMillis(20).setNominationWaitMillis(20);
   }
 
-  /** @throws IllegalArgumentException naming the bad key */
-  public static PeerConfig fromJson(JsonObject json) {
-    PeerConfig c = new PeerConfig();
+  /** Defaults: {@code conf/peer.json} without its keys; no STUN server ({@link #PeerConfig(JsonObject)} adds one). */
+  public PeerConfig() {}
+
+  public PeerConfig(PeerConfig other) {
+    this(other.toJson());
+  }
+
+  /**
+   * Missing keys keep their defaults; without {@code gathering.stunServers} the STUN server is the
+   * rendezvous host on {@link #DEFAULT_STUN_PORT}.
+   *
+   * @throws IllegalArgumentException naming the bad key
+   */
+  public PeerConfig(JsonObject json) {
     StrictConfig.read(json, KNOWN, (k, v) -> {
       switch (k) {
-        case "rendezvous" -> c.setRendezvous(StrictConfig.string(v));
-        case "identity" -> c.identity = StrictConfig.string(v);
-        case "gathering" -> c.gathering = new GatheringOptions(StrictConfig.object(v));
-        case "ice" -> c.ice = new IceAgentOptions(defaultIce().toJson().mergeIn(StrictConfig.object(v)));
-        case "session" -> c.session = new io.p2pquic.puncher.session.SessionOptions(StrictConfig.object(v));
-        case "connectTimeoutMs" -> c.connectTimeoutMs = StrictConfig.longValue(v);
-        case "quicTimeoutMs" -> c.quicTimeoutMs = StrictConfig.longValue(v);
-        case "acceptFrom" -> c.acceptFrom = StrictConfig.strings(v);
-        case "cluster" -> c.cluster = StrictConfig.bool(v);
+        case "rendezvous" -> setRendezvous(StrictConfig.string(v));
+        case "identity" -> identity = StrictConfig.string(v);
+        case "gathering" -> gathering = new GatheringOptions(StrictConfig.object(v));
+        case "ice" -> ice = new IceAgentOptions(defaultIce().toJson().mergeIn(StrictConfig.object(v)));
+        case "session" -> session = new io.p2pquic.puncher.session.SessionOptions(StrictConfig.object(v));
+        case "connectTimeoutMs" -> connectTimeoutMs = StrictConfig.longValue(v);
+        case "quicTimeoutMs" -> quicTimeoutMs = StrictConfig.longValue(v);
+        case "acceptFrom" -> acceptFrom = StrictConfig.strings(v);
+        case "cluster" -> cluster = StrictConfig.bool(v);
         case "control" -> StrictConfig.read(StrictConfig.object(v), List.of("port"),
-            (ck, cv) -> c.controlPort = StrictConfig.intValue(cv, 0, 65535));
+            (ck, cv) -> controlPort = StrictConfig.intValue(cv, 0, 65535));
         case "bridge" -> StrictConfig.read(StrictConfig.object(v), List.of("port", "bind"), (bk, bv) -> {
           switch (bk) {
-            case "port" -> c.bridgePort = bridgePort(StrictConfig.intValue(bv, BRIDGE_OFF, 65535));
-            case "bind" -> c.bridgeBind = bridgeBind(StrictConfig.string(bv));
+            case "port" -> bridgePort = bridgePort(StrictConfig.intValue(bv, BRIDGE_OFF, 65535));
+            case "bind" -> bridgeBind = bridgeBind(StrictConfig.string(bv));
             default -> throw new IllegalStateException(bk);
           }
         });
-        case "quic" -> c.quic = new io.p2pquic.quic.QuicOptions(StrictConfig.object(v));
-        case "signalling" -> c.signalling =
+        case "quic" -> quic = new io.p2pquic.quic.QuicOptions(StrictConfig.object(v));
+        case "signalling" -> signalling =
             new SignallingClientOptions(defaultSignalling().toJson().mergeIn(StrictConfig.object(v)));
         default -> throw new IllegalStateException(k);
       }
     });
-    JsonObject gatheringJson = json.getValue("gathering") instanceof JsonObject g ? g : new JsonObject();
+    JsonObject gatheringJson = json != null && json.getValue("gathering") instanceof JsonObject g ? g : new JsonObject();
     if (!gatheringJson.containsKey("stunServers")) {
       // The rendezvous answers STUN on its STUN port (3478 by default): a peer given only --rendezvous
       // gets server-reflexive candidates from the same host instead of from a loopback default.
-      c.gathering.setStunServers(List.of(c.rendezvous.getHost() + ":" + DEFAULT_STUN_PORT));
+      gathering.setStunServers(List.of(rendezvous.getHost() + ":" + DEFAULT_STUN_PORT));
     }
-    if (c.connectTimeoutMs <= 0) {
-      throw new IllegalArgumentException("connectTimeoutMs must be > 0, is " + c.connectTimeoutMs);
+    if (connectTimeoutMs <= 0) {
+      throw new IllegalArgumentException("connectTimeoutMs must be > 0, is " + connectTimeoutMs);
     }
-    if (c.quicTimeoutMs <= 0) {
-      throw new IllegalArgumentException("quicTimeoutMs must be > 0, is " + c.quicTimeoutMs);
+    if (quicTimeoutMs <= 0) {
+      throw new IllegalArgumentException("quicTimeoutMs must be > 0, is " + quicTimeoutMs);
     }
-    if (c.identity == null || c.identity.isBlank()) {
+    if (identity == null || identity.isBlank()) {
       throw new IllegalArgumentException("identity must name a file");
     }
-    return c;
+  }
+
+  /** Same as {@link #PeerConfig(JsonObject)}. @throws IllegalArgumentException naming the bad key */
+  public static PeerConfig fromJson(JsonObject json) {
+    return new PeerConfig(json);
   }
 
   @Override

@@ -54,23 +54,43 @@ public final class QuicOptions extends JsonDataObject {
       "maxData", "maxStreamData", "maxBidiStreams", "maxUniStreams", "datagrams", "datagramQueueLength",
       "congestionControl", "udpSegments", "discoverPmtu", "maxUdpPayloadSize", "keyLog", "keyLogFile", "qlogDir");
 
-  private long idleTimeoutMs = 30_000;
-  private long keepAliveIntervalMs = 10_000;
-  private long handshakeTimeoutMs = 10_000;
-  private String dialerReady = DIALER_READY_HANDSHAKE;
-  private long maxData = 16L << 20;
-  private long maxStreamData = 4L << 20;
-  private long maxBidiStreams = 100;
-  private long maxUniStreams = 100;
-  private boolean datagrams = true;
-  private int datagramQueueLength = 128;
-  private String congestionControl = "bbr";
+  public static final long DEFAULT_IDLE_TIMEOUT_MS = 30_000;
+  public static final long DEFAULT_KEEP_ALIVE_INTERVAL_MS = 10_000;
+  public static final long DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
+  public static final String DEFAULT_DIALER_READY = DIALER_READY_HANDSHAKE;
+  /** Connection flow-control window: 16 MiB. */
+  public static final long DEFAULT_MAX_DATA = 16L << 20;
+  /** Per-stream flow-control window: 4 MiB. */
+  public static final long DEFAULT_MAX_STREAM_DATA = 4L << 20;
+  public static final long DEFAULT_MAX_BIDI_STREAMS = 100;
+  public static final long DEFAULT_MAX_UNI_STREAMS = 100;
+  public static final boolean DEFAULT_DATAGRAMS = true;
+  public static final int DEFAULT_DATAGRAM_QUEUE_LENGTH = 128;
+  public static final String DEFAULT_CONGESTION_CONTROL = "bbr";
+  public static final boolean DEFAULT_DISCOVER_PMTU = true;
+  public static final boolean DEFAULT_KEY_LOG = false;
+  /** Null: $SSLKEYLOGFILE. */
+  public static final String DEFAULT_KEY_LOG_FILE = null;
+  /** Null: no qlog. */
+  public static final String DEFAULT_QLOG_DIR = null;
+
+  private long idleTimeoutMs = DEFAULT_IDLE_TIMEOUT_MS;
+  private long keepAliveIntervalMs = DEFAULT_KEEP_ALIVE_INTERVAL_MS;
+  private long handshakeTimeoutMs = DEFAULT_HANDSHAKE_TIMEOUT_MS;
+  private String dialerReady = DEFAULT_DIALER_READY;
+  private long maxData = DEFAULT_MAX_DATA;
+  private long maxStreamData = DEFAULT_MAX_STREAM_DATA;
+  private long maxBidiStreams = DEFAULT_MAX_BIDI_STREAMS;
+  private long maxUniStreams = DEFAULT_MAX_UNI_STREAMS;
+  private boolean datagrams = DEFAULT_DATAGRAMS;
+  private int datagramQueueLength = DEFAULT_DATAGRAM_QUEUE_LENGTH;
+  private String congestionControl = DEFAULT_CONGESTION_CONTROL;
   private int udpSegments = DEFAULT_UDP_SEGMENTS;
-  private boolean discoverPmtu = true;
+  private boolean discoverPmtu = DEFAULT_DISCOVER_PMTU;
   private int maxUdpPayloadSize = DEFAULT_MAX_UDP_PAYLOAD_SIZE;
-  private boolean keyLog;
-  private String keyLogFile;
-  private String qlogDir;
+  private boolean keyLog = DEFAULT_KEY_LOG;
+  private String keyLogFile = DEFAULT_KEY_LOG_FILE;
+  private String qlogDir = DEFAULT_QLOG_DIR;
 
   public QuicOptions() {}
 

@@ -27,31 +27,45 @@ import java.util.List;
  * and {@code /metrics} stay without it, for probes and scrapers.
  */
 public final class AdminConfig extends JsonDataObject {
-  static final List<String> DEFAULT_ALLOW = List.of("127.0.0.0/8", "::1", "10.0.0.0/8", "172.16.0.0/12",
+  public static final List<String> DEFAULT_ALLOW = List.of("127.0.0.0/8", "::1", "10.0.0.0/8", "172.16.0.0/12",
       "192.168.0.0/16", "fc00::/7");
   private static final List<String> KNOWN = List.of("port", "bind", "allow", "token");
   /** A shorter token would be guessable by anyone allowed to try (admin.allow). */
   public static final int MIN_TOKEN_LENGTH = 16;
+  /** -1: served on the public HTTP port, to {@link #DEFAULT_ALLOW} clients only. */
+  public static final int DEFAULT_PORT = -1;
+  public static final String DEFAULT_BIND = "127.0.0.1";
+  /** Null: the operator API and dashboard need no token. */
+  public static final String DEFAULT_TOKEN = null;
 
-  private int port = -1;
-  private String bind = "127.0.0.1";
+  private int port = DEFAULT_PORT;
+  private String bind = DEFAULT_BIND;
   private List<String> allow = DEFAULT_ALLOW;
-  private String token;
+  private String token = DEFAULT_TOKEN;
   private List<Cidr> allowCidrs = DEFAULT_ALLOW.stream().map(Cidr::parse).toList();
 
-  /** @throws IllegalArgumentException naming the bad key */
-  public static AdminConfig fromJson(JsonObject json) {
-    AdminConfig c = new AdminConfig();
+  public AdminConfig() {}
+
+  public AdminConfig(AdminConfig other) {
+    this(other.toJson());
+  }
+
+  /** Missing keys keep their defaults. @throws IllegalArgumentException naming the bad key */
+  public AdminConfig(JsonObject json) {
     StrictConfig.read(json, KNOWN, (k, v) -> {
       switch (k) {
-        case "port" -> c.port = StrictConfig.intValue(v, -1, 65535);
-        case "bind" -> c.bind = StrictConfig.string(v);
-        case "allow" -> c.setAllow(StrictConfig.strings(v));
-        case "token" -> c.setToken(StrictConfig.string(v));
+        case "port" -> port = StrictConfig.intValue(v, -1, 65535);
+        case "bind" -> bind = StrictConfig.string(v);
+        case "allow" -> setAllow(StrictConfig.strings(v));
+        case "token" -> setToken(StrictConfig.string(v));
         default -> throw new IllegalStateException(k);
       }
     });
-    return c;
+  }
+
+  /** Same as {@link #AdminConfig(JsonObject)}. @throws IllegalArgumentException naming the bad key */
+  public static AdminConfig fromJson(JsonObject json) {
+    return new AdminConfig(json);
   }
 
   @Override

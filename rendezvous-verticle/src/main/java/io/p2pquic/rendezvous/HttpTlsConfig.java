@@ -16,29 +16,39 @@ import java.util.List;
  * across restarts, so the {@code #sha256=} pin peers use stays valid.
  */
 public final class HttpTlsConfig extends JsonDataObject {
+  public static final boolean DEFAULT_ENABLED = false;
   public static final String DEFAULT_CERT_FILE = "rendezvous-tls.crt";
   public static final String DEFAULT_KEY_FILE = "rendezvous-tls.key";
   private static final List<String> KNOWN = List.of("enabled", "certFile", "keyFile");
 
-  private boolean enabled;
+  private boolean enabled = DEFAULT_ENABLED;
   private String certFile = DEFAULT_CERT_FILE;
   private String keyFile = DEFAULT_KEY_FILE;
 
-  /** @throws IllegalArgumentException naming the bad key */
-  public static HttpTlsConfig fromJson(JsonObject json) {
-    HttpTlsConfig c = new HttpTlsConfig();
+  public HttpTlsConfig() {}
+
+  public HttpTlsConfig(HttpTlsConfig other) {
+    this(other.toJson());
+  }
+
+  /** Missing keys keep their defaults. @throws IllegalArgumentException naming the bad key */
+  public HttpTlsConfig(JsonObject json) {
     StrictConfig.read(json, KNOWN, (k, v) -> {
       switch (k) {
-        case "enabled" -> c.enabled = StrictConfig.bool(v);
-        case "certFile" -> c.certFile = StrictConfig.string(v);
-        case "keyFile" -> c.keyFile = StrictConfig.string(v);
+        case "enabled" -> enabled = StrictConfig.bool(v);
+        case "certFile" -> certFile = StrictConfig.string(v);
+        case "keyFile" -> keyFile = StrictConfig.string(v);
         default -> throw new IllegalStateException(k);
       }
     });
-    if (c.certFile.isBlank() || c.keyFile.isBlank()) {
+    if (certFile.isBlank() || keyFile.isBlank()) {
       throw new IllegalArgumentException("certFile and keyFile must name files");
     }
-    return c;
+  }
+
+  /** Same as {@link #HttpTlsConfig(JsonObject)}. @throws IllegalArgumentException naming the bad key */
+  public static HttpTlsConfig fromJson(JsonObject json) {
+    return new HttpTlsConfig(json);
   }
 
   @Override

@@ -35,61 +35,80 @@ import java.util.Map;
  * and bad value is reported with its full path.
  */
 public final class RendezvousConfig extends JsonDataObject {
+  public static final String DEFAULT_BIND = "0.0.0.0";
+  /** Null: the HTTP listener binds to {@code bind}. */
+  public static final String DEFAULT_HTTP_BIND = null;
   public static final int DEFAULT_HTTP_PORT = 8088;
+  /** 0: one event loop per core serves the HTTP/WebSocket port. */
+  public static final int DEFAULT_HTTP_EVENT_LOOPS = 0;
+  public static final boolean DEFAULT_CLUSTER = false;
   private static final List<String> KNOWN =
       List.of("bind", "http", "admin", "stun", "signalling", "turn", "relays", "cluster");
 
   static final int MAX_HTTP_EVENT_LOOPS = 64;
 
-  private String bind = "0.0.0.0";
-  private String httpBind;
+  private String bind = DEFAULT_BIND;
+  private String httpBind = DEFAULT_HTTP_BIND;
   private int httpPort = DEFAULT_HTTP_PORT;
-  private int httpEventLoops;
+  private int httpEventLoops = DEFAULT_HTTP_EVENT_LOOPS;
   private HttpTlsConfig httpTls = new HttpTlsConfig();
   private AdminConfig admin = new AdminConfig();
   private StunServerConfig stun = new StunServerConfig();
   private SignallingConfig signalling = new SignallingConfig();
   private TurnServerConfig turn = new TurnServerConfig();
   private RelayDirectoryConfig relays = new RelayDirectoryConfig();
-  private boolean cluster;
+  private boolean cluster = DEFAULT_CLUSTER;
 
-  /** @throws IllegalArgumentException naming the bad key */
-  public static RendezvousConfig fromJson(JsonObject json) {
-    RendezvousConfig c = new RendezvousConfig();
+  public RendezvousConfig() {}
+
+  public RendezvousConfig(RendezvousConfig other) {
+    this(other.toJson());
+  }
+
+  /**
+   * Missing keys keep their defaults; {@code stun.bind} defaults to {@code bind}.
+   *
+   * @throws IllegalArgumentException naming the bad key
+   */
+  public RendezvousConfig(JsonObject json) {
     JsonObject[] stunJson = {null};
     StrictConfig.read(json, KNOWN, (k, v) -> {
       switch (k) {
-        case "bind" -> c.bind = StrictConfig.string(v);
-        case "cluster" -> c.cluster = StrictConfig.bool(v);
+        case "bind" -> bind = StrictConfig.string(v);
+        case "cluster" -> cluster = StrictConfig.bool(v);
         case "http" -> StrictConfig.read(StrictConfig.object(v), List.of("port", "bind", "tls", "eventLoops"), (hk, hv) -> {
           switch (hk) {
-            case "port" -> c.httpPort = StrictConfig.intValue(hv, 0, 65535);
-            case "eventLoops" -> c.httpEventLoops = StrictConfig.intValue(hv, 0, MAX_HTTP_EVENT_LOOPS);
-            case "tls" -> c.httpTls = HttpTlsConfig.fromJson(StrictConfig.object(hv));
-            case "bind" -> c.httpBind = StrictConfig.optionalString(hv);
+            case "port" -> httpPort = StrictConfig.intValue(hv, 0, 65535);
+            case "eventLoops" -> httpEventLoops = StrictConfig.intValue(hv, 0, MAX_HTTP_EVENT_LOOPS);
+            case "tls" -> httpTls = HttpTlsConfig.fromJson(StrictConfig.object(hv));
+            case "bind" -> httpBind = StrictConfig.optionalString(hv);
             default -> throw new IllegalStateException(hk);
           }
         });
-        case "admin" -> c.admin = AdminConfig.fromJson(StrictConfig.object(v));
+        case "admin" -> admin = AdminConfig.fromJson(StrictConfig.object(v));
         case "stun" -> stunJson[0] = StrictConfig.object(v);
-        case "signalling" -> c.signalling = SignallingConfig.fromJson(StrictConfig.object(v));
-        case "turn" -> c.turn = TurnServerConfig.fromJson(StrictConfig.object(v));
-        case "relays" -> c.relays = RelayDirectoryConfig.fromJson(StrictConfig.object(v));
+        case "signalling" -> signalling = SignallingConfig.fromJson(StrictConfig.object(v));
+        case "turn" -> turn = TurnServerConfig.fromJson(StrictConfig.object(v));
+        case "relays" -> relays = RelayDirectoryConfig.fromJson(StrictConfig.object(v));
         default -> throw new IllegalStateException(k);
       }
     });
-    if (c.bind == null || c.bind.isBlank()) {
+    if (bind == null || bind.isBlank()) {
       throw new IllegalArgumentException("bind must be an address, e.g. 0.0.0.0");
     }
     JsonObject s = stunJson[0] == null ? new JsonObject() : stunJson[0].copy();
     if (!s.containsKey("bind")) {
-      s.put("bind", c.bind);
+      s.put("bind", bind);
     }
-    c.stun = StunServerConfig.fromJson(s);
-    if (c.httpPort < 0 || c.httpPort > 65535) {
-      throw new IllegalArgumentException("http.port must be 0-65535, is " + c.httpPort);
+    stun = StunServerConfig.fromJson(s);
+    if (httpPort < 0 || httpPort > 65535) {
+      throw new IllegalArgumentException("http.port must be 0-65535, is " + httpPort);
     }
-    return c;
+  }
+
+  /** Same as {@link #RendezvousConfig(JsonObject)}. @throws IllegalArgumentException naming the bad key */
+  public static RendezvousConfig fromJson(JsonObject json) {
+    return new RendezvousConfig(json);
   }
 
   @Override

@@ -28,26 +28,41 @@ import java.util.Objects;
  * default none).
  */
 public final class GatheringOptions extends JsonDataObject {
+  /** No STUN server: only host candidates (PeerConfig defaults it to the rendezvous host). */
+  public static final List<String> DEFAULT_STUN_SERVERS = List.of();
+  public static final boolean DEFAULT_INCLUDE_LOOPBACK = false;
+  public static final boolean DEFAULT_IPV4 = true;
+  public static final boolean DEFAULT_IPV6 = true;
+  public static final boolean DEFAULT_INCLUDE_LINK_LOCAL_IPV6 = false;
+  /** 0: the port {@link CandidateGatherer#openSockets()} binds. */
+  public static final int DEFAULT_PORT = 0;
+  public static final int DEFAULT_COMPONENT = 1;
+  public static final boolean DEFAULT_PRUNE_REDUNDANT = true;
   public static final long DEFAULT_GATHERING_TIMEOUT_MILLIS = 3_000;
   public static final long DEFAULT_RELAY_GATHERING_TIMEOUT_MILLIS = 10_000;
+  public static final RetransmitPolicy DEFAULT_STUN_RETRANSMIT = RetransmitPolicy.GATHERING;
   private static final List<String> KNOWN = List.of("stunServers", "includeLoopback", "ipv4", "ipv6",
       "includeLinkLocalIpv6", "port", "component", "pruneRedundant", "gatheringTimeoutMillis",
       "relayGatheringTimeoutMillis", "stunRetransmit", "turnServers");
 
-  private List<String> stunServers = new ArrayList<>();
-  private boolean includeLoopback;
-  private boolean ipv4 = true;
-  private boolean ipv6 = true;
-  private boolean includeLinkLocalIpv6;
-  private int port;
-  private int component = 1;
-  private boolean pruneRedundant = true;
+  private List<String> stunServers = new ArrayList<>(DEFAULT_STUN_SERVERS);
+  private boolean includeLoopback = DEFAULT_INCLUDE_LOOPBACK;
+  private boolean ipv4 = DEFAULT_IPV4;
+  private boolean ipv6 = DEFAULT_IPV6;
+  private boolean includeLinkLocalIpv6 = DEFAULT_INCLUDE_LINK_LOCAL_IPV6;
+  private int port = DEFAULT_PORT;
+  private int component = DEFAULT_COMPONENT;
+  private boolean pruneRedundant = DEFAULT_PRUNE_REDUNDANT;
   private long gatheringTimeoutMillis = DEFAULT_GATHERING_TIMEOUT_MILLIS;
   private long relayGatheringTimeoutMillis = DEFAULT_RELAY_GATHERING_TIMEOUT_MILLIS;
-  private RetransmitPolicy stunRetransmit = RetransmitPolicy.GATHERING;
+  private RetransmitPolicy stunRetransmit = DEFAULT_STUN_RETRANSMIT;
   private List<TurnClientOptions> turnServers = new ArrayList<>();
 
   public GatheringOptions() {}
+
+  public GatheringOptions(GatheringOptions other) {
+    this(other.toJson());
+  }
 
   /** Missing keys keep their defaults. @throws io.p2pquic.api.config.ConfigKeyException naming the bad key */
   public GatheringOptions(JsonObject json) {
@@ -63,7 +78,7 @@ public final class GatheringOptions extends JsonDataObject {
         case "pruneRedundant" -> pruneRedundant = StrictConfig.bool(v);
         case "gatheringTimeoutMillis" -> setGatheringTimeoutMillis(StrictConfig.longValue(v));
         case "relayGatheringTimeoutMillis" -> setRelayGatheringTimeoutMillis(StrictConfig.longValue(v));
-        case "stunRetransmit" -> stunRetransmit = RetransmitPolicy.fromJson(StrictConfig.object(v), RetransmitPolicy.GATHERING);
+        case "stunRetransmit" -> stunRetransmit = RetransmitPolicy.fromJson(StrictConfig.object(v), DEFAULT_STUN_RETRANSMIT);
         case "turnServers" -> {
           List<TurnClientOptions> list = new ArrayList<>();
           StrictConfig.readArray(StrictConfig.array(v), (i, t) -> list.add(new TurnClientOptions(StrictConfig.object(t))));

@@ -1,9 +1,12 @@
 package io.p2pquic.puncher.nat;
 
 import io.p2pquic.api.config.JsonDataObject;
+import io.p2pquic.api.config.StrictConfig;
 import io.p2pquic.puncher.stun.RetransmitPolicy;
 import io.p2pquic.api.net.SocketAddresses;
 import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.Objects;
 
 /**
  * Options for {@link NatBehaviorDiscovery} and {@link NatCheck}.
@@ -14,17 +17,30 @@ import io.vertx.core.json.JsonObject;
  * probe costs 1.65 s).
  */
 public final class NatCheckOptions extends JsonDataObject {
-  private String localAddress;
-  private RetransmitPolicy retransmit = RetransmitPolicy.DISCOVERY;
+  /** Null: send from the address the kernel routes toward the server. */
+  public static final String DEFAULT_LOCAL_ADDRESS = null;
+  public static final RetransmitPolicy DEFAULT_RETRANSMIT = RetransmitPolicy.DISCOVERY;
+  private static final List<String> KNOWN = List.of("localAddress", "retransmit");
+
+  private String localAddress = DEFAULT_LOCAL_ADDRESS;
+  private RetransmitPolicy retransmit = DEFAULT_RETRANSMIT;
 
   public NatCheckOptions() {}
 
+  public NatCheckOptions(NatCheckOptions other) {
+    this(other.toJson());
+  }
+
+  /** Missing keys keep their defaults. @throws io.p2pquic.api.config.ConfigKeyException naming the bad key */
   public NatCheckOptions(JsonObject json) {
-    if (json == null) {
-      return;
-    }
-    setLocalAddress(json.getString("localAddress"));
-    retransmit = RetransmitPolicy.fromJson(json.getJsonObject("retransmit"), RetransmitPolicy.DISCOVERY);
+    StrictConfig.read(json, KNOWN, (k, v) -> {
+      switch (k) {
+        case "localAddress" -> setLocalAddress(StrictConfig.optionalString(v));
+        case "retransmit" -> retransmit = v == null ? DEFAULT_RETRANSMIT
+            : RetransmitPolicy.fromJson(StrictConfig.object(v), DEFAULT_RETRANSMIT);
+        default -> throw new IllegalStateException(k);
+      }
+    });
   }
 
   @Override
@@ -54,7 +70,7 @@ public final class NatCheckOptions extends JsonDataObject {
   }
 
   public NatCheckOptions setRetransmit(RetransmitPolicy retransmit) {
-    this.retransmit = java.util.Objects.requireNonNull(retransmit);
+    this.retransmit = Objects.requireNonNull(retransmit);
     return this;
   }
 }

@@ -17,31 +17,41 @@ import java.util.Map;
  * (default 3: relays listed in a peer's credentials), {@code mapName} (default {@code p2p.relays}).
  */
 public final class RelayDirectoryConfig extends JsonDataObject {
+  public static final long DEFAULT_ANNOUNCE_INTERVAL_MS = 5000;
+  public static final int DEFAULT_MAX_PER_GRANT = 3;
   public static final String DEFAULT_MAP_NAME = "p2p.relays";
   private static final String PREFIX = "relays.";
   private static final List<String> KNOWN = List.of("announceIntervalMs", "maxPerGrant", "mapName");
 
-  private long announceIntervalMs = 5000;
-  private int maxPerGrant = 3;
+  private long announceIntervalMs = DEFAULT_ANNOUNCE_INTERVAL_MS;
+  private int maxPerGrant = DEFAULT_MAX_PER_GRANT;
   private String mapName = DEFAULT_MAP_NAME;
 
   public RelayDirectoryConfig() {}
 
-  /** @throws IllegalArgumentException naming the bad key */
-  public static RelayDirectoryConfig fromJson(JsonObject json) {
-    RelayDirectoryConfig c = new RelayDirectoryConfig();
+  public RelayDirectoryConfig(RelayDirectoryConfig other) {
+    this(other.toJson());
+  }
+
+  /** Missing keys keep their defaults (null: all defaults). @throws IllegalArgumentException naming the bad key */
+  public RelayDirectoryConfig(JsonObject json) {
     if (json == null) {
-      return c;
+      return;
     }
     StrictConfig.read("relays", json, KNOWN, (k, v) -> {
       switch (k) {
-        case "announceIntervalMs" -> c.announceIntervalMs = StrictConfig.longValue(v);
-        case "maxPerGrant" -> c.maxPerGrant = StrictConfig.intValue(v);
-        case "mapName" -> c.mapName = StrictConfig.string(v);
+        case "announceIntervalMs" -> announceIntervalMs = StrictConfig.longValue(v);
+        case "maxPerGrant" -> maxPerGrant = StrictConfig.intValue(v);
+        case "mapName" -> mapName = StrictConfig.string(v);
         default -> throw new IllegalStateException(k);
       }
     });
-    return c.validate();
+    validate();
+  }
+
+  /** Same as {@link #RelayDirectoryConfig(JsonObject)}. @throws IllegalArgumentException naming the bad key */
+  public static RelayDirectoryConfig fromJson(JsonObject json) {
+    return new RelayDirectoryConfig(json);
   }
 
   @Override

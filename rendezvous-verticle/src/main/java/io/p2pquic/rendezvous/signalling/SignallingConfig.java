@@ -59,6 +59,15 @@ public final class SignallingConfig extends JsonDataObject {
   public static final long DEFAULT_DELIVERY_TIMEOUT_MS = 5_000;
   public static final long DEFAULT_LOOKUP_PROBE_TIMEOUT_MS = 2_000;
   public static final String DEFAULT_REGISTRY_MAP_NAME = "p2p.rendezvous.peers";
+  /** Null: the service picks a random UUID. */
+  public static final String DEFAULT_NODE_ID = null;
+  /** -1: the QUIC signalling transport is off. */
+  public static final int DEFAULT_QUIC_PORT = -1;
+  public static final long DEFAULT_IDLE_TIMEOUT_MS = 60_000;
+  public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
+  public static final int DEFAULT_MAX_CONNECTIONS_PER_IP = 64;
+  public static final int DEFAULT_QUIC_RETRY_ABOVE_CONNECTIONS = 100;
+  public static final int DEFAULT_MAX_SESSION_RECORDS = 1000;
 
   private static final String PREFIX = "signalling.";
   private static final List<String> KNOWN = List.of("path", "maxMessageBytes", "maxWebSocketFrameBytes", "ratePerSecond",
@@ -76,13 +85,13 @@ public final class SignallingConfig extends JsonDataObject {
   private long deliveryTimeoutMs = DEFAULT_DELIVERY_TIMEOUT_MS;
   private long lookupProbeTimeoutMs = DEFAULT_LOOKUP_PROBE_TIMEOUT_MS;
   private String registryMapName = DEFAULT_REGISTRY_MAP_NAME;
-  private String nodeId;
-  private int quicPort = -1;
-  private long idleTimeoutMs = 60_000;
-  private int maxConnections = 10_000;
-  private int maxConnectionsPerIp = 64;
-  private int quicRetryAboveConnections = 100;
-  private int maxSessionRecords = 1000;
+  private String nodeId = DEFAULT_NODE_ID;
+  private int quicPort = DEFAULT_QUIC_PORT;
+  private long idleTimeoutMs = DEFAULT_IDLE_TIMEOUT_MS;
+  private int maxConnections = DEFAULT_MAX_CONNECTIONS;
+  private int maxConnectionsPerIp = DEFAULT_MAX_CONNECTIONS_PER_IP;
+  private int quicRetryAboveConnections = DEFAULT_QUIC_RETRY_ABOVE_CONNECTIONS;
+  private int maxSessionRecords = DEFAULT_MAX_SESSION_RECORDS;
 
   public SignallingConfig() {
   }
@@ -112,73 +121,76 @@ public final class SignallingConfig extends JsonDataObject {
    *
    * @throws IllegalArgumentException naming the bad key, e.g. "signalling.maxMessageBytes must be > 0"
    */
-  public static SignallingConfig fromJson(JsonObject json) {
-    SignallingConfig c = new SignallingConfig();
+  public SignallingConfig(JsonObject json) {
     if (json == null) {
-      return c;
+      return;
     }
     StrictConfig.read("signalling", json, KNOWN, (k, v) -> {
       switch (k) {
         case "path":
-          c.setPath(StrictConfig.string(v));
+          setPath(StrictConfig.string(v));
           break;
         case "maxMessageBytes":
-          c.setMaxMessageBytes(StrictConfig.intValue(v));
+          setMaxMessageBytes(StrictConfig.intValue(v));
           break;
         case "maxWebSocketFrameBytes":
-          c.setMaxWebSocketFrameBytes(StrictConfig.intValue(v));
+          setMaxWebSocketFrameBytes(StrictConfig.intValue(v));
           break;
         case "ratePerSecond":
-          c.setRatePerSecond(StrictConfig.doubleValue(v));
+          setRatePerSecond(StrictConfig.doubleValue(v));
           break;
         case "rateBurst":
-          c.setRateBurst(StrictConfig.intValue(v));
+          setRateBurst(StrictConfig.intValue(v));
           break;
         case "maxSessionRecords":
-          c.setMaxSessionRecords(StrictConfig.intValue(v));
+          setMaxSessionRecords(StrictConfig.intValue(v));
           break;
         case "registrationTimeoutMs":
-          c.setRegistrationTimeoutMs(StrictConfig.longValue(v));
+          setRegistrationTimeoutMs(StrictConfig.longValue(v));
           break;
         case "registryTtlMs":
-          c.setRegistryTtlMs(StrictConfig.longValue(v));
+          setRegistryTtlMs(StrictConfig.longValue(v));
           break;
         case "deliveryTimeoutMs":
-          c.setDeliveryTimeoutMs(StrictConfig.longValue(v));
+          setDeliveryTimeoutMs(StrictConfig.longValue(v));
           break;
         case "lookupProbeTimeoutMs":
-          c.setLookupProbeTimeoutMs(StrictConfig.longValue(v));
+          setLookupProbeTimeoutMs(StrictConfig.longValue(v));
           break;
         case "registryMapName":
-          c.setRegistryMapName(StrictConfig.string(v));
+          setRegistryMapName(StrictConfig.string(v));
           break;
         case "nodeId":
-          c.setNodeId(v == null ? null : StrictConfig.string(v));
+          setNodeId(v == null ? null : StrictConfig.string(v));
           break;
         case "quicPort":
-          c.setQuicPort(StrictConfig.intValue(v));
+          setQuicPort(StrictConfig.intValue(v));
           break;
         case "idleTimeoutMs":
-          c.idleTimeoutMs = StrictConfig.positive(PREFIX + "idleTimeoutMs", StrictConfig.longValue(v));
+          idleTimeoutMs = StrictConfig.positive(PREFIX + "idleTimeoutMs", StrictConfig.longValue(v));
           break;
         case "maxConnections":
-          c.maxConnections = (int) StrictConfig.positive(PREFIX + "maxConnections", StrictConfig.intValue(v));
+          maxConnections = (int) StrictConfig.positive(PREFIX + "maxConnections", StrictConfig.intValue(v));
           break;
         case "maxConnectionsPerIp":
-          c.maxConnectionsPerIp = (int) StrictConfig.positive(PREFIX + "maxConnectionsPerIp", StrictConfig.intValue(v));
+          maxConnectionsPerIp = (int) StrictConfig.positive(PREFIX + "maxConnectionsPerIp", StrictConfig.intValue(v));
           break;
         case "quicRetryAboveConnections":
-          c.setQuicRetryAboveConnections(StrictConfig.intValue(v));
+          setQuicRetryAboveConnections(StrictConfig.intValue(v));
           break;
         default:
           throw new IllegalStateException(k);
       }
     });
-    c.validate();
-    return c;
+    validate();
   }
 
-  /** All settings as JSON; {@code fromJson(c.toJson())} equals {@code c}. */
+  /** Same as {@link #SignallingConfig(JsonObject)}. @throws IllegalArgumentException naming the bad key */
+  public static SignallingConfig fromJson(JsonObject json) {
+    return new SignallingConfig(json);
+  }
+
+  /** All settings as JSON; {@code new SignallingConfig(c.toJson())} equals {@code c}. */
   @Override
   public JsonObject toJson() {
     Map<String, Object> m = new LinkedHashMap<>();

@@ -26,49 +26,72 @@ public final class StunServerConfig extends JsonDataObject {
           "tcpIdleTimeoutSeconds", "tcpMaxConnections", "tcpMaxConnectionsPerIp", "bindingRatePerIp", "bindingRateTotal",
           "udpEventLoops");
 
-  private String bind = "0.0.0.0";
-  private int port = DEFAULT_PORT;
-  private String alternateAddress;
-  private int alternatePort = 0; // 0: port + 1
-  private boolean tcp = true;
-  private String software = "p2p-quic";
-  private int tcpIdleTimeoutSeconds = 30;
-  private int tcpMaxConnections = 4096;
-  private int tcpMaxConnectionsPerIp = 64;
-  private double bindingRatePerIp = 50;
-  private double bindingRateTotal = 20_000;
-  private int udpEventLoops = DEFAULT_UDP_EVENT_LOOPS;
+  public static final String DEFAULT_BIND = "0.0.0.0";
+  /** Null: a plain STUN server, not an RFC 5780 one. */
+  public static final String DEFAULT_ALTERNATE_ADDRESS = null;
+  /** 0: {@code port + 1}. */
+  public static final int DEFAULT_ALTERNATE_PORT = 0;
+  public static final boolean DEFAULT_TCP = true;
+  public static final String DEFAULT_SOFTWARE = "p2p-quic";
+  public static final int DEFAULT_TCP_IDLE_TIMEOUT_SECONDS = 30;
+  public static final int DEFAULT_TCP_MAX_CONNECTIONS = 4096;
+  public static final int DEFAULT_TCP_MAX_CONNECTIONS_PER_IP = 64;
+  public static final double DEFAULT_BINDING_RATE_PER_IP = 50;
+  public static final double DEFAULT_BINDING_RATE_TOTAL = 20_000;
   /** 0: one event loop per core reads the UDP port (as far as the Vert.x event-loop pool reaches). */
   public static final int DEFAULT_UDP_EVENT_LOOPS = 0;
+
+  private String bind = DEFAULT_BIND;
+  private int port = DEFAULT_PORT;
+  private String alternateAddress = DEFAULT_ALTERNATE_ADDRESS;
+  private int alternatePort = DEFAULT_ALTERNATE_PORT; // 0: port + 1
+  private boolean tcp = DEFAULT_TCP;
+  private String software = DEFAULT_SOFTWARE;
+  private int tcpIdleTimeoutSeconds = DEFAULT_TCP_IDLE_TIMEOUT_SECONDS;
+  private int tcpMaxConnections = DEFAULT_TCP_MAX_CONNECTIONS;
+  private int tcpMaxConnectionsPerIp = DEFAULT_TCP_MAX_CONNECTIONS_PER_IP;
+  private double bindingRatePerIp = DEFAULT_BINDING_RATE_PER_IP;
+  private double bindingRateTotal = DEFAULT_BINDING_RATE_TOTAL;
+  private int udpEventLoops = DEFAULT_UDP_EVENT_LOOPS;
+
+  public StunServerConfig() {}
+
+  public StunServerConfig(StunServerConfig other) {
+    this(other.toJson());
+  }
 
   /**
    * Reads the {@code "stun"} configuration object (null means all defaults).
    *
    * @throws IllegalArgumentException naming the bad key, e.g. "stun.port must be 0-65535"
    */
-  public static StunServerConfig fromJson(JsonObject json) {
-    StunServerConfig c = new StunServerConfig();
+  public StunServerConfig(JsonObject json) {
     if (json == null) {
-      return c;
+      return;
     }
     StrictConfig.read("stun", json, KNOWN, (k, v) -> {
       switch (k) {
-        case "bind" -> c.setBind(StrictConfig.string(v));
-        case "port" -> c.setPort(StrictConfig.intValue(v));
-        case "alternateAddress" -> c.setAlternateAddress(StrictConfig.optionalString(v));
-        case "alternatePort" -> c.setAlternatePort(StrictConfig.intValue(v));
-        case "tcp" -> c.setTcp(StrictConfig.bool(v));
-        case "software" -> c.setSoftware(StrictConfig.string(v));
-        case "tcpIdleTimeoutSeconds" -> c.setTcpIdleTimeoutSeconds(StrictConfig.intValue(v));
-        case "tcpMaxConnections" -> c.setTcpMaxConnections(StrictConfig.intValue(v));
-        case "tcpMaxConnectionsPerIp" -> c.setTcpMaxConnectionsPerIp(StrictConfig.intValue(v));
-        case "bindingRatePerIp" -> c.bindingRatePerIp = StrictConfig.doubleValue(v);
-        case "bindingRateTotal" -> c.bindingRateTotal = StrictConfig.doubleValue(v);
-        case "udpEventLoops" -> c.setUdpEventLoops(StrictConfig.intValue(v));
+        case "bind" -> setBind(StrictConfig.string(v));
+        case "port" -> setPort(StrictConfig.intValue(v));
+        case "alternateAddress" -> setAlternateAddress(StrictConfig.optionalString(v));
+        case "alternatePort" -> setAlternatePort(StrictConfig.intValue(v));
+        case "tcp" -> setTcp(StrictConfig.bool(v));
+        case "software" -> setSoftware(StrictConfig.string(v));
+        case "tcpIdleTimeoutSeconds" -> setTcpIdleTimeoutSeconds(StrictConfig.intValue(v));
+        case "tcpMaxConnections" -> setTcpMaxConnections(StrictConfig.intValue(v));
+        case "tcpMaxConnectionsPerIp" -> setTcpMaxConnectionsPerIp(StrictConfig.intValue(v));
+        case "bindingRatePerIp" -> bindingRatePerIp = StrictConfig.doubleValue(v);
+        case "bindingRateTotal" -> bindingRateTotal = StrictConfig.doubleValue(v);
+        case "udpEventLoops" -> setUdpEventLoops(StrictConfig.intValue(v));
         default -> throw new IllegalStateException(k);
       }
     });
-    return c.validate();
+    validate();
+  }
+
+  /** Same as {@link #StunServerConfig(JsonObject)}. @throws IllegalArgumentException naming the bad key */
+  public static StunServerConfig fromJson(JsonObject json) {
+    return new StunServerConfig(json);
   }
 
   @Override

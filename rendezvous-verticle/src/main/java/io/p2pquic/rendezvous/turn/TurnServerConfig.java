@@ -35,31 +35,61 @@ public final class TurnServerConfig extends JsonDataObject {
           "maxAllocationsPerIp",
       "rejectRatePerIp", "rejectRateTotal", "bandwidthBytesPerSecond", "allowedPeerRanges", "rfc5766Channels", "grant", "grantIssuers");
 
-  private boolean enabled = true;
-  private String realm = "p2p-quic";
-  private List<String> authSecrets = new ArrayList<>();
-  private String relayAddress;
-  private String externalAddress;
-  private int minPort = 49152;
-  private int maxPort = 65535;
-  private int defaultLifetimeSeconds = 600;
-  private int maxLifetimeSeconds = 3600;
-  private int permissionLifetimeSeconds = 300;
-  private int channelLifetimeSeconds = 600;
-  private int nonceLifetimeSeconds = 600;
-  private int credentialTtlSeconds = 86400;
-  private int maxAllocations = 1000;
-  private int maxAllocationsPerUser = 16;
-  private int maxAllocationsPerIp = 32;
-  private double rejectRatePerIp = 20;
-  private double rejectRateTotal = 5000;
-  private long bandwidthBytesPerSecond = 2_097_152;
-  private List<String> allowedPeerRanges = new ArrayList<>();
-  private boolean rfc5766Channels = true;
+  public static final boolean DEFAULT_ENABLED = true;
+  public static final String DEFAULT_REALM = "p2p-quic";
+  /** No shared secret: no relay credentials are issued or accepted. */
+  public static final List<String> DEFAULT_AUTH_SECRETS = List.of();
+  /** Null: relay sockets bind to the rendezvous {@code bind}. */
+  public static final String DEFAULT_RELAY_ADDRESS = null;
+  /** Null: the relay address is advertised as it is. */
+  public static final String DEFAULT_EXTERNAL_ADDRESS = null;
+  public static final int DEFAULT_MIN_PORT = 49152;
+  public static final int DEFAULT_MAX_PORT = 65535;
+  public static final int DEFAULT_DEFAULT_LIFETIME_SECONDS = 600;
+  public static final int DEFAULT_MAX_LIFETIME_SECONDS = 3600;
+  public static final int DEFAULT_PERMISSION_LIFETIME_SECONDS = 300;
+  public static final int DEFAULT_CHANNEL_LIFETIME_SECONDS = 600;
+  public static final int DEFAULT_NONCE_LIFETIME_SECONDS = 600;
+  public static final int DEFAULT_CREDENTIAL_TTL_SECONDS = 86400;
+  public static final int DEFAULT_MAX_ALLOCATIONS = 1000;
+  public static final int DEFAULT_MAX_ALLOCATIONS_PER_USER = 16;
+  public static final int DEFAULT_MAX_ALLOCATIONS_PER_IP = 32;
+  public static final double DEFAULT_REJECT_RATE_PER_IP = 20;
+  public static final double DEFAULT_REJECT_RATE_TOTAL = 5000;
+  public static final long DEFAULT_BANDWIDTH_BYTES_PER_SECOND = 2_097_152;
+  /** Empty: no extra restriction on peer addresses. */
+  public static final List<String> DEFAULT_ALLOWED_PEER_RANGES = List.of();
+  public static final boolean DEFAULT_RFC5766_CHANNELS = true;
   /** Closed by default: relay credentials only for peers the operator names, or for all registered peers. */
-  private boolean grantAll;
-  private List<String> grantPeers = new ArrayList<>();
-  private List<io.p2pquic.identity.PeerId> grantIssuers = new ArrayList<>();
+  public static final boolean DEFAULT_GRANT_ALL = false;
+  public static final List<String> DEFAULT_GRANT_PEERS = List.of();
+  /** Empty: no relay grant token admits a peer. */
+  public static final List<io.p2pquic.identity.PeerId> DEFAULT_GRANT_ISSUERS = List.of();
+
+  private boolean enabled = DEFAULT_ENABLED;
+  private String realm = DEFAULT_REALM;
+  private List<String> authSecrets = new ArrayList<>(DEFAULT_AUTH_SECRETS);
+  private String relayAddress = DEFAULT_RELAY_ADDRESS;
+  private String externalAddress = DEFAULT_EXTERNAL_ADDRESS;
+  private int minPort = DEFAULT_MIN_PORT;
+  private int maxPort = DEFAULT_MAX_PORT;
+  private int defaultLifetimeSeconds = DEFAULT_DEFAULT_LIFETIME_SECONDS;
+  private int maxLifetimeSeconds = DEFAULT_MAX_LIFETIME_SECONDS;
+  private int permissionLifetimeSeconds = DEFAULT_PERMISSION_LIFETIME_SECONDS;
+  private int channelLifetimeSeconds = DEFAULT_CHANNEL_LIFETIME_SECONDS;
+  private int nonceLifetimeSeconds = DEFAULT_NONCE_LIFETIME_SECONDS;
+  private int credentialTtlSeconds = DEFAULT_CREDENTIAL_TTL_SECONDS;
+  private int maxAllocations = DEFAULT_MAX_ALLOCATIONS;
+  private int maxAllocationsPerUser = DEFAULT_MAX_ALLOCATIONS_PER_USER;
+  private int maxAllocationsPerIp = DEFAULT_MAX_ALLOCATIONS_PER_IP;
+  private double rejectRatePerIp = DEFAULT_REJECT_RATE_PER_IP;
+  private double rejectRateTotal = DEFAULT_REJECT_RATE_TOTAL;
+  private long bandwidthBytesPerSecond = DEFAULT_BANDWIDTH_BYTES_PER_SECOND;
+  private List<String> allowedPeerRanges = new ArrayList<>(DEFAULT_ALLOWED_PEER_RANGES);
+  private boolean rfc5766Channels = DEFAULT_RFC5766_CHANNELS;
+  private boolean grantAll = DEFAULT_GRANT_ALL;
+  private List<String> grantPeers = new ArrayList<>(DEFAULT_GRANT_PEERS);
+  private List<io.p2pquic.identity.PeerId> grantIssuers = new ArrayList<>(DEFAULT_GRANT_ISSUERS);
 
   public TurnServerConfig() {}
 
@@ -95,48 +125,52 @@ public final class TurnServerConfig extends JsonDataObject {
    *
    * @throws IllegalArgumentException naming the bad key, e.g. "turn.portRange must be min-max"
    */
-  public static TurnServerConfig fromJson(JsonObject json) {
-    TurnServerConfig c = new TurnServerConfig();
+  public TurnServerConfig(JsonObject json) {
     if (json == null) {
-      return c;
+      return;
     }
     StrictConfig.read("turn", json, KNOWN, (k, v) -> {
       switch (k) {
-        case "enabled" -> c.enabled = StrictConfig.bool(v);
-        case "realm" -> c.realm = StrictConfig.string(v);
-        case "authSecret" -> c.authSecrets = strings(k, v);
-        case "relayAddress" -> c.setRelayAddress(StrictConfig.optionalString(v));
-        case "externalAddress" -> c.setExternalAddress(StrictConfig.optionalString(v));
-        case "portRange" -> c.setPortRange(StrictConfig.string(v));
-        case "defaultLifetimeSeconds" -> c.defaultLifetimeSeconds = StrictConfig.intValue(v);
-        case "maxLifetimeSeconds" -> c.maxLifetimeSeconds = StrictConfig.intValue(v);
-        case "permissionLifetimeSeconds" -> c.permissionLifetimeSeconds = StrictConfig.intValue(v);
-        case "channelLifetimeSeconds" -> c.channelLifetimeSeconds = StrictConfig.intValue(v);
-        case "nonceLifetimeSeconds" -> c.nonceLifetimeSeconds = StrictConfig.intValue(v);
-        case "credentialTtlSeconds" -> c.credentialTtlSeconds = StrictConfig.intValue(v);
-        case "maxAllocations" -> c.maxAllocations = StrictConfig.intValue(v);
-        case "maxAllocationsPerUser" -> c.maxAllocationsPerUser = StrictConfig.intValue(v);
-        case "maxAllocationsPerIp" -> c.maxAllocationsPerIp = StrictConfig.intValue(v);
-        case "rejectRatePerIp" -> c.rejectRatePerIp = StrictConfig.doubleValue(v);
-        case "rejectRateTotal" -> c.rejectRateTotal = StrictConfig.doubleValue(v);
-        case "bandwidthBytesPerSecond" -> c.bandwidthBytesPerSecond = StrictConfig.longValue(v);
-        case "allowedPeerRanges" -> c.allowedPeerRanges = strings(k, v);
-        case "rfc5766Channels" -> c.rfc5766Channels = StrictConfig.bool(v);
+        case "enabled" -> enabled = StrictConfig.bool(v);
+        case "realm" -> realm = StrictConfig.string(v);
+        case "authSecret" -> authSecrets = strings(k, v);
+        case "relayAddress" -> setRelayAddress(StrictConfig.optionalString(v));
+        case "externalAddress" -> setExternalAddress(StrictConfig.optionalString(v));
+        case "portRange" -> setPortRange(StrictConfig.string(v));
+        case "defaultLifetimeSeconds" -> defaultLifetimeSeconds = StrictConfig.intValue(v);
+        case "maxLifetimeSeconds" -> maxLifetimeSeconds = StrictConfig.intValue(v);
+        case "permissionLifetimeSeconds" -> permissionLifetimeSeconds = StrictConfig.intValue(v);
+        case "channelLifetimeSeconds" -> channelLifetimeSeconds = StrictConfig.intValue(v);
+        case "nonceLifetimeSeconds" -> nonceLifetimeSeconds = StrictConfig.intValue(v);
+        case "credentialTtlSeconds" -> credentialTtlSeconds = StrictConfig.intValue(v);
+        case "maxAllocations" -> maxAllocations = StrictConfig.intValue(v);
+        case "maxAllocationsPerUser" -> maxAllocationsPerUser = StrictConfig.intValue(v);
+        case "maxAllocationsPerIp" -> maxAllocationsPerIp = StrictConfig.intValue(v);
+        case "rejectRatePerIp" -> rejectRatePerIp = StrictConfig.doubleValue(v);
+        case "rejectRateTotal" -> rejectRateTotal = StrictConfig.doubleValue(v);
+        case "bandwidthBytesPerSecond" -> bandwidthBytesPerSecond = StrictConfig.longValue(v);
+        case "allowedPeerRanges" -> allowedPeerRanges = strings(k, v);
+        case "rfc5766Channels" -> rfc5766Channels = StrictConfig.bool(v);
         case "grant" -> {
           if (v instanceof String s && s.equals(GRANT_ALL)) {
-            c.setGrantAllRegistered();
+            setGrantAllRegistered();
           } else if (v instanceof JsonArray) {
-            c.setGrantPeers(strings(k, v));
+            setGrantPeers(strings(k, v));
           } else {
             throw new IllegalArgumentException(PREFIX + "grant must be \"" + GRANT_ALL
                 + "\" or a list of peer ids, is " + v);
           }
         }
-        case "grantIssuers" -> c.setGrantIssuers(strings(k, v));
+        case "grantIssuers" -> setGrantIssuers(strings(k, v));
         default -> throw new IllegalStateException(k);
       }
     });
-    return c.validate();
+    validate();
+  }
+
+  /** Same as {@link #TurnServerConfig(JsonObject)}. @throws IllegalArgumentException naming the bad key */
+  public static TurnServerConfig fromJson(JsonObject json) {
+    return new TurnServerConfig(json);
   }
 
   private static List<String> strings(String key, Object v) {
