@@ -121,7 +121,11 @@ public final class QuicPeerEndpoint {
           .attr(SSL_CONTEXT, ssl)
           .handler(conn.handler())
           .streamHandler(QuicPeerConnection.INCOMING_STREAMS)
-          .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) opts.handshakeTimeoutMs())
+          // No Netty connect timeout: the connection's own ready timer (startReadyTimer) fails and closes a
+          // handshake that takes too long. Netty leaves its timeout task scheduled after a successful connect,
+          // and the task holds the channel and, through it, the whole session for the timeout's length after
+          // the session ended (SessionChurnLoopbackTest).
+          .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 0)
           .remoteAddress(remote);
       if (qlog != null) {
         b.option(QuicChannelOption.QLOG, qlog);

@@ -113,6 +113,9 @@ final class RendezvousAttachment {
     }
     QuicChannel.newBootstrap(channel)
         .handler(new ChannelInboundHandlerAdapter())
+        // Netty's connect-timeout task stays scheduled after a successful connect and holds the channel:
+        // as long as the attach timeout, not Netty's 30 s default.
+        .option(io.netty.channel.ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeoutMs))
         .remoteAddress(rendezvous)
         .connect().addListener(f -> {
           if (!f.isSuccess()) {
