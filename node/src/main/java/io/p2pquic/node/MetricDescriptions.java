@@ -60,6 +60,8 @@ final class MetricDescriptions {
       Map.entry("p2p.signalling.client.sent", "Signalling messages this peer sent, by type"),
       Map.entry("p2p.signalling.client.received", "Signalling messages this peer received, by type"),
       Map.entry("p2p.signalling.client.errors", "Error replies this peer received from the rendezvous, by code"),
+      Map.entry("p2p.signalling.client.resent", "Signalling messages sent again after the rendezvous dropped them for its rate limit"),
+      Map.entry("p2p.signalling.client.paced", "Signalling messages that waited for a token of the rendezvous's rate limit before leaving"),
       Map.entry("p2p.signalling.client.malformed", "Frames from the rendezvous this peer could not use, by what was wrong"),
       // peer: STUN and TURN clients
       Map.entry("p2p.stun.client.transactions", "STUN client transactions started"),
@@ -105,6 +107,7 @@ final class MetricDescriptions {
       Map.entry("p2p.session.bad-signal", "Session signalling messages that could not be used, by type"),
       Map.entry("p2p.session.foreign-signal", "Session messages from a peer that is not the session's (dropped)"),
       Map.entry("p2p.session.dropped", "Session datagrams dropped, by reason"),
+      Map.entry("p2p.session.open", "Sessions the peer holds now, punching or connected (a number that only grows is a leak)"),
       Map.entry("p2p.session.ice-restarts", "ICE restarts, by side (dialer, listener)"),
       Map.entry("p2p.session.identity-mismatch", "Sessions whose far end proved another peer id (hostile rendezvous or relay)"),
       Map.entry("p2p.session.relay-reallocations", "Relay re-allocations after every relay of a session died"),

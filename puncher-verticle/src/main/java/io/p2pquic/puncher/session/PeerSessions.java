@@ -105,6 +105,8 @@ public final class PeerSessions {
     this.attachedSocketPool = new AttachedSocketPool(context, this::gathering, config.rendezvous(),
         config.session().quicNative());
     this.reporter = new SessionReporter(vertx, signalling, this::pathOf);
+    io.micrometer.core.instrument.Gauge.builder("p2p.session.open", this, PeerSessions::openSessions)
+        .description("Sessions the peer holds now, punching or connected").register(metrics);
     // When QUIC ends a session, ICE (consent checks) and the socket go too.
     this.closedEvents = vertx.eventBus().<JsonObject>localConsumer(Addresses.SESSION_EVENTS, m -> {
       JsonObject e = m.body();
@@ -383,6 +385,11 @@ public final class PeerSessions {
   public JsonObject pathOf(String sessionId) {
     PunchSession s = sessions.get(sessionId);
     return s == null ? null : s.pathJson();
+  }
+
+  /** Sessions this peer holds now, punching or connected (the gauge {@code p2p.session.open}). */
+  public int openSessions() {
+    return sessions.size();
   }
 
   /** Signalling was lost: sessions that can no longer complete without it fail at once. */

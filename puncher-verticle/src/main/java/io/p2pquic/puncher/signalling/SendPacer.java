@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
  * order they were submitted on it. At most {@code maxWaiting} frames wait.
  */
 final class SendPacer {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SendPacer.class);
   /** The share of the server's rate we use: arrival jitter then finds the server's bucket never empty. */
   static final double RATE_SHARE = 0.9;
   /** Tokens of the server's burst we leave unused: the registration's own frames, frames bunched in flight. */
@@ -28,12 +29,14 @@ final class SendPacer {
   private final ArrayDeque<Runnable> waiting = new ArrayDeque<>();
   /** Null until the rendezvous said its limits (or when it has none): frames leave at once. */
   private TokenBucket bucket;
+  private final Runnable onPaced;
   private long timer = -1;
-  private long paced;
 
-  SendPacer(Context context, int maxWaiting) {
+  /** @param onPaced told of each frame that has to wait for a token */
+  SendPacer(Context context, int maxWaiting, Runnable onPaced) {
     this.context = context;
     this.maxWaiting = maxWaiting;
+    this.onPaced = onPaced;
   }
 
   /**
@@ -55,7 +58,7 @@ final class SendPacer {
   void submit(Runnable write, Runnable refused) {
     onContext(() -> {
       if (waiting.isEmpty() && (bucket == null || bucket.tryTake())) {
-        write.run();
+        run(write);
         return;
       }
       if (waiting.size() >= maxWaiting) {
@@ -63,7 +66,7 @@ final class SendPacer {
         return;
       }
       waiting.add(write);
-      paced++;
+      onPaced.run();
       drain();
     });
   }
@@ -79,14 +82,9 @@ final class SendPacer {
     });
   }
 
-  /** Frames that had to wait for a token so far. */
-  long paced() {
-    return paced;
-  }
-
   private void drain() {
     while (!waiting.isEmpty() && (bucket == null || bucket.tryTake())) {
-      waiting.poll().run();
+      run(waiting.poll());
     }
     if (!waiting.isEmpty() && timer < 0) {
       long millis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(bucket.nanosUntilToken()) + 1);
@@ -94,6 +92,15 @@ final class SendPacer {
         timer = -1;
         drain();
       });
+    }
+  }
+
+  /** A write that throws must not stop the frames behind it (nor leave the timer unset). */
+  private static void run(Runnable write) {
+    try {
+      write.run();
+    } catch (RuntimeException e) {
+      LOG.warn("signalling: a paced frame could not be written: {}", e.toString());
     }
   }
 

@@ -120,9 +120,8 @@ public final class SignallingClient {
     this.meters = Objects.requireNonNull(meterRegistry, "meterRegistry");
     this.options = Objects.requireNonNull(options, "options");
     this.requests = new SignallingRequests(vertx, "c");
-    this.pacer = new SendPacer(vertx.getOrCreateContext(), MAX_PACED_FRAMES);
-    io.micrometer.core.instrument.FunctionCounter.builder("p2p.signalling.client.paced", pacer, SendPacer::paced)
-        .description("Signalling messages that waited for a token of the rendezvous's rate limit").register(meters);
+    Counter paced = meters.counter("p2p.signalling.client.paced");
+    this.pacer = new SendPacer(vertx.getOrCreateContext(), MAX_PACED_FRAMES, paced::increment);
     String scheme = rendezvous.getScheme();
     if (!"ws".equals(scheme) && !"wss".equals(scheme)) {
       throw new IllegalArgumentException("rendezvous URI must be ws:// or wss://, got " + rendezvous);

@@ -377,7 +377,7 @@ class SignallingClientTest {
   }
 
   double count(String name) {
-    io.micrometer.core.instrument.FunctionCounter c = meters.find(name).functionCounter();
+    Counter c = meters.find(name).counter();
     return c == null ? 0 : c.count();
   }
 
