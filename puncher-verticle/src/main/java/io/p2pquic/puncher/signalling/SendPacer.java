@@ -14,8 +14,14 @@ import java.util.concurrent.TimeUnit;
  * delay of a few tens of milliseconds. The bucket runs a little slower and smaller than the server's, so frames
  * that bunch up on the way still fit.
  *
- * <p>Confined to one context: frames submitted from elsewhere hop onto it first, so frames leave in the
- * order they were submitted on it. At most {@code maxWaiting} frames wait.
+ * <p>Two kinds of frames: those a session or the connection waits on (offer, answer, candidates, lookups,
+ * the heartbeat's ping) and telemetry nobody waits on ({@code session-report}). Telemetry leaves only when no
+ * other frame waits, and at most {@link #MAX_DEFERRED} of it wait (more is refused: the reports are optional).
+ * Without that, a peer running quic-native sessions (whose signalling goes over QUIC, not this connection) at
+ * a few a second filled the queue with reports, and the next offer waited behind them past its 10 s timeout.
+ *
+ * <p>Confined to one context: frames submitted from elsewhere hop onto it first, so frames of one kind leave
+ * in the order they were submitted on it. At most {@code maxWaiting} frames a session waits on wait.
  */
 final class SendPacer {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SendPacer.class);
@@ -26,7 +32,11 @@ final class SendPacer {
 
   private final Context context;
   private final int maxWaiting;
+  /** Telemetry that may wait, at most. */
+  static final int MAX_DEFERRED = 32;
+
   private final ArrayDeque<Runnable> waiting = new ArrayDeque<>();
+  private final ArrayDeque<Runnable> deferred = new ArrayDeque<>();
   /** Null until the rendezvous said its limits (or when it has none): frames leave at once. */
   private TokenBucket bucket;
   private final Runnable onPaced;
@@ -56,16 +66,22 @@ final class SendPacer {
    * {@code maxWaiting} frames already wait.
    */
   void submit(Runnable write, Runnable refused) {
+    submit(write, refused, false);
+  }
+
+  /** As {@link #submit(Runnable, Runnable)}; a {@code deferrable} frame (telemetry) yields to every other. */
+  void submit(Runnable write, Runnable refused, boolean deferrable) {
     onContext(() -> {
-      if (waiting.isEmpty() && (bucket == null || bucket.tryTake())) {
+      if (waiting.isEmpty() && (!deferrable || deferred.isEmpty()) && (bucket == null || bucket.tryTake())) {
         run(write);
         return;
       }
-      if (waiting.size() >= maxWaiting) {
+      ArrayDeque<Runnable> queue = deferrable ? deferred : waiting;
+      if (queue.size() >= (deferrable ? MAX_DEFERRED : maxWaiting)) {
         refused.run();
         return;
       }
-      waiting.add(write);
+      queue.add(write);
       onPaced.run();
       drain();
     });
@@ -75,6 +91,7 @@ final class SendPacer {
   void clear() {
     onContext(() -> {
       waiting.clear();
+      deferred.clear();
       if (timer >= 0) {
         context.owner().cancelTimer(timer);
         timer = -1;
@@ -83,10 +100,10 @@ final class SendPacer {
   }
 
   private void drain() {
-    while (!waiting.isEmpty() && (bucket == null || bucket.tryTake())) {
-      run(waiting.poll());
+    while (!(waiting.isEmpty() && deferred.isEmpty()) && (bucket == null || bucket.tryTake())) {
+      run(waiting.isEmpty() ? deferred.poll() : waiting.poll());
     }
-    if (!waiting.isEmpty() && timer < 0) {
+    if (!(waiting.isEmpty() && deferred.isEmpty()) && timer < 0) {
       long millis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(bucket.nanosUntilToken()) + 1);
       timer = context.owner().setTimer(millis, id -> {
         timer = -1;

@@ -479,8 +479,8 @@ public final class SignallingClient {
       if (!r.reply().isComplete()) { // not timed out, nor failed with the connection, while it waited
         s.writeTextMessage(text).onFailure(t -> requests.fail(r.id(), ErrorCode.CLOSED, "write failed: " + t.getMessage()));
       }
-    }, () -> requests.fail(r.id(), ErrorCode.RATE_LIMITED, MAX_PACED_FRAMES + " messages already wait for the "
-        + "rendezvous's rate limit; this one was not sent"));
+    }, () -> requests.fail(r.id(), ErrorCode.RATE_LIMITED, "too many messages already wait for the "
+        + "rendezvous's rate limit; this one was not sent"), frame instanceof io.p2pquic.api.signalling.frame.SessionReport);
     return r.reply();
   }
 
