@@ -3,6 +3,7 @@ package io.p2pquic.quic;
 import io.p2pquic.identity.PeerId;
 import io.p2pquic.quic.PeerCertificateException.Reason;
 import io.netty.handler.ssl.OpenSslCertificateException;
+import java.lang.ref.WeakReference;
 import java.net.Socket;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
@@ -63,6 +64,36 @@ final class PeerTrustManager extends X509ExtendedTrustManager {
     void verified(SSLEngine engine, PeerId id);
 
     void rejected(SSLEngine engine, PeerCertificateException cause);
+  }
+
+  /** What {@link #rejectionsTo} calls with the owner it holds weakly. */
+  @FunctionalInterface
+  interface RejectionHandler<T> {
+    void rejected(T owner, SSLEngine engine, PeerCertificateException cause);
+  }
+
+  /**
+   * A listener that tells {@code owner} of rejections without keeping it reachable. BoringSSL's context keeps
+   * its callbacks, and through them this trust manager and its listener, as JNI global references until Netty
+   * finalizes the context; an owner that reaches the context (a connection, a server: through their channel)
+   * and is held strongly here would keep both, and every session with them, for the life of the process
+   * ({@code SessionChurnLoopbackTest}). {@code handler} must not capture the owner either.
+   */
+  static <T> Listener rejectionsTo(T owner, RejectionHandler<T> handler) {
+    return new WeakRejectionListener<>(new WeakReference<>(owner), handler);
+  }
+
+  private record WeakRejectionListener<T>(WeakReference<T> owner, RejectionHandler<T> handler) implements Listener {
+    @Override
+    public void verified(SSLEngine engine, PeerId id) {}
+
+    @Override
+    public void rejected(SSLEngine engine, PeerCertificateException cause) {
+      T o = owner.get();
+      if (o != null) {
+        handler.rejected(o, engine, cause);
+      }
+    }
   }
 
   private static final X509Certificate[] NO_ISSUERS = new X509Certificate[0];

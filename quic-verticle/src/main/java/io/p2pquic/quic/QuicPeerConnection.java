@@ -28,7 +28,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.PromiseInternal;
 import io.vertx.core.internal.buffer.BufferInternal;
-import java.lang.ref.WeakReference;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.Certificate;
@@ -416,35 +415,9 @@ public final class QuicPeerConnection {
     ready.tryFail(cause);
   }
 
-  /**
-   * What the connection's TLS context tells of its verifications. It holds the connection weakly: the native
-   * context keeps its callbacks, this listener among them, as JNI global references until the context is
-   * finalized, and the connection reaches the context (channel, codec). A strong reference closed that circle
-   * through a GC root: every ended session's connection, channels, sockets and native TLS state stayed
-   * ({@code SessionChurnLoopbackTest}).
-   */
+  /** What the connection's TLS context tells of its verifications; holds the connection weakly (see there). */
   PeerTrustManager.Listener trustListener() {
-    return new RejectionRecorder(new WeakReference<>(this));
-  }
-
-  /** Static, so that it captures nothing but the weak reference. */
-  private static final class RejectionRecorder implements PeerTrustManager.Listener {
-    private final WeakReference<QuicPeerConnection> connection;
-
-    RejectionRecorder(WeakReference<QuicPeerConnection> connection) {
-      this.connection = connection;
-    }
-
-    @Override
-    public void verified(SSLEngine engine, PeerId id) {}
-
-    @Override
-    public void rejected(SSLEngine engine, PeerCertificateException cause) {
-      QuicPeerConnection c = connection.get();
-      if (c != null) {
-        c.localRejection = cause;
-      }
-    }
+    return PeerTrustManager.rejectionsTo(this, (connection, engine, cause) -> connection.localRejection = cause);
   }
 
   private void onLoop(Runnable r) {

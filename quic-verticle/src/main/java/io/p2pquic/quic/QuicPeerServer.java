@@ -14,7 +14,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.PromiseInternal;
-import java.lang.ref.WeakReference;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -89,8 +88,8 @@ public final class QuicPeerServer {
     QLogConfiguration qlog;
     try {
       PeerCertificate cert = certificate != null ? certificate : PeerCertificates.current(me);
-      ssl = QuicPeerEndpoint.serverSsl(cert, new PeerTrustManager(policy, new RejectionReporter(new WeakReference<>(this))),
-          options);
+      ssl = QuicPeerEndpoint.serverSsl(cert, new PeerTrustManager(policy,
+          PeerTrustManager.rejectionsTo(this, QuicPeerServer::rejectedBy)), options);
       qlog = QuicPeerEndpoint.qlog(options, "server " + me.peerId());
     } catch (RuntimeException e) {
       return context.failedFuture(e);
@@ -157,34 +156,13 @@ public final class QuicPeerServer {
     connections.remove(conn);
   }
 
-  /**
-   * Tells the server of refused clients. It holds the server weakly: the native TLS context keeps it as a JNI
-   * global reference until the context is finalized, and the server reaches that context through its channel,
-   * so a strong reference would keep both, and all the server's connections, forever (QuicPeerConnection's
-   * RejectionRecorder says the same). Static, so that it captures nothing else.
-   */
-  private static final class RejectionReporter implements PeerTrustManager.Listener {
-    private final WeakReference<QuicPeerServer> server;
-
-    RejectionReporter(WeakReference<QuicPeerServer> server) {
-      this.server = server;
-    }
-
-    @Override
-    public void verified(SSLEngine engine, PeerId id) {}
-
-    @Override
-    public void rejected(SSLEngine engine, PeerCertificateException cause) {
-      QuicPeerServer s = server.get();
-      if (s == null) {
-        return;
-      }
-      // The engine's own getPeerHost() is not set by the codec; its session's is (serverEngine).
-      javax.net.ssl.SSLSession session = engine == null ? null : engine.getSession();
-      InetSocketAddress from = session == null || session.getPeerHost() == null ? null
-          : new InetSocketAddress(session.getPeerHost(), session.getPeerPort());
-      s.rejected(from, cause);
-    }
+  /** A client refused in the TLS handshake (from the trust manager, which holds this server weakly). */
+  private void rejectedBy(SSLEngine engine, PeerCertificateException cause) {
+    // The engine's own getPeerHost() is not set by the codec; its session's is (serverEngine).
+    javax.net.ssl.SSLSession session = engine == null ? null : engine.getSession();
+    InetSocketAddress from = session == null || session.getPeerHost() == null ? null
+        : new InetSocketAddress(session.getPeerHost(), session.getPeerPort());
+    rejected(from, cause);
   }
 
   void rejected(InetSocketAddress from, PeerCertificateException cause) {
