@@ -41,7 +41,7 @@ class SessionChurnLoopbackTest {
   private static final int WARM_UP = 6;
   /** Sockets a pool may be refreshing at the moment of a snapshot, and the JVM's own (jar files, GC logs). */
   private static final int FD_SLACK = 8;
-  private static final int THREAD_SLACK = 2;
+  private static final int THREAD_SLACK = 4;
   /** A session that kept its QUIC connection, sockets or stream buffers would cost megabytes, not this. */
   private static final long HEAP_BYTES_PER_SESSION_LIMIT = 64 * 1024;
 
@@ -95,8 +95,10 @@ class SessionChurnLoopbackTest {
         .isLessThanOrEqualTo(before.threads + THREAD_SLACK);
     Set<String> newMeters = new TreeSet<>(after.meters);
     newMeters.removeAll(metersHalfway);
+    // A meter made the first time something happens (a first resend, a first port-mapping timeout) may show up
+    // late; a meter made per session would add one for each of the second half's sessions.
     assertThat(newMeters).as("meters made in the second half of the sessions (a meter a session would grow without end)")
-        .hasSizeLessThanOrEqualTo(1);
+        .hasSizeLessThan(Math.max(3, CYCLES / 4));
     assertThat(heapPerSession).as("heap bytes kept a session").isLessThan(HEAP_BYTES_PER_SESSION_LIMIT);
     for (String id : closed.subList(closed.size() - 3, closed.size())) {
       for (PeerNode peer : List.of(dialer, listener)) {
