@@ -86,9 +86,11 @@ public final class Timeline {
 
   /** Milliseconds of the first kept event with this name, or -1. */
   public double at(String event) {
-    for (TimelineEvent e : events()) {
-      if (e.event().equals(event)) {
-        return e.atMillis();
+    synchronized (events) {
+      for (TimelineEvent e : events) {
+        if (e.event().equals(event)) {
+          return e.atMillis();
+        }
       }
     }
     return -1;

@@ -71,6 +71,8 @@ public final class SignallingClient {
    * request waits for its reply, so a frame refused here would have timed out anyway.
    */
   static final int MAX_PACED_FRAMES = 256;
+  /** The resend pause while the rendezvous has said no rate (an older one). */
+  private static final long DEFAULT_TOKEN_MILLIS = 100;
   private final ServerFrameDecoder decoder = new ServerFrameDecoder();
 
   private final Vertx vertx;
@@ -82,6 +84,8 @@ public final class SignallingClient {
   private final SignallingRequests requests;
   private final ConcurrentMap<String, Counter> counters = new ConcurrentHashMap<>();
   private final SendPacer pacer;
+  /** One token of the rendezvous's rate limit: the pause before a frame it refused is sent again. */
+  private volatile long tokenMillis = DEFAULT_TOKEN_MILLIS;
 
   private volatile WebSocketClient client;
   private volatile WebSocket ws;
@@ -438,10 +442,10 @@ public final class SignallingClient {
    */
   private Future<ServerReply> resendWhenRateLimited(ClientFrame frame, Throwable err, long deadline) {
     long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-    Registration r = registration;
-    Object rate = r == null ? null : r.limits().getValue("ratePerSecond");
-    long pause = rate instanceof Number n && n.doubleValue() > 0 ? (long) Math.ceil(1000 / n.doubleValue()) : 100;
-    if (!(err instanceof SignallingException se && se.is(ErrorCode.RATE_LIMITED)) || left <= pause) {
+    long pause = tokenMillis;
+    // Only the rendezvous's refusal is worth a resend: our own queue refusing (NotSent) would refuse again.
+    if (!(err instanceof SignallingException se && se.is(ErrorCode.RATE_LIMITED)) || err instanceof NotSent
+        || left <= pause) {
       return Future.failedFuture(err);
     }
     count("p2p.signalling.client.resent", "reason", ErrorCode.RATE_LIMITED.wire());
@@ -475,13 +479,27 @@ public final class SignallingClient {
     String type = frame.type();
     count("p2p.signalling.client.sent", "type", SignallingProtocol.RELAY_TYPES.contains(type)
         || SignallingProtocol.LOOKUP.equals(type) || SignallingProtocol.PING.equals(type) ? type : "other");
+    Promise<ServerReply> outcome = Promise.promise();
+    r.reply().onComplete(outcome);
     pacer.submit(() -> {
-      if (!r.reply().isComplete()) { // not timed out, nor failed with the connection, while it waited
+      if (!outcome.future().isComplete()) { // not timed out, nor failed with the connection, while it waited
         s.writeTextMessage(text).onFailure(t -> requests.fail(r.id(), ErrorCode.CLOSED, "write failed: " + t.getMessage()));
       }
-    }, () -> requests.fail(r.id(), ErrorCode.RATE_LIMITED, "too many messages already wait for the "
-        + "rendezvous's rate limit; this one was not sent"), frame instanceof io.p2pquic.api.signalling.frame.SessionReport);
-    return r.reply();
+    }, () -> {
+      requests.withdraw(r.id());
+      outcome.tryFail(new NotSent(r.id()));
+    }, frame instanceof io.p2pquic.api.signalling.frame.SessionReport);
+    return outcome.future();
+  }
+
+  /** A frame our own pacer refused (its queue was full): {@code rate-limited}, but never sent, so not resent. */
+  private static final class NotSent extends SignallingException {
+    private static final long serialVersionUID = 1L;
+
+    NotSent(String requestId) {
+      super(ErrorCode.RATE_LIMITED, "too many messages already wait for the rendezvous's rate limit; this one was "
+          + "not sent", requestId);
+    }
   }
 
   private <T> Future<T> fail(ErrorCode code, String text) {
@@ -576,7 +594,9 @@ public final class SignallingClient {
     }
     Object rate = r.limits().getValue("ratePerSecond");
     Object burst = r.limits().getValue("rateBurst");
-    pacer.limits(rate instanceof Number n ? n.doubleValue() : 0, burst instanceof Number b ? b.intValue() : 0);
+    double perSecond = rate instanceof Number n ? n.doubleValue() : 0;
+    pacer.limits(perSecond, burst instanceof Number b ? b.intValue() : 0);
+    tokenMillis = perSecond > 0 ? (long) Math.ceil(1000 / perSecond) : DEFAULT_TOKEN_MILLIS;
     registration = r;
     registeredAtMillis = System.currentTimeMillis();
     LOG.debug("signalling: registered {} at {}, observed {}", r.peerId(), rendezvous, r.observedAddress());
