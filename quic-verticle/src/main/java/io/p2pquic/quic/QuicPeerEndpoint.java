@@ -183,7 +183,9 @@ public final class QuicPeerEndpoint {
       }
       return;
     }
-    channel.pipeline().addLast(HandshakeCompletionNudge.NAME, new HandshakeCompletionNudge("client".equals(role)));
+    if ("server".equals(role)) {
+      channel.pipeline().addLast(HandshakeCompletionNudge.NAME, new HandshakeCompletionNudge());
+    }
     channel.pipeline().addLast(CODEC_NAME, codec.get());
     channel.attr(ROLE).set(role);
   }
