@@ -6,6 +6,7 @@ import io.p2pquic.identity.PeerId;
 import io.p2pquic.puncher.session.ConnectMethod;
 import io.p2pquic.puncher.signalling.SignallingState;
 import io.p2pquic.rendezvous.admin.OperatorApi;
+import io.p2pquic.quic.session.LiveSession;
 import io.p2pquic.quic.session.PeerSession;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -124,7 +125,7 @@ final class ControlServer {
         .put("refusedStreams", node.quic.refusedStreams())
         .put("nat", nat != null ? nat : new JsonObject().put("natType", "UNKNOWN").put("reason", "being measured"));
     List<Future<JsonObject>> sessions = new ArrayList<>();
-    for (PeerSession s : node.quic.sessions()) {
+    for (LiveSession s : node.quic.sessions()) {
       sessions.add(describe(s));
     }
     return Future.join(sessions).map(cf -> {
@@ -138,16 +139,21 @@ final class ControlServer {
     });
   }
 
-  private Future<JsonObject> describe(PeerSession s) {
+  private Future<JsonObject> describe(LiveSession s) {
     JsonObject j = new JsonObject().put("sessionId", s.sessionId()).put("peer", s.remotePeer().value())
         .put("ageSeconds", (System.currentTimeMillis() - s.startedAtMillis()) / 1000);
+    if (s.method() != null) {
+      j.put("method", s.method());
+    }
     return node.puncher.pathOf(s.sessionId())
         .map(path -> path == null ? j.put("path", "unknown") : j.mergeIn(path))
-        .compose(x -> s.connection().stats().map(st -> j
-            .put("rttMs", Math.round(st.rtt().toNanos() / 1e4) / 100.0)
-            .put("bytesSent", st.sentBytes()).put("bytesReceived", st.recvBytes())
-            .put("streamsEndedByNotice", s.connection().streamsEndedByNotice()))
-            .otherwise(j));
+        .compose(x -> s.traffic().map(t -> {
+          j.put("rttMs", t.rttMs()).put("bytesSent", t.bytesSent()).put("bytesReceived", t.bytesReceived());
+          if (s instanceof PeerSession quic) {
+            j.put("streamsEndedByNotice", quic.connection().streamsEndedByNotice());
+          }
+          return j;
+        }).otherwise(j));
   }
 
   /**
@@ -216,7 +222,17 @@ final class ControlServer {
     int count = Integer.parseInt(ctx.request().getParam("count", "5"));
     long interval = Long.parseLong(ctx.request().getParam("intervalMs", "1000"));
     boolean untilDirect = Boolean.parseBoolean(ctx.request().getParam("untilDirect", "false"));
-    ConnectMethod method = ConnectMethod.parse(ctx.request().getParam("method", "auto"));
+    ConnectMethod method;
+    try {
+      method = ConnectMethod.parse(ctx.request().getParam("method", "auto"));
+    } catch (IllegalArgumentException e) {
+      r.setStatusCode(400).end(new JsonObject().put("error", "method: " + e.getMessage()).encode() + "\n");
+      return;
+    }
+    if (method == ConnectMethod.TCP) {
+      r.setStatusCode(400).end(new JsonObject().put("error", PeerNode.STREAMS_NEED_QUIC).encode() + "\n");
+      return;
+    }
     node.puncher.registered()
         .compose(reg -> node.session(vertx, target, method, 20_000))
         .onFailure(err -> r.setStatusCode(502).end(new JsonObject().put("error", err.getMessage()).encode() + "\n"))

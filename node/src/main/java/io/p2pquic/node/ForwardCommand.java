@@ -54,7 +54,8 @@ final class ForwardCommand implements Callable<Integer> {
   String listen;
 
   @Option(names = "--method", paramLabel = "METHOD", defaultValue = "auto",
-      description = "Connect method of the session: auto (default), ice, relay, dcutr, tcp, quic-native.")
+      description = "Connect method of the session: auto (default), ice, relay, dcutr, quic-native (not tcp: each "
+          + "forwarded connection is a QUIC stream).")
   String method;
 
   @Option(names = "--timeout", paramLabel = "MS", description = "Give up connecting after MS (default connectTimeoutMs).")
@@ -69,7 +70,7 @@ final class ForwardCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PeerId target = parsePeer(peer);
-    ConnectMethod connectMethod = parseMethod(method);
+    ConnectMethod connectMethod = parseStreamMethod(method);
     TcpEndpoint at = TcpEndpoint.parse("--listen", listen);
     PeerConfig cfg = peerOptions.resolve(longRunning.identity, null, longRunning::apply);
     long timeout = timeoutMs != null ? timeoutMs : cfg.connectTimeoutMs();
@@ -124,7 +125,7 @@ final class ForwardCommand implements Callable<Integer> {
   }
 
   private static String sessionOf(PeerNode node, io.p2pquic.quic.QuicPeerStream stream) {
-    for (var s : node.quic.sessions()) {
+    for (var s : node.quic.quicSessions()) {
       if (s.connection() == stream.connection()) {
         return s.sessionId();
       }
@@ -138,6 +139,15 @@ final class ForwardCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ConfigException("PEER_ID " + value + ": " + e.getMessage(), e);
     }
+  }
+
+  /** As {@link #parseMethod}, for commands that carry QUIC streams: method tcp is a usage error. */
+  static ConnectMethod parseStreamMethod(String value) {
+    ConnectMethod m = parseMethod(value);
+    if (m == ConnectMethod.TCP) {
+      throw new ConfigException("--method tcp: " + PeerNode.STREAMS_NEED_QUIC);
+    }
+    return m;
   }
 
   static ConnectMethod parseMethod(String value) {

@@ -70,7 +70,7 @@ final class PeerNode {
       return Future.succeededFuture();
     }
     return vertx.deployVerticle(new io.p2pquic.node.bridge.EventBusBridgeVerticle(puncher.peerId(), config.bridgeBind(),
-        config.bridgePort(), () -> quic.sessions().stream().map(PeerSession::sessionId).toList()));
+        config.bridgePort(), () -> quic.sessions().stream().map(io.p2pquic.quic.session.LiveSession::sessionId).toList()));
   }
 
   static Future<PeerNode> start(Vertx vertx, PeerConfig config, PeerIdentity identity, MeterRegistry metrics,
@@ -91,11 +91,19 @@ final class PeerNode {
     });
   }
 
+  /** Why forward, pipe and ping refuse method tcp, and what to do instead. */
+  static final String STREAMS_NEED_QUIC = "method tcp carries a single TLS byte stream (connect --send and the "
+      + "session's event-bus addresses work over it), but forward, pipe and ping need QUIC streams: use auto, ice, "
+      + "relay, dcutr or quic-native";
+
   /**
    * A live session with {@code target} (the newest one), or a new one made with {@code method}. Streams of
    * {@code forward} and {@code pipe} share it: one punched path per peer pair.
    */
   Future<PeerSession> session(Vertx vertx, PeerId target, ConnectMethod method, long timeoutMs) {
+    if (method == ConnectMethod.TCP) {
+      return Future.failedFuture(new IllegalArgumentException(STREAMS_NEED_QUIC));
+    }
     PeerSession open = openSession(target);
     if (open != null) {
       return Future.succeededFuture(open);
@@ -128,7 +136,7 @@ final class PeerNode {
       return;
     }
     puncher.connect(target, remaining, method).<PeerSession>compose(d -> {
-      PeerSession s = quic.session(d.getString("sessionId"));
+      PeerSession s = quic.quicSession(d.getString("sessionId"));
       return s != null ? Future.succeededFuture(s)
           : Future.failedFuture("session " + d.getString("sessionId") + " closed right after it came up");
     }).onComplete(ar -> {
@@ -154,8 +162,8 @@ final class PeerNode {
 
   private PeerSession openSession(PeerId target) {
     PeerSession newest = null;
-    for (PeerSession s : quic.sessions()) {
-      if (s.remotePeer().equals(target) && s.connection().closeReason() == null) {
+    for (PeerSession s : quic.quicSessions()) {
+      if (s.remotePeer().equals(target) && s.isOpen()) {
         newest = s;
       }
     }
@@ -202,9 +210,9 @@ final class PeerNode {
    */
   Future<Buffer> echoOverStream(Vertx vertx, JsonObject session, Buffer payload, TransferProgress progress,
       long firstEchoMillis) {
-    PeerSession s = quic.session(session.getString("sessionId"));
+    PeerSession s = quic.quicSession(session.getString("sessionId"));
     if (s == null) {
-      return echo(vertx, session, payload); // not this JVM's session: the event-bus API
+      return echo(vertx, session, payload); // not this JVM's, or a tcp session: the event-bus API
     }
     return s.defaultStream().compose(stream -> {
       Promise<Buffer> done = Promise.promise();

@@ -39,7 +39,8 @@ final class PingCommand implements Callable<Integer> {
   boolean untilDirect;
 
   @Option(names = "--method", paramLabel = "METHOD", defaultValue = "auto",
-      description = "Connect method if a session must be opened (default auto).")
+      description = "Connect method if a session must be opened (default auto; not tcp: pings are QUIC "
+          + "datagrams).")
   String method;
 
   @Option(names = "--json", description = "One JSON object per reply, then a summary object.")
@@ -52,7 +53,7 @@ final class PingCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PeerId target = ForwardCommand.parsePeer(peer);
-    ForwardCommand.parseMethod(method);
+    ForwardCommand.parseStreamMethod(method);
     if (count < 1) {
       throw new ConfigException("--count must be at least 1");
     }

@@ -5,6 +5,7 @@ import io.p2pquic.identity.PeerId;
 import io.p2pquic.identity.PeerIdentity;
 import io.p2pquic.puncher.PeerConfig;
 import io.p2pquic.quic.QuicPeerStream;
+import io.p2pquic.puncher.session.ConnectMethod;
 import io.p2pquic.quic.session.PeerSession;
 import io.p2pquic.quic.session.StreamKind;
 import io.p2pquic.quic.session.StreamPreamble;
@@ -56,7 +57,8 @@ final class PipeCommand implements Callable<Integer> {
       description = "Identity file (--listen: created if missing, default p2p-identity.json; else a fresh key).")
   String identity;
 
-  @Option(names = "--method", paramLabel = "METHOD", defaultValue = "auto", description = "Connect method (default auto).")
+  @Option(names = "--method", paramLabel = "METHOD", defaultValue = "auto",
+      description = "Connect method: auto (default), ice, relay, dcutr, quic-native (not tcp: a pipe is a QUIC stream).")
   String method;
 
   @Option(names = "--timeout", paramLabel = "MS", description = "Give up connecting after MS (default connectTimeoutMs).")
@@ -76,6 +78,7 @@ final class PipeCommand implements Callable<Integer> {
     if (listen == (peer != null)) {
       throw new ConfigException(listen ? "pipe --listen takes no PEER_ID" : "pipe needs PEER_ID, or --listen");
     }
+    ConnectMethod connectMethod = ForwardCommand.parseStreamMethod(method);
     PeerConfig cfg = peerOptions.resolve(identity, null, j -> ConfigFiles.with(j, "control.port", 0));
     PrintWriter err = spec.commandLine().getErr();
     Timeline timeline = quiet ? new Timeline() : NodeRuntime.printingTimeline(err);
@@ -112,7 +115,7 @@ final class PipeCommand implements Callable<Integer> {
       } else {
         PeerId target = ForwardCommand.parsePeer(peer);
         long timeout = timeoutMs != null ? timeoutMs : cfg.connectTimeoutMs();
-        stream = node.session(vertx, target, ForwardCommand.parseMethod(method), timeout)
+        stream = node.session(vertx, target, connectMethod, timeout)
             .compose(s -> {
               sessionOf.tryComplete(new PeerSession[] {s});
               return s.openStream(StreamPreamble.of(StreamKind.PIPE));

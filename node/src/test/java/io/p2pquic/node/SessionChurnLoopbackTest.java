@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.sun.management.UnixOperatingSystemMXBean;
 import io.micrometer.core.instrument.Meter;
 import io.p2pquic.api.Addresses;
-import io.p2pquic.quic.session.PeerSession;
+import io.p2pquic.quic.session.LiveSession;
 import io.p2pquic.testsupport.Await;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.ReplyException;
@@ -67,7 +67,7 @@ class SessionChurnLoopbackTest {
     }
     Snapshot before = Snapshot.take();
     List<String> closed = new ArrayList<>();
-    List<WeakReference<PeerSession>> ended = new ArrayList<>();
+    List<WeakReference<LiveSession>> ended = new ArrayList<>();
     Set<String> metersHalfway = null;
     for (int i = 0; i < CYCLES; i++) {
       closed.add(cycle(method, WARM_UP + i, ended));
@@ -109,15 +109,14 @@ class SessionChurnLoopbackTest {
   }
 
   /** One session: connect, echo, close from the dialer, wait until both peers (and the relay) forgot it. */
-  private static String cycle(String method, int n, List<WeakReference<PeerSession>> sessions) throws Exception {
+  private static String cycle(String method, int n, List<WeakReference<LiveSession>> sessions) throws Exception {
     JsonObject s = cast.connect(dialer, listener, method, 15_000);
     assertThat(s.getString("method")).isEqualTo(method);
     Buffer payload = Buffer.buffer(("churn " + method + " " + n + " ").repeat(40));
     assertThat(await(PeerNode.echo(cast.vertx, s, payload))).isEqualTo(payload);
     String id = s.getString("sessionId");
-    // tcp sessions (TLS over the punched TCP connection) are not PeerSessions of the QUIC verticle.
-    for (PeerNode peer : "tcp".equals(method) ? List.<PeerNode>of() : List.of(dialer, listener)) {
-      PeerSession open = peer.quic.session(id);
+    for (PeerNode peer : List.of(dialer, listener)) {
+      LiveSession open = peer.quic.session(id);
       assertThat(open).as("%s's session %s after the echo", peer.puncher.peerId().shortId(), id).isNotNull();
       sessions.add(new WeakReference<>(open));
     }

@@ -27,6 +27,20 @@ class UsageErrorsTest {
   }
 
   @Test
+  void methodTcpIsRefusedWhereQuicStreamsAreNeeded() {
+    String peer = io.p2pquic.identity.PeerIdentity.generate().peerId().value();
+    for (String[] args : new String[][] {
+        {"forward", peer, "--listen", "127.0.0.1:0", "--method", "tcp"},
+        {"pipe", peer, "--method", "tcp"},
+        {"ping", peer, "--method", "tcp", "--control-port", "1"}}) {
+      CommandLineTest.Result r = run(args);
+      assertThat(r.code()).as(args[0]).isEqualTo(2);
+      assertThat(r.err()).as(args[0]).contains("--method tcp: method tcp carries a single TLS byte stream",
+          "use auto, ice, relay, dcutr or quic-native");
+    }
+  }
+
+  @Test
   void labHelpNamesTheCommandAsTyped() {
     CommandLineTest.Result r = run("lab", "--help");
     assertThat(r.code()).isZero();

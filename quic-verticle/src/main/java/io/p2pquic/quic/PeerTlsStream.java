@@ -39,6 +39,8 @@ public final class PeerTlsStream {
   private final PeerId remote;
   private volatile Handler<Buffer> handler = b -> {};
   private final Promise<Void> closed = Promise.promise();
+  private final java.util.concurrent.atomic.AtomicLong bytesSent = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong bytesReceived = new java.util.concurrent.atomic.AtomicLong();
 
   private PeerTlsStream(Channel channel, PeerId remote) {
     this.channel = channel;
@@ -77,12 +79,14 @@ public final class PeerTlsStream {
     java.util.concurrent.atomic.AtomicBoolean confirmed = new java.util.concurrent.atomic.AtomicBoolean(!client);
     SslHandler tls = ssl.newHandler(channel.alloc());
     tls.setHandshakeTimeout(timeoutMs, TimeUnit.MILLISECONDS);
-    channel.eventLoop().schedule(() -> {
+    io.netty.util.concurrent.ScheduledFuture<?> confirmTimeout = channel.eventLoop().schedule(() -> {
       if (!done.future().isComplete()) {
         failure.compareAndSet(null, new java.util.concurrent.TimeoutException("no identity confirmation within " + timeoutMs + " ms"));
         channel.close();
       }
     }, timeoutMs, TimeUnit.MILLISECONDS);
+    // Cancelled once decided: a task left scheduled would hold the channel, and the session, that long.
+    done.future().onComplete(x -> confirmTimeout.cancel(false));
     channel.pipeline().addLast("tls", tls);
     channel.pipeline().addLast("data", new SimpleChannelInboundHandler<ByteBuf>() {
       @Override
@@ -101,6 +105,7 @@ public final class PeerTlsStream {
         }
         byte[] bytes = new byte[msg.readableBytes()];
         msg.readBytes(bytes);
+        stream.bytesReceived.addAndGet(bytes.length);
         stream.handler.handle(Buffer.buffer(bytes));
       }
 
@@ -147,6 +152,7 @@ public final class PeerTlsStream {
   /** Writes and flushes; completes when the bytes are handed to the socket (back-pressure for callers). */
   public Future<Void> write(Buffer data) {
     Promise<Void> p = Promise.promise();
+    bytesSent.addAndGet(data.length());
     channel.writeAndFlush(io.netty.buffer.Unpooled.wrappedBuffer(data.getBytes())).addListener(f -> {
       if (f.isSuccess()) {
         p.tryComplete();
@@ -155,6 +161,16 @@ public final class PeerTlsStream {
       }
     });
     return p.future();
+  }
+
+  /** Application bytes handed to {@link #write} so far (TLS framing not counted). */
+  public long bytesSent() {
+    return bytesSent.get();
+  }
+
+  /** Application bytes received so far, the identity confirmation not counted. */
+  public long bytesReceived() {
+    return bytesReceived.get();
   }
 
   public boolean isWritable() {

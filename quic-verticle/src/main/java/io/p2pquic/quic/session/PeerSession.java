@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * {@link StreamPreamble} and goes to the {@link StreamService} registered for its kind; a stream with no
  * preamble, an unknown kind or no service is reset, logged and counted, and nothing else is disturbed.
  */
-public final class PeerSession {
+public final class PeerSession implements LiveSession {
   private static final Logger LOG = LoggerFactory.getLogger(PeerSession.class);
   /** Application error code of a stream reset because no service takes its kind. */
   public static final int STREAM_REFUSED = 0x10;
@@ -274,22 +274,35 @@ public final class PeerSession {
     return connection.openBidiStream().compose(s -> s.write(preamble.encode()).map(s));
   }
 
-  /** The connect method that made the session (as in its description), or null when unknown. */
+  @Override
   public String method() {
     return method;
   }
 
-  /** When the session came up (epoch ms). */
+  @Override
   public long startedAtMillis() {
     return startedAtMillis;
   }
 
+  @Override
   public String sessionId() {
     return sessionId;
   }
 
+  @Override
   public PeerId remotePeer() {
     return connection.remotePeerId();
+  }
+
+  @Override
+  public boolean isOpen() {
+    return connection.closeReason() == null;
+  }
+
+  @Override
+  public Future<TrafficCounters> traffic() {
+    return connection.stats().map(st -> new TrafficCounters(st.sentBytes(), st.recvBytes(),
+        Math.round(st.rtt().toNanos() / 1e4) / 100.0));
   }
 
   public QuicPeerConnection connection() {
@@ -301,6 +314,7 @@ public final class PeerSession {
     return defaultStream.future();
   }
 
+  @Override
   public Future<Void> close(String reason) {
     return connection.close(0, reason);
   }

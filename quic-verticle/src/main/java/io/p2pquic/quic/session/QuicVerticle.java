@@ -32,7 +32,8 @@ public final class QuicVerticle extends VerticleBase {
   private PeerIdentity identity;
   private QuicOptions options;
   private boolean echo;
-  private final Map<String, PeerSession> sessions = new ConcurrentHashMap<>();
+  /** Every live session, QUIC and TCP alike, by session id. */
+  private final Map<String, LiveSession> sessions = new ConcurrentHashMap<>();
   private final Map<StreamKind, StreamService> services = new ConcurrentHashMap<>();
   private final java.util.concurrent.atomic.AtomicLong refusedStreams = new java.util.concurrent.atomic.AtomicLong();
 
@@ -91,9 +92,14 @@ public final class QuicVerticle extends VerticleBase {
     return this;
   }
 
-  /** Live sessions, for status output. */
-  public java.util.Collection<PeerSession> sessions() {
+  /** Live sessions of every method (tcp included), for status output and the bridge's session list. */
+  public java.util.Collection<LiveSession> sessions() {
     return java.util.List.copyOf(sessions.values());
+  }
+
+  /** Live QUIC sessions: those that carry streams (forward, pipe) and QUIC pings; every method but tcp. */
+  public java.util.List<PeerSession> quicSessions() {
+    return sessions.values().stream().filter(PeerSession.class::isInstance).map(PeerSession.class::cast).toList();
   }
 
   /** Incoming streams reset so far: no preamble, unknown kind, or no service for it. */
@@ -136,7 +142,7 @@ public final class QuicVerticle extends VerticleBase {
           PeerSession session = new PeerSession(vertx, identity.peerId(), sessionId, conn, echo && !conn.isClient(), services::get,
               refusedStreams::incrementAndGet, msg.body().getString("method"), options.keepAliveIntervalMs());
           sessions.put(sessionId, session);
-          conn.closeFuture().onComplete(x -> sessions.remove(sessionId));
+          conn.closeFuture().onComplete(x -> sessions.remove(sessionId, session));
           // "connected" and the reply go out once the session's addresses are registered (cluster-wide
           // when clustered), so whoever hears of the session can use it straight away.
           return session.start().map(conn).recover(err -> {
@@ -182,6 +188,8 @@ public final class QuicVerticle extends VerticleBase {
         .compose(stream -> {
           TlsStreamSession session = new TlsStreamSession(vertx, identity.peerId(), sessionId, stream,
               echo && !punched.tlsClient());
+          sessions.put(sessionId, session);
+          stream.closeFuture().onComplete(x -> sessions.remove(sessionId, session));
           return session.start().map(stream).recover(err -> {
             stream.close();
             return Future.failedFuture(err);
@@ -226,9 +234,9 @@ public final class QuicVerticle extends VerticleBase {
   }
 
   /**
-   * Closes every session's QUIC connection with a CONNECTION_CLOSE carrying {@code reason}, so the other
-   * side frees it at once instead of after its idle timeout. Bounded to 2 s: a peer that cannot be reached
-   * any more does not hold the shutdown.
+   * Closes every session: a QUIC connection with a CONNECTION_CLOSE carrying {@code reason}, a TCP one with
+   * TLS close_notify and FIN, so the other side frees it at once instead of after its idle timeout. Bounded
+   * to 2 s: a peer that cannot be reached any more does not hold the shutdown.
    */
   public Future<Void> closeSessions(String reason) {
     java.util.List<Future<Void>> closing = sessions.values().stream()
@@ -247,8 +255,13 @@ public final class QuicVerticle extends VerticleBase {
     return identity.peerId();
   }
 
-  /** A session by id, for code in the same JVM. */
-  public PeerSession session(String sessionId) {
+  /** A live session by id (QUIC or TCP), for code in the same JVM; null when there is none. */
+  public LiveSession session(String sessionId) {
     return sessions.get(sessionId);
+  }
+
+  /** A live QUIC session by id; null when there is none or the session runs over TCP. */
+  public PeerSession quicSession(String sessionId) {
+    return sessions.get(sessionId) instanceof PeerSession s ? s : null;
   }
 }

@@ -17,13 +17,15 @@ import java.util.List;
  * {@link PeerSession} (send, data with header {@code stream} = 0, close, and the closed event), so a
  * service cannot tell the two apart. One byte stream; echo mode sends back what arrives.
  */
-public final class TlsStreamSession {
+public final class TlsStreamSession implements LiveSession {
   private final Vertx vertx;
   private final PeerId local;
   private final String sessionId;
   private final PeerTlsStream stream;
   private final boolean echo;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+  private final long startedAtMillis = System.currentTimeMillis();
+  private volatile boolean open = true;
 
   TlsStreamSession(Vertx vertx, PeerId local, String sessionId, PeerTlsStream stream, boolean echo) {
     this.vertx = vertx;
@@ -46,11 +48,11 @@ public final class TlsStreamSession {
         stream.write(msg.body())
             .onSuccess(v -> msg.reply(new JsonObject()))
             .onFailure(err -> msg.fail(500, "send on session " + sessionId + " failed: " + err.getMessage()))));
-    consumers.add(vertx.eventBus().<JsonObject>consumer(Addresses.sessionClose(local, sessionId), msg -> {
-      closeReason = msg.body() == null ? "closed by a local service" : msg.body().getString("reason", "closed");
-      stream.close().onComplete(ar -> msg.reply(new JsonObject()));
-    }));
+    consumers.add(vertx.eventBus().<JsonObject>consumer(Addresses.sessionClose(local, sessionId), msg ->
+        close(msg.body() == null ? "closed by a local service" : msg.body().getString("reason", "closed"))
+            .onComplete(ar -> msg.reply(new JsonObject()))));
     stream.closeFuture().onComplete(x -> {
+      open = false;
       consumers.forEach(MessageConsumer::unregister);
       vertx.eventBus().publish(Addresses.SESSION_EVENTS, new JsonObject()
           .put("type", "closed").put("sessionId", sessionId).put("localPeer", local.value())
@@ -61,11 +63,42 @@ public final class TlsStreamSession {
 
   private volatile String closeReason = "the TCP connection closed";
 
+  @Override
   public String sessionId() {
     return sessionId;
   }
 
+  @Override
   public PeerId remotePeer() {
     return stream.remotePeerId();
+  }
+
+  @Override
+  public String method() {
+    return "tcp";
+  }
+
+  @Override
+  public long startedAtMillis() {
+    return startedAtMillis;
+  }
+
+  @Override
+  public boolean isOpen() {
+    return open;
+  }
+
+  @Override
+  public Future<TrafficCounters> traffic() {
+    return Future.succeededFuture(new TrafficCounters(stream.bytesSent(), stream.bytesReceived(), null));
+  }
+
+  /** Closes the TCP connection (TLS close_notify; TCP carries no reason, the closed event here does). */
+  @Override
+  public Future<Void> close(String reason) {
+    if (open) {
+      closeReason = reason;
+    }
+    return stream.close();
   }
 }
