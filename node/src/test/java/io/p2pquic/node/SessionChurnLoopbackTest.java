@@ -118,6 +118,7 @@ class SessionChurnLoopbackTest {
     for (PeerNode peer : List.of(dialer, listener)) {
       LiveSession open = peer.quic.session(id);
       assertThat(open).as("%s's session %s after the echo", peer.puncher.peerId().shortId(), id).isNotNull();
+      assertThat(open.method()).as("method of %s's session %s", peer.puncher.peerId().shortId(), id).isEqualTo(method);
       sessions.add(new WeakReference<>(open));
     }
     await(cast.vertx.eventBus().request(Addresses.sessionClose(dialer.puncher.peerId(), id),

@@ -112,6 +112,8 @@ public final class QuicPeerConnection {
   private boolean confirmed;
   /** Client: the listener's accept byte arrived. */
   private boolean accepted;
+  /** Server: the handshake completed (channelActive). */
+  private boolean serverActive;
   private Handler<QuicPeerStream> streamHandler;
   private final ArrayDeque<QuicPeerStream> pendingStreams = new ArrayDeque<>();
   private Handler<Buffer> datagramHandler;
@@ -372,12 +374,39 @@ public final class QuicPeerConnection {
       return context.failedFuture(new IllegalStateException("connection not established"));
     }
     onLoop(() -> {
+      boolean app = handshakeConfirmed();
       if (localClose == null && closeReason == null) {
-        localClose = new QuicCloseReason(QuicCloseReason.Kind.LOCAL, true, errorCode, text);
+        localClose = new QuicCloseReason(QuicCloseReason.Kind.LOCAL, app, app ? errorCode : APPLICATION_ERROR, text);
       }
-      ch.close(true, errorCode, Unpooled.copiedBuffer(text, StandardCharsets.UTF_8));
+      closeChannel(ch, errorCode, text);
     });
     return closed.future().mapEmpty();
+  }
+
+  /** Transport error code APPLICATION_ERROR (RFC 9000 section 20.1). */
+  static final int APPLICATION_ERROR = 0x0c;
+
+  /**
+   * Whether the peer has confirmed the handshake to us, so that we hold no Handshake keys any more (RFC
+   * 9001 section 4.9.2): the listener once its handshake completed; the dialer once the listener's accept
+   * byte arrived, which travels with HANDSHAKE_DONE.
+   */
+  private boolean handshakeConfirmed() {
+    return client ? accepted : serverActive;
+  }
+
+  /**
+   * Sends CONNECTION_CLOSE: an application close once the handshake is confirmed; before that a transport
+   * close with APPLICATION_ERROR and the same reason (what RFC 9000 section 10.2.3 asks for in Handshake
+   * packets anyway). Why not an application close there: quiche then answers a pending probe timeout in
+   * the Handshake space with ACK-only packets, without end, inside one send call (while closing it sends
+   * ACKs in Handshake packets after an application error but never the PING the probe wants), and the
+   * event loop never returns. Seen with handshake timeouts and with sessions closed right after the
+   * dialer's connect (HandshakeUnderLoadTest).
+   */
+  private void closeChannel(QuicChannel ch, int errorCode, String text) {
+    boolean app = handshakeConfirmed();
+    ch.close(app, app ? errorCode : APPLICATION_ERROR, Unpooled.copiedBuffer(text, StandardCharsets.UTF_8));
   }
 
   /** Current RTT, congestion window and counters. */
@@ -516,6 +545,7 @@ public final class QuicPeerConnection {
   }
 
   private void onServerActive() {
+    serverActive = true;
     QuicPeerEndpoint.handshakeOver(channel.parent());
     try {
       remotePeerId = verifySession();
@@ -574,7 +604,7 @@ public final class QuicPeerConnection {
   private void abort(String why) {
     QuicChannel ch = channel;
     if (ch != null) {
-      ch.close(true, PROTOCOL_ERROR, Unpooled.copiedBuffer(why, StandardCharsets.UTF_8));
+      closeChannel(ch, PROTOCOL_ERROR, why);
     }
   }
 

@@ -183,9 +183,7 @@ public final class QuicPeerEndpoint {
       }
       return;
     }
-    if ("server".equals(role)) {
-      channel.pipeline().addLast(HandshakeCompletionNudge.NAME, new HandshakeCompletionNudge());
-    }
+    channel.pipeline().addLast(HandshakeCompletionNudge.NAME, new HandshakeCompletionNudge("client".equals(role)));
     channel.pipeline().addLast(CODEC_NAME, codec.get());
     channel.attr(ROLE).set(role);
   }

@@ -53,6 +53,36 @@ class HandshakeCompletionNudgeTest {
     ch.finishAndReleaseAll();
   }
 
+  /**
+   * A client is nudged with a Version Negotiation packet to its own connection id that lists v1 (which
+   * quiche discards untouched), never with a copy of the listener's packets, a few times at most.
+   */
+  @Test
+  void aClientIsNudgedWithVersionNegotiationForItsConnectionIdOnly() {
+    EmbeddedChannel ch = new EmbeddedChannel(new HandshakeCompletionNudge(true));
+    ch.writeOutbound(new DatagramPacket(buf(0xc3), PEER, ME));
+    ch.runPendingTasks();
+    assertThat((Object) ch.readInbound()).as("no ids known before the listener answers").isNull();
+    // The listener's Initial: long header v1, DCID = ours (2 bytes 0xAA 0xBB), SCID = its own (1 byte 0x77).
+    ch.writeInbound(new DatagramPacket(buf(0xc3, 0, 0, 0, 1, 2, 0xaa, 0xbb, 1, 0x77, 9, 9), ME, PEER));
+    ((DatagramPacket) ch.readInbound()).release();
+    for (int i = 0; i < HandshakeCompletionNudge.CLIENT_NUDGES; i++) {
+      ch.writeOutbound(new DatagramPacket(buf(0xe1), PEER, ME));
+      ch.runPendingTasks();
+      DatagramPacket nudge = ch.readInbound();
+      assertThat(nudge).as("nudge %d", i + 1).isNotNull();
+      assertThat(nudge.sender()).isEqualTo(PEER);
+      assertThat(nudge.recipient()).isEqualTo(ME);
+      assertThat(io.netty.buffer.ByteBufUtil.getBytes(nudge.content())).containsExactly(
+          0x80, 0, 0, 0, 0, 2, 0xaa, 0xbb, 1, 0x77, 0, 0, 0, 1);
+      nudge.release();
+    }
+    ch.writeOutbound(new DatagramPacket(buf(0xe1), PEER, ME));
+    ch.runPendingTasks();
+    assertThat((Object) ch.readInbound()).as("no more than " + HandshakeCompletionNudge.CLIENT_NUDGES).isNull();
+    ch.finishAndReleaseAll();
+  }
+
   private static ByteBuf buf(int... bytes) {
     ByteBuf b = Unpooled.buffer(bytes.length);
     for (int x : bytes) {

@@ -234,7 +234,7 @@ public final class QuicNativeSession extends AbstractPunchSession {
         metrics);
     endpoint.channel().pipeline().addAfter("demux", CandidateProbe.NAME, probe);
     endpoint.channel().pipeline().addAfter(CandidateProbe.NAME, PathLayer.NAME, path);
-    JsonObject adopt = new JsonObject().put("sessionId", sid);
+    JsonObject adopt = new JsonObject().put("sessionId", sid).put("method", method().label());
     if (dialer) {
       path.use(new PeerPath.Direct(targets.get(0)), "best candidate; the probe copies to the others");
       PunchedPaths.put(vertx, localPeer, new PunchedPath(sid, endpoint.channel(), path.virtualPeer(), remotePeer, true));

@@ -557,7 +557,7 @@ public final class IceSession extends AbstractPunchSession {
     PunchedPaths.put(vertx, localPeer, new PunchedPath(sessionId, endpoint.channel(), null, remotePeer, false));
     long timeout = iceOptions.checkingTimeoutMillis() + quicTimeoutMs;
     Future<JsonObject> quic = vertx.eventBus().<JsonObject>request(Addresses.quicAdopt(localPeer),
-            new JsonObject().put("sessionId", sessionId).put("timeoutMs", timeout),
+            new JsonObject().put("sessionId", sessionId).put("timeoutMs", timeout).put("method", method.label()),
             new DeliveryOptions().setSendTimeout(timeout + 2_000))
         .map(reply -> {
           mark("quic handshake done", "accepted " + remotePeer.shortId() + ", identity verified");
@@ -607,7 +607,8 @@ public final class IceSession extends AbstractPunchSession {
     long left = connectDeadlineNanos == 0 ? 0 : TimeUnit.NANOSECONDS.toMillis(connectDeadlineNanos - System.nanoTime());
     long handshakeMs = Math.max(quicTimeoutMs, left);
     Future<JsonObject> quic = vertx.eventBus().<JsonObject>request(Addresses.quicAdopt(localPeer),
-            new JsonObject().put("sessionId", sessionId).put("timeoutMs", handshakeMs),
+            new JsonObject().put("sessionId", sessionId).put("timeoutMs", handshakeMs)
+                .put("method", method.label()),
             new DeliveryOptions().setSendTimeout(handshakeMs + 1_000))
         .map(reply -> {
           mark("quic handshake done", "peer id verified " + remotePeer.shortId());
