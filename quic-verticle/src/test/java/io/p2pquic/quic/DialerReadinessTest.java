@@ -57,26 +57,35 @@ class DialerReadinessTest {
     }
   }
 
+  private final PeerIdentity alice = PeerIdentity.generate();
+  private final PeerIdentity bob = PeerIdentity.generate();
+  private final Gate gate = new Gate();
+  private Endpoint a;
+  private Endpoint b;
+
+  /** Bob listens on b; alice's endpoint a has the gate in front of the codec its connect adds. */
+  @org.junit.jupiter.api.BeforeEach
+  void listener() throws Exception {
+    a = QuicTestSupport.bind(vertx);
+    b = QuicTestSupport.bind(vertx);
+    a.channel().pipeline().addLast("gate", gate);
+    await(QuicPeerEndpoint.server(vertx, b.channel(), bob, id -> true, new QuicOptions())
+        .connectionHandler(c -> { }).start());
+  }
+
+  @org.junit.jupiter.api.AfterEach
+  void close() throws Exception {
+    a.channel().close().await(10, java.util.concurrent.TimeUnit.SECONDS);
+    b.channel().close().await(10, java.util.concurrent.TimeUnit.SECONDS);
+  }
+
   @Test
   void theDialerIsConnectedWithoutTheListenersLastFlight() throws Exception {
-    PeerIdentity alice = PeerIdentity.generate();
-    PeerIdentity bob = PeerIdentity.generate();
-    Endpoint a = QuicTestSupport.bind(vertx);
-    Endpoint b = QuicTestSupport.bind(vertx);
-    Gate gate = new Gate();
-    a.channel().pipeline().addLast("gate", gate); // before the codec the connect adds
-    try {
-      await(QuicPeerEndpoint.server(vertx, b.channel(), bob, id -> true, new QuicOptions())
-          .connectionHandler(c -> { }).start());
-      QuicPeerConnection conn = await(QuicPeerEndpoint.connect(vertx, a.channel(), b.address(), alice,
-          bob.peerId(), new QuicOptions().setHandshakeTimeoutMs(5_000)));
-      assertThat(conn.remotePeerId()).isEqualTo(bob.peerId());
-      assertThat(gate.closed).as("the dialer sent its Finished before it was connected").isTrue();
-      conn.close();
-    } finally {
-      a.channel().close().sync();
-      b.channel().close().sync();
-    }
+    QuicPeerConnection conn = await(QuicPeerEndpoint.connect(vertx, a.channel(), b.address(), alice,
+        bob.peerId(), new QuicOptions().setHandshakeTimeoutMs(5_000)));
+    assertThat(conn.remotePeerId()).isEqualTo(bob.peerId());
+    assertThat(gate.closed).as("the dialer sent its Finished before it was connected").isTrue();
+    conn.close();
   }
 
   /**
@@ -86,26 +95,13 @@ class DialerReadinessTest {
    */
   @Test
   void aHandshakeTimeoutAfterTheDialersFinishedClosesAndTheEventLoopReturns() throws Exception {
-    PeerIdentity alice = PeerIdentity.generate();
-    PeerIdentity bob = PeerIdentity.generate();
-    Endpoint a = QuicTestSupport.bind(vertx);
-    Endpoint b = QuicTestSupport.bind(vertx);
-    Gate gate = new Gate();
-    a.channel().pipeline().addLast("gate", gate);
-    try {
-      await(QuicPeerEndpoint.server(vertx, b.channel(), bob, id -> true, new QuicOptions())
-          .connectionHandler(c -> { }).start());
-      Throwable failure = QuicTestSupport.awaitFailure(QuicPeerEndpoint.connect(vertx, a.channel(), b.address(), alice,
-          bob.peerId(), new QuicOptions().setHandshakeTimeoutMs(1_500).setDialerReady(QuicOptions.DIALER_READY_ACCEPTED)));
-      assertThat(failure).hasMessageContaining("timed out after 1500 ms");
-      assertThat(gate.closed).isTrue();
-      // The close ran on the dialer's event loop; a task queued behind it runs only if it returned.
-      io.vertx.core.Promise<Void> behind = io.vertx.core.Promise.promise();
-      a.channel().eventLoop().execute(behind::complete);
-      await(behind.future(), 10);
-    } finally {
-      a.channel().close().await(10, java.util.concurrent.TimeUnit.SECONDS);
-      b.channel().close().await(10, java.util.concurrent.TimeUnit.SECONDS);
-    }
+    Throwable failure = QuicTestSupport.awaitFailure(QuicPeerEndpoint.connect(vertx, a.channel(), b.address(), alice,
+        bob.peerId(), new QuicOptions().setHandshakeTimeoutMs(1_500).setDialerReady(QuicOptions.DIALER_READY_ACCEPTED)));
+    assertThat(failure).hasMessageContaining("timed out after 1500 ms");
+    assertThat(gate.closed).isTrue();
+    // The close ran on the dialer's event loop; a task queued behind it runs only if it returned.
+    io.vertx.core.Promise<Void> behind = io.vertx.core.Promise.promise();
+    a.channel().eventLoop().execute(behind::complete);
+    await(behind.future(), 10);
   }
 }
