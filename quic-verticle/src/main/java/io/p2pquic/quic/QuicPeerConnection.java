@@ -401,8 +401,8 @@ public final class QuicPeerConnection {
    * packets anyway). Why not an application close there: quiche then answers a pending probe timeout in
    * the Handshake space with ACK-only packets, without end, inside one send call (while closing it sends
    * ACKs in Handshake packets after an application error but never the PING the probe wants), and the
-   * event loop never returns. Seen with handshake timeouts and with sessions closed right after the
-   * dialer's connect (HandshakeUnderLoadTest).
+   * event loop never returns. Seen with sessions closed right after the dialer's connect
+   * (HandshakeUnderLoadTest); a handshake timeout after the peer went silent mid-handshake can do the same.
    */
   private void closeChannel(QuicChannel ch, int errorCode, String text) {
     boolean app = handshakeConfirmed();
