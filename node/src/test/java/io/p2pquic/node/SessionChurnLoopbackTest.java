@@ -23,6 +23,7 @@ import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -57,6 +58,23 @@ class SessionChurnLoopbackTest {
   static void up() throws Exception {
     dialer = cast.peer("dialer", false);
     listener = cast.peer("listener", true);
+  }
+
+  /** Peers sharing a registry (the demo, embedded use) each have their own gauge; a stopped peer's goes. */
+  @Test
+  void eachPeerHasItsOwnOpenSessionGaugeAndAStoppedPeerDropsIt() throws Exception {
+    PeerNode third = cast.peer("third", false);
+    String thirdId = third.puncher.peerId().value();
+    for (PeerNode peer : List.of(dialer, listener, third)) {
+      io.micrometer.core.instrument.Gauge g = cast.metrics.find("p2p.session.open")
+          .tag("peer", peer.puncher.peerId().value()).gauge();
+      assertThat(g).as("gauge of %s", peer.puncher.peerId().shortId()).isNotNull();
+      assertThat(g.value()).isEqualTo(peer.puncher.sessions().openSessions());
+    }
+    await(cast.vertx.undeploy(third.quic.deploymentID()));
+    await(cast.vertx.undeploy(third.puncher.deploymentID()));
+    assertThat(cast.metrics.find("p2p.session.open").tag("peer", thirdId).gauge()).as("the stopped peer's gauge").isNull();
+    assertThat(cast.metrics.find("p2p.session.open").tag("peer", dialer.puncher.peerId().value()).gauge()).isNotNull();
   }
 
   @ParameterizedTest(name = "{0}")

@@ -48,6 +48,7 @@ public final class PeerSessions {
   private final SignallingClient signalling;
   private final PeerConfig config;
   private final MeterRegistry metrics;
+  private final io.micrometer.core.instrument.Gauge openGauge;
   private final Timeline timeline;
   private final String actor;
   private final SessionContext context;
@@ -105,8 +106,10 @@ public final class PeerSessions {
     this.attachedSocketPool = new AttachedSocketPool(context, this::gathering, config.rendezvous(),
         config.session().quicNative());
     this.reporter = new SessionReporter(vertx, signalling, this::pathOf);
-    io.micrometer.core.instrument.Gauge.builder("p2p.session.open", this, PeerSessions::openSessions)
-        .description("Sessions the peer holds now, punching or connected").register(metrics);
+    // Tagged with the peer: two peers sharing a registry (the demo, embedded use) each keep their own.
+    this.openGauge = io.micrometer.core.instrument.Gauge.builder("p2p.session.open", this, PeerSessions::openSessions)
+        .description("Sessions the peer holds now, punching or connected")
+        .tag("peer", signalling.identity().peerId().value()).register(metrics);
     // When QUIC ends a session, ICE (consent checks) and the socket go too.
     this.closedEvents = vertx.eventBus().<JsonObject>localConsumer(Addresses.SESSION_EVENTS, m -> {
       JsonObject e = m.body();
@@ -398,6 +401,7 @@ public final class PeerSessions {
   }
 
   public Future<Void> close() {
+    metrics.remove(openGauge); // a stopped peer's gauge would read NaN or a stale count
     List<Future<?>> all = new ArrayList<>();
     all.add(closedEvents.unregister());
     all.add(reporter.close());
