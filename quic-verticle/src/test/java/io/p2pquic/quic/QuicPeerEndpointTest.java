@@ -66,7 +66,9 @@ class QuicPeerEndpointTest {
   void handshakePinsIdentitiesBothWays() throws Exception {
     CompletableFuture<QuicPeerConnection> accepted = new CompletableFuture<>();
     bobServer(id -> id.equals(alice.peerId()), new QuicOptions(), accepted);
-    QuicPeerConnection client = await(aliceDials(bob.peerId(), new QuicOptions()));
+    // Until accepted: the application close checked below needs a confirmed handshake (before that a close
+    // is a transport close, see QuicPeerConnection#closeChannel).
+    QuicPeerConnection client = await(aliceDials(bob.peerId(), untilAccepted()));
     QuicPeerConnection server = accepted.get(5, TimeUnit.SECONDS);
 
     assertThat(client.remotePeerId()).isEqualTo(bob.peerId());

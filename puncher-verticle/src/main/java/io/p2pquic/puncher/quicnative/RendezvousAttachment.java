@@ -250,7 +250,9 @@ final class RendezvousAttachment {
         // close() writes CONNECTION_CLOSE at once, but its future waits out the draining period
         // (3 PTO, hundreds of ms) during which the peer's QUIC could not reach its codec: take the
         // codec off on the next turn of the loop instead, once the close packet has left.
-        connection.close(true, 0, channel.alloc().buffer(0));
+        // A transport close (NO_ERROR), safe even before the handshake is confirmed: an application close
+        // then can send quiche into an endless ACK-only send (QuicPeerConnection#closeChannel).
+        connection.close(false, 0, channel.alloc().buffer(0));
         channel.eventLoop().execute(remove);
       } else {
         remove.run();

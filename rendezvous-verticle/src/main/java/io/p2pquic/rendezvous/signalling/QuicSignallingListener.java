@@ -152,7 +152,8 @@ public final class QuicSignallingListener {
             java.net.InetAddress ip = ch.remoteSocketAddress() instanceof InetSocketAddress r ? r.getAddress() : null;
             if (ip == null || !connections.tryAcquire(ip)) {
               service.metrics().quicDropped("connection-limit");
-              ch.close(true, 0x2, io.netty.buffer.Unpooled.EMPTY_BUFFER); // CONNECTION_REFUSED
+              // CONNECTION_REFUSED is a transport error code (RFC 9000 section 20.1); the handshake has not run.
+              ch.close(false, 0x2, io.netty.buffer.Unpooled.EMPTY_BUFFER);
               return;
             }
             ch.closeFuture().addListener(f -> connections.release(ip));
