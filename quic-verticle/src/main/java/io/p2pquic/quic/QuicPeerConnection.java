@@ -675,11 +675,13 @@ public final class QuicPeerConnection {
     if (server != null && confirmed) {
       server.removed(this);
     }
-    closed.tryComplete(r);
+    // The close handler first: whoever waits for close() (a verticle stopping next, say) then finds the
+    // session's closed event already published, not racing its consumers' unregistration.
     Handler<QuicCloseReason> h = closeHandler;
     if (h != null && confirmed) {
       context.emit(r, h);
     }
+    closed.tryComplete(r);
   }
 
   /** Cause attached to a handshake failure that ended with a close. */
