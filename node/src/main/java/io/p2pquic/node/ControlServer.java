@@ -229,13 +229,11 @@ final class ControlServer {
       r.setStatusCode(400).end(new JsonObject().put("error", "method: " + e.getMessage()).encode() + "\n");
       return;
     }
-    if (method == ConnectMethod.TCP) {
-      r.setStatusCode(400).end(new JsonObject().put("error", PeerNode.STREAMS_NEED_QUIC).encode() + "\n");
-      return;
-    }
     node.puncher.registered()
         .compose(reg -> node.session(vertx, target, method, 20_000))
-        .onFailure(err -> r.setStatusCode(502).end(new JsonObject().put("error", err.getMessage()).encode() + "\n"))
+        // A request the peer refuses as such (method tcp: no QUIC datagrams) is 400; a failed connect is 502.
+        .onFailure(err -> r.setStatusCode(err instanceof IllegalArgumentException ? 400 : 502)
+            .end(new JsonObject().put("error", err.getMessage()).encode() + "\n"))
         .onSuccess(session -> pingLoop(r, session, 1, count, interval, untilDirect, 0));
   }
 

@@ -93,7 +93,12 @@ final class HandshakeCompletionNudge extends ChannelDuplexHandler {
     ctx.write(msg, promise);
   }
 
-  /** The connection ids of the listener's first long-header packet (RFC 9000 section 17.2), and its addresses. */
+  /**
+   * The connection ids of the first long-header packet that arrives (RFC 9000 section 17.2), and its
+   * addresses, learned together and once: a forged first packet yields ids Netty routes to no connection,
+   * so its nudges are dropped and cannot point the connection at the forger's address. Reads 7 + 40 bytes
+   * at most.
+   */
   private void learnConnectionIds(DatagramPacket p) {
     if (localCid != null) {
       return;

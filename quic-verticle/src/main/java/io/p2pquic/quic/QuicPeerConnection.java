@@ -374,11 +374,10 @@ public final class QuicPeerConnection {
       return context.failedFuture(new IllegalStateException("connection not established"));
     }
     onLoop(() -> {
-      boolean app = handshakeConfirmed();
+      QuicCloseReason sent = closeChannel(ch, errorCode, text);
       if (localClose == null && closeReason == null) {
-        localClose = new QuicCloseReason(QuicCloseReason.Kind.LOCAL, app, app ? errorCode : APPLICATION_ERROR, text);
+        localClose = sent;
       }
-      closeChannel(ch, errorCode, text);
     });
     return closed.future().mapEmpty();
   }
@@ -396,7 +395,7 @@ public final class QuicPeerConnection {
   }
 
   /**
-   * Sends CONNECTION_CLOSE: an application close once the handshake is confirmed; before that a transport
+   * Sends CONNECTION_CLOSE and returns what it sent: an application close once the handshake is confirmed; before that a transport
    * close with APPLICATION_ERROR and the same reason (what RFC 9000 section 10.2.3 asks for in Handshake
    * packets anyway). Why not an application close there: quiche then answers a pending probe timeout in
    * the Handshake space with ACK-only packets, without end, inside one send call (while closing it sends
@@ -404,9 +403,11 @@ public final class QuicPeerConnection {
    * event loop never returns. Seen with sessions closed right after the dialer's connect
    * (HandshakeUnderLoadTest); a handshake timeout after the peer went silent mid-handshake can do the same.
    */
-  private void closeChannel(QuicChannel ch, int errorCode, String text) {
+  private QuicCloseReason closeChannel(QuicChannel ch, int errorCode, String text) {
     boolean app = handshakeConfirmed();
-    ch.close(app, app ? errorCode : APPLICATION_ERROR, Unpooled.copiedBuffer(text, StandardCharsets.UTF_8));
+    int code = app ? errorCode : APPLICATION_ERROR;
+    ch.close(app, code, Unpooled.copiedBuffer(text, StandardCharsets.UTF_8));
+    return new QuicCloseReason(QuicCloseReason.Kind.LOCAL, app, code, text);
   }
 
   /** Current RTT, congestion window and counters. */

@@ -13,6 +13,11 @@ import java.time.Duration;
 public record QuicStats(Duration rtt, long cwnd, long deliveryRate, long sentPackets, long recvPackets,
     long lostPackets, long sentBytes, long recvBytes, long lostBytes) {
 
+  /** The smoothed RTT in milliseconds, to 0.01 ms, as status and events show it. */
+  public double rttMillis() {
+    return Math.round(rtt.toNanos() / 1e4) / 100.0;
+  }
+
   public JsonObject toJson() {
     return new JsonObject()
         .put("rttMicros", rtt.toNanos() / 1000)

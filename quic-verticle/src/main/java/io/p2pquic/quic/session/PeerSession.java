@@ -301,8 +301,7 @@ public final class PeerSession implements LiveSession {
 
   @Override
   public Future<TrafficCounters> traffic() {
-    return connection.stats().map(st -> new TrafficCounters(st.sentBytes(), st.recvBytes(),
-        Math.round(st.rtt().toNanos() / 1e4) / 100.0));
+    return connection.stats().map(st -> new TrafficCounters(st.sentBytes(), st.recvBytes(), st.rttMillis()));
   }
 
   public QuicPeerConnection connection() {

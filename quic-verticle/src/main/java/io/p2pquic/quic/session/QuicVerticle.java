@@ -151,7 +151,7 @@ public final class QuicVerticle extends VerticleBase {
           });
         })
         // The handshake's RTT goes into the event (the puncher reports it to the rendezvous's operator API).
-        .compose(conn -> conn.stats().map(st -> (Double) (Math.round(st.rtt().toNanos() / 1e4) / 100.0))
+        .compose(conn -> conn.stats().map(st -> (Double) st.rttMillis())
             .otherwise((Double) null).map(rtt -> java.util.Map.entry(conn, java.util.Optional.ofNullable(rtt))))
         .onSuccess(up -> {
           QuicPeerConnection conn = up.getKey();
